@@ -1,0 +1,288 @@
+//! `qtvr info`: the scene and tracks, as text or as JSON.
+//!
+//! The JSON schema (documented in README.md, version 1):
+//! `{ schema, file, file_size, quicktime: {timescale, duration, compressed_header,
+//! tracks: [...]}, qtvr: null | {version, controller, name, default_node, nodes:
+//! [...]}, warnings: [...] }`.
+
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+use crate::container::{FourCC, Movie, Track};
+use crate::qtvr::{Loaded, NodeContent, Projection, Scene, TrackUse};
+
+/// Version of the JSON layout.
+pub const SCHEMA: u32 = 1;
+
+#[derive(Serialize)]
+struct TrackSummary<'a> {
+    id: u32,
+    handler: FourCC,
+    handler_name: &'a str,
+    enabled: bool,
+    codecs: Vec<FourCC>,
+    sample_count: usize,
+    media_timescale: u32,
+    width: f64,
+    height: f64,
+    depth: Option<i16>,
+    references: Vec<(FourCC, Vec<u32>)>,
+    edits: usize,
+    external_data: Vec<String>,
+}
+
+fn track_summary(t: &Track) -> TrackSummary<'_> {
+    let mut codecs: Vec<FourCC> = t.descriptions.iter().map(|d| d.format).collect();
+    codecs.dedup();
+    TrackSummary {
+        id: t.id,
+        handler: t.handler,
+        handler_name: &t.handler_name,
+        enabled: t.enabled,
+        codecs,
+        sample_count: t.samples.len(),
+        media_timescale: t.media_timescale,
+        width: t.width,
+        height: t.height,
+        depth: t.descriptions.first().and_then(|d| d.video.as_ref()).map(|v| v.depth),
+        references: t.references.iter().map(|r| (r.kind, r.track_ids.clone())).collect(),
+        edits: t.edits.len(),
+        external_data: external_refs(t),
+    }
+}
+
+/// Data references that point outside this file (reported, never followed).
+fn external_refs(t: &Track) -> Vec<String> {
+    t.data_refs
+        .iter()
+        .filter(|d| !d.self_contained)
+        .map(|d| match &d.url {
+            Some(u) => format!("'{}' {u}", d.kind),
+            None => format!("'{}'", d.kind),
+        })
+        .collect()
+}
+
+#[derive(Serialize)]
+struct Report<'a> {
+    schema: u32,
+    file: &'a str,
+    file_size: u64,
+    quicktime: QuickTime<'a>,
+    qtvr: Option<&'a Scene>,
+    warnings: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct QuickTime<'a> {
+    timescale: u32,
+    duration: u64,
+    compressed_header: bool,
+    controller: Option<FourCC>,
+    tracks: Vec<TrackSummary<'a>>,
+}
+
+fn warnings(l: &Loaded) -> Vec<String> {
+    match &l.scene {
+        Some(s) => s.warnings.iter().map(|w| w.to_string()).collect(),
+        None => l.movie.warnings.iter().map(|w| w.to_string()).collect(),
+    }
+}
+
+/// The JSON report.
+pub fn to_json(file: &str, file_size: u64, l: &Loaded) -> String {
+    let m: &Movie = &l.movie;
+    let r = Report {
+        schema: SCHEMA,
+        file,
+        file_size,
+        quicktime: QuickTime {
+            timescale: m.timescale,
+            duration: m.duration,
+            compressed_header: m.compressed_header,
+            controller: l.controller,
+            tracks: m.tracks.iter().map(track_summary).collect(),
+        },
+        qtvr: l.scene.as_ref(),
+        warnings: warnings(l),
+    };
+    serde_json::to_string_pretty(&r).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+}
+
+fn track_line(u: &TrackUse) -> String {
+    format!(
+        "track {} '{}', samples {}..{} ({}), {}x{} depth {}",
+        u.track_id,
+        u.codec,
+        u.first_sample,
+        u.first_sample + u.sample_count.saturating_sub(1),
+        u.sample_count,
+        u.width,
+        u.height,
+        u.depth
+    )
+}
+
+/// The human-readable report.
+pub fn to_text(file: &str, l: &Loaded) -> String {
+    let mut o = String::new();
+    let m = &l.movie;
+    let secs = if m.timescale > 0 { m.duration as f64 / f64::from(m.timescale) } else { 0.0 };
+    let _ = writeln!(o, "{file}");
+    match &l.scene {
+        Some(s) => {
+            let _ = writeln!(
+                o,
+                "QuickTime VR {} movie (controller '{}'){}, {} node{}, default node {}",
+                s.qtvr_version,
+                s.controller,
+                s.name.as_ref().map(|n| format!(" \"{n}\"")).unwrap_or_default(),
+                s.nodes.len(),
+                if s.nodes.len() == 1 { "" } else { "s" },
+                s.default_node
+            );
+        }
+        None => {
+            let _ = writeln!(o, "QuickTime movie, not QuickTime VR");
+        }
+    }
+    let _ = writeln!(
+        o,
+        "  movie: time scale {}, duration {} ({secs:.2} s){}",
+        m.timescale,
+        m.duration,
+        if m.compressed_header { ", compressed movie header" } else { "" }
+    );
+    if let Some(s) = &l.scene {
+        for n in &s.nodes {
+            let _ = writeln!(
+                o,
+                "\nnode {}{}: {}{}",
+                n.id,
+                n.name.as_ref().map(|x| format!(" \"{x}\"")).unwrap_or_default(),
+                n.kind_name(),
+                if n.id == s.default_node { " (default)" } else { "" }
+            );
+            if let Some(c) = &n.comment {
+                let _ = writeln!(o, "  comment: {c}");
+            }
+            match &n.content {
+                NodeContent::Panorama(p) => {
+                    let kind = match &p.projection {
+                        Projection::Cylinder { orientation, legacy_flags } => format!(
+                            "cylinder, {} tiles{}",
+                            match orientation {
+                                crate::qtvr::CylinderOrientation::Vertical => "vertical (rotated)",
+                                crate::qtvr::CylinderOrientation::Horizontal => "horizontal",
+                            },
+                            if *legacy_flags { ", orientation from legacy flags" } else { "" }
+                        ),
+                        Projection::Cube { faces, standard } => format!(
+                            "cube, {} tiles{}",
+                            faces.len(),
+                            if *standard { ", standard faces" } else { ", faces from 'cufa'" }
+                        ),
+                    };
+                    let _ = writeln!(o, "  type: {kind}");
+                    let _ = writeln!(
+                        o,
+                        "  image: {}x{}{}, tile grid {}x{}",
+                        p.image_size[0],
+                        p.image_size[1],
+                        if matches!(p.projection, Projection::Cube { .. }) { " per face" } else { "" },
+                        p.tile_grid[0],
+                        p.tile_grid[1]
+                    );
+                    let l = &p.limits;
+                    let _ = writeln!(
+                        o,
+                        "  pan {}..{}{}, tilt {}..{}, fov {}..{}; default pan {} tilt {} fov {} (from '{}')",
+                        l.pan[0], l.pan[1], if l.wraps { " (wraps)" } else { "" }, l.tilt[0], l.tilt[1], l.fov[0], l.fov[1],
+                        l.default.pan, l.default.tilt, l.default.fov, l.source
+                    );
+                    let _ = writeln!(o, "  image {}", track_line(&p.image_track));
+                    if let Some(h) = &p.hotspot_track {
+                        let _ = writeln!(o, "  hot spot {}", track_line(h));
+                    }
+                    if let Some(h) = &p.preview_track {
+                        let _ = writeln!(o, "  preview {}", track_line(h));
+                    }
+                    for (res, h) in &p.low_res_tracks {
+                        let _ = writeln!(o, "  low-res (0x{res:04x}) {}", track_line(h));
+                    }
+                }
+                NodeContent::Object(ob) => {
+                    let _ = writeln!(
+                        o,
+                        "  object: {} rows x {} columns, {} view state{}, {} frame{} per view, controller {:?} (movieType {})",
+                        ob.rows, ob.columns, ob.view_states, if ob.view_states == 1 { "" } else { "s" },
+                        ob.frames_per_view, if ob.frames_per_view == 1 { "" } else { "s" }, ob.controller, ob.movie_type
+                    );
+                    let _ = writeln!(
+                        o,
+                        "  pan {}..{}, tilt {}..{} (top row first), fov {}..{}; default pan {} tilt {} fov {}; view centre ({}, {})",
+                        ob.pan[0], ob.pan[1], ob.tilt[0], ob.tilt[1], ob.limits.fov[0], ob.limits.fov[1],
+                        ob.default.pan, ob.default.tilt, ob.default.fov, ob.view_center[0], ob.view_center[1]
+                    );
+                    let _ = writeln!(
+                        o,
+                        "  animation settings 0x{:x}, control settings 0x{:x}, view rate {}, frame rate {}, mouse scale {}",
+                        ob.animation_settings, ob.control_settings, ob.view_rate, ob.frame_rate, ob.mouse_motion_scale
+                    );
+                    let _ = writeln!(o, "  image {}", track_line(&ob.image_track));
+                    if let Some(h) = &ob.hotspot_track {
+                        let _ = writeln!(o, "  hot spot {}", track_line(h));
+                    }
+                }
+            }
+            for h in &n.hotspots {
+                let mut line = format!("  hot spot {} '{}'", h.id, h.kind);
+                if let Some(name) = &h.name {
+                    let _ = write!(line, " \"{name}\"");
+                }
+                if let Some(k) = &h.link {
+                    let _ = write!(line, " -> node {}", k.to_node);
+                    let parts: Vec<String> = [("pan", k.to_pan), ("tilt", k.to_tilt), ("fov", k.to_fov)]
+                        .iter()
+                        .filter_map(|(n, v)| v.map(|v| format!("{n} {v}")))
+                        .collect();
+                    if !parts.is_empty() {
+                        let _ = write!(line, " ({})", parts.join(", "));
+                    }
+                }
+                if let Some(u) = &h.url {
+                    let _ = write!(line, " -> {u}");
+                }
+                if let Some(v) = &h.best_view {
+                    let _ = write!(line, "; best view pan {} tilt {} fov {}", v.pan, v.tilt, v.fov);
+                }
+                let _ = writeln!(o, "{line}");
+            }
+        }
+    }
+    let _ = writeln!(o, "\ntracks:");
+    for t in &m.tracks {
+        let s = track_summary(t);
+        let _ = writeln!(
+            o,
+            "  track {} '{}'{}: {} sample{}, codec {}{}{}",
+            s.id,
+            s.handler,
+            if s.enabled { "" } else { " (disabled)" },
+            s.sample_count,
+            if s.sample_count == 1 { "" } else { "s" },
+            if s.codecs.is_empty() { "-".to_string() } else { s.codecs.iter().map(|c| format!("'{c}'")).collect::<Vec<_>>().join(", ") },
+            s.depth.map(|d| format!(", depth {d}")).unwrap_or_default(),
+            if s.external_data.is_empty() { String::new() } else { format!(", data in other files: {} (not followed)", s.external_data.join(", ")) }
+        );
+    }
+    let w = warnings(l);
+    if !w.is_empty() {
+        let _ = writeln!(o, "\nwarnings:");
+        for x in w {
+            let _ = writeln!(o, "  {x}");
+        }
+    }
+    o
+}

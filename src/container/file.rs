@@ -1,0 +1,133 @@
+//! The top level of a movie file: find `moov` among `ftyp`, `mdat`, `free`,
+//! `skip`, `wide`, `pnot` and unknown atoms, in any order, and read it.
+
+use super::movie::{read_moov, Movie};
+use super::reader::parse_atom_at;
+use super::FourCC;
+use crate::error::{Error, Location, Problem, Result, Warning};
+use crate::limits::Budget;
+use crate::source::{read_vec, ByteSource};
+
+/// A top-level atom as found in the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TopAtom {
+    pub kind: FourCC,
+    pub offset: u64,
+    /// Declared size (for size 0: to the end of the file).
+    pub size: u64,
+    pub header_len: u64,
+    /// The atom runs past the end of the file.
+    pub truncated: bool,
+}
+
+/// Lists the top-level atoms. Fails only when the file does not look like QuickTime at all.
+pub fn scan_top_level(src: &dyn ByteSource) -> Result<(Vec<TopAtom>, Vec<Warning>)> {
+    let len = src.len();
+    if len == 0 {
+        return Err(Error::EmptyFile);
+    }
+    let mut atoms = Vec::new();
+    let mut warnings = Vec::new();
+    let mut offset = 0u64;
+    while offset < len {
+        let left = len - offset;
+        if left < 8 {
+            if atoms.is_empty() {
+                return Err(Error::NotQuickTime(format!("only {len} bytes, too short for an atom")));
+            }
+            warnings.push(Warning::at(offset, format!("{left} stray bytes at the end of the file ignored")));
+            break;
+        }
+        let mut h = [0u8; 16];
+        let n = left.min(16) as usize;
+        src.read_exact_at(offset, &mut h[..n])
+            .map_err(|source| Error::ReadAt { offset, len: n as u64, source })?;
+        let kind = FourCC([h[4], h[5], h[6], h[7]]);
+        let size32 = u32::from_be_bytes([h[0], h[1], h[2], h[3]]);
+        let (size, header_len) = match size32 {
+            0 => (left, 8),
+            1 if n >= 16 => (u64::from_be_bytes([h[8], h[9], h[10], h[11], h[12], h[13], h[14], h[15]]), 16),
+            1 => (0, 16),
+            s => (u64::from(s), 8),
+        };
+        if atoms.is_empty() && !kind.is_printable() {
+            return Err(Error::NotQuickTime(format!(
+                "the first 8 bytes ({}) are not an atom header",
+                h[..8].iter().map(|b| format!("{b:02x}")).collect::<String>()
+            )));
+        }
+        if size < header_len || !kind.is_printable() {
+            let e = Error::atom(kind, Location::file(offset), Problem::SizeTooSmall { size, header: header_len });
+            if atoms.is_empty() {
+                return Err(Error::NotQuickTime(e.to_string()));
+            }
+            if !kind.is_printable() {
+                warnings.push(Warning::at(offset, format!("{} bytes of unrecognised data at the end of the file ignored", left)));
+            } else {
+                warnings.push(Warning::at(offset, format!("rest of the file ignored: {e}")));
+            }
+            break;
+        }
+        let truncated = size > left;
+        atoms.push(TopAtom { kind, offset, size: size.min(left), header_len, truncated });
+        if truncated {
+            warnings.push(Warning::at(
+                offset,
+                format!("'{kind}' atom claims {size} bytes but only {left} remain: the file is truncated"),
+            ));
+            break;
+        }
+        offset += size;
+    }
+    Ok((atoms, warnings))
+}
+
+/// Reads the movie atom of a file.
+pub fn read_movie(src: &dyn ByteSource, budget: &Budget) -> Result<Movie> {
+    let (atoms, mut warnings) = scan_top_level(src)?;
+    let Some(moov) = atoms.iter().find(|a| a.kind.0 == *b"moov") else {
+        return Err(no_moov_error(&atoms));
+    };
+    if moov.truncated {
+        return Err(Error::atom(
+            moov.kind,
+            Location::file(moov.offset),
+            Problem::OverrunsParent { size: moov.size + 1, available: moov.size },
+        ));
+    }
+    budget.take(moov.size).map_err(|(requested, remaining)| {
+        Error::atom(moov.kind, Location::file(moov.offset), Problem::OverBudget { requested, remaining })
+    })?;
+    let bytes = read_vec(src, moov.offset, moov.size)?;
+    let (body, _) = parse_atom_at(&bytes, 0, Location::file(moov.offset))?;
+    let mut movie = read_moov(&body, budget, 0)?;
+    warnings.append(&mut movie.warnings);
+    movie.warnings = warnings;
+    Ok(movie)
+}
+
+fn no_moov_error(atoms: &[TopAtom]) -> Error {
+    let kinds: Vec<String> = atoms.iter().take(8).map(|a| format!("'{}'", a.kind)).collect();
+    let has_media = atoms.iter().any(|a| a.kind.0 == *b"mdat");
+    let known = atoms.iter().any(|a| {
+        matches!(&a.kind.0, b"mdat" | b"free" | b"skip" | b"wide" | b"pnot" | b"ftyp" | b"PICT")
+    });
+    if !known {
+        return Error::NotQuickTime(format!("no QuickTime atoms found (first atoms: {})", kinds.join(", ")));
+    }
+    let mut msg = format!(
+        "no movie atom ('moov'): the file holds only {}. ",
+        kinds.join(", ")
+    );
+    if has_media {
+        msg.push_str(
+            "This is the data fork of a classic Mac OS QuickTime movie whose movie atom lived in the \
+             resource fork, which was lost when the file was copied off the Mac. Recover the resource \
+             fork (from a MacBinary, AppleDouble '._' file or HFS disk image) or re-save the movie as \
+             self-contained (flattened) on a Mac.",
+        );
+    } else {
+        msg.push_str("It has no media data either; it is not a complete movie.");
+    }
+    Error::NoMovieAtom(msg)
+}

@@ -1,0 +1,269 @@
+//! Sample tables (`stts`, `stsc`, `stsz`, `stco`/`co64`, `stss`) expanded into
+//! one [`Sample`] per media sample: byte range, decode time, duration, description.
+//!
+//! Counts in these tables are untrusted; every table is checked against its
+//! atom's size, and the expanded list is charged to the [`Budget`] first.
+
+use super::movie::charge;
+use super::reader::AtomBody;
+use crate::error::{Problem, Result, Warning};
+use crate::limits::Budget;
+
+/// One media sample.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sample {
+    /// Byte offset in the file.
+    pub offset: u64,
+    /// Size in bytes.
+    pub size: u32,
+    /// Decode time in media time units.
+    pub media_time: u64,
+    /// Duration in media time units.
+    pub duration: u32,
+    /// 1-based index into the track's sample descriptions.
+    pub description_index: u32,
+    /// Key frame (`stss`; every sample when there is no `stss`).
+    pub is_sync: bool,
+}
+
+/// The raw sample-table atoms of one `stbl`.
+#[derive(Default)]
+pub struct SampleTables<'a> {
+    pub stts: Option<AtomBody<'a>>,
+    pub stsc: Option<AtomBody<'a>>,
+    pub stsz: Option<AtomBody<'a>>,
+    /// The chunk offset table and whether it is `co64`.
+    pub stco: Option<(AtomBody<'a>, bool)>,
+    pub stss: Option<AtomBody<'a>>,
+}
+
+/// Expands the tables into samples. A track with no tables has no samples.
+pub fn build_samples(
+    t: &SampleTables<'_>,
+    stbl: &AtomBody<'_>,
+    track_id: u32,
+    budget: &Budget,
+) -> Result<(Vec<Sample>, Vec<Warning>)> {
+    let mut warnings = Vec::new();
+    let (Some(stsz), Some(stsc), Some((stco, is64))) = (&t.stsz, &t.stsc, &t.stco) else {
+        if t.stsz.is_some() || t.stco.is_some() {
+            warnings.push(Warning::at(
+                stbl.location.offset,
+                format!("track {track_id}: sample table lacks stsz, stsc or chunk offsets; no samples"),
+            ));
+        }
+        return Ok((Vec::new(), warnings));
+    };
+
+    // stsz (QTFF "Sample size atom")
+    let mut fz = stsz.fields();
+    fz.version_flags()?;
+    let uniform = fz.u32()?;
+    let count = u64::from(fz.u32()?);
+    if uniform == 0 {
+        fz.check_table(count, 4)?;
+    }
+
+    // stco / co64 (QTFF "Chunk offset atom")
+    let mut fc = stco.fields();
+    fc.version_flags()?;
+    let chunk_count = u64::from(fc.u32()?);
+    fc.check_table(chunk_count, if *is64 { 8 } else { 4 })?;
+
+    // stsc (QTFF "Sample-to-chunk atom")
+    let mut fs = stsc.fields();
+    fs.version_flags()?;
+    let runs = u64::from(fs.u32()?);
+    fs.check_table(runs, 12)?;
+    charge::<(u32, u32, u32)>(stsc, budget, runs)?;
+    let mut stsc_runs = Vec::with_capacity(runs as usize);
+    for _ in 0..runs {
+        let first = fs.u32()?;
+        let per = fs.u32()?;
+        let desc = fs.u32()?;
+        if first == 0 || stsc_runs.last().is_some_and(|&(f, _, _)| first <= f) {
+            return Err(stsc.error(Problem::Invalid(format!(
+                "first chunk {first} is not after the previous run's"
+            ))));
+        }
+        stsc_runs.push((first, per, desc));
+    }
+
+    // stts (QTFF "Time-to-sample atom")
+    let mut stts_runs: Vec<(u32, u32)> = Vec::new();
+    if let Some(stts) = &t.stts {
+        let mut f = stts.fields();
+        f.version_flags()?;
+        let n = u64::from(f.u32()?);
+        f.check_table(n, 8)?;
+        charge::<(u32, u32)>(stts, budget, n)?;
+        stts_runs.reserve(n as usize);
+        for _ in 0..n {
+            stts_runs.push((f.u32()?, f.u32()?));
+        }
+    }
+
+    // A sample needs at least a chunk entry or a size entry unless sizes are uniform;
+    // with uniform sizes the count is bounded by the data the chunks could hold.
+    charge::<Sample>(stsz, budget, count)?;
+    let mut samples = Vec::with_capacity(count as usize);
+    let mut run = 0usize;
+    let mut stts_i = 0usize;
+    let mut stts_left = stts_runs.first().map_or(0, |r| r.0);
+    let mut time: u64 = 0;
+    let mut short_stts = false;
+    'chunks: for chunk in 1..=chunk_count {
+        let chunk_offset = if *is64 { fc.u64()? } else { u64::from(fc.u32()?) };
+        while run + 1 < stsc_runs.len() && u64::from(stsc_runs[run + 1].0) <= chunk {
+            run += 1;
+        }
+        let Some(&(first, per, desc)) = stsc_runs.get(run) else {
+            break;
+        };
+        if u64::from(first) > chunk {
+            continue;
+        }
+        let mut offset = chunk_offset;
+        for _ in 0..per {
+            if samples.len() as u64 >= count {
+                break 'chunks;
+            }
+            let size = if uniform != 0 { uniform } else { fz.u32()? };
+            while stts_left == 0 && stts_i + 1 < stts_runs.len() {
+                stts_i += 1;
+                stts_left = stts_runs[stts_i].0;
+            }
+            let duration = match stts_runs.get(stts_i) {
+                Some(&(_, d)) if stts_left > 0 => {
+                    stts_left -= 1;
+                    d
+                }
+                Some(&(_, d)) => {
+                    short_stts = true;
+                    d
+                }
+                None => {
+                    short_stts = true;
+                    1
+                }
+            };
+            samples.push(Sample {
+                offset,
+                size,
+                media_time: time,
+                duration,
+                description_index: desc,
+                is_sync: t.stss.is_none(),
+            });
+            time = time.saturating_add(u64::from(duration));
+            offset = offset.saturating_add(u64::from(size));
+        }
+    }
+    if (samples.len() as u64) < count {
+        warnings.push(Warning::at(
+            stsc.location.offset,
+            format!(
+                "track {track_id}: chunks hold only {} of the {count} samples in 'stsz'",
+                samples.len()
+            ),
+        ));
+    }
+    if short_stts {
+        warnings.push(Warning::at(
+            t.stts.as_ref().map_or(stbl.location.offset, |a| a.location.offset),
+            format!("track {track_id}: time-to-sample table covers fewer samples than 'stsz'"),
+        ));
+    }
+
+    // stss (QTFF "Sync sample atom"): 1-based sample numbers.
+    if let Some(stss) = &t.stss {
+        let mut f = stss.fields();
+        f.version_flags()?;
+        let n = u64::from(f.u32()?);
+        f.check_table(n, 4)?;
+        for _ in 0..n {
+            let k = f.u32()?;
+            if let Some(s) = (k as usize).checked_sub(1).and_then(|i| samples.get_mut(i)) {
+                s.is_sync = true;
+            }
+        }
+    }
+    Ok((samples, warnings))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::container::build::{full_atom, Body};
+    use crate::container::reader::parse_atom_at;
+    use crate::error::Location;
+
+    fn body(bytes: &[u8]) -> AtomBody<'_> {
+        parse_atom_at(bytes, 0, Location::file(0)).unwrap().0
+    }
+
+    #[test]
+    fn two_stsc_runs_and_co64() {
+        // 7 samples: chunks of 3, 3, then 1; sizes 10..16; durations 5 x4 then 7 x3.
+        let stsz = full_atom(b"stsz", 0, 0, &(0..7).fold(Body::new().u32(0).u32(7), |b, i| b.u32(10 + i)).done());
+        let stsc = full_atom(b"stsc", 0, 0, &Body::new().u32(2).u32(1).u32(3).u32(1).u32(3).u32(1).u32(2).done());
+        let co64 = full_atom(b"co64", 0, 0, &Body::new().u32(3).u64(1 << 33).u64(5000).u64(9000).done());
+        let stts = full_atom(b"stts", 0, 0, &Body::new().u32(2).u32(4).u32(5).u32(3).u32(7).done());
+        let stss = full_atom(b"stss", 0, 0, &Body::new().u32(1).u32(4).done());
+        let stbl = full_atom(b"stbl", 0, 0, &[]);
+        let t = SampleTables {
+            stts: Some(body(&stts)),
+            stsc: Some(body(&stsc)),
+            stsz: Some(body(&stsz)),
+            stco: Some((body(&co64), true)),
+            stss: Some(body(&stss)),
+        };
+        let (s, w) = build_samples(&t, &body(&stbl), 1, &Budget::for_file(1000)).unwrap();
+        assert!(w.is_empty(), "{w:?}");
+        let got: Vec<_> = s.iter().map(|s| (s.offset, s.size, s.media_time, s.duration, s.description_index, s.is_sync)).collect();
+        assert_eq!(
+            got,
+            vec![
+                ((1 << 33), 10, 0, 5, 1, false),
+                ((1 << 33) + 10, 11, 5, 5, 1, false),
+                ((1 << 33) + 21, 12, 10, 5, 1, false),
+                (5000, 13, 15, 5, 1, true),
+                (5013, 14, 20, 7, 1, false),
+                (5027, 15, 27, 7, 1, false),
+                (9000, 16, 34, 7, 2, false),
+            ]
+        );
+    }
+
+    #[test]
+    fn huge_uniform_count_is_refused_by_budget() {
+        let stsz = full_atom(b"stsz", 0, 0, &Body::new().u32(1).u32(u32::MAX).done());
+        let stsc = full_atom(b"stsc", 0, 0, &Body::new().u32(1).u32(1).u32(u32::MAX).u32(1).done());
+        let stco = full_atom(b"stco", 0, 0, &Body::new().u32(1).u32(0).done());
+        let stbl = full_atom(b"stbl", 0, 0, &[]);
+        let t = SampleTables {
+            stsz: Some(body(&stsz)),
+            stsc: Some(body(&stsc)),
+            stco: Some((body(&stco), false)),
+            ..Default::default()
+        };
+        let e = build_samples(&t, &body(&stbl), 1, &Budget::for_file(1000)).unwrap_err();
+        assert!(e.to_string().contains("allocation budget"), "{e}");
+    }
+
+    #[test]
+    fn stsc_runs_must_increase() {
+        let stsz = full_atom(b"stsz", 0, 0, &Body::new().u32(1).u32(1).done());
+        let stsc = full_atom(b"stsc", 0, 0, &Body::new().u32(2).u32(2).u32(1).u32(1).u32(1).u32(1).u32(1).done());
+        let stco = full_atom(b"stco", 0, 0, &Body::new().u32(1).u32(0).done());
+        let stbl = full_atom(b"stbl", 0, 0, &[]);
+        let t = SampleTables {
+            stsz: Some(body(&stsz)),
+            stsc: Some(body(&stsc)),
+            stco: Some((body(&stco), false)),
+            ..Default::default()
+        };
+        let e = build_samples(&t, &body(&stbl), 1, &Budget::for_file(1000)).unwrap_err();
+        assert!(e.to_string().contains("'stsc'"), "{e}");
+    }
+}

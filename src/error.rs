@@ -1,0 +1,179 @@
+//! Errors and warnings for everything read from a movie file.
+//!
+//! Every error that comes from file data names the atom it was reading and that
+//! atom's byte offset, so that a user (or a bug report) can find the broken spot
+//! with a hex editor. Offsets inside a compressed movie header (`cmov`) are
+//! offsets into the inflated header and say so.
+
+use std::fmt;
+
+use crate::container::FourCC;
+
+/// Where an atom was found: a file offset, or an offset inside the inflated
+/// compressed movie header whose `cmov` atom sits at `cmov_offset` in the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Location {
+    /// Offset of the atom's first header byte.
+    pub offset: u64,
+    /// File offset of the `cmov` atom when `offset` counts inside its inflated data.
+    pub cmov_offset: Option<u64>,
+}
+
+impl Location {
+    /// A plain file offset.
+    pub fn file(offset: u64) -> Self {
+        Location {
+            offset,
+            cmov_offset: None,
+        }
+    }
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.cmov_offset {
+            None => write!(f, "file offset {}", self.offset),
+            Some(c) => write!(
+                f,
+                "offset {} of the compressed movie header ('cmov' at file offset {c})",
+                self.offset
+            ),
+        }
+    }
+}
+
+/// What is wrong with an atom.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum Problem {
+    /// Fewer bytes remain in the parent than an atom header needs.
+    #[error("atom header is cut off ({available} bytes left, {needed} needed)")]
+    HeaderTruncated { needed: u64, available: u64 },
+    /// The size field is smaller than the header itself.
+    #[error("size {size} is smaller than its {header}-byte header")]
+    SizeTooSmall { size: u64, header: u64 },
+    /// The atom claims more bytes than its parent (or the file) has left.
+    #[error("size {size} runs past the end of its parent ({available} bytes left)")]
+    OverrunsParent { size: u64, available: u64 },
+    /// A field lies past the end of the atom's body.
+    #[error("body is {have} bytes but at least {need} are needed")]
+    BodyTooShort { need: u64, have: u64 },
+    /// A table claims more entries than its atom can hold.
+    #[error("{count} entries of {entry_size} bytes do not fit in the {available} bytes left")]
+    TooManyEntries {
+        count: u64,
+        entry_size: u64,
+        available: u64,
+    },
+    /// A version this reader does not know.
+    #[error("unsupported version {0}")]
+    UnsupportedVersion(u32),
+    /// Compressed movie header with an algorithm other than zlib.
+    #[error("unsupported compression '{0}' (only 'zlib' is defined)")]
+    UnknownCompression(FourCC),
+    /// The zlib stream of a compressed movie header is broken.
+    #[error("zlib data is broken: {0}")]
+    Inflate(String),
+    /// A required child atom is missing.
+    #[error("required child atom '{0}' is missing")]
+    MissingChild(FourCC),
+    /// Atoms nest deeper than any real movie does.
+    #[error("atoms nest deeper than {0} levels")]
+    NestingTooDeep(u32),
+    /// A value that cannot be right.
+    #[error("{0}")]
+    Invalid(String),
+    /// Reading it would exceed the allocation budget.
+    #[error("needs {requested} bytes but only {remaining} of the allocation budget remain")]
+    OverBudget { requested: u64, remaining: u64 },
+}
+
+/// An error while opening or reading a movie.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The operating system could not read the file.
+    #[error("cannot read {path}: {source}")]
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    /// A read inside the file failed (short file, I/O error).
+    #[error("cannot read {len} bytes at file offset {offset}: {source}")]
+    ReadAt {
+        offset: u64,
+        len: u64,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The path names a directory.
+    #[error("{0} is a directory, not a movie file")]
+    IsDirectory(String),
+    /// The file has no bytes.
+    #[error("the file is empty")]
+    EmptyFile,
+    /// The file does not start like a QuickTime movie.
+    #[error("not a QuickTime movie: {0}")]
+    NotQuickTime(String),
+    /// The file is atom-structured but has no movie atom.
+    #[error("{0}")]
+    NoMovieAtom(String),
+    /// A specific atom is broken.
+    #[error("'{atom}' atom at {location}: {problem}")]
+    Atom {
+        atom: FourCC,
+        location: Location,
+        problem: Problem,
+    },
+    /// The movie is QuickTime but lacks what a QTVR scene needs.
+    #[error("{0}")]
+    Scene(String),
+}
+
+impl Error {
+    /// Builds an [`Error::Atom`].
+    pub fn atom(atom: FourCC, location: Location, problem: Problem) -> Self {
+        Error::Atom {
+            atom,
+            location,
+            problem,
+        }
+    }
+}
+
+/// Result with this crate's [`Error`].
+pub type Result<T> = std::result::Result<T, Error>;
+
+/// Something the reader noticed, worked around, and wants the user to know.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Warning {
+    /// Where in the file, when it is known.
+    pub offset: Option<u64>,
+    /// What happened and what was done about it.
+    pub message: String,
+}
+
+impl Warning {
+    /// A warning tied to a file offset.
+    pub fn at(offset: u64, message: impl Into<String>) -> Self {
+        Warning {
+            offset: Some(offset),
+            message: message.into(),
+        }
+    }
+    /// A warning about the movie as a whole.
+    pub fn general(message: impl Into<String>) -> Self {
+        Warning {
+            offset: None,
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for Warning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.offset {
+            Some(o) => write!(f, "{} (at file offset {o})", self.message),
+            None => f.write_str(&self.message),
+        }
+    }
+}

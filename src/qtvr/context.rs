@@ -1,0 +1,238 @@
+//! What the QTVR readers share: the movie, its bytes, the budget, per-track
+//! presentation times and the warning list.
+
+use std::collections::HashMap;
+
+use super::scene::{TrackUse, View, ViewLimits};
+use crate::container::timing::{presented_samples, samples_starting_in, MovieTime, Presented};
+use crate::container::{Movie, Track};
+use crate::error::{Error, Location, Problem, Result, Warning};
+use crate::limits::Budget;
+use crate::source::{read_vec, ByteSource};
+
+/// Largest QTVR node/pano/object sample read into memory (they are small containers).
+pub const MAX_VR_SAMPLE: u64 = 16 << 20;
+
+pub(crate) struct Ctx<'a> {
+    pub movie: &'a Movie,
+    pub src: &'a dyn ByteSource,
+    pub budget: &'a Budget,
+    pub warnings: Vec<Warning>,
+    presented: HashMap<u32, Vec<Presented>>,
+}
+
+impl<'a> Ctx<'a> {
+    pub fn new(movie: &'a Movie, src: &'a dyn ByteSource, budget: &'a Budget) -> Self {
+        Ctx {
+            movie,
+            src,
+            budget,
+            warnings: Vec::new(),
+            presented: HashMap::new(),
+        }
+    }
+
+    pub fn warn(&mut self, offset: Option<u64>, msg: impl Into<String>) {
+        self.warnings.push(Warning {
+            offset,
+            message: msg.into(),
+        });
+    }
+
+    pub fn track(&self, id: u32) -> Option<&'a Track> {
+        self.movie.tracks.iter().find(|t| t.id == id)
+    }
+
+    pub fn track_by_handler(&self, handler: &[u8; 4]) -> Option<&'a Track> {
+        self.movie.tracks.iter().find(|t| t.handler.0 == *handler)
+    }
+
+    /// The presented samples of a track (cached).
+    pub fn presented(&mut self, track: &Track) -> &[Presented] {
+        let ts = self.movie.timescale;
+        self.presented
+            .entry(track.id)
+            .or_insert_with(|| presented_samples(track, ts))
+    }
+
+    /// Reads one sample's bytes (for VR tracks: small atom containers).
+    pub fn read_sample(&self, track: &Track, index: usize) -> Result<(Vec<u8>, Location)> {
+        let s = track.samples.get(index).ok_or_else(|| {
+            Error::Scene(format!("track {} has no sample {}", track.id, index + 1))
+        })?;
+        let loc = Location::file(s.offset);
+        if u64::from(s.size) > MAX_VR_SAMPLE {
+            return Err(Error::atom(
+                track.handler,
+                loc,
+                Problem::Invalid(format!(
+                    "sample {} of track {} is {} bytes, more than a VR sample can be",
+                    index + 1,
+                    track.id,
+                    s.size
+                )),
+            ));
+        }
+        self.budget.take(u64::from(s.size)).map_err(|(requested, remaining)| {
+            Error::atom(track.handler, loc, Problem::OverBudget { requested, remaining })
+        })?;
+        Ok((read_vec(self.src, s.offset, u64::from(s.size))?, loc))
+    }
+
+    /// Indexes of the samples of `track` starting in the movie-time span [start, end).
+    pub fn samples_in(&mut self, track: &Track, start: MovieTime, end: MovieTime) -> Vec<usize> {
+        let p = self.presented(track);
+        samples_starting_in(p, start, end)
+    }
+
+    /// The samples of track `id` in the node's span as a [`TrackUse`], or None (with a
+    /// warning) when the track is missing or has no samples there.
+    pub fn track_use(&mut self, id: u32, span: NodeSpan, role: &str, node: u32) -> Option<TrackUse> {
+        let Some(track) = self.track(id) else {
+            self.warn(None, format!("node {node}: {role} track {id} does not exist"));
+            return None;
+        };
+        let samples = self.samples_in(track, span.start, span.search_end);
+        let late = {
+            let p = self.presented(track);
+            samples
+                .iter()
+                .filter(|&&i| p.iter().any(|q| q.index == i && q.start >= span.end))
+                .count()
+        };
+        if late > 0 {
+            self.warn(
+                Some(track.offset),
+                format!(
+                    "node {node}: {late} {role} samples of track {id} lie after the node's own duration; \
+                     they are used, up to the next node"
+                ),
+            );
+        }
+        if samples.is_empty() {
+            self.warn(
+                Some(track.offset),
+                format!("node {node}: {role} track {id} has no samples at the node's time"),
+            );
+            return None;
+        }
+        Some(track_use_of(track, samples))
+    }
+}
+
+/// The movie-time span of a node: its samples start at `start`; its QTVR sample
+/// says it lasts until `end`; samples are looked for up to `search_end` (the
+/// next node's start), because some writers store too short a node duration.
+#[derive(Debug, Clone, Copy)]
+pub struct NodeSpan {
+    pub start: MovieTime,
+    pub end: MovieTime,
+    pub search_end: MovieTime,
+}
+
+impl NodeSpan {
+    /// Spans for nodes starting at `starts` (in file order) with stated ends.
+    pub fn for_nodes(spans: &[(MovieTime, MovieTime)]) -> Vec<NodeSpan> {
+        let far = MovieTime::units(i128::from(u64::MAX) * 4);
+        spans
+            .iter()
+            .map(|&(start, end)| {
+                let next = spans.iter().map(|s| s.0).filter(|&s| s > start).min();
+                NodeSpan {
+                    start,
+                    end,
+                    search_end: next.unwrap_or(far).max(end),
+                }
+            })
+            .collect()
+    }
+}
+
+/// Builds a [`TrackUse`] from a track and sample indexes.
+pub fn track_use_of(track: &Track, samples: Vec<usize>) -> TrackUse {
+    let first = samples.first().and_then(|&i| track.samples.get(i));
+    let desc = first.and_then(|s| track.description_of(s)).or(track.descriptions.first());
+    let video = desc.and_then(|d| d.video.as_ref());
+    TrackUse {
+        track_id: track.id,
+        codec: desc.map(|d| d.format).unwrap_or_default(),
+        first_sample: samples.first().map_or(0, |i| i + 1),
+        sample_count: samples.len(),
+        width: video.map_or(track.width as u32, |v| u32::from(v.width)),
+        height: video.map_or(track.height as u32, |v| u32::from(v.height)),
+        depth: video.map_or(0, |v| v.depth),
+        samples,
+    }
+}
+
+/// Finite or a fallback.
+pub fn finite(v: f32, fallback: f32) -> f32 {
+    if v.is_finite() { v } else { fallback }
+}
+
+/// Orders a pair as [min, max], warning when the file stored it reversed.
+pub fn ordered(pair: [f32; 2], what: &str, node: u32, warnings: &mut Vec<Warning>) -> [f32; 2] {
+    let [a, b] = pair;
+    if a > b {
+        warnings.push(Warning::general(format!(
+            "node {node}: {what} limits stored in reversed order ({a}, {b}); read as ({b}, {a})"
+        )));
+        [b, a]
+    } else {
+        [a, b]
+    }
+}
+
+/// Completes panorama view limits: default FOV bounds, defaults inside the limits,
+/// the wrap flag. Clamps a default that lies outside with a warning.
+pub fn finish_limits(
+    pan: [f32; 2],
+    tilt: [f32; 2],
+    fov: [f32; 2],
+    default: View,
+    source: &'static str,
+    node: u32,
+    warnings: &mut Vec<Warning>,
+) -> ViewLimits {
+    let mut fov = fov;
+    if fov[1] <= 0.0 {
+        fov[1] = (tilt[1] - tilt[0]).clamp(1.0, 179.0);
+    }
+    if fov[0] <= 0.0 {
+        fov[0] = fov[1] * 0.05;
+    }
+    if fov[0] > fov[1] {
+        warnings.push(Warning::general(format!(
+            "node {node}: field of view limits reversed ({}, {}); swapped",
+            fov[0], fov[1]
+        )));
+        fov.swap(0, 1);
+    }
+    let wraps = pan[1] - pan[0] >= 359.99;
+    let mut d = default;
+    if !wraps && (d.pan < pan[0] || d.pan > pan[1]) {
+        let c = d.pan.clamp(pan[0], pan[1]);
+        warnings.push(Warning::general(format!("node {node}: default pan {} outside the pan range; using {c}", d.pan)));
+        d.pan = c;
+    }
+    if d.tilt < tilt[0] - 0.01 || d.tilt > tilt[1] + 0.01 {
+        let c = d.tilt.clamp(tilt[0], tilt[1]);
+        warnings.push(Warning::general(format!("node {node}: default tilt {} outside the tilt range; using {c}", d.tilt)));
+        d.tilt = c;
+    }
+    if d.fov <= 0.0 {
+        d.fov = fov[1];
+    } else if d.fov < fov[0] - 0.01 || d.fov > fov[1] + 0.01 {
+        let c = d.fov.clamp(fov[0], fov[1]);
+        warnings.push(Warning::general(format!("node {node}: default field of view {} outside its range; using {c}", d.fov)));
+        d.fov = c;
+    }
+    ViewLimits {
+        pan,
+        tilt,
+        fov,
+        default: d,
+        wraps,
+        source,
+    }
+}

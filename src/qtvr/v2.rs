@@ -1,0 +1,867 @@
+//! QTVR 2.x movies: the QTVR track's VR world and node information, the
+//! panorama track's `pdat` samples and the object track's `obji` samples
+//! (QTFF "QuickTime VR file format" and the pages it links).
+
+use super::atom_container::{parse_container, QtAtom};
+use super::context::{finish_limits, finite, ordered, Ctx, NodeSpan};
+use super::scene::*;
+use crate::container::timing::MovieTime;
+use crate::container::{FourCC, Track};
+use crate::error::{Error, Problem, Result};
+
+/// The VR world header (`vrsc`) and node list (`vrnp`).
+struct World {
+    version: String,
+    name: Option<String>,
+    default_node: u32,
+    /// (node ID, node type) from `vrnp/vrni/nloc`.
+    node_types: Vec<(u32, FourCC)>,
+}
+
+/// Reads a QTVR 2 scene.
+pub(crate) fn read_scene(ctx: &mut Ctx<'_>, controller: FourCC) -> Result<Scene> {
+    let qtvr = ctx
+        .track_by_handler(b"qtvr")
+        .ok_or_else(|| Error::Scene("QTVR 2 movie without a QTVR track (no track with handler 'qtvr')".into()))?;
+    let world = read_world(ctx, qtvr)?;
+
+    let pano_track = qtvr
+        .reference(b"pano")
+        .first()
+        .and_then(|&id| ctx.track(id))
+        .or_else(|| ctx.track_by_handler(b"pano"));
+    let obje_track = qtvr
+        .reference(b"obje")
+        .first()
+        .and_then(|&id| ctx.track(id))
+        .or_else(|| ctx.track_by_handler(b"obje"));
+
+    let presented = ctx.presented(qtvr).to_vec();
+    if presented.is_empty() {
+        return Err(Error::Scene(format!("the QTVR track {} has no samples: no nodes", qtvr.id)));
+    }
+    let spans = NodeSpan::for_nodes(&presented.iter().map(|p| (p.start, p.end)).collect::<Vec<_>>());
+    let mut nodes = Vec::new();
+    for (k, (p, span)) in presented.iter().zip(spans).enumerate() {
+        match read_node(ctx, qtvr, p.index, span, k, &world, pano_track, obje_track) {
+            Ok(n) => {
+                if nodes.iter().any(|m: &Node| m.id == n.id) {
+                    ctx.warn(None, format!("node ID {} appears twice; the second copy is skipped", n.id));
+                } else {
+                    nodes.push(n);
+                }
+            }
+            Err(e) => ctx.warn(
+                qtvr.samples.get(p.index).map(|s| s.offset),
+                format!("node {} (QTVR sample {}) skipped: {e}", k + 1, p.index + 1),
+            ),
+        }
+    }
+    if nodes.is_empty() {
+        return Err(Error::Scene("no node of this QTVR movie could be read".into()));
+    }
+    let mut default_node = world.default_node;
+    if !nodes.iter().any(|n| n.id == default_node) {
+        if default_node != 0 {
+            ctx.warn(None, format!("default node {default_node} does not exist; using node {}", nodes[0].id));
+        }
+        default_node = nodes[0].id;
+    }
+    Ok(Scene {
+        qtvr_version: world.version,
+        controller,
+        name: world.name,
+        default_node,
+        nodes,
+        warnings: Vec::new(),
+    })
+}
+
+/// `qtvr` sample description → VR world container (QTFF "QuickTime VR sample
+/// description", "VR world atom container").
+fn read_world(ctx: &mut Ctx<'_>, qtvr: &Track) -> Result<World> {
+    let mut world = World {
+        version: "2.0".into(),
+        name: None,
+        default_node: 0,
+        node_types: Vec::new(),
+    };
+    let Some(desc) = qtvr.descriptions.first() else {
+        ctx.warn(Some(qtvr.offset), "QTVR track has no sample description: no VR world header");
+        return Ok(world);
+    };
+    let base = crate::error::Location {
+        offset: desc.location.offset + 16,
+        ..desc.location
+    };
+    let root = match parse_container(&desc.data, base, ctx.budget) {
+        Ok(r) => r,
+        Err(e) => {
+            ctx.warn(Some(desc.location.offset), format!("VR world unreadable, defaults used: {e}"));
+            return Ok(world);
+        }
+    };
+    if let Some(vrsc) = root.child(b"vrsc") {
+        read_vrsc(vrsc, &root, &mut world)?;
+    } else {
+        ctx.warn(Some(desc.location.offset), "VR world has no header ('vrsc')");
+    }
+    if let Some(vrnp) = root.child(b"vrnp") {
+        for vrni in vrnp.children_of(b"vrni") {
+            let ty = vrni.child(b"nloc").and_then(|n| read_nloc(n).ok());
+            world.node_types.push((vrni.id, ty.unwrap_or_default()));
+        }
+    }
+    Ok(world)
+}
+
+/// `vrsc` (QTFF "VR world header atom").
+fn read_vrsc(vrsc: &QtAtom, root: &QtAtom, world: &mut World) -> Result<()> {
+    let mut f = vrsc.fields();
+    let major = f.u16()?;
+    let minor = f.u16()?;
+    let name_id = f.u32()?;
+    world.default_node = f.u32()?;
+    world.version = format!("{major}.{minor}");
+    world.name = string_atom(root, name_id);
+    Ok(())
+}
+
+/// `nloc` (QTFF "Node location atom structure"): the node type.
+fn read_nloc(nloc: &QtAtom) -> Result<FourCC> {
+    let mut f = nloc.fields();
+    f.skip(4)?;
+    f.fourcc()
+}
+
+/// `vrsg` (QTFF "QTVR string atom"): the string with atom ID `id` among `parent`'s children.
+fn string_atom(parent: &QtAtom, id: u32) -> Option<String> {
+    if id == 0 {
+        return None;
+    }
+    let a = parent.child_with_id(b"vrsg", id)?;
+    let mut f = a.fields();
+    let _usage = f.u16().ok()?;
+    let len = usize::from(f.u16().ok()?);
+    let bytes = f.rest();
+    let s = crate::text::mac_text(&bytes[..len.min(bytes.len())]);
+    (!s.is_empty()).then_some(s)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn read_node(
+    ctx: &mut Ctx<'_>,
+    qtvr: &Track,
+    sample: usize,
+    span: NodeSpan,
+    ordinal: usize,
+    world: &World,
+    pano_track: Option<&Track>,
+    obje_track: Option<&Track>,
+) -> Result<Node> {
+    let (bytes, loc) = ctx.read_sample(qtvr, sample)?;
+    let info = parse_container(&bytes, loc, ctx.budget)?;
+    // ndhd (QTFF "Node header atom")
+    let (mut node_type, node_id, name, comment);
+    if let Some(ndhd) = info.child(b"ndhd") {
+        let mut f = ndhd.fields();
+        f.skip(4)?;
+        node_type = f.fourcc()?;
+        node_id = f.u32()?;
+        let name_id = f.u32()?;
+        let comment_id = f.u32()?;
+        name = string_atom(&info, name_id);
+        comment = string_atom(&info, comment_id);
+    } else if let Some(&(id, ty)) = world.node_types.get(ordinal) {
+        ctx.warn(Some(loc.offset), format!("node information without a header ('ndhd'); node {id} from the VR world's node list"));
+        node_id = id;
+        node_type = ty;
+        name = None;
+        comment = None;
+    } else {
+        return Err(Error::atom(FourCC::new(b"sean"), loc, Problem::MissingChild(FourCC::new(b"ndhd"))));
+    }
+    if node_type.0 != *b"pano" && node_type.0 != *b"obje" {
+        if let Some(&(_, ty)) = world.node_types.iter().find(|(id, _)| *id == node_id) {
+            node_type = ty;
+        }
+    }
+    let hotspots = read_hotspots(ctx, &info)?;
+    let custom_atoms = info
+        .children
+        .iter()
+        .filter(|c| !matches!(&c.kind.0, b"ndhd" | b"vrsg" | b"vrse" | b"hspa"))
+        .map(|c| (c.kind, c.id))
+        .collect();
+    let content = match &node_type.0 {
+        b"pano" => {
+            let t = pano_track.ok_or_else(|| Error::Scene(format!("node {node_id} is a panorama but the movie has no panorama track")))?;
+            NodeContent::Panorama(Box::new(read_pano_node(ctx, t, node_id, span)?))
+        }
+        b"obje" => {
+            let t = obje_track.ok_or_else(|| Error::Scene(format!("node {node_id} is an object but the movie has no object track")))?;
+            NodeContent::Object(Box::new(read_object_node(ctx, t, node_id, span)?))
+        }
+        _ => return Err(Error::Scene(format!("node {node_id} has unknown node type '{node_type}'"))),
+    };
+    Ok(Node {
+        id: node_id,
+        name,
+        comment,
+        start_time: span.start.as_f64(),
+        duration: span.end.as_f64() - span.start.as_f64(),
+        content,
+        hotspots,
+        custom_atoms,
+    })
+}
+
+/// `hspa` → `hots` → `hsin` + type-specific atoms (QTFF "Hot spot parent atom").
+fn read_hotspots(ctx: &mut Ctx<'_>, info: &QtAtom) -> Result<Vec<HotSpot>> {
+    let mut out = Vec::new();
+    let Some(hspa) = info.child(b"hspa") else {
+        return Ok(out);
+    };
+    for hots in hspa.children_of(b"hots") {
+        match read_hot_spot(info, hots) {
+            Ok(h) => out.push(h),
+            Err(e) => ctx.warn(Some(hots.location.offset), format!("hot spot {} skipped: {e}", hots.id)),
+        }
+    }
+    Ok(out)
+}
+
+fn read_hot_spot(info: &QtAtom, hots: &QtAtom) -> Result<HotSpot> {
+    let mut h = HotSpot {
+        id: hots.id,
+        kind: FourCC::new(b"undf"),
+        name: None,
+        comment: None,
+        best_view: None,
+        best_view_center: None,
+        rect: None,
+        cursor_ids: [0; 3],
+        flags: 0,
+        link: None,
+        url: None,
+        custom: Vec::new(),
+    };
+    if let Some(hsin) = hots.child(b"hsin") {
+        // QTFF "Hot spot information atom"
+        let mut f = hsin.fields();
+        f.skip(4)?;
+        h.kind = f.fourcc()?;
+        let name_id = f.u32()?;
+        let comment_id = f.u32()?;
+        h.name = string_atom(hots, name_id).or_else(|| string_atom(info, name_id));
+        h.comment = string_atom(hots, comment_id).or_else(|| string_atom(info, comment_id));
+        h.cursor_ids = [f.i32()?, f.i32()?, f.i32()?];
+        let (pan, tilt, fov) = (f.f32()?, f.f32()?, f.f32()?);
+        if pan.is_finite() && tilt.is_finite() && fov.is_finite() {
+            h.best_view = Some(View { pan, tilt, fov });
+        }
+        let (cx, cy) = (f.f32()?, f.f32()?);
+        h.best_view_center = (cx.is_finite() && cy.is_finite()).then_some([cx, cy]);
+        if f.remaining() >= 8 {
+            h.rect = Some([f.i16()?, f.i16()?, f.i16()?, f.i16()?]);
+        }
+        if f.remaining() >= 4 {
+            h.flags = f.u32()?;
+        }
+    }
+    for c in &hots.children {
+        match &c.kind.0 {
+            b"hsin" | b"vrsg" | b"vrse" => {}
+            b"link" => h.link = Some(read_link(c)?),
+            b"url " => h.url = Some(crate::text::mac_text(&c.data)),
+            _ => h.custom.push((c.kind, c.data.clone())),
+        }
+    }
+    Ok(h)
+}
+
+/// `link` (QTFF "Link hot spot atom").
+fn read_link(a: &QtAtom) -> Result<Link> {
+    let mut f = a.fields();
+    f.skip(4)?;
+    let to_node = f.u32()?;
+    f.skip(4 + 12 + 8)?; // from flags, pan/tilt/fov, view centre
+    let valid = f.u32()?;
+    let (pan, tilt, fov) = (f.f32()?, f.f32()?, f.f32()?);
+    let (cx, cy) = (f.f32()?, f.f32()?);
+    let ok = |bit: u32, v: f32| (valid & bit != 0 && v.is_finite()).then_some(v);
+    Ok(Link {
+        to_node,
+        to_pan: ok(1, pan),
+        to_tilt: ok(2, tilt),
+        to_fov: ok(4, fov),
+        to_view_center: (valid & 8 != 0 && cx.is_finite() && cy.is_finite()).then_some([cx, cy]),
+        to_valid_flags: valid,
+    })
+}
+
+/// The sample of `track` presented at exactly `start`, or failing that the one
+/// whose span contains it.
+fn sample_at(ctx: &mut Ctx<'_>, track: &Track, start: MovieTime) -> Option<usize> {
+    let p = ctx.presented(track);
+    p.iter()
+        .find(|p| p.start == start)
+        .or_else(|| p.iter().find(|p| p.start <= start && start < p.end))
+        .map(|p| p.index)
+}
+
+/// The pdat fields (QTFF "Panorama sample atom").
+#[derive(Debug, Default)]
+struct Pdat {
+    image_ref: u32,
+    hotspot_ref: u32,
+    pan: [f32; 2],
+    tilt: [f32; 2],
+    fov: [f32; 2],
+    default: View,
+    image_size: [u32; 2],
+    frames: [u16; 2],
+    hotspot_size: [u32; 2],
+    hotspot_frames: [u16; 2],
+    flags: u32,
+    pano_type: FourCC,
+}
+
+fn read_pdat(a: &QtAtom) -> Result<Pdat> {
+    let mut f = a.fields();
+    f.skip(4)?;
+    let mut p = Pdat {
+        image_ref: f.u32()?,
+        hotspot_ref: f.u32()?,
+        ..Default::default()
+    };
+    p.pan = [f.f32()?, f.f32()?];
+    p.tilt = [f.f32()?, f.f32()?];
+    p.fov = [f.f32()?, f.f32()?];
+    p.default = View {
+        pan: f.f32()?,
+        tilt: f.f32()?,
+        fov: f.f32()?,
+    };
+    p.image_size = [f.u32()?, f.u32()?];
+    p.frames = [f.u16()?, f.u16()?];
+    p.hotspot_size = [f.u32()?, f.u32()?];
+    p.hotspot_frames = [f.u16()?, f.u16()?];
+    p.flags = f.u32()?;
+    p.pano_type = if f.remaining() >= 4 { f.fourcc()? } else { FourCC::default() };
+    Ok(p)
+}
+
+fn angle_pair(a: &QtAtom) -> Option<[f32; 2]> {
+    let mut f = a.fields();
+    let lo = f.f32().ok()?;
+    let hi = f.f32().ok()?;
+    (lo.is_finite() && hi.is_finite()).then_some([lo.min(hi), lo.max(hi)])
+}
+
+fn read_pano_node(ctx: &mut Ctx<'_>, pano: &Track, node: u32, span: NodeSpan) -> Result<Panorama> {
+    let index = sample_at(ctx, pano, span.start)
+        .ok_or_else(|| Error::Scene(format!("node {node}: the panorama track has no sample at the node's time")))?;
+    let (bytes, loc) = ctx.read_sample(pano, index)?;
+    let root = parse_container(&bytes, loc, ctx.budget)?;
+    let pdat_atom = root
+        .child(b"pdat")
+        .ok_or_else(|| Error::atom(FourCC::new(b"sean"), loc, Problem::MissingChild(FourCC::new(b"pdat"))))?;
+    let pdat = read_pdat(pdat_atom)?;
+    let imgt = pano.reference(b"imgt").to_vec();
+    let hott = pano.reference(b"hott").to_vec();
+
+    // Image track: pdat.imageRefTrackIndex is a 1-based index into the pano track's 'imgt' list.
+    let image_id = match (pdat.image_ref as usize).checked_sub(1).and_then(|i| imgt.get(i)) {
+        Some(&id) => id,
+        None => {
+            let Some(&first) = imgt.first() else {
+                return Err(Error::Scene(format!("node {node}: the panorama track references no image track ('imgt')")));
+            };
+            ctx.warn(Some(pdat_atom.location.offset), format!(
+                "node {node}: image track index {} is not in the track's 'imgt' list {imgt:?}; using track {first}",
+                pdat.image_ref
+            ));
+            first
+        }
+    };
+    let image = ctx
+        .track_use(image_id, span, "image", node)
+        .ok_or_else(|| Error::Scene(format!("node {node}: no image samples")))?;
+
+    let hotspot_track = match (pdat.hotspot_ref as usize).checked_sub(1) {
+        None => None,
+        Some(i) => match hott.get(i) {
+            Some(&id) => ctx.track_use(id, span, "hot spot", node),
+            None => {
+                ctx.warn(Some(pdat_atom.location.offset), format!(
+                    "node {node}: hot spot track index {} is not in the 'hott' list {hott:?}; no hot spot image",
+                    pdat.hotspot_ref
+                ));
+                None
+            }
+        },
+    };
+
+    // Preview and low-resolution tracks from the sample's 'tref' array.
+    let mut preview_track = None;
+    let mut low_res_tracks = Vec::new();
+    if let Some(tref) = root.child(b"tref") {
+        let mut f = tref.fields();
+        let _count = if f.remaining() % 10 == 4 { Some(f.u32()?) } else { None };
+        while f.remaining() >= 10 {
+            let (ty, res, idx) = (f.fourcc()?, f.u16()?, f.u32()?);
+            if ty.0 != *b"imgt" {
+                continue;
+            }
+            let Some(&id) = (idx as usize).checked_sub(1).and_then(|i| imgt.get(i)) else {
+                ctx.warn(Some(tref.location.offset), format!("node {node}: 'tref' entry index {idx} is not in the 'imgt' list"));
+                continue;
+            };
+            if id == image_id {
+                continue;
+            }
+            if let Some(u) = ctx.track_use(id, span, "low-resolution", node) {
+                if res == 0x8000 {
+                    preview_track = Some(u);
+                } else {
+                    low_res_tracks.push((res, u));
+                }
+            }
+        }
+    }
+
+    let mut constraints = Constraints::default();
+    if let Some(a) = root.child(b"pcon") {
+        constraints.pan = angle_pair(a);
+    }
+    if let Some(a) = root.child(b"tcon") {
+        constraints.tilt = angle_pair(a);
+    }
+    if let Some(a) = root.child(b"fcon") {
+        constraints.fov = angle_pair(a);
+    }
+
+    let is_cube = pdat.pano_type.0 == *b"cube";
+    let (projection, image_size, tile_grid, limits, hotspot_image_size) = if is_cube {
+        cube_geometry(ctx, &root, &pdat, &image, node)?
+    } else {
+        cylinder_geometry(ctx, &pdat, &image, hotspot_track.as_ref(), node)
+    };
+    let limits = apply_constraints(limits, &constraints, node, &mut ctx.warnings);
+    Ok(Panorama {
+        projection,
+        image_size,
+        tile_grid,
+        limits,
+        constraints,
+        image_track: image,
+        hotspot_track,
+        hotspot_image_size,
+        preview_track,
+        low_res_tracks,
+    })
+}
+
+type Geometry = (Projection, [u32; 2], [u32; 2], ViewLimits, Option<[u32; 2]>);
+
+/// Cylinder layout from `pdat` checked against what the image track holds.
+fn cylinder_geometry(
+    ctx: &mut Ctx<'_>,
+    pdat: &Pdat,
+    image: &TrackUse,
+    hotspots: Option<&TrackUse>,
+    node: u32,
+) -> Geometry {
+    let (orientation, legacy) = match &pdat.pano_type.0 {
+        b"hcyl" => (CylinderOrientation::Horizontal, false),
+        b"vcyl" => (CylinderOrientation::Vertical, false),
+        [0, 0, 0, 0] => (
+            if pdat.flags & 1 != 0 { CylinderOrientation::Horizontal } else { CylinderOrientation::Vertical },
+            true,
+        ),
+        _ => {
+            ctx.warn(None, format!("node {node}: unknown panorama type '{}'; read as a cylinder by its flags", pdat.pano_type));
+            (
+                if pdat.flags & 1 != 0 { CylinderOrientation::Horizontal } else { CylinderOrientation::Vertical },
+                true,
+            )
+        }
+    };
+    let n = image.sample_count as u32;
+    let claims_one_tile = u32::from(pdat.frames[0]) * u32::from(pdat.frames[1]) <= 1
+        && pdat.image_size == [image.width, image.height];
+    let orientation = if legacy && n > 1 && claims_one_tile && orientation == CylinderOrientation::Vertical {
+        // libquicktime's writer: pdat describes one tile, leaves panoType and flags 0,
+        // and stores unrotated strips left to right.
+        ctx.warn(None, format!(
+            "node {node}: the panorama header describes a single {}x{} tile while the track holds {n}, and its \
+             orientation flag is unset (as libquicktime writes it); tiles read as unrotated strips, left to right",
+            image.width, image.height
+        ));
+        CylinderOrientation::Horizontal
+    } else {
+        orientation
+    };
+    let vertical = orientation == CylinderOrientation::Vertical;
+    let mut grid = [u32::from(pdat.frames[0]), u32::from(pdat.frames[1])];
+    if grid[0].checked_mul(grid[1]) != Some(n) {
+        let inferred = if vertical { [1, n] } else { [n, 1] };
+        ctx.warn(None, format!(
+            "node {node}: panorama claims a {}x{} tile grid but its image track holds {n} tiles; using {}x{}",
+            grid[0], grid[1], inferred[0], inferred[1]
+        ));
+        grid = inferred;
+    }
+    let stored = [image.width.saturating_mul(grid[0]), image.height.saturating_mul(grid[1])];
+    if pdat.image_size != stored {
+        ctx.warn(None, format!(
+            "node {node}: panorama claims a {}x{} image but its tiles make {}x{}; using the tiles",
+            pdat.image_size[0], pdat.image_size[1], stored[0], stored[1]
+        ));
+    }
+    let upright = if vertical { [stored[1], stored[0]] } else { stored };
+    let hotspot_image_size = hotspots.map(|h| {
+        let hs = [h.width.saturating_mul(grid[0]), h.height.saturating_mul(grid[1])];
+        if vertical { [hs[1], hs[0]] } else { hs }
+    });
+    let mut w = std::mem::take(&mut ctx.warnings);
+    let pan = clean_pan(ordered(pdat.pan.map(|v| finite(v, 0.0)), "pan", node, &mut w), node, &mut w);
+    let mut tilt = ordered(pdat.tilt.map(|v| finite(v, 0.0)), "tilt", node, &mut w);
+    // The image's own vertical extent bounds the tilt.
+    let range = (pan[1] - pan[0]).max(1.0);
+    let half = if upright[0] > 0 {
+        let r = f64::from(upright[0]) * 360.0 / (2.0 * std::f64::consts::PI * f64::from(range));
+        ((f64::from(upright[1]) / 2.0) / r).atan().to_degrees() as f32
+    } else {
+        45.0
+    };
+    if tilt == [0.0, 0.0] {
+        tilt = [-half, half];
+    } else if tilt[0] < -half - 0.05 || tilt[1] > half + 0.05 {
+        w.push(crate::error::Warning::general(format!(
+            "node {node}: tilt limits ({}, {}) exceed the image's vertical extent ±{half:.3}; clamped",
+            tilt[0], tilt[1]
+        )));
+        tilt = [tilt[0].max(-half), tilt[1].min(half)];
+    }
+    let fov = [finite(pdat.fov[0], 0.0), finite(pdat.fov[1], 0.0).min(tilt[1] - tilt[0] + 0.001)];
+    let default = View {
+        pan: finite(pdat.default.pan, pan[0]),
+        tilt: finite(pdat.default.tilt, 0.0),
+        fov: finite(pdat.default.fov, 0.0),
+    };
+    let limits = finish_limits(pan, tilt, fov, default, "pdat", node, &mut w);
+    ctx.warnings = w;
+    (
+        Projection::Cylinder { orientation, legacy_flags: legacy },
+        upright,
+        grid,
+        limits,
+        hotspot_image_size,
+    )
+}
+
+fn clean_pan(pan: [f32; 2], node: u32, w: &mut Vec<crate::error::Warning>) -> [f32; 2] {
+    if pan[1] - pan[0] <= 0.0 || pan[1] - pan[0] > 360.01 {
+        w.push(crate::error::Warning::general(format!(
+            "node {node}: pan range ({}, {}) is impossible; using 0..360",
+            pan[0], pan[1]
+        )));
+        return [0.0, 360.0];
+    }
+    pan
+}
+
+/// Cube layout: faces from `cufa` or the standard six, limits from `cuvw`.
+fn cube_geometry(ctx: &mut Ctx<'_>, root: &QtAtom, pdat: &Pdat, image: &TrackUse, node: u32) -> Result<Geometry> {
+    let n = image.sample_count;
+    let faces = match root.child(b"cufa") {
+        Some(cufa) => {
+            let mut f = cufa.fields();
+            let count = f.remaining() / 32;
+            f.check_table(count as u64, 32)?;
+            let mut v = Vec::with_capacity(count);
+            for _ in 0..count {
+                v.push(CubeFace {
+                    orientation: [f.f32()?, f.f32()?, f.f32()?, f.f32()?],
+                    center: [f.f32()?, f.f32()?],
+                    aspect: f.f32()?,
+                    skew: f.f32()?,
+                });
+            }
+            if v.iter().any(|c| c.orientation.iter().chain(&c.center).any(|x| !x.is_finite())) {
+                return Err(cufa.error(Problem::Invalid("a face orientation or centre is not a number".into())));
+            }
+            if v.len() != n {
+                ctx.warn(Some(cufa.location.offset), format!(
+                    "node {node}: 'cufa' describes {} tiles but the image track holds {n}",
+                    v.len()
+                ));
+            }
+            Some(v)
+        }
+        None => None,
+    };
+    let standard = faces.is_none();
+    let faces = match faces {
+        Some(f) => f,
+        None => {
+            let per_face = n / 6;
+            let k = (per_face as f64).sqrt().round() as u32;
+            if n % 6 != 0 || (k * k) as usize != per_face || k == 0 {
+                return Err(Error::Scene(format!(
+                    "node {node}: a cube without 'cufa' needs 6 or 6·n² tiles, its image track holds {n}"
+                )));
+            }
+            if k == 1 { CubeFace::standard().to_vec() } else { CubeFace::standard_tiled(k) }
+        }
+    };
+    // Tiles per face edge from the quaternion magnitude (|q|² = n).
+    let k = faces
+        .first()
+        .map(|f| f.orientation.iter().map(|x| x * x).sum::<f32>().round().max(1.0) as u32)
+        .unwrap_or(1);
+    let face_size = [image.width.saturating_mul(k), image.height.saturating_mul(k)];
+    let mut w = std::mem::take(&mut ctx.warnings);
+    let limits = match root.child(b"cuvw") {
+        Some(cuvw) => {
+            let mut f = cuvw.fields();
+            let v: Vec<f32> = (0..9).map(|_| f.f32()).collect::<Result<_>>()?;
+            let v: Vec<f32> = v.iter().map(|&x| finite(x, 0.0)).collect();
+            let pan = clean_pan(ordered([v[0], v[1]], "pan", node, &mut w), node, &mut w);
+            let tilt = ordered([v[2], v[3]], "tilt", node, &mut w);
+            let tilt = [tilt[0].max(-90.0), tilt[1].min(90.0)];
+            let fov = ordered([v[4], v[5]], "field of view", node, &mut w);
+            let d = View { pan: v[6], tilt: v[7], fov: v[8] };
+            finish_limits(pan, tilt, [fov[0], fov[1].min(179.0)], d, "cuvw", node, &mut w)
+        }
+        None => {
+            w.push(crate::error::Warning::general(format!(
+                "node {node}: cube without view limits ('cuvw'); using pan 0..360, tilt ±90, fov 5..120"
+            )));
+            let d = View { pan: finite(pdat.default.pan, 0.0), tilt: finite(pdat.default.tilt, 0.0), fov: 90.0 };
+            finish_limits([0.0, 360.0], [-90.0, 90.0], [5.0, 120.0], d, "default", node, &mut w)
+        }
+    };
+    ctx.warnings = w;
+    Ok((Projection::Cube { faces, standard }, face_size, [k, k], limits, None))
+}
+
+fn apply_constraints(mut l: ViewLimits, c: &Constraints, node: u32, w: &mut Vec<crate::error::Warning>) -> ViewLimits {
+    let mut clip = |lim: &mut [f32; 2], con: Option<[f32; 2]>, what: &str| {
+        if let Some([lo, hi]) = con {
+            let n = [lim[0].max(lo), lim[1].min(hi)];
+            if n[0] <= n[1] {
+                *lim = n;
+            } else {
+                w.push(crate::error::Warning::general(format!(
+                    "node {node}: {what} constraint ({lo}, {hi}) lies outside the limits; ignored"
+                )));
+            }
+        }
+    };
+    clip(&mut l.pan, c.pan, "pan");
+    clip(&mut l.tilt, c.tilt, "tilt");
+    clip(&mut l.fov, c.fov, "field of view");
+    l.wraps = l.pan[1] - l.pan[0] >= 359.99;
+    if !l.wraps {
+        l.default.pan = l.default.pan.clamp(l.pan[0], l.pan[1]);
+    }
+    l.default.tilt = l.default.tilt.clamp(l.tilt[0], l.tilt[1]);
+    l.default.fov = l.default.fov.clamp(l.fov[0], l.fov[1]);
+    l
+}
+
+/// `obji` (QTFF "Object sample atom") and its sibling track reference atoms.
+fn read_object_node(ctx: &mut Ctx<'_>, obje: &Track, node: u32, span: NodeSpan) -> Result<ObjectNode> {
+    let index = sample_at(ctx, obje, span.start)
+        .ok_or_else(|| Error::Scene(format!("node {node}: the object track has no sample at the node's time")))?;
+    let (bytes, loc) = ctx.read_sample(obje, index)?;
+    let root = parse_container(&bytes, loc, ctx.budget)?;
+    let obji = root
+        .child(b"obji")
+        .ok_or_else(|| Error::atom(FourCC::new(b"sean"), loc, Problem::MissingChild(FourCC::new(b"obji"))))?;
+    let mut f = obji.fields();
+    f.skip(4)?;
+    let movie_type = f.u16()?;
+    let view_states = u32::from(f.u16()?);
+    let default_view_state = f.u16()?;
+    let mouse_down_view_state = f.u16()?;
+    let view_duration = f.u32()?;
+    let columns = f.u32()?;
+    let rows = f.u32()?;
+    let mouse_motion_scale = f.f32()?;
+    let pan = [f.f32()?, f.f32()?];
+    let default_pan = f.f32()?;
+    let tilt = [f.f32()?, f.f32()?];
+    let default_tilt = f.f32()?;
+    let fov = [f.f32()?, f.f32()?];
+    let default_fov = f.f32()?;
+    let view_center = [f.f32()?, f.f32()?];
+    let view_rate = f.f32()?;
+    let frame_rate = f.f32()?;
+    let animation_settings = f.u32()?;
+    let control_settings = f.u32()?;
+
+    let ref_index = |kind: &[u8; 4]| -> u32 {
+        root.child(kind)
+            .and_then(|a| {
+                let mut f = a.fields();
+                f.skip(6).ok()?;
+                f.u32().ok()
+            })
+            .unwrap_or(1)
+    };
+    let imgt = obje.reference(b"imgt").to_vec();
+    let hott = obje.reference(b"hott").to_vec();
+    let image_id = (ref_index(b"imtr") as usize)
+        .checked_sub(1)
+        .and_then(|i| imgt.get(i))
+        .copied()
+        .or(imgt.first().copied())
+        .ok_or_else(|| Error::Scene(format!("node {node}: the object track references no image track ('imgt')")))?;
+    let image = ctx
+        .track_use(image_id, span, "image", node)
+        .ok_or_else(|| Error::Scene(format!("node {node}: no image samples")))?;
+    let hotspot_track = (ref_index(b"hstr") as usize)
+        .checked_sub(1)
+        .and_then(|i| hott.get(i))
+        .copied()
+        .and_then(|id| ctx.track_use(id, span, "hot spot", node));
+
+    // Frames per view: viewDuration over the movie-time length of one image sample.
+    let frames_per_view = match ctx.track(image_id) {
+        Some(t) => frames_per_view(ctx, t, &image, view_duration, node),
+        None => 1,
+    };
+    let params = ObjectParams {
+        node,
+        rows,
+        columns,
+        view_states,
+        frames_per_view,
+        pan,
+        tilt,
+        fov,
+        default: View { pan: default_pan, tilt: default_tilt, fov: default_fov },
+        source: "obji",
+    };
+    let (rows, columns, view_states, limits) = check_object(ctx, &params, &image);
+    Ok(ObjectNode {
+        rows,
+        columns,
+        view_states,
+        frames_per_view,
+        controller: ObjectController::from_movie_type(movie_type),
+        movie_type,
+        animation_settings,
+        control_settings,
+        default_view_state,
+        mouse_down_view_state,
+        view_duration,
+        mouse_motion_scale,
+        pan,
+        tilt,
+        fov,
+        default: limits.default,
+        view_center,
+        view_rate,
+        frame_rate,
+        limits,
+        image_track: image,
+        hotspot_track,
+    })
+}
+
+fn frames_per_view(ctx: &mut Ctx<'_>, track: &Track, image: &TrackUse, view_duration: u32, node: u32) -> u32 {
+    let first = image.samples.first().copied();
+    let span = ctx
+        .presented(track)
+        .iter()
+        .find(|p| Some(p.index) == first)
+        .map(|p| p.end.as_f64() - p.start.as_f64())
+        .unwrap_or(0.0);
+    if span <= 0.0 || view_duration == 0 {
+        return 1;
+    }
+    let q = f64::from(view_duration) / span;
+    let r = q.round().max(1.0);
+    if (q - r).abs() > 0.01 {
+        ctx.warn(None, format!("node {node}: view duration {view_duration} is not a whole number of frames ({q:.3}); using {r}"));
+    }
+    r.min(f64::from(u16::MAX)) as u32
+}
+
+/// Object grid parameters as stored.
+pub(crate) struct ObjectParams {
+    pub node: u32,
+    pub rows: u32,
+    pub columns: u32,
+    pub view_states: u32,
+    pub frames_per_view: u32,
+    pub pan: [f32; 2],
+    pub tilt: [f32; 2],
+    pub fov: [f32; 2],
+    pub default: View,
+    pub source: &'static str,
+}
+
+/// Checks an object grid against the samples and builds its limits.
+pub(crate) fn check_object(ctx: &mut Ctx<'_>, p: &ObjectParams, image: &TrackUse) -> (u32, u32, u32, ViewLimits) {
+    let node = p.node;
+    let (mut rows, mut columns, mut states) = (p.rows.max(1), p.columns.max(1), p.view_states.max(1));
+    if p.rows == 0 || p.columns == 0 || p.view_states == 0 {
+        ctx.warn(None, format!("node {node}: object grid {}x{} with {} view states has a zero; read as at least 1", p.rows, p.columns, p.view_states));
+    }
+    let n = image.sample_count as u64;
+    let expected = u64::from(rows) * u64::from(columns) * u64::from(states) * u64::from(p.frames_per_view);
+    if expected != n {
+        ctx.warn(None, format!(
+            "node {node}: object grid {rows} rows x {columns} columns x {states} states x {} frames needs {expected} images, the image track holds {n}",
+            p.frames_per_view
+        ));
+        if expected > n {
+            // Keep the columns; drop the states and rows the track cannot hold.
+            let per_state = u64::from(rows) * u64::from(columns) * u64::from(p.frames_per_view);
+            if per_state > 0 && per_state <= n {
+                states = (n / per_state) as u32;
+            } else {
+                states = 1;
+                let per_row = u64::from(columns) * u64::from(p.frames_per_view);
+                rows = (n / per_row.max(1)).max(1) as u32;
+                if u64::from(rows) * per_row > n {
+                    columns = (n / u64::from(p.frames_per_view)).max(1) as u32;
+                    rows = 1;
+                }
+            }
+        }
+    }
+    let w = std::mem::take(&mut ctx.warnings);
+    let pan = [finite(p.pan[0], 0.0), finite(p.pan[1], 360.0)];
+    let pan = if pan[0] <= pan[1] { pan } else { [pan[1], pan[0]] };
+    let tilt = [finite(p.tilt[0], 0.0), finite(p.tilt[1], 0.0)];
+    let tilt = [tilt[0].min(tilt[1]), tilt[0].max(tilt[1])];
+    let fov = [finite(p.fov[0], 0.0).max(0.0), finite(p.fov[1], 0.0)];
+    let mut d = p.default;
+    d.pan = finite(d.pan, pan[0]);
+    d.tilt = finite(d.tilt, 0.0);
+    d.fov = finite(d.fov, fov[1]);
+    if d.fov <= 0.0 {
+        d.fov = fov[1];
+    }
+    let limits = ViewLimits {
+        wraps: pan[1] - pan[0] >= 359.99,
+        pan,
+        tilt,
+        fov: [fov[0].min(fov[1]), fov[1].max(fov[0])],
+        default: View {
+            pan: if pan[1] - pan[0] >= 359.99 { d.pan } else { d.pan.clamp(pan[0], pan[1]) },
+            tilt: d.tilt.clamp(tilt[0], tilt[1]),
+            fov: d.fov,
+        },
+        source: p.source,
+    };
+    ctx.warnings = w;
+    (rows, columns, states, limits)
+}

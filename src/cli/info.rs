@@ -10,10 +10,18 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use crate::container::{FourCC, Movie, Track};
+use crate::error::Warning;
 use crate::qtvr::{Loaded, NodeContent, Projection, Scene, TrackUse};
 
 /// Version of the JSON layout.
 pub const SCHEMA: u32 = 1;
+
+#[derive(Serialize)]
+struct RefSummary {
+    #[serde(rename = "type")]
+    kind: FourCC,
+    track_ids: Vec<u32>,
+}
 
 #[derive(Serialize)]
 struct TrackSummary<'a> {
@@ -27,7 +35,7 @@ struct TrackSummary<'a> {
     width: f64,
     height: f64,
     depth: Option<i16>,
-    references: Vec<(FourCC, Vec<u32>)>,
+    references: Vec<RefSummary>,
     edits: usize,
     external_data: Vec<String>,
 }
@@ -46,7 +54,7 @@ fn track_summary(t: &Track) -> TrackSummary<'_> {
         width: t.width,
         height: t.height,
         depth: t.descriptions.first().and_then(|d| d.video.as_ref()).map(|v| v.depth),
-        references: t.references.iter().map(|r| (r.kind, r.track_ids.clone())).collect(),
+        references: t.references.iter().map(|r| RefSummary { kind: r.kind, track_ids: r.track_ids.clone() }).collect(),
         edits: t.edits.len(),
         external_data: external_refs(t),
     }
@@ -71,7 +79,7 @@ struct Report<'a> {
     file_size: u64,
     quicktime: QuickTime<'a>,
     qtvr: Option<&'a Scene>,
-    warnings: Vec<String>,
+    warnings: &'a [Warning],
 }
 
 #[derive(Serialize)]
@@ -83,10 +91,10 @@ struct QuickTime<'a> {
     tracks: Vec<TrackSummary<'a>>,
 }
 
-fn warnings(l: &Loaded) -> Vec<String> {
+fn warnings(l: &Loaded) -> &[Warning] {
     match &l.scene {
-        Some(s) => s.warnings.iter().map(|w| w.to_string()).collect(),
-        None => l.movie.warnings.iter().map(|w| w.to_string()).collect(),
+        Some(s) => &s.warnings,
+        None => &l.movie.warnings,
     }
 }
 

@@ -126,3 +126,239 @@ impl Body {
         self.0
     }
 }
+
+/// One track for [`MovieWriter`].
+#[derive(Debug, Clone, Default)]
+pub struct TrackSpec {
+    pub id: u32,
+    pub enabled: bool,
+    /// Media handler subtype: `vide`, `qtvr`, `pano`, `obje`, `STpn`, ...
+    pub handler: [u8; 4],
+    pub media_timescale: u32,
+    /// Whole `stsd` entries (size, format, body), e.g. from [`video_entry`].
+    pub descriptions: Vec<Vec<u8>>,
+    /// (sample bytes, duration in media units).
+    pub samples: Vec<(Vec<u8>, u32)>,
+    /// (track_duration in movie units, media_time, rate).
+    pub edits: Vec<(u32, i32, f64)>,
+    /// Track references (type, track IDs).
+    pub references: Vec<([u8; 4], Vec<u32>)>,
+    /// Atoms placed inside `minf/gmhd` (e.g. a QTVR 1 `STpn` holding `pInf`).
+    pub gmhd_children: Vec<Vec<u8>>,
+    /// Samples per chunk (0 or 1 = one chunk per sample).
+    pub samples_per_chunk: u32,
+    pub width: u16,
+    pub height: u16,
+}
+
+/// Writes whole QuickTime movies in memory: for tests, and for movies the project makes.
+#[derive(Debug, Clone, Default)]
+pub struct MovieWriter {
+    pub timescale: u32,
+    pub tracks: Vec<TrackSpec>,
+    /// Movie user data atoms (e.g. `ctyp`, `NAVG`).
+    pub user_data: Vec<Vec<u8>>,
+    /// Use `co64` chunk offsets.
+    pub co64: bool,
+}
+
+/// A video sample description entry (QTFF "Video sample description").
+pub fn video_entry(codec: &[u8; 4], width: u16, height: u16, depth: i16, ctab: Option<&[[u16; 4]]>) -> Vec<u8> {
+    let mut b = Body::new()
+        .zeros(6)
+        .u16(1)
+        .u16(0)
+        .u16(0)
+        .bytes(b"qtvr")
+        .u32(0)
+        .u32(512)
+        .u16(width)
+        .u16(height)
+        .fixed16(72.0)
+        .fixed16(72.0)
+        .u32(0)
+        .u16(1)
+        .pascal(&String::from_utf8_lossy(codec), 32)
+        .i16(depth)
+        .i16(if ctab.is_some() { 0 } else { -1 });
+    if let Some(t) = ctab {
+        b = b.u32(0).u16(0x8000).u16((t.len().max(1) - 1) as u16);
+        for e in t {
+            b = b.u16(e[0]).u16(e[1]).u16(e[2]).u16(e[3]);
+        }
+    }
+    atom(codec, &b.done())
+}
+
+/// A sample description entry with a raw body after the 8-byte common part.
+pub fn raw_entry(format: &[u8; 4], body: &[u8]) -> Vec<u8> {
+    atom(format, &Body::new().zeros(6).u16(1).bytes(body).done())
+}
+
+impl MovieWriter {
+    /// The file: `mdat` first, then `moov`.
+    pub fn finish(&self) -> Vec<u8> {
+        // Lay out the media data: each track's samples in order.
+        let mut mdat = Vec::new();
+        let mut offsets: Vec<Vec<u64>> = Vec::new();
+        let header = 8u64;
+        for t in &self.tracks {
+            let per = t.samples_per_chunk.max(1) as usize;
+            let mut chunks = Vec::new();
+            for (i, (bytes, _)) in t.samples.iter().enumerate() {
+                if i % per == 0 {
+                    chunks.push(header + mdat.len() as u64);
+                }
+                mdat.extend_from_slice(bytes);
+            }
+            offsets.push(chunks);
+        }
+        let mut out = atom(b"mdat", &mdat);
+        let movie_duration = self
+            .tracks
+            .iter()
+            .map(|t| self.track_duration(t))
+            .max()
+            .unwrap_or(0);
+        let mvhd = full_atom(
+            b"mvhd",
+            0,
+            0,
+            &Body::new()
+                .u32(0)
+                .u32(0)
+                .u32(self.timescale)
+                .u32(movie_duration)
+                .fixed16(1.0)
+                .u16(0x100)
+                .zeros(10)
+                .bytes(&identity_matrix())
+                .zeros(24)
+                .u32(self.tracks.iter().map(|t| t.id).max().unwrap_or(0) + 1)
+                .done(),
+        );
+        let mut moov = vec![mvhd];
+        for (t, chunks) in self.tracks.iter().zip(&offsets) {
+            moov.push(self.trak(t, chunks));
+        }
+        if !self.user_data.is_empty() {
+            moov.push(container(b"udta", &self.user_data));
+        }
+        out.extend(container(b"moov", &moov));
+        out
+    }
+
+    fn track_duration(&self, t: &TrackSpec) -> u32 {
+        if !t.edits.is_empty() {
+            return t.edits.iter().map(|e| e.0).sum();
+        }
+        let media: u64 = t.samples.iter().map(|s| u64::from(s.1)).sum();
+        (media * u64::from(self.timescale) / u64::from(t.media_timescale.max(1))) as u32
+    }
+
+    fn trak(&self, t: &TrackSpec, chunks: &[u64]) -> Vec<u8> {
+        let tkhd = full_atom(
+            b"tkhd",
+            0,
+            u32::from(t.enabled),
+            &Body::new()
+                .u32(0)
+                .u32(0)
+                .u32(t.id)
+                .u32(0)
+                .u32(self.track_duration(t))
+                .zeros(8)
+                .u16(0)
+                .u16(0)
+                .u16(0)
+                .u16(0)
+                .bytes(&identity_matrix())
+                .fixed16(f64::from(t.width))
+                .fixed16(f64::from(t.height))
+                .done(),
+        );
+        let mut trak = vec![tkhd];
+        if !t.edits.is_empty() {
+            let mut b = Body::new().u32(t.edits.len() as u32);
+            for &(d, m, r) in &t.edits {
+                b = b.u32(d).i32(m).fixed16(r);
+            }
+            trak.push(container(b"edts", &[full_atom(b"elst", 0, 0, &b.done())]));
+        }
+        if !t.references.is_empty() {
+            let refs: Vec<Vec<u8>> = t
+                .references
+                .iter()
+                .map(|(k, ids)| atom(k, &ids.iter().fold(Body::new(), |b, &i| b.u32(i)).done()))
+                .collect();
+            trak.push(container(b"tref", &refs));
+        }
+        let media_duration: u32 = t.samples.iter().map(|s| s.1).sum();
+        let mdhd = full_atom(
+            b"mdhd",
+            0,
+            0,
+            &Body::new().u32(0).u32(0).u32(t.media_timescale).u32(media_duration).u16(0).u16(0).done(),
+        );
+        let hdlr = full_atom(
+            b"hdlr",
+            0,
+            0,
+            &Body::new().bytes(b"mhlr").bytes(&t.handler).bytes(b"appl").u32(0).u32(0).pascal("qtvr test handler", 0).done(),
+        );
+        let mut minf = Vec::new();
+        if t.handler == *b"vide" {
+            minf.push(full_atom(b"vmhd", 0, 1, &Body::new().u16(0x40).u16(0x8000).u16(0x8000).u16(0x8000).done()));
+        } else {
+            let mut g = vec![atom(b"gmin", &Body::new().u32(0).u16(0x40).zeros(10).done())];
+            g.extend(t.gmhd_children.iter().cloned());
+            minf.push(container(b"gmhd", &g));
+        }
+        minf.push(full_atom(b"hdlr", 0, 0, &Body::new().bytes(b"dhlr").bytes(b"alis").bytes(b"appl").u32(0).u32(0).pascal("", 0).done()));
+        minf.push(container(b"dinf", &[full_atom(b"dref", 0, 0, &Body::new().u32(1).bytes(&full_atom(b"alis", 0, 1, &[])).done())]));
+        // stbl
+        let stsd = full_atom(b"stsd", 0, 0, &Body::new().u32(t.descriptions.len() as u32).bytes(&t.descriptions.concat()).done());
+        let mut stts = Body::new();
+        let mut runs: Vec<(u32, u32)> = Vec::new();
+        for s in &t.samples {
+            match runs.last_mut() {
+                Some(r) if r.1 == s.1 => r.0 += 1,
+                _ => runs.push((1, s.1)),
+            }
+        }
+        stts = stts.u32(runs.len() as u32);
+        for (n, d) in &runs {
+            stts = stts.u32(*n).u32(*d);
+        }
+        let per = t.samples_per_chunk.max(1);
+        let stsc = full_atom(b"stsc", 0, 0, &Body::new().u32(1).u32(1).u32(per).u32(1).done());
+        let stsz = full_atom(
+            b"stsz",
+            0,
+            0,
+            &t.samples.iter().fold(Body::new().u32(0).u32(t.samples.len() as u32), |b, s| b.u32(s.0.len() as u32)).done(),
+        );
+        let stco = if self.co64 {
+            full_atom(b"co64", 0, 0, &chunks.iter().fold(Body::new().u32(chunks.len() as u32), |b, &o| b.u64(o)).done())
+        } else {
+            full_atom(b"stco", 0, 0, &chunks.iter().fold(Body::new().u32(chunks.len() as u32), |b, &o| b.u32(o as u32)).done())
+        };
+        minf.push(container(b"stbl", &[stsd, full_atom(b"stts", 0, 0, &stts.done()), stsc, stsz, stco]));
+        trak.push(container(b"mdia", &[mdhd, hdlr, container(b"minf", &minf)]));
+        container(b"trak", &trak)
+    }
+}
+
+fn identity_matrix() -> Vec<u8> {
+    Body::new()
+        .u32(0x10000)
+        .u32(0)
+        .u32(0)
+        .u32(0)
+        .u32(0x10000)
+        .u32(0)
+        .u32(0)
+        .u32(0)
+        .u32(0x4000_0000)
+        .done()
+}

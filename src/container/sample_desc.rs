@@ -176,41 +176,16 @@ pub fn read_stsd(stsd: &AtomBody<'_>, is_video: bool) -> Result<Vec<SampleDescri
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::container::build::{atom, full_atom, Body};
+    use crate::container::build::{full_atom, video_entry, Body};
     use crate::container::reader::parse_atom_at;
-
-    pub(crate) fn video_entry(codec: &[u8; 4], w: u16, h: u16, depth: i16, ctab: Option<&[[u16; 4]]>) -> Vec<u8> {
-        let mut b = Body::new()
-            .zeros(6)
-            .u16(1)
-            .u16(0)
-            .u16(0)
-            .bytes(b"appl")
-            .u32(0)
-            .u32(512)
-            .u16(w)
-            .u16(h)
-            .fixed16(72.0)
-            .fixed16(72.0)
-            .u32(0)
-            .u16(1)
-            .pascal("Test", 32)
-            .i16(depth)
-            .i16(if ctab.is_some() { 0 } else { -1 });
-        if let Some(t) = ctab {
-            b = b.u32(0).u16(0x8000).u16((t.len() - 1) as u16);
-            for e in t {
-                b = b.u16(e[0]).u16(e[1]).u16(e[2]).u16(e[3]);
-            }
-        }
-        let b = b.bytes(&atom(b"fiel", &[1, 0])).done();
-        atom(codec, &b)
-    }
 
     #[test]
     fn video_description_with_inline_colour_table() {
         let table = [[0, 0xffff, 0xffff, 0xffff], [1, 0, 0, 0]];
-        let e = video_entry(b"smc ", 320, 240, 8, Some(&table));
+        let mut e = video_entry(b"smc ", 320, 240, 8, Some(&table));
+        e.extend(crate::container::build::atom(b"fiel", &[1, 0]));
+        let n = e.len() as u32;
+        e[..4].copy_from_slice(&n.to_be_bytes());
         let stsd = full_atom(b"stsd", 0, 0, &Body::new().u32(1).bytes(&e).done());
         let (a, _) = parse_atom_at(&stsd, 0, Location::file(0)).unwrap();
         let d = read_stsd(&a, true).unwrap();
@@ -218,7 +193,7 @@ mod tests {
         let v = d[0].video.as_ref().unwrap();
         assert_eq!(d[0].format, FourCC::new(b"smc "));
         assert_eq!((v.width, v.height, v.depth, v.color_table_id), (320, 240, 8, 0));
-        assert_eq!(v.compressor_name, "Test");
+        assert_eq!(v.compressor_name, "smc ");
         assert_eq!(v.color_table.as_ref().unwrap().entries, table.to_vec());
         assert_eq!(v.extensions.len(), 1);
         assert_eq!(v.extensions[0].0, FourCC::new(b"fiel"));

@@ -29,16 +29,6 @@ impl MovieTime {
     pub fn as_f64(self) -> f64 {
         self.num as f64 / self.den.max(1) as f64
     }
-    /// `self + other`.
-    pub fn add(self, other: MovieTime) -> MovieTime {
-        let den = u128::from(self.den) * u128::from(other.den);
-        let num = self.num * i128::from(other.den) + other.num * i128::from(self.den);
-        // Keep denominators small: both are time scales (u32), so den fits in u64.
-        MovieTime {
-            num,
-            den: u64::try_from(den).unwrap_or(u64::MAX),
-        }
-    }
 }
 
 impl PartialEq for MovieTime {

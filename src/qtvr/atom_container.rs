@@ -194,10 +194,7 @@ fn parse_list(data: &[u8], base: Location, budget: &Budget, depth: u32) -> Resul
         let expected = expected_leaf_size(&h.kind);
         let as_qt = match h.qt {
             None => false,
-            Some((_, 0)) => match expected {
-                Some(e) if body.len() == e => false,
-                _ => true,
-            },
+            Some((_, 0)) => expected != Some(body.len()),
             Some((_, n)) => {
                 chains(&body[12..], 20, Some(usize::from(n)))
                     || (is_parent_type(&h.kind) && !chains(body, 8, None))

@@ -114,3 +114,6 @@ pub fn open(path: &Path) -> Result<(FileSource, Loaded)> {
     let loaded = load(&src)?;
     Ok((src, loaded))
 }
+
+#[cfg(test)]
+mod tests;

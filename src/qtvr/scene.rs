@@ -24,7 +24,9 @@ pub struct Scene {
     pub default_node: u32,
     /// All nodes, in file order.
     pub nodes: Vec<Node>,
-    /// What was repaired or skipped while reading the scene.
+    /// What was repaired or skipped while reading the movie and the scene
+    /// (reported at the top level of `qtvr info --json`).
+    #[serde(skip)]
     pub warnings: Vec<Warning>,
 }
 

@@ -181,10 +181,11 @@ fn read_node(
     } else {
         return Err(Error::atom(FourCC::new(b"sean"), loc, Problem::MissingChild(FourCC::new(b"ndhd"))));
     }
-    if node_type.0 != *b"pano" && node_type.0 != *b"obje" {
-        if let Some(&(_, ty)) = world.node_types.iter().find(|(id, _)| *id == node_id) {
-            node_type = ty;
-        }
+    if node_type.0 != *b"pano"
+        && node_type.0 != *b"obje"
+        && let Some(&(_, ty)) = world.node_types.iter().find(|(id, _)| *id == node_id)
+    {
+        node_type = ty;
     }
     let hotspots = read_hotspots(ctx, &info)?;
     let custom_atoms = info
@@ -609,7 +610,7 @@ fn cube_geometry(ctx: &mut Ctx<'_>, root: &QtAtom, pdat: &Pdat, image: &TrackUse
         None => {
             let per_face = n / 6;
             let k = (per_face as f64).sqrt().round() as u32;
-            if n % 6 != 0 || (k * k) as usize != per_face || k == 0 {
+            if !n.is_multiple_of(6) || (k * k) as usize != per_face || k == 0 {
                 return Err(Error::Scene(format!(
                     "node {node}: a cube without 'cufa' needs 6 or 6·n² tiles, its image track holds {n}"
                 )));

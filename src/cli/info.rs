@@ -178,7 +178,7 @@ pub fn to_text(file: &str, l: &Loaded) -> String {
             match &n.content {
                 NodeContent::Panorama(p) => {
                     let kind = match &p.projection {
-                        Projection::Cylinder { orientation, legacy_flags } => format!(
+                        Projection::Cylinder { orientation, legacy_flags, .. } => format!(
                             "cylinder, {} tiles{}",
                             match orientation {
                                 crate::qtvr::CylinderOrientation::Vertical => "vertical (rotated)",

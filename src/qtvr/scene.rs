@@ -22,6 +22,10 @@ pub struct Scene {
     pub name: Option<String>,
     /// The node shown first.
     pub default_node: u32,
+    /// Panorama imaging settings from the VR world (`imgp`/`impn`).
+    pub imaging: Vec<PanoImaging>,
+    /// Custom cursors stored in the VR world (`vrcp` → `CURS`/`crsr`): (type, ID, bytes).
+    pub cursors: Vec<(FourCC, u32, usize)>,
     /// All nodes, in file order.
     pub nodes: Vec<Node>,
     /// What was repaired or skipped while reading the movie and the scene
@@ -35,6 +39,18 @@ impl Scene {
     pub fn node(&self, id: u32) -> Option<&Node> {
         self.nodes.iter().find(|n| n.id == id)
     }
+}
+
+/// A panorama imaging atom (`impn`): how QuickTime VR drew while moving and at rest.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PanoImaging {
+    /// Atom ID (an imaging mode).
+    pub id: u32,
+    pub imaging_mode: u32,
+    pub valid_flags: u32,
+    pub correction: u32,
+    pub quality: u32,
+    pub direct_draw: u32,
 }
 
 /// One node.
@@ -156,6 +172,8 @@ pub enum Projection {
         orientation: CylinderOrientation,
         /// True when the orientation came from the legacy `flags` bit (panoType 0).
         legacy_flags: bool,
+        /// Where the first tile goes in the upright image.
+        first_tile: FirstTile,
     },
     Cube {
         /// One entry per image sample of the node: the face or tile it shows.
@@ -163,6 +181,26 @@ pub enum Projection {
         /// True when no `cufa` was stored and the standard faces are used.
         standard: bool,
     },
+}
+
+/// Which strip of the upright cylinder the first tile is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FirstTile {
+    /// Vertical cylinders: tiles run right to left.
+    Rightmost,
+    /// Horizontal cylinders: tiles run left to right.
+    Leftmost,
+}
+
+impl CylinderOrientation {
+    /// The tile order that goes with the orientation.
+    pub fn first_tile(self) -> FirstTile {
+        match self {
+            CylinderOrientation::Vertical => FirstTile::Rightmost,
+            CylinderOrientation::Horizontal => FirstTile::Leftmost,
+        }
+    }
 }
 
 /// Cylinder storage orientation.

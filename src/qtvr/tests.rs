@@ -48,6 +48,8 @@ fn qtvr2_movie() -> Vec<u8> {
     let world = qt_container(&[
         qt_leaf(b"vrsc", 1, &Body::new().u16(2).u16(0).u32(9).u32(2).u32(0).u32(0).u32(0).done()),
         string_atom(9, "Test world"),
+        qt_parent(b"imgp", 1, &[qt_leaf(b"impn", 2, &Body::new().u16(2).u16(0).u32(2).u32(7).u32(1).u32(256).u32(0).zeros(32).done())]),
+        qt_parent(b"vrcp", 1, &[qt_leaf(b"crsr", 128, &[0; 68])]),
         qt_parent(
             b"vrnp",
             1,
@@ -166,11 +168,16 @@ fn qtvr2_multinode_movie_reads_back() {
     assert_eq!(s.name.as_deref(), Some("Test world"));
     assert_eq!(s.default_node, 2);
     assert_eq!(s.nodes.iter().map(|n| n.id).collect::<Vec<_>>(), vec![1, 2, 3]);
+    assert_eq!(
+        s.imaging,
+        vec![PanoImaging { id: 2, imaging_mode: 2, valid_flags: 7, correction: 1, quality: 256, direct_draw: 0 }]
+    );
+    assert_eq!(s.cursors, vec![(FourCC::new(b"crsr"), 128, 68)]);
 
     let n1 = &s.nodes[0];
     assert_eq!(n1.name.as_deref(), Some("Café hall"));
     let NodeContent::Panorama(p) = &n1.content else { panic!("node 1 kind") };
-    assert_eq!(p.projection, Projection::Cylinder { orientation: CylinderOrientation::Vertical, legacy_flags: false });
+    assert_eq!(p.projection, Projection::Cylinder { orientation: CylinderOrientation::Vertical, legacy_flags: false, first_tile: FirstTile::Rightmost });
     assert_eq!((p.image_size, p.tile_grid), ([256, 32], [1, 4]));
     assert_eq!((p.image_track.track_id, p.image_track.first_sample, p.image_track.sample_count), (4, 1, 4));
     assert_eq!(p.hotspot_track.as_ref().map(|h| (h.track_id, h.codec, h.depth)), Some((7, FourCC::new(b"smc "), 8)));
@@ -236,7 +243,7 @@ fn qtvr2_cylinder_with_inconsistent_pdat_uses_the_track() {
     };
     let s = load(&w.finish()).unwrap().scene.unwrap();
     let NodeContent::Panorama(p) = &s.nodes[0].content else { panic!() };
-    assert_eq!(p.projection, Projection::Cylinder { orientation: CylinderOrientation::Horizontal, legacy_flags: true });
+    assert_eq!(p.projection, Projection::Cylinder { orientation: CylinderOrientation::Horizontal, legacy_flags: true, first_tile: FirstTile::Leftmost });
     assert_eq!((p.image_size, p.tile_grid), ([400, 50], [4, 1]));
     // Tilt from geometry: r = 400/(2π), half = atan(25/r).
     let r = 400.0 / (2.0 * std::f64::consts::PI);

@@ -155,6 +155,8 @@ pub(crate) fn read_panorama_scene(ctx: &mut Ctx<'_>, controller: FourCC) -> Resu
         controller,
         name: info.and_then(|i| i.name),
         default_node,
+        imaging: Vec::new(),
+        cursors: Vec::new(),
         nodes,
         warnings: Vec::new(),
     })
@@ -252,7 +254,11 @@ fn read_pano_node(
         start_time: span.start.as_f64(),
         duration: span.end.as_f64() - span.start.as_f64(),
         content: NodeContent::Panorama(Box::new(Panorama {
-            projection: Projection::Cylinder { orientation: CylinderOrientation::Vertical, legacy_flags: true },
+            projection: Projection::Cylinder {
+                orientation: CylinderOrientation::Vertical,
+                legacy_flags: true,
+                first_tile: FirstTile::Rightmost,
+            },
             image_size: [stored[1], stored[0]],
             tile_grid: grid,
             limits,
@@ -431,6 +437,8 @@ pub(crate) fn read_object_scene(ctx: &mut Ctx<'_>, controller: FourCC) -> Result
         controller,
         name: None,
         default_node: 1,
+        imaging: Vec::new(),
+        cursors: Vec::new(),
         nodes: vec![node],
         warnings: Vec::new(),
     })

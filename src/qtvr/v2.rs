@@ -16,6 +16,8 @@ struct World {
     default_node: u32,
     /// (node ID, node type) from `vrnp/vrni/nloc`.
     node_types: Vec<(u32, FourCC)>,
+    imaging: Vec<PanoImaging>,
+    cursors: Vec<(FourCC, u32, usize)>,
 }
 
 /// Reads a QTVR 2 scene.
@@ -72,6 +74,8 @@ pub(crate) fn read_scene(ctx: &mut Ctx<'_>, controller: FourCC) -> Result<Scene>
         controller,
         name: world.name,
         default_node,
+        imaging: world.imaging,
+        cursors: world.cursors,
         nodes,
         warnings: Vec::new(),
     })
@@ -85,6 +89,8 @@ fn read_world(ctx: &mut Ctx<'_>, qtvr: &Track) -> Result<World> {
         name: None,
         default_node: 0,
         node_types: Vec::new(),
+        imaging: Vec::new(),
+        cursors: Vec::new(),
     };
     let Some(desc) = qtvr.descriptions.first() else {
         ctx.warn(Some(qtvr.offset), "QTVR track has no sample description: no VR world header");
@@ -105,6 +111,31 @@ fn read_world(ctx: &mut Ctx<'_>, qtvr: &Track) -> Result<World> {
         read_vrsc(vrsc, &root, &mut world)?;
     } else {
         ctx.warn(Some(desc.location.offset), "VR world has no header ('vrsc')");
+    }
+    // imgp → impn (QTFF "Imaging parent atom", "Panorama imaging atom")
+    if let Some(imgp) = root.child(b"imgp") {
+        for impn in imgp.children_of(b"impn") {
+            let mut f = impn.fields();
+            let r = (|| -> Result<PanoImaging> {
+                f.skip(4)?;
+                Ok(PanoImaging {
+                    id: impn.id,
+                    imaging_mode: f.u32()?,
+                    valid_flags: f.u32()?,
+                    correction: f.u32()?,
+                    quality: f.u32()?,
+                    direct_draw: f.u32()?,
+                })
+            })();
+            match r {
+                Ok(i) => world.imaging.push(i),
+                Err(e) => ctx.warn(Some(impn.location.offset), format!("imaging atom ignored: {e}")),
+            }
+        }
+    }
+    // vrcp → CURS / crsr (QTFF "Custom cursor atom")
+    if let Some(vrcp) = root.child(b"vrcp") {
+        world.cursors = vrcp.children.iter().map(|c| (c.kind, c.id, c.data.len())).collect();
     }
     if let Some(vrnp) = root.child(b"vrnp") {
         for vrni in vrnp.children_of(b"vrni") {
@@ -555,7 +586,7 @@ fn cylinder_geometry(
     let limits = finish_limits(pan, tilt, fov, default, "pdat", node, &mut w);
     ctx.warnings = w;
     (
-        Projection::Cylinder { orientation, legacy_flags: legacy },
+        Projection::Cylinder { orientation, legacy_flags: legacy, first_tile: orientation.first_tile() },
         upright,
         grid,
         limits,

@@ -1,7 +1,7 @@
 //! Stage 2 — the QTVR scene: tracks → nodes, panoramas, objects, hot spots.
 //!
-//! Written by hand: no crate reads QuickTime VR. QTVR 2.x ([`v2`]) and QTVR
-//! 1.0 ([`v1`]) movies are read into one [`Scene`] model. This stage reads
+//! Written by hand: no crate reads QuickTime VR. QTVR 2.x (`v2.rs`) and QTVR
+//! 1.0 (`v1.rs`) movies are read into one [`Scene`] model. This stage reads
 //! only the small VR samples; image samples stay in the file until decoded.
 
 pub mod atom_container;

@@ -127,6 +127,7 @@ pub(crate) fn read_panorama_scene(ctx: &mut Ctx<'_>, controller: FourCC) -> Resu
     }
     let spans = NodeSpan::for_nodes(&wanted.iter().map(|&(_, k)| (presented[k].start, presented[k].end)).collect::<Vec<_>>());
     let mut nodes = Vec::new();
+    let mut first_error: Option<String> = None;
     for ((id, k), span) in wanted.into_iter().zip(spans) {
         let p = presented[k];
         match read_pano_node(ctx, pano, &d, p.index, span, id) {
@@ -134,14 +135,18 @@ pub(crate) fn read_panorama_scene(ctx: &mut Ctx<'_>, controller: FourCC) -> Resu
                 ctx.warn(None, format!("node ID {} appears twice; the second copy is skipped", n.id));
             }
             Ok(n) => nodes.push(n),
-            Err(e) => ctx.warn(
-                pano.samples.get(p.index).map(|s| s.offset),
-                format!("panorama node in sample {} skipped: {e}", p.index + 1),
-            ),
+            Err(e) => {
+                let msg = format!("panorama node in sample {} skipped: {e}", p.index + 1);
+                first_error.get_or_insert_with(|| msg.clone());
+                ctx.warn(pano.samples.get(p.index).map(|s| s.offset), msg);
+            }
         }
     }
     if nodes.is_empty() {
-        return Err(Error::Scene("no node of this QTVR 1 panorama could be read".into()));
+        return Err(Error::Scene(format!(
+            "no node of this QTVR 1 panorama could be read: {}",
+            first_error.unwrap_or_else(|| "the node list matches no panorama sample".into())
+        )));
     }
     let mut default_node = info.as_ref().map_or(0, |i| i.default_node);
     if !nodes.iter().any(|n| n.id == default_node) {

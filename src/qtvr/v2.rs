@@ -44,6 +44,7 @@ pub(crate) fn read_scene(ctx: &mut Ctx<'_>, controller: FourCC) -> Result<Scene>
     }
     let spans = NodeSpan::for_nodes(&presented.iter().map(|p| (p.start, p.end)).collect::<Vec<_>>());
     let mut nodes = Vec::new();
+    let mut first_error: Option<String> = None;
     for (k, (p, span)) in presented.iter().zip(spans).enumerate() {
         match read_node(ctx, qtvr, p.index, span, k, &world, pano_track, obje_track) {
             Ok(n) => {
@@ -53,14 +54,18 @@ pub(crate) fn read_scene(ctx: &mut Ctx<'_>, controller: FourCC) -> Result<Scene>
                     nodes.push(n);
                 }
             }
-            Err(e) => ctx.warn(
-                qtvr.samples.get(p.index).map(|s| s.offset),
-                format!("node {} (QTVR sample {}) skipped: {e}", k + 1, p.index + 1),
-            ),
+            Err(e) => {
+                let msg = format!("node {} (QTVR sample {}) skipped: {e}", k + 1, p.index + 1);
+                first_error.get_or_insert_with(|| msg.clone());
+                ctx.warn(qtvr.samples.get(p.index).map(|s| s.offset), msg);
+            }
         }
     }
     if nodes.is_empty() {
-        return Err(Error::Scene("no node of this QTVR movie could be read".into()));
+        return Err(Error::Scene(format!(
+            "no node of this QTVR movie could be read: {}",
+            first_error.unwrap_or_else(|| "no node samples".into())
+        )));
     }
     let mut default_node = world.default_node;
     if !nodes.iter().any(|n| n.id == default_node) {

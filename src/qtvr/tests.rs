@@ -2,7 +2,7 @@
 //! readers interpret, written with known values and read back.
 
 use super::*;
-use crate::container::build::{atom, container, full_atom, qt_container, qt_leaf, qt_parent, raw_entry, video_entry, Body, MovieWriter, TrackSpec};
+use crate::container::build::{atom, container, qt_container, qt_leaf, qt_parent, raw_entry, video_entry, Body, MovieWriter, TrackSpec};
 
 fn string_atom(id: u32, s: &str) -> Vec<u8> {
     qt_leaf(b"vrsg", id, &Body::new().u16(0).u16(s.len() as u16).bytes(s.as_bytes()).done())
@@ -400,7 +400,7 @@ fn plain_quicktime_movie_has_no_scene() {
     let l = load(&w.finish()).unwrap();
     assert!(l.scene.is_none());
     assert_eq!(l.movie.tracks[0].samples.len(), 3);
-    assert_eq!(l.movie.tracks[0].data_refs[0].self_contained, true);
+    assert!(l.movie.tracks[0].data_refs[0].self_contained);
 }
 
 #[test]

@@ -44,7 +44,10 @@ impl ByteSource for Vec<u8> {
 }
 
 fn eof() -> io::Error {
-    io::Error::new(io::ErrorKind::UnexpectedEof, "read past the end of the data")
+    io::Error::new(
+        io::ErrorKind::UnexpectedEof,
+        "read past the end of the data",
+    )
 }
 
 /// A movie file on disk.

@@ -15,7 +15,13 @@ pub fn mac_roman(bytes: &[u8]) -> String {
     bytes
         .iter()
         .take_while(|&&b| b != 0)
-        .map(|&b| if b < 0x80 { b as char } else { HIGH[usize::from(b - 0x80)] })
+        .map(|&b| {
+            if b < 0x80 {
+                b as char
+            } else {
+                HIGH[usize::from(b - 0x80)]
+            }
+        })
         .collect()
 }
 

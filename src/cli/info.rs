@@ -53,8 +53,19 @@ fn track_summary(t: &Track) -> TrackSummary<'_> {
         media_timescale: t.media_timescale,
         width: t.width,
         height: t.height,
-        depth: t.descriptions.first().and_then(|d| d.video.as_ref()).map(|v| v.depth),
-        references: t.references.iter().map(|r| RefSummary { kind: r.kind, track_ids: r.track_ids.clone() }).collect(),
+        depth: t
+            .descriptions
+            .first()
+            .and_then(|d| d.video.as_ref())
+            .map(|v| v.depth),
+        references: t
+            .references
+            .iter()
+            .map(|r| RefSummary {
+                kind: r.kind,
+                track_ids: r.track_ids.clone(),
+            })
+            .collect(),
         edits: t.edits.len(),
         external_data: external_refs(t),
     }
@@ -136,7 +147,11 @@ fn track_line(u: &TrackUse) -> String {
 pub fn to_text(file: &str, l: &Loaded) -> String {
     let mut o = String::new();
     let m = &l.movie;
-    let secs = if m.timescale > 0 { m.duration as f64 / f64::from(m.timescale) } else { 0.0 };
+    let secs = if m.timescale > 0 {
+        m.duration as f64 / f64::from(m.timescale)
+    } else {
+        0.0
+    };
     let _ = writeln!(o, "{file}");
     match &l.scene {
         Some(s) => {
@@ -145,7 +160,10 @@ pub fn to_text(file: &str, l: &Loaded) -> String {
                 "QuickTime VR {} movie (controller '{}'){}, {} node{}, default node {}",
                 s.qtvr_version,
                 s.controller,
-                s.name.as_ref().map(|n| format!(" \"{n}\"")).unwrap_or_default(),
+                s.name
+                    .as_ref()
+                    .map(|n| format!(" \"{n}\""))
+                    .unwrap_or_default(),
                 s.nodes.len(),
                 if s.nodes.len() == 1 { "" } else { "s" },
                 s.default_node
@@ -160,7 +178,11 @@ pub fn to_text(file: &str, l: &Loaded) -> String {
         "  movie: time scale {}, duration {} ({secs:.2} s){}",
         m.timescale,
         m.duration,
-        if m.compressed_header { ", compressed movie header" } else { "" }
+        if m.compressed_header {
+            ", compressed movie header"
+        } else {
+            ""
+        }
     );
     if let Some(s) = &l.scene {
         for n in &s.nodes {
@@ -168,9 +190,16 @@ pub fn to_text(file: &str, l: &Loaded) -> String {
                 o,
                 "\nnode {}{}: {}{}",
                 n.id,
-                n.name.as_ref().map(|x| format!(" \"{x}\"")).unwrap_or_default(),
+                n.name
+                    .as_ref()
+                    .map(|x| format!(" \"{x}\""))
+                    .unwrap_or_default(),
                 n.kind_name(),
-                if n.id == s.default_node { " (default)" } else { "" }
+                if n.id == s.default_node {
+                    " (default)"
+                } else {
+                    ""
+                }
             );
             if let Some(c) = &n.comment {
                 let _ = writeln!(o, "  comment: {c}");
@@ -178,18 +207,30 @@ pub fn to_text(file: &str, l: &Loaded) -> String {
             match &n.content {
                 NodeContent::Panorama(p) => {
                     let kind = match &p.projection {
-                        Projection::Cylinder { orientation, legacy_flags, .. } => format!(
+                        Projection::Cylinder {
+                            orientation,
+                            legacy_flags,
+                            ..
+                        } => format!(
                             "cylinder, {} tiles{}",
                             match orientation {
                                 crate::qtvr::CylinderOrientation::Vertical => "vertical (rotated)",
                                 crate::qtvr::CylinderOrientation::Horizontal => "horizontal",
                             },
-                            if *legacy_flags { ", orientation from legacy flags" } else { "" }
+                            if *legacy_flags {
+                                ", orientation from legacy flags"
+                            } else {
+                                ""
+                            }
                         ),
                         Projection::Cube { faces, standard } => format!(
                             "cube, {} tiles{}",
                             faces.len(),
-                            if *standard { ", standard faces" } else { ", faces from 'cufa'" }
+                            if *standard {
+                                ", standard faces"
+                            } else {
+                                ", faces from 'cufa'"
+                            }
                         ),
                     };
                     let _ = writeln!(o, "  type: {kind}");
@@ -198,7 +239,11 @@ pub fn to_text(file: &str, l: &Loaded) -> String {
                         "  image: {}x{}{}, tile grid {}x{}",
                         p.image_size[0],
                         p.image_size[1],
-                        if matches!(p.projection, Projection::Cube { .. }) { " per face" } else { "" },
+                        if matches!(p.projection, Projection::Cube { .. }) {
+                            " per face"
+                        } else {
+                            ""
+                        },
                         p.tile_grid[0],
                         p.tile_grid[1]
                     );
@@ -206,8 +251,17 @@ pub fn to_text(file: &str, l: &Loaded) -> String {
                     let _ = writeln!(
                         o,
                         "  pan {}..{}{}, tilt {}..{}, fov {}..{}; default pan {} tilt {} fov {} (from '{}')",
-                        l.pan[0], l.pan[1], if l.wraps { " (wraps)" } else { "" }, l.tilt[0], l.tilt[1], l.fov[0], l.fov[1],
-                        l.default.pan, l.default.tilt, l.default.fov, l.source
+                        l.pan[0],
+                        l.pan[1],
+                        if l.wraps { " (wraps)" } else { "" },
+                        l.tilt[0],
+                        l.tilt[1],
+                        l.fov[0],
+                        l.fov[1],
+                        l.default.pan,
+                        l.default.tilt,
+                        l.default.fov,
+                        l.source
                     );
                     let _ = writeln!(o, "  image {}", track_line(&p.image_track));
                     if let Some(h) = &p.hotspot_track {
@@ -224,19 +278,38 @@ pub fn to_text(file: &str, l: &Loaded) -> String {
                     let _ = writeln!(
                         o,
                         "  object: {} rows x {} columns, {} view state{}, {} frame{} per view, controller {:?} (movieType {})",
-                        ob.rows, ob.columns, ob.view_states, if ob.view_states == 1 { "" } else { "s" },
-                        ob.frames_per_view, if ob.frames_per_view == 1 { "" } else { "s" }, ob.controller, ob.movie_type
+                        ob.rows,
+                        ob.columns,
+                        ob.view_states,
+                        if ob.view_states == 1 { "" } else { "s" },
+                        ob.frames_per_view,
+                        if ob.frames_per_view == 1 { "" } else { "s" },
+                        ob.controller,
+                        ob.movie_type
                     );
                     let _ = writeln!(
                         o,
                         "  pan {}..{}, tilt {}..{} (top row first), fov {}..{}; default pan {} tilt {} fov {}; view centre ({}, {})",
-                        ob.pan[0], ob.pan[1], ob.tilt[0], ob.tilt[1], ob.limits.fov[0], ob.limits.fov[1],
-                        ob.default.pan, ob.default.tilt, ob.default.fov, ob.view_center[0], ob.view_center[1]
+                        ob.pan[0],
+                        ob.pan[1],
+                        ob.tilt[0],
+                        ob.tilt[1],
+                        ob.limits.fov[0],
+                        ob.limits.fov[1],
+                        ob.default.pan,
+                        ob.default.tilt,
+                        ob.default.fov,
+                        ob.view_center[0],
+                        ob.view_center[1]
                     );
                     let _ = writeln!(
                         o,
                         "  animation settings 0x{:x}, control settings 0x{:x}, view rate {}, frame rate {}, mouse scale {}",
-                        ob.animation_settings, ob.control_settings, ob.view_rate, ob.frame_rate, ob.mouse_motion_scale
+                        ob.animation_settings,
+                        ob.control_settings,
+                        ob.view_rate,
+                        ob.frame_rate,
+                        ob.mouse_motion_scale
                     );
                     let _ = writeln!(o, "  image {}", track_line(&ob.image_track));
                     if let Some(h) = &ob.hotspot_track {
@@ -251,10 +324,11 @@ pub fn to_text(file: &str, l: &Loaded) -> String {
                 }
                 if let Some(k) = &h.link {
                     let _ = write!(line, " -> node {}", k.to_node);
-                    let parts: Vec<String> = [("pan", k.to_pan), ("tilt", k.to_tilt), ("fov", k.to_fov)]
-                        .iter()
-                        .filter_map(|(n, v)| v.map(|v| format!("{n} {v}")))
-                        .collect();
+                    let parts: Vec<String> =
+                        [("pan", k.to_pan), ("tilt", k.to_tilt), ("fov", k.to_fov)]
+                            .iter()
+                            .filter_map(|(n, v)| v.map(|v| format!("{n} {v}")))
+                            .collect();
                     if !parts.is_empty() {
                         let _ = write!(line, " ({})", parts.join(", "));
                     }
@@ -263,7 +337,11 @@ pub fn to_text(file: &str, l: &Loaded) -> String {
                     let _ = write!(line, " -> {u}");
                 }
                 if let Some(v) = &h.best_view {
-                    let _ = write!(line, "; best view pan {} tilt {} fov {}", v.pan, v.tilt, v.fov);
+                    let _ = write!(
+                        line,
+                        "; best view pan {} tilt {} fov {}",
+                        v.pan, v.tilt, v.fov
+                    );
                 }
                 let _ = writeln!(o, "{line}");
             }
@@ -280,9 +358,24 @@ pub fn to_text(file: &str, l: &Loaded) -> String {
             if s.enabled { "" } else { " (disabled)" },
             s.sample_count,
             if s.sample_count == 1 { "" } else { "s" },
-            if s.codecs.is_empty() { "-".to_string() } else { s.codecs.iter().map(|c| format!("'{c}'")).collect::<Vec<_>>().join(", ") },
+            if s.codecs.is_empty() {
+                "-".to_string()
+            } else {
+                s.codecs
+                    .iter()
+                    .map(|c| format!("'{c}'"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            },
             s.depth.map(|d| format!(", depth {d}")).unwrap_or_default(),
-            if s.external_data.is_empty() { String::new() } else { format!(", data in other files: {} (not followed)", s.external_data.join(", ")) }
+            if s.external_data.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    ", data in other files: {} (not followed)",
+                    s.external_data.join(", ")
+                )
+            }
         );
     }
     let w = warnings(l);

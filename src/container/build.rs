@@ -113,7 +113,10 @@ impl Body {
     /// Appends a Pascal string padded to `width` bytes (0 = no padding).
     pub fn pascal(mut self, s: &str, width: usize) -> Self {
         let b = s.as_bytes();
-        let n = b.len().min(255).min(if width > 0 { width - 1 } else { 255 });
+        let n = b
+            .len()
+            .min(255)
+            .min(if width > 0 { width - 1 } else { 255 });
         self.0.push(n as u8);
         self.0.extend_from_slice(&b[..n]);
         if width > 0 {
@@ -163,7 +166,13 @@ pub struct MovieWriter {
 }
 
 /// A video sample description entry (QTFF "Video sample description").
-pub fn video_entry(codec: &[u8; 4], width: u16, height: u16, depth: i16, ctab: Option<&[[u16; 4]]>) -> Vec<u8> {
+pub fn video_entry(
+    codec: &[u8; 4],
+    width: u16,
+    height: u16,
+    depth: i16,
+    ctab: Option<&[[u16; 4]]>,
+) -> Vec<u8> {
     let mut b = Body::new()
         .zeros(6)
         .u16(1)
@@ -298,26 +307,84 @@ impl MovieWriter {
             b"mdhd",
             0,
             0,
-            &Body::new().u32(0).u32(0).u32(t.media_timescale).u32(media_duration).u16(0).u16(0).done(),
+            &Body::new()
+                .u32(0)
+                .u32(0)
+                .u32(t.media_timescale)
+                .u32(media_duration)
+                .u16(0)
+                .u16(0)
+                .done(),
         );
         let hdlr = full_atom(
             b"hdlr",
             0,
             0,
-            &Body::new().bytes(b"mhlr").bytes(&t.handler).bytes(b"appl").u32(0).u32(0).pascal("qtvr test handler", 0).done(),
+            &Body::new()
+                .bytes(b"mhlr")
+                .bytes(&t.handler)
+                .bytes(b"appl")
+                .u32(0)
+                .u32(0)
+                .pascal("qtvr test handler", 0)
+                .done(),
         );
         let mut minf = Vec::new();
         if t.handler == *b"vide" {
-            minf.push(full_atom(b"vmhd", 0, 1, &Body::new().u16(0x40).u16(0x8000).u16(0x8000).u16(0x8000).done()));
+            minf.push(full_atom(
+                b"vmhd",
+                0,
+                1,
+                &Body::new()
+                    .u16(0x40)
+                    .u16(0x8000)
+                    .u16(0x8000)
+                    .u16(0x8000)
+                    .done(),
+            ));
         } else {
-            let mut g = vec![atom(b"gmin", &Body::new().u32(0).u16(0x40).zeros(10).done())];
+            let mut g = vec![atom(
+                b"gmin",
+                &Body::new().u32(0).u16(0x40).zeros(10).done(),
+            )];
             g.extend(t.gmhd_children.iter().cloned());
             minf.push(container(b"gmhd", &g));
         }
-        minf.push(full_atom(b"hdlr", 0, 0, &Body::new().bytes(b"dhlr").bytes(b"alis").bytes(b"appl").u32(0).u32(0).pascal("", 0).done()));
-        minf.push(container(b"dinf", &[full_atom(b"dref", 0, 0, &Body::new().u32(1).bytes(&full_atom(b"alis", 0, 1, &[])).done())]));
+        minf.push(full_atom(
+            b"hdlr",
+            0,
+            0,
+            &Body::new()
+                .bytes(b"dhlr")
+                .bytes(b"alis")
+                .bytes(b"appl")
+                .u32(0)
+                .u32(0)
+                .pascal("", 0)
+                .done(),
+        ));
+        minf.push(container(
+            b"dinf",
+            &[full_atom(
+                b"dref",
+                0,
+                0,
+                &Body::new()
+                    .u32(1)
+                    .bytes(&full_atom(b"alis", 0, 1, &[]))
+                    .done(),
+            )],
+        ));
         // stbl
-        let stsd = full_atom(b"stsd", 0, 0, &Body::new().u32(t.descriptions.len() as u32).bytes(&t.descriptions.concat()).done());
+        let stsd = full_atom(
+            b"stsd",
+            0,
+            0,
+            &Body::new()
+                .u32(t.descriptions.len() as u32)
+                .bytes(&t.descriptions.concat())
+                .done(),
+        );
         let mut stts = Body::new();
         let mut runs: Vec<(u32, u32)> = Vec::new();
         for s in &t.samples {
@@ -331,19 +398,56 @@ impl MovieWriter {
             stts = stts.u32(*n).u32(*d);
         }
         let per = t.samples_per_chunk.max(1);
-        let stsc = full_atom(b"stsc", 0, 0, &Body::new().u32(1).u32(1).u32(per).u32(1).done());
+        let stsc = full_atom(
+            b"stsc",
+            0,
+            0,
+            &Body::new().u32(1).u32(1).u32(per).u32(1).done(),
+        );
         let stsz = full_atom(
             b"stsz",
             0,
             0,
-            &t.samples.iter().fold(Body::new().u32(0).u32(t.samples.len() as u32), |b, s| b.u32(s.0.len() as u32)).done(),
+            &t.samples
+                .iter()
+                .fold(Body::new().u32(0).u32(t.samples.len() as u32), |b, s| {
+                    b.u32(s.0.len() as u32)
+                })
+                .done(),
         );
         let stco = if self.co64 {
-            full_atom(b"co64", 0, 0, &chunks.iter().fold(Body::new().u32(chunks.len() as u32), |b, &o| b.u64(o)).done())
+            full_atom(
+                b"co64",
+                0,
+                0,
+                &chunks
+                    .iter()
+                    .fold(Body::new().u32(chunks.len() as u32), |b, &o| b.u64(o))
+                    .done(),
+            )
         } else {
-            full_atom(b"stco", 0, 0, &chunks.iter().fold(Body::new().u32(chunks.len() as u32), |b, &o| b.u32(o as u32)).done())
+            full_atom(
+                b"stco",
+                0,
+                0,
+                &chunks
+                    .iter()
+                    .fold(Body::new().u32(chunks.len() as u32), |b, &o| {
+                        b.u32(o as u32)
+                    })
+                    .done(),
+            )
         };
-        minf.push(container(b"stbl", &[stsd, full_atom(b"stts", 0, 0, &stts.done()), stsc, stsz, stco]));
+        minf.push(container(
+            b"stbl",
+            &[
+                stsd,
+                full_atom(b"stts", 0, 0, &stts.done()),
+                stsc,
+                stsz,
+                stco,
+            ],
+        ));
         trak.push(container(b"mdia", &[mdhd, hdlr, container(b"minf", &minf)]));
         container(b"trak", &trak)
     }

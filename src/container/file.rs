@@ -1,12 +1,12 @@
 //! The top level of a movie file: find `moov` among `ftyp`, `mdat`, `free`,
 //! `skip`, `wide`, `pnot` and unknown atoms, in any order, and read it.
 
-use super::movie::{read_moov, Movie};
-use super::reader::parse_atom_at;
 use super::FourCC;
+use super::movie::{Movie, read_moov};
+use super::reader::parse_atom_at;
 use crate::error::{Error, Location, Problem, Result, Warning};
 use crate::limits::Budget;
-use crate::source::{read_vec, ByteSource};
+use crate::source::{ByteSource, read_vec};
 
 /// A top-level atom as found in the file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,43 +33,80 @@ pub fn scan_top_level(src: &dyn ByteSource) -> Result<(Vec<TopAtom>, Vec<Warning
         let left = len - offset;
         if left < 8 {
             if atoms.is_empty() {
-                return Err(Error::NotQuickTime(format!("only {len} bytes, too short for an atom")));
+                return Err(Error::NotQuickTime(format!(
+                    "only {len} bytes, too short for an atom"
+                )));
             }
-            warnings.push(Warning::at(offset, format!("{left} stray bytes at the end of the file ignored")));
+            warnings.push(Warning::at(
+                offset,
+                format!("{left} stray bytes at the end of the file ignored"),
+            ));
             break;
         }
         let mut h = [0u8; 16];
         let n = left.min(16) as usize;
         src.read_exact_at(offset, &mut h[..n])
-            .map_err(|source| Error::ReadAt { offset, len: n as u64, source })?;
+            .map_err(|source| Error::ReadAt {
+                offset,
+                len: n as u64,
+                source,
+            })?;
         let kind = FourCC([h[4], h[5], h[6], h[7]]);
         let size32 = u32::from_be_bytes([h[0], h[1], h[2], h[3]]);
         let (size, header_len) = match size32 {
             0 => (left, 8),
-            1 if n >= 16 => (u64::from_be_bytes([h[8], h[9], h[10], h[11], h[12], h[13], h[14], h[15]]), 16),
+            1 if n >= 16 => (
+                u64::from_be_bytes([h[8], h[9], h[10], h[11], h[12], h[13], h[14], h[15]]),
+                16,
+            ),
             1 => (0, 16),
             s => (u64::from(s), 8),
         };
         if atoms.is_empty() && !kind.is_printable() {
             return Err(Error::NotQuickTime(format!(
                 "the first 8 bytes ({}) are not an atom header",
-                h[..8].iter().map(|b| format!("{b:02x}")).collect::<String>()
+                h[..8]
+                    .iter()
+                    .map(|b| format!("{b:02x}"))
+                    .collect::<String>()
             )));
         }
         if size < header_len || !kind.is_printable() {
-            let e = Error::atom(kind, Location::file(offset), Problem::SizeTooSmall { size, header: header_len });
+            let e = Error::atom(
+                kind,
+                Location::file(offset),
+                Problem::SizeTooSmall {
+                    size,
+                    header: header_len,
+                },
+            );
             if atoms.is_empty() {
                 return Err(Error::NotQuickTime(e.to_string()));
             }
             if !kind.is_printable() {
-                warnings.push(Warning::at(offset, format!("{} bytes of unrecognised data at the end of the file ignored", left)));
+                warnings.push(Warning::at(
+                    offset,
+                    format!(
+                        "{} bytes of unrecognised data at the end of the file ignored",
+                        left
+                    ),
+                ));
             } else {
-                warnings.push(Warning::at(offset, format!("rest of the file ignored: {e}")));
+                warnings.push(Warning::at(
+                    offset,
+                    format!("rest of the file ignored: {e}"),
+                ));
             }
             break;
         }
         let truncated = size > left;
-        atoms.push(TopAtom { kind, offset, size: size.min(left), header_len, truncated });
+        atoms.push(TopAtom {
+            kind,
+            offset,
+            size: size.min(left),
+            header_len,
+            truncated,
+        });
         if truncated {
             warnings.push(Warning::at(
                 offset,
@@ -92,11 +129,21 @@ pub fn read_movie(src: &dyn ByteSource, budget: &Budget) -> Result<Movie> {
         return Err(Error::atom(
             moov.kind,
             Location::file(moov.offset),
-            Problem::OverrunsParent { size: moov.size + 1, available: moov.size },
+            Problem::OverrunsParent {
+                size: moov.size + 1,
+                available: moov.size,
+            },
         ));
     }
     budget.take(moov.size).map_err(|(requested, remaining)| {
-        Error::atom(moov.kind, Location::file(moov.offset), Problem::OverBudget { requested, remaining })
+        Error::atom(
+            moov.kind,
+            Location::file(moov.offset),
+            Problem::OverBudget {
+                requested,
+                remaining,
+            },
+        )
     })?;
     let bytes = read_vec(src, moov.offset, moov.size)?;
     let (body, _) = parse_atom_at(&bytes, 0, Location::file(moov.offset))?;
@@ -107,13 +154,23 @@ pub fn read_movie(src: &dyn ByteSource, budget: &Budget) -> Result<Movie> {
 }
 
 fn no_moov_error(atoms: &[TopAtom]) -> Error {
-    let kinds: Vec<String> = atoms.iter().take(8).map(|a| format!("'{}'", a.kind)).collect();
+    let kinds: Vec<String> = atoms
+        .iter()
+        .take(8)
+        .map(|a| format!("'{}'", a.kind))
+        .collect();
     let has_media = atoms.iter().any(|a| a.kind.0 == *b"mdat");
     let known = atoms.iter().any(|a| {
-        matches!(&a.kind.0, b"mdat" | b"free" | b"skip" | b"wide" | b"pnot" | b"ftyp" | b"PICT")
+        matches!(
+            &a.kind.0,
+            b"mdat" | b"free" | b"skip" | b"wide" | b"pnot" | b"ftyp" | b"PICT"
+        )
     });
     if !known {
-        return Error::NotQuickTime(format!("no QuickTime atoms found (first atoms: {})", kinds.join(", ")));
+        return Error::NotQuickTime(format!(
+            "no QuickTime atoms found (first atoms: {})",
+            kinds.join(", ")
+        ));
     }
     let mut msg = format!(
         "no movie atom ('moov'): the file holds only {}. ",

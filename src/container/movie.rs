@@ -6,10 +6,10 @@
 
 use serde::Serialize;
 
-use super::reader::{AtomBody, Children};
-use super::sample_desc::{read_stsd, SampleDescription};
-use super::samples::{build_samples, Sample, SampleTables};
 use super::FourCC;
+use super::reader::{AtomBody, Children};
+use super::sample_desc::{SampleDescription, read_stsd};
+use super::samples::{Sample, SampleTables, build_samples};
 use crate::error::{Error, Location, Problem, Result, Warning};
 use crate::limits::Budget;
 
@@ -176,9 +176,9 @@ pub fn read_moov(moov: &AtomBody<'_>, budget: &Budget, depth: u32) -> Result<Mov
         let child = match child {
             Ok(c) => c,
             Err(e) => {
-                movie
-                    .warnings
-                    .push(Warning::general(format!("rest of the movie atom skipped: {e}")));
+                movie.warnings.push(Warning::general(format!(
+                    "rest of the movie atom skipped: {e}"
+                )));
                 break;
             }
         };
@@ -441,7 +441,10 @@ fn read_mdia(
     let Some(minf) = minf else {
         warnings.push(Warning::at(
             mdia.location.offset,
-            format!("track {} has no media information ('minf'): no samples", t.id),
+            format!(
+                "track {} has no media information ('minf'): no samples",
+                t.id
+            ),
         ));
         return Ok(());
     };

@@ -257,7 +257,11 @@ pub fn parse_atom_at(data: &[u8], pos: usize, base: Location) -> Result<(AtomBod
         n => (u64::from(n), 8u64),
     };
     if size < header {
-        return Err(Error::atom(kind, location, Problem::SizeTooSmall { size, header }));
+        return Err(Error::atom(
+            kind,
+            location,
+            Problem::SizeTooSmall { size, header },
+        ));
     }
     if size > avail {
         return Err(Error::atom(
@@ -333,7 +337,10 @@ mod tests {
     fn overrun_is_reported_with_offset() {
         let mut body = atom(b"abcd", &[0; 4]);
         body[3] = 40; // claims 40 bytes, has 12
-        let err = Children::new(&body, Location::file(7)).next().unwrap().unwrap_err();
+        let err = Children::new(&body, Location::file(7))
+            .next()
+            .unwrap()
+            .unwrap_err();
         let msg = err.to_string();
         assert!(msg.contains("'abcd' atom at file offset 7"), "{msg}");
         assert!(msg.contains("runs past the end"), "{msg}");

@@ -3,8 +3,8 @@
 
 use serde::Serialize;
 
-use super::reader::{AtomBody, Children, Fields};
 use super::FourCC;
+use super::reader::{AtomBody, Children, Fields};
 use crate::error::{Location, Result};
 
 /// One entry of a track's `stsd`.
@@ -176,7 +176,7 @@ pub fn read_stsd(stsd: &AtomBody<'_>, is_video: bool) -> Result<Vec<SampleDescri
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::container::build::{full_atom, video_entry, Body};
+    use crate::container::build::{Body, full_atom, video_entry};
     use crate::container::reader::parse_atom_at;
 
     #[test]
@@ -192,7 +192,10 @@ mod tests {
         assert_eq!(d.len(), 1);
         let v = d[0].video.as_ref().unwrap();
         assert_eq!(d[0].format, FourCC::new(b"smc "));
-        assert_eq!((v.width, v.height, v.depth, v.color_table_id), (320, 240, 8, 0));
+        assert_eq!(
+            (v.width, v.height, v.depth, v.color_table_id),
+            (320, 240, 8, 0)
+        );
         assert_eq!(v.compressor_name, "smc ");
         assert_eq!(v.color_table.as_ref().unwrap().entries, table.to_vec());
         assert_eq!(v.extensions.len(), 1);

@@ -49,7 +49,9 @@ pub fn build_samples(
         if t.stsz.is_some() || t.stco.is_some() {
             warnings.push(Warning::at(
                 stbl.location.offset,
-                format!("track {track_id}: sample table lacks stsz, stsc or chunk offsets; no samples"),
+                format!(
+                    "track {track_id}: sample table lacks stsz, stsc or chunk offsets; no samples"
+                ),
             ));
         }
         return Ok((Vec::new(), warnings));
@@ -113,7 +115,11 @@ pub fn build_samples(
     let mut time: u64 = 0;
     let mut short_stts = false;
     'chunks: for chunk in 1..=chunk_count {
-        let chunk_offset = if *is64 { fc.u64()? } else { u64::from(fc.u32()?) };
+        let chunk_offset = if *is64 {
+            fc.u64()?
+        } else {
+            u64::from(fc.u32()?)
+        };
         while run + 1 < stsc_runs.len() && u64::from(stsc_runs[run + 1].0) <= chunk {
             run += 1;
         }
@@ -170,7 +176,9 @@ pub fn build_samples(
     }
     if short_stts {
         warnings.push(Warning::at(
-            t.stts.as_ref().map_or(stbl.location.offset, |a| a.location.offset),
+            t.stts
+                .as_ref()
+                .map_or(stbl.location.offset, |a| a.location.offset),
             format!("track {track_id}: time-to-sample table covers fewer samples than 'stsz'"),
         ));
     }
@@ -194,7 +202,7 @@ pub fn build_samples(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::container::build::{full_atom, Body};
+    use crate::container::build::{Body, full_atom};
     use crate::container::reader::parse_atom_at;
     use crate::error::Location;
 
@@ -205,10 +213,40 @@ mod tests {
     #[test]
     fn two_stsc_runs_and_co64() {
         // 7 samples: chunks of 3, 3, then 1; sizes 10..16; durations 5 x4 then 7 x3.
-        let stsz = full_atom(b"stsz", 0, 0, &(0..7).fold(Body::new().u32(0).u32(7), |b, i| b.u32(10 + i)).done());
-        let stsc = full_atom(b"stsc", 0, 0, &Body::new().u32(2).u32(1).u32(3).u32(1).u32(3).u32(1).u32(2).done());
-        let co64 = full_atom(b"co64", 0, 0, &Body::new().u32(3).u64(1 << 33).u64(5000).u64(9000).done());
-        let stts = full_atom(b"stts", 0, 0, &Body::new().u32(2).u32(4).u32(5).u32(3).u32(7).done());
+        let stsz = full_atom(
+            b"stsz",
+            0,
+            0,
+            &(0..7)
+                .fold(Body::new().u32(0).u32(7), |b, i| b.u32(10 + i))
+                .done(),
+        );
+        let stsc = full_atom(
+            b"stsc",
+            0,
+            0,
+            &Body::new()
+                .u32(2)
+                .u32(1)
+                .u32(3)
+                .u32(1)
+                .u32(3)
+                .u32(1)
+                .u32(2)
+                .done(),
+        );
+        let co64 = full_atom(
+            b"co64",
+            0,
+            0,
+            &Body::new().u32(3).u64(1 << 33).u64(5000).u64(9000).done(),
+        );
+        let stts = full_atom(
+            b"stts",
+            0,
+            0,
+            &Body::new().u32(2).u32(4).u32(5).u32(3).u32(7).done(),
+        );
         let stss = full_atom(b"stss", 0, 0, &Body::new().u32(1).u32(4).done());
         let stbl = full_atom(b"stbl", 0, 0, &[]);
         let t = SampleTables {
@@ -220,7 +258,19 @@ mod tests {
         };
         let (s, w) = build_samples(&t, &body(&stbl), 1, &Budget::for_file(1000)).unwrap();
         assert!(w.is_empty(), "{w:?}");
-        let got: Vec<_> = s.iter().map(|s| (s.offset, s.size, s.media_time, s.duration, s.description_index, s.is_sync)).collect();
+        let got: Vec<_> = s
+            .iter()
+            .map(|s| {
+                (
+                    s.offset,
+                    s.size,
+                    s.media_time,
+                    s.duration,
+                    s.description_index,
+                    s.is_sync,
+                )
+            })
+            .collect();
         assert_eq!(
             got,
             vec![
@@ -238,7 +288,12 @@ mod tests {
     #[test]
     fn huge_uniform_count_is_refused_by_budget() {
         let stsz = full_atom(b"stsz", 0, 0, &Body::new().u32(1).u32(u32::MAX).done());
-        let stsc = full_atom(b"stsc", 0, 0, &Body::new().u32(1).u32(1).u32(u32::MAX).u32(1).done());
+        let stsc = full_atom(
+            b"stsc",
+            0,
+            0,
+            &Body::new().u32(1).u32(1).u32(u32::MAX).u32(1).done(),
+        );
         let stco = full_atom(b"stco", 0, 0, &Body::new().u32(1).u32(0).done());
         let stbl = full_atom(b"stbl", 0, 0, &[]);
         let t = SampleTables {
@@ -254,7 +309,20 @@ mod tests {
     #[test]
     fn stsc_runs_must_increase() {
         let stsz = full_atom(b"stsz", 0, 0, &Body::new().u32(1).u32(1).done());
-        let stsc = full_atom(b"stsc", 0, 0, &Body::new().u32(2).u32(2).u32(1).u32(1).u32(1).u32(1).u32(1).done());
+        let stsc = full_atom(
+            b"stsc",
+            0,
+            0,
+            &Body::new()
+                .u32(2)
+                .u32(2)
+                .u32(1)
+                .u32(1)
+                .u32(1)
+                .u32(1)
+                .u32(1)
+                .done(),
+        );
         let stco = full_atom(b"stco", 0, 0, &Body::new().u32(1).u32(0).done());
         let stbl = full_atom(b"stbl", 0, 0, &[]);
         let t = SampleTables {

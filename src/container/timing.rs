@@ -99,7 +99,9 @@ pub fn presented_samples(track: &Track, movie_timescale: u32) -> Vec<Presented> 
         let den = i128::from(media_ts) * rate;
         let den_u = u64::try_from(den).unwrap_or(u64::MAX);
         let at = |t: i128| MovieTime {
-            num: cursor.saturating_mul(den).saturating_add((t - m0) * movie_ts * 65536),
+            num: cursor
+                .saturating_mul(den)
+                .saturating_add((t - m0) * movie_ts * 65536),
             den: den_u,
         };
         let inside = |t: i128| (t - m0) * movie_ts * 65536 < dur.saturating_mul(den);
@@ -113,7 +115,11 @@ pub fn presented_samples(track: &Track, movie_timescale: u32) -> Vec<Presented> 
                 break;
             }
             let end_t = t + i128::from(s.duration);
-            let end = if inside(end_t) { at(end_t) } else { MovieTime::units(cursor.saturating_add(dur)) };
+            let end = if inside(end_t) {
+                at(end_t)
+            } else {
+                MovieTime::units(cursor.saturating_add(dur))
+            };
             out.push(Presented {
                 index: i,
                 start: at(t.max(m0)),
@@ -165,7 +171,11 @@ mod tests {
     fn edit_rate_speeds_media_up() {
         // 24 samples of 300 units at media ts 600 (12 s) played at rate 6 in 7200
         // units of a 3600 movie (2 s), as a real QTVR writer stored it.
-        let edits = vec![Edit { track_duration: 7200, media_time: 0, media_rate: 6.0 }];
+        let edits = vec![Edit {
+            track_duration: 7200,
+            media_time: 0,
+            media_rate: 6.0,
+        }];
         let t = track(600, &[300; 24], edits);
         let p = presented_samples(&t, 3600);
         assert_eq!(p.len(), 24);
@@ -186,8 +196,16 @@ mod tests {
         // Media (ts 3000) starts with a 150-unit decoy; the edit list puts an empty
         // 60-unit edit first and then plays media from 150.
         let edits = vec![
-            Edit { track_duration: 60, media_time: -1, media_rate: 1.0 },
-            Edit { track_duration: 120, media_time: 150, media_rate: 1.0 },
+            Edit {
+                track_duration: 60,
+                media_time: -1,
+                media_rate: 1.0,
+            },
+            Edit {
+                track_duration: 120,
+                media_time: 150,
+                media_rate: 1.0,
+            },
         ];
         let t = track(3000, &[150, 300, 300], edits);
         let p = presented_samples(&t, 600);

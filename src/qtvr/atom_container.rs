@@ -9,8 +9,8 @@
 //! checking that the headers chain exactly (one pass per level, so the work is
 //! linear in the input whatever it holds).
 
-use crate::container::reader::Fields;
 use crate::container::FourCC;
+use crate::container::reader::Fields;
 use crate::error::{Error, Location, Problem, Result};
 use crate::limits::Budget;
 
@@ -39,7 +39,9 @@ impl QtAtom {
     }
     /// The child of type `kind` with atom ID `id`.
     pub fn child_with_id(&self, kind: &[u8; 4], id: u32) -> Option<&QtAtom> {
-        self.children.iter().find(|c| c.kind.0 == *kind && c.id == id)
+        self.children
+            .iter()
+            .find(|c| c.kind.0 == *kind && c.id == id)
     }
     /// All children of type `kind`.
     pub fn children_of<'a>(&'a self, kind: &'a [u8; 4]) -> impl Iterator<Item = &'a QtAtom> + 'a {
@@ -79,7 +81,10 @@ fn expected_leaf_size(kind: &[u8; 4]) -> Option<usize> {
 
 /// Atom types that hold children in every QTVR container.
 fn is_parent_type(kind: &[u8; 4]) -> bool {
-    matches!(kind, b"sean" | b"vrnp" | b"vrni" | b"hspa" | b"hots" | b"imgp" | b"vrcp")
+    matches!(
+        kind,
+        b"sean" | b"vrnp" | b"vrni" | b"hspa" | b"hots" | b"imgp" | b"vrcp"
+    )
 }
 
 /// Parses a QT atom container held in `data` (whose first byte is at `base`).
@@ -284,7 +289,11 @@ mod tests {
     fn standard_container_with_header_and_root() {
         let b = qt_container(&[
             qt_leaf(b"vrsc", 1, &[0; 24]),
-            qt_parent(b"vrnp", 1, &[qt_parent(b"vrni", 7, &[qt_leaf(b"nloc", 1, &[0; 24])])]),
+            qt_parent(
+                b"vrnp",
+                1,
+                &[qt_parent(b"vrni", 7, &[qt_leaf(b"nloc", 1, &[0; 24])])],
+            ),
         ]);
         let root = parse(&b);
         assert_eq!(root.kind, FourCC::new(b"sean"));
@@ -297,10 +306,17 @@ mod tests {
 
     #[test]
     fn without_container_header_or_root() {
-        let b = [qt_leaf(b"vrsg", 3, b"\0\0\0\x02hi"), qt_leaf(b"ndhd", 1, &[0; 24])].concat();
+        let b = [
+            qt_leaf(b"vrsg", 3, b"\0\0\0\x02hi"),
+            qt_leaf(b"ndhd", 1, &[0; 24]),
+        ]
+        .concat();
         let root = parse(&b);
         assert_eq!(root.children.len(), 2);
-        assert_eq!(root.child_with_id(b"vrsg", 3).unwrap().data, b"\0\0\0\x02hi");
+        assert_eq!(
+            root.child_with_id(b"vrsg", 3).unwrap().data,
+            b"\0\0\0\x02hi"
+        );
     }
 
     #[test]
@@ -310,7 +326,13 @@ mod tests {
         let hspa = atom(b"hspa", &atom(b"hots", &atom(b"hsin", &[1; 64])));
         let root = parse(&[pdat, hspa].concat());
         assert_eq!(root.child(b"pdat").unwrap().data.len(), 84);
-        let hsin = root.child(b"hspa").unwrap().child(b"hots").unwrap().child(b"hsin").unwrap();
+        let hsin = root
+            .child(b"hspa")
+            .unwrap()
+            .child(b"hots")
+            .unwrap()
+            .child(b"hsin")
+            .unwrap();
         assert_eq!(hsin.data, vec![1; 64]);
     }
 
@@ -320,7 +342,10 @@ mod tests {
         let n = b.len();
         b[12 + 20 + 3] = 200; // vrsc claims 200 bytes
         let e = parse_container(&b, Location::file(1000), &Budget::for_file(n as u64)).unwrap_err();
-        assert!(e.to_string().contains("'vrsc' atom at file offset 1032"), "{e}");
+        assert!(
+            e.to_string().contains("'vrsc' atom at file offset 1032"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -329,7 +354,8 @@ mod tests {
         for _ in 0..40 {
             a = qt_parent(b"nest", 1, &[a]);
         }
-        let e = parse_container(&a, Location::file(0), &Budget::for_file(a.len() as u64)).unwrap_err();
+        let e =
+            parse_container(&a, Location::file(0), &Budget::for_file(a.len() as u64)).unwrap_err();
         assert!(e.to_string().contains("nest deeper"), "{e}");
     }
 }

@@ -4,11 +4,11 @@
 use std::collections::HashMap;
 
 use super::scene::{TrackUse, View, ViewLimits};
-use crate::container::timing::{presented_samples, samples_starting_in, MovieTime, Presented};
+use crate::container::timing::{MovieTime, Presented, presented_samples, samples_starting_in};
 use crate::container::{Movie, Track};
 use crate::error::{Error, Location, Problem, Result, Warning};
 use crate::limits::Budget;
-use crate::source::{read_vec, ByteSource};
+use crate::source::{ByteSource, read_vec};
 
 /// Largest QTVR node/pano/object sample read into memory (they are small containers).
 pub const MAX_VR_SAMPLE: u64 = 16 << 20;
@@ -73,9 +73,18 @@ impl<'a> Ctx<'a> {
                 )),
             ));
         }
-        self.budget.take(u64::from(s.size)).map_err(|(requested, remaining)| {
-            Error::atom(track.handler, loc, Problem::OverBudget { requested, remaining })
-        })?;
+        self.budget
+            .take(u64::from(s.size))
+            .map_err(|(requested, remaining)| {
+                Error::atom(
+                    track.handler,
+                    loc,
+                    Problem::OverBudget {
+                        requested,
+                        remaining,
+                    },
+                )
+            })?;
         Ok((read_vec(self.src, s.offset, u64::from(s.size))?, loc))
     }
 
@@ -87,9 +96,18 @@ impl<'a> Ctx<'a> {
 
     /// The samples of track `id` in the node's span as a [`TrackUse`], or None (with a
     /// warning) when the track is missing or has no samples there.
-    pub fn track_use(&mut self, id: u32, span: NodeSpan, role: &str, node: u32) -> Option<TrackUse> {
+    pub fn track_use(
+        &mut self,
+        id: u32,
+        span: NodeSpan,
+        role: &str,
+        node: u32,
+    ) -> Option<TrackUse> {
         let Some(track) = self.track(id) else {
-            self.warn(None, format!("node {node}: {role} track {id} does not exist"));
+            self.warn(
+                None,
+                format!("node {node}: {role} track {id} does not exist"),
+            );
             return None;
         };
         let samples = self.samples_in(track, span.start, span.search_end);
@@ -151,7 +169,9 @@ impl NodeSpan {
 /// Builds a [`TrackUse`] from a track and sample indexes.
 pub fn track_use_of(track: &Track, samples: Vec<usize>) -> TrackUse {
     let first = samples.first().and_then(|&i| track.samples.get(i));
-    let desc = first.and_then(|s| track.description_of(s)).or(track.descriptions.first());
+    let desc = first
+        .and_then(|s| track.description_of(s))
+        .or(track.descriptions.first());
     let video = desc.and_then(|d| d.video.as_ref());
     TrackUse {
         track_id: track.id,
@@ -212,19 +232,28 @@ pub fn finish_limits(
     let mut d = default;
     if !wraps && (d.pan < pan[0] || d.pan > pan[1]) {
         let c = d.pan.clamp(pan[0], pan[1]);
-        warnings.push(Warning::general(format!("node {node}: default pan {} outside the pan range; using {c}", d.pan)));
+        warnings.push(Warning::general(format!(
+            "node {node}: default pan {} outside the pan range; using {c}",
+            d.pan
+        )));
         d.pan = c;
     }
     if d.tilt < tilt[0] - 0.01 || d.tilt > tilt[1] + 0.01 {
         let c = d.tilt.clamp(tilt[0], tilt[1]);
-        warnings.push(Warning::general(format!("node {node}: default tilt {} outside the tilt range; using {c}", d.tilt)));
+        warnings.push(Warning::general(format!(
+            "node {node}: default tilt {} outside the tilt range; using {c}",
+            d.tilt
+        )));
         d.tilt = c;
     }
     if d.fov <= 0.0 {
         d.fov = fov[1];
     } else if d.fov < fov[0] - 0.01 || d.fov > fov[1] + 0.01 {
         let c = d.fov.clamp(fov[0], fov[1]);
-        warnings.push(Warning::general(format!("node {node}: default field of view {} outside its range; using {c}", d.fov)));
+        warnings.push(Warning::general(format!(
+            "node {node}: default field of view {} outside its range; using {c}",
+            d.fov
+        )));
         d.fov = c;
     }
     ViewLimits {

@@ -14,7 +14,7 @@ use std::path::Path;
 
 pub use scene::*;
 
-use crate::container::{read_movie, FourCC, Movie};
+use crate::container::{FourCC, Movie, read_movie};
 use crate::error::Result;
 use crate::limits::Budget;
 use crate::source::{ByteSource, FileSource};

@@ -305,22 +305,40 @@ impl ObjectNode {
     /// The 0-based sample of the image track showing (row, column, state, frame),
     /// all 0-based: ((state·rows + row)·columns + column)·framesPerView + frame.
     pub fn sample_for(&self, row: u32, column: u32, state: u32, frame: u32) -> Option<usize> {
-        if row >= self.rows || column >= self.columns || state >= self.view_states || frame >= self.frames_per_view {
+        if row >= self.rows
+            || column >= self.columns
+            || state >= self.view_states
+            || frame >= self.frames_per_view
+        {
             return None;
         }
-        let k = (u64::from(state) * u64::from(self.rows) + u64::from(row)) * u64::from(self.columns)
+        let k = (u64::from(state) * u64::from(self.rows) + u64::from(row))
+            * u64::from(self.columns)
             + u64::from(column);
         let i = k * u64::from(self.frames_per_view) + u64::from(frame);
-        self.image_track.samples.get(usize::try_from(i).ok()?).copied()
+        self.image_track
+            .samples
+            .get(usize::try_from(i).ok()?)
+            .copied()
     }
 
     /// The hot spot sample parallel to a view (the single frame when there is only one).
-    pub fn hotspot_sample_for(&self, row: u32, column: u32, state: u32, frame: u32) -> Option<usize> {
+    pub fn hotspot_sample_for(
+        &self,
+        row: u32,
+        column: u32,
+        state: u32,
+        frame: u32,
+    ) -> Option<usize> {
         let hs = self.hotspot_track.as_ref()?;
         if hs.samples.len() == 1 {
             return hs.samples.first().copied();
         }
-        let i = self.image_track.samples.iter().position(|&s| Some(s) == self.sample_for(row, column, state, frame))?;
+        let i = self
+            .image_track
+            .samples
+            .iter()
+            .position(|&s| Some(s) == self.sample_for(row, column, state, frame))?;
         hs.samples.get(i).copied()
     }
 }

@@ -2,34 +2,120 @@
 //! readers interpret, written with known values and read back.
 
 use super::*;
-use crate::container::build::{atom, container, qt_container, qt_leaf, qt_parent, raw_entry, video_entry, Body, MovieWriter, TrackSpec};
+use crate::container::build::{
+    Body, MovieWriter, TrackSpec, atom, container, qt_container, qt_leaf, qt_parent, raw_entry,
+    video_entry,
+};
 
 fn string_atom(id: u32, s: &str) -> Vec<u8> {
-    qt_leaf(b"vrsg", id, &Body::new().u16(0).u16(s.len() as u16).bytes(s.as_bytes()).done())
+    qt_leaf(
+        b"vrsg",
+        id,
+        &Body::new()
+            .u16(0)
+            .u16(s.len() as u16)
+            .bytes(s.as_bytes())
+            .done(),
+    )
 }
 
 fn ndhd(kind: &[u8; 4], id: u32, name_id: u32) -> Vec<u8> {
-    qt_leaf(b"ndhd", 1, &Body::new().u16(2).u16(0).bytes(kind).u32(id).u32(name_id).u32(0).u32(0).u32(0).done())
+    qt_leaf(
+        b"ndhd",
+        1,
+        &Body::new()
+            .u16(2)
+            .u16(0)
+            .bytes(kind)
+            .u32(id)
+            .u32(name_id)
+            .u32(0)
+            .u32(0)
+            .u32(0)
+            .done(),
+    )
 }
 
 fn hsin(kind: &[u8; 4], name_id: u32, best: [f32; 3], rect: [i16; 4]) -> Vec<u8> {
-    let mut b = Body::new().u16(2).u16(0).bytes(kind).u32(name_id).u32(0).i32(0).i32(0).i32(0);
+    let mut b = Body::new()
+        .u16(2)
+        .u16(0)
+        .bytes(kind)
+        .u32(name_id)
+        .u32(0)
+        .i32(0)
+        .i32(0)
+        .i32(0);
     b = b.f32(best[0]).f32(best[1]).f32(best[2]).f32(0.0).f32(0.0);
-    b = b.i16(rect[0]).i16(rect[1]).i16(rect[2]).i16(rect[3]).u32(0).u32(0).u32(0);
+    b = b
+        .i16(rect[0])
+        .i16(rect[1])
+        .i16(rect[2])
+        .i16(rect[3])
+        .u32(0)
+        .u32(0)
+        .u32(0);
     qt_leaf(b"hsin", 1, &b.done())
 }
 
 fn link(to: u32, valid: u32, view: [f32; 3]) -> Vec<u8> {
-    let b = Body::new().u16(2).u16(0).u32(to).u32(0).f32(0.0).f32(0.0).f32(0.0).f32(0.0).f32(0.0);
-    let b = b.u32(valid).f32(view[0]).f32(view[1]).f32(view[2]).f32(0.0).f32(0.0).f32(0.0).u32(0).u32(0).u32(0);
+    let b = Body::new()
+        .u16(2)
+        .u16(0)
+        .u32(to)
+        .u32(0)
+        .f32(0.0)
+        .f32(0.0)
+        .f32(0.0)
+        .f32(0.0)
+        .f32(0.0);
+    let b = b
+        .u32(valid)
+        .f32(view[0])
+        .f32(view[1])
+        .f32(view[2])
+        .f32(0.0)
+        .f32(0.0)
+        .f32(0.0)
+        .u32(0)
+        .u32(0)
+        .u32(0);
     qt_leaf(b"link", 1, &b.done())
 }
 
 #[allow(clippy::too_many_arguments)]
-fn pdat(img: u32, hs: u32, pan: [f32; 2], tilt: [f32; 2], fov: [f32; 2], def: [f32; 3], size: [u32; 2], frames: [u16; 2], flags: u32, ty: &[u8; 4]) -> Vec<u8> {
+fn pdat(
+    img: u32,
+    hs: u32,
+    pan: [f32; 2],
+    tilt: [f32; 2],
+    fov: [f32; 2],
+    def: [f32; 3],
+    size: [u32; 2],
+    frames: [u16; 2],
+    flags: u32,
+    ty: &[u8; 4],
+) -> Vec<u8> {
     let b = Body::new().u16(2).u16(0).u32(img).u32(hs);
-    let b = b.f32(pan[0]).f32(pan[1]).f32(tilt[0]).f32(tilt[1]).f32(fov[0]).f32(fov[1]).f32(def[0]).f32(def[1]).f32(def[2]);
-    let b = b.u32(size[0]).u32(size[1]).u16(frames[0]).u16(frames[1]).u32(size[0]).u32(size[1]).u16(frames[0]).u16(frames[1]);
+    let b = b
+        .f32(pan[0])
+        .f32(pan[1])
+        .f32(tilt[0])
+        .f32(tilt[1])
+        .f32(fov[0])
+        .f32(fov[1])
+        .f32(def[0])
+        .f32(def[1])
+        .f32(def[2]);
+    let b = b
+        .u32(size[0])
+        .u32(size[1])
+        .u16(frames[0])
+        .u16(frames[1])
+        .u32(size[0])
+        .u32(size[1])
+        .u16(frames[0])
+        .u16(frames[1]);
     qt_leaf(b"pdat", 1, &b.u32(flags).bytes(ty).u32(0).done())
 }
 
@@ -46,14 +132,61 @@ fn jpeg_tiles(n: usize, dur: u32) -> Vec<(Vec<u8>, u32)> {
 /// plus a preview track, node 3 an object (2 rows x 3 columns x 2 states x 2 frames).
 fn qtvr2_movie() -> Vec<u8> {
     let world = qt_container(&[
-        qt_leaf(b"vrsc", 1, &Body::new().u16(2).u16(0).u32(9).u32(2).u32(0).u32(0).u32(0).done()),
+        qt_leaf(
+            b"vrsc",
+            1,
+            &Body::new()
+                .u16(2)
+                .u16(0)
+                .u32(9)
+                .u32(2)
+                .u32(0)
+                .u32(0)
+                .u32(0)
+                .done(),
+        ),
         string_atom(9, "Test world"),
-        qt_parent(b"imgp", 1, &[qt_leaf(b"impn", 2, &Body::new().u16(2).u16(0).u32(2).u32(7).u32(1).u32(256).u32(0).zeros(32).done())]),
+        qt_parent(
+            b"imgp",
+            1,
+            &[qt_leaf(
+                b"impn",
+                2,
+                &Body::new()
+                    .u16(2)
+                    .u16(0)
+                    .u32(2)
+                    .u32(7)
+                    .u32(1)
+                    .u32(256)
+                    .u32(0)
+                    .zeros(32)
+                    .done(),
+            )],
+        ),
         qt_parent(b"vrcp", 1, &[qt_leaf(b"crsr", 128, &[0; 68])]),
         qt_parent(
             b"vrnp",
             1,
-            &[1u32, 2, 3].map(|id| qt_parent(b"vrni", id, &[qt_leaf(b"nloc", 1, &Body::new().u16(2).u16(0).bytes(if id == 3 { b"obje" } else { b"pano" }).u32(0).u32(0).u32(0).u32(0).done())])),
+            &[1u32, 2, 3].map(|id| {
+                qt_parent(
+                    b"vrni",
+                    id,
+                    &[qt_leaf(
+                        b"nloc",
+                        1,
+                        &Body::new()
+                            .u16(2)
+                            .u16(0)
+                            .bytes(if id == 3 { b"obje" } else { b"pano" })
+                            .u32(0)
+                            .u32(0)
+                            .u32(0)
+                            .u32(0)
+                            .done(),
+                    )],
+                )
+            }),
         ),
     ]);
     let node1 = qt_container(&[
@@ -64,32 +197,106 @@ fn qtvr2_movie() -> Vec<u8> {
             b"hspa",
             1,
             &[
-                qt_parent(b"hots", 10, &[hsin(b"link", 6, [45.0, -5.0, 30.0], [1, 2, 3, 4]), link(2, 0b101, [90.0, 99.0, 50.0])]),
-                qt_parent(b"hots", 11, &[hsin(b"url ", 0, [0.0, 0.0, 0.0], [0; 4]), qt_leaf(b"url ", 1, b"http://example.org/\0"), qt_leaf(b"XTRA", 1, b"raw")]),
+                qt_parent(
+                    b"hots",
+                    10,
+                    &[
+                        hsin(b"link", 6, [45.0, -5.0, 30.0], [1, 2, 3, 4]),
+                        link(2, 0b101, [90.0, 99.0, 50.0]),
+                    ],
+                ),
+                qt_parent(
+                    b"hots",
+                    11,
+                    &[
+                        hsin(b"url ", 0, [0.0, 0.0, 0.0], [0; 4]),
+                        qt_leaf(b"url ", 1, b"http://example.org/\0"),
+                        qt_leaf(b"XTRA", 1, b"raw"),
+                    ],
+                ),
             ],
         ),
     ]);
     let node2 = qt_container(&[ndhd(b"pano", 2, 0)]);
     let node3 = qt_container(&[ndhd(b"obje", 3, 0)]);
     let pano1 = qt_container(&[
-        pdat(1, 1, [0.0, 360.0], [30.0, -30.0], [5.0, 60.0], [10.0, 0.0, 50.0], [32, 256], [1, 4], 0, b"vcyl"),
+        pdat(
+            1,
+            1,
+            [0.0, 360.0],
+            [30.0, -30.0],
+            [5.0, 60.0],
+            [10.0, 0.0, 50.0],
+            [32, 256],
+            [1, 4],
+            0,
+            b"vcyl",
+        ),
         qt_leaf(b"tcon", 1, &f32s(&[-10.0, 10.0])),
     ]);
     // Nonstandard cube: faces given in the order top, front, ... with their quaternions.
     let c = std::f32::consts::FRAC_1_SQRT_2;
-    let cufa: Vec<f32> = [[c, c, 0.0, 0.0], [1.0, 0.0, 0.0, 0.0], [0.0, 0.0, -1.0, 0.0], [c, 0.0, -c, 0.0], [-c, 0.0, -c, 0.0], [c, -c, 0.0, 0.0]]
-        .iter()
-        .flat_map(|q| [q[0], q[1], q[2], q[3], 0.0, 0.0, 1.0, 0.0])
-        .collect();
+    let cufa: Vec<f32> = [
+        [c, c, 0.0, 0.0],
+        [1.0, 0.0, 0.0, 0.0],
+        [0.0, 0.0, -1.0, 0.0],
+        [c, 0.0, -c, 0.0],
+        [-c, 0.0, -c, 0.0],
+        [c, -c, 0.0, 0.0],
+    ]
+    .iter()
+    .flat_map(|q| [q[0], q[1], q[2], q[3], 0.0, 0.0, 1.0, 0.0])
+    .collect();
     let tref = Body::new().u32(1).bytes(b"imgt").u16(0x8000).u32(3).done();
     let pano2 = qt_container(&[
-        pdat(2, 0, [0.0, 360.0], [-45.0, 45.0], [5.0, 60.0], [0.0, 0.0, 0.0], [7680, 64], [4, 1], 1, b"cube"),
-        qt_leaf(b"cuvw", 1, &f32s(&[0.0, 360.0, -80.0, 80.0, 10.0, 100.0, 180.0, 5.0, 70.0])),
+        pdat(
+            2,
+            0,
+            [0.0, 360.0],
+            [-45.0, 45.0],
+            [5.0, 60.0],
+            [0.0, 0.0, 0.0],
+            [7680, 64],
+            [4, 1],
+            1,
+            b"cube",
+        ),
+        qt_leaf(
+            b"cuvw",
+            1,
+            &f32s(&[0.0, 360.0, -80.0, 80.0, 10.0, 100.0, 180.0, 5.0, 70.0]),
+        ),
         qt_leaf(b"cufa", 1, &f32s(&cufa)),
         qt_leaf(b"tref", 1, &tref),
     ]);
-    let obji = Body::new().u16(2).u16(0).u16(4).u16(2).u16(1).u16(2).u32(60).u32(3).u32(2).f32(180.0);
-    let obji = obji.f32(0.0).f32(360.0).f32(120.0).f32(20.0).f32(-20.0).f32(20.0).f32(0.0).f32(64.0).f32(64.0).f32(32.0).f32(16.0).f32(1.0).f32(2.0).u32(5).u32(0xd).done();
+    let obji = Body::new()
+        .u16(2)
+        .u16(0)
+        .u16(4)
+        .u16(2)
+        .u16(1)
+        .u16(2)
+        .u32(60)
+        .u32(3)
+        .u32(2)
+        .f32(180.0);
+    let obji = obji
+        .f32(0.0)
+        .f32(360.0)
+        .f32(120.0)
+        .f32(20.0)
+        .f32(-20.0)
+        .f32(20.0)
+        .f32(0.0)
+        .f32(64.0)
+        .f32(64.0)
+        .f32(32.0)
+        .f32(16.0)
+        .f32(1.0)
+        .f32(2.0)
+        .u32(5)
+        .u32(0xd)
+        .done();
     let obj = qt_container(&[qt_leaf(b"obji", 1, &obji)]);
     let tiles = |id: u32, w: u16, h: u16, n: usize, dur: u32, en: bool| TrackSpec {
         id,
@@ -110,7 +317,13 @@ fn qtvr2_movie() -> Vec<u8> {
     let mut cube_faces = cube_faces;
     cube_faces.edits = vec![(240, -1, 1.0), (240, 0, 1.0)];
     let mut hot = tiles(7, 32, 64, 4, 60, false);
-    hot.descriptions = vec![video_entry(b"smc ", 32, 64, 8, Some(&[[0, 0, 0, 0], [1, 0xffff, 0, 0]]))];
+    hot.descriptions = vec![video_entry(
+        b"smc ",
+        32,
+        64,
+        8,
+        Some(&[[0, 0, 0, 0], [1, 0xffff, 0, 0]]),
+    )];
     let mut object = tiles(8, 64, 32, 24, 30, true);
     object.edits = vec![(480, -1, 1.0), (720, 0, 1.0)];
     let w = MovieWriter {
@@ -167,20 +380,51 @@ fn qtvr2_multinode_movie_reads_back() {
     assert_eq!(s.qtvr_version, "2.0");
     assert_eq!(s.name.as_deref(), Some("Test world"));
     assert_eq!(s.default_node, 2);
-    assert_eq!(s.nodes.iter().map(|n| n.id).collect::<Vec<_>>(), vec![1, 2, 3]);
+    assert_eq!(
+        s.nodes.iter().map(|n| n.id).collect::<Vec<_>>(),
+        vec![1, 2, 3]
+    );
     assert_eq!(
         s.imaging,
-        vec![PanoImaging { id: 2, imaging_mode: 2, valid_flags: 7, correction: 1, quality: 256, direct_draw: 0 }]
+        vec![PanoImaging {
+            id: 2,
+            imaging_mode: 2,
+            valid_flags: 7,
+            correction: 1,
+            quality: 256,
+            direct_draw: 0
+        }]
     );
     assert_eq!(s.cursors, vec![(FourCC::new(b"crsr"), 128, 68)]);
 
     let n1 = &s.nodes[0];
     assert_eq!(n1.name.as_deref(), Some("Café hall"));
-    let NodeContent::Panorama(p) = &n1.content else { panic!("node 1 kind") };
-    assert_eq!(p.projection, Projection::Cylinder { orientation: CylinderOrientation::Vertical, legacy_flags: false, first_tile: FirstTile::Rightmost });
+    let NodeContent::Panorama(p) = &n1.content else {
+        panic!("node 1 kind")
+    };
+    assert_eq!(
+        p.projection,
+        Projection::Cylinder {
+            orientation: CylinderOrientation::Vertical,
+            legacy_flags: false,
+            first_tile: FirstTile::Rightmost
+        }
+    );
     assert_eq!((p.image_size, p.tile_grid), ([256, 32], [1, 4]));
-    assert_eq!((p.image_track.track_id, p.image_track.first_sample, p.image_track.sample_count), (4, 1, 4));
-    assert_eq!(p.hotspot_track.as_ref().map(|h| (h.track_id, h.codec, h.depth)), Some((7, FourCC::new(b"smc "), 8)));
+    assert_eq!(
+        (
+            p.image_track.track_id,
+            p.image_track.first_sample,
+            p.image_track.sample_count
+        ),
+        (4, 1, 4)
+    );
+    assert_eq!(
+        p.hotspot_track
+            .as_ref()
+            .map(|h| (h.track_id, h.codec, h.depth)),
+        Some((7, FourCC::new(b"smc "), 8))
+    );
     // tilt stored reversed (30, -30), clipped to the image's extent and then the tcon constraint.
     assert_eq!(p.limits.tilt, [-10.0, 10.0]);
     assert_eq!(p.constraints.tilt, Some([-10.0, 10.0]));
@@ -188,62 +432,164 @@ fn qtvr2_multinode_movie_reads_back() {
     // The largest field of view is the image's own vertical extent: 256x32 → ±atan(16/r).
     let r = 256.0 / (2.0 * std::f64::consts::PI);
     let extent = 2.0 * (16.0f64 / r).atan().to_degrees() as f32;
-    assert!((p.limits.fov[1] - extent).abs() < 0.01, "{:?}", p.limits.fov);
+    assert!(
+        (p.limits.fov[1] - extent).abs() < 0.01,
+        "{:?}",
+        p.limits.fov
+    );
     assert_eq!(p.limits.fov[0], 5.0);
-    assert_eq!(p.limits.default, View { pan: 10.0, tilt: 0.0, fov: p.limits.fov[1] });
+    assert_eq!(
+        p.limits.default,
+        View {
+            pan: 10.0,
+            tilt: 0.0,
+            fov: p.limits.fov[1]
+        }
+    );
     assert_eq!(n1.hotspots.len(), 2);
     let h = &n1.hotspots[0];
-    assert_eq!((h.id, h.kind, h.name.as_deref()), (10, FourCC::new(b"link"), Some("To the cube")));
-    assert_eq!(h.best_view, Some(View { pan: 45.0, tilt: -5.0, fov: 30.0 }));
+    assert_eq!(
+        (h.id, h.kind, h.name.as_deref()),
+        (10, FourCC::new(b"link"), Some("To the cube"))
+    );
+    assert_eq!(
+        h.best_view,
+        Some(View {
+            pan: 45.0,
+            tilt: -5.0,
+            fov: 30.0
+        })
+    );
     assert_eq!(h.rect, Some([1, 2, 3, 4]));
     let k = h.link.as_ref().unwrap();
-    assert_eq!((k.to_node, k.to_pan, k.to_tilt, k.to_fov), (2, Some(90.0), None, Some(50.0)));
+    assert_eq!(
+        (k.to_node, k.to_pan, k.to_tilt, k.to_fov),
+        (2, Some(90.0), None, Some(50.0))
+    );
     let u = &n1.hotspots[1];
-    assert_eq!((u.kind, u.url.as_deref()), (FourCC::new(b"url "), Some("http://example.org/")));
+    assert_eq!(
+        (u.kind, u.url.as_deref()),
+        (FourCC::new(b"url "), Some("http://example.org/"))
+    );
     assert_eq!(u.custom, vec![(FourCC::new(b"XTRA"), b"raw".to_vec())]);
 
-    let NodeContent::Panorama(c) = &s.nodes[1].content else { panic!("node 2 kind") };
-    let Projection::Cube { faces, standard } = &c.projection else { panic!("node 2 projection") };
+    let NodeContent::Panorama(c) = &s.nodes[1].content else {
+        panic!("node 2 kind")
+    };
+    let Projection::Cube { faces, standard } = &c.projection else {
+        panic!("node 2 projection")
+    };
     assert!(!standard);
     assert_eq!(faces.len(), 6);
     assert_eq!(faces[2].orientation, [0.0, 0.0, -1.0, 0.0]);
     assert_eq!((c.image_size, c.tile_grid), ([64, 64], [1, 1]));
     assert_eq!((c.image_track.track_id, c.image_track.first_sample), (5, 1));
     assert_eq!(c.limits.tilt, [-80.0, 80.0]);
-    assert_eq!(c.limits.default, View { pan: 180.0, tilt: 5.0, fov: 70.0 });
+    assert_eq!(
+        c.limits.default,
+        View {
+            pan: 180.0,
+            tilt: 5.0,
+            fov: 70.0
+        }
+    );
     assert_eq!(c.limits.source, "cuvw");
-    assert_eq!(c.preview_track.as_ref().map(|t| (t.track_id, t.width, t.sample_count)), Some((6, 16, 6)));
+    assert_eq!(
+        c.preview_track
+            .as_ref()
+            .map(|t| (t.track_id, t.width, t.sample_count)),
+        Some((6, 16, 6))
+    );
 
-    let NodeContent::Object(o) = &s.nodes[2].content else { panic!("node 3 kind") };
-    assert_eq!((o.rows, o.columns, o.view_states, o.frames_per_view), (2, 3, 2, 2));
-    assert_eq!((o.controller, o.animation_settings, o.control_settings), (ObjectController::Grabber, 5, 0xd));
+    let NodeContent::Object(o) = &s.nodes[2].content else {
+        panic!("node 3 kind")
+    };
+    assert_eq!(
+        (o.rows, o.columns, o.view_states, o.frames_per_view),
+        (2, 3, 2, 2)
+    );
+    assert_eq!(
+        (o.controller, o.animation_settings, o.control_settings),
+        (ObjectController::Grabber, 5, 0xd)
+    );
     assert_eq!((o.default_view_state, o.mouse_down_view_state), (1, 2));
     assert_eq!(o.view_center, [32.0, 16.0]);
     assert_eq!(o.limits.tilt, [-20.0, 20.0]);
     assert_eq!(o.sample_for(0, 0, 0, 0), Some(0));
     assert_eq!(o.sample_for(1, 2, 1, 1), Some(23));
     assert_eq!(o.sample_for(2, 0, 0, 0), None);
-    assert!(s.warnings.iter().any(|w| w.message.contains("reversed order")), "{:?}", s.warnings);
+    assert!(
+        s.warnings
+            .iter()
+            .any(|w| w.message.contains("reversed order")),
+        "{:?}",
+        s.warnings
+    );
 }
 
 #[test]
 fn qtvr2_cylinder_with_inconsistent_pdat_uses_the_track() {
     // pdat claims a 2x3 grid and a 999x999 image; the track holds 4 tiles.
     let node = qt_container(&[ndhd(b"pano", 7, 0)]);
-    let pano = qt_container(&[pdat(1, 0, [0.0, 360.0], [0.0, 0.0], [0.0, 0.0], [0.0, 0.0, 0.0], [999, 999], [2, 3], 1, &[0; 4])]);
+    let pano = qt_container(&[pdat(
+        1,
+        0,
+        [0.0, 360.0],
+        [0.0, 0.0],
+        [0.0, 0.0],
+        [0.0, 0.0, 0.0],
+        [999, 999],
+        [2, 3],
+        1,
+        &[0; 4],
+    )]);
     let w = MovieWriter {
         timescale: 600,
         co64: false,
         user_data: vec![atom(b"ctyp", b"qtvr")],
         tracks: vec![
-            TrackSpec { id: 1, enabled: true, handler: *b"qtvr", media_timescale: 600, descriptions: vec![raw_entry(b"qtvr", &[])], samples: vec![(node, 100)], references: vec![(*b"pano", vec![2])], ..Default::default() },
-            TrackSpec { id: 2, enabled: true, handler: *b"pano", media_timescale: 600, samples: vec![(pano, 100)], references: vec![(*b"imgt", vec![3])], ..Default::default() },
-            TrackSpec { id: 3, handler: *b"vide", media_timescale: 600, descriptions: vec![video_entry(b"rpza", 100, 50, 16, None)], samples: jpeg_tiles(4, 25), samples_per_chunk: 3, ..Default::default() },
+            TrackSpec {
+                id: 1,
+                enabled: true,
+                handler: *b"qtvr",
+                media_timescale: 600,
+                descriptions: vec![raw_entry(b"qtvr", &[])],
+                samples: vec![(node, 100)],
+                references: vec![(*b"pano", vec![2])],
+                ..Default::default()
+            },
+            TrackSpec {
+                id: 2,
+                enabled: true,
+                handler: *b"pano",
+                media_timescale: 600,
+                samples: vec![(pano, 100)],
+                references: vec![(*b"imgt", vec![3])],
+                ..Default::default()
+            },
+            TrackSpec {
+                id: 3,
+                handler: *b"vide",
+                media_timescale: 600,
+                descriptions: vec![video_entry(b"rpza", 100, 50, 16, None)],
+                samples: jpeg_tiles(4, 25),
+                samples_per_chunk: 3,
+                ..Default::default()
+            },
         ],
     };
     let s = load(&w.finish()).unwrap().scene.unwrap();
-    let NodeContent::Panorama(p) = &s.nodes[0].content else { panic!() };
-    assert_eq!(p.projection, Projection::Cylinder { orientation: CylinderOrientation::Horizontal, legacy_flags: true, first_tile: FirstTile::Leftmost });
+    let NodeContent::Panorama(p) = &s.nodes[0].content else {
+        panic!()
+    };
+    assert_eq!(
+        p.projection,
+        Projection::Cylinder {
+            orientation: CylinderOrientation::Horizontal,
+            legacy_flags: true,
+            first_tile: FirstTile::Leftmost
+        }
+    );
     assert_eq!((p.image_size, p.tile_grid), ([400, 50], [4, 1]));
     // Tilt from geometry: r = 400/(2π), half = atan(25/r).
     let r = 400.0 / (2.0 * std::f64::consts::PI);
@@ -259,22 +605,113 @@ fn qtvr2_cylinder_with_inconsistent_pdat_uses_the_track() {
 
 /// A QTVR 1 panorama: 2 nodes, `pInf`, the 152-byte `pano` description, pHdr/pHot/pLnk/strT.
 fn qtvr1_pano_movie() -> Vec<u8> {
-    let mut desc = Body::new().u16(0).u16(0).u32(3).u32(0).zeros(24).u32(4).zeros(36);
-    desc = desc.fixed16(0.0).fixed16(360.0).fixed16(30.0).fixed16(-30.0).fixed16(5.0).fixed16(60.0);
-    desc = desc.u32(64).u32(512).u32(4).u16(0).u16(1).u16(4).u16(24).u32(64).u32(512).u16(0).u16(1).u16(4).u16(8);
+    let mut desc = Body::new()
+        .u16(0)
+        .u16(0)
+        .u32(3)
+        .u32(0)
+        .zeros(24)
+        .u32(4)
+        .zeros(36);
+    desc = desc
+        .fixed16(0.0)
+        .fixed16(360.0)
+        .fixed16(30.0)
+        .fixed16(-30.0)
+        .fixed16(5.0)
+        .fixed16(60.0);
+    desc = desc
+        .u32(64)
+        .u32(512)
+        .u32(4)
+        .u16(0)
+        .u16(1)
+        .u16(4)
+        .u16(24)
+        .u32(64)
+        .u32(512)
+        .u16(0)
+        .u16(1)
+        .u16(4)
+        .u16(8);
     let desc = desc.done();
     assert_eq!(desc.len() + 16, 152);
-    let pinf = Body::new().pascal("Two rooms", 32).u32(20).fixed16(50.0).u32(0).i16(0).i16(2).u32(10).u32(0).u32(20).u32(200).done();
+    let pinf = Body::new()
+        .pascal("Two rooms", 32)
+        .u32(20)
+        .fixed16(50.0)
+        .u32(0)
+        .i16(0)
+        .i16(2)
+        .u32(10)
+        .u32(0)
+        .u32(20)
+        .u32(200)
+        .done();
     let node = |id: u32, name: &str, to: u32| {
         let strt = Body::new().pascal(name, 0).pascal("Door", 0).done();
         let name_off = 8u32;
         let door_off = 8 + 1 + name.len() as u32;
-        let phdr = Body::new().u32(id).fixed16(90.0).fixed16(5.0).fixed16(40.0).zeros(32).u32(name_off).u32(0).done();
+        let phdr = Body::new()
+            .u32(id)
+            .fixed16(90.0)
+            .fixed16(5.0)
+            .fixed16(40.0)
+            .zeros(32)
+            .u32(name_off)
+            .u32(0)
+            .done();
         let phot = Body::new().u16(0).i16(2);
-        let phot = phot.u16(3).u16(0).bytes(b"link").u32(1).fixed16(200.0).fixed16(-10.0).fixed16(30.0).i16(10).i16(20).i16(30).i16(40).zeros(16).u32(door_off).u32(0);
-        let phot = phot.u16(4).u16(0).bytes(b"undf").u32(0).fixed16(10.0).fixed16(0.0).fixed16(30.0).zeros(8).zeros(16).u32(0).u32(0).done();
-        let plnk = Body::new().u16(0).i16(1).u16(1).u16(0).zeros(8).u32(to).zeros(12).fixed16(270.0).fixed16(0.0).fixed16(45.0).zeros(8).u32(0).u32(0).done();
-        [atom(b"pHdr", &phdr), atom(b"pHot", &phot), atom(b"pLnk", &plnk), atom(b"strT", &strt)].concat()
+        let phot = phot
+            .u16(3)
+            .u16(0)
+            .bytes(b"link")
+            .u32(1)
+            .fixed16(200.0)
+            .fixed16(-10.0)
+            .fixed16(30.0)
+            .i16(10)
+            .i16(20)
+            .i16(30)
+            .i16(40)
+            .zeros(16)
+            .u32(door_off)
+            .u32(0);
+        let phot = phot
+            .u16(4)
+            .u16(0)
+            .bytes(b"undf")
+            .u32(0)
+            .fixed16(10.0)
+            .fixed16(0.0)
+            .fixed16(30.0)
+            .zeros(8)
+            .zeros(16)
+            .u32(0)
+            .u32(0)
+            .done();
+        let plnk = Body::new()
+            .u16(0)
+            .i16(1)
+            .u16(1)
+            .u16(0)
+            .zeros(8)
+            .u32(to)
+            .zeros(12)
+            .fixed16(270.0)
+            .fixed16(0.0)
+            .fixed16(45.0)
+            .zeros(8)
+            .u32(0)
+            .u32(0)
+            .done();
+        [
+            atom(b"pHdr", &phdr),
+            atom(b"pHot", &phot),
+            atom(b"pLnk", &plnk),
+            atom(b"strT", &strt),
+        ]
+        .concat()
     };
     let tiles = |id: u32, codec: &[u8; 4], depth: i16| TrackSpec {
         id,
@@ -309,30 +746,89 @@ fn qtvr1_pano_movie() -> Vec<u8> {
 #[test]
 fn qtvr1_panorama_reads_back() {
     let s = load(&qtvr1_pano_movie()).unwrap().scene.unwrap();
-    assert_eq!((s.qtvr_version.as_str(), s.controller), ("1.0", FourCC::new(b"STpn")));
+    assert_eq!(
+        (s.qtvr_version.as_str(), s.controller),
+        ("1.0", FourCC::new(b"STpn"))
+    );
     assert_eq!((s.name.as_deref(), s.default_node), (Some("Two rooms"), 20));
     assert_eq!(s.nodes.len(), 2);
     let n = &s.nodes[1];
     assert_eq!((n.id, n.name.as_deref()), (20, Some("South")));
-    let NodeContent::Panorama(p) = &n.content else { panic!() };
+    let NodeContent::Panorama(p) = &n.content else {
+        panic!()
+    };
     assert_eq!((p.image_size, p.tile_grid), ([512, 64], [1, 4]));
-    assert_eq!((p.image_track.track_id, p.image_track.first_sample, p.image_track.sample_count), (3, 5, 4));
-    assert_eq!(p.hotspot_track.as_ref().map(|h| (h.track_id, h.first_sample)), Some((4, 5)));
-    assert_eq!(p.limits.default, View { pan: 90.0, tilt: 5.0, fov: 40.0 });
+    assert_eq!(
+        (
+            p.image_track.track_id,
+            p.image_track.first_sample,
+            p.image_track.sample_count
+        ),
+        (3, 5, 4)
+    );
+    assert_eq!(
+        p.hotspot_track
+            .as_ref()
+            .map(|h| (h.track_id, h.first_sample)),
+        Some((4, 5))
+    );
+    assert_eq!(
+        p.limits.default,
+        View {
+            pan: 90.0,
+            tilt: 5.0,
+            fov: 40.0
+        }
+    );
     assert_eq!(p.limits.source, "pano");
     assert_eq!(n.hotspots.len(), 2);
     let h = &n.hotspots[0];
-    assert_eq!((h.id, h.kind, h.name.as_deref(), h.rect), (3, FourCC::new(b"link"), Some("Door"), Some([10, 20, 30, 40])));
-    assert_eq!(h.best_view, Some(View { pan: 200.0, tilt: -10.0, fov: 30.0 }));
+    assert_eq!(
+        (h.id, h.kind, h.name.as_deref(), h.rect),
+        (
+            3,
+            FourCC::new(b"link"),
+            Some("Door"),
+            Some([10, 20, 30, 40])
+        )
+    );
+    assert_eq!(
+        h.best_view,
+        Some(View {
+            pan: 200.0,
+            tilt: -10.0,
+            fov: 30.0
+        })
+    );
     let k = h.link.as_ref().unwrap();
-    assert_eq!((k.to_node, k.to_pan, k.to_tilt, k.to_fov), (10, Some(270.0), Some(0.0), Some(45.0)));
+    assert_eq!(
+        (k.to_node, k.to_pan, k.to_tilt, k.to_fov),
+        (10, Some(270.0), Some(0.0), Some(45.0))
+    );
     assert_eq!(n.hotspots[1].kind, FourCC::new(b"undf"));
 }
 
 #[test]
 fn qtvr1_object_reads_back() {
-    let navg = Body::new().u16(1).u16(6).u16(2).u16(0).u16(3).u16(60).u16(1).u16(6);
-    let navg = navg.fixed16(50.0).fixed16(0.0).fixed16(360.0).fixed16(-40.0).fixed16(40.0).fixed16(120.0).fixed16(0.0).u32(0).done();
+    let navg = Body::new()
+        .u16(1)
+        .u16(6)
+        .u16(2)
+        .u16(0)
+        .u16(3)
+        .u16(60)
+        .u16(1)
+        .u16(6);
+    let navg = navg
+        .fixed16(50.0)
+        .fixed16(0.0)
+        .fixed16(360.0)
+        .fixed16(-40.0)
+        .fixed16(40.0)
+        .fixed16(120.0)
+        .fixed16(0.0)
+        .u32(0)
+        .done();
     let w = MovieWriter {
         timescale: 600,
         co64: false,
@@ -348,11 +844,20 @@ fn qtvr1_object_reads_back() {
         }],
     };
     let s = load(&w.finish()).unwrap().scene.unwrap();
-    let NodeContent::Object(o) = &s.nodes[0].content else { panic!() };
+    let NodeContent::Object(o) = &s.nodes[0].content else {
+        panic!()
+    };
     assert_eq!((o.rows, o.columns, o.frames_per_view), (2, 6, 3));
     assert_eq!(o.tilt, [40.0, -40.0]);
     assert_eq!(o.limits.tilt, [-40.0, 40.0]);
-    assert_eq!(o.default, View { pan: 120.0, tilt: 0.0, fov: 50.0 });
+    assert_eq!(
+        o.default,
+        View {
+            pan: 120.0,
+            tilt: 0.0,
+            fov: 50.0
+        }
+    );
     assert_eq!(o.sample_for(1, 2, 0, 1), Some((6 + 2) * 3 + 1));
 }
 
@@ -367,7 +872,13 @@ fn compressed_movie_header_is_inflated() {
     let packed = z.finish().unwrap();
     let cmov = container(
         b"cmov",
-        &[atom(b"dcom", b"zlib"), atom(b"cmvd", &Body::new().u32(moov.len() as u32).bytes(&packed).done())],
+        &[
+            atom(b"dcom", b"zlib"),
+            atom(
+                b"cmvd",
+                &Body::new().u32(moov.len() as u32).bytes(&packed).done(),
+            ),
+        ],
     );
     let mut file = plain[..mdat_len].to_vec();
     file.extend(container(b"moov", &[cmov]));
@@ -376,7 +887,13 @@ fn compressed_movie_header_is_inflated() {
     assert_eq!(l.scene.unwrap().nodes.len(), 2);
 
     // A wrong algorithm is reported with the atom name.
-    let bad = container(b"moov", &[container(b"cmov", &[atom(b"dcom", b"lzss"), atom(b"cmvd", &[0; 8])])]);
+    let bad = container(
+        b"moov",
+        &[container(
+            b"cmov",
+            &[atom(b"dcom", b"lzss"), atom(b"cmvd", &[0; 8])],
+        )],
+    );
     let e = load(&bad).unwrap_err().to_string();
     assert!(e.contains("'dcom'") && e.contains("lzss"), "{e}");
 }
@@ -407,7 +924,9 @@ fn plain_quicktime_movie_has_no_scene() {
 fn data_fork_without_movie_atom_says_resource_fork() {
     let e = load(&atom(b"mdat", &[0; 64])).unwrap_err().to_string();
     assert!(e.contains("resource fork"), "{e}");
-    let e = load(&b"\x89PNG\r\n\x1a\n0000000000".to_vec()).unwrap_err().to_string();
+    let e = load(&b"\x89PNG\r\n\x1a\n0000000000".to_vec())
+        .unwrap_err()
+        .to_string();
     assert!(e.starts_with("not a QuickTime movie"), "{e}");
     assert!(matches!(load(&Vec::new()), Err(crate::Error::EmptyFile)));
 }
@@ -416,9 +935,18 @@ fn data_fork_without_movie_atom_says_resource_fork() {
 fn external_data_reference_is_reported() {
     let mut bytes = qtvr1_pano_movie();
     // Flip the first 'alis' data reference's self-contained flag.
-    let pos = bytes.windows(4).position(|w| w == b"alis" ).unwrap();
-    let pos = bytes[pos + 4..].windows(4).position(|w| w == b"alis").map(|p| p + pos + 4).unwrap();
+    let pos = bytes.windows(4).position(|w| w == b"alis").unwrap();
+    let pos = bytes[pos + 4..]
+        .windows(4)
+        .position(|w| w == b"alis")
+        .map(|p| p + pos + 4)
+        .unwrap();
     bytes[pos + 7] = 0;
     let l = load(&bytes).unwrap();
-    assert!(l.movie.tracks.iter().any(|t| t.data_refs.iter().any(|d| !d.self_contained)));
+    assert!(
+        l.movie
+            .tracks
+            .iter()
+            .any(|t| t.data_refs.iter().any(|d| !d.self_contained))
+    );
 }

@@ -3,9 +3,9 @@
 //! object movies (ctyp `stna` with `NAVG` user data). The layouts are in
 //! `shared/spec/NOTES.md`, checked against the sample movies.
 
-use super::context::{finish_limits, finite, track_use_of, Ctx, NodeSpan};
+use super::context::{Ctx, NodeSpan, finish_limits, finite, track_use_of};
 use super::scene::*;
-use super::v2::{check_object, ObjectParams};
+use super::v2::{ObjectParams, check_object};
 use crate::container::reader::{AtomBody, Children, Fields};
 use crate::container::timing::MovieTime;
 use crate::container::{FourCC, Track};
@@ -30,7 +30,12 @@ struct PanoDescription {
 fn read_pano_description(data: &[u8], loc: Location) -> Result<PanoDescription> {
     // Offsets below count from the start of the entry after size and type;
     // `data` starts 8 bytes later (after reserved and data reference index).
-    let body = AtomBody { kind: FourCC::new(b"pano"), location: loc, header_len: 16, data };
+    let body = AtomBody {
+        kind: FourCC::new(b"pano"),
+        location: loc,
+        header_len: 16,
+        data,
+    };
     let mut f = body.fields();
     let at = |f: &mut Fields<'_>, off: usize| -> Result<()> {
         let pos = f.position() + 8;
@@ -85,8 +90,14 @@ fn read_pinf(track: &Track) -> Result<Option<PanoInfo>> {
             f.skip(4 + 2)?;
             let count = f.i16()?.max(0) as u64;
             f.check_table(count, 8)?;
-            let nodes = (0..count).map(|_| Ok((f.u32()?, f.u32()?))).collect::<Result<Vec<_>>>()?;
-            return Ok(Some(PanoInfo { name: (!name.is_empty()).then_some(name), default_node, nodes }));
+            let nodes = (0..count)
+                .map(|_| Ok((f.u32()?, f.u32()?)))
+                .collect::<Result<Vec<_>>>()?;
+            return Ok(Some(PanoInfo {
+                name: (!name.is_empty()).then_some(name),
+                default_node,
+                nodes,
+            }));
         }
     }
     Ok(None)
@@ -99,16 +110,26 @@ pub(crate) fn read_panorama_scene(ctx: &mut Ctx<'_>, controller: FourCC) -> Resu
         .tracks
         .iter()
         .find(|t| matches!(&t.handler.0, b"STpn" | b"stpn"))
-        .ok_or_else(|| Error::Scene("QTVR 1 panorama movie without a panorama track (handler 'STpn')".into()))?;
+        .ok_or_else(|| {
+            Error::Scene("QTVR 1 panorama movie without a panorama track (handler 'STpn')".into())
+        })?;
     let desc = pano
         .descriptions
         .iter()
         .find(|d| d.format.0 == *b"pano")
-        .ok_or_else(|| Error::Scene(format!("QTVR 1 panorama track {} has no 'pano' sample description", pano.id)))?;
+        .ok_or_else(|| {
+            Error::Scene(format!(
+                "QTVR 1 panorama track {} has no 'pano' sample description",
+                pano.id
+            ))
+        })?;
     let d = read_pano_description(&desc.data, desc.location)?;
     let info = read_pinf(pano)?;
     if info.is_none() {
-        ctx.warn(Some(pano.offset), "QTVR 1 panorama track has no node list ('pInf'); nodes taken from its samples");
+        ctx.warn(
+            Some(pano.offset),
+            "QTVR 1 panorama track has no node list ('pInf'); nodes taken from its samples",
+        );
     }
     let presented = ctx.presented(pano).to_vec();
     // Node list: pInf's {id, time}, else one node per sample.
@@ -119,20 +140,31 @@ pub(crate) fn read_panorama_scene(ctx: &mut Ctx<'_>, controller: FourCC) -> Resu
                 let t = MovieTime::units(i128::from(time));
                 match presented.iter().position(|p| p.start == t) {
                     Some(k) => wanted.push((Some(id), k)),
-                    None => ctx.warn(None, format!("node {id}: no panorama sample at time {time}; skipped")),
+                    None => ctx.warn(
+                        None,
+                        format!("node {id}: no panorama sample at time {time}; skipped"),
+                    ),
                 }
             }
         }
         _ => wanted.extend((0..presented.len()).map(|k| (None, k))),
     }
-    let spans = NodeSpan::for_nodes(&wanted.iter().map(|&(_, k)| (presented[k].start, presented[k].end)).collect::<Vec<_>>());
+    let spans = NodeSpan::for_nodes(
+        &wanted
+            .iter()
+            .map(|&(_, k)| (presented[k].start, presented[k].end))
+            .collect::<Vec<_>>(),
+    );
     let mut nodes = Vec::new();
     let mut first_error: Option<String> = None;
     for ((id, k), span) in wanted.into_iter().zip(spans) {
         let p = presented[k];
         match read_pano_node(ctx, pano, &d, p.index, span, id) {
             Ok(n) if nodes.iter().any(|m: &Node| m.id == n.id) => {
-                ctx.warn(None, format!("node ID {} appears twice; the second copy is skipped", n.id));
+                ctx.warn(
+                    None,
+                    format!("node ID {} appears twice; the second copy is skipped", n.id),
+                );
             }
             Ok(n) => nodes.push(n),
             Err(e) => {
@@ -151,7 +183,13 @@ pub(crate) fn read_panorama_scene(ctx: &mut Ctx<'_>, controller: FourCC) -> Resu
     let mut default_node = info.as_ref().map_or(0, |i| i.default_node);
     if !nodes.iter().any(|n| n.id == default_node) {
         if default_node != 0 {
-            ctx.warn(None, format!("default node {default_node} does not exist; using node {}", nodes[0].id));
+            ctx.warn(
+                None,
+                format!(
+                    "default node {default_node} does not exist; using node {}",
+                    nodes[0].id
+                ),
+            );
         }
         default_node = nodes[0].id;
     }
@@ -191,27 +229,44 @@ fn read_pano_node(
     }
     let find = |k: &[u8; 4]| atoms.iter().find(|a| a.kind.0 == *k);
     let strt = find(b"strT");
-    let phdr = find(b"pHdr").ok_or_else(|| Error::Scene(format!("panorama sample at {loc} has no node header ('pHdr')")))?;
+    let phdr = find(b"pHdr").ok_or_else(|| {
+        Error::Scene(format!(
+            "panorama sample at {loc} has no node header ('pHdr')"
+        ))
+    })?;
     // pHdr: nodeID, def pan/tilt/zoom, min pan/tilt/zoom, max pan/tilt/zoom, 2 reserved, name/comment offsets.
     let mut f = phdr.fields();
     let id = f.u32()?;
     let v: Vec<f64> = (0..9).map(|_| f.fixed16()).collect::<Result<_>>()?;
     f.skip(8)?;
     let name = str_at(strt, f.u32()?);
-    let comment = if f.remaining() >= 4 { str_at(strt, f.u32()?) } else { None };
+    let comment = if f.remaining() >= 4 {
+        str_at(strt, f.u32()?)
+    } else {
+        None
+    };
     if let Some(l) = listed_id
         && l != id
     {
-        ctx.warn(Some(phdr.location.offset), format!("node header says node {id} where 'pInf' lists {l}; using {l}"));
+        ctx.warn(
+            Some(phdr.location.offset),
+            format!("node header says node {id} where 'pInf' lists {l}; using {l}"),
+        );
     }
     let id = listed_id.unwrap_or(id);
 
     let image = ctx
         .track_use(d.scene_track, span, "scene", id)
         .ok_or_else(|| Error::Scene(format!("node {id}: no scene samples")))?;
-    let hotspot_track = if d.hotspot_track != 0 { ctx.track_use(d.hotspot_track, span, "hot spot", id) } else { None };
+    let hotspot_track = if d.hotspot_track != 0 {
+        ctx.track_use(d.hotspot_track, span, "hot spot", id)
+    } else {
+        None
+    };
     let low_res_tracks = if d.low_res_track != 0 {
-        ctx.track_use(d.low_res_track, span, "low-resolution scene", id).map(|u| vec![(0u16, u)]).unwrap_or_default()
+        ctx.track_use(d.low_res_track, span, "low-resolution scene", id)
+            .map(|u| vec![(0u16, u)])
+            .unwrap_or_default()
     } else {
         Vec::new()
     };
@@ -226,23 +281,51 @@ fn read_pano_node(
         ));
         grid = [1, n];
     }
-    let stored = [image.width.saturating_mul(grid[0]), image.height.saturating_mul(grid[1])];
+    let stored = [
+        image.width.saturating_mul(grid[0]),
+        image.height.saturating_mul(grid[1]),
+    ];
     if d.scene_size != stored {
         ctx.warn(None, format!(
             "node {id}: the description claims a {}x{} scene but its tiles make {}x{}; using the tiles",
             d.scene_size[0], d.scene_size[1], stored[0], stored[1]
         ));
     }
-    let hotspot_image_size = hotspot_track.as_ref().map(|h| [h.height.saturating_mul(grid[1]), h.width.saturating_mul(grid[0])]);
+    let hotspot_image_size = hotspot_track.as_ref().map(|h| {
+        [
+            h.height.saturating_mul(grid[1]),
+            h.width.saturating_mul(grid[0]),
+        ]
+    });
     let mut w = std::mem::take(&mut ctx.warnings);
     let f32c = |x: f64| finite(x as f32, 0.0);
     // Node header limits override the description's when set.
-    let pan = if v[3] != 0.0 || v[6] != 0.0 { [f32c(v[3]), f32c(v[6])] } else { [f32c(d.pan[0]), f32c(d.pan[1])] };
-    let pan = if pan[1] > pan[0] && pan[1] - pan[0] <= 360.01 { pan } else { [0.0, 360.0] };
-    let tilt = if v[4] != 0.0 || v[7] != 0.0 { [f32c(v[4]), f32c(v[7])] } else { [f32c(d.tilt_bottom), f32c(d.tilt_top)] };
+    let pan = if v[3] != 0.0 || v[6] != 0.0 {
+        [f32c(v[3]), f32c(v[6])]
+    } else {
+        [f32c(d.pan[0]), f32c(d.pan[1])]
+    };
+    let pan = if pan[1] > pan[0] && pan[1] - pan[0] <= 360.01 {
+        pan
+    } else {
+        [0.0, 360.0]
+    };
+    let tilt = if v[4] != 0.0 || v[7] != 0.0 {
+        [f32c(v[4]), f32c(v[7])]
+    } else {
+        [f32c(d.tilt_bottom), f32c(d.tilt_top)]
+    };
     let tilt = [tilt[0].min(tilt[1]), tilt[0].max(tilt[1])];
-    let fov = if v[5] != 0.0 || v[8] != 0.0 { [f32c(v[5]), f32c(v[8])] } else { [f32c(d.zoom[0]), f32c(d.zoom[1])] };
-    let default = View { pan: f32c(v[0]), tilt: f32c(v[1]), fov: f32c(v[2]) };
+    let fov = if v[5] != 0.0 || v[8] != 0.0 {
+        [f32c(v[5]), f32c(v[8])]
+    } else {
+        [f32c(d.zoom[0]), f32c(d.zoom[1])]
+    };
+    let default = View {
+        pan: f32c(v[0]),
+        tilt: f32c(v[1]),
+        fov: f32c(v[2]),
+    };
     let limits = finish_limits(pan, tilt, fov, default, "pano", id, &mut w);
     ctx.warnings = w;
 
@@ -299,7 +382,11 @@ fn read_phot(
             f.skip(2 + 8)?;
             let to = f.u32()?;
             f.skip(12)?;
-            let (pan, tilt, zoom) = (f.fixed16()? as f32, f.fixed16()? as f32, f.fixed16()? as f32);
+            let (pan, tilt, zoom) = (
+                f.fixed16()? as f32,
+                f.fixed16()? as f32,
+                f.fixed16()? as f32,
+            );
             f.skip(16)?;
             links.push((id, to, pan, tilt, zoom));
         }
@@ -315,7 +402,11 @@ fn read_phot(
         f.skip(2)?;
         let kind = f.fourcc()?;
         let type_data = f.u32()?;
-        let view = View { pan: f.fixed16()? as f32, tilt: f.fixed16()? as f32, fov: f.fixed16()? as f32 };
+        let view = View {
+            pan: f.fixed16()? as f32,
+            tilt: f.fixed16()? as f32,
+            fov: f.fixed16()? as f32,
+        };
         let rect = [f.i16()?, f.i16()?, f.i16()?, f.i16()?];
         let cursors = [f.i32()?, f.i32()?, f.i32()?];
         f.skip(4)?;
@@ -399,7 +490,11 @@ pub(crate) fn read_object_scene(ctx: &mut Ctx<'_>, controller: FourCC) -> Result
         pan,
         tilt: [start_v, end_v],
         fov: [0.0, fov],
-        default: View { pan: initial[0], tilt: initial[1], fov },
+        default: View {
+            pan: initial[0],
+            tilt: initial[1],
+            fov,
+        },
         source: "NAVG",
     };
     let (rows, columns, view_states, limits) = check_object(ctx, &params, &image);

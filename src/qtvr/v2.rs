@@ -2,8 +2,8 @@
 //! panorama track's `pdat` samples and the object track's `obji` samples
 //! (QTFF "QuickTime VR file format" and the pages it links).
 
-use super::atom_container::{parse_container, QtAtom};
-use super::context::{finish_limits, finite, ordered, Ctx, NodeSpan};
+use super::atom_container::{QtAtom, parse_container};
+use super::context::{Ctx, NodeSpan, finish_limits, finite, ordered};
 use super::scene::*;
 use crate::container::timing::MovieTime;
 use crate::container::{FourCC, Track};
@@ -22,9 +22,9 @@ struct World {
 
 /// Reads a QTVR 2 scene.
 pub(crate) fn read_scene(ctx: &mut Ctx<'_>, controller: FourCC) -> Result<Scene> {
-    let qtvr = ctx
-        .track_by_handler(b"qtvr")
-        .ok_or_else(|| Error::Scene("QTVR 2 movie without a QTVR track (no track with handler 'qtvr')".into()))?;
+    let qtvr = ctx.track_by_handler(b"qtvr").ok_or_else(|| {
+        Error::Scene("QTVR 2 movie without a QTVR track (no track with handler 'qtvr')".into())
+    })?;
     let world = read_world(ctx, qtvr)?;
 
     let pano_track = qtvr
@@ -40,16 +40,27 @@ pub(crate) fn read_scene(ctx: &mut Ctx<'_>, controller: FourCC) -> Result<Scene>
 
     let presented = ctx.presented(qtvr).to_vec();
     if presented.is_empty() {
-        return Err(Error::Scene(format!("the QTVR track {} has no samples: no nodes", qtvr.id)));
+        return Err(Error::Scene(format!(
+            "the QTVR track {} has no samples: no nodes",
+            qtvr.id
+        )));
     }
-    let spans = NodeSpan::for_nodes(&presented.iter().map(|p| (p.start, p.end)).collect::<Vec<_>>());
+    let spans = NodeSpan::for_nodes(
+        &presented
+            .iter()
+            .map(|p| (p.start, p.end))
+            .collect::<Vec<_>>(),
+    );
     let mut nodes = Vec::new();
     let mut first_error: Option<String> = None;
     for (k, (p, span)) in presented.iter().zip(spans).enumerate() {
         match read_node(ctx, qtvr, p.index, span, k, &world, pano_track, obje_track) {
             Ok(n) => {
                 if nodes.iter().any(|m: &Node| m.id == n.id) {
-                    ctx.warn(None, format!("node ID {} appears twice; the second copy is skipped", n.id));
+                    ctx.warn(
+                        None,
+                        format!("node ID {} appears twice; the second copy is skipped", n.id),
+                    );
                 } else {
                     nodes.push(n);
                 }
@@ -70,7 +81,13 @@ pub(crate) fn read_scene(ctx: &mut Ctx<'_>, controller: FourCC) -> Result<Scene>
     let mut default_node = world.default_node;
     if !nodes.iter().any(|n| n.id == default_node) {
         if default_node != 0 {
-            ctx.warn(None, format!("default node {default_node} does not exist; using node {}", nodes[0].id));
+            ctx.warn(
+                None,
+                format!(
+                    "default node {default_node} does not exist; using node {}",
+                    nodes[0].id
+                ),
+            );
         }
         default_node = nodes[0].id;
     }
@@ -98,7 +115,10 @@ fn read_world(ctx: &mut Ctx<'_>, qtvr: &Track) -> Result<World> {
         cursors: Vec::new(),
     };
     let Some(desc) = qtvr.descriptions.first() else {
-        ctx.warn(Some(qtvr.offset), "QTVR track has no sample description: no VR world header");
+        ctx.warn(
+            Some(qtvr.offset),
+            "QTVR track has no sample description: no VR world header",
+        );
         return Ok(world);
     };
     let base = crate::error::Location {
@@ -108,14 +128,20 @@ fn read_world(ctx: &mut Ctx<'_>, qtvr: &Track) -> Result<World> {
     let root = match parse_container(&desc.data, base, ctx.budget) {
         Ok(r) => r,
         Err(e) => {
-            ctx.warn(Some(desc.location.offset), format!("VR world unreadable, defaults used: {e}"));
+            ctx.warn(
+                Some(desc.location.offset),
+                format!("VR world unreadable, defaults used: {e}"),
+            );
             return Ok(world);
         }
     };
     if let Some(vrsc) = root.child(b"vrsc") {
         read_vrsc(vrsc, &root, &mut world)?;
     } else {
-        ctx.warn(Some(desc.location.offset), "VR world has no header ('vrsc')");
+        ctx.warn(
+            Some(desc.location.offset),
+            "VR world has no header ('vrsc')",
+        );
     }
     // imgp → impn (QTFF "Imaging parent atom", "Panorama imaging atom")
     if let Some(imgp) = root.child(b"imgp") {
@@ -134,13 +160,20 @@ fn read_world(ctx: &mut Ctx<'_>, qtvr: &Track) -> Result<World> {
             })();
             match r {
                 Ok(i) => world.imaging.push(i),
-                Err(e) => ctx.warn(Some(impn.location.offset), format!("imaging atom ignored: {e}")),
+                Err(e) => ctx.warn(
+                    Some(impn.location.offset),
+                    format!("imaging atom ignored: {e}"),
+                ),
             }
         }
     }
     // vrcp → CURS / crsr (QTFF "Custom cursor atom")
     if let Some(vrcp) = root.child(b"vrcp") {
-        world.cursors = vrcp.children.iter().map(|c| (c.kind, c.id, c.data.len())).collect();
+        world.cursors = vrcp
+            .children
+            .iter()
+            .map(|c| (c.kind, c.id, c.data.len()))
+            .collect();
     }
     if let Some(vrnp) = root.child(b"vrnp") {
         for vrni in vrnp.children_of(b"vrni") {
@@ -215,7 +248,11 @@ fn read_node(
         name = None;
         comment = None;
     } else {
-        return Err(Error::atom(FourCC::new(b"sean"), loc, Problem::MissingChild(FourCC::new(b"ndhd"))));
+        return Err(Error::atom(
+            FourCC::new(b"sean"),
+            loc,
+            Problem::MissingChild(FourCC::new(b"ndhd")),
+        ));
     }
     if node_type.0 != *b"pano"
         && node_type.0 != *b"obje"
@@ -232,14 +269,26 @@ fn read_node(
         .collect();
     let content = match &node_type.0 {
         b"pano" => {
-            let t = pano_track.ok_or_else(|| Error::Scene(format!("node {node_id} is a panorama but the movie has no panorama track")))?;
+            let t = pano_track.ok_or_else(|| {
+                Error::Scene(format!(
+                    "node {node_id} is a panorama but the movie has no panorama track"
+                ))
+            })?;
             NodeContent::Panorama(Box::new(read_pano_node(ctx, t, node_id, span)?))
         }
         b"obje" => {
-            let t = obje_track.ok_or_else(|| Error::Scene(format!("node {node_id} is an object but the movie has no object track")))?;
+            let t = obje_track.ok_or_else(|| {
+                Error::Scene(format!(
+                    "node {node_id} is an object but the movie has no object track"
+                ))
+            })?;
             NodeContent::Object(Box::new(read_object_node(ctx, t, node_id, span)?))
         }
-        _ => return Err(Error::Scene(format!("node {node_id} has unknown node type '{node_type}'"))),
+        _ => {
+            return Err(Error::Scene(format!(
+                "node {node_id} has unknown node type '{node_type}'"
+            )));
+        }
     };
     Ok(Node {
         id: node_id,
@@ -262,7 +311,10 @@ fn read_hotspots(ctx: &mut Ctx<'_>, info: &QtAtom) -> Result<Vec<HotSpot>> {
     for hots in hspa.children_of(b"hots") {
         match read_hot_spot(info, hots) {
             Ok(h) => out.push(h),
-            Err(e) => ctx.warn(Some(hots.location.offset), format!("hot spot {} skipped: {e}", hots.id)),
+            Err(e) => ctx.warn(
+                Some(hots.location.offset),
+                format!("hot spot {} skipped: {e}", hots.id),
+            ),
         }
     }
     Ok(out)
@@ -385,7 +437,11 @@ fn read_pdat(a: &QtAtom) -> Result<Pdat> {
     p.hotspot_size = [f.u32()?, f.u32()?];
     p.hotspot_frames = [f.u16()?, f.u16()?];
     p.flags = f.u32()?;
-    p.pano_type = if f.remaining() >= 4 { f.fourcc()? } else { FourCC::default() };
+    p.pano_type = if f.remaining() >= 4 {
+        f.fourcc()?
+    } else {
+        FourCC::default()
+    };
     Ok(p)
 }
 
@@ -397,23 +453,35 @@ fn angle_pair(a: &QtAtom) -> Option<[f32; 2]> {
 }
 
 fn read_pano_node(ctx: &mut Ctx<'_>, pano: &Track, node: u32, span: NodeSpan) -> Result<Panorama> {
-    let index = sample_at(ctx, pano, span.start)
-        .ok_or_else(|| Error::Scene(format!("node {node}: the panorama track has no sample at the node's time")))?;
+    let index = sample_at(ctx, pano, span.start).ok_or_else(|| {
+        Error::Scene(format!(
+            "node {node}: the panorama track has no sample at the node's time"
+        ))
+    })?;
     let (bytes, loc) = ctx.read_sample(pano, index)?;
     let root = parse_container(&bytes, loc, ctx.budget)?;
-    let pdat_atom = root
-        .child(b"pdat")
-        .ok_or_else(|| Error::atom(FourCC::new(b"sean"), loc, Problem::MissingChild(FourCC::new(b"pdat"))))?;
+    let pdat_atom = root.child(b"pdat").ok_or_else(|| {
+        Error::atom(
+            FourCC::new(b"sean"),
+            loc,
+            Problem::MissingChild(FourCC::new(b"pdat")),
+        )
+    })?;
     let pdat = read_pdat(pdat_atom)?;
     let imgt = pano.reference(b"imgt").to_vec();
     let hott = pano.reference(b"hott").to_vec();
 
     // Image track: pdat.imageRefTrackIndex is a 1-based index into the pano track's 'imgt' list.
-    let image_id = match (pdat.image_ref as usize).checked_sub(1).and_then(|i| imgt.get(i)) {
+    let image_id = match (pdat.image_ref as usize)
+        .checked_sub(1)
+        .and_then(|i| imgt.get(i))
+    {
         Some(&id) => id,
         None => {
             let Some(&first) = imgt.first() else {
-                return Err(Error::Scene(format!("node {node}: the panorama track references no image track ('imgt')")));
+                return Err(Error::Scene(format!(
+                    "node {node}: the panorama track references no image track ('imgt')"
+                )));
             };
             ctx.warn(Some(pdat_atom.location.offset), format!(
                 "node {node}: image track index {} is not in the track's 'imgt' list {imgt:?}; using track {first}",
@@ -445,14 +513,21 @@ fn read_pano_node(ctx: &mut Ctx<'_>, pano: &Track, node: u32, span: NodeSpan) ->
     let mut low_res_tracks = Vec::new();
     if let Some(tref) = root.child(b"tref") {
         let mut f = tref.fields();
-        let _count = if f.remaining() % 10 == 4 { Some(f.u32()?) } else { None };
+        let _count = if f.remaining() % 10 == 4 {
+            Some(f.u32()?)
+        } else {
+            None
+        };
         while f.remaining() >= 10 {
             let (ty, res, idx) = (f.fourcc()?, f.u16()?, f.u32()?);
             if ty.0 != *b"imgt" {
                 continue;
             }
             let Some(&id) = (idx as usize).checked_sub(1).and_then(|i| imgt.get(i)) else {
-                ctx.warn(Some(tref.location.offset), format!("node {node}: 'tref' entry index {idx} is not in the 'imgt' list"));
+                ctx.warn(
+                    Some(tref.location.offset),
+                    format!("node {node}: 'tref' entry index {idx} is not in the 'imgt' list"),
+                );
                 continue;
             };
             if id == image_id {
@@ -514,13 +589,27 @@ fn cylinder_geometry(
         b"hcyl" => (CylinderOrientation::Horizontal, false),
         b"vcyl" => (CylinderOrientation::Vertical, false),
         [0, 0, 0, 0] => (
-            if pdat.flags & 1 != 0 { CylinderOrientation::Horizontal } else { CylinderOrientation::Vertical },
+            if pdat.flags & 1 != 0 {
+                CylinderOrientation::Horizontal
+            } else {
+                CylinderOrientation::Vertical
+            },
             true,
         ),
         _ => {
-            ctx.warn(None, format!("node {node}: unknown panorama type '{}'; read as a cylinder by its flags", pdat.pano_type));
+            ctx.warn(
+                None,
+                format!(
+                    "node {node}: unknown panorama type '{}'; read as a cylinder by its flags",
+                    pdat.pano_type
+                ),
+            );
             (
-                if pdat.flags & 1 != 0 { CylinderOrientation::Horizontal } else { CylinderOrientation::Vertical },
+                if pdat.flags & 1 != 0 {
+                    CylinderOrientation::Horizontal
+                } else {
+                    CylinderOrientation::Vertical
+                },
                 true,
             )
         }
@@ -528,7 +617,11 @@ fn cylinder_geometry(
     let n = image.sample_count as u32;
     let claims_one_tile = u32::from(pdat.frames[0]) * u32::from(pdat.frames[1]) <= 1
         && pdat.image_size == [image.width, image.height];
-    let orientation = if legacy && n > 1 && claims_one_tile && orientation == CylinderOrientation::Vertical {
+    let orientation = if legacy
+        && n > 1
+        && claims_one_tile
+        && orientation == CylinderOrientation::Vertical
+    {
         // libquicktime's writer: pdat describes one tile, leaves panoType and flags 0,
         // and stores unrotated strips left to right.
         ctx.warn(None, format!(
@@ -550,20 +643,34 @@ fn cylinder_geometry(
         ));
         grid = inferred;
     }
-    let stored = [image.width.saturating_mul(grid[0]), image.height.saturating_mul(grid[1])];
+    let stored = [
+        image.width.saturating_mul(grid[0]),
+        image.height.saturating_mul(grid[1]),
+    ];
     if pdat.image_size != stored {
         ctx.warn(None, format!(
             "node {node}: panorama claims a {}x{} image but its tiles make {}x{}; using the tiles",
             pdat.image_size[0], pdat.image_size[1], stored[0], stored[1]
         ));
     }
-    let upright = if vertical { [stored[1], stored[0]] } else { stored };
+    let upright = if vertical {
+        [stored[1], stored[0]]
+    } else {
+        stored
+    };
     let hotspot_image_size = hotspots.map(|h| {
-        let hs = [h.width.saturating_mul(grid[0]), h.height.saturating_mul(grid[1])];
+        let hs = [
+            h.width.saturating_mul(grid[0]),
+            h.height.saturating_mul(grid[1]),
+        ];
         if vertical { [hs[1], hs[0]] } else { hs }
     });
     let mut w = std::mem::take(&mut ctx.warnings);
-    let pan = clean_pan(ordered(pdat.pan.map(|v| finite(v, 0.0)), "pan", node, &mut w), node, &mut w);
+    let pan = clean_pan(
+        ordered(pdat.pan.map(|v| finite(v, 0.0)), "pan", node, &mut w),
+        node,
+        &mut w,
+    );
     let mut tilt = ordered(pdat.tilt.map(|v| finite(v, 0.0)), "tilt", node, &mut w);
     // The image's own vertical extent bounds the tilt.
     let range = (pan[1] - pan[0]).max(1.0);
@@ -582,7 +689,10 @@ fn cylinder_geometry(
         )));
         tilt = [tilt[0].max(-half), tilt[1].min(half)];
     }
-    let fov = [finite(pdat.fov[0], 0.0), finite(pdat.fov[1], 0.0).min(tilt[1] - tilt[0] + 0.001)];
+    let fov = [
+        finite(pdat.fov[0], 0.0),
+        finite(pdat.fov[1], 0.0).min(tilt[1] - tilt[0] + 0.001),
+    ];
     let default = View {
         pan: finite(pdat.default.pan, pan[0]),
         tilt: finite(pdat.default.tilt, 0.0),
@@ -591,7 +701,11 @@ fn cylinder_geometry(
     let limits = finish_limits(pan, tilt, fov, default, "pdat", node, &mut w);
     ctx.warnings = w;
     (
-        Projection::Cylinder { orientation, legacy_flags: legacy, first_tile: orientation.first_tile() },
+        Projection::Cylinder {
+            orientation,
+            legacy_flags: legacy,
+            first_tile: orientation.first_tile(),
+        },
         upright,
         grid,
         limits,
@@ -611,7 +725,13 @@ fn clean_pan(pan: [f32; 2], node: u32, w: &mut Vec<crate::error::Warning>) -> [f
 }
 
 /// Cube layout: faces from `cufa` or the standard six, limits from `cuvw`.
-fn cube_geometry(ctx: &mut Ctx<'_>, root: &QtAtom, pdat: &Pdat, image: &TrackUse, node: u32) -> Result<Geometry> {
+fn cube_geometry(
+    ctx: &mut Ctx<'_>,
+    root: &QtAtom,
+    pdat: &Pdat,
+    image: &TrackUse,
+    node: u32,
+) -> Result<Geometry> {
     let n = image.sample_count;
     let faces = match root.child(b"cufa") {
         Some(cufa) => {
@@ -627,14 +747,24 @@ fn cube_geometry(ctx: &mut Ctx<'_>, root: &QtAtom, pdat: &Pdat, image: &TrackUse
                     skew: f.f32()?,
                 });
             }
-            if v.iter().any(|c| c.orientation.iter().chain(&c.center).any(|x| !x.is_finite())) {
-                return Err(cufa.error(Problem::Invalid("a face orientation or centre is not a number".into())));
+            if v.iter().any(|c| {
+                c.orientation
+                    .iter()
+                    .chain(&c.center)
+                    .any(|x| !x.is_finite())
+            }) {
+                return Err(cufa.error(Problem::Invalid(
+                    "a face orientation or centre is not a number".into(),
+                )));
             }
             if v.len() != n {
-                ctx.warn(Some(cufa.location.offset), format!(
-                    "node {node}: 'cufa' describes {} tiles but the image track holds {n}",
-                    v.len()
-                ));
+                ctx.warn(
+                    Some(cufa.location.offset),
+                    format!(
+                        "node {node}: 'cufa' describes {} tiles but the image track holds {n}",
+                        v.len()
+                    ),
+                );
             }
             Some(v)
         }
@@ -651,15 +781,29 @@ fn cube_geometry(ctx: &mut Ctx<'_>, root: &QtAtom, pdat: &Pdat, image: &TrackUse
                     "node {node}: a cube without 'cufa' needs 6 or 6·n² tiles, its image track holds {n}"
                 )));
             }
-            if k == 1 { CubeFace::standard().to_vec() } else { CubeFace::standard_tiled(k) }
+            if k == 1 {
+                CubeFace::standard().to_vec()
+            } else {
+                CubeFace::standard_tiled(k)
+            }
         }
     };
     // Tiles per face edge from the quaternion magnitude (|q|² = n).
     let k = faces
         .first()
-        .map(|f| f.orientation.iter().map(|x| x * x).sum::<f32>().round().max(1.0) as u32)
+        .map(|f| {
+            f.orientation
+                .iter()
+                .map(|x| x * x)
+                .sum::<f32>()
+                .round()
+                .max(1.0) as u32
+        })
         .unwrap_or(1);
-    let face_size = [image.width.saturating_mul(k), image.height.saturating_mul(k)];
+    let face_size = [
+        image.width.saturating_mul(k),
+        image.height.saturating_mul(k),
+    ];
     let mut w = std::mem::take(&mut ctx.warnings);
     let limits = match root.child(b"cuvw") {
         Some(cuvw) => {
@@ -670,22 +814,57 @@ fn cube_geometry(ctx: &mut Ctx<'_>, root: &QtAtom, pdat: &Pdat, image: &TrackUse
             let tilt = ordered([v[2], v[3]], "tilt", node, &mut w);
             let tilt = [tilt[0].max(-90.0), tilt[1].min(90.0)];
             let fov = ordered([v[4], v[5]], "field of view", node, &mut w);
-            let d = View { pan: v[6], tilt: v[7], fov: v[8] };
-            finish_limits(pan, tilt, [fov[0], fov[1].min(179.0)], d, "cuvw", node, &mut w)
+            let d = View {
+                pan: v[6],
+                tilt: v[7],
+                fov: v[8],
+            };
+            finish_limits(
+                pan,
+                tilt,
+                [fov[0], fov[1].min(179.0)],
+                d,
+                "cuvw",
+                node,
+                &mut w,
+            )
         }
         None => {
             w.push(crate::error::Warning::general(format!(
                 "node {node}: cube without view limits ('cuvw'); using pan 0..360, tilt ±90, fov 5..120"
             )));
-            let d = View { pan: finite(pdat.default.pan, 0.0), tilt: finite(pdat.default.tilt, 0.0), fov: 90.0 };
-            finish_limits([0.0, 360.0], [-90.0, 90.0], [5.0, 120.0], d, "default", node, &mut w)
+            let d = View {
+                pan: finite(pdat.default.pan, 0.0),
+                tilt: finite(pdat.default.tilt, 0.0),
+                fov: 90.0,
+            };
+            finish_limits(
+                [0.0, 360.0],
+                [-90.0, 90.0],
+                [5.0, 120.0],
+                d,
+                "default",
+                node,
+                &mut w,
+            )
         }
     };
     ctx.warnings = w;
-    Ok((Projection::Cube { faces, standard }, face_size, [k, k], limits, None))
+    Ok((
+        Projection::Cube { faces, standard },
+        face_size,
+        [k, k],
+        limits,
+        None,
+    ))
 }
 
-fn apply_constraints(mut l: ViewLimits, c: &Constraints, node: u32, w: &mut Vec<crate::error::Warning>) -> ViewLimits {
+fn apply_constraints(
+    mut l: ViewLimits,
+    c: &Constraints,
+    node: u32,
+    w: &mut Vec<crate::error::Warning>,
+) -> ViewLimits {
     let mut clip = |lim: &mut [f32; 2], con: Option<[f32; 2]>, what: &str| {
         if let Some([lo, hi]) = con {
             let n = [lim[0].max(lo), lim[1].min(hi)];
@@ -711,14 +890,26 @@ fn apply_constraints(mut l: ViewLimits, c: &Constraints, node: u32, w: &mut Vec<
 }
 
 /// `obji` (QTFF "Object sample atom") and its sibling track reference atoms.
-fn read_object_node(ctx: &mut Ctx<'_>, obje: &Track, node: u32, span: NodeSpan) -> Result<ObjectNode> {
-    let index = sample_at(ctx, obje, span.start)
-        .ok_or_else(|| Error::Scene(format!("node {node}: the object track has no sample at the node's time")))?;
+fn read_object_node(
+    ctx: &mut Ctx<'_>,
+    obje: &Track,
+    node: u32,
+    span: NodeSpan,
+) -> Result<ObjectNode> {
+    let index = sample_at(ctx, obje, span.start).ok_or_else(|| {
+        Error::Scene(format!(
+            "node {node}: the object track has no sample at the node's time"
+        ))
+    })?;
     let (bytes, loc) = ctx.read_sample(obje, index)?;
     let root = parse_container(&bytes, loc, ctx.budget)?;
-    let obji = root
-        .child(b"obji")
-        .ok_or_else(|| Error::atom(FourCC::new(b"sean"), loc, Problem::MissingChild(FourCC::new(b"obji"))))?;
+    let obji = root.child(b"obji").ok_or_else(|| {
+        Error::atom(
+            FourCC::new(b"sean"),
+            loc,
+            Problem::MissingChild(FourCC::new(b"obji")),
+        )
+    })?;
     let mut f = obji.fields();
     f.skip(4)?;
     let movie_type = f.u16()?;
@@ -757,7 +948,11 @@ fn read_object_node(ctx: &mut Ctx<'_>, obje: &Track, node: u32, span: NodeSpan) 
         .and_then(|i| imgt.get(i))
         .copied()
         .or(imgt.first().copied())
-        .ok_or_else(|| Error::Scene(format!("node {node}: the object track references no image track ('imgt')")))?;
+        .ok_or_else(|| {
+            Error::Scene(format!(
+                "node {node}: the object track references no image track ('imgt')"
+            ))
+        })?;
     let image = ctx
         .track_use(image_id, span, "image", node)
         .ok_or_else(|| Error::Scene(format!("node {node}: no image samples")))?;
@@ -781,7 +976,11 @@ fn read_object_node(ctx: &mut Ctx<'_>, obje: &Track, node: u32, span: NodeSpan) 
         pan,
         tilt,
         fov,
-        default: View { pan: default_pan, tilt: default_tilt, fov: default_fov },
+        default: View {
+            pan: default_pan,
+            tilt: default_tilt,
+            fov: default_fov,
+        },
         source: "obji",
     };
     let (rows, columns, view_states, limits) = check_object(ctx, &params, &image);
@@ -811,7 +1010,13 @@ fn read_object_node(ctx: &mut Ctx<'_>, obje: &Track, node: u32, span: NodeSpan) 
     })
 }
 
-fn frames_per_view(ctx: &mut Ctx<'_>, track: &Track, image: &TrackUse, view_duration: u32, node: u32) -> u32 {
+fn frames_per_view(
+    ctx: &mut Ctx<'_>,
+    track: &Track,
+    image: &TrackUse,
+    view_duration: u32,
+    node: u32,
+) -> u32 {
     let first = image.samples.first().copied();
     let span = ctx
         .presented(track)
@@ -845,14 +1050,26 @@ pub(crate) struct ObjectParams {
 }
 
 /// Checks an object grid against the samples and builds its limits.
-pub(crate) fn check_object(ctx: &mut Ctx<'_>, p: &ObjectParams, image: &TrackUse) -> (u32, u32, u32, ViewLimits) {
+pub(crate) fn check_object(
+    ctx: &mut Ctx<'_>,
+    p: &ObjectParams,
+    image: &TrackUse,
+) -> (u32, u32, u32, ViewLimits) {
     let node = p.node;
-    let (mut rows, mut columns, mut states) = (p.rows.max(1), p.columns.max(1), p.view_states.max(1));
+    let (mut rows, mut columns, mut states) =
+        (p.rows.max(1), p.columns.max(1), p.view_states.max(1));
     if p.rows == 0 || p.columns == 0 || p.view_states == 0 {
-        ctx.warn(None, format!("node {node}: object grid {}x{} with {} view states has a zero; read as at least 1", p.rows, p.columns, p.view_states));
+        ctx.warn(
+            None,
+            format!(
+                "node {node}: object grid {}x{} with {} view states has a zero; read as at least 1",
+                p.rows, p.columns, p.view_states
+            ),
+        );
     }
     let n = image.sample_count as u64;
-    let expected = u64::from(rows) * u64::from(columns) * u64::from(states) * u64::from(p.frames_per_view);
+    let expected =
+        u64::from(rows) * u64::from(columns) * u64::from(states) * u64::from(p.frames_per_view);
     if expected != n {
         ctx.warn(None, format!(
             "node {node}: object grid {rows} rows x {columns} columns x {states} states x {} frames needs {expected} images, the image track holds {n}",
@@ -876,7 +1093,11 @@ pub(crate) fn check_object(ctx: &mut Ctx<'_>, p: &ObjectParams, image: &TrackUse
     }
     let w = std::mem::take(&mut ctx.warnings);
     let pan = [finite(p.pan[0], 0.0), finite(p.pan[1], 360.0)];
-    let pan = if pan[0] <= pan[1] { pan } else { [pan[1], pan[0]] };
+    let pan = if pan[0] <= pan[1] {
+        pan
+    } else {
+        [pan[1], pan[0]]
+    };
     let tilt = [finite(p.tilt[0], 0.0), finite(p.tilt[1], 0.0)];
     let tilt = [tilt[0].min(tilt[1]), tilt[0].max(tilt[1])];
     let fov = [finite(p.fov[0], 0.0).max(0.0), finite(p.fov[1], 0.0)];
@@ -893,7 +1114,11 @@ pub(crate) fn check_object(ctx: &mut Ctx<'_>, p: &ObjectParams, image: &TrackUse
         tilt,
         fov: [fov[0].min(fov[1]), fov[1].max(fov[0])],
         default: View {
-            pan: if pan[1] - pan[0] >= 359.99 { d.pan } else { d.pan.clamp(pan[0], pan[1]) },
+            pan: if pan[1] - pan[0] >= 359.99 {
+                d.pan
+            } else {
+                d.pan.clamp(pan[0], pan[1])
+            },
             tilt: d.tilt.clamp(tilt[0], tilt[1]),
             fov: d.fov,
         },

@@ -62,9 +62,10 @@ pub struct Presented {
     pub end: MovieTime,
 }
 
-/// Every sample of `track` that the edit list presents, in presentation order,
-/// with its movie-time span. Samples outside all edits are left out.
-pub fn presented_samples(track: &Track, movie_timescale: u32) -> Vec<Presented> {
+/// Every sample of `track` that the edit list presents, in presentation order
+/// (sorted by start), with its movie-time span. Samples outside all edits are
+/// left out. At most `max` entries are produced; the flag says whether all were.
+pub fn presented_samples(track: &Track, movie_timescale: u32, max: usize) -> (Vec<Presented>, bool) {
     let media_ts = u64::from(track.media_timescale.max(1));
     let movie_ts = i128::from(movie_timescale.max(1));
     let samples = &track.samples;
@@ -74,6 +75,9 @@ pub fn presented_samples(track: &Track, movie_timescale: u32) -> Vec<Presented> 
     };
     let mut out = Vec::new();
     if track.edits.is_empty() {
+        if samples.len() > max {
+            return (out, false);
+        }
         for (i, s) in samples.iter().enumerate() {
             out.push(Presented {
                 index: i,
@@ -81,7 +85,7 @@ pub fn presented_samples(track: &Track, movie_timescale: u32) -> Vec<Presented> 
                 end: to_movie(0, 0, s.media_time.saturating_add(u64::from(s.duration))),
             });
         }
-        return out;
+        return (out, true);
     }
     let mut cursor: i128 = 0; // movie units
     for e in &track.edits {
@@ -114,6 +118,9 @@ pub fn presented_samples(track: &Track, movie_timescale: u32) -> Vec<Presented> 
             if !inside(t) {
                 break;
             }
+            if out.len() >= max {
+                return (out, false);
+            }
             let end_t = t + i128::from(s.duration);
             let end = if inside(end_t) {
                 at(end_t)
@@ -128,16 +135,23 @@ pub fn presented_samples(track: &Track, movie_timescale: u32) -> Vec<Presented> 
         }
         cursor = cursor.saturating_add(dur);
     }
-    out
+    (out, true)
 }
 
-/// The presented samples whose start lies in `[from, to)`.
-pub fn samples_starting_in(presented: &[Presented], from: MovieTime, to: MovieTime) -> Vec<usize> {
-    presented
-        .iter()
-        .filter(|p| p.start >= from && p.start < to)
-        .map(|p| p.index)
-        .collect()
+/// The presented samples whose start lies in `[from, to)` (`presented` is sorted by start).
+pub fn samples_starting_in(presented: &[Presented], from: MovieTime, to: MovieTime) -> &[Presented] {
+    let a = presented.partition_point(|p| p.start < from);
+    let b = presented.partition_point(|p| p.start < to).max(a);
+    &presented[a..b]
+}
+
+/// The presented sample starting exactly at `t`, or else the one whose span holds it.
+pub fn sample_at(presented: &[Presented], t: MovieTime) -> Option<&Presented> {
+    let i = presented.partition_point(|p| p.start < t);
+    match presented.get(i) {
+        Some(p) if p.start == t => Some(p),
+        _ => i.checked_sub(1).and_then(|j| presented.get(j)).filter(|p| t < p.end),
+    }
 }
 
 #[cfg(test)]
@@ -177,7 +191,7 @@ mod tests {
             media_rate: 6.0,
         }];
         let t = track(600, &[300; 24], edits);
-        let p = presented_samples(&t, 3600);
+        let (p, _) = presented_samples(&t, 3600, usize::MAX);
         assert_eq!(p.len(), 24);
         assert_eq!(p[1].start, MovieTime::units(300));
         assert_eq!(p[23].end, MovieTime::units(7200));
@@ -186,7 +200,7 @@ mod tests {
     #[test]
     fn no_edits_scales_media_time() {
         let t = track(3000, &[300, 300], vec![]);
-        let p = presented_samples(&t, 600);
+        let (p, _) = presented_samples(&t, 600, usize::MAX);
         assert_eq!(p[1].start, MovieTime::units(60));
         assert_eq!(p[1].end, MovieTime::units(120));
     }
@@ -208,12 +222,16 @@ mod tests {
             },
         ];
         let t = track(3000, &[150, 300, 300], edits);
-        let p = presented_samples(&t, 600);
+        let (p, _) = presented_samples(&t, 600, usize::MAX);
         assert_eq!(p.iter().map(|p| p.index).collect::<Vec<_>>(), vec![1, 2]);
         assert_eq!(p[0].start, MovieTime::units(60));
         assert_eq!(p[1].start, MovieTime::units(120));
         assert_eq!(p[1].end, MovieTime::units(180));
         let in_range = samples_starting_in(&p, MovieTime::units(60), MovieTime::units(120));
-        assert_eq!(in_range, vec![1]);
+        assert_eq!(in_range.iter().map(|p| p.index).collect::<Vec<_>>(), vec![1]);
+        assert_eq!(sample_at(&p, MovieTime::units(130)).map(|p| p.index), Some(2));
+        assert_eq!(sample_at(&p, MovieTime::units(10)), None);
+        let (cut, complete) = presented_samples(&t, 600, 1);
+        assert_eq!((cut.len(), complete), (1, false));
     }
 }

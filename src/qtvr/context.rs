@@ -47,12 +47,29 @@ impl<'a> Ctx<'a> {
         self.movie.tracks.iter().find(|t| t.handler.0 == *handler)
     }
 
-    /// The presented samples of a track (cached).
+    /// The presented samples of a track (cached), drawn from the budget. An edit
+    /// list that would present more samples than the budget allows is cut short
+    /// with a warning.
     pub fn presented(&mut self, track: &Track) -> &[Presented] {
-        let ts = self.movie.timescale;
-        self.presented
-            .entry(track.id)
-            .or_insert_with(|| presented_samples(track, ts))
+        if !self.presented.contains_key(&track.id) {
+            let entry = std::mem::size_of::<Presented>() as u64;
+            let allowed = (self.budget.remaining() / entry) as usize;
+            let (list, complete) = presented_samples(track, self.movie.timescale, allowed);
+            // Cannot fail: the list holds at most `allowed` entries.
+            let _ = self.budget.take(list.len() as u64 * entry);
+            if !complete {
+                self.warn(
+                    Some(track.offset),
+                    format!(
+                        "track {}: its edit list presents more samples than the allocation budget allows; cut at {}",
+                        track.id,
+                        list.len()
+                    ),
+                );
+            }
+            self.presented.insert(track.id, list);
+        }
+        self.presented.get(&track.id).map_or(&[], |v| v.as_slice())
     }
 
     /// Reads one sample's bytes (for VR tracks: small atom containers).
@@ -88,36 +105,21 @@ impl<'a> Ctx<'a> {
         Ok((read_vec(self.src, s.offset, u64::from(s.size))?, loc))
     }
 
-    /// Indexes of the samples of `track` starting in the movie-time span [start, end).
-    pub fn samples_in(&mut self, track: &Track, start: MovieTime, end: MovieTime) -> Vec<usize> {
-        let p = self.presented(track);
-        samples_starting_in(p, start, end)
+    /// The presented samples of `track` starting in the movie-time span [start, end).
+    pub fn samples_in(&mut self, track: &Track, start: MovieTime, end: MovieTime) -> Vec<Presented> {
+        samples_starting_in(self.presented(track), start, end).to_vec()
     }
 
     /// The samples of track `id` in the node's span as a [`TrackUse`], or None (with a
     /// warning) when the track is missing or has no samples there.
-    pub fn track_use(
-        &mut self,
-        id: u32,
-        span: NodeSpan,
-        role: &str,
-        node: u32,
-    ) -> Option<TrackUse> {
+    pub fn track_use(&mut self, id: u32, span: NodeSpan, role: &str, node: u32) -> Option<TrackUse> {
         let Some(track) = self.track(id) else {
-            self.warn(
-                None,
-                format!("node {node}: {role} track {id} does not exist"),
-            );
+            self.warn(None, format!("node {node}: {role} track {id} does not exist"));
             return None;
         };
-        let samples = self.samples_in(track, span.start, span.search_end);
-        let late = {
-            let p = self.presented(track);
-            samples
-                .iter()
-                .filter(|&&i| p.iter().any(|q| q.index == i && q.start >= span.end))
-                .count()
-        };
+        let found = self.samples_in(track, span.start, span.search_end);
+        let late = found.iter().filter(|p| p.start >= span.end).count();
+        let samples: Vec<usize> = found.iter().map(|p| p.index).collect();
         if late > 0 {
             self.warn(
                 Some(track.offset),
@@ -152,10 +154,12 @@ impl NodeSpan {
     /// Spans for nodes starting at `starts` (in file order) with stated ends.
     pub fn for_nodes(spans: &[(MovieTime, MovieTime)]) -> Vec<NodeSpan> {
         let far = MovieTime::units(i128::from(u64::MAX) * 4);
+        let mut starts: Vec<MovieTime> = spans.iter().map(|s| s.0).collect();
+        starts.sort();
         spans
             .iter()
             .map(|&(start, end)| {
-                let next = spans.iter().map(|s| s.0).filter(|&s| s > start).min();
+                let next = starts.get(starts.partition_point(|&s| s <= start)).copied();
                 NodeSpan {
                     start,
                     end,
@@ -183,6 +187,19 @@ pub fn track_use_of(track: &Track, samples: Vec<usize>) -> TrackUse {
         depth: video.map_or(0, |v| v.depth),
         samples,
     }
+}
+
+/// `v` limited to [lo, hi]; never panics (a reversed or NaN range leaves `v` as it is).
+pub fn clamp_angle(v: f32, lo: f32, hi: f32) -> f32 {
+    if lo <= hi { v.max(lo).min(hi) } else { v }
+}
+
+/// Limits a [min, max] range to [lo, hi], keeping min ≤ max; a range wholly
+/// outside becomes [lo, hi].
+pub fn clip_range(r: [f32; 2], lo: f32, hi: f32) -> [f32; 2] {
+    let a = clamp_angle(r[0], lo, hi);
+    let b = clamp_angle(r[1], lo, hi);
+    if a < b { [a, b] } else { [lo, hi] }
 }
 
 /// Finite or a fallback.
@@ -231,7 +248,7 @@ pub fn finish_limits(
     let wraps = pan[1] - pan[0] >= 359.99;
     let mut d = default;
     if !wraps && (d.pan < pan[0] || d.pan > pan[1]) {
-        let c = d.pan.clamp(pan[0], pan[1]);
+        let c = clamp_angle(d.pan, pan[0], pan[1]);
         warnings.push(Warning::general(format!(
             "node {node}: default pan {} outside the pan range; using {c}",
             d.pan
@@ -239,7 +256,7 @@ pub fn finish_limits(
         d.pan = c;
     }
     if d.tilt < tilt[0] - 0.01 || d.tilt > tilt[1] + 0.01 {
-        let c = d.tilt.clamp(tilt[0], tilt[1]);
+        let c = clamp_angle(d.tilt, tilt[0], tilt[1]);
         warnings.push(Warning::general(format!(
             "node {node}: default tilt {} outside the tilt range; using {c}",
             d.tilt
@@ -249,7 +266,7 @@ pub fn finish_limits(
     if d.fov <= 0.0 {
         d.fov = fov[1];
     } else if d.fov < fov[0] - 0.01 || d.fov > fov[1] + 0.01 {
-        let c = d.fov.clamp(fov[0], fov[1]);
+        let c = clamp_angle(d.fov, fov[0], fov[1]);
         warnings.push(Warning::general(format!(
             "node {node}: default field of view {} outside its range; using {c}",
             d.fov

@@ -312,10 +312,11 @@ impl ObjectNode {
         {
             return None;
         }
-        let k = (u64::from(state) * u64::from(self.rows) + u64::from(row))
-            * u64::from(self.columns)
-            + u64::from(column);
-        let i = k * u64::from(self.frames_per_view) + u64::from(frame);
+        // u128: products of u32 values cannot overflow it.
+        let k = (u128::from(state) * u128::from(self.rows) + u128::from(row))
+            * u128::from(self.columns)
+            + u128::from(column);
+        let i = k * u128::from(self.frames_per_view) + u128::from(frame);
         self.image_track
             .samples
             .get(usize::try_from(i).ok()?)

@@ -138,8 +138,9 @@ pub(crate) fn read_panorama_scene(ctx: &mut Ctx<'_>, controller: FourCC) -> Resu
         Some(i) if !i.nodes.is_empty() => {
             for &(id, time) in &i.nodes {
                 let t = MovieTime::units(i128::from(time));
-                match presented.iter().position(|p| p.start == t) {
-                    Some(k) => wanted.push((Some(id), k)),
+                let k = presented.partition_point(|p| p.start < t);
+                match presented.get(k).filter(|p| p.start == t) {
+                    Some(_) => wanted.push((Some(id), k)),
                     None => ctx.warn(
                         None,
                         format!("node {id}: no panorama sample at time {time}; skipped"),
@@ -156,11 +157,12 @@ pub(crate) fn read_panorama_scene(ctx: &mut Ctx<'_>, controller: FourCC) -> Resu
             .collect::<Vec<_>>(),
     );
     let mut nodes = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     let mut first_error: Option<String> = None;
     for ((id, k), span) in wanted.into_iter().zip(spans) {
         let p = presented[k];
         match read_pano_node(ctx, pano, &d, p.index, span, id) {
-            Ok(n) if nodes.iter().any(|m: &Node| m.id == n.id) => {
+            Ok(n) if !seen.insert(n.id) => {
                 ctx.warn(
                     None,
                     format!("node ID {} appears twice; the second copy is skipped", n.id),

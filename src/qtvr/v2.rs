@@ -3,7 +3,7 @@
 //! (QTFF "QuickTime VR file format" and the pages it links).
 
 use super::atom_container::{QtAtom, parse_container};
-use super::context::{Ctx, NodeSpan, finish_limits, finite, ordered};
+use super::context::{Ctx, NodeSpan, clamp_angle, clip_range, finish_limits, finite, ordered};
 use super::scene::*;
 use crate::container::timing::MovieTime;
 use crate::container::{FourCC, Track};
@@ -52,11 +52,12 @@ pub(crate) fn read_scene(ctx: &mut Ctx<'_>, controller: FourCC) -> Result<Scene>
             .collect::<Vec<_>>(),
     );
     let mut nodes = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     let mut first_error: Option<String> = None;
     for (k, (p, span)) in presented.iter().zip(spans).enumerate() {
         match read_node(ctx, qtvr, p.index, span, k, &world, pano_track, obje_track) {
             Ok(n) => {
-                if nodes.iter().any(|m: &Node| m.id == n.id) {
+                if !seen.insert(n.id) {
                     ctx.warn(
                         None,
                         format!("node ID {} appears twice; the second copy is skipped", n.id),
@@ -392,11 +393,7 @@ fn read_link(a: &QtAtom) -> Result<Link> {
 /// The sample of `track` presented at exactly `start`, or failing that the one
 /// whose span contains it.
 fn sample_at(ctx: &mut Ctx<'_>, track: &Track, start: MovieTime) -> Option<usize> {
-    let p = ctx.presented(track);
-    p.iter()
-        .find(|p| p.start == start)
-        .or_else(|| p.iter().find(|p| p.start <= start && start < p.end))
-        .map(|p| p.index)
+    crate::container::timing::sample_at(ctx.presented(track), start).map(|p| p.index)
 }
 
 /// The pdat fields (QTFF "Panorama sample atom").
@@ -687,7 +684,7 @@ fn cylinder_geometry(
             "node {node}: tilt limits ({}, {}) exceed the image's vertical extent ±{half:.3}; clamped",
             tilt[0], tilt[1]
         )));
-        tilt = [tilt[0].max(-half), tilt[1].min(half)];
+        tilt = clip_range(tilt, -half, half);
     }
     let fov = [
         finite(pdat.fov[0], 0.0),
@@ -800,6 +797,18 @@ fn cube_geometry(
                 .max(1.0) as u32
         })
         .unwrap_or(1);
+    // A magnitude that does not fit the tile count (6·k² tiles) is not trusted.
+    let from_count = ((n / 6) as f64).sqrt().round().max(1.0) as u32;
+    let k = if u64::from(k) * u64::from(k) * 6 == n as u64 {
+        k
+    } else {
+        if !standard {
+            ctx.warn(None, format!(
+                "node {node}: 'cufa' quaternions imply {k}x{k} tiles per face, the track holds {n} tiles; using {from_count}x{from_count}"
+            ));
+        }
+        from_count
+    };
     let face_size = [
         image.width.saturating_mul(k),
         image.height.saturating_mul(k),
@@ -812,7 +821,7 @@ fn cube_geometry(
             let v: Vec<f32> = v.iter().map(|&x| finite(x, 0.0)).collect();
             let pan = clean_pan(ordered([v[0], v[1]], "pan", node, &mut w), node, &mut w);
             let tilt = ordered([v[2], v[3]], "tilt", node, &mut w);
-            let tilt = [tilt[0].max(-90.0), tilt[1].min(90.0)];
+            let tilt = clip_range(tilt, -90.0, 90.0);
             let fov = ordered([v[4], v[5]], "field of view", node, &mut w);
             let d = View {
                 pan: v[6],
@@ -882,10 +891,10 @@ fn apply_constraints(
     clip(&mut l.fov, c.fov, "field of view");
     l.wraps = l.pan[1] - l.pan[0] >= 359.99;
     if !l.wraps {
-        l.default.pan = l.default.pan.clamp(l.pan[0], l.pan[1]);
+        l.default.pan = clamp_angle(l.default.pan, l.pan[0], l.pan[1]);
     }
-    l.default.tilt = l.default.tilt.clamp(l.tilt[0], l.tilt[1]);
-    l.default.fov = l.default.fov.clamp(l.fov[0], l.fov[1]);
+    l.default.tilt = clamp_angle(l.default.tilt, l.tilt[0], l.tilt[1]);
+    l.default.fov = clamp_angle(l.default.fov, l.fov[0], l.fov[1]);
     l
 }
 
@@ -1067,9 +1076,10 @@ pub(crate) fn check_object(
             ),
         );
     }
-    let n = image.sample_count as u64;
-    let expected =
-        u64::from(rows) * u64::from(columns) * u64::from(states) * u64::from(p.frames_per_view);
+    // u128: four u32 factors cannot overflow it.
+    let n = image.sample_count as u128;
+    let fpv = u128::from(p.frames_per_view.max(1));
+    let expected = u128::from(rows) * u128::from(columns) * u128::from(states) * fpv;
     if expected != n {
         ctx.warn(None, format!(
             "node {node}: object grid {rows} rows x {columns} columns x {states} states x {} frames needs {expected} images, the image track holds {n}",
@@ -1077,16 +1087,17 @@ pub(crate) fn check_object(
         ));
         if expected > n {
             // Keep the columns; drop the states and rows the track cannot hold.
-            let per_state = u64::from(rows) * u64::from(columns) * u64::from(p.frames_per_view);
-            if per_state > 0 && per_state <= n {
+            let per_state = u128::from(rows) * u128::from(columns) * fpv;
+            if per_state <= n {
                 states = (n / per_state) as u32;
             } else {
                 states = 1;
-                let per_row = u64::from(columns) * u64::from(p.frames_per_view);
-                rows = (n / per_row.max(1)).max(1) as u32;
-                if u64::from(rows) * per_row > n {
-                    columns = (n / u64::from(p.frames_per_view)).max(1) as u32;
+                let per_row = u128::from(columns) * fpv;
+                if per_row <= n {
+                    rows = (n / per_row).max(1) as u32;
+                } else {
                     rows = 1;
+                    columns = (n / fpv).max(1) as u32;
                 }
             }
         }
@@ -1117,9 +1128,9 @@ pub(crate) fn check_object(
             pan: if pan[1] - pan[0] >= 359.99 {
                 d.pan
             } else {
-                d.pan.clamp(pan[0], pan[1])
+                clamp_angle(d.pan, pan[0], pan[1])
             },
-            tilt: d.tilt.clamp(tilt[0], tilt[1]),
+            tilt: clamp_angle(d.tilt, tilt[0], tilt[1]),
             fov: d.fov,
         },
         source: p.source,

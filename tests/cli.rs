@@ -1,0 +1,637 @@
+//! The `qtvr` binary end to end: exit codes, one-line error messages, and the
+//! text and JSON reports of `qtvr info` for a plain QuickTime movie built here
+//! and for every sample movie.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use qtvr::container::build::{Body, atom, container, full_atom};
+use serde_json::Value;
+
+// ---------------------------------------------------------------------------
+// Helpers.
+
+fn qtvr(args: &[&std::ffi::OsStr]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_qtvr"))
+        .args(args)
+        .output()
+        .expect("run the qtvr binary")
+}
+
+fn info(path: &Path, json: bool) -> Output {
+    let mut args = vec![std::ffi::OsStr::new("info"), path.as_os_str()];
+    if json {
+        args.push(std::ffi::OsStr::new("--json"));
+    }
+    qtvr(&args)
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// A scratch directory under the system temp dir, removed on drop.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(tag: &str) -> Self {
+        static N: AtomicUsize = AtomicUsize::new(0);
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0);
+        let dir = std::env::temp_dir().join(format!(
+            "qtvr-cli-test-{tag}-{}-{nanos}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed)
+        ));
+        std::fs::create_dir_all(&dir).expect("create a scratch directory");
+        Scratch(dir)
+    }
+    fn file(&self, name: &str, bytes: &[u8]) -> PathBuf {
+        let p = self.0.join(name);
+        std::fs::write(&p, bytes).expect("write a scratch file");
+        p
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Checks a failed run: exit code 1, nothing on stdout, exactly one line on
+/// stderr that names the file; returns that line.
+fn one_line_failure(o: &Output, path: &Path) -> String {
+    let err = stderr(o);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "exit code for {}; stderr: {err}",
+        path.display()
+    );
+    assert!(
+        o.stdout.is_empty(),
+        "stdout should be empty, got: {}",
+        stdout(o)
+    );
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(
+        lines.len(),
+        1,
+        "expected exactly one line on stderr, got: {err:?}"
+    );
+    assert!(
+        err.ends_with('\n'),
+        "stderr line should end with a newline: {err:?}"
+    );
+    let shown = path.display().to_string();
+    assert!(
+        lines[0].contains(&shown),
+        "the message should name {shown}: {err:?}"
+    );
+    lines[0].to_string()
+}
+
+// ---------------------------------------------------------------------------
+// A minimal plain (non-VR) QuickTime movie: one Photo-JPEG video track with one
+// sample. Layouts from QTFF (and src/container/movie.rs, sample_desc.rs).
+
+const TIMESCALE: u32 = 600;
+const WIDTH: u16 = 320;
+const HEIGHT: u16 = 240;
+
+fn mvhd() -> Vec<u8> {
+    let b = Body::new()
+        .u32(0) // creation time
+        .u32(0) // modification time
+        .u32(TIMESCALE)
+        .u32(TIMESCALE) // duration: 1 s
+        .fixed16(1.0) // preferred rate
+        .u16(0x0100) // preferred volume
+        .zeros(10)
+        .bytes(&identity_matrix())
+        .zeros(24) // preview, poster, selection, current time
+        .u32(2) // next track ID
+        .done();
+    full_atom(b"mvhd", 0, 0, &b)
+}
+
+fn identity_matrix() -> Vec<u8> {
+    Body::new()
+        .u32(0x0001_0000)
+        .u32(0)
+        .u32(0)
+        .u32(0)
+        .u32(0x0001_0000)
+        .u32(0)
+        .u32(0)
+        .u32(0)
+        .u32(0x4000_0000)
+        .done()
+}
+
+fn tkhd() -> Vec<u8> {
+    let b = Body::new()
+        .u32(0)
+        .u32(0)
+        .u32(1) // track ID
+        .u32(0)
+        .u32(TIMESCALE) // duration
+        .zeros(8)
+        .u16(0) // layer
+        .u16(0) // alternate group
+        .u16(0) // volume
+        .u16(0)
+        .bytes(&identity_matrix())
+        .fixed16(f64::from(WIDTH))
+        .fixed16(f64::from(HEIGHT))
+        .done();
+    full_atom(b"tkhd", 0, 0x0f, &b)
+}
+
+fn mdhd() -> Vec<u8> {
+    let b = Body::new()
+        .u32(0)
+        .u32(0)
+        .u32(TIMESCALE)
+        .u32(TIMESCALE)
+        .u16(0)
+        .u16(0)
+        .done();
+    full_atom(b"mdhd", 0, 0, &b)
+}
+
+fn hdlr(component: &[u8; 4], subtype: &[u8; 4], name: &str) -> Vec<u8> {
+    let b = Body::new()
+        .bytes(component)
+        .bytes(subtype)
+        .bytes(b"appl")
+        .u32(0)
+        .u32(0)
+        .pascal(name, 0)
+        .done();
+    full_atom(b"hdlr", 0, 0, &b)
+}
+
+fn jpeg_entry() -> Vec<u8> {
+    let b = Body::new()
+        .zeros(6)
+        .u16(1) // data reference index
+        .u16(0) // version
+        .u16(0) // revision
+        .bytes(b"appl")
+        .u32(0) // temporal quality
+        .u32(512) // spatial quality
+        .u16(WIDTH)
+        .u16(HEIGHT)
+        .fixed16(72.0)
+        .fixed16(72.0)
+        .u32(0) // data size
+        .u16(1) // frame count
+        .pascal("Photo - JPEG", 32)
+        .i16(24) // depth
+        .i16(-1) // no colour table
+        .done();
+    atom(b"jpeg", &b)
+}
+
+/// The movie: `ftyp`, `moov`, `mdat` holding one (fake) JPEG sample.
+fn plain_movie() -> Vec<u8> {
+    let sample: &[u8] = b"\xff\xd8\xff\xe0 not really a JPEG \xff\xd9";
+    let ftyp = atom(
+        b"ftyp",
+        &Body::new().bytes(b"qt  ").u32(0x0200).bytes(b"qt  ").done(),
+    );
+    let moov = |chunk_offset: u32| {
+        let stbl = container(
+            b"stbl",
+            &[
+                full_atom(
+                    b"stsd",
+                    0,
+                    0,
+                    &Body::new().u32(1).bytes(&jpeg_entry()).done(),
+                ),
+                full_atom(
+                    b"stts",
+                    0,
+                    0,
+                    &Body::new().u32(1).u32(1).u32(TIMESCALE).done(),
+                ),
+                full_atom(
+                    b"stsc",
+                    0,
+                    0,
+                    &Body::new().u32(1).u32(1).u32(1).u32(1).done(),
+                ),
+                full_atom(
+                    b"stsz",
+                    0,
+                    0,
+                    &Body::new().u32(0).u32(1).u32(sample.len() as u32).done(),
+                ),
+                full_atom(b"stco", 0, 0, &Body::new().u32(1).u32(chunk_offset).done()),
+            ],
+        );
+        let dinf = container(
+            b"dinf",
+            &[full_atom(
+                b"dref",
+                0,
+                0,
+                &Body::new()
+                    .u32(1)
+                    .bytes(&full_atom(b"alis", 0, 1, &[]))
+                    .done(),
+            )],
+        );
+        let vmhd = full_atom(
+            b"vmhd",
+            0,
+            1,
+            &Body::new()
+                .u16(0x40)
+                .u16(0x8000)
+                .u16(0x8000)
+                .u16(0x8000)
+                .done(),
+        );
+        let minf = container(
+            b"minf",
+            &[
+                vmhd,
+                hdlr(b"dhlr", b"alis", "Apple Alias Data Handler"),
+                dinf,
+                stbl,
+            ],
+        );
+        let mdia = container(
+            b"mdia",
+            &[
+                mdhd(),
+                hdlr(b"mhlr", b"vide", "Apple Video Media Handler"),
+                minf,
+            ],
+        );
+        container(b"moov", &[mvhd(), container(b"trak", &[tkhd(), mdia])])
+    };
+    let moov_len = moov(0).len();
+    let offset = (ftyp.len() + moov_len + 8) as u32;
+    let mut v = ftyp;
+    v.extend(moov(offset));
+    v.extend(atom(b"mdat", sample));
+    v
+}
+
+#[test]
+fn plain_movie_is_read_by_the_library() {
+    // The movie built here is what the CLI tests below rely on.
+    let bytes = plain_movie();
+    let loaded = qtvr::qtvr::load(&bytes).expect("the minimal movie loads");
+    assert!(loaded.scene.is_none());
+    assert_eq!(loaded.movie.timescale, TIMESCALE);
+    assert_eq!(loaded.movie.tracks.len(), 1);
+    let t = &loaded.movie.tracks[0];
+    assert_eq!(&t.handler.0, b"vide");
+    assert_eq!(t.codec().map(|c| c.0), Some(*b"jpeg"));
+    assert_eq!(t.samples.len(), 1);
+    assert!(
+        loaded.movie.warnings.is_empty(),
+        "the minimal movie should load without warnings: {:?}",
+        loaded.movie.warnings
+    );
+    let v = t.descriptions[0].video.as_ref().expect("video description");
+    assert_eq!((v.width, v.height, v.depth), (WIDTH, HEIGHT, 24));
+}
+
+// ---------------------------------------------------------------------------
+// Errors: exit code 1 and one line on stderr.
+
+#[test]
+fn missing_file() {
+    let dir = Scratch::new("missing");
+    let path = dir.0.join("no such movie.mov");
+    let o = info(&path, false);
+    one_line_failure(&o, &path);
+    let o = info(&path, true);
+    one_line_failure(&o, &path);
+}
+
+#[test]
+fn directory() {
+    let dir = Scratch::new("dir");
+    let o = info(&dir.0, false);
+    let line = one_line_failure(&o, &dir.0);
+    assert!(line.contains("is a directory"), "{line}");
+    let o = info(&dir.0, true);
+    let line = one_line_failure(&o, &dir.0);
+    assert!(line.contains("is a directory"), "{line}");
+}
+
+#[test]
+fn empty_file() {
+    let dir = Scratch::new("empty");
+    let path = dir.file("empty.mov", &[]);
+    let o = info(&path, false);
+    let line = one_line_failure(&o, &path);
+    assert!(line.contains("empty"), "{line}");
+    one_line_failure(&info(&path, true), &path);
+}
+
+#[test]
+fn not_quicktime() {
+    let dir = Scratch::new("notqt");
+    let png = dir.file(
+        "picture.mov",
+        b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x10\0\0\0\x10\x08\x02\0\0\0\x90\x91h6",
+    );
+    let text = dir.file(
+        "notes.mov",
+        b"These are not the movies you are looking for.\nJust some text.\n",
+    );
+    let short = dir.file("short.mov", b"abc");
+    for p in [&png, &text, &short] {
+        for json in [false, true] {
+            let o = info(p, json);
+            let line = one_line_failure(&o, p);
+            assert!(
+                line.contains("not a QuickTime movie"),
+                "{}: {line}",
+                p.display()
+            );
+        }
+    }
+}
+
+#[test]
+fn data_fork_without_movie_atom() {
+    let dir = Scratch::new("datafork");
+    let mut bytes = atom(b"mdat", &[0x55; 4000]);
+    bytes.extend(atom(b"free", &[0; 16]));
+    let path = dir.file("from a mac.mov", &bytes);
+    for json in [false, true] {
+        let o = info(&path, json);
+        let line = one_line_failure(&o, &path);
+        assert!(line.contains("resource fork"), "{line}");
+        assert!(line.contains("moov"), "{line}");
+    }
+}
+
+// ---------------------------------------------------------------------------
+// A plain QuickTime movie.
+
+#[test]
+fn plain_movie_text() {
+    let dir = Scratch::new("plain");
+    let path = dir.file("plain.mov", &plain_movie());
+    let o = info(&path, false);
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+    assert!(o.stderr.is_empty(), "stderr: {}", stderr(&o));
+    assert!(out.contains("not QuickTime VR"), "{out}");
+    assert!(out.contains("'jpeg'"), "{out}");
+    assert!(out.contains("'vide'"), "{out}");
+    assert!(out.starts_with(&path.display().to_string()), "{out}");
+}
+
+#[test]
+fn plain_movie_json() {
+    let dir = Scratch::new("plainjson");
+    let bytes = plain_movie();
+    let path = dir.file("plain.mov", &bytes);
+    let o = info(&path, true);
+    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+    assert!(o.stderr.is_empty(), "stderr: {}", stderr(&o));
+    let v: Value = serde_json::from_slice(&o.stdout).expect("valid JSON");
+    assert_eq!(v["schema"], 1);
+    assert_eq!(v["file"], path.display().to_string());
+    assert_eq!(v["file_size"], bytes.len() as u64);
+    assert!(v.get("qtvr").is_some(), "a 'qtvr' key: {v}");
+    assert!(v["qtvr"].is_null(), "'qtvr' should be null: {v}");
+    let qt = &v["quicktime"];
+    assert_eq!(qt["timescale"], TIMESCALE);
+    assert_eq!(qt["duration"], TIMESCALE);
+    assert_eq!(qt["compressed_header"], false);
+    let tracks = qt["tracks"].as_array().expect("tracks array");
+    assert_eq!(tracks.len(), 1, "{v}");
+    let t = &tracks[0];
+    assert_eq!(t["id"], 1);
+    assert_eq!(t["handler"], "vide");
+    assert_eq!(t["codecs"], serde_json::json!(["jpeg"]));
+    assert_eq!(t["sample_count"], 1);
+    assert_eq!(t["width"], f64::from(WIDTH));
+    assert_eq!(t["height"], f64::from(HEIGHT));
+    assert_eq!(t["depth"], 24);
+    assert!(
+        v["warnings"].as_array().is_some_and(|w| w.is_empty()),
+        "{v}"
+    );
+}
+
+// ---------------------------------------------------------------------------
+// The sample movies.
+
+fn sample_movies() -> Option<Vec<PathBuf>> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/samples");
+    if !dir.is_dir() {
+        return None;
+    }
+    let mut v = Vec::new();
+    for sub in ["real", "tools-made", "gen"] {
+        let Ok(rd) = std::fs::read_dir(dir.join(sub)) else {
+            continue;
+        };
+        for e in rd.flatten() {
+            let p = e.path();
+            if p.extension().is_some_and(|x| x.eq_ignore_ascii_case("mov")) {
+                v.push(p);
+            }
+        }
+    }
+    v.sort();
+    Some(v)
+}
+
+fn check_track_use(u: &Value, what: &str) -> Result<(), String> {
+    if !u.is_object() {
+        return Err(format!("{what} is not an object: {u}"));
+    }
+    match u["codec"].as_str() {
+        Some(c) if !c.is_empty() => {}
+        _ => return Err(format!("{what}.codec missing: {u}")),
+    }
+    if !u["track_id"].is_u64() || u["sample_count"].as_u64().is_none_or(|n| n == 0) {
+        return Err(format!("{what} lacks track_id or samples: {u}"));
+    }
+    Ok(())
+}
+
+fn check_node(n: &Value) -> Result<(), String> {
+    if !n["id"].is_u64() {
+        return Err(format!("node without an integer id: {n}"));
+    }
+    match n["kind"].as_str() {
+        Some("panorama") => {
+            let size = n["image_size"]
+                .as_array()
+                .ok_or("panorama without image_size")?;
+            if size.len() != 2 || size.iter().any(|x| x.as_u64().is_none_or(|x| x == 0)) {
+                return Err(format!("bad image_size: {}", n["image_size"]));
+            }
+            let grid = n["tile_grid"]
+                .as_array()
+                .ok_or("panorama without tile_grid")?;
+            if grid.len() != 2 || grid.iter().any(|x| x.as_u64().is_none_or(|x| x == 0)) {
+                return Err(format!("bad tile_grid: {}", n["tile_grid"]));
+            }
+            let l = &n["limits"];
+            for k in ["pan", "tilt", "fov"] {
+                let pair = l[k]
+                    .as_array()
+                    .ok_or_else(|| format!("limits.{k} missing: {l}"))?;
+                let (a, b) = (pair[0].as_f64(), pair[1].as_f64());
+                if pair.len() != 2 || a.is_none() || b.is_none() || a > b {
+                    return Err(format!("limits.{k} is not a [min, max] pair: {l}"));
+                }
+            }
+            if !l["default"].is_object() {
+                return Err(format!("limits.default missing: {l}"));
+            }
+            check_track_use(&n["image_track"], "image_track")?;
+            if !n["projection"]["type"].is_string() {
+                return Err(format!("projection.type missing: {}", n["projection"]));
+            }
+        }
+        Some("object") => {
+            for k in ["rows", "columns", "view_states", "frames_per_view"] {
+                if n[k].as_u64().is_none_or(|x| x == 0) {
+                    return Err(format!("object node without {k}: {n}"));
+                }
+            }
+            check_track_use(&n["image_track"], "image_track")?;
+        }
+        other => return Err(format!("node kind {other:?}")),
+    }
+    if !n["hotspots"].is_array() {
+        return Err("node without a hotspots array".into());
+    }
+    Ok(())
+}
+
+#[test]
+fn every_sample_movie_json() {
+    let Some(files) = sample_movies() else {
+        eprintln!("SKIP every_sample_movie_json: ../shared/samples not found");
+        return;
+    };
+    let mut problems = Vec::new();
+    for f in &files {
+        let o = info(f, true);
+        let name = f.display();
+        if o.status.code() != Some(0) {
+            problems.push(format!(
+                "{name}: exit {:?}: {}",
+                o.status.code(),
+                stderr(&o)
+            ));
+            continue;
+        }
+        let v: Value = match serde_json::from_slice(&o.stdout) {
+            Ok(v) => v,
+            Err(e) => {
+                problems.push(format!("{name}: invalid JSON: {e}"));
+                continue;
+            }
+        };
+        if v["schema"] != 1 {
+            problems.push(format!("{name}: schema {}", v["schema"]));
+        }
+        if v["file_size"].as_u64() != std::fs::metadata(f).ok().map(|m| m.len()) {
+            problems.push(format!("{name}: file_size {}", v["file_size"]));
+        }
+        if v["quicktime"]["tracks"]
+            .as_array()
+            .is_none_or(|t| t.is_empty())
+        {
+            problems.push(format!("{name}: no tracks listed"));
+        }
+        let q = &v["qtvr"];
+        if !q.is_object() {
+            problems.push(format!("{name}: \"qtvr\" is not an object: {q}"));
+            continue;
+        }
+        let Some(nodes) = q["nodes"].as_array().filter(|n| !n.is_empty()) else {
+            problems.push(format!("{name}: no nodes"));
+            continue;
+        };
+        let ids: Vec<u64> = nodes.iter().filter_map(|n| n["id"].as_u64()).collect();
+        if q["default_node"].as_u64().is_none_or(|d| !ids.contains(&d)) {
+            problems.push(format!(
+                "{name}: default node {} not among {ids:?}",
+                q["default_node"]
+            ));
+        }
+        for n in nodes {
+            if let Err(e) = check_node(n) {
+                problems.push(format!("{name}: node {}: {e}", n["id"]));
+            }
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "{} problems in {} files:\n  {}",
+        problems.len(),
+        files.len(),
+        problems.join("\n  ")
+    );
+}
+
+#[test]
+fn every_sample_movie_text() {
+    let Some(files) = sample_movies() else {
+        eprintln!("SKIP every_sample_movie_text: ../shared/samples not found");
+        return;
+    };
+    let mut problems = Vec::new();
+    for f in &files {
+        let o = info(f, false);
+        let name = f.display();
+        let out = stdout(&o);
+        if o.status.code() != Some(0) {
+            problems.push(format!(
+                "{name}: exit {:?}: {}",
+                o.status.code(),
+                stderr(&o)
+            ));
+        } else if !out.contains("QuickTime VR") || out.contains("not QuickTime VR") {
+            problems.push(format!("{name}: not reported as QuickTime VR:\n{out}"));
+        } else if !out.contains("\nnode ") || !out.contains("\ntracks:") {
+            problems.push(format!("{name}: no node or track list:\n{out}"));
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "{} problems in {} files:\n  {}",
+        problems.len(),
+        files.len(),
+        problems.join("\n  ")
+    );
+}
+
+#[test]
+fn no_arguments_and_help() {
+    let o = qtvr(&[]);
+    assert_eq!(o.status.code(), Some(2), "stderr: {}", stderr(&o));
+    let o = qtvr(&[std::ffi::OsStr::new("--help")]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(stdout(&o).contains("info"), "{}", stdout(&o));
+    let o = qtvr(&[std::ffi::OsStr::new("info")]);
+    assert_ne!(o.status.code(), Some(0), "info without a file should fail");
+}

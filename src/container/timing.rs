@@ -65,7 +65,11 @@ pub struct Presented {
 /// Every sample of `track` that the edit list presents, in presentation order
 /// (sorted by start), with its movie-time span. Samples outside all edits are
 /// left out. At most `max` entries are produced; the flag says whether all were.
-pub fn presented_samples(track: &Track, movie_timescale: u32, max: usize) -> (Vec<Presented>, bool) {
+pub fn presented_samples(
+    track: &Track,
+    movie_timescale: u32,
+    max: usize,
+) -> (Vec<Presented>, bool) {
     let media_ts = u64::from(track.media_timescale.max(1));
     let movie_ts = i128::from(movie_timescale.max(1));
     let samples = &track.samples;
@@ -139,7 +143,11 @@ pub fn presented_samples(track: &Track, movie_timescale: u32, max: usize) -> (Ve
 }
 
 /// The presented samples whose start lies in `[from, to)` (`presented` is sorted by start).
-pub fn samples_starting_in(presented: &[Presented], from: MovieTime, to: MovieTime) -> &[Presented] {
+pub fn samples_starting_in(
+    presented: &[Presented],
+    from: MovieTime,
+    to: MovieTime,
+) -> &[Presented] {
     let a = presented.partition_point(|p| p.start < from);
     let b = presented.partition_point(|p| p.start < to).max(a);
     &presented[a..b]
@@ -150,7 +158,10 @@ pub fn sample_at(presented: &[Presented], t: MovieTime) -> Option<&Presented> {
     let i = presented.partition_point(|p| p.start < t);
     match presented.get(i) {
         Some(p) if p.start == t => Some(p),
-        _ => i.checked_sub(1).and_then(|j| presented.get(j)).filter(|p| t < p.end),
+        _ => i
+            .checked_sub(1)
+            .and_then(|j| presented.get(j))
+            .filter(|p| t < p.end),
     }
 }
 
@@ -228,8 +239,14 @@ mod tests {
         assert_eq!(p[1].start, MovieTime::units(120));
         assert_eq!(p[1].end, MovieTime::units(180));
         let in_range = samples_starting_in(&p, MovieTime::units(60), MovieTime::units(120));
-        assert_eq!(in_range.iter().map(|p| p.index).collect::<Vec<_>>(), vec![1]);
-        assert_eq!(sample_at(&p, MovieTime::units(130)).map(|p| p.index), Some(2));
+        assert_eq!(
+            in_range.iter().map(|p| p.index).collect::<Vec<_>>(),
+            vec![1]
+        );
+        assert_eq!(
+            sample_at(&p, MovieTime::units(130)).map(|p| p.index),
+            Some(2)
+        );
         assert_eq!(sample_at(&p, MovieTime::units(10)), None);
         let (cut, complete) = presented_samples(&t, 600, 1);
         assert_eq!((cut.len(), complete), (1, false));

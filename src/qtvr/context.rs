@@ -106,15 +106,29 @@ impl<'a> Ctx<'a> {
     }
 
     /// The presented samples of `track` starting in the movie-time span [start, end).
-    pub fn samples_in(&mut self, track: &Track, start: MovieTime, end: MovieTime) -> Vec<Presented> {
+    pub fn samples_in(
+        &mut self,
+        track: &Track,
+        start: MovieTime,
+        end: MovieTime,
+    ) -> Vec<Presented> {
         samples_starting_in(self.presented(track), start, end).to_vec()
     }
 
     /// The samples of track `id` in the node's span as a [`TrackUse`], or None (with a
     /// warning) when the track is missing or has no samples there.
-    pub fn track_use(&mut self, id: u32, span: NodeSpan, role: &str, node: u32) -> Option<TrackUse> {
+    pub fn track_use(
+        &mut self,
+        id: u32,
+        span: NodeSpan,
+        role: &str,
+        node: u32,
+    ) -> Option<TrackUse> {
         let Some(track) = self.track(id) else {
-            self.warn(None, format!("node {node}: {role} track {id} does not exist"));
+            self.warn(
+                None,
+                format!("node {node}: {role} track {id} does not exist"),
+            );
             return None;
         };
         let found = self.samples_in(track, span.start, span.search_end);

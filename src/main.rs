@@ -51,7 +51,11 @@ fn info(file: &std::path::Path, json: bool) -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("qtvr: {shown}: {e}");
+            match e {
+                // These already name the file.
+                qtvr::Error::Io { .. } | qtvr::Error::IsDirectory(_) => eprintln!("qtvr: {e}"),
+                _ => eprintln!("qtvr: {shown}: {e}"),
+            }
             ExitCode::from(1)
         }
     }

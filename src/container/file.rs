@@ -148,6 +148,27 @@ pub fn read_movie(src: &dyn ByteSource, budget: &Budget) -> Result<Movie> {
     let bytes = read_vec(src, moov.offset, moov.size)?;
     let (body, _) = parse_atom_at(&bytes, 0, Location::file(moov.offset))?;
     let mut movie = read_moov(&body, budget, 0)?;
+    let len = src.len();
+    for t in &movie.tracks {
+        if !t.data_refs.iter().all(|d| d.self_contained) {
+            continue;
+        }
+        let cut = t
+            .samples
+            .iter()
+            .filter(|s| s.offset.saturating_add(u64::from(s.size)) > len)
+            .count();
+        if cut > 0 {
+            warnings.push(Warning::at(
+                t.offset,
+                format!(
+                    "track {}: {cut} of its {} samples lie past the end of the file and cannot be shown",
+                    t.id,
+                    t.samples.len()
+                ),
+            ));
+        }
+    }
     warnings.append(&mut movie.warnings);
     movie.warnings = warnings;
     Ok(movie)

@@ -6,8 +6,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use qtvr::container::build::{Body, atom, container, full_atom};
+use qtvr::container::build::{Layout, MovieWriter, TrackSpec, atom, video_entry};
 use serde_json::Value;
+
+mod common;
 
 // ---------------------------------------------------------------------------
 // Helpers.
@@ -101,193 +103,33 @@ fn one_line_failure(o: &Output, path: &Path) -> String {
 
 // ---------------------------------------------------------------------------
 // A minimal plain (non-VR) QuickTime movie: one Photo-JPEG video track with one
-// sample. Layouts from QTFF (and src/container/movie.rs, sample_desc.rs).
+// one-second sample, written `ftyp`, `moov`, `mdat` (the fast-start layout).
 
 const TIMESCALE: u32 = 600;
 const WIDTH: u16 = 320;
 const HEIGHT: u16 = 240;
 
-fn mvhd() -> Vec<u8> {
-    let b = Body::new()
-        .u32(0) // creation time
-        .u32(0) // modification time
-        .u32(TIMESCALE)
-        .u32(TIMESCALE) // duration: 1 s
-        .fixed16(1.0) // preferred rate
-        .u16(0x0100) // preferred volume
-        .zeros(10)
-        .bytes(&identity_matrix())
-        .zeros(24) // preview, poster, selection, current time
-        .u32(2) // next track ID
-        .done();
-    full_atom(b"mvhd", 0, 0, &b)
-}
-
-fn identity_matrix() -> Vec<u8> {
-    Body::new()
-        .u32(0x0001_0000)
-        .u32(0)
-        .u32(0)
-        .u32(0)
-        .u32(0x0001_0000)
-        .u32(0)
-        .u32(0)
-        .u32(0)
-        .u32(0x4000_0000)
-        .done()
-}
-
-fn tkhd() -> Vec<u8> {
-    let b = Body::new()
-        .u32(0)
-        .u32(0)
-        .u32(1) // track ID
-        .u32(0)
-        .u32(TIMESCALE) // duration
-        .zeros(8)
-        .u16(0) // layer
-        .u16(0) // alternate group
-        .u16(0) // volume
-        .u16(0)
-        .bytes(&identity_matrix())
-        .fixed16(f64::from(WIDTH))
-        .fixed16(f64::from(HEIGHT))
-        .done();
-    full_atom(b"tkhd", 0, 0x0f, &b)
-}
-
-fn mdhd() -> Vec<u8> {
-    let b = Body::new()
-        .u32(0)
-        .u32(0)
-        .u32(TIMESCALE)
-        .u32(TIMESCALE)
-        .u16(0)
-        .u16(0)
-        .done();
-    full_atom(b"mdhd", 0, 0, &b)
-}
-
-fn hdlr(component: &[u8; 4], subtype: &[u8; 4], name: &str) -> Vec<u8> {
-    let b = Body::new()
-        .bytes(component)
-        .bytes(subtype)
-        .bytes(b"appl")
-        .u32(0)
-        .u32(0)
-        .pascal(name, 0)
-        .done();
-    full_atom(b"hdlr", 0, 0, &b)
-}
-
-fn jpeg_entry() -> Vec<u8> {
-    let b = Body::new()
-        .zeros(6)
-        .u16(1) // data reference index
-        .u16(0) // version
-        .u16(0) // revision
-        .bytes(b"appl")
-        .u32(0) // temporal quality
-        .u32(512) // spatial quality
-        .u16(WIDTH)
-        .u16(HEIGHT)
-        .fixed16(72.0)
-        .fixed16(72.0)
-        .u32(0) // data size
-        .u16(1) // frame count
-        .pascal("Photo - JPEG", 32)
-        .i16(24) // depth
-        .i16(-1) // no colour table
-        .done();
-    atom(b"jpeg", &b)
-}
-
-/// The movie: `ftyp`, `moov`, `mdat` holding one (fake) JPEG sample.
 fn plain_movie() -> Vec<u8> {
-    let sample: &[u8] = b"\xff\xd8\xff\xe0 not really a JPEG \xff\xd9";
-    let ftyp = atom(
-        b"ftyp",
-        &Body::new().bytes(b"qt  ").u32(0x0200).bytes(b"qt  ").done(),
-    );
-    let moov = |chunk_offset: u32| {
-        let stbl = container(
-            b"stbl",
-            &[
-                full_atom(
-                    b"stsd",
-                    0,
-                    0,
-                    &Body::new().u32(1).bytes(&jpeg_entry()).done(),
-                ),
-                full_atom(
-                    b"stts",
-                    0,
-                    0,
-                    &Body::new().u32(1).u32(1).u32(TIMESCALE).done(),
-                ),
-                full_atom(
-                    b"stsc",
-                    0,
-                    0,
-                    &Body::new().u32(1).u32(1).u32(1).u32(1).done(),
-                ),
-                full_atom(
-                    b"stsz",
-                    0,
-                    0,
-                    &Body::new().u32(0).u32(1).u32(sample.len() as u32).done(),
-                ),
-                full_atom(b"stco", 0, 0, &Body::new().u32(1).u32(chunk_offset).done()),
-            ],
-        );
-        let dinf = container(
-            b"dinf",
-            &[full_atom(
-                b"dref",
-                0,
-                0,
-                &Body::new()
-                    .u32(1)
-                    .bytes(&full_atom(b"alis", 0, 1, &[]))
-                    .done(),
-            )],
-        );
-        let vmhd = full_atom(
-            b"vmhd",
-            0,
-            1,
-            &Body::new()
-                .u16(0x40)
-                .u16(0x8000)
-                .u16(0x8000)
-                .u16(0x8000)
-                .done(),
-        );
-        let minf = container(
-            b"minf",
-            &[
-                vmhd,
-                hdlr(b"dhlr", b"alis", "Apple Alias Data Handler"),
-                dinf,
-                stbl,
-            ],
-        );
-        let mdia = container(
-            b"mdia",
-            &[
-                mdhd(),
-                hdlr(b"mhlr", b"vide", "Apple Video Media Handler"),
-                minf,
-            ],
-        );
-        container(b"moov", &[mvhd(), container(b"trak", &[tkhd(), mdia])])
-    };
-    let moov_len = moov(0).len();
-    let offset = (ftyp.len() + moov_len + 8) as u32;
-    let mut v = ftyp;
-    v.extend(moov(offset));
-    v.extend(atom(b"mdat", sample));
-    v
+    let sample = b"\xff\xd8\xff\xe0 not really a JPEG \xff\xd9".to_vec();
+    MovieWriter {
+        timescale: TIMESCALE,
+        tracks: vec![TrackSpec {
+            id: 1,
+            enabled: true,
+            handler: *b"vide",
+            media_timescale: TIMESCALE,
+            descriptions: vec![video_entry(b"jpeg", WIDTH, HEIGHT, 24, None)],
+            samples: vec![(sample, TIMESCALE)],
+            width: WIDTH,
+            height: HEIGHT,
+            ..Default::default()
+        }],
+        ..Default::default()
+    }
+    .finish_with(Layout {
+        ftyp: true,
+        moov_first: true,
+    })
 }
 
 #[test]
@@ -438,27 +280,6 @@ fn plain_movie_json() {
 // ---------------------------------------------------------------------------
 // The sample movies.
 
-fn sample_movies() -> Option<Vec<PathBuf>> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/samples");
-    if !dir.is_dir() {
-        return None;
-    }
-    let mut v = Vec::new();
-    for sub in ["real", "tools-made", "gen"] {
-        let Ok(rd) = std::fs::read_dir(dir.join(sub)) else {
-            continue;
-        };
-        for e in rd.flatten() {
-            let p = e.path();
-            if p.extension().is_some_and(|x| x.eq_ignore_ascii_case("mov")) {
-                v.push(p);
-            }
-        }
-    }
-    v.sort();
-    Some(v)
-}
-
 fn check_track_use(u: &Value, what: &str) -> Result<(), String> {
     if !u.is_object() {
         return Err(format!("{what} is not an object: {u}"));
@@ -527,7 +348,7 @@ fn check_node(n: &Value) -> Result<(), String> {
 
 #[test]
 fn every_sample_movie_json() {
-    let Some(files) = sample_movies() else {
+    let Some(files) = common::samples_dir().map(|d| common::sample_movies(&d)) else {
         eprintln!("SKIP every_sample_movie_json: ../shared/samples not found");
         return;
     };
@@ -595,7 +416,7 @@ fn every_sample_movie_json() {
 
 #[test]
 fn every_sample_movie_text() {
-    let Some(files) = sample_movies() else {
+    let Some(files) = common::samples_dir().map(|d| common::sample_movies(&d)) else {
         eprintln!("SKIP every_sample_movie_text: ../shared/samples not found");
         return;
     };

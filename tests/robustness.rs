@@ -30,7 +30,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::io::{Read as _, Write as _};
 use std::panic::{self, AssertUnwindSafe};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Mutex, Once};
 use std::time::{Duration, Instant};
@@ -39,6 +39,8 @@ use qtvr::container::build::{Body, atom, container, full_atom};
 use qtvr::error::Error;
 use qtvr::limits::Budget;
 use qtvr::source::ByteSource;
+
+mod common;
 
 // ---------------------------------------------------------------------------
 // Limits of this test.
@@ -1578,28 +1580,6 @@ fn crafted_variants(bytes: &[u8], p: &Plan) -> Vec<(&'static str, Vec<u8>)> {
 // ---------------------------------------------------------------------------
 // The sample corpus.
 
-fn samples_dir() -> Option<PathBuf> {
-    let d = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/samples");
-    d.is_dir().then_some(d)
-}
-
-fn sample_movies(dir: &Path) -> Vec<PathBuf> {
-    let mut v = Vec::new();
-    for sub in ["real", "tools-made", "gen"] {
-        let Ok(rd) = std::fs::read_dir(dir.join(sub)) else {
-            continue;
-        };
-        for e in rd.flatten() {
-            let p = e.path();
-            if p.extension().is_some_and(|x| x.eq_ignore_ascii_case("mov")) {
-                v.push(p);
-            }
-        }
-    }
-    v.sort();
-    v
-}
-
 fn note(msg: &str) {
     // Straight to stderr, past the test harness's output capture.
     let _ = writeln!(std::io::stderr(), "{msg}");
@@ -1711,11 +1691,11 @@ fn fuzz_file(path: &Path, slot: usize) -> Stats {
 
 #[test]
 fn sample_movies_survive_truncation_and_corruption() {
-    let Some(dir) = samples_dir() else {
+    let Some(dir) = common::samples_dir() else {
         note("SKIP sample_movies_survive_truncation_and_corruption: ../shared/samples not found");
         return;
     };
-    let mut files = sample_movies(&dir);
+    let mut files = common::sample_movies(&dir);
     // QTVR_ROBUSTNESS_FILE=part-of-a-name runs the matching files only (to reproduce).
     if let Ok(only) = std::env::var("QTVR_ROBUSTNESS_FILE") {
         files.retain(|f| f.to_string_lossy().contains(&only));

@@ -14,6 +14,8 @@ use qtvr::qtvr::{
 };
 use serde_json::Value;
 
+mod common;
+
 /// Tolerance for angles and other floats compared with the JSON ground truth
 /// (the JSON rounds float32 values to about six significant digits).
 const TOL: f64 = 1e-3;
@@ -21,19 +23,6 @@ const TOL: f64 = 1e-3;
 // ---------------------------------------------------------------------------
 // Locating and loading
 // ---------------------------------------------------------------------------
-
-fn samples_dir() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/samples");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!(
-            "SKIP: ../shared/samples not found (looked for {}); sample movie tests skipped",
-            dir.display()
-        );
-        None
-    }
-}
 
 fn load_file(path: &Path) -> Loaded {
     let bytes: Vec<u8> =
@@ -178,7 +167,9 @@ fn req_f(v: &Value, key: &str, at: &str) -> f64 {
 
 #[test]
 fn every_sample_movie_loads_as_a_qtvr_scene() {
-    let Some(dir) = samples_dir() else { return };
+    let Some(dir) = common::samples_dir() else {
+        return;
+    };
     let mut c = Check::default();
     let mut count = 0;
     for sub in ["real", "tools-made", "gen"] {
@@ -224,7 +215,9 @@ fn every_sample_movie_loads_as_a_qtvr_scene() {
 
 #[test]
 fn generated_movies_match_their_ground_truth() {
-    let Some(dir) = samples_dir() else { return };
+    let Some(dir) = common::samples_dir() else {
+        return;
+    };
     let gen_dir = dir.join("gen");
     let jsons = files_with_ext(&gen_dir, "json");
     let movs = files_with_ext(&gen_dir, "mov");
@@ -928,13 +921,13 @@ fn check_object(
             c.near2(at, "fov (obji minFieldOfView/fieldOfView)", [a, z], o.fov);
         }
         if let Some(v) = jf(b, "defaultPan") {
-            c.near(at, "default.pan (obji)", v, o.default.pan);
+            c.near(at, "default.pan (obji)", v, o.limits.default.pan);
         }
         if let Some(v) = jf(b, "defaultTilt") {
-            c.near(at, "default.tilt (obji)", v, o.default.tilt);
+            c.near(at, "default.tilt (obji)", v, o.limits.default.tilt);
         }
         if let Some(v) = jf(b, "defaultFieldOfView") {
-            c.near(at, "default.fov (obji)", v, o.default.fov);
+            c.near(at, "default.fov (obji)", v, o.limits.default.fov);
         }
     }
     if let (true, Some(n)) = (v1, navg) {
@@ -963,10 +956,20 @@ fn check_object(
             c.range(at, "limits.tilt (NAVG)", [a, z], o.limits.tilt);
         }
         if let Some(v) = jf(n, "initialHPan") {
-            c.near(at, "default.pan (NAVG initialHPan)", v, o.default.pan);
+            c.near(
+                at,
+                "default.pan (NAVG initialHPan)",
+                v,
+                o.limits.default.pan,
+            );
         }
         if let Some(v) = jf(n, "initialVPan") {
-            c.near(at, "default.tilt (NAVG initialVPan)", v, o.default.tilt);
+            c.near(
+                at,
+                "default.tilt (NAVG initialVPan)",
+                v,
+                o.limits.default.tilt,
+            );
         }
     }
     if let Some(vl) = jo.get("view_limits") {
@@ -1331,17 +1334,24 @@ fn check_tile_track(
     );
 }
 
+/// A cube of six whole `size`² faces in one six-sample image track.
+fn check_six_faces(c: &mut Check, at: &str, p: &Panorama, size: u32) {
+    let (faces, _) = cube_faces(p, at);
+    c.eq(at, "cube faces", 6, faces.len());
+    c.eq(at, "image_size (face)", [size, size], p.image_size);
+    check_tile_track(c, at, "image track", &p.image_track, 6, size, size);
+}
+
 #[test]
 fn real_panini_cube_with_preview_after_main() {
-    let Some(dir) = samples_dir() else { return };
+    let Some(dir) = common::samples_dir() else {
+        return;
+    };
     let (loaded, at) = single_node(&dir, "real", "panini_OutsideSionHillCampus.mov");
     let at = at.as_str();
     let p = panorama(&loaded, at);
     let mut c = Check::default();
-    let (faces, _) = cube_faces(&p, at);
-    c.eq(at, "cube faces", 6, faces.len());
-    c.eq(at, "image_size (face)", [1800, 1800], p.image_size);
-    check_tile_track(&mut c, at, "image track", &p.image_track, 6, 1800, 1800);
+    check_six_faces(&mut c, at, &p, 1800);
     match &p.preview_track {
         Some(pv) => {
             check_tile_track(&mut c, at, "preview track", pv, 6, 200, 200);
@@ -1371,7 +1381,9 @@ fn real_panini_cube_with_preview_after_main() {
 
 #[test]
 fn real_cuty_tiled_cube_from_cufa() {
-    let Some(dir) = samples_dir() else { return };
+    let Some(dir) = common::samples_dir() else {
+        return;
+    };
     let (loaded, at) = single_node(&dir, "real", "cuty_CuTy.mov");
     let at = at.as_str();
     let p = panorama(&loaded, at);
@@ -1421,7 +1433,9 @@ fn real_cuty_tiled_cube_from_cufa() {
 }
 
 fn check_archon(name: &str, tile: [u32; 2], tilt_tol: f64, fov_tol: f64) {
-    let Some(dir) = samples_dir() else { return };
+    let Some(dir) = common::samples_dir() else {
+        return;
+    };
     let (loaded, at) = single_node(&dir, "real", name);
     let at = at.as_str();
     let p = panorama(&loaded, at);
@@ -1520,16 +1534,15 @@ fn real_archon_small_vertical_cylinder() {
 
 #[test]
 fn tools_jpeg2qtvr_cube() {
-    let Some(dir) = samples_dir() else { return };
+    let Some(dir) = common::samples_dir() else {
+        return;
+    };
     let (loaded, at) = single_node(&dir, "tools-made", "jpeg2qtvr_panini_outside_cube.mov");
     let at = at.as_str();
     let p = panorama(&loaded, at);
     let mut c = Check::default();
-    let (faces, _) = cube_faces(&p, at);
-    c.eq(at, "cube faces", 6, faces.len());
     // pdat imageSizeX says 7680; the faces are 1024².
-    c.eq(at, "image_size (face)", [1024, 1024], p.image_size);
-    check_tile_track(&mut c, at, "image track", &p.image_track, 6, 1024, 1024);
+    check_six_faces(&mut c, at, &p, 1024);
     c.eq(
         at,
         "preview_track",
@@ -1541,7 +1554,9 @@ fn tools_jpeg2qtvr_cube() {
 
 #[test]
 fn tools_jpeg2qtvr_cube_with_preview_before_main() {
-    let Some(dir) = samples_dir() else { return };
+    let Some(dir) = common::samples_dir() else {
+        return;
+    };
     let (loaded, at) = single_node(
         &dir,
         "tools-made",
@@ -1550,10 +1565,7 @@ fn tools_jpeg2qtvr_cube_with_preview_before_main() {
     let at = at.as_str();
     let p = panorama(&loaded, at);
     let mut c = Check::default();
-    let (faces, _) = cube_faces(&p, at);
-    c.eq(at, "cube faces", 6, faces.len());
-    c.eq(at, "image_size (face)", [1024, 1024], p.image_size);
-    check_tile_track(&mut c, at, "image track", &p.image_track, 6, 1024, 1024);
+    check_six_faces(&mut c, at, &p, 1024);
     // imgt = [4, 3]: main track 4, preview track 3 (stored before the main one).
     let pano_track = loaded.movie.tracks.iter().find(|t| t.handler.0 == *b"pano");
     c.eq(
@@ -1581,7 +1593,9 @@ fn tools_jpeg2qtvr_cube_with_preview_before_main() {
 
 #[test]
 fn tools_libquicktime_object_12x3() {
-    let Some(dir) = samples_dir() else { return };
+    let Some(dir) = common::samples_dir() else {
+        return;
+    };
     let (loaded, at) = single_node(&dir, "tools-made", "libquicktime_object_12x3_jpeg.mov");
     let at = at.as_str();
     let o = match &loaded.scene.as_ref().unwrap().nodes[0].content {
@@ -1615,7 +1629,9 @@ fn tools_libquicktime_object_12x3() {
 
 #[test]
 fn tools_libquicktime_quirky_panorama_loads_with_warnings() {
-    let Some(dir) = samples_dir() else { return };
+    let Some(dir) = common::samples_dir() else {
+        return;
+    };
     let (loaded, at) = single_node(&dir, "tools-made", "libquicktime_pano_quirky_jpeg.mov");
     let at = at.as_str();
     let p = panorama(&loaded, at);

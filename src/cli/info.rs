@@ -296,9 +296,9 @@ pub fn to_text(file: &str, l: &Loaded) -> String {
                         ob.tilt[1],
                         ob.limits.fov[0],
                         ob.limits.fov[1],
-                        ob.default.pan,
-                        ob.default.tilt,
-                        ob.default.fov,
+                        ob.limits.default.pan,
+                        ob.limits.default.tilt,
+                        ob.limits.default.fov,
                         ob.view_center[0],
                         ob.view_center[1]
                     );

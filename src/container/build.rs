@@ -154,6 +154,15 @@ pub struct TrackSpec {
     pub height: u16,
 }
 
+/// Where the atoms of a written movie go.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Layout {
+    /// Start with an `ftyp` atom (brand `qt  `).
+    pub ftyp: bool,
+    /// Put `moov` before `mdat` (the "fast start" layout).
+    pub moov_first: bool,
+}
+
 /// Writes whole QuickTime movies in memory: for tests, and for movies the project makes.
 #[derive(Debug, Clone, Default)]
 pub struct MovieWriter {
@@ -207,22 +216,47 @@ pub fn raw_entry(format: &[u8; 4], body: &[u8]) -> Vec<u8> {
 impl MovieWriter {
     /// The file: `mdat` first, then `moov`.
     pub fn finish(&self) -> Vec<u8> {
-        // Lay out the media data: each track's samples in order.
+        self.finish_with(Layout::default())
+    }
+
+    /// The file in the given layout.
+    pub fn finish_with(&self, layout: Layout) -> Vec<u8> {
+        // Lay out the media data: each track's samples in order (offsets into mdat's body).
         let mut mdat = Vec::new();
         let mut offsets: Vec<Vec<u64>> = Vec::new();
-        let header = 8u64;
         for t in &self.tracks {
             let per = t.samples_per_chunk.max(1) as usize;
             let mut chunks = Vec::new();
             for (i, (bytes, _)) in t.samples.iter().enumerate() {
                 if i % per == 0 {
-                    chunks.push(header + mdat.len() as u64);
+                    chunks.push(mdat.len() as u64);
                 }
                 mdat.extend_from_slice(bytes);
             }
             offsets.push(chunks);
         }
-        let mut out = atom(b"mdat", &mdat);
+        let mut out = Vec::new();
+        if layout.ftyp {
+            out.extend(atom(
+                b"ftyp",
+                &Body::new().bytes(b"qt  ").u32(0x0200).bytes(b"qt  ").done(),
+            ));
+        }
+        if layout.moov_first {
+            // Chunk offsets have a fixed width, so the moov's length does not depend on them.
+            let moov_len = self.moov(&offsets, 0).len() as u64;
+            let base = out.len() as u64 + moov_len + 8;
+            out.extend(self.moov(&offsets, base));
+            out.extend(atom(b"mdat", &mdat));
+        } else {
+            let base = out.len() as u64 + 8;
+            out.extend(atom(b"mdat", &mdat));
+            out.extend(self.moov(&offsets, base));
+        }
+        out
+    }
+
+    fn moov(&self, offsets: &[Vec<u64>], base: u64) -> Vec<u8> {
         let movie_duration = self
             .tracks
             .iter()
@@ -247,14 +281,14 @@ impl MovieWriter {
                 .done(),
         );
         let mut moov = vec![mvhd];
-        for (t, chunks) in self.tracks.iter().zip(&offsets) {
-            moov.push(self.trak(t, chunks));
+        for (t, chunks) in self.tracks.iter().zip(offsets) {
+            let chunks: Vec<u64> = chunks.iter().map(|o| o + base).collect();
+            moov.push(self.trak(t, &chunks));
         }
         if !self.user_data.is_empty() {
             moov.push(container(b"udta", &self.user_data));
         }
-        out.extend(container(b"moov", &moov));
-        out
+        container(b"moov", &moov)
     }
 
     fn track_duration(&self, t: &TrackSpec) -> u32 {

@@ -21,10 +21,6 @@ impl MovieTime {
     pub fn units(n: i128) -> Self {
         MovieTime { num: n, den: 1 }
     }
-    /// The value in movie time units, rounded down.
-    pub fn floor(self) -> i128 {
-        self.num.div_euclid(i128::from(self.den.max(1)))
-    }
     /// The value as a float (for display).
     pub fn as_f64(self) -> f64 {
         self.num as f64 / self.den.max(1) as f64

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use super::scene::{TrackUse, View, ViewLimits};
+use super::scene::TrackUse;
 use crate::container::timing::{MovieTime, Presented, presented_samples, samples_starting_in};
 use crate::container::{Movie, Track};
 use crate::error::{Error, Location, Problem, Result, Warning};
@@ -200,99 +200,5 @@ pub fn track_use_of(track: &Track, samples: Vec<usize>) -> TrackUse {
         height: video.map_or(track.height as u32, |v| u32::from(v.height)),
         depth: video.map_or(0, |v| v.depth),
         samples,
-    }
-}
-
-/// `v` limited to [lo, hi]; never panics (a reversed or NaN range leaves `v` as it is).
-pub fn clamp_angle(v: f32, lo: f32, hi: f32) -> f32 {
-    if lo <= hi { v.max(lo).min(hi) } else { v }
-}
-
-/// Limits a [min, max] range to [lo, hi], keeping min ≤ max; a range wholly
-/// outside becomes [lo, hi].
-pub fn clip_range(r: [f32; 2], lo: f32, hi: f32) -> [f32; 2] {
-    let a = clamp_angle(r[0], lo, hi);
-    let b = clamp_angle(r[1], lo, hi);
-    if a < b { [a, b] } else { [lo, hi] }
-}
-
-/// Finite or a fallback.
-pub fn finite(v: f32, fallback: f32) -> f32 {
-    if v.is_finite() { v } else { fallback }
-}
-
-/// Orders a pair as [min, max], warning when the file stored it reversed.
-pub fn ordered(pair: [f32; 2], what: &str, node: u32, warnings: &mut Vec<Warning>) -> [f32; 2] {
-    let [a, b] = pair;
-    if a > b {
-        warnings.push(Warning::general(format!(
-            "node {node}: {what} limits stored in reversed order ({a}, {b}); read as ({b}, {a})"
-        )));
-        [b, a]
-    } else {
-        [a, b]
-    }
-}
-
-/// Completes panorama view limits: default FOV bounds, defaults inside the limits,
-/// the wrap flag. Clamps a default that lies outside with a warning.
-pub fn finish_limits(
-    pan: [f32; 2],
-    tilt: [f32; 2],
-    fov: [f32; 2],
-    default: View,
-    source: &'static str,
-    node: u32,
-    warnings: &mut Vec<Warning>,
-) -> ViewLimits {
-    let mut fov = fov;
-    if fov[1] <= 0.0 {
-        fov[1] = (tilt[1] - tilt[0]).clamp(1.0, 179.0);
-    }
-    if fov[0] <= 0.0 {
-        fov[0] = fov[1] * 0.05;
-    }
-    if fov[0] > fov[1] {
-        warnings.push(Warning::general(format!(
-            "node {node}: field of view limits reversed ({}, {}); swapped",
-            fov[0], fov[1]
-        )));
-        fov.swap(0, 1);
-    }
-    let wraps = pan[1] - pan[0] >= 359.99;
-    let mut d = default;
-    if !wraps && (d.pan < pan[0] || d.pan > pan[1]) {
-        let c = clamp_angle(d.pan, pan[0], pan[1]);
-        warnings.push(Warning::general(format!(
-            "node {node}: default pan {} outside the pan range; using {c}",
-            d.pan
-        )));
-        d.pan = c;
-    }
-    if d.tilt < tilt[0] - 0.01 || d.tilt > tilt[1] + 0.01 {
-        let c = clamp_angle(d.tilt, tilt[0], tilt[1]);
-        warnings.push(Warning::general(format!(
-            "node {node}: default tilt {} outside the tilt range; using {c}",
-            d.tilt
-        )));
-        d.tilt = c;
-    }
-    if d.fov <= 0.0 {
-        d.fov = fov[1];
-    } else if d.fov < fov[0] - 0.01 || d.fov > fov[1] + 0.01 {
-        let c = clamp_angle(d.fov, fov[0], fov[1]);
-        warnings.push(Warning::general(format!(
-            "node {node}: default field of view {} outside its range; using {c}",
-            d.fov
-        )));
-        d.fov = c;
-    }
-    ViewLimits {
-        pan,
-        tilt,
-        fov,
-        default: d,
-        wraps,
-        source,
     }
 }

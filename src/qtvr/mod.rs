@@ -6,6 +6,7 @@
 
 pub mod atom_container;
 mod context;
+mod limits;
 pub mod scene;
 mod v1;
 mod v2;

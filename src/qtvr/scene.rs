@@ -292,7 +292,6 @@ pub struct ObjectNode {
     /// Tilt of the top row and of the bottom row, as stored (either order).
     pub tilt: [f32; 2],
     pub fov: [f32; 2],
-    pub default: View,
     pub view_center: [f32; 2],
     pub view_rate: f32,
     pub frame_rate: f32,

@@ -851,7 +851,7 @@ fn qtvr1_object_reads_back() {
     assert_eq!(o.tilt, [40.0, -40.0]);
     assert_eq!(o.limits.tilt, [-40.0, 40.0]);
     assert_eq!(
-        o.default,
+        o.limits.default,
         View {
             pan: 120.0,
             tilt: 0.0,

@@ -3,9 +3,9 @@
 //! object movies (ctyp `stna` with `NAVG` user data). The layouts are in
 //! `shared/spec/NOTES.md`, checked against the sample movies.
 
-use super::context::{Ctx, NodeSpan, finish_limits, finite, track_use_of};
+use super::context::{Ctx, NodeSpan, track_use_of};
+use super::limits::{ObjectParams, check_object, finish_limits, finite};
 use super::scene::*;
-use super::v2::{ObjectParams, check_object};
 use crate::container::reader::{AtomBody, Children, Fields};
 use crate::container::timing::MovieTime;
 use crate::container::{FourCC, Track};
@@ -299,7 +299,6 @@ fn read_pano_node(
             h.width.saturating_mul(grid[0]),
         ]
     });
-    let mut w = std::mem::take(&mut ctx.warnings);
     let f32c = |x: f64| finite(x as f32, 0.0);
     // Node header limits override the description's when set.
     let pan = if v[3] != 0.0 || v[6] != 0.0 {
@@ -328,8 +327,7 @@ fn read_pano_node(
         tilt: f32c(v[1]),
         fov: f32c(v[2]),
     };
-    let limits = finish_limits(pan, tilt, fov, default, "pano", id, &mut w);
-    ctx.warnings = w;
+    let limits = finish_limits(pan, tilt, fov, default, "pano", id, &mut ctx.warnings);
 
     let hotspots = read_phot(ctx, find(b"pHot"), find(b"pLnk"), strt, id)?;
     let custom_atoms = atoms
@@ -499,7 +497,7 @@ pub(crate) fn read_object_scene(ctx: &mut Ctx<'_>, controller: FourCC) -> Result
         },
         source: "NAVG",
     };
-    let (rows, columns, view_states, limits) = check_object(ctx, &params, &image);
+    let (rows, columns, view_states, limits) = check_object(&mut ctx.warnings, &params, &image);
     let duration = ctx.movie.duration as f64;
     let node = Node {
         id: 1,
@@ -523,7 +521,6 @@ pub(crate) fn read_object_scene(ctx: &mut Ctx<'_>, controller: FourCC) -> Result
             pan,
             tilt: [start_v, end_v],
             fov: [0.0, fov],
-            default: limits.default,
             view_center: [0.0, 0.0],
             view_rate: 1.0,
             frame_rate: 1.0,

@@ -3,9 +3,11 @@
 //! (QTFF "QuickTime VR file format" and the pages it links).
 
 use super::atom_container::{QtAtom, parse_container};
-use super::context::{Ctx, NodeSpan, clamp_angle, clip_range, finish_limits, finite, ordered};
+use super::context::{Ctx, NodeSpan};
+use super::limits::{
+    ObjectParams, check_object, clamp_angle, clip_range, finish_limits, finite, ordered,
+};
 use super::scene::*;
-use crate::container::timing::MovieTime;
 use crate::container::{FourCC, Track};
 use crate::error::{Error, Problem, Result};
 
@@ -392,8 +394,32 @@ fn read_link(a: &QtAtom) -> Result<Link> {
 
 /// The sample of `track` presented at exactly `start`, or failing that the one
 /// whose span contains it.
-fn sample_at(ctx: &mut Ctx<'_>, track: &Track, start: MovieTime) -> Option<usize> {
-    crate::container::timing::sample_at(ctx.presented(track), start).map(|p| p.index)
+/// The panorama or object sample (a QT atom container) of the node starting at
+/// `span.start`: the sample presented then, or the one whose span holds it.
+fn read_node_sample(
+    ctx: &mut Ctx<'_>,
+    track: &Track,
+    span: NodeSpan,
+    node: u32,
+    what: &[u8; 4],
+) -> Result<QtAtom> {
+    let index = crate::container::timing::sample_at(ctx.presented(track), span.start)
+        .map(|p| p.index)
+        .ok_or_else(|| {
+            Error::Scene(format!(
+                "node {node}: track {} (the '{}' samples) has no sample at the node's time",
+                track.id,
+                FourCC::new(what)
+            ))
+        })?;
+    let (bytes, loc) = ctx.read_sample(track, index)?;
+    parse_container(&bytes, loc, ctx.budget)
+}
+
+/// The child `kind` of a container root, or an error naming the root and its offset.
+fn required<'a>(root: &'a QtAtom, kind: &[u8; 4]) -> Result<&'a QtAtom> {
+    root.child(kind)
+        .ok_or_else(|| root.error(Problem::MissingChild(FourCC::new(kind))))
 }
 
 /// The pdat fields (QTFF "Panorama sample atom").
@@ -450,20 +476,8 @@ fn angle_pair(a: &QtAtom) -> Option<[f32; 2]> {
 }
 
 fn read_pano_node(ctx: &mut Ctx<'_>, pano: &Track, node: u32, span: NodeSpan) -> Result<Panorama> {
-    let index = sample_at(ctx, pano, span.start).ok_or_else(|| {
-        Error::Scene(format!(
-            "node {node}: the panorama track has no sample at the node's time"
-        ))
-    })?;
-    let (bytes, loc) = ctx.read_sample(pano, index)?;
-    let root = parse_container(&bytes, loc, ctx.budget)?;
-    let pdat_atom = root.child(b"pdat").ok_or_else(|| {
-        Error::atom(
-            FourCC::new(b"sean"),
-            loc,
-            Problem::MissingChild(FourCC::new(b"pdat")),
-        )
-    })?;
+    let root = read_node_sample(ctx, pano, span, node, b"pdat")?;
+    let pdat_atom = required(&root, b"pdat")?;
     let pdat = read_pdat(pdat_atom)?;
     let imgt = pano.reference(b"imgt").to_vec();
     let hott = pano.reference(b"hott").to_vec();
@@ -662,13 +676,22 @@ fn cylinder_geometry(
         ];
         if vertical { [hs[1], hs[0]] } else { hs }
     });
-    let mut w = std::mem::take(&mut ctx.warnings);
     let pan = clean_pan(
-        ordered(pdat.pan.map(|v| finite(v, 0.0)), "pan", node, &mut w),
+        ordered(
+            pdat.pan.map(|v| finite(v, 0.0)),
+            "pan",
+            node,
+            &mut ctx.warnings,
+        ),
         node,
-        &mut w,
+        &mut ctx.warnings,
     );
-    let mut tilt = ordered(pdat.tilt.map(|v| finite(v, 0.0)), "tilt", node, &mut w);
+    let mut tilt = ordered(
+        pdat.tilt.map(|v| finite(v, 0.0)),
+        "tilt",
+        node,
+        &mut ctx.warnings,
+    );
     // The image's own vertical extent bounds the tilt.
     let range = (pan[1] - pan[0]).max(1.0);
     let half = if upright[0] > 0 {
@@ -680,7 +703,7 @@ fn cylinder_geometry(
     if tilt == [0.0, 0.0] {
         tilt = [-half, half];
     } else if tilt[0] < -half - 0.05 || tilt[1] > half + 0.05 {
-        w.push(crate::error::Warning::general(format!(
+        ctx.warnings.push(crate::error::Warning::general(format!(
             "node {node}: tilt limits ({}, {}) exceed the image's vertical extent ±{half:.3}; clamped",
             tilt[0], tilt[1]
         )));
@@ -695,8 +718,7 @@ fn cylinder_geometry(
         tilt: finite(pdat.default.tilt, 0.0),
         fov: finite(pdat.default.fov, 0.0),
     };
-    let limits = finish_limits(pan, tilt, fov, default, "pdat", node, &mut w);
-    ctx.warnings = w;
+    let limits = finish_limits(pan, tilt, fov, default, "pdat", node, &mut ctx.warnings);
     (
         Projection::Cylinder {
             orientation,
@@ -813,16 +835,19 @@ fn cube_geometry(
         image.width.saturating_mul(k),
         image.height.saturating_mul(k),
     ];
-    let mut w = std::mem::take(&mut ctx.warnings);
     let limits = match root.child(b"cuvw") {
         Some(cuvw) => {
             let mut f = cuvw.fields();
             let v: Vec<f32> = (0..9).map(|_| f.f32()).collect::<Result<_>>()?;
             let v: Vec<f32> = v.iter().map(|&x| finite(x, 0.0)).collect();
-            let pan = clean_pan(ordered([v[0], v[1]], "pan", node, &mut w), node, &mut w);
-            let tilt = ordered([v[2], v[3]], "tilt", node, &mut w);
+            let pan = clean_pan(
+                ordered([v[0], v[1]], "pan", node, &mut ctx.warnings),
+                node,
+                &mut ctx.warnings,
+            );
+            let tilt = ordered([v[2], v[3]], "tilt", node, &mut ctx.warnings);
             let tilt = clip_range(tilt, -90.0, 90.0);
-            let fov = ordered([v[4], v[5]], "field of view", node, &mut w);
+            let fov = ordered([v[4], v[5]], "field of view", node, &mut ctx.warnings);
             let d = View {
                 pan: v[6],
                 tilt: v[7],
@@ -835,11 +860,11 @@ fn cube_geometry(
                 d,
                 "cuvw",
                 node,
-                &mut w,
+                &mut ctx.warnings,
             )
         }
         None => {
-            w.push(crate::error::Warning::general(format!(
+            ctx.warnings.push(crate::error::Warning::general(format!(
                 "node {node}: cube without view limits ('cuvw'); using pan 0..360, tilt ±90, fov 5..120"
             )));
             let d = View {
@@ -854,11 +879,10 @@ fn cube_geometry(
                 d,
                 "default",
                 node,
-                &mut w,
+                &mut ctx.warnings,
             )
         }
     };
-    ctx.warnings = w;
     Ok((
         Projection::Cube { faces, standard },
         face_size,
@@ -905,20 +929,8 @@ fn read_object_node(
     node: u32,
     span: NodeSpan,
 ) -> Result<ObjectNode> {
-    let index = sample_at(ctx, obje, span.start).ok_or_else(|| {
-        Error::Scene(format!(
-            "node {node}: the object track has no sample at the node's time"
-        ))
-    })?;
-    let (bytes, loc) = ctx.read_sample(obje, index)?;
-    let root = parse_container(&bytes, loc, ctx.budget)?;
-    let obji = root.child(b"obji").ok_or_else(|| {
-        Error::atom(
-            FourCC::new(b"sean"),
-            loc,
-            Problem::MissingChild(FourCC::new(b"obji")),
-        )
-    })?;
+    let root = read_node_sample(ctx, obje, span, node, b"obji")?;
+    let obji = required(&root, b"obji")?;
     let mut f = obji.fields();
     f.skip(4)?;
     let movie_type = f.u16()?;
@@ -992,7 +1004,7 @@ fn read_object_node(
         },
         source: "obji",
     };
-    let (rows, columns, view_states, limits) = check_object(ctx, &params, &image);
+    let (rows, columns, view_states, limits) = check_object(&mut ctx.warnings, &params, &image);
     Ok(ObjectNode {
         rows,
         columns,
@@ -1009,7 +1021,6 @@ fn read_object_node(
         pan,
         tilt,
         fov,
-        default: limits.default,
         view_center,
         view_rate,
         frame_rate,
@@ -1042,99 +1053,4 @@ fn frames_per_view(
         ctx.warn(None, format!("node {node}: view duration {view_duration} is not a whole number of frames ({q:.3}); using {r}"));
     }
     r.min(f64::from(u16::MAX)) as u32
-}
-
-/// Object grid parameters as stored.
-pub(crate) struct ObjectParams {
-    pub node: u32,
-    pub rows: u32,
-    pub columns: u32,
-    pub view_states: u32,
-    pub frames_per_view: u32,
-    pub pan: [f32; 2],
-    pub tilt: [f32; 2],
-    pub fov: [f32; 2],
-    pub default: View,
-    pub source: &'static str,
-}
-
-/// Checks an object grid against the samples and builds its limits.
-pub(crate) fn check_object(
-    ctx: &mut Ctx<'_>,
-    p: &ObjectParams,
-    image: &TrackUse,
-) -> (u32, u32, u32, ViewLimits) {
-    let node = p.node;
-    let (mut rows, mut columns, mut states) =
-        (p.rows.max(1), p.columns.max(1), p.view_states.max(1));
-    if p.rows == 0 || p.columns == 0 || p.view_states == 0 {
-        ctx.warn(
-            None,
-            format!(
-                "node {node}: object grid {}x{} with {} view states has a zero; read as at least 1",
-                p.rows, p.columns, p.view_states
-            ),
-        );
-    }
-    // u128: four u32 factors cannot overflow it.
-    let n = image.sample_count as u128;
-    let fpv = u128::from(p.frames_per_view.max(1));
-    let expected = u128::from(rows) * u128::from(columns) * u128::from(states) * fpv;
-    if expected != n {
-        ctx.warn(None, format!(
-            "node {node}: object grid {rows} rows x {columns} columns x {states} states x {} frames needs {expected} images, the image track holds {n}",
-            p.frames_per_view
-        ));
-        if expected > n {
-            // Keep the columns; drop the states and rows the track cannot hold.
-            let per_state = u128::from(rows) * u128::from(columns) * fpv;
-            if per_state <= n {
-                states = (n / per_state) as u32;
-            } else {
-                states = 1;
-                let per_row = u128::from(columns) * fpv;
-                if per_row <= n {
-                    rows = (n / per_row).max(1) as u32;
-                } else {
-                    rows = 1;
-                    columns = (n / fpv).max(1) as u32;
-                }
-            }
-        }
-    }
-    let w = std::mem::take(&mut ctx.warnings);
-    let pan = [finite(p.pan[0], 0.0), finite(p.pan[1], 360.0)];
-    let pan = if pan[0] <= pan[1] {
-        pan
-    } else {
-        [pan[1], pan[0]]
-    };
-    let tilt = [finite(p.tilt[0], 0.0), finite(p.tilt[1], 0.0)];
-    let tilt = [tilt[0].min(tilt[1]), tilt[0].max(tilt[1])];
-    let fov = [finite(p.fov[0], 0.0).max(0.0), finite(p.fov[1], 0.0)];
-    let mut d = p.default;
-    d.pan = finite(d.pan, pan[0]);
-    d.tilt = finite(d.tilt, 0.0);
-    d.fov = finite(d.fov, fov[1]);
-    if d.fov <= 0.0 {
-        d.fov = fov[1];
-    }
-    let limits = ViewLimits {
-        wraps: pan[1] - pan[0] >= 359.99,
-        pan,
-        tilt,
-        fov: [fov[0].min(fov[1]), fov[1].max(fov[0])],
-        default: View {
-            pan: if pan[1] - pan[0] >= 359.99 {
-                d.pan
-            } else {
-                clamp_angle(d.pan, pan[0], pan[1])
-            },
-            tilt: clamp_angle(d.tilt, tilt[0], tilt[1]),
-            fov: d.fov,
-        },
-        source: p.source,
-    };
-    ctx.warnings = w;
-    (rows, columns, states, limits)
 }

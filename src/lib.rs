@@ -12,6 +12,7 @@
 //! its offset.
 
 pub mod cli;
+pub mod codec;
 pub mod container;
 pub mod error;
 pub mod limits;

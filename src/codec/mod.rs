@@ -1,0 +1,289 @@
+//! Stage 3: video samples → pixels.
+//!
+//! Every image and hot spot tile of a QTVR movie is an ordinary QuickTime video
+//! sample. This folder turns one sample, given its sample description (codec,
+//! width, height, depth, colour table), into a frame of pixels. It knows nothing of
+//! files, tracks or scenes: it sees sample bytes and a [`StreamInfo`]. Reading the
+//! samples of a track in order, in parallel, with fallbacks for unknown codecs, is
+//! the job of [`crate::tiles`].
+//!
+//! Decoders follow image-rs's shape: the caller allocates the frame (its size comes
+//! from the description and is checked against [`FrameLimits`] first), the decoder
+//! fills it. A decoder never allocates more than the frame's own size, never reads
+//! or writes out of bounds, and turns every malformed sample into a
+//! [`DecodeError`] saying what was wrong and at which byte of the sample.
+//!
+//! Codecs that predict from earlier frames (`rle `, `smc `, `rpza`, `cvid`) update
+//! the frame in place: the caller passes the same [`Frame`] for consecutive
+//! samples, starting at a sync sample.
+//!
+//! The old Apple codecs (Cinepak, Apple Video, Graphics, Animation, raw) have no
+//! maintained Rust decoder, so they are written here by hand, each in its own
+//! file. JPEG uses `zune-jpeg`; PNG, GIF and TIFF use `image`.
+
+pub mod cinepak;
+pub mod jpeg;
+pub mod palette;
+pub mod raw;
+pub mod rle;
+pub mod rpza;
+pub mod smc;
+pub mod still;
+
+use std::fmt;
+
+use crate::container::FourCC;
+pub use palette::Palette;
+
+/// What a decoder needs to know about the stream, from the sample description.
+#[derive(Debug, Clone)]
+pub struct StreamInfo {
+    /// The sample description's format (the codec).
+    pub codec: FourCC,
+    /// Frame width in pixels.
+    pub width: u32,
+    /// Frame height in pixels.
+    pub height: u32,
+    /// The description's depth: 1–32 colour, 33–40 grey (32 + bits).
+    pub depth: u16,
+    /// The palette for depths up to 8 (from the `ctab`, else the standard Mac
+    /// table or grey ramp for the depth); None for direct-colour depths.
+    pub palette: Option<Palette>,
+}
+
+impl StreamInfo {
+    /// The stream a video sample description describes (None when the entry is not video).
+    pub fn from_description(desc: &crate::container::sample_desc::SampleDescription) -> Option<Self> {
+        let video = desc.video.as_ref()?;
+        Some(StreamInfo {
+            codec: desc.format,
+            width: u32::from(video.width),
+            height: u32::from(video.height),
+            depth: video.depth.max(0) as u16,
+            palette: Palette::for_description(video),
+        })
+    }
+
+    /// Bits per pixel without the grey flag (depth 40 → 8).
+    pub fn bits(&self) -> u16 {
+        if self.depth > 32 {
+            self.depth - 32
+        } else {
+            self.depth
+        }
+    }
+
+    /// Whether the description says grey (depth 33–40).
+    pub fn is_grey(&self) -> bool {
+        self.depth > 32
+    }
+}
+
+/// The pixel layout a decoder writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FrameKind {
+    /// 4 bytes per pixel, R G B A, rows top to bottom, no padding.
+    Rgba,
+    /// 1 byte per pixel: an index into the stream's palette.
+    Indexed,
+}
+
+impl FrameKind {
+    /// Bytes per pixel.
+    pub fn bytes_per_pixel(self) -> usize {
+        match self {
+            FrameKind::Rgba => 4,
+            FrameKind::Indexed => 1,
+        }
+    }
+}
+
+/// A decoded picture.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Frame {
+    pub width: u32,
+    pub height: u32,
+    pub kind: FrameKind,
+    /// `width × height × kind.bytes_per_pixel()` bytes.
+    pub data: Vec<u8>,
+    /// For indexed frames: the palette the indices refer to.
+    pub palette: Option<Palette>,
+}
+
+/// The largest frame the decoders will allocate (untrusted widths and heights).
+#[derive(Debug, Clone, Copy)]
+pub struct FrameLimits {
+    /// Maximum width or height in pixels.
+    pub max_dimension: u32,
+    /// Maximum bytes for one frame's pixels.
+    pub max_bytes: u64,
+}
+
+impl Default for FrameLimits {
+    fn default() -> Self {
+        FrameLimits {
+            max_dimension: 32768,
+            max_bytes: 1 << 30,
+        }
+    }
+}
+
+impl Frame {
+    /// A black (or index 0) frame, after checking the size against `limits`.
+    pub fn new(
+        width: u32,
+        height: u32,
+        kind: FrameKind,
+        palette: Option<Palette>,
+        limits: &FrameLimits,
+    ) -> Result<Frame, DecodeError> {
+        if width == 0 || height == 0 {
+            return Err(DecodeError::header(format!(
+                "the frame is {width}×{height} pixels"
+            )));
+        }
+        if width > limits.max_dimension || height > limits.max_dimension {
+            return Err(DecodeError::header(format!(
+                "the frame is {width}×{height} pixels, more than {} on a side",
+                limits.max_dimension
+            )));
+        }
+        let bytes = u64::from(width) * u64::from(height) * kind.bytes_per_pixel() as u64;
+        if bytes > limits.max_bytes {
+            return Err(DecodeError::header(format!(
+                "a {width}×{height} frame needs {bytes} bytes, more than the limit of {}",
+                limits.max_bytes
+            )));
+        }
+        let mut data = vec![0u8; bytes as usize];
+        if kind == FrameKind::Rgba {
+            for px in data.chunks_exact_mut(4) {
+                px[3] = 255;
+            }
+        }
+        Ok(Frame {
+            width,
+            height,
+            kind,
+            data,
+            palette,
+        })
+    }
+
+    /// The frame as RGBA (indexed frames through their palette).
+    pub fn to_rgba(&self) -> Vec<u8> {
+        match self.kind {
+            FrameKind::Rgba => self.data.clone(),
+            FrameKind::Indexed => {
+                let pal = self.palette.clone().unwrap_or_else(Palette::grey_ramp_8);
+                let mut out = Vec::with_capacity(self.data.len() * 4);
+                for &i in &self.data {
+                    out.extend_from_slice(&pal.rgba(i));
+                }
+                out
+            }
+        }
+    }
+
+    /// The frame as RGB24, the layout ffmpeg's references use.
+    pub fn to_rgb24(&self) -> Vec<u8> {
+        let rgba = self.to_rgba();
+        let mut out = Vec::with_capacity(rgba.len() / 4 * 3);
+        for px in rgba.chunks_exact(4) {
+            out.extend_from_slice(&px[..3]);
+        }
+        out
+    }
+}
+
+/// A malformed sample (or an impossible stream description).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecodeError {
+    /// Byte offset within the sample where the problem was found (None: the header or
+    /// the description).
+    pub at: Option<usize>,
+    /// What was wrong.
+    pub what: String,
+}
+
+impl DecodeError {
+    /// A problem at byte `at` of the sample.
+    pub fn at(at: usize, what: impl Into<String>) -> Self {
+        DecodeError {
+            at: Some(at),
+            what: what.into(),
+        }
+    }
+
+    /// A problem with the description or frame size.
+    pub fn header(what: impl Into<String>) -> Self {
+        DecodeError {
+            at: None,
+            what: what.into(),
+        }
+    }
+
+    /// The sample ended at `at` while more data was needed.
+    pub fn truncated(at: usize) -> Self {
+        DecodeError::at(at, "the sample ends early")
+    }
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.at {
+            Some(at) => write!(f, "{} (at byte {at} of the sample)", self.what),
+            None => f.write_str(&self.what),
+        }
+    }
+}
+
+impl std::error::Error for DecodeError {}
+
+/// One codec's decoder for one stream.
+pub trait Decoder: Send {
+    /// The layout of the frames this decoder fills.
+    fn kind(&self) -> FrameKind;
+
+    /// Decodes one sample into `frame` (sized `info.width × info.height` of
+    /// [`Decoder::kind`]). For predictive codecs `frame` holds the previous frame
+    /// of the track; `sync` says the sample is a sync sample.
+    ///
+    /// On error the frame keeps whatever was decoded before the problem.
+    fn decode(&mut self, sample: &[u8], sync: bool, frame: &mut Frame) -> Result<(), DecodeError>;
+}
+
+/// Why a stream cannot be decoded at all.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unsupported {
+    /// No decoder for this FourCC.
+    Codec(FourCC),
+    /// The codec is known but not at this depth.
+    Depth(FourCC, u16),
+}
+
+impl fmt::Display for Unsupported {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Unsupported::Codec(c) => write!(f, "codec '{c}' is not supported"),
+            Unsupported::Depth(c, d) => write!(f, "codec '{c}' at depth {d} is not supported"),
+        }
+    }
+}
+
+/// The decoder for a stream, or why there is none.
+pub fn decoder_for(info: &StreamInfo) -> Result<Box<dyn Decoder>, Unsupported> {
+    let codec = info.codec;
+    match &codec.0 {
+        b"raw " => raw::RawDecoder::new(info).map(|d| Box::new(d) as Box<dyn Decoder>),
+        b"rle " => rle::RleDecoder::new(info).map(|d| Box::new(d) as Box<dyn Decoder>),
+        b"smc " => smc::SmcDecoder::new(info).map(|d| Box::new(d) as Box<dyn Decoder>),
+        b"rpza" => rpza::RpzaDecoder::new(info).map(|d| Box::new(d) as Box<dyn Decoder>),
+        b"cvid" => cinepak::CinepakDecoder::new(info).map(|d| Box::new(d) as Box<dyn Decoder>),
+        b"jpeg" | b"mjpa" => jpeg::JpegDecoder::new(info).map(|d| Box::new(d) as Box<dyn Decoder>),
+        b"png " | b"gif " | b"tiff" => {
+            still::StillDecoder::new(info).map(|d| Box::new(d) as Box<dyn Decoder>)
+        }
+        _ => Err(Unsupported::Codec(codec)),
+    }
+}

@@ -1,0 +1,23 @@
+//! `rpza` decoder (placeholder until written).
+
+use super::{DecodeError, Decoder, Frame, FrameKind, StreamInfo, Unsupported};
+
+/// Decoder for `rpza` streams.
+pub struct RpzaDecoder;
+
+impl RpzaDecoder {
+    /// A decoder for the stream, or why it cannot be decoded.
+    pub fn new(info: &StreamInfo) -> Result<Self, Unsupported> {
+        Err(Unsupported::Codec(info.codec))
+    }
+}
+
+impl Decoder for RpzaDecoder {
+    fn kind(&self) -> FrameKind {
+        FrameKind::Rgba
+    }
+
+    fn decode(&mut self, _sample: &[u8], _sync: bool, _frame: &mut Frame) -> Result<(), DecodeError> {
+        Err(DecodeError::header("not written yet"))
+    }
+}

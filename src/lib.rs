@@ -19,5 +19,6 @@ pub mod limits;
 pub mod qtvr;
 pub mod source;
 pub mod text;
+pub mod tiles;
 
 pub use error::{Error, Result, Warning};

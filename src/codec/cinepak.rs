@@ -17,7 +17,12 @@ impl Decoder for CinepakDecoder {
         FrameKind::Rgba
     }
 
-    fn decode(&mut self, _sample: &[u8], _sync: bool, _frame: &mut Frame) -> Result<(), DecodeError> {
+    fn decode(
+        &mut self,
+        _sample: &[u8],
+        _sync: bool,
+        _frame: &mut Frame,
+    ) -> Result<(), DecodeError> {
         Err(DecodeError::header("not written yet"))
     }
 }

@@ -53,7 +53,9 @@ pub struct StreamInfo {
 
 impl StreamInfo {
     /// The stream a video sample description describes (None when the entry is not video).
-    pub fn from_description(desc: &crate::container::sample_desc::SampleDescription) -> Option<Self> {
+    pub fn from_description(
+        desc: &crate::container::sample_desc::SampleDescription,
+    ) -> Option<Self> {
         let video = desc.video.as_ref()?;
         Some(StreamInfo {
             codec: desc.format,
@@ -129,14 +131,13 @@ impl Default for FrameLimits {
 }
 
 impl Frame {
-    /// A black (or index 0) frame, after checking the size against `limits`.
-    pub fn new(
+    /// Checks that a frame of this size and kind may be allocated.
+    pub fn check_size(
         width: u32,
         height: u32,
         kind: FrameKind,
-        palette: Option<Palette>,
         limits: &FrameLimits,
-    ) -> Result<Frame, DecodeError> {
+    ) -> Result<u64, DecodeError> {
         if width == 0 || height == 0 {
             return Err(DecodeError::header(format!(
                 "the frame is {width}×{height} pixels"
@@ -155,6 +156,18 @@ impl Frame {
                 limits.max_bytes
             )));
         }
+        Ok(bytes)
+    }
+
+    /// A black (or index 0) frame, after checking the size against `limits`.
+    pub fn new(
+        width: u32,
+        height: u32,
+        kind: FrameKind,
+        palette: Option<Palette>,
+        limits: &FrameLimits,
+    ) -> Result<Frame, DecodeError> {
+        let bytes = Frame::check_size(width, height, kind, limits)?;
         let mut data = vec![0u8; bytes as usize];
         if kind == FrameKind::Rgba {
             for px in data.chunks_exact_mut(4) {

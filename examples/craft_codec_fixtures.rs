@@ -1,0 +1,253 @@
+//! Writes the codec fixtures no ffmpeg encoder makes: `raw ` at 1, 2, 4 and 8 bits
+//! (default palettes and a stored colour table) and at the grey depths 33, 34, 36
+//! and 40, and `rle ` at 1, 2, 4 and 8 bits with a second frame that is a partial
+//! update with skips and repeats.
+//!
+//! Used by `scripts/make-codec-fixtures.sh`:
+//! `cargo run --release --example craft_codec_fixtures -- FRAME1.png FRAME2.png OUTDIR`
+
+use std::path::Path;
+
+use qtvr::container::build::{MovieWriter, TrackSpec, video_entry};
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.len() != 3 {
+        eprintln!("usage: craft_codec_fixtures FRAME1.png FRAME2.png OUTDIR");
+        std::process::exit(2);
+    }
+    let load = |p: &str| image::open(p).expect("readable PNG").to_rgb8();
+    let (a, b) = (load(&args[0]), load(&args[1]));
+    assert_eq!(a.dimensions(), b.dimensions());
+    let (w, h) = a.dimensions();
+    let out = Path::new(&args[2]);
+    let frames = [a.into_raw(), b.into_raw()];
+
+    for bits in [1u16, 2, 4, 8] {
+        let idx: Vec<Vec<u8>> = frames.iter().map(|f| to_levels(f, bits)).collect();
+        write(
+            out,
+            &format!("raw{bits}_default_palette"),
+            b"raw ",
+            w,
+            h,
+            bits as i16,
+            None,
+            vec![pack_raw(&idx[0], w, h, bits)],
+        );
+        write(
+            out,
+            &format!("raw{}_grey", 32 + bits),
+            b"raw ",
+            w,
+            h,
+            32 + bits as i16,
+            None,
+            vec![pack_raw(&idx[0], w, h, bits)],
+        );
+        write(
+            out,
+            &format!("rle{bits}_default_palette"),
+            b"rle ",
+            w,
+            h,
+            bits as i16,
+            None,
+            vec![
+                rle_frame(&idx[0], w, h, bits, None),
+                rle_frame(&idx[1], w, h, bits, Some(&idx[0])),
+            ],
+        );
+    }
+    // 8 bits with a stored 3-3-2 colour table.
+    let ctab: Vec<[u16; 4]> = (0..256u16)
+        .map(|i| {
+            let level = |v: u16, max: u32| (u32::from(v) * 0xFFFF / max) as u16;
+            [i, level((i >> 5) & 7, 7), level((i >> 2) & 7, 7), level(i & 3, 3)]
+        })
+        .collect();
+    let idx: Vec<Vec<u8>> = frames.iter().map(|f| to_332(f)).collect();
+    write(
+        out,
+        "raw8_ctab",
+        b"raw ",
+        w,
+        h,
+        8,
+        Some(&ctab),
+        vec![pack_raw(&idx[0], w, h, 8)],
+    );
+    write(
+        out,
+        "rle8_ctab",
+        b"rle ",
+        w,
+        h,
+        8,
+        Some(&ctab),
+        vec![
+            rle_frame(&idx[0], w, h, 8, None),
+            rle_frame(&idx[1], w, h, 8, Some(&idx[0])),
+        ],
+    );
+}
+
+#[allow(clippy::too_many_arguments)]
+fn write(
+    out: &Path,
+    name: &str,
+    codec: &[u8; 4],
+    w: u32,
+    h: u32,
+    depth: i16,
+    ctab: Option<&[[u16; 4]]>,
+    samples: Vec<Vec<u8>>,
+) {
+    let movie = MovieWriter {
+        timescale: 600,
+        tracks: vec![TrackSpec {
+            id: 1,
+            enabled: true,
+            handler: *b"vide",
+            media_timescale: 600,
+            descriptions: vec![video_entry(codec, w as u16, h as u16, depth, ctab)],
+            samples: samples.into_iter().map(|s| (s, 150)).collect(),
+            width: w as u16,
+            height: h as u16,
+            ..Default::default()
+        }],
+        ..Default::default()
+    };
+    std::fs::write(out.join(format!("{name}.mov")), movie.finish())
+        .expect("writable output folder");
+}
+
+/// Luma quantised to 2^bits levels, 0 = white (as the grey ramps and the
+/// default palettes' first entry are white).
+fn to_levels(rgb: &[u8], bits: u16) -> Vec<u8> {
+    let max = (1u32 << bits) - 1;
+    rgb.chunks_exact(3)
+        .map(|p| {
+            let y = (u32::from(p[0]) * 77 + u32::from(p[1]) * 150 + u32::from(p[2]) * 29) >> 8;
+            (max - (y * max + 127) / 255) as u8
+        })
+        .collect()
+}
+
+fn to_332(rgb: &[u8]) -> Vec<u8> {
+    rgb.chunks_exact(3)
+        .map(|p| (p[0] & 0xE0) | ((p[1] >> 3) & 0x1C) | (p[2] >> 6))
+        .collect()
+}
+
+/// Rows of `bits`-bit pixels, most significant first, each row padded to an even
+/// number of bytes (QuickDraw row bytes).
+fn pack_raw(idx: &[u8], w: u32, h: u32, bits: u16) -> Vec<u8> {
+    let row_bits = w as usize * bits as usize;
+    let row_bytes = row_bits.div_ceil(16) * 2;
+    let mut out = vec![0u8; row_bytes * h as usize];
+    for y in 0..h as usize {
+        let row = &idx[y * w as usize..(y + 1) * w as usize];
+        pack_bits(row, bits, &mut out[y * row_bytes..(y + 1) * row_bytes]);
+    }
+    out
+}
+
+fn pack_bits(px: &[u8], bits: u16, out: &mut [u8]) {
+    let per_byte = 8 / bits as usize;
+    for (i, &v) in px.iter().enumerate() {
+        let shift = 8 - bits as usize * (i % per_byte + 1);
+        out[i / per_byte] |= v << shift;
+    }
+}
+
+/// One Animation (`rle `) frame at 1–8 bits. Without `prev`, every line is coded
+/// from its start with literal runs. With `prev`, the frame is a partial update
+/// (header flag 8) of lines 4..h-4 that skips the first group of each line, codes
+/// runs of equal groups as repeats and skips groups equal to the previous frame.
+fn rle_frame(idx: &[u8], w: u32, h: u32, bits: u16, prev: Option<&[u8]>) -> Vec<u8> {
+    let group_px = match bits {
+        1 => 16,
+        2 => 16,
+        4 => 8,
+        _ => 4,
+    };
+    let group_bytes = group_px * bits as usize / 8;
+    assert_eq!(
+        w as usize % group_px,
+        0,
+        "fixture width must be whole groups"
+    );
+    let groups = w as usize / group_px;
+    let group = |img: &[u8], y: usize, g: usize| {
+        let mut b = vec![0u8; group_bytes];
+        pack_bits(
+            &img[y * w as usize + g * group_px..y * w as usize + (g + 1) * group_px],
+            bits,
+            &mut b,
+        );
+        b
+    };
+    let mut body = Vec::new();
+    let (first, last) = if prev.is_some() {
+        (4, h as usize - 4)
+    } else {
+        (0, h as usize)
+    };
+    if prev.is_some() {
+        body.extend_from_slice(&8u16.to_be_bytes());
+        body.extend_from_slice(&(first as u16).to_be_bytes());
+        body.extend_from_slice(&0u16.to_be_bytes());
+        body.extend_from_slice(&((last - first) as u16).to_be_bytes());
+        body.extend_from_slice(&0u16.to_be_bytes());
+    } else {
+        body.extend_from_slice(&0u16.to_be_bytes());
+    }
+    for y in first..last {
+        let mut g = 0;
+        if prev.is_some() {
+            body.push(2); // skip one group
+            g = 1;
+        } else {
+            body.push(1);
+        }
+        while g < groups {
+            let cur = group(idx, y, g);
+            if let Some(p) = prev {
+                // Skip groups unchanged from the previous frame.
+                let mut n = 0;
+                while g + n < groups && n < 254 && group(idx, y, g + n) == group(p, y, g + n) {
+                    n += 1;
+                }
+                if n > 0 {
+                    body.push(0);
+                    body.push(n as u8 + 1);
+                    g += n;
+                    continue;
+                }
+                // Repeat runs of equal groups.
+                let mut r = 1;
+                while g + r < groups && r < 128 && group(idx, y, g + r) == cur {
+                    r += 1;
+                }
+                if r > 1 {
+                    body.push((-(r as i32)) as i8 as u8);
+                    body.extend_from_slice(&cur);
+                    g += r;
+                    continue;
+                }
+            }
+            // A literal run up to the next change of strategy (at most 127 groups).
+            let n = (groups - g).min(if prev.is_some() { 1 } else { 127 });
+            body.push(n as u8);
+            for k in 0..n {
+                body.extend_from_slice(&group(idx, y, g + k));
+            }
+            g += n;
+        }
+        body.push(0xFF);
+    }
+    let mut sample = ((body.len() + 4) as u32).to_be_bytes().to_vec();
+    sample.extend_from_slice(&body);
+    sample
+}

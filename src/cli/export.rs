@@ -1,0 +1,144 @@
+//! `qtvr export FILE --to tiles -o DIR`: every decoded tile as a PNG file.
+//!
+//! Tiles are named `track<ID>-sample<N>.png` with N the 1-based sample number
+//! (as `qtvr info` counts), zero-padded to four digits. Image tiles are RGB (RGBA
+//! when a tile has transparency); hot spot tiles are 8-bit indexed PNGs whose
+//! index values are the hot spot IDs, with the track's palette.
+
+use std::fs::File;
+use std::io::BufWriter;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use crate::codec::{Frame, FrameKind, Palette};
+use crate::container::Movie;
+use crate::error::Warning;
+use crate::qtvr::scene::Scene;
+use crate::source::ByteSource;
+use crate::tiles::{self, DecodeOptions, Request, Role, TileStatus};
+
+/// What an export wrote and what it had to say.
+#[derive(Debug, Default)]
+pub struct ExportReport {
+    pub written: Vec<PathBuf>,
+    pub warnings: Vec<Warning>,
+    /// Tiles that are placeholders or damaged.
+    pub imperfect: usize,
+}
+
+/// The tracks to export: for a QTVR movie every image, preview, low-resolution and
+/// hot spot track its nodes use; for a plain movie every video track.
+pub fn export_tracks(movie: &Movie, scene: Option<&Scene>) -> Vec<(u32, Role)> {
+    let mut out: Vec<(u32, Role)> = Vec::new();
+    match scene {
+        Some(scene) => {
+            for node in &scene.nodes {
+                for (u, role) in tiles::node_tracks(node) {
+                    if !out.iter().any(|(id, _)| *id == u.track_id) {
+                        out.push((u.track_id, role));
+                    }
+                }
+            }
+        }
+        None => {
+            for t in &movie.tracks {
+                if t.handler.0 == *b"vide" {
+                    out.push((t.id, Role::Image));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// How many samples are decoded (and held in memory) at once per track.
+const BATCH: usize = 64;
+
+/// Decodes every sample of the export tracks and writes one PNG per tile into `dir`.
+pub fn export_tiles(
+    src: &dyn ByteSource,
+    movie: &Movie,
+    scene: Option<&Scene>,
+    dir: &Path,
+) -> Result<ExportReport, String> {
+    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let mut report = ExportReport::default();
+    let opts = DecodeOptions::default();
+    for (id, role) in export_tracks(movie, scene) {
+        let Some(track) = movie.tracks.iter().find(|t| t.id == id) else {
+            report.warnings.push(Warning {
+                offset: None,
+                message: format!("track {id} does not exist"),
+            });
+            continue;
+        };
+        let all: Vec<usize> = (0..track.samples.len()).collect();
+        for batch in all.chunks(BATCH) {
+            let request = Request {
+                track,
+                samples: batch,
+                role,
+            };
+            let decoded = tiles::decode(src, &[request], &opts)
+                .pop()
+                .expect("one result per request")
+                .map_err(|e| e.to_string())?;
+            for w in decoded.warnings {
+                if !report.warnings.iter().any(|x| x.message == w.message) {
+                    report.warnings.push(w);
+                }
+            }
+            report.imperfect += decoded
+                .tiles
+                .iter()
+                .filter(|t| t.status != TileStatus::Decoded)
+                .count();
+            let written: Vec<Result<PathBuf, String>> = decoded
+                .tiles
+                .par_iter()
+                .map(|t| {
+                    let path = dir.join(format!("track{id}-sample{:04}.png", t.sample + 1));
+                    write_png(&path, &t.frame, role).map(|()| path)
+                })
+                .collect();
+            for w in written {
+                report.written.push(w?);
+            }
+        }
+    }
+    Ok(report)
+}
+
+/// Writes a frame as PNG: hot spot maps as 8-bit indexed, pictures as RGB(A).
+pub fn write_png(path: &Path, frame: &Frame, role: Role) -> Result<(), String> {
+    let fail = |e: &dyn std::fmt::Display| format!("cannot write {}: {e}", path.display());
+    let file = File::create(path).map_err(|e| fail(&e))?;
+    let mut enc = png::Encoder::new(BufWriter::new(file), frame.width, frame.height);
+    enc.set_compression(png::Compression::Fast);
+    let rgba;
+    let data: &[u8] = if role == Role::HotSpots && frame.kind == FrameKind::Indexed {
+        let pal = frame.palette.clone().unwrap_or_else(Palette::mac_256);
+        let plte: Vec<u8> = pal.colors.iter().flat_map(|c| [c[0], c[1], c[2]]).collect();
+        enc.set_color(png::ColorType::Indexed);
+        enc.set_depth(png::BitDepth::Eight);
+        enc.set_palette(plte);
+        &frame.data
+    } else {
+        rgba = frame.to_rgba();
+        enc.set_depth(png::BitDepth::Eight);
+        if rgba.chunks_exact(4).all(|p| p[3] == 255) {
+            enc.set_color(png::ColorType::Rgb);
+            let rgb: Vec<u8> = rgba
+                .chunks_exact(4)
+                .flat_map(|p| [p[0], p[1], p[2]])
+                .collect();
+            let mut w = enc.write_header().map_err(|e| fail(&e))?;
+            return w.write_image_data(&rgb).map_err(|e| fail(&e));
+        }
+        enc.set_color(png::ColorType::Rgba);
+        &rgba
+    };
+    let mut w = enc.write_header().map_err(|e| fail(&e))?;
+    w.write_image_data(data).map_err(|e| fail(&e))
+}

@@ -1,0 +1,596 @@
+//! Stage 4: decoded tiles — the samples of a movie's image and hot spot tracks
+//! turned into frames, in parallel.
+//!
+//! This stage knows tracks and sample tables (from [`crate::container`]) and the
+//! decoders (from [`crate::codec`]); it knows nothing of panorama geometry. It
+//! reads each wanted sample's bytes, decodes it with the codec of its sample
+//! description, and hands back one [`Tile`] per wanted sample, in the order asked.
+//!
+//! * Codecs that predict from earlier frames (`rle `, `smc `, `rpza`, `cvid`) are
+//!   decoded in order from the previous sync sample, so any sample can be asked
+//!   for. Samples whose chains are independent are decoded in parallel
+//!   (rayon), as are the samples of intra-only codecs (JPEG, PNG, ...).
+//! * A codec without a decoder gives a neutral checkerboard (hot spot tracks: no
+//!   hot spots) and one warning naming the codec and the track; a damaged sample
+//!   keeps what was decoded before the damage, with a warning.
+//! * Frame sizes come from the sample description and are checked against
+//!   [`FrameLimits`] and the request's total budget before anything is allocated.
+
+use rayon::prelude::*;
+
+use crate::codec::{self, Frame, FrameKind, FrameLimits, Palette, StreamInfo};
+use crate::container::{FourCC, Track};
+use crate::error::Warning;
+use crate::source::{ByteSource, read_vec};
+
+/// What a track's frames are for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// Pictures (RGBA frames, or indexed frames with their palette).
+    Image,
+    /// Hot spot maps: 8-bit frames whose values are hot spot IDs.
+    HotSpots,
+}
+
+/// How a tile came out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TileStatus {
+    /// Decoded without complaint.
+    Decoded,
+    /// The sample was damaged: the frame holds what could be decoded.
+    Damaged(String),
+    /// The sample could not be decoded at all (unknown codec, unreadable sample):
+    /// the frame is a placeholder.
+    Placeholder(String),
+}
+
+/// One decoded sample.
+#[derive(Debug, Clone)]
+pub struct Tile {
+    /// 0-based sample index in the track.
+    pub sample: usize,
+    pub frame: Frame,
+    pub status: TileStatus,
+}
+
+/// Limits for one decode request.
+#[derive(Debug, Clone, Copy)]
+pub struct DecodeOptions {
+    /// Per-frame limits.
+    pub frame: FrameLimits,
+    /// Bytes all the frames of one request may take together.
+    pub max_total_bytes: u64,
+    /// Decode in parallel (rayon's global pool).
+    pub parallel: bool,
+}
+
+impl Default for DecodeOptions {
+    fn default() -> Self {
+        DecodeOptions {
+            frame: FrameLimits::default(),
+            max_total_bytes: 8 << 30,
+            parallel: true,
+        }
+    }
+}
+
+/// One track's samples to decode.
+#[derive(Debug, Clone, Copy)]
+pub struct Request<'a> {
+    pub track: &'a Track,
+    /// 0-based sample indexes, in the order the tiles are wanted.
+    pub samples: &'a [usize],
+    pub role: Role,
+}
+
+/// The tiles of one request, in the order asked, and what went wrong.
+#[derive(Debug, Clone)]
+pub struct DecodedTrack {
+    pub track_id: u32,
+    pub tiles: Vec<Tile>,
+    pub warnings: Vec<Warning>,
+}
+
+/// Why a whole track could not be decoded (nothing to show, not even placeholders).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrackError {
+    pub track_id: u32,
+    pub what: String,
+}
+
+impl std::fmt::Display for TrackError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "track {}: {}", self.track_id, self.what)
+    }
+}
+
+impl std::error::Error for TrackError {}
+
+/// Whether samples of this codec depend on earlier samples.
+pub fn is_predictive(codec: FourCC) -> bool {
+    matches!(
+        &codec.0,
+        b"rle " | b"smc " | b"rpza" | b"cvid" | b"SVQ1" | b"SVQ3"
+    )
+}
+
+/// A run of samples decoded in order with one decoder.
+struct Chain {
+    request: usize,
+    /// First sample to decode (a sync sample, or the wanted one).
+    start: usize,
+    /// Last sample to decode.
+    end: usize,
+    /// (sample index, positions in the request's output) wanted from this chain.
+    wanted: Vec<(usize, Vec<usize>)>,
+}
+
+/// A planned request: the stream of each wanted sample and the chains.
+struct Plan<'a> {
+    request: Request<'a>,
+    streams: Vec<Option<StreamInfo>>,
+    /// Track-level warnings found while planning.
+    warnings: Vec<Warning>,
+}
+
+/// Decodes several requests together (e.g. every track of a node): all chains of
+/// all requests share the thread pool. Returns one result per request.
+pub fn decode(
+    src: &dyn ByteSource,
+    requests: &[Request<'_>],
+    opts: &DecodeOptions,
+) -> Vec<Result<DecodedTrack, TrackError>> {
+    let mut plans = Vec::with_capacity(requests.len());
+    let mut results: Vec<Option<Result<DecodedTrack, TrackError>>> = vec![None; requests.len()];
+    let mut chains = Vec::new();
+    let mut total: u64 = 0;
+    for (ri, req) in requests.iter().enumerate() {
+        match plan(ri, req, opts, &mut total) {
+            Ok((p, mut c)) => {
+                plans.push(Some(p));
+                chains.append(&mut c);
+            }
+            Err(e) => {
+                plans.push(None);
+                results[ri] = Some(Err(e));
+            }
+        }
+    }
+    let run = |c: &Chain| {
+        let plan = plans[c.request]
+            .as_ref()
+            .expect("chains only for planned requests");
+        run_chain(src, plan, c, opts)
+    };
+    let outputs: Vec<ChainOutput> = if opts.parallel {
+        chains.par_iter().map(run).collect()
+    } else {
+        chains.iter().map(run).collect()
+    };
+    // Gather outputs per request.
+    let mut slots: Vec<Vec<Option<Tile>>> = requests
+        .iter()
+        .map(|r| vec![None; r.samples.len()])
+        .collect();
+    let mut warnings: Vec<Vec<Warning>> = vec![Vec::new(); requests.len()];
+    for (chain, out) in chains.iter().zip(outputs) {
+        for (positions, tile) in out.tiles {
+            for p in positions {
+                slots[chain.request][p] = Some(tile.clone());
+            }
+        }
+        warnings[chain.request].extend(out.warnings);
+    }
+    for (ri, req) in requests.iter().enumerate() {
+        if results[ri].is_some() {
+            continue;
+        }
+        let mut w = plans[ri]
+            .as_ref()
+            .map(|p| p.warnings.clone())
+            .unwrap_or_default();
+        w.append(&mut warnings[ri]);
+        let tiles = std::mem::take(&mut slots[ri])
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>();
+        results[ri] = Some(Ok(DecodedTrack {
+            track_id: req.track.id,
+            tiles,
+            warnings: w,
+        }));
+    }
+    results
+        .into_iter()
+        .map(|r| r.expect("every request has a result"))
+        .collect()
+}
+
+/// Decodes the given samples of one track.
+pub fn decode_track(
+    src: &dyn ByteSource,
+    track: &Track,
+    samples: &[usize],
+    role: Role,
+    opts: &DecodeOptions,
+) -> Result<DecodedTrack, TrackError> {
+    decode(
+        src,
+        &[Request {
+            track,
+            samples,
+            role,
+        }],
+        opts,
+    )
+    .pop()
+    .expect("one result per request")
+}
+
+fn plan<'a>(
+    ri: usize,
+    req: &Request<'a>,
+    opts: &DecodeOptions,
+    total: &mut u64,
+) -> Result<(Plan<'a>, Vec<Chain>), TrackError> {
+    let track = req.track;
+    let err = |what: String| TrackError {
+        track_id: track.id,
+        what,
+    };
+    let streams: Vec<Option<StreamInfo>> = track
+        .descriptions
+        .iter()
+        .map(StreamInfo::from_description)
+        .collect();
+    // Frame bytes for every wanted sample, against the request budget.
+    for &s in req.samples {
+        let sample = track
+            .samples
+            .get(s)
+            .ok_or_else(|| err(format!("has no sample {}", s + 1)))?;
+        let info = stream_of(&streams, sample.description_index);
+        let (w, h) = info.map_or((0, 0), |i| (i.width, i.height));
+        let bytes = u64::from(w) * u64::from(h) * 4;
+        *total = total.saturating_add(bytes);
+        if *total > opts.max_total_bytes {
+            return Err(err(format!(
+                "its frames need more than the {} bytes allowed for one decode",
+                opts.max_total_bytes
+            )));
+        }
+    }
+    // One warning per description that cannot be decoded at all.
+    let mut warnings = Vec::new();
+    for (di, info) in streams.iter().enumerate() {
+        let uses = req
+            .samples
+            .iter()
+            .filter(|&&s| track.samples[s].description_index as usize == di + 1)
+            .count();
+        if uses == 0 {
+            continue;
+        }
+        let problem = match info {
+            None => Some(format!(
+                "sample description {} ('{}') is not video",
+                di + 1,
+                track.descriptions[di].format
+            )),
+            Some(i) => match codec::decoder_for(i) {
+                Err(u) => Some(u.to_string()),
+                Ok(_) => Frame::check_size(i.width, i.height, FrameKind::Rgba, &opts.frame)
+                    .err()
+                    .map(|e| e.to_string()),
+            },
+        };
+        if let Some(p) = problem {
+            let what = match req.role {
+                Role::Image => "a grey checkerboard",
+                Role::HotSpots => "no hot spots",
+            };
+            warnings.push(Warning {
+                offset: Some(track.offset),
+                message: format!(
+                    "track {}: {p}; its {uses} sample(s) show as {what}",
+                    track.id
+                ),
+            });
+        }
+    }
+    // Group the wanted samples into chains.
+    let mut wanted: Vec<(usize, Vec<usize>)> = Vec::new();
+    {
+        let mut order: Vec<(usize, usize)> = req
+            .samples
+            .iter()
+            .enumerate()
+            .map(|(pos, &s)| (s, pos))
+            .collect();
+        order.sort_unstable();
+        for (s, pos) in order {
+            match wanted.last_mut() {
+                Some((last, positions)) if *last == s => positions.push(pos),
+                _ => wanted.push((s, vec![pos])),
+            }
+        }
+    }
+    let mut chains: Vec<Chain> = Vec::new();
+    for (s, positions) in wanted {
+        let start = chain_start(track, &streams, s);
+        match chains.last_mut() {
+            Some(c) if c.start == start => {
+                c.end = s;
+                c.wanted.push((s, positions));
+            }
+            _ => chains.push(Chain {
+                request: ri,
+                start,
+                end: s,
+                wanted: vec![(s, positions)],
+            }),
+        }
+    }
+    Ok((
+        Plan {
+            request: *req,
+            streams,
+            warnings,
+        },
+        chains,
+    ))
+}
+
+fn stream_of(streams: &[Option<StreamInfo>], description_index: u32) -> Option<&StreamInfo> {
+    let i = usize::try_from(description_index).ok()?.checked_sub(1)?;
+    streams.get(i)?.as_ref()
+}
+
+/// Where decoding must start to produce sample `s`: `s` itself for intra codecs
+/// and sync samples, else the latest earlier sync sample of the same description.
+fn chain_start(track: &Track, streams: &[Option<StreamInfo>], s: usize) -> usize {
+    let desc = track.samples[s].description_index;
+    let predictive = stream_of(streams, desc).is_some_and(|i| is_predictive(i.codec));
+    if !predictive {
+        return s;
+    }
+    let mut i = s;
+    while i > 0 {
+        let sample = &track.samples[i];
+        if sample.is_sync || sample.description_index != desc {
+            break;
+        }
+        i -= 1;
+    }
+    if track.samples[i].description_index != desc {
+        i + 1
+    } else {
+        i
+    }
+}
+
+struct ChainOutput {
+    tiles: Vec<(Vec<usize>, Tile)>,
+    warnings: Vec<Warning>,
+}
+
+fn run_chain(
+    src: &dyn ByteSource,
+    plan: &Plan<'_>,
+    chain: &Chain,
+    opts: &DecodeOptions,
+) -> ChainOutput {
+    let track = plan.request.track;
+    let role = plan.request.role;
+    let mut out = ChainOutput {
+        tiles: Vec::with_capacity(chain.wanted.len()),
+        warnings: Vec::new(),
+    };
+    let mut wanted = chain.wanted.iter().peekable();
+    let mut state: Option<(Box<dyn codec::Decoder>, Frame)> = None;
+    for s in chain.start..=chain.end {
+        let sample = &track.samples[s];
+        let info = stream_of(&plan.streams, sample.description_index);
+        let status = decode_one(src, track, s, info, &mut state, opts);
+        if let TileStatus::Damaged(what) = &status {
+            out.warnings.push(Warning {
+                offset: Some(sample.offset),
+                message: format!("track {}: {what}", track.id),
+            });
+        }
+        if wanted.peek().is_some_and(|(w, _)| *w == s) {
+            let (_, positions) = wanted.next().expect("peeked");
+            let frame = match (&state, &status) {
+                (Some((_, f)), TileStatus::Decoded | TileStatus::Damaged(_)) => f.clone(),
+                _ => placeholder(info, role, &opts.frame),
+            };
+            let frame = match role {
+                Role::HotSpots => to_index_frame(frame),
+                Role::Image => frame,
+            };
+            out.tiles.push((
+                positions.clone(),
+                Tile {
+                    sample: s,
+                    frame,
+                    status,
+                },
+            ));
+        }
+    }
+    out
+}
+
+/// Decodes sample `s` into the chain's state (creating the decoder and frame at the
+/// chain's first sample). Placeholder statuses are reported once per track by the
+/// planner, damage by the caller.
+fn decode_one(
+    src: &dyn ByteSource,
+    track: &Track,
+    s: usize,
+    info: Option<&StreamInfo>,
+    state: &mut Option<(Box<dyn codec::Decoder>, Frame)>,
+    opts: &DecodeOptions,
+) -> TileStatus {
+    let sample = &track.samples[s];
+    let Some(info) = info else {
+        return TileStatus::Placeholder(format!(
+            "sample description {} is not a video description",
+            sample.description_index
+        ));
+    };
+    if state.is_none() {
+        let dec = match codec::decoder_for(info) {
+            Ok(d) => d,
+            Err(u) => return TileStatus::Placeholder(u.to_string()),
+        };
+        match Frame::new(
+            info.width,
+            info.height,
+            dec.kind(),
+            info.palette.clone(),
+            &opts.frame,
+        ) {
+            Ok(frame) => *state = Some((dec, frame)),
+            Err(e) => return TileStatus::Placeholder(e.to_string()),
+        }
+    }
+    let Some((dec, frame)) = state.as_mut() else {
+        return TileStatus::Placeholder("no decoder".into());
+    };
+    let max = opts.frame.max_bytes.max(1 << 20);
+    if u64::from(sample.size) > max {
+        return TileStatus::Damaged(format!(
+            "sample {} is {} bytes, more than the {max} a sample may have",
+            s + 1,
+            sample.size
+        ));
+    }
+    let bytes = match read_vec(src, sample.offset, u64::from(sample.size)) {
+        Ok(b) => b,
+        Err(e) => return TileStatus::Damaged(format!("sample {} cannot be read: {e}", s + 1)),
+    };
+    match dec.decode(&bytes, sample.is_sync, frame) {
+        Ok(()) => TileStatus::Decoded,
+        Err(e) => TileStatus::Damaged(format!("sample {} is damaged: {e}", s + 1)),
+    }
+}
+
+/// The frame shown for a sample that cannot be decoded: a neutral grey
+/// checkerboard (16-pixel squares) for pictures, all zeros (no hot spot) for hot
+/// spot maps. A description too large or empty gives a 1×1 placeholder.
+pub fn placeholder(info: Option<&StreamInfo>, role: Role, limits: &FrameLimits) -> Frame {
+    let (w, h) = info.map_or((1, 1), |i| (i.width, i.height));
+    let kind = match role {
+        Role::Image => FrameKind::Rgba,
+        Role::HotSpots => FrameKind::Indexed,
+    };
+    let mut frame = Frame::new(w, h, kind, None, limits)
+        .or_else(|_| Frame::new(1, 1, kind, None, limits))
+        .expect("a 1×1 frame fits any limits");
+    if kind == FrameKind::Rgba {
+        let width = frame.width as usize;
+        for (i, px) in frame.data.chunks_exact_mut(4).enumerate() {
+            let (x, y) = (i % width, i / width);
+            let v = if (x / 16 + y / 16) % 2 == 0 {
+                0x80
+            } else {
+                0xA0
+            };
+            px.copy_from_slice(&[v, v, v, 255]);
+        }
+    }
+    frame
+}
+
+/// A hot spot map as an 8-bit frame: indexed frames as they are; direct-colour
+/// frames mapped back to indices of the standard 256-colour palette where a pixel
+/// matches an entry exactly, else 0 (no hot spot).
+pub fn to_index_frame(frame: Frame) -> Frame {
+    if frame.kind == FrameKind::Indexed {
+        return frame;
+    }
+    let pal = Palette::mac_256();
+    let mut lookup = std::collections::HashMap::with_capacity(256);
+    for (i, c) in pal.colors.iter().enumerate().rev() {
+        lookup.insert([c[0], c[1], c[2]], i as u8);
+    }
+    let data = frame
+        .data
+        .chunks_exact(4)
+        .map(|p| lookup.get(&[p[0], p[1], p[2]]).copied().unwrap_or(0))
+        .collect();
+    Frame {
+        width: frame.width,
+        height: frame.height,
+        kind: FrameKind::Indexed,
+        data,
+        palette: Some(pal),
+    }
+}
+
+#[cfg(test)]
+mod tests;
+
+/// The tracks a QTVR node draws its tiles from, with their roles.
+pub fn node_tracks(node: &crate::qtvr::scene::Node) -> Vec<(&crate::qtvr::scene::TrackUse, Role)> {
+    use crate::qtvr::scene::NodeContent;
+    let mut out = Vec::new();
+    match &node.content {
+        NodeContent::Panorama(p) => {
+            out.push((&p.image_track, Role::Image));
+            if let Some(h) = &p.hotspot_track {
+                out.push((h, Role::HotSpots));
+            }
+            if let Some(pv) = &p.preview_track {
+                out.push((pv, Role::Image));
+            }
+            for (_, lr) in &p.low_res_tracks {
+                out.push((lr, Role::Image));
+            }
+        }
+        NodeContent::Object(o) => {
+            out.push((&o.image_track, Role::Image));
+            if let Some(h) = &o.hotspot_track {
+                out.push((h, Role::HotSpots));
+            }
+        }
+    }
+    out
+}
+
+/// Every tile a node uses (image, hot spot, preview and low-resolution tracks),
+/// decoded in parallel: one result per [`node_tracks`] entry, in that order.
+pub fn decode_node(
+    src: &dyn ByteSource,
+    movie: &crate::container::Movie,
+    node: &crate::qtvr::scene::Node,
+    opts: &DecodeOptions,
+) -> Vec<Result<DecodedTrack, TrackError>> {
+    let uses = node_tracks(node);
+    let mut requests = Vec::with_capacity(uses.len());
+    let mut missing = Vec::new();
+    for (i, (u, role)) in uses.iter().enumerate() {
+        match movie.tracks.iter().find(|t| t.id == u.track_id) {
+            Some(track) => requests.push(Request {
+                track,
+                samples: &u.samples,
+                role: *role,
+            }),
+            None => missing.push(i),
+        }
+    }
+    let mut decoded = decode(src, &requests, opts).into_iter();
+    (0..uses.len())
+        .map(|i| {
+            if missing.contains(&i) {
+                Err(TrackError {
+                    track_id: uses[i].0.track_id,
+                    what: "does not exist".into(),
+                })
+            } else {
+                decoded.next().expect("one result per request")
+            }
+        })
+        .collect()
+}

@@ -63,7 +63,12 @@ fn main() {
     let ctab: Vec<[u16; 4]> = (0..256u16)
         .map(|i| {
             let level = |v: u16, max: u32| (u32::from(v) * 0xFFFF / max) as u16;
-            [i, level((i >> 5) & 7, 7), level((i >> 2) & 7, 7), level(i & 3, 3)]
+            [
+                i,
+                level((i >> 5) & 7, 7),
+                level((i >> 2) & 7, 7),
+                level(i & 3, 3),
+            ]
         })
         .collect();
     let idx: Vec<Vec<u8>> = frames.iter().map(|f| to_332(f)).collect();

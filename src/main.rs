@@ -79,7 +79,10 @@ fn export_tiles(file: &Path, dir: &Path) -> ExitCode {
         Err(code) => return code,
     };
     let shown = file.display();
-    let warnings = loaded.scene.as_ref().map_or(&loaded.movie.warnings, |s| &s.warnings);
+    let warnings = loaded
+        .scene
+        .as_ref()
+        .map_or(&loaded.movie.warnings, |s| &s.warnings);
     for w in warnings {
         eprintln!("qtvr: {shown}: warning: {}", w.message);
     }
@@ -93,7 +96,10 @@ fn export_tiles(file: &Path, dir: &Path) -> ExitCode {
                 report.written.len(),
                 dir.display(),
                 if report.imperfect > 0 {
-                    format!(" ({} damaged or undecodable, see the warnings)", report.imperfect)
+                    format!(
+                        " ({} damaged or undecodable, see the warnings)",
+                        report.imperfect
+                    )
                 } else {
                     String::new()
                 }

@@ -84,7 +84,15 @@ fn psnr(a: &[u8], b: &[u8]) -> f64 {
 }
 
 /// Compares one frame; on failure writes the images and returns the complaint.
-fn compare(name: &str, index: usize, w: u32, h: u32, actual: &[u8], expected: &[u8], rule: Rule) -> Option<String> {
+fn compare(
+    name: &str,
+    index: usize,
+    w: u32,
+    h: u32,
+    actual: &[u8],
+    expected: &[u8],
+    rule: Rule,
+) -> Option<String> {
     let max = actual
         .iter()
         .zip(expected)
@@ -101,8 +109,18 @@ fn compare(name: &str, index: usize, w: u32, h: u32, actual: &[u8], expected: &[
         return None;
     }
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("test-output/codecs");
-    save_rgb(&dir.join(format!("{name}.{index}.actual.png")), w, h, actual);
-    save_rgb(&dir.join(format!("{name}.{index}.expected.png")), w, h, expected);
+    save_rgb(
+        &dir.join(format!("{name}.{index}.actual.png")),
+        w,
+        h,
+        actual,
+    );
+    save_rgb(
+        &dir.join(format!("{name}.{index}.expected.png")),
+        w,
+        h,
+        expected,
+    );
     let diff: Vec<u8> = actual
         .iter()
         .zip(expected)
@@ -123,7 +141,11 @@ fn every_fixture_matches_ffmpeg() {
         .filter(|p| p.extension().is_some_and(|e| e == "mov"))
         .collect();
     movs.sort();
-    assert!(movs.len() >= 40, "expected the committed fixtures, found {}", movs.len());
+    assert!(
+        movs.len() >= 40,
+        "expected the committed fixtures, found {}",
+        movs.len()
+    );
     let mut failures = Vec::new();
     let mut unsupported = Vec::new();
     for mov in &movs {
@@ -156,12 +178,19 @@ fn every_fixture_matches_ffmpeg() {
             }
         }
     }
-    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
     // Only the codec documented as unsupported may be (README: "Codecs").
     for (name, codec, problems) in &unsupported {
         assert_eq!(codec, "SVQ1", "{name}: {problems:?}");
         assert!(
-            problems.iter().any(|p| p.starts_with("track 1: codec 'SVQ1' is not supported")),
+            problems
+                .iter()
+                .any(|p| p.starts_with("track 1: codec 'SVQ1' is not supported")),
             "{name}: {problems:?}"
         );
     }

@@ -1,0 +1,334 @@
+//! Decode benchmark, side by side with ffmpeg (`cargo bench --bench decode`).
+//!
+//! For every video track of every movie in `../shared/samples` and in
+//! `tests/fixtures/codecs`, and for larger per-codec clips made with ffmpeg's
+//! encoders at run time (640×480, 60 frames), it times in one run:
+//!
+//! * ours, one thread: open the file, read the movie, decode every sample in order;
+//! * ours, parallel: the same with the tiles stage's parallel decode (all cores);
+//! * `ffmpeg -v error -threads 1 -i FILE -map 0:v:N -f null -`;
+//! * the same ffmpeg command with its default threads.
+//!
+//! Each is the best of several runs. ffmpeg's times include its process start-up,
+//! measured separately on a one-frame movie and printed. The Markdown table goes to
+//! stdout and to `target/bench-decode.md`. Options: `--quick` (fewer runs),
+//! `--filter TEXT` (only movies whose path contains TEXT).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use qtvr::container::read_movie;
+use qtvr::limits::Budget;
+use qtvr::source::{ByteSource, FileSource};
+use qtvr::tiles::{DecodeOptions, Role, TileStatus, decode_track};
+
+struct Row {
+    movie: String,
+    track: usize,
+    codec: String,
+    size: String,
+    frames: usize,
+    ours_1: Duration,
+    ours_n: Duration,
+    ff_1: Option<Duration>,
+    ff_n: Option<Duration>,
+    note: String,
+}
+
+fn best<F: FnMut()>(runs: usize, min_time: Duration, mut f: F) -> Duration {
+    let mut best = Duration::MAX;
+    let start = Instant::now();
+    let mut n = 0;
+    while n < runs || (start.elapsed() < min_time && n < 50) {
+        let t = Instant::now();
+        f();
+        best = best.min(t.elapsed());
+        n += 1;
+    }
+    best
+}
+
+/// Decodes every sample of the `index`-th video track: (frames, imperfect tiles).
+fn ours(path: &Path, index: usize, parallel: bool) -> (usize, usize) {
+    let src = FileSource::open(path).expect("readable movie");
+    let movie = read_movie(&src, &Budget::for_file(src.len())).expect("a movie");
+    let track = movie
+        .tracks
+        .iter()
+        .filter(|t| t.handler.0 == *b"vide")
+        .nth(index)
+        .expect("the video track");
+    let all: Vec<usize> = (0..track.samples.len()).collect();
+    let opts = DecodeOptions {
+        parallel,
+        ..DecodeOptions::default()
+    };
+    let d = decode_track(&src, track, &all, Role::Image, &opts).expect("decodable track");
+    let bad = d
+        .tiles
+        .iter()
+        .filter(|t| t.status != TileStatus::Decoded)
+        .count();
+    (d.tiles.len(), bad)
+}
+
+fn ffmpeg(path: &Path, index: usize, threads: Option<u32>) -> Option<Duration> {
+    let run = || {
+        let mut cmd = Command::new("ffmpeg");
+        cmd.args(["-v", "error"]);
+        if let Some(t) = threads {
+            cmd.args(["-threads", &t.to_string()]);
+        }
+        cmd.arg("-i").arg(path);
+        cmd.args(["-map", &format!("0:v:{index}"), "-f", "null", "-"]);
+        let t = Instant::now();
+        let ok = cmd.output().ok()?.status.success();
+        ok.then(|| t.elapsed())
+    };
+    run()?;
+    let mut best = Duration::MAX;
+    for _ in 0..3 {
+        best = best.min(run()?);
+    }
+    Some(best)
+}
+
+fn video_tracks(path: &Path) -> Vec<(usize, String, String, usize)> {
+    let Ok(src) = FileSource::open(path) else {
+        return Vec::new();
+    };
+    let Ok(movie) = read_movie(&src, &Budget::for_file(src.len())) else {
+        return Vec::new();
+    };
+    movie
+        .tracks
+        .iter()
+        .filter(|t| t.handler.0 == *b"vide")
+        .enumerate()
+        .map(|(i, t)| {
+            let d = &t.descriptions[0];
+            let size = d
+                .video
+                .as_ref()
+                .map_or(String::new(), |v| format!("{}×{}", v.width, v.height));
+            (i, d.format.to_string(), size, t.samples.len())
+        })
+        .collect()
+}
+
+/// Larger clips per codec, made with ffmpeg's encoders into `dir`.
+fn make_clips(dir: &Path) -> Vec<PathBuf> {
+    std::fs::create_dir_all(dir).expect("clip folder");
+    let clips: &[(&str, &[&str])] = &[
+        ("cvid", &["-c:v", "cinepak"]),
+        ("rpza", &["-c:v", "rpza"]),
+        ("smc", &["-c:v", "smc", "-pix_fmt", "pal8"]),
+        ("rle24", &["-c:v", "qtrle", "-pix_fmt", "rgb24"]),
+        ("rle16", &["-c:v", "qtrle", "-pix_fmt", "rgb555be"]),
+        ("rle32", &["-c:v", "qtrle", "-pix_fmt", "argb"]),
+        ("jpeg", &["-c:v", "mjpeg", "-q:v", "3"]),
+        ("png", &["-c:v", "png"]),
+        ("raw24", &["-c:v", "rawvideo", "-pix_fmt", "rgb24"]),
+    ];
+    let mut out = Vec::new();
+    for (name, args) in clips {
+        let path = dir.join(format!("clip_{name}.mov"));
+        if !path.exists() {
+            let ok = Command::new("ffmpeg")
+                .args(["-v", "error", "-y", "-f", "lavfi", "-i"])
+                .arg("testsrc2=size=640x480:rate=30")
+                .args(["-frames:v", "60"])
+                .args(*args)
+                .arg(&path)
+                .status()
+                .is_ok_and(|s| s.success());
+            if !ok {
+                eprintln!("could not make {}", path.display());
+                continue;
+            }
+        }
+        out.push(path);
+    }
+    out
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.1}", d.as_secs_f64() * 1000.0)
+}
+
+fn ratio(ff: Option<Duration>, ours: Duration) -> String {
+    ff.map_or("–".into(), |f| {
+        format!("{:.2}", f.as_secs_f64() / ours.as_secs_f64())
+    })
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let quick = args.iter().any(|a| a == "--quick");
+    let filter = args
+        .iter()
+        .position(|a| a == "--filter")
+        .and_then(|i| args.get(i + 1).cloned());
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let have_ffmpeg = Command::new("ffmpeg").arg("-version").output().is_ok();
+    let mut movies: Vec<PathBuf> = Vec::new();
+    let samples = root.join("../shared/samples");
+    for sub in ["real", "tools-made", "gen"] {
+        if let Ok(rd) = std::fs::read_dir(samples.join(sub)) {
+            let mut v: Vec<PathBuf> = rd
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|e| e == "mov"))
+                .collect();
+            v.sort();
+            movies.extend(v);
+        }
+    }
+    if movies.is_empty() {
+        eprintln!("SKIP ../shared/samples: not found, benchmarking the fixtures only");
+    }
+    let mut fixtures: Vec<PathBuf> = std::fs::read_dir(root.join("tests/fixtures/codecs"))
+        .map(|rd| {
+            rd.filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|e| e == "mov"))
+                .collect()
+        })
+        .unwrap_or_default();
+    fixtures.sort();
+    movies.extend(fixtures);
+    if have_ffmpeg {
+        movies.extend(make_clips(&root.join("target/bench-clips")));
+    } else {
+        eprintln!("ffmpeg not found: timing ours only");
+    }
+    let runs = if quick { 2 } else { 5 };
+    let min_time = Duration::from_millis(if quick { 50 } else { 300 });
+    let startup = if have_ffmpeg {
+        let tiny = root.join("target/bench-clips/tiny.mov");
+        let _ = Command::new("ffmpeg")
+            .args([
+                "-v",
+                "error",
+                "-y",
+                "-f",
+                "lavfi",
+                "-i",
+                "color=s=16x16",
+                "-frames:v",
+                "1",
+                "-c:v",
+                "png",
+            ])
+            .arg(&tiny)
+            .status();
+        ffmpeg(&tiny, 0, Some(1))
+    } else {
+        None
+    };
+
+    let mut rows = Vec::new();
+    for path in &movies {
+        let shown = path
+            .strip_prefix(root)
+            .or_else(|_| path.strip_prefix(root.join("..")))
+            .unwrap_or(path)
+            .display()
+            .to_string();
+        if filter.as_ref().is_some_and(|f| !shown.contains(f.as_str())) {
+            continue;
+        }
+        for (index, codec, size, frames) in video_tracks(path) {
+            let (_, bad) = ours(path, index, false);
+            let ours_1 = best(runs, min_time, || {
+                ours(path, index, false);
+            });
+            let ours_n = best(runs, min_time, || {
+                ours(path, index, true);
+            });
+            let (ff_1, ff_n) = if have_ffmpeg {
+                (ffmpeg(path, index, Some(1)), ffmpeg(path, index, None))
+            } else {
+                (None, None)
+            };
+            let note = if bad > 0 {
+                format!("{bad} tiles not decoded")
+            } else {
+                String::new()
+            };
+            eprintln!(
+                "{shown} v:{index} {codec} {frames} frames: ours {} / {} ms, ffmpeg {} / {} ms",
+                ms(ours_1),
+                ms(ours_n),
+                ff_1.map_or("–".into(), ms),
+                ff_n.map_or("–".into(), ms)
+            );
+            rows.push(Row {
+                movie: shown.clone(),
+                track: index,
+                codec,
+                size,
+                frames,
+                ours_1,
+                ours_n,
+                ff_1,
+                ff_n,
+                note,
+            });
+        }
+    }
+
+    let mut md = String::new();
+    md.push_str(&format!(
+        "Decode times in ms (best of ≥{runs} runs; {} cores). Ratios > 1 mean we are faster. ffmpeg start-up alone: {} ms.\n\n",
+        std::thread::available_parallelism().map_or(1, |n| n.get()),
+        startup.map_or("–".into(), ms)
+    ));
+    md.push_str("| movie | v | codec | size | frames | ours 1 thread | ffmpeg -threads 1 | ratio | ours parallel | ffmpeg default threads | ratio | note |\n");
+    md.push_str("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+    for r in &rows {
+        md.push_str(&format!(
+            "| {} | {} | `{}` | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
+            r.movie,
+            r.track,
+            r.codec,
+            r.size,
+            r.frames,
+            ms(r.ours_1),
+            r.ff_1.map_or("–".into(), ms),
+            ratio(r.ff_1, r.ours_1),
+            ms(r.ours_n),
+            r.ff_n.map_or("–".into(), ms),
+            ratio(r.ff_n, r.ours_n),
+            r.note
+        ));
+    }
+    // Per codec: geometric mean of the single-thread ratios, and the worst.
+    let mut codecs: Vec<String> = rows.iter().map(|r| r.codec.clone()).collect();
+    codecs.sort();
+    codecs.dedup();
+    md.push_str("\n| codec | tracks | 1-thread ratio, geometric mean | worst | parallel vs ffmpeg default, geometric mean |\n|---|---|---|---|---|\n");
+    for c in codecs {
+        let rs: Vec<&Row> = rows
+            .iter()
+            .filter(|r| r.codec == c && r.ff_1.is_some())
+            .collect();
+        if rs.is_empty() {
+            continue;
+        }
+        let geo = |f: &dyn Fn(&Row) -> f64| {
+            (rs.iter().map(|r| f(r).ln()).sum::<f64>() / rs.len() as f64).exp()
+        };
+        let r1 = geo(&|r| r.ff_1.unwrap().as_secs_f64() / r.ours_1.as_secs_f64());
+        let rn = geo(&|r| r.ff_n.map_or(f64::NAN, |d| d.as_secs_f64()) / r.ours_n.as_secs_f64());
+        let worst = rs
+            .iter()
+            .map(|r| r.ff_1.unwrap().as_secs_f64() / r.ours_1.as_secs_f64())
+            .fold(f64::INFINITY, f64::min);
+        md.push_str(&format!(
+            "| `{c}` | {} | {r1:.2} | {worst:.2} | {rn:.2} |\n",
+            rs.len()
+        ));
+    }
+    println!("{md}");
+    let _ = std::fs::write(root.join("target/bench-decode.md"), &md);
+}

@@ -1,0 +1,218 @@
+//! Thousands of truncated and mutated samples through every decoder: no panic, no
+//! hang, and no allocation beyond the frame's own size (plus small fixed tables),
+//! measured with a counting allocator. Inputs are the samples of the codec fixtures
+//! (and of ../shared/samples when present), mutated by a seeded generator so a
+//! failure can be replayed from its printed seed.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use qtvr::codec::{Frame, FrameLimits, StreamInfo, decoder_for};
+use qtvr::container::read_movie;
+use qtvr::limits::Budget;
+use qtvr::source::{ByteSource, FileSource, read_vec};
+
+mod common;
+
+thread_local! {
+    static LIVE: Cell<usize> = const { Cell::new(0) };
+    static PEAK: Cell<usize> = const { Cell::new(0) };
+}
+
+struct Counting;
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let p = unsafe { System.alloc(layout) };
+        if !p.is_null() {
+            let _ = LIVE.try_with(|l| {
+                let v = l.get() + layout.size();
+                l.set(v);
+                let _ = PEAK.try_with(|p| p.set(p.get().max(v)));
+            });
+        }
+        p
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) };
+        let _ = LIVE.try_with(|l| l.set(l.get().saturating_sub(layout.size())));
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        let p = unsafe { System.realloc(ptr, layout, new_size) };
+        if !p.is_null() {
+            let _ = LIVE.try_with(|l| {
+                let v = l.get().saturating_sub(layout.size()) + new_size;
+                l.set(v);
+                let _ = PEAK.try_with(|p| p.set(p.get().max(v)));
+            });
+        }
+        p
+    }
+}
+
+#[global_allocator]
+static ALLOC: Counting = Counting;
+
+/// xorshift64*: small, deterministic.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+}
+
+fn mutate(base: &[u8], rng: &mut Rng) -> Vec<u8> {
+    let mut s = base.to_vec();
+    match rng.below(6) {
+        0 => s.truncate(rng.below(s.len() + 1)),
+        1 => {
+            for _ in 0..1 + rng.below(8) {
+                if !s.is_empty() {
+                    let i = rng.below(s.len());
+                    s[i] ^= 1 << rng.below(8);
+                }
+            }
+        }
+        2 => {
+            // Corrupt the header area, where sizes and counts live.
+            for _ in 0..1 + rng.below(4) {
+                if !s.is_empty() {
+                    let i = rng.below(s.len().min(32));
+                    s[i] = [0x00, 0xFF, 0x7F, 0x80, rng.next() as u8][rng.below(5)];
+                }
+            }
+        }
+        3 => {
+            for _ in 0..1 + rng.below(32) {
+                if !s.is_empty() {
+                    let i = rng.below(s.len());
+                    s[i] = rng.next() as u8;
+                }
+            }
+        }
+        4 => {
+            // Truncate and corrupt.
+            s.truncate(rng.below(s.len() + 1));
+            if !s.is_empty() {
+                let i = rng.below(s.len());
+                s[i] = rng.next() as u8;
+            }
+        }
+        _ => {
+            let n = rng.below(64);
+            s = (0..n).map(|_| rng.next() as u8).collect();
+        }
+    }
+    s
+}
+
+/// (label, stream, samples) of every video track of a movie.
+fn streams_of(path: &Path) -> Vec<(String, StreamInfo, Vec<Vec<u8>>)> {
+    let src = FileSource::open(path).unwrap();
+    let movie = read_movie(&src, &Budget::for_file(src.len())).unwrap();
+    let mut out = Vec::new();
+    for t in movie.tracks.iter().filter(|t| t.handler.0 == *b"vide") {
+        let Some(info) = StreamInfo::from_description(&t.descriptions[0]) else {
+            continue;
+        };
+        if decoder_for(&info).is_err() {
+            continue;
+        }
+        let samples = t
+            .samples
+            .iter()
+            .take(8)
+            .map(|s| read_vec(&src, s.offset, u64::from(s.size)).unwrap())
+            .collect();
+        let label = format!("{} track {} ({})", path.display(), t.id, info.codec);
+        out.push((label, info, samples));
+    }
+    out
+}
+
+#[test]
+fn mutated_samples_never_panic_or_overallocate() {
+    let mut movies: Vec<PathBuf> =
+        std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/codecs"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "mov"))
+            .collect();
+    movies.sort();
+    match common::samples_dir() {
+        Some(dir) => movies.extend(
+            common::sample_movies(&dir)
+                .into_iter()
+                .filter(|p| p.to_string_lossy().contains("/gen/")),
+        ),
+        None => eprintln!(
+            "SKIP the sample movies (../shared/samples not found); fuzzing the fixtures only"
+        ),
+    }
+    let limits = FrameLimits::default();
+    let mut failures = Vec::new();
+    let mut total = 0usize;
+    let mut per_codec: std::collections::BTreeMap<String, usize> = Default::default();
+    for path in &movies {
+        for (label, info, samples) in streams_of(path) {
+            let frame_bytes = (info.width as usize) * (info.height as usize) * 4;
+            let allowance = frame_bytes * 2 + (1 << 20);
+            let variants = 160;
+            for v in 0..variants {
+                let seed = 0x9E37_79B9_7F4A_7C15u64 ^ ((total as u64 + 1) * 0x1000_0001);
+                let mut rng = Rng(seed);
+                let mut dec = decoder_for(&info).unwrap();
+                let mut frame = Frame::new(
+                    info.width,
+                    info.height,
+                    dec.kind(),
+                    info.palette.clone(),
+                    &limits,
+                )
+                .unwrap();
+                // Decode the first real sample, then a mutated later one (predictive
+                // codecs see a damaged sample on top of a real frame).
+                let which = rng.below(samples.len());
+                let input = mutate(&samples[which], &mut rng);
+                LIVE.with(|l| l.set(0));
+                PEAK.with(|p| p.set(0));
+                let started = Instant::now();
+                let result = catch_unwind(AssertUnwindSafe(|| {
+                    if v % 2 == 1 && which > 0 {
+                        let _ = dec.decode(&samples[0], true, &mut frame);
+                    }
+                    dec.decode(&input, which == 0, &mut frame)
+                }));
+                let took = started.elapsed();
+                let peak = PEAK.with(|p| p.get());
+                total += 1;
+                *per_codec.entry(info.codec.to_string()).or_default() += 1;
+                if result.is_err() {
+                    failures.push(format!("{label}: panic (seed {seed:#x})"));
+                } else if peak > allowance {
+                    failures.push(format!("{label}: allocated {peak} bytes for a {frame_bytes}-byte frame (seed {seed:#x})"));
+                } else if took > Duration::from_secs(2) {
+                    failures.push(format!("{label}: took {took:?} (seed {seed:#x})"));
+                }
+            }
+        }
+    }
+    eprintln!("{total} mutated samples decoded: {per_codec:?}");
+    assert!(total >= 3000, "only {total} mutated samples were tried");
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}

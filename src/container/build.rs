@@ -148,6 +148,9 @@ pub struct TrackSpec {
     pub references: Vec<([u8; 4], Vec<u32>)>,
     /// Atoms placed inside `minf/gmhd` (e.g. a QTVR 1 `STpn` holding `pInf`).
     pub gmhd_children: Vec<Vec<u8>>,
+    /// 1-based sync sample numbers for an `stss` atom (None: no `stss`, every
+    /// sample is a sync sample).
+    pub sync_samples: Option<Vec<u32>>,
     /// Samples per chunk (0 or 1 = one chunk per sample).
     pub samples_per_chunk: u32,
     pub width: u16,
@@ -472,16 +475,20 @@ impl MovieWriter {
                     .done(),
             )
         };
-        minf.push(container(
-            b"stbl",
-            &[
-                stsd,
-                full_atom(b"stts", 0, 0, &stts.done()),
-                stsc,
-                stsz,
-                stco,
-            ],
-        ));
+        let mut stbl = vec![stsd, full_atom(b"stts", 0, 0, &stts.done())];
+        if let Some(sync) = &t.sync_samples {
+            stbl.push(full_atom(
+                b"stss",
+                0,
+                0,
+                &sync
+                    .iter()
+                    .fold(Body::new().u32(sync.len() as u32), |b, &n| b.u32(n))
+                    .done(),
+            ));
+        }
+        stbl.extend([stsc, stsz, stco]);
+        minf.push(container(b"stbl", &stbl));
         trak.push(container(b"mdia", &[mdhd, hdlr, container(b"minf", &minf)]));
         container(b"trak", &trak)
     }

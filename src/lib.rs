@@ -5,7 +5,11 @@
 //! 1. [`container`] — file bytes → atoms, tracks, sample tables.
 //! 2. [`qtvr`] — tracks → the QTVR scene: nodes, panoramas, objects, hot spots
 //!    (QTVR 1.0 and 2.x read into one model).
-//! 3. [`cli`] — the command-line front end (`qtvr info`, ...).
+//! 3. [`codec`] — one video sample → pixels (JPEG, Cinepak, Apple Video,
+//!    Graphics, Animation, raw, PNG/GIF/TIFF), with the Mac palettes.
+//! 4. [`tiles`] — the samples of image and hot spot tracks decoded in order from
+//!    sync samples, in parallel, with placeholders for what cannot be decoded.
+//! 5. [`cli`] — the command-line front end (`qtvr info`, `qtvr export`, ...).
 //!
 //! Every input file is untrusted: sizes are checked before allocation and drawn
 //! from a [`limits::Budget`] set from the file size; errors name the atom and

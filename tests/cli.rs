@@ -456,3 +456,150 @@ fn no_arguments_and_help() {
     let o = qtvr(&[std::ffi::OsStr::new("info")]);
     assert_ne!(o.status.code(), Some(0), "info without a file should fail");
 }
+
+// ---------------------------------------------------------------------------
+// qtvr export --to tiles
+
+fn export_tiles(movie: &Path, dir: &Path) -> Output {
+    qtvr(&[
+        "export".as_ref(),
+        movie.as_os_str(),
+        "--to".as_ref(),
+        "tiles".as_ref(),
+        "-o".as_ref(),
+        dir.as_os_str(),
+    ])
+}
+
+#[test]
+fn export_tiles_of_a_plain_movie() {
+    let scratch = Scratch::new("export-plain");
+    // Two raw 24-bit 3×2 frames and an unsupported codec track.
+    let frame = |k: u8| {
+        (0..6u8)
+            .flat_map(|i| [i * 40, k, 255 - i])
+            .collect::<Vec<u8>>()
+    };
+    let track = |id: u32, codec: &[u8; 4], samples: Vec<Vec<u8>>| TrackSpec {
+        id,
+        enabled: true,
+        handler: *b"vide",
+        media_timescale: 600,
+        descriptions: vec![video_entry(codec, 3, 2, 24, None)],
+        samples: samples.into_iter().map(|s| (s, 100)).collect(),
+        width: 3,
+        height: 2,
+        ..Default::default()
+    };
+    let bytes = MovieWriter {
+        timescale: 600,
+        tracks: vec![
+            track(2, b"raw ", vec![frame(1), frame(2)]),
+            track(5, b"SVQ3", vec![vec![0; 10]]),
+        ],
+        ..Default::default()
+    }
+    .finish();
+    let movie = scratch.file("plain.mov", &bytes);
+    let out_dir = scratch.0.join("tiles");
+    let o = export_tiles(&movie, &out_dir);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).starts_with("wrote 3 tiles to "),
+        "{}",
+        stdout(&o)
+    );
+    assert!(
+        stdout(&o).contains("1 damaged or undecodable"),
+        "{}",
+        stdout(&o)
+    );
+    assert!(
+        stderr(&o).contains("warning: track 5: codec 'SVQ3' is not supported"),
+        "{}",
+        stderr(&o)
+    );
+    let mut names: Vec<String> = std::fs::read_dir(&out_dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "track2-sample0001.png",
+            "track2-sample0002.png",
+            "track5-sample0001.png"
+        ]
+    );
+    for (n, k) in [(1, 1u8), (2, 2)] {
+        let img = image::open(out_dir.join(format!("track2-sample000{n}.png")))
+            .unwrap()
+            .to_rgb8();
+        assert_eq!(img.dimensions(), (3, 2));
+        assert_eq!(img.into_raw(), frame(k));
+    }
+}
+
+#[test]
+fn export_tiles_keeps_hot_spot_indices() {
+    let Some(dir) = common::samples_dir() else {
+        return;
+    };
+    let scratch = Scratch::new("export-hotspots");
+    let movie = dir.join("gen/cyl_co64_edits_multichunk_raw8.mov");
+    let out_dir = scratch.0.join("tiles");
+    let o = export_tiles(&movie, &out_dir);
+    assert!(o.status.success(), "{}", stderr(&o));
+    // The ground truth names the hot spot track and its raw 8-bit samples.
+    let truth: Value =
+        serde_json::from_slice(&std::fs::read(movie.with_extension("json")).unwrap()).unwrap();
+    let hot = truth["tracks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["role"].as_str().is_some_and(|r| r.contains("hot spot")))
+        .expect("a hot spot track");
+    let id = hot["track_id"].as_u64().unwrap();
+    let (src, loaded) = qtvr::qtvr::open(&movie).unwrap();
+    let track = loaded
+        .movie
+        .tracks
+        .iter()
+        .find(|t| u64::from(t.id) == id)
+        .unwrap();
+    let mut seen_ids = std::collections::BTreeSet::new();
+    for (i, s) in track.samples.iter().enumerate() {
+        let path = out_dir.join(format!("track{id}-sample{:04}.png", i + 1));
+        let decoder =
+            png::Decoder::new(std::io::BufReader::new(std::fs::File::open(&path).unwrap()));
+        let mut reader = decoder.read_info().unwrap();
+        assert_eq!(
+            reader.info().color_type,
+            png::ColorType::Indexed,
+            "{}",
+            path.display()
+        );
+        assert_eq!(reader.info().bit_depth, png::BitDepth::Eight);
+        let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+        let frame = reader.next_frame(&mut buf).unwrap();
+        buf.truncate(frame.buffer_size());
+        // Raw 8-bit: the stored bytes are the indices (rows padded to even bytes).
+        let raw = qtvr::source::read_vec(&src, s.offset, u64::from(s.size)).unwrap();
+        let (w, h) = (frame.width as usize, frame.height as usize);
+        let stride = raw.len() / h;
+        for y in 0..h {
+            assert_eq!(
+                &buf[y * w..(y + 1) * w],
+                &raw[y * stride..y * stride + w],
+                "{} row {y}",
+                path.display()
+            );
+        }
+        seen_ids.extend(buf.iter().copied());
+    }
+    assert!(
+        seen_ids.len() > 1,
+        "the hot spot map has hot spots: {seen_ids:?}"
+    );
+}

@@ -108,6 +108,8 @@ fn write(
     ctab: Option<&[[u16; 4]]>,
     samples: Vec<Vec<u8>>,
 ) {
+    // Animation frames after the first are difference frames: only the first is a sync sample.
+    let sync_samples = (codec == b"rle ").then(|| vec![1]);
     let movie = MovieWriter {
         timescale: 600,
         tracks: vec![TrackSpec {
@@ -117,6 +119,7 @@ fn write(
             media_timescale: 600,
             descriptions: vec![video_entry(codec, w as u16, h as u16, depth, ctab)],
             samples: samples.into_iter().map(|s| (s, 150)).collect(),
+            sync_samples,
             width: w as u16,
             height: h as u16,
             ..Default::default()
@@ -166,14 +169,23 @@ fn pack_bits(px: &[u8], bits: u16, out: &mut [u8]) {
     }
 }
 
+/// What one coded line of an Animation frame does, in order.
+enum Op {
+    /// Leave n groups as they are.
+    Skip(usize),
+    /// One group n times.
+    Repeat(usize, Vec<u8>),
+    /// These groups as they are.
+    Literal(Vec<Vec<u8>>),
+}
+
 /// One Animation (`rle `) frame at 1–8 bits. Without `prev`, every line is coded
 /// from its start with literal runs. With `prev`, the frame is a partial update
 /// (header flag 8) of lines 4..h-4 that skips the first group of each line, codes
 /// runs of equal groups as repeats and skips groups equal to the previous frame.
 fn rle_frame(idx: &[u8], w: u32, h: u32, bits: u16, prev: Option<&[u8]>) -> Vec<u8> {
     let group_px = match bits {
-        1 => 16,
-        2 => 16,
+        1 | 2 => 16,
         4 => 8,
         _ => 4,
     };
@@ -186,19 +198,56 @@ fn rle_frame(idx: &[u8], w: u32, h: u32, bits: u16, prev: Option<&[u8]>) -> Vec<
     let groups = w as usize / group_px;
     let group = |img: &[u8], y: usize, g: usize| {
         let mut b = vec![0u8; group_bytes];
+        let row = y * w as usize;
         pack_bits(
-            &img[y * w as usize + g * group_px..y * w as usize + (g + 1) * group_px],
+            &img[row + g * group_px..row + (g + 1) * group_px],
             bits,
             &mut b,
         );
         b
     };
-    let mut body = Vec::new();
     let (first, last) = if prev.is_some() {
         (4, h as usize - 4)
     } else {
         (0, h as usize)
     };
+    let mut lines: Vec<Vec<Op>> = Vec::new();
+    for y in first..last {
+        let mut ops = Vec::new();
+        let mut g = 0;
+        if prev.is_some() {
+            ops.push(Op::Skip(1));
+            g = 1;
+        }
+        while g < groups {
+            let cur = group(idx, y, g);
+            if let Some(p) = prev {
+                let mut n = 0;
+                while g + n < groups && n < 100 && group(idx, y, g + n) == group(p, y, g + n) {
+                    n += 1;
+                }
+                if n > 0 {
+                    ops.push(Op::Skip(n));
+                    g += n;
+                    continue;
+                }
+                let mut r = 1;
+                while g + r < groups && r < 100 && group(idx, y, g + r) == cur {
+                    r += 1;
+                }
+                if r > 1 {
+                    ops.push(Op::Repeat(r, cur));
+                    g += r;
+                    continue;
+                }
+            }
+            let n = (groups - g).min(if prev.is_some() { 1 } else { 100 });
+            ops.push(Op::Literal((g..g + n).map(|k| group(idx, y, k)).collect()));
+            g += n;
+        }
+        lines.push(ops);
+    }
+    let mut body = Vec::new();
     if prev.is_some() {
         body.extend_from_slice(&8u16.to_be_bytes());
         body.extend_from_slice(&(first as u16).to_be_bytes());
@@ -208,49 +257,60 @@ fn rle_frame(idx: &[u8], w: u32, h: u32, bits: u16, prev: Option<&[u8]>) -> Vec<
     } else {
         body.extend_from_slice(&0u16.to_be_bytes());
     }
-    for y in first..last {
-        let mut g = 0;
-        if prev.is_some() {
-            body.push(2); // skip one group
-            g = 1;
+    for ops in &lines {
+        if bits == 1 {
+            // Pairs (skip, code): a skip with the top bit set starts the next line.
+            let mut new_line = true;
+            let mut skip = 0;
+            for op in ops {
+                let mark =
+                    |skip: usize, new_line: bool| (skip as u8) | if new_line { 0x80 } else { 0 };
+                match op {
+                    Op::Skip(n) => skip += n,
+                    Op::Repeat(n, grp) => {
+                        body.extend_from_slice(&[mark(skip, new_line), (-(*n as i32)) as i8 as u8]);
+                        body.extend_from_slice(grp);
+                        (skip, new_line) = (0, false);
+                    }
+                    Op::Literal(grps) => {
+                        body.extend_from_slice(&[mark(skip, new_line), grps.len() as u8]);
+                        grps.iter().for_each(|g| body.extend_from_slice(g));
+                        (skip, new_line) = (0, false);
+                    }
+                }
+            }
+            if new_line {
+                body.extend_from_slice(&[0x80, 0xFF]); // a line with nothing to change
+            }
         } else {
-            body.push(1);
-        }
-        while g < groups {
-            let cur = group(idx, y, g);
-            if let Some(p) = prev {
-                // Skip groups unchanged from the previous frame.
-                let mut n = 0;
-                while g + n < groups && n < 254 && group(idx, y, g + n) == group(p, y, g + n) {
-                    n += 1;
+            let mut ops = ops.iter().peekable();
+            let initial = match ops.peek() {
+                Some(Op::Skip(n)) => {
+                    let n = *n;
+                    ops.next();
+                    n
                 }
-                if n > 0 {
-                    body.push(0);
-                    body.push(n as u8 + 1);
-                    g += n;
-                    continue;
-                }
-                // Repeat runs of equal groups.
-                let mut r = 1;
-                while g + r < groups && r < 128 && group(idx, y, g + r) == cur {
-                    r += 1;
-                }
-                if r > 1 {
-                    body.push((-(r as i32)) as i8 as u8);
-                    body.extend_from_slice(&cur);
-                    g += r;
-                    continue;
+                _ => 0,
+            };
+            body.push(initial as u8 + 1);
+            for op in ops {
+                match op {
+                    Op::Skip(n) => body.extend_from_slice(&[0, *n as u8 + 1]),
+                    Op::Repeat(n, grp) => {
+                        body.push((-(*n as i32)) as i8 as u8);
+                        body.extend_from_slice(grp);
+                    }
+                    Op::Literal(grps) => {
+                        body.push(grps.len() as u8);
+                        grps.iter().for_each(|g| body.extend_from_slice(g));
+                    }
                 }
             }
-            // A literal run up to the next change of strategy (at most 127 groups).
-            let n = (groups - g).min(if prev.is_some() { 1 } else { 127 });
-            body.push(n as u8);
-            for k in 0..n {
-                body.extend_from_slice(&group(idx, y, g + k));
-            }
-            g += n;
+            body.push(0xFF);
         }
-        body.push(0xFF);
+    }
+    if bits == 1 {
+        body.extend_from_slice(&[0, 0]); // end of frame
     }
     let mut sample = ((body.len() + 4) as u32).to_be_bytes().to_vec();
     sample.extend_from_slice(&body);

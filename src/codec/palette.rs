@@ -17,9 +17,9 @@ pub struct Palette {
 
 /// The Macintosh 4-colour system table (clut 2).
 const MAC_4: [[u8; 3]; 4] = [
-    [0x93, 0x65, 0x5E],
     [0xFF, 0xFF, 0xFF],
-    [0xDF, 0xD0, 0xAB],
+    [0xAC, 0xAC, 0xAC],
+    [0x55, 0x55, 0x55],
     [0x00, 0x00, 0x00],
 ];
 
@@ -128,19 +128,22 @@ impl Palette {
         Palette::grey_ramp(8)
     }
 
-    /// A palette from a stored colour table: entries are placed from index
-    /// `seed` on (the layout QuickTime writes, seed 0); a table that would not
-    /// fit is placed from index 0.
+    /// A palette from a stored colour table, placed as QuickTime writers and
+    /// ffmpeg place it: the table's seed field is the first index and entry k
+    /// goes to index `seed + k` up to the table's last index (its stored size,
+    /// `entries − 1`). A seed past 255, where ffmpeg gives up and shows black,
+    /// places the entries from index 0 instead.
     pub fn from_color_table(table: &ColorTable) -> Palette {
         let mut p = Palette::black();
-        let n = table.entries.len();
-        let start = if (table.seed as usize) + n <= 256 {
+        let last = table.entries.len().saturating_sub(1).min(255);
+        let start = if table.seed <= 255 {
             table.seed as usize
         } else {
             0
         };
-        for (k, e) in table.entries.iter().take(256 - start).enumerate() {
-            p.colors[start + k] = [(e[1] >> 8) as u8, (e[2] >> 8) as u8, (e[3] >> 8) as u8, 255];
+        let placed = start..=last;
+        for (i, e) in placed.zip(&table.entries) {
+            p.colors[i] = [(e[1] >> 8) as u8, (e[2] >> 8) as u8, (e[3] >> 8) as u8, 255];
         }
         p
     }
@@ -199,13 +202,25 @@ mod tests {
 
     #[test]
     fn table_from_seed() {
+        let entry = |v: u16| [0, v, 0xABCD, 0xFF00];
+        // Seed 2, four entries: indices 2 and 3 get the first two entries.
         let t = ColorTable {
             seed: 2,
             flags: 0,
-            entries: vec![[0, 0x1234, 0xABCD, 0xFF00]],
+            entries: vec![entry(0x1234), entry(0x5678), entry(0x9A00), entry(0xBC00)],
         };
         let p = Palette::from_color_table(&t);
         assert_eq!(p.colors[2], [0x12, 0xAB, 0xFF, 255]);
+        assert_eq!(p.colors[3], [0x56, 0xAB, 0xFF, 255]);
         assert_eq!(p.colors[0], [0, 0, 0, 255]);
+        assert_eq!(p.colors[4], [0, 0, 0, 255]);
+        // A seed past 255 (a real Mac ctSeed): placed from 0.
+        let t = ColorTable {
+            seed: 0x1234_5678,
+            ..t
+        };
+        let p = Palette::from_color_table(&t);
+        assert_eq!(p.colors[0], [0x12, 0xAB, 0xFF, 255]);
+        assert_eq!(p.colors[3], [0xBC, 0xAB, 0xFF, 255]);
     }
 }

@@ -119,7 +119,7 @@ fn read_video_description(entry: &AtomBody<'_>) -> Result<VideoDescription> {
     let depth = f.i16()?;
     let color_table_id = f.i16()?;
     let mut color_table = None;
-    let indexed = matches!(depth, 1 | 2 | 4 | 8);
+    let indexed = matches!(depth, 1 | 2 | 4 | 8 | 33 | 34 | 36 | 40);
     if color_table_id == 0 && indexed && f.remaining() >= 8 {
         color_table = Some(ColorTable::read(&mut f)?);
     }

@@ -62,6 +62,7 @@ fn pixel(frame: &Frame, x: u32, y: u32) -> [u8; 3] {
     [rgba[i], rgba[i + 1], rgba[i + 2]]
 }
 
+#[allow(clippy::ptr_arg)] // a Vec is a ByteSource; a slice is not Sized
 fn decode_all(bytes: &Vec<u8>, wanted: &[usize], role: Role, parallel: bool) -> DecodedTrack {
     let m = read_movie(bytes, &Budget::for_file(bytes.len() as u64)).unwrap();
     let opts = DecodeOptions {

@@ -315,9 +315,10 @@ fn plan<'a>(
             }
         }
     }
+    let starts = chain_starts(track, &streams);
     let mut chains: Vec<Chain> = Vec::new();
     for (s, positions) in wanted {
-        let start = chain_start(track, &streams, s);
+        let start = starts[s];
         match chains.last_mut() {
             Some(c) if c.start == start => {
                 c.end = s;
@@ -346,27 +347,31 @@ fn stream_of(streams: &[Option<StreamInfo>], description_index: u32) -> Option<&
     streams.get(i)?.as_ref()
 }
 
-/// Where decoding must start to produce sample `s`: `s` itself for intra codecs
-/// and sync samples, else the latest earlier sync sample of the same description.
-fn chain_start(track: &Track, streams: &[Option<StreamInfo>], s: usize) -> usize {
-    let desc = track.samples[s].description_index;
-    let predictive = stream_of(streams, desc).is_some_and(|i| is_predictive(i.codec));
-    if !predictive {
-        return s;
+/// Where decoding must start to produce each sample of the track: the sample
+/// itself for intra-only codecs, else the latest sync sample at or before it
+/// with the same description. A track without a sync sample table (`stss`)
+/// claims every sample is a sync sample, but encoders (ffmpeg's `rpza`, for one)
+/// write difference frames into such tracks and players decode them in order:
+/// for predictive codecs such a track is one chain from its first sample (or the
+/// first after a description change).
+fn chain_starts(track: &Track, streams: &[Option<StreamInfo>]) -> Vec<usize> {
+    let mut starts: Vec<usize> = Vec::with_capacity(track.samples.len());
+    for (i, sample) in track.samples.iter().enumerate() {
+        let desc = sample.description_index;
+        let predictive = stream_of(streams, desc).is_some_and(|info| is_predictive(info.codec));
+        let start = match i.checked_sub(1) {
+            Some(prev)
+                if predictive
+                    && track.samples[prev].description_index == desc
+                    && !(track.has_sync_table && sample.is_sync) =>
+            {
+                starts[prev]
+            }
+            _ => i,
+        };
+        starts.push(start);
     }
-    let mut i = s;
-    while i > 0 {
-        let sample = &track.samples[i];
-        if sample.is_sync || sample.description_index != desc {
-            break;
-        }
-        i -= 1;
-    }
-    if track.samples[i].description_index != desc {
-        i + 1
-    } else {
-        i
-    }
+    starts
 }
 
 struct ChainOutput {

@@ -115,6 +115,18 @@ fn predictive_samples_decode_from_the_previous_sync_sample() {
         rle24(&full(green), false),
         rle24(&[(1, white)], true),
     ];
+    // Without a sync sample table, a predictive track is one chain.
+    let no_stss = movie(b"rle ", 24, samples.clone(), None);
+    let m = read_movie(&no_stss, &Budget::for_file(no_stss.len() as u64)).unwrap();
+    let streams: Vec<_> = m.tracks[0]
+        .descriptions
+        .iter()
+        .map(StreamInfo::from_description)
+        .collect();
+    assert_eq!(chain_starts(&m.tracks[0], &streams), [0, 0, 0, 0]);
+    let d = decode_all(&no_stss, &[3], Role::Image, true);
+    assert_eq!(pixel(&d.tiles[0].frame, 0, 1), white);
+    assert_eq!(pixel(&d.tiles[0].frame, 0, 0), green);
     let bytes = movie(b"rle ", 24, samples, Some(vec![1, 3]));
     let m = read_movie(&bytes, &Budget::for_file(bytes.len() as u64)).unwrap();
     let streams: Vec<_> = m.tracks[0]
@@ -122,8 +134,7 @@ fn predictive_samples_decode_from_the_previous_sync_sample() {
         .iter()
         .map(StreamInfo::from_description)
         .collect();
-    assert_eq!(chain_start(&m.tracks[0], &streams, 3), 2);
-    assert_eq!(chain_start(&m.tracks[0], &streams, 1), 0);
+    assert_eq!(chain_starts(&m.tracks[0], &streams), [0, 0, 2, 2]);
     let d = decode_all(&bytes, &[3, 1], Role::Image, true);
     let (s3, s1) = (&d.tiles[0].frame, &d.tiles[1].frame);
     assert_eq!(

@@ -1,14 +1,111 @@
-//! `png/gif/tiff` decoder (placeholder until written).
+//! `png `, `gif ` and `tiff` decoder: each sample is a whole still-image file.
+//!
+//! QuickTime can store any still-image format as a video sample; a sample is then
+//! the complete file (PNG, GIF or TIFF), so decoding is the `image` crate's job.
+//! This module only bounds what `image` may allocate (the picture may not be
+//! larger than the frame, and the decoder's buffers are limited to a small
+//! multiple of the frame's size, so a hostile header cannot ask for gigabytes),
+//! and converts whatever layout comes back into the RGBA frame:
+//!
+//! * 8-bit grey, grey+alpha, RGB and RGBA are copied (palettes arrive expanded);
+//!   alpha is kept in the frame, and dropped by RGB24 as ffmpeg's conversion
+//!   drops it (no blending);
+//! * 16-bit samples become 8-bit as `(v + 128) >> 8` (clamped), which is
+//!   exactly what ffmpeg's conversion of 16-bit grey to RGB24 gives and within
+//!   one level of its RGB48 conversion (which goes through an internal YUV);
+//! * floating-point samples (TIFF) are clamped to 0..=1 and scaled.
+//!
+//! A picture smaller than the frame fills its top-left corner (the rest is left
+//! as it was); a larger one is refused. ffmpeg's own PNG decoder gives
+//! bit-identical 8-bit pictures.
+
+use std::io::Cursor;
+
+use image::{DynamicImage, ImageFormat, ImageReader, Limits};
 
 use super::{DecodeError, Decoder, Frame, FrameKind, StreamInfo, Unsupported};
 
-/// Decoder for `png/gif/tiff` streams.
-pub struct StillDecoder;
+/// Decoder for `png `, `gif ` and `tiff` streams.
+pub struct StillDecoder {
+    format: ImageFormat,
+    /// GIF: the header, screen descriptor and global colour table of the last
+    /// sample that had them. ffmpeg's GIF encoder writes them only in the first
+    /// sample; later samples are image blocks drawn over the previous frame
+    /// (transparent pixels keep it), which is how ffmpeg's decoder reads them.
+    gif_header: Option<Vec<u8>>,
+}
+
+/// The bytes of a GIF file before its first block: signature, logical screen
+/// descriptor and global colour table, or None when `data` is not a GIF file.
+fn gif_header(data: &[u8]) -> Option<&[u8]> {
+    if !data.starts_with(b"GIF8") || data.len() < 13 {
+        return None;
+    }
+    let flags = data[10];
+    let table = if flags & 0x80 != 0 {
+        3usize << ((flags & 7) + 1)
+    } else {
+        0
+    };
+    data.get(..13 + table)
+}
 
 impl StillDecoder {
     /// A decoder for the stream, or why it cannot be decoded.
     pub fn new(info: &StreamInfo) -> Result<Self, Unsupported> {
-        Err(Unsupported::Codec(info.codec))
+        let format = match &info.codec.0 {
+            b"png " => ImageFormat::Png,
+            b"gif " => ImageFormat::Gif,
+            b"tiff" => ImageFormat::Tiff,
+            _ => return Err(Unsupported::Codec(info.codec)),
+        };
+        Ok(StillDecoder {
+            format,
+            gif_header: None,
+        })
+    }
+
+    fn name(&self) -> &'static str {
+        match self.format {
+            ImageFormat::Png => "PNG",
+            ImageFormat::Gif => "GIF",
+            _ => "TIFF",
+        }
+    }
+}
+
+/// 16-bit to 8-bit, rounded as ffmpeg's conversion does.
+#[inline]
+fn to8(v: u16) -> u8 {
+    ((u32::from(v) + 128) >> 8).min(255) as u8
+}
+
+/// 0..=1 floating point to 8-bit.
+#[inline]
+fn f_to8(v: f32) -> u8 {
+    (v.clamp(0.0, 1.0) * 255.0).round() as u8
+}
+
+/// Copies `w × h` pixels, `n` samples each, into the frame's top-left corner;
+/// `px` turns one pixel's samples into RGBA.
+fn copy<T: Copy>(
+    src: &[T],
+    n: usize,
+    w: usize,
+    h: usize,
+    frame: &mut Frame,
+    px: impl Fn(&[T]) -> [u8; 4],
+) {
+    let fw = frame.width as usize;
+    for (dst, row) in frame
+        .data
+        .chunks_exact_mut(fw * 4)
+        .zip(src.chunks_exact(w * n))
+        .take(h)
+    {
+        for (d, s) in dst.chunks_exact_mut(4).zip(row.chunks_exact(n)) {
+            d.copy_from_slice(&px(s));
+        }
     }
 }
 
@@ -17,12 +114,353 @@ impl Decoder for StillDecoder {
         FrameKind::Rgba
     }
 
-    fn decode(
-        &mut self,
-        _sample: &[u8],
-        _sync: bool,
-        _frame: &mut Frame,
-    ) -> Result<(), DecodeError> {
-        Err(DecodeError::header("not written yet"))
+    fn decode(&mut self, sample: &[u8], _sync: bool, frame: &mut Frame) -> Result<(), DecodeError> {
+        let (fw, fh) = (frame.width, frame.height);
+        let bytes = u64::from(fw) * u64::from(fh) * 4;
+        if frame.kind != FrameKind::Rgba || fw == 0 || fh == 0 || frame.data.len() as u64 != bytes {
+            return Err(DecodeError::header(format!(
+                "the frame passed in is not a {fw}×{fh} RGBA frame"
+            )));
+        }
+        let name = self.name();
+        // A GIF sample without its own header continues the stream (see `gif_header`).
+        let mut continued = None;
+        if self.format == ImageFormat::Gif {
+            if let Some(h) = gif_header(sample) {
+                self.gif_header = Some(h.to_vec());
+            } else if let Some(h) = &self.gif_header {
+                let mut whole = Vec::with_capacity(h.len() + sample.len() + 1);
+                whole.extend_from_slice(h);
+                whole.extend_from_slice(sample);
+                whole.push(0x3B);
+                continued = Some(whole);
+            } else {
+                return Err(DecodeError::at(
+                    0,
+                    "GIF: the sample has no GIF header and no earlier sample gave one",
+                ));
+            }
+        }
+        let data: &[u8] = continued.as_deref().unwrap_or(sample);
+        let mut reader = ImageReader::with_format(Cursor::new(data), self.format);
+        let mut limits = Limits::default();
+        limits.max_image_width = Some(fw);
+        limits.max_image_height = Some(fh);
+        // Room for the largest layout `image` decodes to (RGBA, 16 bits) plus the
+        // decoders' own line buffers.
+        limits.max_alloc = Some(bytes * 2 + (1 << 20));
+        reader.limits(limits);
+        let image = reader
+            .decode()
+            .map_err(|e| DecodeError::at(0, format!("{name}: {e}")))?;
+        let (w, h) = (image.width() as usize, image.height() as usize);
+        if w > fw as usize || h > fh as usize {
+            return Err(DecodeError::header(format!(
+                "the {name} picture is {w}×{h}, larger than the {fw}×{fh} frame"
+            )));
+        }
+        if continued.is_some() {
+            // Draw over the previous frame; transparent pixels keep it.
+            let rgba = image.to_rgba8();
+            let fw = fw as usize;
+            for (dst, row) in frame
+                .data
+                .chunks_exact_mut(fw * 4)
+                .zip(rgba.as_raw().chunks_exact(w * 4))
+            {
+                for (d, s) in dst.chunks_exact_mut(4).zip(row.chunks_exact(4)) {
+                    if s[3] != 0 {
+                        d.copy_from_slice(s);
+                    }
+                }
+            }
+            return Ok(());
+        }
+        match &image {
+            DynamicImage::ImageLuma8(b) => {
+                copy(b.as_raw(), 1, w, h, frame, |s| [s[0], s[0], s[0], 255])
+            }
+            DynamicImage::ImageLumaA8(b) => {
+                copy(b.as_raw(), 2, w, h, frame, |s| [s[0], s[0], s[0], s[1]])
+            }
+            DynamicImage::ImageRgb8(b) => {
+                copy(b.as_raw(), 3, w, h, frame, |s| [s[0], s[1], s[2], 255])
+            }
+            DynamicImage::ImageRgba8(b) => {
+                copy(b.as_raw(), 4, w, h, frame, |s| [s[0], s[1], s[2], s[3]])
+            }
+            DynamicImage::ImageLuma16(b) => copy(b.as_raw(), 1, w, h, frame, |s| {
+                let v = to8(s[0]);
+                [v, v, v, 255]
+            }),
+            DynamicImage::ImageLumaA16(b) => copy(b.as_raw(), 2, w, h, frame, |s| {
+                let v = to8(s[0]);
+                [v, v, v, to8(s[1])]
+            }),
+            DynamicImage::ImageRgb16(b) => copy(b.as_raw(), 3, w, h, frame, |s| {
+                [to8(s[0]), to8(s[1]), to8(s[2]), 255]
+            }),
+            DynamicImage::ImageRgba16(b) => copy(b.as_raw(), 4, w, h, frame, |s| {
+                [to8(s[0]), to8(s[1]), to8(s[2]), to8(s[3])]
+            }),
+            DynamicImage::ImageRgb32F(b) => copy(b.as_raw(), 3, w, h, frame, |s| {
+                [f_to8(s[0]), f_to8(s[1]), f_to8(s[2]), 255]
+            }),
+            DynamicImage::ImageRgba32F(b) => copy(b.as_raw(), 4, w, h, frame, |s| {
+                [f_to8(s[0]), f_to8(s[1]), f_to8(s[2]), f_to8(s[3])]
+            }),
+            other => {
+                let rgba = other.to_rgba8();
+                copy(rgba.as_raw(), 4, w, h, frame, |s| [s[0], s[1], s[2], s[3]]);
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::codec::FrameLimits;
+    use crate::container::FourCC;
+    use image::{ImageBuffer, ImageEncoder, Luma, LumaA, Rgb, Rgba};
+    use sha2::{Digest, Sha256};
+
+    fn info(codec: &[u8; 4], width: u32, height: u32) -> StreamInfo {
+        StreamInfo {
+            codec: FourCC(*codec),
+            width,
+            height,
+            depth: 24,
+            palette: None,
+        }
+    }
+
+    fn frame(w: u32, h: u32) -> Frame {
+        Frame::new(w, h, FrameKind::Rgba, None, &FrameLimits::default()).unwrap()
+    }
+
+    fn decode(codec: &[u8; 4], w: u32, h: u32, data: &[u8]) -> (Frame, Result<(), DecodeError>) {
+        let mut d = StillDecoder::new(&info(codec, w, h)).unwrap();
+        let mut f = frame(w, h);
+        let r = d.decode(data, true, &mut f);
+        (f, r)
+    }
+
+    fn png(data: &[u8], w: u32, h: u32, color: image::ExtendedColorType) -> Vec<u8> {
+        let mut out = Vec::new();
+        image::codecs::png::PngEncoder::new(&mut out)
+            .write_image(data, w, h, color)
+            .unwrap();
+        out
+    }
+
+    /// A 5×3 test card: value (x, y, channel) → byte.
+    fn card(x: u32, y: u32, c: u32) -> u8 {
+        (x * 50 + y * 80 + c * 30) as u8
+    }
+
+    #[test]
+    fn png_layouts_to_rgba() {
+        let (w, h) = (5u32, 3u32);
+        let px = |n: u32| -> Vec<u8> {
+            (0..h)
+                .flat_map(|y| (0..w).flat_map(move |x| (0..n).map(move |c| card(x, y, c))))
+                .collect()
+        };
+        use image::ExtendedColorType as C;
+        type Want = fn(&[u8]) -> [u8; 4];
+        let cases: [(C, u32, Want); 4] = [
+            (C::L8, 1, |s| [s[0], s[0], s[0], 255]),
+            (C::La8, 2, |s| [s[0], s[0], s[0], s[1]]),
+            (C::Rgb8, 3, |s| [s[0], s[1], s[2], 255]),
+            (C::Rgba8, 4, |s| [s[0], s[1], s[2], s[3]]),
+        ];
+        for (color, n, want) in cases {
+            let src = px(n);
+            let (f, r) = decode(b"png ", w, h, &png(&src, w, h, color));
+            r.unwrap();
+            for (i, s) in src.chunks_exact(n as usize).enumerate() {
+                assert_eq!(&f.data[i * 4..i * 4 + 4], &want(s), "{color:?} pixel {i}");
+            }
+        }
+    }
+
+    #[test]
+    fn sixteen_bits_round_like_ffmpeg() {
+        // Big-endian 16-bit samples as PNG stores them.
+        let vals: [u16; 6] = [0, 127, 128, 383, 384, 65535];
+        let be: Vec<u8> = vals.iter().flat_map(|v| v.to_be_bytes()).collect();
+        let img = ImageBuffer::<Luma<u16>, _>::from_raw(6, 1, vals.to_vec()).unwrap();
+        let mut out = Vec::new();
+        img.write_to(&mut std::io::Cursor::new(&mut out), ImageFormat::Png)
+            .unwrap();
+        let _ = be;
+        let (f, r) = decode(b"png ", 6, 1, &out);
+        r.unwrap();
+        let got: Vec<u8> = f.data.chunks_exact(4).map(|p| p[0]).collect();
+        assert_eq!(got, [0, 0, 1, 1, 2, 255]);
+        let rgb =
+            ImageBuffer::<Rgb<u16>, _>::from_raw(1, 1, vec![0x1280u16, 0xFF7F, 0x0080]).unwrap();
+        let mut out = Vec::new();
+        rgb.write_to(&mut std::io::Cursor::new(&mut out), ImageFormat::Png)
+            .unwrap();
+        let (f, r) = decode(b"png ", 1, 1, &out);
+        r.unwrap();
+        assert_eq!(&f.data[..], &[0x13, 0xFF, 0x01, 255]);
+        let la = ImageBuffer::<LumaA<u16>, _>::from_raw(1, 1, vec![0x8000u16, 0x4000]).unwrap();
+        let mut out = Vec::new();
+        la.write_to(&mut std::io::Cursor::new(&mut out), ImageFormat::Png)
+            .unwrap();
+        let (f, r) = decode(b"png ", 1, 1, &out);
+        r.unwrap();
+        assert_eq!(&f.data[..], &[0x80, 0x80, 0x80, 0x40]);
+    }
+
+    #[test]
+    fn gif_and_tiff() {
+        let src: Vec<u8> = (0..4 * 2)
+            .flat_map(|i| [i * 30, 255 - i * 30, i * 7, 255])
+            .collect();
+        let img = ImageBuffer::<Rgba<u8>, _>::from_raw(4, 2, src.clone()).unwrap();
+        let mut tiff = Vec::new();
+        img.write_to(&mut std::io::Cursor::new(&mut tiff), ImageFormat::Tiff)
+            .unwrap();
+        let (f, r) = decode(b"tiff", 4, 2, &tiff);
+        r.unwrap();
+        assert_eq!(f.data, src);
+        // GIF: a palette image; a flat colour survives exactly.
+        let flat: Vec<u8> = [200u8, 40, 90, 255].repeat(8);
+        let img = ImageBuffer::<Rgba<u8>, _>::from_raw(4, 2, flat.clone()).unwrap();
+        let mut gif = Vec::new();
+        img.write_to(&mut std::io::Cursor::new(&mut gif), ImageFormat::Gif)
+            .unwrap();
+        let (f, r) = decode(b"gif ", 4, 2, &gif);
+        r.unwrap();
+        assert_eq!(f.data, flat);
+    }
+
+    #[test]
+    fn sizes() {
+        let src = vec![9u8; 2 * 2 * 3];
+        let data = png(&src, 2, 2, image::ExtendedColorType::Rgb8);
+        // Smaller than the frame: top-left corner.
+        let (f, r) = decode(b"png ", 3, 3, &data);
+        r.unwrap();
+        assert_eq!(&f.data[..4], &[9, 9, 9, 255]);
+        assert_eq!(&f.data[8..12], &[0, 0, 0, 255]);
+        // Larger than the frame: refused before decoding.
+        let (_, r) = decode(b"png ", 1, 2, &data);
+        assert!(r.is_err());
+        // A frame not as described.
+        let mut d = StillDecoder::new(&info(b"png ", 2, 2)).unwrap();
+        let mut f = frame(2, 2);
+        f.data.pop();
+        assert!(d.decode(&data, true, &mut f).is_err());
+        assert!(StillDecoder::new(&info(b"jpeg", 2, 2)).is_err());
+    }
+
+    #[test]
+    fn hostile_header_does_not_allocate() {
+        // A PNG header claiming 100000×100000 pixels.
+        let mut data = png(&[0u8; 3], 1, 1, image::ExtendedColorType::Rgb8);
+        data[16..20].copy_from_slice(&100_000u32.to_be_bytes());
+        data[20..24].copy_from_slice(&100_000u32.to_be_bytes());
+        let (_, r) = decode(b"png ", 64, 64, &data);
+        assert!(r.is_err());
+    }
+
+    #[test]
+    fn bad_files_never_panic() {
+        let src: Vec<u8> = (0..8 * 8 * 4).map(|i| (i * 13) as u8).collect();
+        let img = ImageBuffer::<Rgba<u8>, _>::from_raw(8, 8, src.clone()).unwrap();
+        let mut files = Vec::new();
+        for (codec, fmt) in [
+            (b"png ", ImageFormat::Png),
+            (b"gif ", ImageFormat::Gif),
+            (b"tiff", ImageFormat::Tiff),
+        ] {
+            let mut out = Vec::new();
+            img.write_to(&mut std::io::Cursor::new(&mut out), fmt)
+                .unwrap();
+            files.push((codec, out));
+        }
+        let mut seed = 0x9E37_79B9_u32;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 17;
+            seed ^= seed << 5;
+            seed
+        };
+        for (codec, data) in &files {
+            let mut d = StillDecoder::new(&info(codec, 8, 8)).unwrap();
+            let mut f = frame(8, 8);
+            for cut in 0..data.len() {
+                let r = d.decode(&data[..cut], true, &mut f);
+                if cut < data.len() / 2 {
+                    assert!(r.is_err(), "{codec:?} cut at {cut} decoded");
+                }
+            }
+            for _ in 0..1000 {
+                let mut m = data.clone();
+                for _ in 0..1 + next() % 4 {
+                    let i = next() as usize % m.len();
+                    m[i] = next() as u8;
+                }
+                let _ = d.decode(&m, true, &mut f);
+            }
+        }
+    }
+
+    /// The generated PNG movie's tiles against the ffmpeg hashes in its JSON.
+    /// Skipped when `../shared/samples` is absent.
+    #[test]
+    fn sample_png_tiles_match_ffmpeg_hashes() {
+        use crate::container::read_movie;
+        use crate::limits::Budget;
+        use crate::source::{ByteSource, FileSource, read_vec};
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/samples/gen");
+        let (mov, json) = (
+            dir.join("cyl_legacy_vert_png.mov"),
+            dir.join("cyl_legacy_vert_png.json"),
+        );
+        if !mov.is_file() || !json.is_file() {
+            eprintln!("SKIP: {} not found; PNG sample test skipped", mov.display());
+            return;
+        }
+        let j: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+        let hashes: Vec<String> = j["tracks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find_map(|t| t["ffmpeg_rgb24_sha256"].as_array())
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap().to_string())
+            .collect();
+        let src = FileSource::open(&mov).unwrap();
+        let movie = read_movie(&src, &Budget::for_file(src.len())).unwrap();
+        let track = movie
+            .tracks
+            .iter()
+            .find(|t| {
+                t.descriptions
+                    .first()
+                    .is_some_and(|d| d.format.0 == *b"png ")
+            })
+            .unwrap();
+        let info = StreamInfo::from_description(&track.descriptions[0]).unwrap();
+        let mut d = StillDecoder::new(&info).unwrap();
+        let mut f = frame(info.width, info.height);
+        assert_eq!(track.samples.len(), hashes.len());
+        for (s, want) in track.samples.iter().zip(&hashes) {
+            let bytes = read_vec(&src, s.offset, u64::from(s.size)).unwrap();
+            d.decode(&bytes, true, &mut f).unwrap();
+            let got: String = Sha256::digest(f.to_rgb24())
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect();
+            assert_eq!(&got, want);
+        }
     }
 }

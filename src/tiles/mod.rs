@@ -110,7 +110,7 @@ impl std::error::Error for TrackError {}
 pub fn is_predictive(codec: FourCC) -> bool {
     matches!(
         &codec.0,
-        b"rle " | b"smc " | b"rpza" | b"cvid" | b"SVQ1" | b"SVQ3"
+        b"rle " | b"smc " | b"rpza" | b"cvid" | b"gif " | b"SVQ1" | b"SVQ3"
     )
 }
 

@@ -168,7 +168,11 @@ fn mutated_samples_never_panic_or_overallocate() {
             let frame_bytes = (info.width as usize) * (info.height as usize) * 4;
             let allowance = frame_bytes * 2 + (1 << 20);
             // Many variants of each small fixture, fewer of the larger sample tiles.
-            let variants = if path.to_string_lossy().contains("fixtures") { 1000 } else { 100 };
+            let variants = if path.to_string_lossy().contains("fixtures") {
+                1000
+            } else {
+                100
+            };
             for v in 0..variants {
                 let seed = 0x9E37_79B9_7F4A_7C15u64 ^ ((total as u64 + 1) * 0x1000_0001);
                 let mut rng = Rng(seed);

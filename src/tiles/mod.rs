@@ -21,7 +21,7 @@ use rayon::prelude::*;
 use crate::codec::{self, Frame, FrameKind, FrameLimits, Palette, StreamInfo};
 use crate::container::{FourCC, Track};
 use crate::error::Warning;
-use crate::source::{ByteSource, read_vec};
+use crate::source::ByteSource;
 
 /// What a track's frames are for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -175,8 +175,12 @@ pub fn decode(
     let mut warnings: Vec<Vec<Warning>> = vec![Vec::new(); requests.len()];
     for (chain, out) in chains.iter().zip(outputs) {
         for (positions, tile) in out.tiles {
-            for p in positions {
-                slots[chain.request][p] = Some(tile.clone());
+            // Samples asked for more than once get copies; the last takes the tile.
+            if let Some((&last, rest)) = positions.split_last() {
+                for &p in rest {
+                    slots[chain.request][p] = Some(tile.clone());
+                }
+                slots[chain.request][last] = Some(tile);
             }
         }
         warnings[chain.request].extend(out.warnings);
@@ -393,10 +397,11 @@ fn run_chain(
     };
     let mut wanted = chain.wanted.iter().peekable();
     let mut state: Option<(Box<dyn codec::Decoder>, Frame)> = None;
+    let mut buf = Vec::new();
     for s in chain.start..=chain.end {
         let sample = &track.samples[s];
         let info = stream_of(&plan.streams, sample.description_index);
-        let status = decode_one(src, track, s, info, &mut state, opts);
+        let status = decode_one(src, track, s, info, &mut state, &mut buf, opts);
         if let TileStatus::Damaged(what) = &status {
             out.warnings.push(Warning {
                 offset: Some(sample.offset),
@@ -406,6 +411,10 @@ fn run_chain(
         if wanted.peek().is_some_and(|(w, _)| *w == s) {
             let (_, positions) = wanted.next().expect("peeked");
             let frame = match (&state, &status) {
+                // The chain's last sample takes the working frame; earlier ones copy it.
+                (Some(_), TileStatus::Decoded | TileStatus::Damaged(_)) if s == chain.end => {
+                    state.take().map(|(_, f)| f).expect("matched Some")
+                }
                 (Some((_, f)), TileStatus::Decoded | TileStatus::Damaged(_)) => f.clone(),
                 _ => placeholder(info, role, &opts.frame),
             };
@@ -435,6 +444,7 @@ fn decode_one(
     s: usize,
     info: Option<&StreamInfo>,
     state: &mut Option<(Box<dyn codec::Decoder>, Frame)>,
+    buf: &mut Vec<u8>,
     opts: &DecodeOptions,
 ) -> TileStatus {
     let sample = &track.samples[s];
@@ -471,14 +481,33 @@ fn decode_one(
             sample.size
         ));
     }
-    let bytes = match read_vec(src, sample.offset, u64::from(sample.size)) {
-        Ok(b) => b,
-        Err(e) => return TileStatus::Damaged(format!("sample {} cannot be read: {e}", s + 1)),
-    };
-    match dec.decode(&bytes, sample.is_sync, frame) {
+    if let Err(e) = read_into(src, sample.offset, sample.size, buf) {
+        return TileStatus::Damaged(format!("sample {} cannot be read: {e}", s + 1));
+    }
+    match dec.decode(buf, sample.is_sync, frame) {
         Ok(()) => TileStatus::Decoded,
         Err(e) => TileStatus::Damaged(format!("sample {} is damaged: {e}", s + 1)),
     }
+}
+
+/// Reads a sample into `buf` (reusing its allocation), checking the range first.
+fn read_into(
+    src: &dyn ByteSource,
+    offset: u64,
+    size: u32,
+    buf: &mut Vec<u8>,
+) -> Result<(), String> {
+    let end = offset.checked_add(u64::from(size));
+    if end.is_none_or(|e| e > src.len()) {
+        return Err(format!(
+            "bytes {offset}..{} lie past the end of the file ({} bytes)",
+            offset.saturating_add(u64::from(size)),
+            src.len()
+        ));
+    }
+    buf.clear();
+    buf.resize(size as usize, 0);
+    src.read_exact_at(offset, buf).map_err(|e| e.to_string())
 }
 
 /// The frame shown for a sample that cannot be decoded: a neutral grey

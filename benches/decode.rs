@@ -2,7 +2,7 @@
 //!
 //! For every video track of every movie in `../shared/samples` and in
 //! `tests/fixtures/codecs`, and for larger per-codec clips made with ffmpeg's
-//! encoders at run time (640×480, 60 frames), it times in one run:
+//! encoders at run time (640×480, 150 frames), it times in one run:
 //!
 //! * ours, decode, one thread: open the file, read the movie, decode every
 //!   sample in order into one frame (what `ffmpeg -f null` measures);
@@ -187,7 +187,7 @@ fn make_clips(dir: &Path) -> Vec<PathBuf> {
             let ok = Command::new("ffmpeg")
                 .args(["-v", "error", "-y", "-f", "lavfi", "-i"])
                 .arg("testsrc2=size=640x480:rate=30")
-                .args(["-frames:v", "60"])
+                .args(["-frames:v", "150"])
                 .args(*args)
                 .arg(&path)
                 .status()

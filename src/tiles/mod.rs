@@ -156,16 +156,20 @@ pub fn decode(
             }
         }
     }
-    let run = |c: &Chain| {
+    let run = |cache: &mut DecoderCache, c: &Chain| {
         let plan = plans[c.request]
             .as_ref()
             .expect("chains only for planned requests");
-        run_chain(src, plan, c, opts)
+        run_chain(src, plan, c, opts, cache)
     };
     let outputs: Vec<ChainOutput> = if opts.parallel {
-        chains.par_iter().map(run).collect()
+        chains
+            .par_iter()
+            .map_init(DecoderCache::default, run)
+            .collect()
     } else {
-        chains.iter().map(run).collect()
+        let mut cache = DecoderCache::default();
+        chains.iter().map(|c| run(&mut cache, c)).collect()
     };
     // Gather outputs per request.
     let mut slots: Vec<Vec<Option<Tile>>> = requests
@@ -383,11 +387,29 @@ struct ChainOutput {
     warnings: Vec<Warning>,
 }
 
+/// Decoders kept between chains on one worker, so that consecutive chains of a
+/// track reuse a decoder's buffers and tables (e.g. a JPEG decoder's planes)
+/// instead of allocating them again: keyed by (request, sample description).
+#[derive(Default)]
+struct DecoderCache(Vec<((usize, u32), Box<dyn codec::Decoder>)>);
+
+impl DecoderCache {
+    fn take(&mut self, key: (usize, u32)) -> Option<Box<dyn codec::Decoder>> {
+        let i = self.0.iter().position(|(k, _)| *k == key)?;
+        Some(self.0.swap_remove(i).1)
+    }
+
+    fn put(&mut self, key: (usize, u32), dec: Box<dyn codec::Decoder>) {
+        self.0.push((key, dec));
+    }
+}
+
 fn run_chain(
     src: &dyn ByteSource,
     plan: &Plan<'_>,
     chain: &Chain,
     opts: &DecodeOptions,
+    cache: &mut DecoderCache,
 ) -> ChainOutput {
     let track = plan.request.track;
     let role = plan.request.role;
@@ -401,7 +423,13 @@ fn run_chain(
     for s in chain.start..=chain.end {
         let sample = &track.samples[s];
         let info = stream_of(&plan.streams, sample.description_index);
-        let status = decode_one(src, track, s, info, &mut state, &mut buf, opts);
+        let key = (chain.request, sample.description_index);
+        if let Some((dec, _)) = state.take_if(|_| {
+            s > chain.start && track.samples[s - 1].description_index != sample.description_index
+        }) {
+            cache.put((chain.request, track.samples[s - 1].description_index), dec);
+        }
+        let status = decode_one(src, plan, s, &mut state, &mut buf, opts, (cache, key));
         if let TileStatus::Damaged(what) = &status {
             out.warnings.push(Warning {
                 offset: Some(sample.offset),
@@ -413,7 +441,9 @@ fn run_chain(
             let frame = match (&state, &status) {
                 // The chain's last sample takes the working frame; earlier ones copy it.
                 (Some(_), TileStatus::Decoded | TileStatus::Damaged(_)) if s == chain.end => {
-                    state.take().map(|(_, f)| f).expect("matched Some")
+                    let (dec, f) = state.take().expect("matched Some");
+                    cache.put(key, dec);
+                    f
                 }
                 (Some((_, f)), TileStatus::Decoded | TileStatus::Damaged(_)) => f.clone(),
                 _ => placeholder(info, role, &opts.frame),
@@ -432,6 +462,12 @@ fn run_chain(
             ));
         }
     }
+    if let Some((dec, _)) = state.take() {
+        cache.put(
+            (chain.request, track.samples[chain.end].description_index),
+            dec,
+        );
+    }
     out
 }
 
@@ -440,14 +476,16 @@ fn run_chain(
 /// planner, damage by the caller.
 fn decode_one(
     src: &dyn ByteSource,
-    track: &Track,
+    plan: &Plan<'_>,
     s: usize,
-    info: Option<&StreamInfo>,
     state: &mut Option<(Box<dyn codec::Decoder>, Frame)>,
     buf: &mut Vec<u8>,
     opts: &DecodeOptions,
+    (cache, key): (&mut DecoderCache, (usize, u32)),
 ) -> TileStatus {
+    let track = plan.request.track;
     let sample = &track.samples[s];
+    let info = stream_of(&plan.streams, sample.description_index);
     let Some(info) = info else {
         return TileStatus::Placeholder(format!(
             "sample description {} is not a video description",
@@ -455,7 +493,7 @@ fn decode_one(
         ));
     };
     if state.is_none() {
-        let dec = match codec::decoder_for(info) {
+        let dec = match cache.take(key).map_or_else(|| codec::decoder_for(info), Ok) {
             Ok(d) => d,
             Err(u) => return TileStatus::Placeholder(u.to_string()),
         };

@@ -151,18 +151,7 @@ impl Decoder for CinepakDecoder {
     }
 
     fn decode(&mut self, sample: &[u8], _sync: bool, frame: &mut Frame) -> Result<(), DecodeError> {
-        let kind = self.kind();
-        let expected = self.width * self.height * kind.bytes_per_pixel();
-        if frame.kind != kind
-            || frame.width as usize != self.width
-            || frame.height as usize != self.height
-            || frame.data.len() != expected
-        {
-            return Err(DecodeError::header(format!(
-                "the frame is {}×{} {:?}, the stream {}×{} {:?}",
-                frame.width, frame.height, frame.kind, self.width, self.height, kind
-            )));
-        }
+        frame.check_shape(self.width, self.height, self.kind())?;
         if self.indexed && frame.palette.is_none() {
             frame.palette = self.palette.clone();
         }

@@ -183,6 +183,35 @@ impl Frame {
         })
     }
 
+    /// Checks that this frame is the `width × height` frame of `kind` a decoder
+    /// writes (a caller may pass anything: decoders check before writing).
+    pub fn check_shape(
+        &self,
+        width: usize,
+        height: usize,
+        kind: FrameKind,
+    ) -> Result<(), DecodeError> {
+        let want = width
+            .checked_mul(height)
+            .and_then(|n| n.checked_mul(kind.bytes_per_pixel()));
+        if width == 0
+            || height == 0
+            || self.width as usize != width
+            || self.height as usize != height
+            || self.kind != kind
+            || Some(self.data.len()) != want
+        {
+            return Err(DecodeError::header(format!(
+                "the frame is {}×{} {:?} ({} bytes); the stream needs {width}×{height} {kind:?}",
+                self.width,
+                self.height,
+                self.kind,
+                self.data.len()
+            )));
+        }
+        Ok(())
+    }
+
     /// The frame as RGBA (indexed frames through their palette).
     pub fn to_rgba(&self) -> Vec<u8> {
         match self.kind {

@@ -51,30 +51,7 @@ impl RawDecoder {
     }
 
     fn check_frame(&self, frame: &Frame) -> Result<(), DecodeError> {
-        if self.width == 0 || self.height == 0 {
-            return Err(DecodeError::header(format!(
-                "the stream is {}×{} pixels",
-                self.width, self.height
-            )));
-        }
-        let want = self.width * self.height * self.kind().bytes_per_pixel();
-        if frame.width as usize != self.width
-            || frame.height as usize != self.height
-            || frame.kind != self.kind()
-            || frame.data.len() != want
-        {
-            return Err(DecodeError::header(format!(
-                "the frame is {}×{} {:?} ({} bytes); the stream needs {}×{} {:?}",
-                frame.width,
-                frame.height,
-                frame.kind,
-                frame.data.len(),
-                self.width,
-                self.height,
-                self.kind()
-            )));
-        }
-        Ok(())
+        frame.check_shape(self.width, self.height, self.kind())
     }
 
     /// Depths 1, 2, 4 and 8: rows of packed indices at a stride of

@@ -62,26 +62,7 @@ impl RleDecoder {
     }
 
     fn check_frame(&self, frame: &Frame) -> Result<(), DecodeError> {
-        let want = self.width * self.height * self.kind().bytes_per_pixel();
-        if self.width == 0
-            || self.height == 0
-            || frame.width as usize != self.width
-            || frame.height as usize != self.height
-            || frame.kind != self.kind()
-            || frame.data.len() != want
-        {
-            return Err(DecodeError::header(format!(
-                "the frame is {}×{} {:?} ({} bytes); the stream needs {}×{} {:?}",
-                frame.width,
-                frame.height,
-                frame.kind,
-                frame.data.len(),
-                self.width,
-                self.height,
-                self.kind()
-            )));
-        }
-        Ok(())
+        frame.check_shape(self.width, self.height, self.kind())
     }
 }
 

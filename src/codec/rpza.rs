@@ -163,17 +163,8 @@ impl Decoder for RpzaDecoder {
     }
 
     fn decode(&mut self, sample: &[u8], _sync: bool, frame: &mut Frame) -> Result<(), DecodeError> {
+        frame.check_shape(self.width as usize, self.height as usize, FrameKind::Rgba)?;
         let (w, h) = (frame.width as usize, frame.height as usize);
-        if frame.kind != FrameKind::Rgba
-            || frame.width != self.width
-            || frame.height != self.height
-            || frame.data.len() != w * h * 4
-        {
-            return Err(DecodeError::header(format!(
-                "rpza needs a {}×{} RGBA frame",
-                self.width, self.height
-            )));
-        }
         // Header: 0xE1 and a 24-bit length. ffmpeg only warns when either is
         // wrong, and so do we (by ignoring them).
         if sample.len() < 4 {

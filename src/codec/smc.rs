@@ -314,17 +314,12 @@ impl Decoder for SmcDecoder {
     }
 
     fn decode(&mut self, sample: &[u8], _sync: bool, frame: &mut Frame) -> Result<(), DecodeError> {
+        frame.check_shape(
+            self.width as usize,
+            self.height as usize,
+            FrameKind::Indexed,
+        )?;
         let (w, h) = (frame.width as usize, frame.height as usize);
-        if frame.kind != FrameKind::Indexed
-            || frame.width != self.width
-            || frame.height != self.height
-            || frame.data.len() != w * h
-        {
-            return Err(DecodeError::header(format!(
-                "smc needs a {}×{} indexed frame",
-                self.width, self.height
-            )));
-        }
         if frame.palette.as_ref() != Some(&self.palette) {
             frame.palette = Some(self.palette.clone());
         }

@@ -603,3 +603,33 @@ fn export_tiles_keeps_hot_spot_indices() {
         "the hot spot map has hot spots: {seen_ids:?}"
     );
 }
+
+#[test]
+fn info_names_codecs_that_cannot_be_decoded() {
+    let scratch = Scratch::new("info-codec");
+    let bytes = MovieWriter {
+        timescale: 600,
+        tracks: vec![TrackSpec {
+            id: 3,
+            enabled: true,
+            handler: *b"vide",
+            media_timescale: 600,
+            descriptions: vec![video_entry(b"SVQ3", 16, 16, 24, None)],
+            samples: vec![(vec![0; 8], 600)],
+            width: 16,
+            height: 16,
+            ..Default::default()
+        }],
+        ..Default::default()
+    }
+    .finish();
+    let o = info(&scratch.file("svq3.mov", &bytes), false);
+    assert!(o.status.success());
+    assert!(
+        stdout(&o).contains(
+            "track 3 'vide': 1 sample, codec 'SVQ3', depth 24 — codec 'SVQ3' is not supported: shown as a grey checkerboard"
+        ),
+        "{}",
+        stdout(&o)
+    );
+}

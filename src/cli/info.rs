@@ -129,6 +129,17 @@ pub fn to_json(file: &str, file_size: u64, l: &Loaded) -> String {
     serde_json::to_string_pretty(&r).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
 }
 
+/// Why a video track's samples cannot be decoded, if they cannot.
+fn undecodable(t: &crate::container::Track) -> Option<String> {
+    let info = t
+        .descriptions
+        .iter()
+        .find_map(crate::codec::StreamInfo::from_description)?;
+    crate::codec::decoder_for(&info)
+        .err()
+        .map(|u| u.to_string())
+}
+
 fn track_line(u: &TrackUse) -> String {
     format!(
         "track {} '{}', samples {}..{} ({}), {}x{} depth {}",
@@ -352,7 +363,7 @@ pub fn to_text(file: &str, l: &Loaded) -> String {
         let s = track_summary(t);
         let _ = writeln!(
             o,
-            "  track {} '{}'{}: {} sample{}, codec {}{}{}",
+            "  track {} '{}'{}: {} sample{}, codec {}{}{}{}",
             s.id,
             s.handler,
             if s.enabled { "" } else { " (disabled)" },
@@ -368,6 +379,9 @@ pub fn to_text(file: &str, l: &Loaded) -> String {
                     .join(", ")
             },
             s.depth.map(|d| format!(", depth {d}")).unwrap_or_default(),
+            undecodable(t)
+                .map(|why| format!(" — {why}: shown as a grey checkerboard"))
+                .unwrap_or_default(),
             if s.external_data.is_empty() {
                 String::new()
             } else {

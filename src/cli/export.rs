@@ -8,15 +8,14 @@
 use std::fs::File;
 use std::io::BufWriter;
 use std::path::{Path, PathBuf};
-
-use rayon::prelude::*;
+use std::sync::Mutex;
 
 use crate::codec::{Frame, FrameKind, Palette};
 use crate::container::Movie;
 use crate::error::Warning;
 use crate::qtvr::scene::Scene;
 use crate::source::ByteSource;
-use crate::tiles::{self, DecodeOptions, Request, Role, TileStatus};
+use crate::tiles::{self, DecodeOptions, Role, Tile, TileStatus};
 
 /// What an export wrote and what it had to say.
 #[derive(Debug, Default)]
@@ -52,9 +51,6 @@ pub fn export_tracks(movie: &Movie, scene: Option<&Scene>) -> Vec<(u32, Role)> {
     out
 }
 
-/// How many samples are decoded (and held in memory) at once per track.
-const BATCH: usize = 64;
-
 /// Decodes every sample of the export tracks and writes one PNG per tile into `dir`.
 pub fn export_tiles(
     src: &dyn ByteSource,
@@ -73,37 +69,35 @@ pub fn export_tiles(
             });
             continue;
         };
+        // Each tile is written as soon as it is decoded (in parallel), so at
+        // most one frame per worker is held, whatever the track's length.
         let all: Vec<usize> = (0..track.samples.len()).collect();
-        for batch in all.chunks(BATCH) {
-            let request = Request {
-                track,
-                samples: batch,
-                role,
-            };
-            let decoded = tiles::decode(src, &[request], &opts)
-                .pop()
-                .expect("one result per request")
-                .map_err(|e| e.to_string())?;
-            for w in decoded.warnings {
-                if !report.warnings.iter().any(|x| x.message == w.message) {
-                    report.warnings.push(w);
+        let done: Mutex<(Vec<PathBuf>, usize, Option<String>)> = Mutex::new((Vec::new(), 0, None));
+        let sink = |t: Tile| {
+            let path = dir.join(format!("track{id}-sample{:04}.png", t.sample + 1));
+            let written = write_png(&path, &t.frame, role);
+            let mut d = done.lock().unwrap_or_else(|e| e.into_inner());
+            d.1 += usize::from(t.status != TileStatus::Decoded);
+            match written {
+                Ok(()) => d.0.push(path),
+                Err(e) => {
+                    d.2.get_or_insert(e);
                 }
             }
-            report.imperfect += decoded
-                .tiles
-                .iter()
-                .filter(|t| t.status != TileStatus::Decoded)
-                .count();
-            let written: Vec<Result<PathBuf, String>> = decoded
-                .tiles
-                .par_iter()
-                .map(|t| {
-                    let path = dir.join(format!("track{id}-sample{:04}.png", t.sample + 1));
-                    write_png(&path, &t.frame, role).map(|()| path)
-                })
-                .collect();
-            for w in written {
-                report.written.push(w?);
+        };
+        let warnings = tiles::for_each_tile(src, track, &all, role, &opts, &sink)
+            .map_err(|e| e.to_string())?;
+        let (mut written, imperfect, failure) =
+            done.into_inner().unwrap_or_else(|e| e.into_inner());
+        if let Some(e) = failure {
+            return Err(e);
+        }
+        written.sort();
+        report.written.append(&mut written);
+        report.imperfect += imperfect;
+        for w in warnings {
+            if !report.warnings.iter().any(|x| x.message == w.message) {
+                report.warnings.push(w);
             }
         }
     }

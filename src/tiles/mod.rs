@@ -16,6 +16,8 @@
 //! * Frame sizes come from the sample description and are checked against
 //!   [`FrameLimits`] and the request's total budget before anything is allocated.
 
+use std::sync::Mutex;
+
 use rayon::prelude::*;
 
 use crate::codec::{self, Frame, FrameKind, FrameLimits, Palette, StreamInfo};
@@ -116,7 +118,6 @@ pub fn is_predictive(codec: FourCC) -> bool {
 
 /// A run of samples decoded in order with one decoder.
 struct Chain {
-    request: usize,
     /// First sample to decode (a sync sample, or the wanted one).
     start: usize,
     /// Last sample to decode.
@@ -125,92 +126,106 @@ struct Chain {
     wanted: Vec<(usize, Vec<usize>)>,
 }
 
-/// A planned request: the stream of each wanted sample and the chains.
+/// A planned request: the stream of each sample description and the chains.
 struct Plan<'a> {
+    /// Position of the request in the caller's list.
+    index: usize,
     request: Request<'a>,
     streams: Vec<Option<StreamInfo>>,
+    chains: Vec<Chain>,
     /// Track-level warnings found while planning.
     warnings: Vec<Warning>,
 }
 
+/// Plans every request and runs all their chains (in parallel when asked),
+/// handing each wanted tile to `emit(request index, output positions, tile)`
+/// as soon as it is decoded. With `budget`, the frames of all requests are
+/// counted against `opts.max_total_bytes` first (for callers that keep them).
+/// Returns, per request, its warnings or why it could not be decoded at all.
+fn run_requests(
+    src: &dyn ByteSource,
+    requests: &[Request<'_>],
+    opts: &DecodeOptions,
+    budget: bool,
+    emit: &(dyn Fn(usize, &[usize], Tile) + Sync),
+) -> Vec<Result<Vec<Warning>, TrackError>> {
+    let mut total: u64 = 0;
+    let plans: Vec<Result<Plan<'_>, TrackError>> = requests
+        .iter()
+        .enumerate()
+        .map(|(ri, req)| plan(ri, req, opts, budget.then_some(&mut total)))
+        .collect();
+    let work: Vec<(&Plan<'_>, &Chain)> = plans
+        .iter()
+        .filter_map(|p| p.as_ref().ok())
+        .flat_map(|p| p.chains.iter().map(move |c| (p, c)))
+        .collect();
+    let run = |cache: &mut DecoderCache, &(plan, chain): &(&Plan<'_>, &Chain)| {
+        (plan.index, run_chain(src, plan, chain, opts, cache, emit))
+    };
+    let chain_warnings: Vec<(usize, Vec<Warning>)> = if opts.parallel {
+        work.par_iter()
+            .map_init(DecoderCache::default, run)
+            .collect()
+    } else {
+        let mut cache = DecoderCache::default();
+        work.iter().map(|w| run(&mut cache, w)).collect()
+    };
+    plans
+        .into_iter()
+        .map(|p| {
+            p.map(|plan| {
+                let mut w = plan.warnings;
+                for (ri, cw) in &chain_warnings {
+                    if *ri == plan.index {
+                        w.extend(cw.iter().cloned());
+                    }
+                }
+                w
+            })
+        })
+        .collect()
+}
+
 /// Decodes several requests together (e.g. every track of a node): all chains of
-/// all requests share the thread pool. Returns one result per request.
+/// all requests share the thread pool. Returns one result per request, its
+/// tiles in the order asked.
 pub fn decode(
     src: &dyn ByteSource,
     requests: &[Request<'_>],
     opts: &DecodeOptions,
 ) -> Vec<Result<DecodedTrack, TrackError>> {
-    let mut plans = Vec::with_capacity(requests.len());
-    let mut results: Vec<Option<Result<DecodedTrack, TrackError>>> = vec![None; requests.len()];
-    let mut chains = Vec::new();
-    let mut total: u64 = 0;
-    for (ri, req) in requests.iter().enumerate() {
-        match plan(ri, req, opts, &mut total) {
-            Ok((p, mut c)) => {
-                plans.push(Some(p));
-                chains.append(&mut c);
-            }
-            Err(e) => {
-                plans.push(None);
-                results[ri] = Some(Err(e));
-            }
-        }
-    }
-    let run = |cache: &mut DecoderCache, c: &Chain| {
-        let plan = plans[c.request]
-            .as_ref()
-            .expect("chains only for planned requests");
-        run_chain(src, plan, c, opts, cache)
-    };
-    let outputs: Vec<ChainOutput> = if opts.parallel {
-        chains
-            .par_iter()
-            .map_init(DecoderCache::default, run)
-            .collect()
-    } else {
-        let mut cache = DecoderCache::default();
-        chains.iter().map(|c| run(&mut cache, c)).collect()
-    };
-    // Gather outputs per request.
-    let mut slots: Vec<Vec<Option<Tile>>> = requests
+    let slots: Vec<Mutex<Vec<Option<Tile>>>> = requests
         .iter()
-        .map(|r| vec![None; r.samples.len()])
+        .map(|r| Mutex::new(vec![None; r.samples.len()]))
         .collect();
-    let mut warnings: Vec<Vec<Warning>> = vec![Vec::new(); requests.len()];
-    for (chain, out) in chains.iter().zip(outputs) {
-        for (positions, tile) in out.tiles {
-            // Samples asked for more than once get copies; the last takes the tile.
-            if let Some((&last, rest)) = positions.split_last() {
-                for &p in rest {
-                    slots[chain.request][p] = Some(tile.clone());
-                }
-                slots[chain.request][last] = Some(tile);
+    let emit = |ri: usize, positions: &[usize], tile: Tile| {
+        let mut slot = slots[ri].lock().unwrap_or_else(|e| e.into_inner());
+        // Samples asked for more than once get copies; the last takes the tile.
+        if let Some((&last, rest)) = positions.split_last() {
+            for &p in rest {
+                slot[p] = Some(tile.clone());
             }
+            slot[last] = Some(tile);
         }
-        warnings[chain.request].extend(out.warnings);
-    }
-    for (ri, req) in requests.iter().enumerate() {
-        if results[ri].is_some() {
-            continue;
-        }
-        let mut w = plans[ri]
-            .as_ref()
-            .map(|p| p.warnings.clone())
-            .unwrap_or_default();
-        w.append(&mut warnings[ri]);
-        let tiles = std::mem::take(&mut slots[ri])
-            .into_iter()
-            .flatten()
-            .collect::<Vec<_>>();
-        results[ri] = Some(Ok(DecodedTrack {
-            track_id: req.track.id,
-            tiles,
-            warnings: w,
-        }));
-    }
+    };
+    let results = run_requests(src, requests, opts, true, &emit);
     results
         .into_iter()
-        .map(|r| r.expect("every request has a result"))
+        .zip(slots)
+        .zip(requests)
+        .map(|((r, slot), req)| {
+            r.map(|warnings| DecodedTrack {
+                track_id: req.track.id,
+                tiles: slot
+                    .into_inner()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .into_iter()
+                    .flatten()
+                    .collect(),
+                warnings,
+            })
+        })
         .collect()
 }
 
@@ -222,25 +237,59 @@ pub fn decode_track(
     role: Role,
     opts: &DecodeOptions,
 ) -> Result<DecodedTrack, TrackError> {
-    decode(
-        src,
-        &[Request {
-            track,
-            samples,
-            role,
-        }],
-        opts,
-    )
-    .pop()
-    .expect("one result per request")
+    let request = Request {
+        track,
+        samples,
+        role,
+    };
+    decode(src, &[request], opts)
+        .pop()
+        .unwrap_or_else(|| Err(nothing_decoded(track.id)))
+}
+
+/// Decodes the given samples of one track and hands each tile to `sink` as soon
+/// as it is decoded, in no particular order (chains run in parallel), keeping
+/// no more than one working frame per chain: for callers that write tiles out
+/// rather than keep them. Returns the warnings.
+pub fn for_each_tile(
+    src: &dyn ByteSource,
+    track: &Track,
+    samples: &[usize],
+    role: Role,
+    opts: &DecodeOptions,
+    sink: &(dyn Fn(Tile) + Sync),
+) -> Result<Vec<Warning>, TrackError> {
+    let request = Request {
+        track,
+        samples,
+        role,
+    };
+    let emit = |_: usize, positions: &[usize], tile: Tile| {
+        if let Some((_, rest)) = positions.split_last() {
+            for _ in rest {
+                sink(tile.clone());
+            }
+            sink(tile);
+        }
+    };
+    run_requests(src, &[request], opts, false, &emit)
+        .pop()
+        .unwrap_or_else(|| Err(nothing_decoded(track.id)))
+}
+
+fn nothing_decoded(track_id: u32) -> TrackError {
+    TrackError {
+        track_id,
+        what: "was not decoded".into(),
+    }
 }
 
 fn plan<'a>(
     ri: usize,
     req: &Request<'a>,
     opts: &DecodeOptions,
-    total: &mut u64,
-) -> Result<(Plan<'a>, Vec<Chain>), TrackError> {
+    mut total: Option<&mut u64>,
+) -> Result<Plan<'a>, TrackError> {
     let track = req.track;
     let err = |what: String| TrackError {
         track_id: track.id,
@@ -251,12 +300,15 @@ fn plan<'a>(
         .iter()
         .map(StreamInfo::from_description)
         .collect();
-    // Frame bytes for every wanted sample, against the request budget.
+    // Every wanted sample exists; their frames fit the budget of frames kept.
     for &s in req.samples {
         let sample = track
             .samples
             .get(s)
             .ok_or_else(|| err(format!("has no sample {}", s + 1)))?;
+        let Some(total) = total.as_deref_mut() else {
+            continue;
+        };
         let info = stream_of(&streams, sample.description_index);
         let (w, h) = info.map_or((0, 0), |i| (i.width, i.height));
         let bytes = u64::from(w) * u64::from(h) * 4;
@@ -333,21 +385,19 @@ fn plan<'a>(
                 c.wanted.push((s, positions));
             }
             _ => chains.push(Chain {
-                request: ri,
                 start,
                 end: s,
                 wanted: vec![(s, positions)],
             }),
         }
     }
-    Ok((
-        Plan {
-            request: *req,
-            streams,
-            warnings,
-        },
+    Ok(Plan {
+        index: ri,
+        request: *req,
+        streams,
         chains,
-    ))
+        warnings,
+    })
 }
 
 fn stream_of(streams: &[Option<StreamInfo>], description_index: u32) -> Option<&StreamInfo> {
@@ -382,11 +432,6 @@ fn chain_starts(track: &Track, streams: &[Option<StreamInfo>]) -> Vec<usize> {
     starts
 }
 
-struct ChainOutput {
-    tiles: Vec<(Vec<usize>, Tile)>,
-    warnings: Vec<Warning>,
-}
-
 /// Decoders kept between chains on one worker, so that consecutive chains of a
 /// track reuse a decoder's buffers and tables (e.g. a JPEG decoder's planes)
 /// instead of allocating them again: keyed by (request, sample description).
@@ -404,71 +449,65 @@ impl DecoderCache {
     }
 }
 
+/// Decodes one chain in order, handing each wanted tile to `emit`; returns the
+/// warnings about damaged samples. Chains never span a change of sample
+/// description (see [`chain_starts`]).
 fn run_chain(
     src: &dyn ByteSource,
     plan: &Plan<'_>,
     chain: &Chain,
     opts: &DecodeOptions,
     cache: &mut DecoderCache,
-) -> ChainOutput {
+    emit: &(dyn Fn(usize, &[usize], Tile) + Sync),
+) -> Vec<Warning> {
     let track = plan.request.track;
     let role = plan.request.role;
-    let mut out = ChainOutput {
-        tiles: Vec::with_capacity(chain.wanted.len()),
-        warnings: Vec::new(),
-    };
+    let mut warnings = Vec::new();
     let mut wanted = chain.wanted.iter().peekable();
     let mut state: Option<(Box<dyn codec::Decoder>, Frame)> = None;
     let mut buf = Vec::new();
+    let key = (plan.index, track.samples[chain.start].description_index);
     for s in chain.start..=chain.end {
         let sample = &track.samples[s];
         let info = stream_of(&plan.streams, sample.description_index);
-        let key = (chain.request, sample.description_index);
-        if let Some((dec, _)) = state.take_if(|_| {
-            s > chain.start && track.samples[s - 1].description_index != sample.description_index
-        }) {
-            cache.put((chain.request, track.samples[s - 1].description_index), dec);
-        }
         let status = decode_one(src, plan, s, &mut state, &mut buf, opts, (cache, key));
         if let TileStatus::Damaged(what) = &status {
-            out.warnings.push(Warning {
+            warnings.push(Warning {
                 offset: Some(sample.offset),
                 message: format!("track {}: {what}", track.id),
             });
         }
-        if wanted.peek().is_some_and(|(w, _)| *w == s) {
-            let (_, positions) = wanted.next().expect("peeked");
-            let frame = match (&state, &status) {
-                // The chain's last sample takes the working frame; earlier ones copy it.
-                (Some(_), TileStatus::Decoded | TileStatus::Damaged(_)) if s == chain.end => {
-                    let (dec, f) = state.take().expect("matched Some");
-                    cache.put(key, dec);
-                    f
-                }
-                (Some((_, f)), TileStatus::Decoded | TileStatus::Damaged(_)) => f.clone(),
-                _ => placeholder(info, role, &opts.frame),
-            };
-            let frame = match role {
-                Role::HotSpots => to_index_frame(frame),
-                Role::Image => frame,
-            };
-            out.tiles.push((
-                positions.clone(),
-                Tile {
-                    sample: s,
-                    frame,
-                    status,
-                },
-            ));
-        }
-    }
-    if let Some((dec, _)) = state.take() {
-        cache.put(
-            (chain.request, track.samples[chain.end].description_index),
-            dec,
+        let Some((_, positions)) = wanted.next_if(|(w, _)| *w == s) else {
+            continue;
+        };
+        let decoded = match &status {
+            TileStatus::Placeholder(_) => None,
+            // The chain's last sample takes the working frame; earlier ones copy it.
+            _ if s == chain.end => state.take().map(|(dec, f)| {
+                cache.put(key, dec);
+                f
+            }),
+            _ => state.as_ref().map(|(_, f)| f.clone()),
+        };
+        let frame = decoded.unwrap_or_else(|| placeholder(info, role, &opts.frame));
+        let frame = match role {
+            Role::HotSpots => to_index_frame(frame),
+            Role::Image => frame,
+        };
+        emit(
+            plan.index,
+            positions,
+            Tile {
+                sample: s,
+                frame,
+                status,
+            },
         );
     }
-    out
+    if let Some((dec, _)) = state.take() {
+        cache.put(key, dec);
+    }
+    warnings
 }
 
 /// Decodes sample `s` into the chain's state (creating the decoder and frame at the
@@ -557,9 +596,13 @@ pub fn placeholder(info: Option<&StreamInfo>, role: Role, limits: &FrameLimits) 
         Role::Image => FrameKind::Rgba,
         Role::HotSpots => FrameKind::Indexed,
     };
-    let mut frame = Frame::new(w, h, kind, None, limits)
-        .or_else(|_| Frame::new(1, 1, kind, None, limits))
-        .expect("a 1×1 frame fits any limits");
+    let mut frame = Frame::new(w, h, kind, None, limits).unwrap_or_else(|_| Frame {
+        width: 1,
+        height: 1,
+        kind,
+        data: vec![0; kind.bytes_per_pixel()],
+        palette: None,
+    });
     if kind == FrameKind::Rgba {
         let width = frame.width as usize;
         for (i, px) in frame.data.chunks_exact_mut(4).enumerate() {
@@ -601,9 +644,6 @@ pub fn to_index_frame(frame: Frame) -> Frame {
     }
 }
 
-#[cfg(test)]
-mod tests;
-
 /// The tracks a QTVR node draws its tiles from, with their roles.
 pub fn node_tracks(node: &crate::qtvr::scene::Node) -> Vec<(&crate::qtvr::scene::TrackUse, Role)> {
     use crate::qtvr::scene::NodeContent;
@@ -640,29 +680,33 @@ pub fn decode_node(
     opts: &DecodeOptions,
 ) -> Vec<Result<DecodedTrack, TrackError>> {
     let uses = node_tracks(node);
-    let mut requests = Vec::with_capacity(uses.len());
-    let mut missing = Vec::new();
-    for (i, (u, role)) in uses.iter().enumerate() {
-        match movie.tracks.iter().find(|t| t.id == u.track_id) {
-            Some(track) => requests.push(Request {
+    let tracks: Vec<Option<&Track>> = uses
+        .iter()
+        .map(|(u, _)| movie.tracks.iter().find(|t| t.id == u.track_id))
+        .collect();
+    let requests: Vec<Request<'_>> = uses
+        .iter()
+        .zip(&tracks)
+        .filter_map(|((u, role), track)| {
+            track.map(|track| Request {
                 track,
                 samples: &u.samples,
                 role: *role,
-            }),
-            None => missing.push(i),
-        }
-    }
+            })
+        })
+        .collect();
     let mut decoded = decode(src, &requests, opts).into_iter();
-    (0..uses.len())
-        .map(|i| {
-            if missing.contains(&i) {
-                Err(TrackError {
-                    track_id: uses[i].0.track_id,
-                    what: "does not exist".into(),
-                })
-            } else {
-                decoded.next().expect("one result per request")
-            }
+    uses.iter()
+        .zip(&tracks)
+        .map(|((u, _), track)| match track {
+            Some(t) => decoded.next().unwrap_or_else(|| Err(nothing_decoded(t.id))),
+            None => Err(TrackError {
+                track_id: u.track_id,
+                what: "does not exist".into(),
+            }),
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests;

@@ -179,11 +179,10 @@ fn row_half<const FLOOR: bool>(y: &[u8], cb: &[u8], cr: &[u8], out: &mut [u8]) {
     for (((o, y), u), v) in out
         .chunks_exact_mut(64)
         .zip(y.chunks_exact(16))
-        .zip(cb.chunks_exact(8))
-        .zip(cr.chunks_exact(8))
+        .zip(cb.as_chunks::<8>().0)
+        .zip(cr.as_chunks::<8>().0)
         .take(chunks)
     {
-        let (u, v): (&[u8; 8], &[u8; 8]) = (u.try_into().expect("8"), v.try_into().expect("8"));
         let (ro, go, bo) = offsets8::<FLOOR>(u, v);
         for half in 0..2 {
             let dup = |a: &[i16; 8]| -> [i16; 8] { std::array::from_fn(|j| a[4 * half + j / 2]) };
@@ -213,11 +212,10 @@ fn row_full<const FLOOR: bool>(y: &[u8], cb: &[u8], cr: &[u8], out: &mut [u8]) {
     for (((o, y), u), v) in out
         .chunks_exact_mut(32)
         .zip(y.chunks_exact(8))
-        .zip(cb.chunks_exact(8))
-        .zip(cr.chunks_exact(8))
+        .zip(cb.as_chunks::<8>().0)
+        .zip(cr.as_chunks::<8>().0)
         .take(chunks)
     {
-        let (u, v): (&[u8; 8], &[u8; 8]) = (u.try_into().expect("8"), v.try_into().expect("8"));
         let (ro, go, bo) = offsets8::<FLOOR>(u, v);
         store8(px8(luma8(y), &ro, &go, &bo), o);
     }

@@ -9,20 +9,28 @@
 //!    Graphics, Animation, raw, PNG/GIF/TIFF), with the Mac palettes.
 //! 4. [`tiles`] — the samples of image and hot spot tracks decoded in order from
 //!    sync samples, in parallel, with placeholders for what cannot be decoded.
-//! 5. [`cli`] — the command-line front end (`qtvr info`, `qtvr export`, ...).
+//! 5. [`assemble`] — decoded tiles → the node's pictures: upright cylinders,
+//!    cube faces placed by their orientation, object views.
+//! 6. [`render`] — the wgpu renderer: pictures → GPU textures → frames, in a
+//!    window or offscreen. Navigation state and view geometry ([`view`]) are
+//!    plain data shared with it.
+//! 7. [`cli`] — the command-line front end (`qtvr info`, `qtvr render`, `qtvr export`, ...).
 //!
 //! Every input file is untrusted: sizes are checked before allocation and drawn
 //! from a [`limits::Budget`] set from the file size; errors name the atom and
 //! its offset.
 
+pub mod assemble;
 pub mod cli;
 pub mod codec;
 pub mod container;
 pub mod error;
 pub mod limits;
 pub mod qtvr;
+pub mod render;
 pub mod source;
 pub mod text;
 pub mod tiles;
+pub mod view;
 
 pub use error::{Error, Result, Warning};

@@ -23,6 +23,44 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Render one view offscreen (the same renderer as the window) to a PNG or JPEG.
+    Render {
+        /// The movie file.
+        file: PathBuf,
+        /// Node ID (default: the movie's default node).
+        #[arg(long)]
+        node: Option<u32>,
+        /// Pan in degrees (panoramas; objects: the column showing this pan).
+        #[arg(long, allow_hyphen_values = true)]
+        pan: Option<f32>,
+        /// Tilt in degrees (panoramas; objects: the row showing this tilt).
+        #[arg(long, allow_hyphen_values = true)]
+        tilt: Option<f32>,
+        /// Vertical field of view in degrees.
+        #[arg(long)]
+        fov: Option<f32>,
+        /// Object movies: row (0 = top).
+        #[arg(long)]
+        row: Option<u32>,
+        /// Object movies: column.
+        #[arg(long)]
+        column: Option<u32>,
+        /// Object movies: view state (0-based).
+        #[arg(long)]
+        state: Option<u32>,
+        /// Object movies: animation frame (0-based).
+        #[arg(long)]
+        frame: Option<u32>,
+        /// Picture size.
+        #[arg(long, default_value = "1024x768", value_parser = qtvr::cli::render::parse_size)]
+        size: [u32; 2],
+        /// Overlay the hot spot regions.
+        #[arg(long)]
+        hotspots: bool,
+        /// Output file (.png, .jpg or .jpeg).
+        #[arg(short, long)]
+        output: PathBuf,
+    },
     /// Write a movie's content to image files.
     Export {
         /// The movie file.
@@ -30,7 +68,18 @@ enum Command {
         /// What to write.
         #[arg(long, value_enum)]
         to: ExportKind,
-        /// Output folder (for `tiles`).
+        /// Node ID for panorama, equirect and cubemap (default: the movie's default node).
+        #[arg(long)]
+        node: Option<u32>,
+        /// Equirect: width in pixels (height = width / 2; default: the panorama's own resolution).
+        #[arg(long)]
+        width: Option<u32>,
+        /// Cubemap: face size in pixels (default: the panorama's own resolution).
+        #[arg(long)]
+        size: Option<u32>,
+        /// Output: a folder for `tiles`; a .png/.jpg file for `panorama` and
+        /// `equirect`; for `cubemap`, NAME.png gives NAME_front.png, NAME_right.png,
+        /// NAME_back.png, NAME_left.png, NAME_top.png and NAME_bottom.png.
         #[arg(short, long)]
         output: PathBuf,
     },
@@ -41,6 +90,12 @@ enum ExportKind {
     /// Every decoded tile of every image and hot spot track, as PNG files named
     /// `track<ID>-sample<N>.png` (hot spot tiles as 8-bit indexed PNGs).
     Tiles,
+    /// The upright cylinder image of a cylindrical panorama.
+    Panorama,
+    /// An equirectangular (2:1) image of the whole sphere, for modern viewers.
+    Equirect,
+    /// Six cube faces: front, right, back, left, top, bottom.
+    Cubemap,
 }
 
 fn main() -> ExitCode {
@@ -51,7 +106,56 @@ fn main() -> ExitCode {
             file,
             to: ExportKind::Tiles,
             output,
+            ..
         }) => export_tiles(&file, &output),
+        Some(Command::Export {
+            file,
+            to,
+            node,
+            width,
+            size,
+            output,
+        }) => {
+            use qtvr::cli::render::PanoramaExport as P;
+            let what = match to {
+                ExportKind::Panorama => P::Panorama,
+                ExportKind::Equirect => P::Equirect { width },
+                _ => P::Cubemap { size },
+            };
+            with_scene(&file, |src, loaded, scene| {
+                qtvr::cli::render::export_panorama(src, &loaded.movie, scene, node, what, &output)
+            })
+        }
+        Some(Command::Render {
+            file,
+            node,
+            pan,
+            tilt,
+            fov,
+            row,
+            column,
+            state,
+            frame,
+            size,
+            hotspots,
+            output,
+        }) => {
+            let req = qtvr::cli::render::RenderRequest {
+                node,
+                pan,
+                tilt,
+                fov,
+                row,
+                column,
+                state,
+                frame,
+                size,
+                hotspots,
+            };
+            with_scene(&file, |src, loaded, scene| {
+                qtvr::cli::render::render(src, &loaded.movie, scene, &req, &output)
+            })
+        }
         None => {
             eprintln!(
                 "qtvr: the viewer window is not built yet; use `qtvr info FILE` (see `qtvr --help`)"
@@ -104,6 +208,49 @@ fn export_tiles(file: &Path, dir: &Path) -> ExitCode {
                     String::new()
                 }
             );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("qtvr: {shown}: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// Opens a QTVR movie, runs a command on its scene and prints its report.
+fn with_scene(
+    file: &Path,
+    run: impl FnOnce(
+        &qtvr::source::FileSource,
+        &qtvr::qtvr::Loaded,
+        &qtvr::qtvr::Scene,
+    ) -> Result<qtvr::cli::render::Report, String>,
+) -> ExitCode {
+    let (src, loaded) = match open(file) {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
+    let shown = file.display();
+    let Some(scene) = loaded.scene.as_ref() else {
+        eprintln!(
+            "qtvr: {shown}: not a QuickTime VR movie (a plain QuickTime movie has no panorama or object nodes)"
+        );
+        return ExitCode::from(1);
+    };
+    for w in &scene.warnings {
+        eprintln!("qtvr: {shown}: warning: {}", w.message);
+    }
+    match run(&src, &loaded, scene) {
+        Ok(report) => {
+            for w in &report.warnings {
+                eprintln!("qtvr: {shown}: warning: {}", w.message);
+            }
+            for n in &report.notes {
+                eprintln!("qtvr: {n}");
+            }
+            for p in &report.written {
+                println!("wrote {}", p.display());
+            }
             ExitCode::SUCCESS
         }
         Err(e) => {

@@ -1,5 +1,6 @@
-//! Stage 3 — the command line: `qtvr info`, `qtvr export` (and, later, `render`).
+//! Stage 3 — the command line: `qtvr info`, `qtvr render`, `qtvr export`.
 //! Only this module prints.
 
 pub mod export;
 pub mod info;
+pub mod render;

@@ -141,6 +141,9 @@ pub struct Panorama {
     /// Tiles across and down: the stored grid of a cylinder, or the tiles along
     /// one edge of a cube face (n for n×n tiles per face).
     pub tile_grid: [u32; 2],
+    /// The pan range the cylinder image covers, [min, max] (the header's range
+    /// before any `pcon` constraint); [0, 360] for cubes.
+    pub image_pan: [f32; 2],
     pub limits: ViewLimits,
     /// Further constraints (`pcon`/`tcon`/`fcon`), already applied to `limits`.
     pub constraints: Constraints,

@@ -328,6 +328,13 @@ fn read_pano_node(
         fov: f32c(v[2]),
     };
     let limits = finish_limits(pan, tilt, fov, default, "pano", id, &mut ctx.warnings);
+    // The scene image covers the description's pan range; the node header's are view limits.
+    let image_pan = [f32c(d.pan[0]), f32c(d.pan[1])];
+    let image_pan = if image_pan[1] > image_pan[0] && image_pan[1] - image_pan[0] <= 360.01 {
+        image_pan
+    } else {
+        limits.pan
+    };
 
     let hotspots = read_phot(ctx, find(b"pHot"), find(b"pLnk"), strt, id)?;
     let custom_atoms = atoms
@@ -349,6 +356,7 @@ fn read_pano_node(
             },
             image_size: [stored[1], stored[0]],
             tile_grid: grid,
+            image_pan,
             limits,
             constraints: Constraints::default(),
             image_track: image,

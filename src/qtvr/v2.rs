@@ -571,11 +571,13 @@ fn read_pano_node(ctx: &mut Ctx<'_>, pano: &Track, node: u32, span: NodeSpan) ->
     } else {
         cylinder_geometry(ctx, &pdat, &image, hotspot_track.as_ref(), node)
     };
+    let image_pan = if is_cube { [0.0, 360.0] } else { limits.pan };
     let limits = apply_constraints(limits, &constraints, node, &mut ctx.warnings);
     Ok(Panorama {
         projection,
         image_size,
         tile_grid,
+        image_pan,
         limits,
         constraints,
         image_track: image,

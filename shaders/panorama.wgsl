@@ -1,0 +1,229 @@
+// One full-screen triangle; every pixel casts its own ray (exact perspective).
+//
+// World axes: X left, Y down, Z front (pan 0 looks along +Z, pan grows toward
+// +X). Surfaces are data: a cylinder (pan range, wrap), a plane (orientation
+// quaternion, focal length, centre, aspect, skew) or a flat object frame. Their
+// pictures live in `img` as pages (layers) with a gutter of neighbouring texels,
+// so filtering is seamless across pages, tiles, faces and the 360° wrap.
+// Texture gradients are computed analytically from the ray's derivatives, so
+// mip selection does not jump at seams either.
+
+struct Globals {
+    fwd: vec4f,
+    right: vec4f,
+    up: vec4f,
+    // full target width, height; this tile's offset x, y
+    dest: vec4f,
+    // x: mode (0 perspective, 1 equirect, 2 flat); y: surfaces; z: show hot spots
+    mode: vec4u,
+    // flat: scale (target px per frame px), centre x, y
+    obj: vec4f,
+    neutral: vec4f,
+    // image layer width, height (texels), gutter
+    layer: vec4f,
+    // hot spot layer width, height
+    hs_layer: vec4f,
+    // bit i set: hot spot id i exists
+    hs_mask: array<vec4u, 2>,
+};
+
+struct Surface {
+    // x: kind (0 cylinder, 1 plane, 2 flat); y: first layer; z, w: pages across, down
+    kind: vec4u,
+    // picture width, height; page width, height
+    size: vec4f,
+    // plane: rotation quaternion (w, x, y, z)
+    q: vec4f,
+    // plane: focal, aspect, skew; cylinder: pan max, pan range, wraps (1/0)
+    p: vec4f,
+    // plane: centre x, y (pixels, +y up)
+    c: vec4f,
+    // x: has hot spots; y: first layer; z, w: pages across, down
+    hs: vec4u,
+    // hot spot map width, height; page width, height
+    hs_size: vec4f,
+};
+
+const MAX_SURFACES: u32 = 64u;
+const PI: f32 = 3.14159265358979;
+
+@group(0) @binding(0) var<uniform> g: Globals;
+@group(0) @binding(1) var<uniform> surfaces: array<Surface, MAX_SURFACES>;
+@group(0) @binding(2) var img: texture_2d_array<f32>;
+@group(0) @binding(3) var smp: sampler;
+@group(0) @binding(4) var hsm: texture_2d_array<u32>;
+
+@vertex
+fn vs_main(@builtin(vertex_index) i: u32) -> @builtin(position) vec4f {
+    let x = f32(i32(i & 1u) * 4 - 1);
+    let y = f32(i32(i >> 1u) * 4 - 1);
+    return vec4f(x, y, 0.0, 1.0);
+}
+
+// Rotates v by the conjugate of the unit quaternion q (world → surface).
+fn unrotate(q: vec4f, v: vec3f) -> vec3f {
+    let u = -q.yzw;
+    let t = 2.0 * cross(u, v);
+    return v + q.x * t + cross(u, t);
+}
+
+struct Hit {
+    ok: bool,
+    uv: vec2f,
+    dx: vec2f,
+    dy: vec2f,
+};
+
+// Texel position of a ray on a surface, with its derivatives across the target.
+fn hit(s: Surface, r: vec3f, rx: vec3f, ry: vec3f) -> Hit {
+    var h: Hit;
+    h.ok = false;
+    let w = s.size.x;
+    let ht = s.size.y;
+    if (s.kind.x == 0u) {
+        let rho2 = max(r.x * r.x + r.z * r.z, 1e-30);
+        let rho = sqrt(rho2);
+        let range = max(s.p.y, 1e-3);
+        var d = s.p.x - degrees(atan2(r.x, r.z));
+        if (s.p.z > 0.5) {
+            d = d - 360.0 * floor(d / 360.0);
+        } else {
+            let lo = -(360.0 - range) * 0.5;
+            d = d - lo;
+            d = d - 360.0 * floor(d / 360.0) + lo;
+        }
+        let radius = w * 360.0 / (2.0 * PI * range);
+        let u = d / range * w;
+        let v = ht * 0.5 + r.y * radius / rho;
+        // d(theta) = (z dx - x dz) / rho^2 ; d(rho) = (x dx + z dz) / rho
+        let k = -degrees(1.0) / range * w;
+        let dthx = (r.z * rx.x - r.x * rx.z) / rho2;
+        let dthy = (r.z * ry.x - r.x * ry.z) / rho2;
+        let drx = (r.x * rx.x + r.z * rx.z) / rho;
+        let dry = (r.x * ry.x + r.z * ry.z) / rho;
+        h.dx = vec2f(k * dthx, radius * (rx.y * rho - r.y * drx) / rho2);
+        h.dy = vec2f(k * dthy, radius * (ry.y * rho - r.y * dry) / rho2);
+        h.uv = vec2f(u, v);
+        h.ok = u >= 0.0 && u <= w && v >= 0.0 && v <= ht;
+        return h;
+    }
+    let l = unrotate(s.q, r);
+    if (l.z <= 1e-6) {
+        return h;
+    }
+    let lx = unrotate(s.q, rx);
+    let ly = unrotate(s.q, ry);
+    let sv = l.xy / l.z;
+    let sx = (lx.xy * l.z - l.xy * lx.z) / (l.z * l.z);
+    let sy = (ly.xy * l.z - l.xy * ly.z) / (l.z * l.z);
+    let f = s.p.x;
+    let a = s.p.y;
+    let k = s.p.z;
+    let u = -(f / a) * sv.x - (k * f / a) * sv.y + (w - 1.0) * 0.5 - s.c.x + 0.5;
+    let v = f * sv.y + (ht - 1.0) * 0.5 + s.c.y + 0.5;
+    h.dx = vec2f(-(f / a) * sx.x - (k * f / a) * sx.y, f * sx.y);
+    h.dy = vec2f(-(f / a) * sy.x - (k * f / a) * sy.y, f * sy.y);
+    h.uv = vec2f(u, v);
+    h.ok = u >= 0.0 && u <= w && v >= 0.0 && v <= ht;
+    return h;
+}
+
+fn sample_surface(s: Surface, h: Hit) -> vec4f {
+    let pages = vec2f(f32(s.kind.z), f32(s.kind.w));
+    let page = clamp(floor(h.uv / s.size.zw), vec2f(0.0), pages - 1.0);
+    let local = h.uv - page * s.size.zw + g.layer.z;
+    let layer = s.kind.y + u32(page.y) * s.kind.z + u32(page.x);
+    let inv = 1.0 / g.layer.xy;
+    // Non-finite or absurd gradients (rays grazing a plane): use the base level.
+    let big = vec2f(1e5);
+    let sane = all(abs(h.dx) < big) && all(abs(h.dy) < big);
+    let dx = select(vec2f(0.0), h.dx * inv, sane);
+    let dy = select(vec2f(0.0), h.dy * inv, sane);
+    return textureSampleGrad(img, smp, local * inv, layer, dx, dy);
+}
+
+fn hotspot_id(s: Surface, h: Hit) -> u32 {
+    if (s.hs.x == 0u) {
+        return 0u;
+    }
+    let t = clamp(floor(h.uv / s.size.xy * s.hs_size.xy), vec2f(0.0), s.hs_size.xy - 1.0);
+    let pages = vec2f(f32(s.hs.z), f32(s.hs.w));
+    let page = clamp(floor(t / s.hs_size.zw), vec2f(0.0), pages - 1.0);
+    let local = vec2i(t - page * s.hs_size.zw);
+    let layer = s.hs.y + u32(page.y) * s.hs.z + u32(page.x);
+    let id = textureLoad(hsm, local, layer, 0).r;
+    let bits = g.hs_mask[id / 128u];
+    let word = bits[(id / 32u) % 4u];
+    if ((word >> (id % 32u)) & 1u) == 0u {
+        return 0u;
+    }
+    return id;
+}
+
+// A distinct, saturated colour per hot spot id (golden-ratio hues).
+fn id_colour(id: u32) -> vec3f {
+    let hue = fract(f32(id) * 0.618034 + 0.1);
+    let k = vec3f(5.0, 3.0, 1.0);
+    let p = abs(fract(vec3f(hue) + k / 6.0) * 6.0 - 3.0);
+    return mix(vec3f(1.0), clamp(p - 1.0, vec3f(0.0), vec3f(1.0)), 0.85);
+}
+
+fn shade(s: Surface, h: Hit) -> vec4f {
+    var c = sample_surface(s, h);
+    if (g.mode.z != 0u) {
+        let id = hotspot_id(s, h);
+        if (id != 0u) {
+            c = vec4f(mix(c.rgb, id_colour(id), 0.45), 1.0);
+        }
+    }
+    return vec4f(c.rgb, 1.0);
+}
+
+@fragment
+fn fs_main(@builtin(position) pos: vec4f) -> @location(0) vec4f {
+    let p = pos.xy + g.dest.zw;
+    let size = g.dest.xy;
+    let n = min(g.mode.y, MAX_SURFACES);
+    if (g.mode.x == 2u) {
+        if (n == 0u) {
+            return g.neutral;
+        }
+        let s = surfaces[0];
+        var h: Hit;
+        let inv = 1.0 / g.obj.x;
+        h.uv = (p - size * 0.5) * inv + s.size.xy * 0.5 + g.obj.yz;
+        h.dx = vec2f(inv, 0.0);
+        h.dy = vec2f(0.0, inv);
+        if (h.uv.x < 0.0 || h.uv.y < 0.0 || h.uv.x > s.size.x || h.uv.y > s.size.y) {
+            return g.neutral;
+        }
+        return shade(s, h);
+    }
+    var r: vec3f;
+    var rx: vec3f;
+    var ry: vec3f;
+    if (g.mode.x == 1u) {
+        let pan = PI - 2.0 * PI * p.x / size.x;
+        let tilt = 0.5 * PI - PI * p.y / size.y;
+        let sp = sin(pan);
+        let cp = cos(pan);
+        let st = sin(tilt);
+        let ct = cos(tilt);
+        r = vec3f(sp * ct, -st, cp * ct);
+        rx = vec3f(cp * ct, 0.0, -sp * ct) * (-2.0 * PI / size.x);
+        ry = vec3f(-sp * st, -ct, -cp * st) * (-PI / size.y);
+    } else {
+        let ndc = vec2f(2.0 * p.x / size.x - 1.0, 1.0 - 2.0 * p.y / size.y);
+        r = g.fwd.xyz + ndc.x * g.right.xyz + ndc.y * g.up.xyz;
+        rx = g.right.xyz * (2.0 / size.x);
+        ry = -g.up.xyz * (2.0 / size.y);
+    }
+    for (var i = 0u; i < n; i = i + 1u) {
+        let s = surfaces[i];
+        let h = hit(s, r, rx, ry);
+        if (h.ok) {
+            return shade(s, h);
+        }
+    }
+    return g.neutral;
+}

@@ -1,0 +1,145 @@
+//! Decode-and-assemble for one node: the tracks a picture needs, decoded
+//! together in parallel, then assembled.
+
+use crate::container::Movie;
+use crate::error::Warning;
+use crate::qtvr::scene::{Node, NodeContent, ObjectNode};
+use crate::source::ByteSource;
+use crate::tiles::{self, DecodeOptions, Request, Role, TrackError};
+use crate::view::ObjectView;
+
+use super::{AssembleError, NodePicture};
+
+/// Why a node's picture could not be made.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PictureError {
+    #[error(transparent)]
+    Track(#[from] TrackError),
+    #[error(transparent)]
+    Assemble(#[from] AssembleError),
+    #[error("node {0}: {1}")]
+    Node(u32, String),
+}
+
+/// A panorama node's pictures (image and hot spot tracks decoded in parallel).
+/// Decoding warnings are added to the picture's warnings; a broken hot spot
+/// track only loses the hot spots.
+pub fn panorama_picture(
+    src: &dyn ByteSource,
+    movie: &Movie,
+    node: &Node,
+    opts: &DecodeOptions,
+) -> Result<NodePicture, PictureError> {
+    let NodeContent::Panorama(p) = &node.content else {
+        return Err(PictureError::Node(
+            node.id,
+            "is an object, not a panorama".into(),
+        ));
+    };
+    let track = |id: u32| {
+        movie.tracks.iter().find(|t| t.id == id).ok_or(TrackError {
+            track_id: id,
+            what: "does not exist".into(),
+        })
+    };
+    let image = track(p.image_track.track_id)?;
+    let mut requests = vec![Request {
+        track: image,
+        samples: &p.image_track.samples,
+        role: Role::Image,
+    }];
+    let mut warnings = Vec::new();
+    if let Some(h) = &p.hotspot_track {
+        match track(h.track_id) {
+            Ok(t) => requests.push(Request {
+                track: t,
+                samples: &h.samples,
+                role: Role::HotSpots,
+            }),
+            Err(e) => warnings.push(Warning::general(format!("hot spots not shown: {e}"))),
+        }
+    }
+    let mut decoded = tiles::decode(src, &requests, opts).into_iter();
+    let image = decoded.next().unwrap_or_else(|| {
+        Err(TrackError {
+            track_id: image.id,
+            what: "nothing decoded".into(),
+        })
+    })?;
+    let hotspots = match decoded.next() {
+        Some(Ok(h)) => Some(h),
+        Some(Err(e)) => {
+            warnings.push(Warning::general(format!("hot spots not shown: {e}")));
+            None
+        }
+        None => None,
+    };
+    let mut pic = super::panorama(node.id, p, &image, hotspots.as_ref())?;
+    warnings.extend(image.warnings);
+    if let Some(h) = hotspots {
+        warnings.extend(h.warnings);
+    }
+    warnings.append(&mut pic.warnings);
+    pic.warnings = warnings;
+    Ok(pic)
+}
+
+/// One object view's picture (its frame and hot spot map).
+pub fn object_picture(
+    src: &dyn ByteSource,
+    movie: &Movie,
+    node_id: u32,
+    o: &ObjectNode,
+    view: &ObjectView,
+    opts: &DecodeOptions,
+) -> Result<NodePicture, PictureError> {
+    let sample = o
+        .sample_for(view.row, view.column, view.state, view.frame)
+        .ok_or_else(|| {
+            PictureError::Node(
+                node_id,
+                format!(
+                    "has no frame for row {} column {} state {} frame {}",
+                    view.row, view.column, view.state, view.frame
+                ),
+            )
+        })?;
+    let track = movie
+        .tracks
+        .iter()
+        .find(|t| t.id == o.image_track.track_id)
+        .ok_or(TrackError {
+            track_id: o.image_track.track_id,
+            what: "does not exist".into(),
+        })?;
+    let mut warnings = Vec::new();
+    let decoded = tiles::decode_track(src, track, &[sample], Role::Image, opts)?;
+    warnings.extend(decoded.warnings);
+    let Some(tile) = decoded.tiles.into_iter().next() else {
+        return Err(PictureError::Node(
+            node_id,
+            format!("sample {} was not decoded", sample + 1),
+        ));
+    };
+    if let tiles::TileStatus::Damaged(w) | tiles::TileStatus::Placeholder(w) = &tile.status {
+        warnings.push(Warning::general(format!(
+            "node {node_id}: sample {}: {w}",
+            sample + 1
+        )));
+    }
+    let hs_tile = match (
+        &o.hotspot_track,
+        o.hotspot_sample_for(view.row, view.column, view.state, view.frame),
+    ) {
+        (Some(h), Some(s)) => movie
+            .tracks
+            .iter()
+            .find(|t| t.id == h.track_id)
+            .and_then(|t| tiles::decode_track(src, t, &[s], Role::HotSpots, opts).ok())
+            .and_then(|d| d.tiles.into_iter().next()),
+        _ => None,
+    };
+    let mut pic = super::flat(node_id, &tile.frame, hs_tile.as_ref().map(|t| &t.frame));
+    pic.warnings = warnings;
+    Ok(pic)
+}

@@ -1,0 +1,683 @@
+//! Stage 5 — assembly: decoded tiles → the pictures a node shows.
+//!
+//! A panorama becomes a list of [`Surface`]s, each one picture with the
+//! geometry that places it around the viewer:
+//!
+//! - a cylinder is one upright image ([`Geometry::Cylinder`]): vertical
+//!   cylinders' tiles are turned back upright (they are stored rotated 90°
+//!   counter-clockwise, the first tile the right-most strip), horizontal ones
+//!   are placed left to right, on any tile grid;
+//! - a cube is one planar surface per face ([`Geometry::Plane`]), placed by its
+//!   `cufa` orientation quaternion and centre (the six standard faces when the
+//!   file has none). Tiles that share an orientation and lie on a regular grid
+//!   are joined into one face image, so a 3×3-tiled cube is six surfaces, not 54;
+//!   any other tile stays a surface of its own, so nonstandard cubes keep their
+//!   exact layout;
+//! - an object view is one [`Geometry::Flat`] picture.
+//!
+//! Hot spot maps (8-bit, value = hot spot ID) are assembled the same way at
+//! their own resolution. Everything here is plain CPU data: the renderer
+//! uploads it, the exporters and the hot spot picker read it.
+//!
+//! Plane geometry is the mapping of Apple's cubic engine as described with the
+//! generated samples (see `Plane`): for a tile w×h pixels, with
+//! n = (h − 1)/2, focal f = |q|²·n, centre c = centre·n, the world ray of pixel
+//! (x, y) is `[x, y, 1]·P·R` where R rotates by the unit quaternion q/|q| and
+//! P = [[−a/f, 0, 0], [−k/f, 1/f, 0], [((w−1)/2 − cx)·a/f + k·cy′, −cy′, 1]],
+//! cy′ = ((h−1)/2 + cy)/f (a = aspect, k = skew). World axes: X left, Y down,
+//! Z front (pan 0 looks along +Z; pan grows to the left, toward +X).
+
+mod load;
+
+pub use load::{PictureError, object_picture, panorama_picture};
+
+use crate::codec::Frame;
+use crate::error::Warning;
+use crate::qtvr::scene::{CubeFace, CylinderOrientation, Panorama, Projection};
+use crate::tiles::{DecodedTrack, TileStatus};
+
+/// An RGBA picture, 4 bytes per pixel, rows top to bottom. Alpha is always 255:
+/// panoramas and object views are opaque (32-bit tracks' alpha bytes are ignored).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RgbaImage {
+    pub width: u32,
+    pub height: u32,
+    pub data: Vec<u8>,
+}
+
+/// An 8-bit hot spot map: each value is a hot spot ID, 0 = none.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IdImage {
+    pub width: u32,
+    pub height: u32,
+    pub data: Vec<u8>,
+}
+
+impl IdImage {
+    /// The ID at a normalised position (0..1 across and down), sampled nearest.
+    pub fn at_normalized(&self, u: f64, v: f64) -> u8 {
+        if !(0.0..=1.0).contains(&u) || !(0.0..=1.0).contains(&v) || self.data.is_empty() {
+            return 0;
+        }
+        let x = ((u * f64::from(self.width)) as u32).min(self.width - 1);
+        let y = ((v * f64::from(self.height)) as u32).min(self.height - 1);
+        self.data[(y as usize) * (self.width as usize) + x as usize]
+    }
+}
+
+/// Where a surface's picture lies around the viewer.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Geometry {
+    /// An upright cylinder image: its left edge shows pan `pan[1]`, its right
+    /// edge `pan[0]`; the horizon is the middle row; the radius is
+    /// width·360 / (2π·(pan[1] − pan[0])) pixels.
+    Cylinder { pan: [f32; 2], wraps: bool },
+    /// A planar face or tile of a cube.
+    Plane(Plane),
+    /// An object view: shown flat, centred in the window.
+    Flat,
+}
+
+/// A planar surface's placement (see the module documentation).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Plane {
+    /// Unit quaternion [w, x, y, z]: world = q·local·q*.
+    pub rotation: [f32; 4],
+    /// Focal length in pixels.
+    pub focal: f32,
+    /// Centre offset in pixels (x right, y up).
+    pub centre: [f32; 2],
+    pub aspect: f32,
+    pub skew: f32,
+}
+
+impl Plane {
+    /// The placement of one `cufa` entry for a w×h tile; `None` for a degenerate
+    /// entry (zero or non-finite quaternion, zero aspect, tile height 1).
+    pub fn from_cufa(face: &CubeFace, height: u32) -> Option<Plane> {
+        Self::from_parts(face, 1.0, [0.0, 0.0], height)
+    }
+
+    /// A grid of `rows` tiles down, whose mean centre is `mean_centre` (in
+    /// half-tile units), joined into one picture `height` pixels tall.
+    fn from_parts(face: &CubeFace, rows: f64, mean_centre: [f64; 2], height: u32) -> Option<Plane> {
+        let q = face.orientation.map(f64::from);
+        let norm2 = q.iter().map(|c| c * c).sum::<f64>();
+        let finite = q.iter().all(|c| c.is_finite())
+            && face.center.iter().all(|c| c.is_finite())
+            && face.aspect.is_finite()
+            && face.skew.is_finite();
+        if !finite || norm2 < 1e-12 || face.aspect.abs() < 1e-6 || height < 2 {
+            return None;
+        }
+        let n = f64::from(height - 1) / 2.0;
+        let centre = if rows == 1.0 {
+            face.center.map(f64::from)
+        } else {
+            mean_centre
+        };
+        let norm = norm2.sqrt();
+        Some(Plane {
+            rotation: q.map(|c| (c / norm) as f32),
+            focal: (norm2 / rows * n) as f32,
+            centre: [(centre[0] / rows * n) as f32, (centre[1] / rows * n) as f32],
+            aspect: face.aspect,
+            skew: face.skew,
+        })
+    }
+
+    /// The continuous texel position (pixel centres at +0.5) where a world ray
+    /// meets this plane's w×h picture, or `None` when the ray points away from it.
+    /// The position may lie outside 0..w × 0..h.
+    pub fn texel_of_ray(&self, world: [f64; 3], width: u32, height: u32) -> Option<[f64; 2]> {
+        let l = rotate(conj(self.rotation.map(f64::from)), world);
+        if l[2] <= 1e-12 {
+            return None;
+        }
+        let (sx, sy) = (l[0] / l[2], l[1] / l[2]);
+        let f = f64::from(self.focal);
+        let a = f64::from(self.aspect);
+        let k = f64::from(self.skew);
+        let x = -(f / a) * sx - (k * f / a) * sy + (f64::from(width) - 1.0) / 2.0
+            - f64::from(self.centre[0]);
+        let y = f * sy + (f64::from(height) - 1.0) / 2.0 + f64::from(self.centre[1]);
+        Some([x + 0.5, y + 0.5])
+    }
+
+    /// The world ray through a continuous texel position of the w×h picture.
+    pub fn ray_of_texel(&self, texel: [f64; 2], width: u32, height: u32) -> [f64; 3] {
+        let (x, y) = (texel[0] - 0.5, texel[1] - 0.5);
+        let f = f64::from(self.focal);
+        let a = f64::from(self.aspect);
+        let k = f64::from(self.skew);
+        let cy = ((f64::from(height) - 1.0) / 2.0 + f64::from(self.centre[1])) / f;
+        let c1 = ((f64::from(width) - 1.0) / 2.0 - f64::from(self.centre[0])) * a / f + k * cy;
+        let local = [-a / f * x - k / f * y + c1, y / f - cy, 1.0];
+        rotate(self.rotation.map(f64::from), local)
+    }
+}
+
+/// The conjugate of a quaternion [w, x, y, z].
+pub fn conj(q: [f64; 4]) -> [f64; 4] {
+    [q[0], -q[1], -q[2], -q[3]]
+}
+
+/// Rotates v by the unit quaternion q = [w, x, y, z] (q·v·q*).
+pub fn rotate(q: [f64; 4], v: [f64; 3]) -> [f64; 3] {
+    let (w, u) = (q[0], [q[1], q[2], q[3]]);
+    let cross = |a: [f64; 3], b: [f64; 3]| {
+        [
+            a[1] * b[2] - a[2] * b[1],
+            a[2] * b[0] - a[0] * b[2],
+            a[0] * b[1] - a[1] * b[0],
+        ]
+    };
+    let t = cross(u, v).map(|c| 2.0 * c);
+    let ut = cross(u, t);
+    [
+        v[0] + w * t[0] + ut[0],
+        v[1] + w * t[1] + ut[1],
+        v[2] + w * t[2] + ut[2],
+    ]
+}
+
+/// One picture of a node with its placement.
+#[derive(Debug, Clone)]
+pub struct Surface {
+    pub geometry: Geometry,
+    pub image: RgbaImage,
+    /// The hot spot map covering the same area, at its own resolution.
+    pub hotspots: Option<IdImage>,
+}
+
+impl Surface {
+    /// The continuous texel position of a world ray on this surface (cylinders
+    /// and planes; `None` for flat pictures and rays that miss a plane). The
+    /// position may lie outside the picture; cylinder positions are wrapped into
+    /// 0..width when the cylinder wraps.
+    pub fn texel_of_ray(&self, world: [f64; 3]) -> Option<[f64; 2]> {
+        let (w, h) = (self.image.width, self.image.height);
+        match self.geometry {
+            Geometry::Cylinder { pan, wraps } => Some(cylinder_texel(world, pan, wraps, w, h)),
+            Geometry::Plane(p) => p.texel_of_ray(world, w, h),
+            Geometry::Flat => None,
+        }
+    }
+
+    /// Whether a texel position lies on the picture.
+    pub fn contains(&self, t: [f64; 2]) -> bool {
+        (0.0..=f64::from(self.image.width)).contains(&t[0])
+            && (0.0..=f64::from(self.image.height)).contains(&t[1])
+    }
+}
+
+/// Where a world ray meets an upright cylinder image (continuous texel position).
+pub fn cylinder_texel(world: [f64; 3], pan: [f32; 2], wraps: bool, w: u32, h: u32) -> [f64; 2] {
+    let [x, y, z] = world;
+    let range = f64::from((pan[1] - pan[0]).max(1e-3));
+    let theta = x.atan2(z).to_degrees();
+    let mut d = f64::from(pan[1]) - theta;
+    if wraps {
+        d = d.rem_euclid(360.0);
+    } else {
+        // Put the part of the circle the image lacks evenly on both sides.
+        let lo = -(360.0 - range) / 2.0;
+        d = (d - lo).rem_euclid(360.0) + lo;
+    }
+    let wf = f64::from(w);
+    let radius = wf * 360.0 / (2.0 * std::f64::consts::PI * range);
+    let rho = (x * x + z * z).sqrt().max(1e-300);
+    [d / range * wf, f64::from(h) / 2.0 + y * radius / rho]
+}
+
+/// The assembled pictures of a node.
+#[derive(Debug, Clone)]
+pub struct NodePicture {
+    pub node: u32,
+    pub surfaces: Vec<Surface>,
+    /// What was repaired or replaced while assembling (damaged or missing tiles).
+    pub warnings: Vec<Warning>,
+}
+
+impl NodePicture {
+    /// True for cube panoramas (planar surfaces).
+    pub fn is_cube(&self) -> bool {
+        self.surfaces
+            .iter()
+            .any(|s| matches!(s.geometry, Geometry::Plane(_)))
+    }
+
+    /// The hot spot ID a world ray points at (0 = none), sampled nearest.
+    pub fn hotspot_at_ray(&self, world: [f64; 3]) -> u8 {
+        for s in &self.surfaces {
+            let Some(t) = s.texel_of_ray(world) else {
+                continue;
+            };
+            if !s.contains(t) {
+                continue;
+            }
+            return s.hotspots.as_ref().map_or(0, |m| {
+                m.at_normalized(
+                    t[0] / f64::from(s.image.width),
+                    t[1] / f64::from(s.image.height),
+                )
+            });
+        }
+        0
+    }
+}
+
+/// Why a node's pictures could not be assembled at all.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AssembleError {
+    #[error("node {node}: its image track has no tiles")]
+    NoTiles { node: u32 },
+    #[error("node {node}: tile {tile} is {got_w}x{got_h}, the others {want_w}x{want_h}")]
+    TileSize {
+        node: u32,
+        tile: usize,
+        got_w: u32,
+        got_h: u32,
+        want_w: u32,
+        want_h: u32,
+    },
+    #[error("node {node}: the assembled picture would be {width}x{height}, over the limit")]
+    TooLarge { node: u32, width: u64, height: u64 },
+    #[error("node {node}: no cube face has a usable orientation ('cufa')")]
+    NoFaces { node: u32 },
+}
+
+/// The largest picture assembled (either side), like the decoders' frame limit.
+pub const MAX_SIDE: u64 = 65536;
+/// The most bytes one assembled picture may take.
+pub const MAX_BYTES: u64 = 2 << 30;
+
+/// Assembles a panorama from its decoded image track (and hot spot track).
+pub fn panorama(
+    node: u32,
+    pano: &Panorama,
+    image: &DecodedTrack,
+    hotspots: Option<&DecodedTrack>,
+) -> Result<NodePicture, AssembleError> {
+    let mut warnings = Vec::new();
+    for t in &image.tiles {
+        match &t.status {
+            TileStatus::Decoded => {}
+            TileStatus::Damaged(w) | TileStatus::Placeholder(w) => warnings.push(Warning::general(
+                format!("node {node}: sample {}: {w}", t.sample + 1),
+            )),
+        }
+    }
+    let frames: Vec<&Frame> = image.tiles.iter().map(|t| &t.frame).collect();
+    let hs_frames: Option<Vec<&Frame>> =
+        hotspots.map(|h| h.tiles.iter().map(|t| &t.frame).collect());
+    if frames.is_empty() {
+        return Err(AssembleError::NoTiles { node });
+    }
+    let surfaces = match &pano.projection {
+        Projection::Cylinder { orientation, .. } => {
+            let vertical = *orientation == CylinderOrientation::Vertical;
+            let grid = grid_for(pano.tile_grid, frames.len(), vertical);
+            let image = cylinder_image(node, &frames, grid, vertical, 4)?;
+            let hotspots = match &hs_frames {
+                Some(h) if !h.is_empty() => {
+                    match cylinder_image(
+                        node,
+                        h,
+                        grid_for(pano.tile_grid, h.len(), vertical),
+                        vertical,
+                        1,
+                    ) {
+                        Ok(m) => Some(m),
+                        Err(e) => {
+                            warnings.push(Warning::general(format!("hot spots not shown: {e}")));
+                            None
+                        }
+                    }
+                }
+                _ => None,
+            };
+            let pan = pano.image_pan;
+            vec![Surface {
+                geometry: Geometry::Cylinder {
+                    pan,
+                    wraps: pan[1] - pan[0] >= 359.99,
+                },
+                image: RgbaImage {
+                    width: image.0,
+                    height: image.1,
+                    data: image.2,
+                },
+                hotspots: hotspots.map(|(width, height, data)| IdImage {
+                    width,
+                    height,
+                    data,
+                }),
+            }]
+        }
+        Projection::Cube { faces, .. } => {
+            cube_surfaces(node, faces, &frames, hs_frames.as_deref(), &mut warnings)?
+        }
+    };
+    Ok(NodePicture {
+        node,
+        surfaces,
+        warnings,
+    })
+}
+
+/// An object view (or any single frame) as a flat surface.
+pub fn flat(node: u32, frame: &Frame, hotspots: Option<&Frame>) -> NodePicture {
+    NodePicture {
+        node,
+        surfaces: vec![Surface {
+            geometry: Geometry::Flat,
+            image: RgbaImage {
+                width: frame.width,
+                height: frame.height,
+                data: opaque_rgba(frame),
+            },
+            hotspots: hotspots.map(|h| IdImage {
+                width: h.width,
+                height: h.height,
+                data: crate::tiles::to_index_frame(h.clone()).data,
+            }),
+        }],
+        warnings: Vec::new(),
+    }
+}
+
+/// The tile grid of a cylinder: the stored grid when it matches the tile count,
+/// else one strip of tiles in the storage direction.
+fn grid_for(stored: [u32; 2], n: usize, vertical: bool) -> [usize; 2] {
+    let g = [stored[0] as usize, stored[1] as usize];
+    if g[0].checked_mul(g[1]) == Some(n) {
+        g
+    } else if vertical {
+        [1, n]
+    } else {
+        [n, 1]
+    }
+}
+
+/// A frame's pixels as opaque RGBA (or, for `bpp` 1, hot spot indices).
+fn frame_pixels(frame: &Frame, bpp: usize) -> Vec<u8> {
+    if bpp == 1 {
+        crate::tiles::to_index_frame(frame.clone()).data
+    } else {
+        opaque_rgba(frame)
+    }
+}
+
+fn opaque_rgba(frame: &Frame) -> Vec<u8> {
+    let mut rgba = frame.to_rgba();
+    for px in rgba.chunks_exact_mut(4) {
+        px[3] = 255;
+    }
+    rgba
+}
+
+fn check_size(node: u32, w: u64, h: u64, bpp: usize) -> Result<(), AssembleError> {
+    let bytes = w.checked_mul(h).and_then(|p| p.checked_mul(bpp as u64));
+    if w == 0 || h == 0 || w > MAX_SIDE || h > MAX_SIDE || bytes.is_none_or(|b| b > MAX_BYTES) {
+        return Err(AssembleError::TooLarge {
+            node,
+            width: w,
+            height: h,
+        });
+    }
+    Ok(())
+}
+
+/// Places a grid of equally sized tiles (row-major) into the stored image and,
+/// for vertical cylinders, turns it upright (90° clockwise) in the same pass.
+/// Returns (width, height, pixels) of the upright image.
+fn cylinder_image(
+    node: u32,
+    tiles: &[&Frame],
+    grid: [usize; 2],
+    vertical: bool,
+    bpp: usize,
+) -> Result<(u32, u32, Vec<u8>), AssembleError> {
+    let (tw, th) = (tiles[0].width, tiles[0].height);
+    for (i, t) in tiles.iter().enumerate() {
+        if (t.width, t.height) != (tw, th) {
+            return Err(AssembleError::TileSize {
+                node,
+                tile: i,
+                got_w: t.width,
+                got_h: t.height,
+                want_w: tw,
+                want_h: th,
+            });
+        }
+    }
+    let sw = u64::from(tw) * grid[0] as u64;
+    let sh = u64::from(th) * grid[1] as u64;
+    let (uw, uh) = if vertical { (sh, sw) } else { (sw, sh) };
+    check_size(node, uw, uh, bpp)?;
+    let (tw, th, uw) = (tw as usize, th as usize, uw as usize);
+    let mut out = vec![0u8; uw * uh as usize * bpp];
+    for (i, t) in tiles.iter().enumerate() {
+        let px = frame_pixels(t, bpp);
+        let (ox, oy) = ((i % grid[0]) * tw, (i / grid[0]) * th);
+        if vertical {
+            // stored (sx, sy) → upright (W − 1 − sy, sx), W = stored height.
+            for ty in 0..th {
+                let x = uw - 1 - (oy + ty);
+                for tx in 0..tw {
+                    let y = ox + tx;
+                    let s = (ty * tw + tx) * bpp;
+                    let d = (y * uw + x) * bpp;
+                    out[d..d + bpp].copy_from_slice(&px[s..s + bpp]);
+                }
+            }
+        } else {
+            for ty in 0..th {
+                let d = ((oy + ty) * uw + ox) * bpp;
+                out[d..d + tw * bpp].copy_from_slice(&px[ty * tw * bpp..(ty + 1) * tw * bpp]);
+            }
+        }
+    }
+    Ok((uw as u32, uh as u32, out))
+}
+
+/// Groups cube tiles into faces and builds one planar surface per face.
+fn cube_surfaces(
+    node: u32,
+    faces: &[CubeFace],
+    frames: &[&Frame],
+    hotspots: Option<&[&Frame]>,
+    warnings: &mut Vec<Warning>,
+) -> Result<Vec<Surface>, AssembleError> {
+    let n = faces.len().min(frames.len());
+    if faces.len() != frames.len() {
+        warnings.push(Warning::general(format!(
+            "node {node}: {} cube face entries for {} tiles; using {n}",
+            faces.len(),
+            frames.len()
+        )));
+    }
+    let hotspots = hotspots.filter(|h| {
+        let ok = h.len() >= n;
+        if !ok {
+            warnings.push(Warning::general(format!(
+                "node {node}: the hot spot track has {} tiles for {n} faces; hot spots not shown",
+                h.len()
+            )));
+        }
+        ok
+    });
+    let mut out = Vec::new();
+    for group in group_tiles(&faces[..n], frames) {
+        let first = group.tiles[0];
+        let (tw, th) = (frames[first].width, frames[first].height);
+        let plane = if group.cols * group.rows == 1 {
+            Plane::from_cufa(&faces[first], th)
+        } else {
+            Plane::from_parts(
+                &faces[first],
+                group.rows as f64,
+                group.mean_centre,
+                th * group.rows as u32,
+            )
+        };
+        let Some(plane) = plane else {
+            warnings.push(Warning::general(format!(
+                "node {node}: cube face entry {} is degenerate; its tile is not shown",
+                first + 1
+            )));
+            continue;
+        };
+        let image = join_grid(node, frames, &group, 4)?;
+        let hs = match hotspots {
+            Some(h) => {
+                let sizes_match = group
+                    .tiles
+                    .iter()
+                    .all(|&i| (h[i].width, h[i].height) == (h[first].width, h[first].height));
+                if sizes_match {
+                    let (w, hh, data) = join_grid(node, h, &group, 1)?;
+                    Some(IdImage {
+                        width: w,
+                        height: hh,
+                        data,
+                    })
+                } else {
+                    None
+                }
+            }
+            None => None,
+        };
+        let _ = tw;
+        out.push(Surface {
+            geometry: Geometry::Plane(plane),
+            image: RgbaImage {
+                width: image.0,
+                height: image.1,
+                data: image.2,
+            },
+            hotspots: hs,
+        });
+    }
+    if out.is_empty() {
+        return Err(AssembleError::NoFaces { node });
+    }
+    Ok(out)
+}
+
+/// Tiles joined into one face: indexes row-major from the top-left.
+struct TileGroup {
+    tiles: Vec<usize>,
+    cols: usize,
+    rows: usize,
+    mean_centre: [f64; 2],
+}
+
+/// Groups tiles that share orientation, focal length, aspect, skew and size and
+/// whose centres form a complete grid 2 half-tile units apart (how writers cut
+/// a face into n×m tiles). Everything else stays a group of one.
+fn group_tiles(faces: &[CubeFace], frames: &[&Frame]) -> Vec<TileGroup> {
+    let key = |i: usize| {
+        let f = &faces[i];
+        let q = f.orientation;
+        // q and −q are the same rotation.
+        let sign = if q.iter().find(|c| c.abs() > 1e-4).is_some_and(|c| *c < 0.0) {
+            -1.0
+        } else {
+            1.0
+        };
+        let r = |v: f32| (v * 1000.0).round() as i64;
+        (
+            [
+                r(q[0] * sign),
+                r(q[1] * sign),
+                r(q[2] * sign),
+                r(q[3] * sign),
+            ],
+            r(f.aspect),
+            r(f.skew),
+            frames[i].width,
+            frames[i].height,
+        )
+    };
+    let mut groups: Vec<(_, Vec<usize>)> = Vec::new();
+    for i in 0..faces.len() {
+        let k = key(i);
+        match groups.iter_mut().find(|(gk, _)| *gk == k) {
+            Some((_, v)) => v.push(i),
+            None => groups.push((k, vec![i])),
+        }
+    }
+    let mut out = Vec::new();
+    for (_, members) in groups {
+        match as_grid(faces, &members) {
+            Some(g) => out.push(g),
+            None => out.extend(members.into_iter().map(|i| TileGroup {
+                tiles: vec![i],
+                cols: 1,
+                rows: 1,
+                mean_centre: faces[i].center.map(f64::from),
+            })),
+        }
+    }
+    out
+}
+
+fn as_grid(faces: &[CubeFace], members: &[usize]) -> Option<TileGroup> {
+    if members.len() < 2 {
+        return None;
+    }
+    let mut xs: Vec<f32> = Vec::new();
+    let mut ys: Vec<f32> = Vec::new();
+    for &i in members {
+        let c = faces[i].center;
+        if !xs.iter().any(|x| (x - c[0]).abs() < 0.01) {
+            xs.push(c[0]);
+        }
+        if !ys.iter().any(|y| (y - c[1]).abs() < 0.01) {
+            ys.push(c[1]);
+        }
+    }
+    xs.sort_by(f32::total_cmp);
+    ys.sort_by(|a, b| b.total_cmp(a)); // +y up: the top row first
+    let evenly = |v: &[f32]| {
+        v.windows(2)
+            .all(|w| ((w[1] - w[0]).abs() - 2.0).abs() < 0.01)
+    };
+    if xs.len() * ys.len() != members.len() || !evenly(&xs) || !evenly(&ys) {
+        return None;
+    }
+    let mut tiles = vec![usize::MAX; members.len()];
+    for &i in members {
+        let c = faces[i].center;
+        let col = xs.iter().position(|x| (x - c[0]).abs() < 0.01)?;
+        let row = ys.iter().position(|y| (y - c[1]).abs() < 0.01)?;
+        let slot = &mut tiles[row * xs.len() + col];
+        if *slot != usize::MAX {
+            return None; // two tiles in one place
+        }
+        *slot = i;
+    }
+    let mean = |v: &[f32]| v.iter().map(|x| f64::from(*x)).sum::<f64>() / v.len() as f64;
+    Some(TileGroup {
+        tiles,
+        cols: xs.len(),
+        rows: ys.len(),
+        mean_centre: [mean(&xs), mean(&ys)],
+    })
+}
+
+/// Joins a group's tiles into one picture.
+fn join_grid(
+    node: u32,
+    frames: &[&Frame],
+    group: &TileGroup,
+    bpp: usize,
+) -> Result<(u32, u32, Vec<u8>), AssembleError> {
+    let grid: Vec<&Frame> = group.tiles.iter().map(|&i| frames[i]).collect();
+    cylinder_image(node, &grid, [group.cols, group.rows], false, bpp)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,851 @@
+//! Stage 6 — the GPU renderer (the only module that knows wgpu).
+//!
+//! One [`Renderer`] draws a node's assembled pictures into any texture view:
+//! the window's surface or an offscreen texture ([`Renderer::render_image`]),
+//! so every picture the window shows can be produced and tested headless. The
+//! projection is per pixel in WGSL (`shaders/panorama.wgsl`): each pixel casts
+//! a ray from pan, tilt, vertical field of view and the target's aspect, and
+//! looks it up on the node's surfaces, which the shader gets as data
+//! (cylinder pan range; each cube face's orientation quaternion, focal length
+//! and centre). Pictures are uploaded as pages of a texture array with full
+//! mip chains and gutters ([`pages`]), sampled trilinearly and anisotropically
+//! with analytic gradients. Hot spot maps go into a second (integer) array,
+//! read nearest, for the overlay; [`Renderer::hotspot_at`] answers which hot
+//! spot lies under a pixel on the CPU through the same projection ([`crate::view`]).
+
+pub mod pages;
+
+use std::sync::mpsc;
+
+use bytemuck::{Pod, Zeroable};
+
+use crate::assemble::{Geometry, IdImage, NodePicture, RgbaImage};
+use crate::view::{Rays, Shot, flat_scale};
+
+/// The WGSL source.
+pub const SHADER: &str = include_str!("../../shaders/panorama.wgsl");
+
+/// Most surfaces one node may have (the shader's uniform array).
+pub const MAX_SURFACES: usize = 64;
+
+/// The colour shown where no picture is (above and below a cylinder, around an
+/// object): a neutral dark grey.
+pub const NEUTRAL: [u8; 4] = [64, 64, 64, 255];
+
+/// Why rendering failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RenderError {
+    #[error("no graphics adapter: {0}")]
+    NoAdapter(String),
+    #[error("cannot open the graphics device: {0}")]
+    Device(String),
+    #[error("{0}")]
+    TooLarge(String),
+    #[error("reading the picture back failed: {0}")]
+    Readback(String),
+    #[error("nothing to draw: no node picture was set")]
+    NoPicture,
+}
+
+/// An adapter, device and queue.
+pub struct Gpu {
+    pub device: wgpu::Device,
+    pub queue: wgpu::Queue,
+    pub adapter: wgpu::Adapter,
+    /// "name (backend, device type)".
+    pub description: String,
+    /// The sampler's anisotropy: 16, or 1 (trilinear only) on software
+    /// rasterisers, whose anisotropic sampler (lavapipe in Mesa 22.3) was seen
+    /// to stall on some views of cube panoramas. `QTVR_ANISOTROPY` overrides it.
+    pub anisotropy: u16,
+}
+
+impl Gpu {
+    /// A device for offscreen rendering (no window): a real GPU when there is
+    /// one, else a software one (lavapipe/llvmpipe). `WGPU_BACKEND` and
+    /// `WGPU_ADAPTER_NAME` choose, as wgpu reads them.
+    pub fn headless() -> Result<Gpu, RenderError> {
+        let instance =
+            wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env());
+        Self::from_instance(&instance, None)
+    }
+
+    /// A device on an instance, able to draw to `surface` when given.
+    pub fn from_instance(
+        instance: &wgpu::Instance,
+        surface: Option<&wgpu::Surface<'_>>,
+    ) -> Result<Gpu, RenderError> {
+        let adapter = pollster::block_on(instance.request_adapter(&wgpu::RequestAdapterOptions {
+            power_preference: wgpu::PowerPreference::HighPerformance,
+            force_fallback_adapter: false,
+            compatible_surface: surface,
+            apply_limit_buckets: false,
+        }))
+        .map_err(|e| RenderError::NoAdapter(e.to_string()))?;
+        let info = adapter.get_info();
+        let limits = adapter.limits();
+        let (device, queue) = pollster::block_on(adapter.request_device(&wgpu::DeviceDescriptor {
+            label: Some("qtvr"),
+            required_features: wgpu::Features::empty(),
+            required_limits: wgpu::Limits {
+                max_texture_dimension_2d: limits.max_texture_dimension_2d,
+                max_texture_array_layers: limits.max_texture_array_layers,
+                ..wgpu::Limits::downlevel_defaults().using_resolution(limits.clone())
+            },
+            experimental_features: wgpu::ExperimentalFeatures::disabled(),
+            memory_hints: wgpu::MemoryHints::Performance,
+            trace: wgpu::Trace::Off,
+        }))
+        .map_err(|e| RenderError::Device(e.to_string()))?;
+        let anisotropy = std::env::var("QTVR_ANISOTROPY")
+            .ok()
+            .and_then(|v| v.parse::<u16>().ok())
+            .map(|a| a.clamp(1, 16))
+            .unwrap_or(if info.device_type == wgpu::DeviceType::Cpu {
+                1
+            } else {
+                16
+            });
+        Ok(Gpu {
+            device,
+            queue,
+            anisotropy,
+            description: format!("{} ({:?}, {:?})", info.name, info.backend, info.device_type),
+            adapter,
+        })
+    }
+}
+
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Pod, Zeroable)]
+struct Globals {
+    fwd: [f32; 4],
+    right: [f32; 4],
+    up: [f32; 4],
+    dest: [f32; 4],
+    mode: [u32; 4],
+    obj: [f32; 4],
+    neutral: [f32; 4],
+    layer: [f32; 4],
+    hs_layer: [f32; 4],
+    hs_mask: [u32; 8],
+}
+
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Pod, Zeroable)]
+struct SurfaceData {
+    kind: [u32; 4],
+    size: [f32; 4],
+    q: [f32; 4],
+    p: [f32; 4],
+    c: [f32; 4],
+    hs: [u32; 4],
+    hs_size: [f32; 4],
+}
+
+/// What stays on the CPU for hot spot picking: geometry and hot spot maps.
+struct PickModel {
+    picture: NodePicture,
+}
+
+struct Uploaded {
+    bind_group: wgpu::BindGroup,
+    surfaces: usize,
+    layer: [u32; 3],
+    hs_layer: [u32; 2],
+    hs_mask: [u32; 8],
+    pick: PickModel,
+}
+
+/// Options for uploading a node's pictures.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct UploadOptions {
+    /// Split pictures into pages no larger than this (default: the adapter's
+    /// texture limit). Tests use it to check that split panoramas are seamless.
+    pub max_texture_side: Option<u32>,
+}
+
+/// Draws node pictures with the panorama shader.
+pub struct Renderer {
+    layout: wgpu::BindGroupLayout,
+    pipeline_layout: wgpu::PipelineLayout,
+    shader: wgpu::ShaderModule,
+    pipelines: Vec<(wgpu::TextureFormat, wgpu::RenderPipeline)>,
+    sampler: wgpu::Sampler,
+    globals: wgpu::Buffer,
+    surface_buf: wgpu::Buffer,
+    scene: Option<Uploaded>,
+}
+
+impl Renderer {
+    /// Creates the shader, layouts and buffers (no pictures yet).
+    pub fn new(gpu: &Gpu) -> Renderer {
+        let device = &gpu.device;
+        let shader = device.create_shader_module(wgpu::ShaderModuleDescriptor {
+            label: Some("panorama.wgsl"),
+            source: wgpu::ShaderSource::Wgsl(SHADER.into()),
+        });
+        let entry = |binding, ty| wgpu::BindGroupLayoutEntry {
+            binding,
+            visibility: wgpu::ShaderStages::FRAGMENT,
+            ty,
+            count: None,
+        };
+        let uniform = wgpu::BindingType::Buffer {
+            ty: wgpu::BufferBindingType::Uniform,
+            has_dynamic_offset: false,
+            min_binding_size: None,
+        };
+        let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+            label: Some("panorama"),
+            entries: &[
+                entry(0, uniform),
+                entry(1, uniform),
+                entry(
+                    2,
+                    wgpu::BindingType::Texture {
+                        sample_type: wgpu::TextureSampleType::Float { filterable: true },
+                        view_dimension: wgpu::TextureViewDimension::D2Array,
+                        multisampled: false,
+                    },
+                ),
+                entry(
+                    3,
+                    wgpu::BindingType::Sampler(wgpu::SamplerBindingType::Filtering),
+                ),
+                entry(
+                    4,
+                    wgpu::BindingType::Texture {
+                        sample_type: wgpu::TextureSampleType::Uint,
+                        view_dimension: wgpu::TextureViewDimension::D2Array,
+                        multisampled: false,
+                    },
+                ),
+            ],
+        });
+        let pipeline_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+            label: Some("panorama"),
+            bind_group_layouts: &[Some(&layout)],
+            immediate_size: 0,
+        });
+        let sampler = device.create_sampler(&wgpu::SamplerDescriptor {
+            label: Some("trilinear"),
+            address_mode_u: wgpu::AddressMode::ClampToEdge,
+            address_mode_v: wgpu::AddressMode::ClampToEdge,
+            address_mode_w: wgpu::AddressMode::ClampToEdge,
+            mag_filter: wgpu::FilterMode::Linear,
+            min_filter: wgpu::FilterMode::Linear,
+            mipmap_filter: wgpu::MipmapFilterMode::Linear,
+            anisotropy_clamp: gpu.anisotropy,
+            ..Default::default()
+        });
+        let globals = device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("globals"),
+            size: std::mem::size_of::<Globals>() as u64,
+            usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        });
+        let surface_buf = device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("surfaces"),
+            size: (std::mem::size_of::<SurfaceData>() * MAX_SURFACES) as u64,
+            usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        });
+        Renderer {
+            layout,
+            pipeline_layout,
+            shader,
+            pipelines: Vec::new(),
+            sampler,
+            globals,
+            surface_buf,
+            scene: None,
+        }
+    }
+
+    /// The render pipeline for a target format (made on first use).
+    fn pipeline(&mut self, gpu: &Gpu, format: wgpu::TextureFormat) -> &wgpu::RenderPipeline {
+        let i = match self.pipelines.iter().position(|(f, _)| *f == format) {
+            Some(i) => i,
+            None => {
+                let p = gpu
+                    .device
+                    .create_render_pipeline(&wgpu::RenderPipelineDescriptor {
+                        label: Some("panorama"),
+                        layout: Some(&self.pipeline_layout),
+                        vertex: wgpu::VertexState {
+                            module: &self.shader,
+                            entry_point: Some("vs_main"),
+                            compilation_options: Default::default(),
+                            buffers: &[],
+                        },
+                        primitive: wgpu::PrimitiveState::default(),
+                        depth_stencil: None,
+                        multisample: wgpu::MultisampleState::default(),
+                        fragment: Some(wgpu::FragmentState {
+                            module: &self.shader,
+                            entry_point: Some("fs_main"),
+                            compilation_options: Default::default(),
+                            targets: &[Some(wgpu::ColorTargetState {
+                                format,
+                                blend: None,
+                                write_mask: wgpu::ColorWrites::ALL,
+                            })],
+                        }),
+                        multiview_mask: None,
+                        cache: None,
+                    });
+                self.pipelines.push((format, p));
+                self.pipelines.len() - 1
+            }
+        };
+        &self.pipelines[i].1
+    }
+
+    /// Prepares the pipeline for a format ahead of the first frame (shader
+    /// compilation is the slow part on software rasterisers).
+    pub fn warm_up(&mut self, gpu: &Gpu, format: wgpu::TextureFormat) {
+        self.pipeline(gpu, format);
+    }
+
+    /// Uploads a node's pictures (replacing the previous node's). `hotspot_ids`
+    /// are the IDs the overlay shows (empty: every non-zero value of the map).
+    pub fn set_picture(
+        &mut self,
+        gpu: &Gpu,
+        picture: NodePicture,
+        hotspot_ids: &[u32],
+        opts: UploadOptions,
+    ) -> Result<(), RenderError> {
+        if picture.surfaces.len() > MAX_SURFACES {
+            return Err(RenderError::TooLarge(format!(
+                "node {} has {} separate pictures; at most {MAX_SURFACES} can be drawn",
+                picture.node,
+                picture.surfaces.len()
+            )));
+        }
+        let limits = gpu.device.limits();
+        let max_side = opts
+            .max_texture_side
+            .unwrap_or(u32::MAX)
+            .min(limits.max_texture_dimension_2d);
+        let sizes: Vec<[u32; 2]> = picture
+            .surfaces
+            .iter()
+            .map(|s| [s.image.width, s.image.height])
+            .collect();
+        let layout = pages::plan(
+            &sizes,
+            max_side,
+            limits.max_texture_array_layers,
+            pages::GUTTER,
+        )
+        .map_err(RenderError::TooLarge)?;
+        let maps: Vec<Option<&IdImage>> = picture
+            .surfaces
+            .iter()
+            .map(|s| s.hotspots.as_ref())
+            .collect();
+        let hs_sizes: Vec<[u32; 2]> = maps
+            .iter()
+            .map(|m| m.map_or([1, 1], |m| [m.width, m.height]))
+            .collect();
+        let hs_layout = pages::plan(&hs_sizes, max_side, limits.max_texture_array_layers, 0)
+            .map_err(RenderError::TooLarge)?;
+
+        let (layers, id_layers) = rayon::join(
+            || {
+                let level0 = pages::image_layers(&picture, &layout);
+                use rayon::prelude::*;
+                level0
+                    .into_par_iter()
+                    .map(|l| {
+                        let chain = pages::mip_chain(&l, layout.layer[0], layout.layer[1]);
+                        (l, chain)
+                    })
+                    .collect::<Vec<_>>()
+            },
+            || pages::id_layers(&maps, &hs_layout),
+        );
+
+        let levels = 1 + layers.first().map_or(0, |l| l.1.len() as u32);
+        let img = gpu.device.create_texture(&wgpu::TextureDescriptor {
+            label: Some("panorama pages"),
+            size: wgpu::Extent3d {
+                width: layout.layer[0],
+                height: layout.layer[1],
+                depth_or_array_layers: layout.layers,
+            },
+            mip_level_count: levels,
+            sample_count: 1,
+            dimension: wgpu::TextureDimension::D2,
+            format: wgpu::TextureFormat::Rgba8Unorm,
+            usage: wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::COPY_DST,
+            view_formats: &[],
+        });
+        for (i, (l0, chain)) in layers.iter().enumerate() {
+            let write = |level: u32, w: u32, h: u32, data: &[u8]| {
+                gpu.queue.write_texture(
+                    wgpu::TexelCopyTextureInfo {
+                        texture: &img,
+                        mip_level: level,
+                        origin: wgpu::Origin3d {
+                            x: 0,
+                            y: 0,
+                            z: i as u32,
+                        },
+                        aspect: wgpu::TextureAspect::All,
+                    },
+                    data,
+                    wgpu::TexelCopyBufferLayout {
+                        offset: 0,
+                        bytes_per_row: Some(4 * w),
+                        rows_per_image: Some(h),
+                    },
+                    wgpu::Extent3d {
+                        width: w,
+                        height: h,
+                        depth_or_array_layers: 1,
+                    },
+                );
+            };
+            write(0, layout.layer[0], layout.layer[1], l0);
+            for (k, (w, h, d)) in chain.iter().enumerate() {
+                write(k as u32 + 1, *w, *h, d);
+            }
+        }
+        let hs = gpu.device.create_texture(&wgpu::TextureDescriptor {
+            label: Some("hot spot pages"),
+            size: wgpu::Extent3d {
+                width: hs_layout.layer[0],
+                height: hs_layout.layer[1],
+                depth_or_array_layers: hs_layout.layers,
+            },
+            mip_level_count: 1,
+            sample_count: 1,
+            dimension: wgpu::TextureDimension::D2,
+            format: wgpu::TextureFormat::R8Uint,
+            usage: wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::COPY_DST,
+            view_formats: &[],
+        });
+        for (i, l) in id_layers.iter().enumerate() {
+            gpu.queue.write_texture(
+                wgpu::TexelCopyTextureInfo {
+                    texture: &hs,
+                    mip_level: 0,
+                    origin: wgpu::Origin3d {
+                        x: 0,
+                        y: 0,
+                        z: i as u32,
+                    },
+                    aspect: wgpu::TextureAspect::All,
+                },
+                l,
+                wgpu::TexelCopyBufferLayout {
+                    offset: 0,
+                    bytes_per_row: Some(hs_layout.layer[0]),
+                    rows_per_image: Some(hs_layout.layer[1]),
+                },
+                wgpu::Extent3d {
+                    width: hs_layout.layer[0],
+                    height: hs_layout.layer[1],
+                    depth_or_array_layers: 1,
+                },
+            );
+        }
+
+        let mut data = vec![SurfaceData::zeroed(); MAX_SURFACES];
+        for (i, s) in picture.surfaces.iter().enumerate() {
+            let sp = layout.surfaces[i];
+            let hp = hs_layout.surfaces[i];
+            let (kind, q, p, c) = match s.geometry {
+                Geometry::Cylinder { pan, wraps } => (
+                    0,
+                    [0.0; 4],
+                    [pan[1], pan[1] - pan[0], if wraps { 1.0 } else { 0.0 }, 0.0],
+                    [0.0; 4],
+                ),
+                Geometry::Plane(pl) => (
+                    1,
+                    pl.rotation,
+                    [pl.focal, pl.aspect, pl.skew, 0.0],
+                    [pl.centre[0], pl.centre[1], 0.0, 0.0],
+                ),
+                Geometry::Flat => (2, [0.0; 4], [0.0; 4], [0.0; 4]),
+            };
+            let m = s.hotspots.as_ref();
+            data[i] = SurfaceData {
+                kind: [kind, sp.first_layer, sp.pages[0], sp.pages[1]],
+                size: [
+                    s.image.width as f32,
+                    s.image.height as f32,
+                    sp.page_size[0] as f32,
+                    sp.page_size[1] as f32,
+                ],
+                q,
+                p,
+                c,
+                hs: [
+                    u32::from(m.is_some()),
+                    hp.first_layer,
+                    hp.pages[0],
+                    hp.pages[1],
+                ],
+                hs_size: [
+                    m.map_or(1.0, |m| m.width as f32),
+                    m.map_or(1.0, |m| m.height as f32),
+                    hp.page_size[0] as f32,
+                    hp.page_size[1] as f32,
+                ],
+            };
+        }
+        gpu.queue
+            .write_buffer(&self.surface_buf, 0, bytemuck::cast_slice(&data));
+
+        let view = |t: &wgpu::Texture| {
+            t.create_view(&wgpu::TextureViewDescriptor {
+                dimension: Some(wgpu::TextureViewDimension::D2Array),
+                ..Default::default()
+            })
+        };
+        let (img_view, hs_view) = (view(&img), view(&hs));
+        let bind_group = gpu.device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some("panorama"),
+            layout: &self.layout,
+            entries: &[
+                wgpu::BindGroupEntry {
+                    binding: 0,
+                    resource: self.globals.as_entire_binding(),
+                },
+                wgpu::BindGroupEntry {
+                    binding: 1,
+                    resource: self.surface_buf.as_entire_binding(),
+                },
+                wgpu::BindGroupEntry {
+                    binding: 2,
+                    resource: wgpu::BindingResource::TextureView(&img_view),
+                },
+                wgpu::BindGroupEntry {
+                    binding: 3,
+                    resource: wgpu::BindingResource::Sampler(&self.sampler),
+                },
+                wgpu::BindGroupEntry {
+                    binding: 4,
+                    resource: wgpu::BindingResource::TextureView(&hs_view),
+                },
+            ],
+        });
+
+        let hs_mask = hotspot_mask(hotspot_ids);
+        // Keep only what picking needs.
+        let mut pick = picture;
+        for s in &mut pick.surfaces {
+            s.image.data = Vec::new();
+        }
+        self.scene = Some(Uploaded {
+            bind_group,
+            surfaces: pick.surfaces.len(),
+            layer: [layout.layer[0], layout.layer[1], layout.gutter],
+            hs_layer: hs_layout.layer,
+            hs_mask,
+            pick: PickModel { picture: pick },
+        });
+        Ok(())
+    }
+
+    /// The node whose pictures are uploaded.
+    pub fn node(&self) -> Option<u32> {
+        self.scene.as_ref().map(|s| s.pick.picture.node)
+    }
+
+    /// Records drawing `shot` into `target` (a `format` view). `full` is the
+    /// size of the whole picture and `offset` where this target lies in it
+    /// (both equal to the target for ordinary frames).
+    #[allow(clippy::too_many_arguments)]
+    pub fn draw(
+        &mut self,
+        gpu: &Gpu,
+        encoder: &mut wgpu::CommandEncoder,
+        target: &wgpu::TextureView,
+        format: wgpu::TextureFormat,
+        full: [u32; 2],
+        offset: [u32; 2],
+        shot: &Shot,
+        hotspots: bool,
+    ) -> Result<(), RenderError> {
+        let globals = self.globals_for(shot, full, offset, hotspots)?;
+        gpu.queue
+            .write_buffer(&self.globals, 0, bytemuck::bytes_of(&globals));
+        self.pipeline(gpu, format);
+        let pipeline = &self
+            .pipelines
+            .iter()
+            .find(|(f, _)| *f == format)
+            .ok_or(RenderError::NoPicture)?
+            .1;
+        let scene = self.scene.as_ref().ok_or(RenderError::NoPicture)?;
+        let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
+            label: Some("panorama"),
+            color_attachments: &[Some(wgpu::RenderPassColorAttachment {
+                view: target,
+                depth_slice: None,
+                resolve_target: None,
+                ops: wgpu::Operations {
+                    load: wgpu::LoadOp::Clear(wgpu::Color::BLACK),
+                    store: wgpu::StoreOp::Store,
+                },
+            })],
+            depth_stencil_attachment: None,
+            timestamp_writes: None,
+            occlusion_query_set: None,
+            multiview_mask: None,
+        });
+        pass.set_pipeline(pipeline);
+        pass.set_bind_group(0, &scene.bind_group, &[]);
+        pass.draw(0..3, 0..1);
+        Ok(())
+    }
+
+    fn globals_for(
+        &self,
+        shot: &Shot,
+        full: [u32; 2],
+        offset: [u32; 2],
+        hotspots: bool,
+    ) -> Result<Globals, RenderError> {
+        let scene = self.scene.as_ref().ok_or(RenderError::NoPicture)?;
+        let rays = Rays::new(*shot, full[0], full[1]);
+        let [fwd, right, up] = rays
+            .perspective_basis()
+            .map(|v| [v[0] as f32, v[1] as f32, v[2] as f32, 0.0]);
+        let (mode, flat) = match *shot {
+            Shot::Perspective(_) => (0, [1.0, 0.0, 0.0, 0.0]),
+            Shot::Equirect => (1, [1.0, 0.0, 0.0, 0.0]),
+            Shot::Flat { zoom, centre } => {
+                let s = &scene.pick.picture.surfaces;
+                let (fw, fh) = s
+                    .first()
+                    .map_or((1, 1), |s| (s.image.width, s.image.height));
+                let scale = flat_scale(zoom, f64::from(full[0]), f64::from(full[1]), fw, fh);
+                (2, [scale as f32, centre[0], centre[1], 0.0])
+            }
+        };
+        let n = |c: u8| f32::from(c) / 255.0;
+        Ok(Globals {
+            fwd,
+            right,
+            up,
+            dest: [
+                full[0] as f32,
+                full[1] as f32,
+                offset[0] as f32,
+                offset[1] as f32,
+            ],
+            mode: [mode, scene.surfaces as u32, u32::from(hotspots), 0],
+            obj: flat,
+            neutral: [n(NEUTRAL[0]), n(NEUTRAL[1]), n(NEUTRAL[2]), 1.0],
+            layer: [
+                scene.layer[0] as f32,
+                scene.layer[1] as f32,
+                scene.layer[2] as f32,
+                0.0,
+            ],
+            hs_layer: [scene.hs_layer[0] as f32, scene.hs_layer[1] as f32, 0.0, 0.0],
+            hs_mask: scene.hs_mask,
+        })
+    }
+
+    /// Renders `shot` offscreen into a `width`×`height` RGBA picture (in tiles
+    /// when it is larger than the adapter allows one target to be).
+    pub fn render_image(
+        &mut self,
+        gpu: &Gpu,
+        shot: &Shot,
+        width: u32,
+        height: u32,
+        hotspots: bool,
+    ) -> Result<RgbaImage, RenderError> {
+        if width == 0 || height == 0 {
+            return Err(RenderError::TooLarge(
+                "the picture size must not be zero".into(),
+            ));
+        }
+        let bytes = u64::from(width) * u64::from(height) * 4;
+        if bytes > crate::assemble::MAX_BYTES {
+            return Err(RenderError::TooLarge(format!(
+                "a {width}x{height} picture is too large"
+            )));
+        }
+        let tile = gpu.device.limits().max_texture_dimension_2d.min(4096);
+        let mut out = vec![0u8; bytes as usize];
+        let mut y0 = 0;
+        while y0 < height {
+            let th = tile.min(height - y0);
+            let mut x0 = 0;
+            while x0 < width {
+                let tw = tile.min(width - x0);
+                let px =
+                    self.render_tile(gpu, shot, [width, height], [x0, y0], [tw, th], hotspots)?;
+                for row in 0..th as usize {
+                    let d = ((y0 as usize + row) * width as usize + x0 as usize) * 4;
+                    out[d..d + tw as usize * 4]
+                        .copy_from_slice(&px[row * tw as usize * 4..(row + 1) * tw as usize * 4]);
+                }
+                x0 += tw;
+            }
+            y0 += th;
+        }
+        Ok(RgbaImage {
+            width,
+            height,
+            data: out,
+        })
+    }
+
+    fn render_tile(
+        &mut self,
+        gpu: &Gpu,
+        shot: &Shot,
+        full: [u32; 2],
+        offset: [u32; 2],
+        size: [u32; 2],
+        hotspots: bool,
+    ) -> Result<Vec<u8>, RenderError> {
+        let format = wgpu::TextureFormat::Rgba8Unorm;
+        let texture = gpu.device.create_texture(&wgpu::TextureDescriptor {
+            label: Some("offscreen"),
+            size: wgpu::Extent3d {
+                width: size[0],
+                height: size[1],
+                depth_or_array_layers: 1,
+            },
+            mip_level_count: 1,
+            sample_count: 1,
+            dimension: wgpu::TextureDimension::D2,
+            format,
+            usage: wgpu::TextureUsages::RENDER_ATTACHMENT | wgpu::TextureUsages::COPY_SRC,
+            view_formats: &[],
+        });
+        let view = texture.create_view(&Default::default());
+        let row = 4 * size[0];
+        let padded =
+            row.div_ceil(wgpu::COPY_BYTES_PER_ROW_ALIGNMENT) * wgpu::COPY_BYTES_PER_ROW_ALIGNMENT;
+        let buffer = gpu.device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("readback"),
+            size: u64::from(padded) * u64::from(size[1]),
+            usage: wgpu::BufferUsages::COPY_DST | wgpu::BufferUsages::MAP_READ,
+            mapped_at_creation: false,
+        });
+        let mut encoder = gpu
+            .device
+            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
+                label: Some("offscreen"),
+            });
+        self.draw(
+            gpu,
+            &mut encoder,
+            &view,
+            format,
+            full,
+            offset,
+            shot,
+            hotspots,
+        )?;
+        encoder.copy_texture_to_buffer(
+            wgpu::TexelCopyTextureInfo {
+                texture: &texture,
+                mip_level: 0,
+                origin: wgpu::Origin3d::ZERO,
+                aspect: wgpu::TextureAspect::All,
+            },
+            wgpu::TexelCopyBufferInfo {
+                buffer: &buffer,
+                layout: wgpu::TexelCopyBufferLayout {
+                    offset: 0,
+                    bytes_per_row: Some(padded),
+                    rows_per_image: Some(size[1]),
+                },
+            },
+            wgpu::Extent3d {
+                width: size[0],
+                height: size[1],
+                depth_or_array_layers: 1,
+            },
+        );
+        gpu.queue.submit([encoder.finish()]);
+        let slice = buffer.slice(..);
+        let (tx, rx) = mpsc::channel();
+        slice.map_async(wgpu::MapMode::Read, move |r| {
+            let _ = tx.send(r);
+        });
+        gpu.device
+            .poll(wgpu::PollType::wait_indefinitely())
+            .map_err(|e| RenderError::Readback(e.to_string()))?;
+        rx.recv()
+            .map_err(|e| RenderError::Readback(e.to_string()))?
+            .map_err(|e| RenderError::Readback(e.to_string()))?;
+        let mapped = slice
+            .get_mapped_range()
+            .map_err(|e| RenderError::Readback(e.to_string()))?;
+        let mut out = Vec::with_capacity((row * size[1]) as usize);
+        for r in 0..size[1] as usize {
+            out.extend_from_slice(&mapped[r * padded as usize..r * padded as usize + row as usize]);
+        }
+        drop(mapped);
+        buffer.unmap();
+        Ok(out)
+    }
+
+    /// The hot spot ID under pixel (x, y) of a `width`×`height` target showing
+    /// `shot`, through the same projection as the shader (on the CPU). `None`
+    /// when no hot spot (of those the overlay shows) is there.
+    pub fn hotspot_at(&self, shot: &Shot, width: u32, height: u32, x: f64, y: f64) -> Option<u32> {
+        let scene = self.scene.as_ref()?;
+        let id = pick(&scene.pick.picture, shot, width, height, x, y)?;
+        let bit = scene.hs_mask[(id / 32) as usize] >> (id % 32) & 1;
+        (bit == 1).then_some(id)
+    }
+}
+
+/// The hot spot ID (non-zero) under a target position, whatever the overlay shows.
+pub fn pick(
+    picture: &NodePicture,
+    shot: &Shot,
+    width: u32,
+    height: u32,
+    x: f64,
+    y: f64,
+) -> Option<u32> {
+    let rays = Rays::new(*shot, width, height);
+    let id = match rays.ray(x, y) {
+        Some(ray) => picture.hotspot_at_ray(ray),
+        None => {
+            let s = picture.surfaces.first()?;
+            let t = rays.flat_texel(x, y, s.image.width, s.image.height)?;
+            if !s.contains(t) {
+                return None;
+            }
+            s.hotspots.as_ref().map_or(0, |m| {
+                m.at_normalized(
+                    t[0] / f64::from(s.image.width),
+                    t[1] / f64::from(s.image.height),
+                )
+            })
+        }
+    };
+    (id != 0).then_some(u32::from(id))
+}
+
+/// The overlay's ID bit mask: the given IDs, or every non-zero one.
+fn hotspot_mask(ids: &[u32]) -> [u32; 8] {
+    let mut m = [0u32; 8];
+    if ids.is_empty() {
+        m = [u32::MAX; 8];
+        m[0] &= !1;
+    } else {
+        for &id in ids.iter().filter(|&&id| (1..256).contains(&id)) {
+            m[(id / 32) as usize] |= 1 << (id % 32);
+        }
+    }
+    m
+}

@@ -1,0 +1,314 @@
+//! Texture pages: how a node's pictures are laid out in layers of a texture
+//! array (CPU side, no GPU calls here).
+//!
+//! Every surface is cut into a grid of equal pages no larger than the
+//! adapter's texture limit (one page when it fits). Each page is stored with a
+//! gutter of `GUTTER` texels on every side holding what lies beyond its edge:
+//! the neighbouring page, the other end of a 360° cylinder, the adjoining cube
+//! face (found by projecting the gutter texel's ray onto the other faces), or
+//! the edge texel repeated where the picture ends. Bilinear, trilinear and
+//! anisotropic filtering then read the right neighbours at every seam.
+
+use rayon::prelude::*;
+
+use crate::assemble::{Geometry, IdImage, NodePicture, RgbaImage, Surface};
+
+/// Gutter width in texels: seamless for mip levels up to log2(GUTTER).
+pub const GUTTER: u32 = 8;
+
+/// Where one surface's pages are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SurfacePages {
+    pub first_layer: u32,
+    /// Pages across and down.
+    pub pages: [u32; 2],
+    /// Texels per page (the last page across or down may hold fewer).
+    pub page_size: [u32; 2],
+}
+
+/// The layout of all surfaces in one texture array.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageLayout {
+    /// Layer size in texels, gutters included.
+    pub layer: [u32; 2],
+    pub gutter: u32,
+    pub layers: u32,
+    pub surfaces: Vec<SurfacePages>,
+}
+
+/// Plans pages for pictures of the given sizes: layers at most `max_side`
+/// texels wide and high, at most `max_layers` of them.
+pub fn plan(
+    sizes: &[[u32; 2]],
+    max_side: u32,
+    max_layers: u32,
+    gutter: u32,
+) -> Result<PageLayout, String> {
+    let usable = max_side.saturating_sub(2 * gutter).max(1);
+    let mut surfaces = Vec::with_capacity(sizes.len());
+    let mut layer = [1u32, 1u32];
+    let mut next = 0u32;
+    for &[w, h] in sizes {
+        let (w, h) = (w.max(1), h.max(1));
+        let pages = [w.div_ceil(usable), h.div_ceil(usable)];
+        let page_size = [w.div_ceil(pages[0]), h.div_ceil(pages[1])];
+        layer = [
+            layer[0].max(page_size[0] + 2 * gutter),
+            layer[1].max(page_size[1] + 2 * gutter),
+        ];
+        surfaces.push(SurfacePages {
+            first_layer: next,
+            pages,
+            page_size,
+        });
+        next = pages[0]
+            .checked_mul(pages[1])
+            .and_then(|n| next.checked_add(n))
+            .ok_or("too many texture pages")?;
+    }
+    if next > max_layers {
+        return Err(format!(
+            "the pictures need {next} texture layers of {}x{}; the adapter allows {max_layers}",
+            layer[0], layer[1]
+        ));
+    }
+    Ok(PageLayout {
+        layer,
+        gutter,
+        layers: next.max(1),
+        surfaces,
+    })
+}
+
+/// Level-0 RGBA texels of every layer, gutters filled.
+pub fn image_layers(pic: &NodePicture, layout: &PageLayout) -> Vec<Vec<u8>> {
+    let jobs = layer_jobs(layout);
+    jobs.par_iter()
+        .map(|&(s, px, py)| {
+            let surface = &pic.surfaces[s];
+            build_layer(
+                layout,
+                &layout.surfaces[s],
+                px,
+                py,
+                4,
+                |x, y, out| {
+                    out.copy_from_slice(&fetch_rgba(pic, s, surface, x, y));
+                },
+                |row_y| {
+                    let img = &surface.image;
+                    (row_y >= 0 && row_y < img.height as i64).then(|| {
+                        let w = img.width as usize * 4;
+                        &img.data[row_y as usize * w..(row_y as usize + 1) * w]
+                    })
+                },
+            )
+        })
+        .collect()
+}
+
+/// Hot spot IDs of every layer (no gutter: hot spots are sampled nearest).
+pub fn id_layers(maps: &[Option<&IdImage>], layout: &PageLayout) -> Vec<Vec<u8>> {
+    let jobs = layer_jobs(layout);
+    jobs.par_iter()
+        .map(|&(s, px, py)| {
+            let Some(m) = maps[s] else {
+                return vec![0; layout.layer[0] as usize * layout.layer[1] as usize];
+            };
+            build_layer(
+                layout,
+                &layout.surfaces[s],
+                px,
+                py,
+                1,
+                |x, y, out| {
+                    let cx = x.clamp(0, i64::from(m.width) - 1) as usize;
+                    let cy = y.clamp(0, i64::from(m.height) - 1) as usize;
+                    out[0] = m.data[cy * m.width as usize + cx];
+                },
+                |row_y| {
+                    (row_y >= 0 && row_y < m.height as i64).then(|| {
+                        let w = m.width as usize;
+                        &m.data[row_y as usize * w..(row_y as usize + 1) * w]
+                    })
+                },
+            )
+        })
+        .collect()
+}
+
+/// (surface, page x, page y) for every layer, in layer order.
+fn layer_jobs(layout: &PageLayout) -> Vec<(usize, u32, u32)> {
+    let mut jobs = Vec::new();
+    for (s, sp) in layout.surfaces.iter().enumerate() {
+        for py in 0..sp.pages[1] {
+            for px in 0..sp.pages[0] {
+                jobs.push((s, px, py));
+            }
+        }
+    }
+    jobs
+}
+
+/// Fills one layer: interior runs are copied from the picture's rows, the rest
+/// (gutters, and the unused part of a layer larger than the page) comes from
+/// `texel(x, y)` with picture coordinates that may lie outside it.
+fn build_layer<'a>(
+    layout: &PageLayout,
+    sp: &SurfacePages,
+    px: u32,
+    py: u32,
+    bpp: usize,
+    texel: impl Fn(i64, i64, &mut [u8]),
+    row: impl Fn(i64) -> Option<&'a [u8]>,
+) -> Vec<u8> {
+    let [lw, lh] = layout.layer.map(|v| v as usize);
+    let g = i64::from(layout.gutter);
+    let mut out = vec![0u8; lw * lh * bpp];
+    let x0 = i64::from(px) * i64::from(sp.page_size[0]);
+    let y0 = i64::from(py) * i64::from(sp.page_size[1]);
+    // The page's extent with gutters; texels past it repeat its last column/row.
+    let ext_w = i64::from(sp.page_size[0]) + 2 * g;
+    let ext_h = i64::from(sp.page_size[1]) + 2 * g;
+    for ly in 0..lh {
+        let sy = y0 + (ly as i64).min(ext_h - 1) - g;
+        let dst = &mut out[ly * lw * bpp..(ly + 1) * lw * bpp];
+        let src_row = row(sy);
+        for lx in 0..lw {
+            let sx = x0 + (lx as i64).min(ext_w - 1) - g;
+            let d = &mut dst[lx * bpp..(lx + 1) * bpp];
+            match src_row {
+                Some(r) if sx >= 0 && ((sx as usize + 1) * bpp) <= r.len() => {
+                    d.copy_from_slice(&r[sx as usize * bpp..(sx as usize + 1) * bpp]);
+                }
+                _ => texel(sx, sy, d),
+            }
+        }
+    }
+    out
+}
+
+/// One RGBA texel at picture coordinates that may lie outside the picture.
+fn fetch_rgba(pic: &NodePicture, index: usize, s: &Surface, x: i64, y: i64) -> [u8; 4] {
+    let img = &s.image;
+    let (w, h) = (i64::from(img.width), i64::from(img.height));
+    match s.geometry {
+        Geometry::Cylinder { wraps, .. } => {
+            let x = if wraps {
+                x.rem_euclid(w)
+            } else {
+                x.clamp(0, w - 1)
+            };
+            texel(img, x, y.clamp(0, h - 1))
+        }
+        Geometry::Flat => texel(img, x.clamp(0, w - 1), y.clamp(0, h - 1)),
+        Geometry::Plane(p) => {
+            if (0..w).contains(&x) && (0..h).contains(&y) {
+                return texel(img, x, y);
+            }
+            let ray = p.ray_of_texel([x as f64 + 0.5, y as f64 + 0.5], img.width, img.height);
+            for (j, other) in pic.surfaces.iter().enumerate() {
+                if j == index {
+                    continue;
+                }
+                if let Some(t) = other.texel_of_ray(ray).filter(|t| other.contains(*t)) {
+                    return bilinear(&other.image, t);
+                }
+            }
+            texel(img, x.clamp(0, w - 1), y.clamp(0, h - 1))
+        }
+    }
+}
+
+fn texel(img: &RgbaImage, x: i64, y: i64) -> [u8; 4] {
+    let i = (y as usize * img.width as usize + x as usize) * 4;
+    [
+        img.data[i],
+        img.data[i + 1],
+        img.data[i + 2],
+        img.data[i + 3],
+    ]
+}
+
+/// Bilinear sample at a continuous texel position, edges clamped.
+fn bilinear(img: &RgbaImage, t: [f64; 2]) -> [u8; 4] {
+    let (w, h) = (i64::from(img.width), i64::from(img.height));
+    let (fx, fy) = (t[0] - 0.5, t[1] - 0.5);
+    let (x0, y0) = (fx.floor(), fy.floor());
+    let (ax, ay) = (fx - x0, fy - y0);
+    let (x0, y0) = (x0 as i64, y0 as i64);
+    let at = |x: i64, y: i64| texel(img, x.clamp(0, w - 1), y.clamp(0, h - 1));
+    let (a, b, c, d) = (
+        at(x0, y0),
+        at(x0 + 1, y0),
+        at(x0, y0 + 1),
+        at(x0 + 1, y0 + 1),
+    );
+    std::array::from_fn(|i| {
+        let top = f64::from(a[i]) * (1.0 - ax) + f64::from(b[i]) * ax;
+        let bot = f64::from(c[i]) * (1.0 - ax) + f64::from(d[i]) * ax;
+        (top * (1.0 - ay) + bot * ay).round() as u8
+    })
+}
+
+/// The mip chain below a level-0 RGBA image (2×2 box filter; odd edges repeat
+/// the last texel), down to 1×1.
+pub fn mip_chain(level0: &[u8], width: u32, height: u32) -> Vec<(u32, u32, Vec<u8>)> {
+    let mut out: Vec<(u32, u32, Vec<u8>)> = Vec::new();
+    let (mut w, mut h) = (width as usize, height as usize);
+    while w > 1 || h > 1 {
+        let (nw, nh) = ((w / 2).max(1), (h / 2).max(1));
+        let src: &[u8] = out.last().map_or(level0, |l| &l.2);
+        let mut dst = vec![0u8; nw * nh * 4];
+        for y in 0..nh {
+            let (y0, y1) = ((2 * y).min(h - 1), (2 * y + 1).min(h - 1));
+            for x in 0..nw {
+                let (x0, x1) = ((2 * x).min(w - 1), (2 * x + 1).min(w - 1));
+                for c in 0..4 {
+                    let s = u32::from(src[(y0 * w + x0) * 4 + c])
+                        + u32::from(src[(y0 * w + x1) * 4 + c])
+                        + u32::from(src[(y1 * w + x0) * 4 + c])
+                        + u32::from(src[(y1 * w + x1) * 4 + c]);
+                    dst[(y * nw + x) * 4 + c] = ((s + 2) / 4) as u8;
+                }
+            }
+        }
+        out.push((nw as u32, nh as u32, dst));
+        (w, h) = (nw, nh);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plan_splits_only_what_exceeds_the_limit() {
+        let l = plan(&[[1000, 300]], 2048, 256, 8).unwrap();
+        assert_eq!(l.surfaces[0].pages, [1, 1]);
+        assert_eq!(l.layer, [1016, 316]);
+        let l = plan(&[[5000, 300], [100, 100]], 2048, 256, 8).unwrap();
+        // 5000 over 2032 usable texels: 3 pages of 1667.
+        assert_eq!(l.surfaces[0].pages, [3, 1]);
+        assert_eq!(l.surfaces[0].page_size, [1667, 300]);
+        assert_eq!(l.surfaces[1].first_layer, 3);
+        assert_eq!(l.layers, 4);
+        assert!(plan(&[[100, 100]; 5], 2048, 4, 8).is_err());
+    }
+
+    #[test]
+    fn mip_chain_averages_and_ends_at_one_texel() {
+        let level0: Vec<u8> = [0u8, 100, 200, 255].repeat(3 * 2);
+        let chain = mip_chain(&level0, 3, 2);
+        assert_eq!(
+            chain.iter().map(|l| (l.0, l.1)).collect::<Vec<_>>(),
+            vec![(1, 1)]
+        );
+        let mut img = vec![0u8; 4 * 4 * 4];
+        img[0] = 255; // one bright texel in the top-left 2×2 block
+        let chain = mip_chain(&img, 4, 4);
+        assert_eq!(chain[0].2[0], 64);
+        assert_eq!(chain[1].2[0], 16);
+    }
+}

@@ -277,8 +277,8 @@ pub fn natural_width(p: &NodePicture) -> u32 {
                 f64::from(s.image.width) * 360.0 / f64::from((pan[1] - pan[0]).max(1.0))
             }
             Geometry::Plane(pl) => {
-                // 90° of this face spans 2·focal pixels.
-                4.0 * 2.0 * f64::from(pl.focal)
+                // 90° of a face spans its pixel centres 0..w − 1 = 2·focal.
+                4.0 * (2.0 * f64::from(pl.focal) + 1.0)
             }
             Geometry::Flat => f64::from(s.image.width),
         };

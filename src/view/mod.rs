@@ -303,7 +303,7 @@ impl ObjectView {
             state: u32::from(o.default_view_state.max(1)) - 1,
             frame: 0,
             fov: d.fov,
-            centre: [0.0, 0.0],
+            centre: default_centre(o),
         }
         .clamped(o)
         .0
@@ -369,6 +369,19 @@ impl ObjectView {
         }
         (self, notes)
     }
+}
+
+/// The stored view centre (frame pixels from the top-left; (0, 0) = unset) as
+/// an offset from the frame's centre.
+fn default_centre(o: &ObjectNode) -> [f32; 2] {
+    let vc = o.view_center;
+    if vc == [0.0, 0.0] || !vc.iter().all(|v| v.is_finite()) {
+        return [0.0, 0.0];
+    }
+    [
+        vc[0] - o.image_track.width as f32 / 2.0,
+        vc[1] - o.image_track.height as f32 / 2.0,
+    ]
 }
 
 /// The column showing a pan angle (columns run from `pan[0]` across the range).

@@ -1,0 +1,444 @@
+//! `qtvr render` and `qtvr export --to panorama|equirect|cubemap` end to end,
+//! on the sample movies (skipped with a message when they are absent).
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn qtvr(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_qtvr"))
+        .args(args)
+        .output()
+        .expect("run the qtvr binary")
+}
+
+fn out_dir(tag: &str) -> PathBuf {
+    let d = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("render-cli-{tag}"));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn sample(dir: &Path, rel: &str) -> String {
+    dir.join(rel).to_string_lossy().into_owned()
+}
+
+fn ok(o: &Output) {
+    assert!(
+        o.status.success(),
+        "exit {:?}\nstdout: {}\nstderr: {}",
+        o.status.code(),
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+fn rgba(p: &Path) -> image::RgbaImage {
+    image::open(p)
+        .unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+        .to_rgba8()
+}
+
+#[test]
+fn render_default_view_and_clamping_notes() {
+    let Some(dir) = common::samples_dir() else {
+        return;
+    };
+    let d = out_dir("default");
+    let movie = sample(&dir, "gen/cyl_partial180_smc.mov");
+    let a = d.join("default.png");
+    let o = qtvr(&[
+        "render",
+        &movie,
+        "--size",
+        "320x240",
+        "-o",
+        a.to_str().unwrap(),
+    ]);
+    ok(&o);
+    assert!(
+        String::from_utf8_lossy(&o.stderr).trim().is_empty(),
+        "no notes for the default view: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let img = rgba(&a);
+    assert_eq!(img.dimensions(), (320, 240));
+    // The same view given explicitly is the same picture (default pan 90, tilt 0, fov 45).
+    let b = d.join("explicit.png");
+    ok(&qtvr(&[
+        "render",
+        &movie,
+        "--size",
+        "320x240",
+        "--pan",
+        "90",
+        "--tilt",
+        "0",
+        "--fov",
+        "45",
+        "-o",
+        b.to_str().unwrap(),
+    ]));
+    assert_eq!(img.as_raw(), rgba(&b).as_raw());
+    // Outside the limits (pan 10..170, tilt -25..25, fov 20..60): clamped and said.
+    let c = d.join("clamped.png");
+    let o = qtvr(&[
+        "render",
+        &movie,
+        "--size",
+        "320x240",
+        "--pan",
+        "-40",
+        "--tilt",
+        "80",
+        "--fov",
+        "150",
+        "-o",
+        c.to_str().unwrap(),
+    ]);
+    ok(&o);
+    let err = String::from_utf8_lossy(&o.stderr);
+    for what in ["pan -40", "tilt 80", "fov 150"] {
+        assert!(err.contains(what), "stderr should mention {what}: {err}");
+    }
+    assert!(err.contains("outside the node's limits"), "{err}");
+    // The clamped view equals rendering the clamped angles directly: fov 50 (the
+    // tilt range), tilt at 25 − 25 = 0, pan at the left limit 10 + half the
+    // horizontal fov.
+    let hfov = 2.0
+        * ((50f64.to_radians() / 2.0).tan() * 320.0 / 240.0)
+            .atan()
+            .to_degrees();
+    let pan = format!("{}", 10.0 + hfov / 2.0);
+    let e = d.join("explicit-clamped.png");
+    ok(&qtvr(&[
+        "render",
+        &movie,
+        "--size",
+        "320x240",
+        "--pan",
+        &pan,
+        "--tilt",
+        "0",
+        "--fov",
+        "50",
+        "-o",
+        e.to_str().unwrap(),
+    ]));
+    let (x, y) = (rgba(&c), rgba(&e));
+    let diff = x
+        .as_raw()
+        .iter()
+        .zip(y.as_raw())
+        .filter(|(a, b)| a.abs_diff(**b) > 2)
+        .count();
+    assert!(
+        diff < 50,
+        "clamped render differs from the clamped angles in {diff} bytes"
+    );
+}
+
+#[test]
+fn render_hotspot_overlay_marks_the_hot_spots() {
+    let Some(dir) = common::samples_dir() else {
+        return;
+    };
+    let d = out_dir("hotspots");
+    let movie = sample(&dir, "gen/cube_rle8_hotspots_small.mov");
+    let plain = d.join("plain.png");
+    let over = d.join("over.png");
+    for (p, extra) in [(&plain, None), (&over, Some("--hotspots"))] {
+        let mut args = vec![
+            "render", &movie, "--size", "200x200", "--pan", "0", "--tilt", "20", "--fov", "100",
+        ];
+        args.extend(extra);
+        args.extend(["-o", p.to_str().unwrap()]);
+        ok(&qtvr(&args));
+    }
+    // Where the picker finds a hot spot the overlay changed the pixel; elsewhere not.
+    let (a, b) = (rgba(&plain), rgba(&over));
+    let (src, loaded) = qtvr::qtvr::open(Path::new(&movie)).unwrap();
+    let scene = loaded.scene.unwrap();
+    let node = &scene.nodes[0];
+    let pic =
+        qtvr::assemble::panorama_picture(&src, &loaded.movie, node, &Default::default()).unwrap();
+    let shot = qtvr::view::Shot::Perspective(qtvr::qtvr::scene::View {
+        pan: 0.0,
+        tilt: 20.0,
+        fov: 100.0,
+    });
+    let (mut hot, mut agree) = (0, 0);
+    for y in 0..200u32 {
+        for x in 0..200u32 {
+            let id = qtvr::render::pick(
+                &pic,
+                &shot,
+                200,
+                200,
+                f64::from(x) + 0.5,
+                f64::from(y) + 0.5,
+            );
+            let changed = a.get_pixel(x, y) != b.get_pixel(x, y);
+            hot += usize::from(id.is_some());
+            agree += usize::from(id.is_some() == changed);
+        }
+    }
+    assert!(hot > 2000, "the view shows hot spots ({hot} pixels)");
+    assert!(
+        agree >= 200 * 200 * 995 / 1000,
+        "overlay and picker agree on {agree} of 40000 pixels"
+    );
+}
+
+#[test]
+fn picking_matches_the_generators_hot_spot_map() {
+    let Some(dir) = common::samples_dir() else {
+        return;
+    };
+    // A cylinder: hot spot map = the generator's indexed PNG, upright.
+    let movie = dir.join("gen/cyl_hcyl_cvid_hotspots.mov");
+    // The map's raw palette indices (= hot spot IDs).
+    let mut dec = png::Decoder::new(std::io::BufReader::new(
+        std::fs::File::open(dir.join("gen/cyl_hcyl_cvid_hotspots.1.hotspots.png")).unwrap(),
+    ));
+    dec.set_transformations(png::Transformations::IDENTITY);
+    let mut reader = dec.read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    assert_eq!(info.bit_depth, png::BitDepth::Eight);
+    let truth = image::GrayImage::from_raw(
+        info.width,
+        info.height,
+        buf[..(info.width * info.height) as usize].to_vec(),
+    )
+    .unwrap();
+    let (src, loaded) = qtvr::qtvr::open(&movie).unwrap();
+    let scene = loaded.scene.unwrap();
+    let node = &scene.nodes[0];
+    let qtvr::qtvr::scene::NodeContent::Panorama(p) = &node.content else {
+        panic!()
+    };
+    let pic =
+        qtvr::assemble::panorama_picture(&src, &loaded.movie, node, &Default::default()).unwrap();
+    let (w, h) = (truth.width() as f64, truth.height() as f64);
+    let [pmin, pmax] = p.image_pan.map(f64::from);
+    let radius = w * 360.0 / (2.0 * std::f64::consts::PI * (pmax - pmin));
+    let (mut n, mut same) = (0, 0);
+    let (mut ids, mut want_ids) = (
+        std::collections::BTreeSet::new(),
+        std::collections::BTreeSet::new(),
+    );
+    for vy in (0..240).step_by(4) {
+        for vx in (0..320).step_by(4) {
+            for (pan, tilt) in [(0.0, 0.0), (90.0, 10.0), (180.0, -10.0), (270.0, 0.0)] {
+                let v = qtvr::qtvr::scene::View {
+                    pan,
+                    tilt,
+                    fov: 60.0,
+                };
+                let shot = qtvr::view::Shot::Perspective(v);
+                let got =
+                    qtvr::render::pick(&pic, &shot, 320, 240, vx as f64 + 0.5, vy as f64 + 0.5)
+                        .unwrap_or(0);
+                // Reference: the ray through the pixel, onto the truth map (nearest).
+                let rays = qtvr::view::Rays::new(shot, 320, 240);
+                let r = rays.ray(vx as f64 + 0.5, vy as f64 + 0.5).unwrap();
+                let theta = r[0].atan2(r[2]).to_degrees();
+                let u = (pmax - theta).rem_euclid(360.0) / (pmax - pmin) * w;
+                let v = h / 2.0 + r[1] * radius / (r[0] * r[0] + r[2] * r[2]).sqrt();
+                if !(0.0..h).contains(&v) {
+                    continue;
+                }
+                let want = u32::from(truth.get_pixel(u as u32 % truth.width(), v as u32).0[0]);
+                n += 1;
+                same += usize::from(got == want);
+                if got != 0 {
+                    ids.insert(got);
+                }
+                if want != 0 {
+                    want_ids.insert(want);
+                }
+            }
+        }
+    }
+    assert!(ids.len() >= 2, "the views show hot spots: {ids:?}");
+    assert_eq!(ids, want_ids);
+    assert!(same * 1000 >= n * 995, "{same} of {n} picks match the map");
+}
+
+#[test]
+fn render_object_view_at_its_own_size_is_the_frame() {
+    let Some(dir) = common::samples_dir() else {
+        return;
+    };
+    let d = out_dir("object");
+    let movie = sample(&dir, "gen/object_3x12_rle16.mov");
+    for (row, col) in [(0, 0), (1, 5), (2, 11)] {
+        let out = d.join(format!("r{row}c{col}.png"));
+        // fov 64 is the widest: the 160×120 frame fills a 160×120 picture 1:1.
+        ok(&qtvr(&[
+            "render",
+            &movie,
+            "--row",
+            &row.to_string(),
+            "--column",
+            &col.to_string(),
+            "--size",
+            "160x120",
+            "-o",
+            out.to_str().unwrap(),
+        ]));
+        let got = rgba(&out);
+        let want = rgba(&dir.join(format!("gen/object_3x12_rle16.1.r{row}c{col}s0f0.png")));
+        assert_eq!(got.dimensions(), want.dimensions());
+        let worst = got
+            .as_raw()
+            .iter()
+            .zip(want.as_raw())
+            .map(|(a, b)| a.abs_diff(*b))
+            .max()
+            .unwrap();
+        // The truth is the generator's 24-bit source; the track is RGB555.
+        assert!(worst <= 8, "r{row}c{col}: worst channel difference {worst}");
+    }
+    let o = qtvr(&[
+        "render",
+        &movie,
+        "--row",
+        "7",
+        "-o",
+        d.join("x.png").to_str().unwrap(),
+    ]);
+    ok(&o);
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("row 7"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+#[test]
+fn export_panorama_equirect_and_cubemap() {
+    let Some(dir) = common::samples_dir() else {
+        return;
+    };
+    let d = out_dir("export");
+    // Lossless cylinder: the exported panorama is the generator's picture, exactly.
+    let movie = sample(&dir, "gen/cyl_legacy_vert_png.mov");
+    let pano = d.join("pano.png");
+    ok(&qtvr(&[
+        "export",
+        &movie,
+        "--to",
+        "panorama",
+        "-o",
+        pano.to_str().unwrap(),
+    ]));
+    let truth = image::open(dir.join("gen/cyl_legacy_vert_png.1.png"))
+        .unwrap()
+        .to_rgb8();
+    assert_eq!(
+        image::open(&pano).unwrap().to_rgb8().as_raw(),
+        truth.as_raw()
+    );
+    // JPEG by extension.
+    let jpg = d.join("pano.jpg");
+    ok(&qtvr(&[
+        "export",
+        &movie,
+        "--to",
+        "panorama",
+        "-o",
+        jpg.to_str().unwrap(),
+    ]));
+    assert_eq!(&std::fs::read(&jpg).unwrap()[..2], &[0xFF, 0xD8]);
+    // Equirect: 2:1, natural width (360° of the cylinder) or as asked.
+    let eq = d.join("eq.png");
+    ok(&qtvr(&[
+        "export",
+        &movie,
+        "--to",
+        "equirect",
+        "-o",
+        eq.to_str().unwrap(),
+    ]));
+    assert_eq!(rgba(&eq).dimensions(), (1024, 512));
+    ok(&qtvr(&[
+        "export",
+        &movie,
+        "--to",
+        "equirect",
+        "--width",
+        "600",
+        "-o",
+        eq.to_str().unwrap(),
+    ]));
+    let e = rgba(&eq);
+    assert_eq!(e.dimensions(), (600, 300));
+    // Its horizon row shows the cylinder's middle row: pan 0 at the centre column.
+    let t = image::open(dir.join("gen/cyl_legacy_vert_png.1.png"))
+        .unwrap()
+        .to_rgba8();
+    let mid = e.get_pixel(300, 150);
+    let want = t.get_pixel(0, 128); // pan 0 = the left/right edge of a 0..360 cylinder
+    let close = mid.0.iter().zip(want.0).all(|(a, b)| a.abs_diff(b) < 40);
+    assert!(close, "equirect centre {mid:?} vs panorama pan 0 {want:?}");
+    // A cube: six faces named after the standard order; the front face is the
+    // generator's front face (lossless, 128² → 128²).
+    let cube = sample(&dir, "gen/cube_raw24_small.mov");
+    let faces = d.join("cube.png");
+    let o = qtvr(&[
+        "export",
+        &cube,
+        "--to",
+        "cubemap",
+        "-o",
+        faces.to_str().unwrap(),
+    ]);
+    ok(&o);
+    let strip = image::open(dir.join("gen/cube_raw24_small.1.png"))
+        .unwrap()
+        .to_rgba8();
+    for (i, name) in ["front", "right", "back", "left", "top", "bottom"]
+        .iter()
+        .enumerate()
+    {
+        let f = rgba(&d.join(format!("cube_{name}.png")));
+        assert_eq!(f.dimensions(), (128, 128), "{name}");
+        // Exported faces span ±45° edge to edge (the modern convention); QTVR
+        // faces put ±45° at their edge pixels' centres: a 1/127 scale apart,
+        // so compare the mean difference.
+        let mut sum = 0u64;
+        for y in 0..128 {
+            for x in 0..128 {
+                let a = f.get_pixel(x, y).0;
+                let b = strip.get_pixel(i as u32 * 128 + x, y).0;
+                sum += (0..3).map(|c| u64::from(a[c].abs_diff(b[c]))).sum::<u64>();
+            }
+        }
+        let mae = sum as f64 / (128.0 * 128.0 * 3.0);
+        assert!(mae <= 6.0, "{name}: mean difference {mae:.2}");
+    }
+    // A cube has no single panorama picture.
+    let o = qtvr(&[
+        "export",
+        &cube,
+        "--to",
+        "panorama",
+        "-o",
+        d.join("x.png").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--to equirect or --to cubemap"));
+    // Unknown extension.
+    let o = qtvr(&[
+        "export",
+        &cube,
+        "--to",
+        "equirect",
+        "-o",
+        d.join("x.bmp").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+}

@@ -1,1 +1,114 @@
 use super::*;
+use crate::codec::FrameKind;
+
+fn frame(w: u32, h: u32, f: impl Fn(u32, u32) -> u8) -> Frame {
+    let mut data = Vec::new();
+    for y in 0..h {
+        for x in 0..w {
+            data.extend_from_slice(&[f(x, y), 0, 0, 7]);
+        }
+    }
+    Frame {
+        width: w,
+        height: h,
+        kind: FrameKind::Rgba,
+        data,
+        palette: None,
+    }
+}
+
+#[test]
+fn vertical_tiles_turn_upright_right_to_left() {
+    // Two stored tiles 3 wide, 2 tall (rotated strips): upright 4×3, tile 0 = right half.
+    let t0 = frame(3, 2, |x, y| (10 + y * 3 + x) as u8);
+    let t1 = frame(3, 2, |x, y| (20 + y * 3 + x) as u8);
+    let (w, h, px) = cylinder_image(1, &[&t0, &t1], [1, 2], true, 4).unwrap();
+    assert_eq!((w, h), (4, 3));
+    let red: Vec<u8> = px.chunks(4).map(|p| p[0]).collect();
+    // upright(x, y) = stored(y, W − 1 − x); stored rows 0..1 = tile 0, 2..3 = tile 1
+    assert_eq!(red, vec![23, 20, 13, 10, 24, 21, 14, 11, 25, 22, 15, 12]);
+    assert!(px.chunks(4).all(|p| p[3] == 255), "alpha forced opaque");
+}
+
+#[test]
+fn tile_grids_join_by_centre_and_odd_ones_stay_apart() {
+    let faces = CubeFace::standard_tiled(2);
+    let frames: Vec<Frame> = (0..24).map(|i| frame(4, 4, move |_, _| i as u8)).collect();
+    let refs: Vec<&Frame> = frames.iter().collect();
+    let groups = group_tiles(&faces, &refs);
+    assert_eq!(groups.len(), 6);
+    assert_eq!(groups[0].tiles, vec![0, 1, 2, 3]);
+    let mut odd = faces.clone();
+    odd[5].center = [7.0, 7.0]; // breaks the right face's grid
+    let groups = group_tiles(&odd, &refs);
+    assert_eq!(groups.len(), 5 + 4);
+    // The joined standard face has the whole-face geometry.
+    let p = Plane::from_parts(&faces[0], 2.0, [0.0, 0.0], 8).unwrap();
+    assert!((p.focal - 3.5).abs() < 1e-6 && p.centre == [0.0, 0.0]);
+}
+
+#[test]
+fn plane_rays_round_trip() {
+    let c = std::f32::consts::FRAC_1_SQRT_2;
+    let face = CubeFace {
+        orientation: [0.5, 0.5, 0.5, -0.5],
+        center: [0.4, -0.2],
+        aspect: 1.1,
+        skew: 0.05,
+    };
+    let p = Plane::from_cufa(&face, 64).unwrap();
+    for t in [[0.5, 0.5], [32.0, 10.0], [63.5, 63.5]] {
+        let r = p.ray_of_texel(t, 64, 64);
+        let back = p.texel_of_ray(r, 64, 64).unwrap();
+        assert!(
+            (back[0] - t[0]).abs() < 1e-3 && (back[1] - t[1]).abs() < 1e-3,
+            "{t:?} → {back:?}"
+        );
+    }
+    // The standard right face looks at −X (pan 270).
+    let right = Plane::from_cufa(
+        &CubeFace {
+            orientation: [c, 0.0, -c, 0.0],
+            center: [0.0, 0.0],
+            aspect: 1.0,
+            skew: 0.0,
+        },
+        64,
+    )
+    .unwrap();
+    let r = right.ray_of_texel([32.0, 32.0], 64, 64);
+    assert!(r[0] < -0.99 * (r[0] * r[0] + r[1] * r[1] + r[2] * r[2]).sqrt());
+    assert!(
+        Plane::from_cufa(
+            &CubeFace {
+                orientation: [0.0; 4],
+                center: [0.0, 0.0],
+                aspect: 1.0,
+                skew: 0.0
+            },
+            64
+        )
+        .is_none()
+    );
+}
+
+#[test]
+fn mismatched_tiles_are_an_error_not_a_panic() {
+    let a = frame(4, 4, |_, _| 0);
+    let b = frame(5, 4, |_, _| 0);
+    assert!(matches!(
+        cylinder_image(1, &[&a, &b], [2, 1], false, 4),
+        Err(AssembleError::TileSize { tile: 1, .. })
+    ));
+    let huge = Frame {
+        width: 40000,
+        height: 1,
+        kind: FrameKind::Rgba,
+        data: vec![0; 160000],
+        palette: None,
+    };
+    assert!(matches!(
+        cylinder_image(1, &[&huge, &huge], [2, 1], false, 4),
+        Err(AssembleError::TooLarge { .. })
+    ));
+}

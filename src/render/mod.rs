@@ -302,10 +302,63 @@ impl Renderer {
         &self.pipelines[i].1
     }
 
-    /// Prepares the pipeline for a format ahead of the first frame (shader
-    /// compilation is the slow part on software rasterisers).
+    /// Prepares the pipeline for a format ahead of the first frame, and draws
+    /// one pixel with a stand-in picture: software rasterisers (lavapipe)
+    /// compile the shader at its first draw, which takes longer than decoding
+    /// most movies, so the viewer does this on another thread while it decodes.
     pub fn warm_up(&mut self, gpu: &Gpu, format: wgpu::TextureFormat) {
         self.pipeline(gpu, format);
+        if self.scene.is_some() {
+            return;
+        }
+        let grey = crate::assemble::RgbaImage {
+            width: 1,
+            height: 1,
+            data: NEUTRAL.to_vec(),
+        };
+        let stand_in = NodePicture {
+            node: 0,
+            surfaces: vec![crate::assemble::Surface {
+                geometry: Geometry::Flat,
+                image: grey,
+                hotspots: None,
+            }],
+            warnings: Vec::new(),
+        };
+        if self
+            .set_picture(gpu, stand_in, &[], UploadOptions::default())
+            .is_err()
+        {
+            return;
+        }
+        let target = gpu.device.create_texture(&wgpu::TextureDescriptor {
+            label: Some("warm-up"),
+            size: wgpu::Extent3d {
+                width: 1,
+                height: 1,
+                depth_or_array_layers: 1,
+            },
+            mip_level_count: 1,
+            sample_count: 1,
+            dimension: wgpu::TextureDimension::D2,
+            format,
+            usage: wgpu::TextureUsages::RENDER_ATTACHMENT,
+            view_formats: &[],
+        });
+        let view = target.create_view(&Default::default());
+        let mut enc = gpu.device.create_command_encoder(&Default::default());
+        for shot in [
+            Shot::Equirect,
+            Shot::Flat {
+                zoom: 1.0,
+                centre: [0.0, 0.0],
+            },
+        ] {
+            let _ = self.draw(gpu, &mut enc, &view, format, [1, 1], [0, 0], &shot, true);
+        }
+        gpu.queue.submit([enc.finish()]);
+        let _ = gpu.device.poll(wgpu::PollType::wait_indefinitely());
+        self.scene = None;
     }
 
     /// Uploads a node's pictures (replacing the previous node's). `hotspot_ids`

@@ -1,0 +1,235 @@
+//! Renderer benchmark (`cargo bench --bench render`).
+//!
+//! 1. Frame time: the window's drawing path (uniforms, one full-screen pass,
+//!    submit, wait for the GPU) into an offscreen target of 1280×720 and
+//!    1920×1080, for a cylinder (`real/archon_facilities-panorama-lg.mov`,
+//!    5280×640) and a 3×3-tiled cube (`real/cuty_CuTy.mov`), over a pan sweep.
+//! 2. Time to first frame for every sample movie's default node: open and read
+//!    the movie, decode and assemble the node (while the GPU device and pipeline
+//!    are made on another thread, as the viewer does), upload with mips, render
+//!    and read back one 1024×768 frame. Beside it, side by side in the same run,
+//!    ffmpeg decoding the same image track (`ffmpeg -v error -i FILE -map 0:v:N
+//!    -f null -`, best of 3, its process start-up included) as a reference.
+//!
+//! Writes a Markdown report to stdout and `target/bench-render.md`.
+//! `--quick`: fewer frames.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use qtvr::assemble::NodePicture;
+use qtvr::cli::render::{hotspot_ids, node_picture, pick_node};
+use qtvr::qtvr::scene::{NodeContent, View};
+use qtvr::render::{Gpu, Renderer, UploadOptions};
+use qtvr::view::{ObjectView, Shot};
+
+fn samples() -> Option<PathBuf> {
+    let d = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/samples");
+    d.is_dir().then_some(d)
+}
+
+fn load(path: &Path) -> (u32, NodePicture, Vec<u32>, Shot) {
+    let (src, loaded) = qtvr::qtvr::open(path).expect("open");
+    let scene = loaded.scene.as_ref().expect("a QTVR movie");
+    let node = pick_node(scene, None).expect("default node");
+    let (ov, shot) = match &node.content {
+        NodeContent::Object(o) => {
+            let v = ObjectView::default_for(o);
+            (Some(v), v.shot(o))
+        }
+        NodeContent::Panorama(p) => (None, Shot::Perspective(p.limits.default)),
+    };
+    let pic = node_picture(&src, &loaded.movie, node, ov.as_ref()).expect("picture");
+    (node.id, pic, hotspot_ids(node), shot)
+}
+
+fn frame_times(
+    gpu: &Gpu,
+    pic: NodePicture,
+    sizes: &[[u32; 2]],
+    frames: usize,
+) -> Vec<(String, f64)> {
+    let mut r = Renderer::new(gpu);
+    r.set_picture(gpu, pic, &[], UploadOptions::default())
+        .expect("upload");
+    let mut out = Vec::new();
+    for &[w, h] in sizes {
+        let format = wgpu::TextureFormat::Rgba8Unorm;
+        let tex = gpu.device.create_texture(&wgpu::TextureDescriptor {
+            label: None,
+            size: wgpu::Extent3d {
+                width: w,
+                height: h,
+                depth_or_array_layers: 1,
+            },
+            mip_level_count: 1,
+            sample_count: 1,
+            dimension: wgpu::TextureDimension::D2,
+            format,
+            usage: wgpu::TextureUsages::RENDER_ATTACHMENT,
+            view_formats: &[],
+        });
+        let view = tex.create_view(&Default::default());
+        let mut run = |i: usize| {
+            let shot = Shot::Perspective(View {
+                pan: (i * 7 % 360) as f32,
+                tilt: 5.0,
+                fov: 40.0,
+            });
+            let mut enc = gpu.device.create_command_encoder(&Default::default());
+            r.draw(gpu, &mut enc, &view, format, [w, h], [0, 0], &shot, true)
+                .expect("draw");
+            gpu.queue.submit([enc.finish()]);
+            gpu.device
+                .poll(wgpu::PollType::wait_indefinitely())
+                .expect("poll");
+        };
+        // Software rasterisers compile shader variants during the first draws.
+        for i in 0..10 {
+            run(i);
+        }
+        let t = Instant::now();
+        for i in 0..frames {
+            run(i);
+        }
+        let ms = t.elapsed().as_secs_f64() * 1000.0 / frames as f64;
+        out.push((format!("{w}×{h}"), ms));
+    }
+    out
+}
+
+fn ffmpeg_decode(path: &Path, track_index: usize) -> Option<Duration> {
+    let mut best: Option<Duration> = None;
+    for _ in 0..3 {
+        let t = Instant::now();
+        let ok = Command::new("ffmpeg")
+            .args(["-v", "error", "-i"])
+            .arg(path)
+            .args(["-map", &format!("0:v:{track_index}"), "-f", "null", "-"])
+            .output()
+            .ok()?
+            .status
+            .success();
+        if !ok {
+            return None;
+        }
+        let e = t.elapsed();
+        best = Some(best.map_or(e, |b| b.min(e)));
+    }
+    best
+}
+
+/// Open → first 1024×768 frame read back, GPU set up on another thread meanwhile.
+fn first_frame(path: &Path) -> (Duration, Duration) {
+    let t0 = Instant::now();
+    let gpu_thread = std::thread::spawn(|| {
+        let gpu = Gpu::headless().expect("gpu");
+        let mut r = Renderer::new(&gpu);
+        r.warm_up(&gpu, wgpu::TextureFormat::Rgba8Unorm);
+        (gpu, r)
+    });
+    let (_, pic, ids, shot) = load(path);
+    let decoded = t0.elapsed();
+    let (gpu, mut r) = gpu_thread.join().expect("gpu thread");
+    r.set_picture(&gpu, pic, &ids, UploadOptions::default())
+        .expect("upload");
+    r.render_image(&gpu, &shot, 1024, 768, false)
+        .expect("render");
+    (t0.elapsed(), decoded)
+}
+
+/// The index among the movie's video tracks of the default node's image track.
+fn video_index(path: &Path) -> Option<usize> {
+    let (_, loaded) = qtvr::qtvr::open(path).ok()?;
+    let scene = loaded.scene.as_ref()?;
+    let node = pick_node(scene, None).ok()?;
+    let id = match &node.content {
+        NodeContent::Panorama(p) => p.image_track.track_id,
+        NodeContent::Object(o) => o.image_track.track_id,
+    };
+    loaded
+        .movie
+        .tracks
+        .iter()
+        .filter(|t| &t.handler.0 == b"vide")
+        .position(|t| t.id == id)
+}
+
+fn main() {
+    let quick = std::env::args().any(|a| a == "--quick");
+    let Some(dir) = samples() else {
+        println!("SKIP: ../shared/samples not found; the render benchmark needs the sample movies");
+        return;
+    };
+    let mut md = String::new();
+    let gpu = Gpu::headless().expect("a graphics adapter (lavapipe or a GPU)");
+    md += &format!(
+        "Adapter: {} (anisotropy {}×)\n\n",
+        gpu.description, gpu.anisotropy
+    );
+    md += "| picture | target | ms/frame | frames/s |\n|---|---|---:|---:|\n";
+    let frames = if quick { 10 } else { 60 };
+    for (name, rel) in [
+        (
+            "cylinder 5280×640 (archon-lg)",
+            "real/archon_facilities-panorama-lg.mov",
+        ),
+        ("cube 3×3 tiles, 510² faces (CuTy)", "real/cuty_CuTy.mov"),
+        (
+            "cube 1800² faces (Panini)",
+            "real/panini_OutsideSionHillCampus.mov",
+        ),
+    ] {
+        let (_, pic, _, _) = load(&dir.join(rel));
+        for (size, ms) in frame_times(&gpu, pic, &[[1280, 720], [1920, 1080]], frames) {
+            md += &format!("| {name} | {size} | {ms:.2} | {:.0} |\n", 1000.0 / ms);
+        }
+    }
+    drop(gpu);
+    if std::env::args().any(|a| a == "--frames-only") {
+        println!("{md}");
+        return;
+    }
+    md += "\n| movie | open → first frame (ms) | of which read + decode + assemble | ffmpeg decode of the track (ms) | ratio ffmpeg / ours |\n|---|---:|---:|---:|---:|\n";
+    let mut movies: Vec<PathBuf> = Vec::new();
+    for sub in ["real", "tools-made", "gen"] {
+        if let Ok(rd) = std::fs::read_dir(dir.join(sub)) {
+            movies.extend(
+                rd.flatten()
+                    .map(|e| e.path())
+                    .filter(|p| p.extension().is_some_and(|e| e == "mov")),
+            );
+        }
+    }
+    movies.sort();
+    for m in movies {
+        let name = m.strip_prefix(&dir).unwrap_or(&m).display().to_string();
+        let runs = if quick { 1 } else { 3 };
+        let mut best = (Duration::MAX, Duration::MAX);
+        for _ in 0..runs {
+            let r = first_frame(&m);
+            if r.0 < best.0 {
+                best = r;
+            }
+        }
+        let ff = video_index(&m).and_then(|i| ffmpeg_decode(&m, i));
+        let (ffs, ratio) = match ff {
+            Some(f) => (
+                format!("{:.1}", f.as_secs_f64() * 1000.0),
+                format!("{:.2}", f.as_secs_f64() / best.0.as_secs_f64()),
+            ),
+            None => ("—".into(), "—".into()),
+        };
+        md += &format!(
+            "| {name} | {:.1} | {:.1} | {ffs} | {ratio} |\n",
+            best.0.as_secs_f64() * 1000.0,
+            best.1.as_secs_f64() * 1000.0
+        );
+    }
+    println!("{md}");
+    let _ = std::fs::write(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-render.md"),
+        md,
+    );
+}

@@ -70,7 +70,7 @@ impl IdImage {
 pub enum Geometry {
     /// An upright cylinder image: its left edge shows pan `pan[1]`, its right
     /// edge `pan[0]`; the horizon is the middle row; the radius is
-    /// width·360 / (2π·(pan[1] − pan[0])) pixels.
+    /// width·360 / (2π·(`pan[1]` − `pan[0]`)) pixels.
     Cylinder { pan: [f32; 2], wraps: bool },
     /// A planar face or tile of a cube.
     Plane(Plane),

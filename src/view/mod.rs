@@ -5,7 +5,7 @@
 //! an object view. [`Rays`] turns a target pixel into a world ray (world axes
 //! as in [`crate::assemble`]: X left, Y down, Z front), with its derivatives
 //! across the target, exactly as the WGSL shader does; the renderer's hot spot
-//! picking and the exporters use it. [`clamp_panorama`] and [`clamp_object`]
+//! picking and the exporters use it. [`clamp_panorama`] and [`ObjectView::clamped`]
 //! keep views inside a node's limits, as the viewer does while navigating.
 
 use crate::qtvr::scene::{ObjectNode, View, ViewLimits};

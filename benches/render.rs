@@ -56,20 +56,7 @@ fn frame_times(
     let mut out = Vec::new();
     for &[w, h] in sizes {
         let format = wgpu::TextureFormat::Rgba8Unorm;
-        let tex = gpu.device.create_texture(&wgpu::TextureDescriptor {
-            label: None,
-            size: wgpu::Extent3d {
-                width: w,
-                height: h,
-                depth_or_array_layers: 1,
-            },
-            mip_level_count: 1,
-            sample_count: 1,
-            dimension: wgpu::TextureDimension::D2,
-            format,
-            usage: wgpu::TextureUsages::RENDER_ATTACHMENT,
-            view_formats: &[],
-        });
+        let tex = qtvr::render::target_texture(gpu, [w, h], format, wgpu::TextureUsages::empty());
         let view = tex.create_view(&Default::default());
         let mut run = |i: usize| {
             let shot = Shot::Perspective(View {

@@ -331,20 +331,7 @@ impl Renderer {
         {
             return;
         }
-        let target = gpu.device.create_texture(&wgpu::TextureDescriptor {
-            label: Some("warm-up"),
-            size: wgpu::Extent3d {
-                width: 1,
-                height: 1,
-                depth_or_array_layers: 1,
-            },
-            mip_level_count: 1,
-            sample_count: 1,
-            dimension: wgpu::TextureDimension::D2,
-            format,
-            usage: wgpu::TextureUsages::RENDER_ATTACHMENT,
-            view_formats: &[],
-        });
+        let target = target_texture(gpu, [1, 1], format, wgpu::TextureUsages::empty());
         let view = target.create_view(&Default::default());
         let mut enc = gpu.device.create_command_encoder(&Default::default());
         for shot in [
@@ -765,20 +752,7 @@ impl Renderer {
         hotspots: bool,
     ) -> Result<Vec<u8>, RenderError> {
         let format = wgpu::TextureFormat::Rgba8Unorm;
-        let texture = gpu.device.create_texture(&wgpu::TextureDescriptor {
-            label: Some("offscreen"),
-            size: wgpu::Extent3d {
-                width: size[0],
-                height: size[1],
-                depth_or_array_layers: 1,
-            },
-            mip_level_count: 1,
-            sample_count: 1,
-            dimension: wgpu::TextureDimension::D2,
-            format,
-            usage: wgpu::TextureUsages::RENDER_ATTACHMENT | wgpu::TextureUsages::COPY_SRC,
-            view_formats: &[],
-        });
+        let texture = target_texture(gpu, size, format, wgpu::TextureUsages::COPY_SRC);
         let view = texture.create_view(&Default::default());
         let row = 4 * size[0];
         let padded =
@@ -858,6 +832,29 @@ impl Renderer {
         let bit = scene.hs_mask[(id / 32) as usize] >> (id % 32) & 1;
         (bit == 1).then_some(id)
     }
+}
+
+/// A 2D texture to draw into (`RENDER_ATTACHMENT` plus `usage`).
+pub fn target_texture(
+    gpu: &Gpu,
+    size: [u32; 2],
+    format: wgpu::TextureFormat,
+    usage: wgpu::TextureUsages,
+) -> wgpu::Texture {
+    gpu.device.create_texture(&wgpu::TextureDescriptor {
+        label: Some("target"),
+        size: wgpu::Extent3d {
+            width: size[0],
+            height: size[1],
+            depth_or_array_layers: 1,
+        },
+        mip_level_count: 1,
+        sample_count: 1,
+        dimension: wgpu::TextureDimension::D2,
+        format,
+        usage: wgpu::TextureUsages::RENDER_ATTACHMENT | usage,
+        view_formats: &[],
+    })
 }
 
 /// The hot spot ID (non-zero) under a target position, whatever the overlay shows.

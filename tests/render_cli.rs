@@ -13,6 +13,14 @@ fn qtvr(args: &[&str]) -> Output {
         .expect("run the qtvr binary")
 }
 
+/// `qtvr render MOVIE EXTRA... -o OUT`.
+fn render(movie: &str, out: &Path, extra: &[&str]) -> Output {
+    let mut args = vec!["render", movie];
+    args.extend(extra);
+    args.extend(["-o", out.to_str().unwrap()]);
+    qtvr(&args)
+}
+
 fn out_dir(tag: &str) -> PathBuf {
     let d = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("render-cli-{tag}"));
     let _ = std::fs::remove_dir_all(&d);
@@ -48,14 +56,7 @@ fn render_default_view_and_clamping_notes() {
     let d = out_dir("default");
     let movie = sample(&dir, "gen/cyl_partial180_smc.mov");
     let a = d.join("default.png");
-    let o = qtvr(&[
-        "render",
-        &movie,
-        "--size",
-        "320x240",
-        "-o",
-        a.to_str().unwrap(),
-    ]);
+    let o = render(&movie, &a, &["--size", "320x240"]);
     ok(&o);
     // Only our own lines count (Mesa's device-select layer may print about XDG_RUNTIME_DIR).
     let ours: Vec<String> = String::from_utf8_lossy(&o.stderr)
@@ -68,37 +69,23 @@ fn render_default_view_and_clamping_notes() {
     assert_eq!(img.dimensions(), (320, 240));
     // The same view given explicitly is the same picture (default pan 90, tilt 0, fov 45).
     let b = d.join("explicit.png");
-    ok(&qtvr(&[
-        "render",
+    ok(&render(
         &movie,
-        "--size",
-        "320x240",
-        "--pan",
-        "90",
-        "--tilt",
-        "0",
-        "--fov",
-        "45",
-        "-o",
-        b.to_str().unwrap(),
-    ]));
+        &b,
+        &[
+            "--size", "320x240", "--pan", "90", "--tilt", "0", "--fov", "45",
+        ],
+    ));
     assert_eq!(img.as_raw(), rgba(&b).as_raw());
     // Outside the limits (pan 10..170, tilt -25..25, fov 20..60): clamped and said.
     let c = d.join("clamped.png");
-    let o = qtvr(&[
-        "render",
+    let o = render(
         &movie,
-        "--size",
-        "320x240",
-        "--pan",
-        "-40",
-        "--tilt",
-        "80",
-        "--fov",
-        "150",
-        "-o",
-        c.to_str().unwrap(),
-    ]);
+        &c,
+        &[
+            "--size", "320x240", "--pan", "-40", "--tilt", "80", "--fov", "150",
+        ],
+    );
     ok(&o);
     let err = String::from_utf8_lossy(&o.stderr);
     for what in ["pan -40", "tilt 80", "fov 150"] {
@@ -114,20 +101,13 @@ fn render_default_view_and_clamping_notes() {
             .to_degrees();
     let pan = format!("{}", 10.0 + hfov / 2.0);
     let e = d.join("explicit-clamped.png");
-    ok(&qtvr(&[
-        "render",
+    ok(&render(
         &movie,
-        "--size",
-        "320x240",
-        "--pan",
-        &pan,
-        "--tilt",
-        "0",
-        "--fov",
-        "50",
-        "-o",
-        e.to_str().unwrap(),
-    ]));
+        &e,
+        &[
+            "--size", "320x240", "--pan", &pan, "--tilt", "0", "--fov", "50",
+        ],
+    ));
     let (x, y) = (rgba(&c), rgba(&e));
     let diff = x
         .as_raw()
@@ -279,18 +259,18 @@ fn render_object_view_at_its_own_size_is_the_frame() {
     for (row, col) in [(0, 0), (1, 5), (2, 11)] {
         let out = d.join(format!("r{row}c{col}.png"));
         // fov 64 is the widest: the 160×120 frame fills a 160×120 picture 1:1.
-        ok(&qtvr(&[
-            "render",
+        ok(&render(
             &movie,
-            "--row",
-            &row.to_string(),
-            "--column",
-            &col.to_string(),
-            "--size",
-            "160x120",
-            "-o",
-            out.to_str().unwrap(),
-        ]));
+            &out,
+            &[
+                "--row",
+                &row.to_string(),
+                "--column",
+                &col.to_string(),
+                "--size",
+                "160x120",
+            ],
+        ));
         let got = rgba(&out);
         let want = rgba(&dir.join(format!("gen/object_3x12_rle16.1.r{row}c{col}s0f0.png")));
         assert_eq!(got.dimensions(), want.dimensions());
@@ -443,4 +423,64 @@ fn export_panorama_equirect_and_cubemap() {
         d.join("x.bmp").to_str().unwrap(),
     ]);
     assert_eq!(o.status.code(), Some(1));
+}
+
+#[test]
+fn render_picks_the_node_asked_for() {
+    let Some(dir) = common::samples_dir() else {
+        return;
+    };
+    let d = out_dir("node");
+    let movie = sample(&dir, "gen/multinode_cyl_cube_two_image_tracks.mov");
+    let (one, two) = (d.join("n1.png"), d.join("n2.png"));
+    // Both nodes show the same place; tilt 60 is beyond the cylinder (node 1)
+    // and inside the cube (node 2): only node 1 clamps it.
+    let view = [
+        "--size", "96x64", "--pan", "30", "--tilt", "60", "--fov", "40",
+    ];
+    let o1 = render(&movie, &one, &[&["--node", "1"][..], &view].concat());
+    let o2 = render(&movie, &two, &[&["--node", "2"][..], &view].concat());
+    ok(&o1);
+    ok(&o2);
+    assert!(String::from_utf8_lossy(&o1.stderr).contains("tilt 60 is outside"));
+    assert!(!String::from_utf8_lossy(&o2.stderr).contains("qtvr: tilt"));
+    // Node 2's picture is the library's render of node 2 at that view.
+    let b = rgba(&two);
+    let (src, loaded) = qtvr::qtvr::open(Path::new(&movie)).unwrap();
+    let scene = loaded.scene.unwrap();
+    let node = scene.node(2).unwrap();
+    let pic =
+        qtvr::assemble::panorama_picture(&src, &loaded.movie, node, &Default::default()).unwrap();
+    let gpu = qtvr::render::Gpu::headless().unwrap();
+    let mut r = qtvr::render::Renderer::new(&gpu);
+    r.set_picture(&gpu, pic, &[], Default::default()).unwrap();
+    let shot = qtvr::view::Shot::Perspective(qtvr::qtvr::scene::View {
+        pan: 30.0,
+        tilt: 60.0,
+        fov: 40.0,
+    });
+    let lib = r.render_image(&gpu, &shot, 96, 64, false).unwrap();
+    let differing = b
+        .as_raw()
+        .iter()
+        .zip(&lib.data)
+        .filter(|(x, y)| x.abs_diff(**y) > 1)
+        .count();
+    if differing > 0 {
+        let _ = image::save_buffer(
+            d.join("lib.png"),
+            &lib.data,
+            96,
+            64,
+            image::ExtendedColorType::Rgba8,
+        );
+    }
+    assert_eq!(
+        differing, 0,
+        "the command's picture differs from the library's in {differing} bytes"
+    );
+    // A node that does not exist: exit 1, the nodes listed.
+    let o = render(&movie, &d.join("x.png"), &["--node", "9"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("there is no node 9 (nodes: 1, 2)"));
 }

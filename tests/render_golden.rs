@@ -939,3 +939,63 @@ fn faces_per_edge(p: &Panorama) -> u32 {
         _ => 1,
     }
 }
+
+#[test]
+fn pictures_the_device_cannot_hold_are_errors_not_panics() {
+    let flat = |w: u32, h: u32| NodePicture {
+        node: 7,
+        surfaces: vec![assemble::Surface {
+            geometry: assemble::Geometry::Flat,
+            image: assemble::RgbaImage {
+                width: w,
+                height: h,
+                data: vec![128; (w * h * 4) as usize],
+            },
+            hotspots: None,
+        }],
+        warnings: Vec::new(),
+    };
+    let gpu = gpu().lock().unwrap_or_else(|e| e.into_inner());
+    let mut r = Renderer::new(&gpu);
+    // 2000² in pages of at most 20 texels: 10,000 layers, over any adapter's limit.
+    let e = r.set_picture(
+        &gpu,
+        flat(2000, 2000),
+        &[],
+        UploadOptions {
+            max_texture_side: Some(20),
+        },
+    );
+    assert!(
+        matches!(e, Err(qtvr::render::RenderError::TooLarge(_))),
+        "{e:?}"
+    );
+    // More surfaces than the shader takes.
+    let mut many = flat(4, 4);
+    many.surfaces = vec![many.surfaces[0].clone(); qtvr::render::MAX_SURFACES + 1];
+    assert!(
+        r.set_picture(&gpu, many, &[], UploadOptions::default())
+            .is_err()
+    );
+    // Nothing uploaded: drawing says so instead of failing on the GPU.
+    assert!(matches!(
+        r.render_image(&gpu, &Shot::Equirect, 8, 4, false),
+        Err(qtvr::render::RenderError::NoPicture)
+    ));
+    // The renderer still works afterwards.
+    r.set_picture(&gpu, flat(4, 4), &[], UploadOptions::default())
+        .unwrap();
+    let img = r
+        .render_image(
+            &gpu,
+            &Shot::Flat {
+                zoom: 1.0,
+                centre: [0.0, 0.0],
+            },
+            8,
+            8,
+            false,
+        )
+        .unwrap();
+    assert_eq!(&img.data[..4], &[128, 128, 128, 255]);
+}

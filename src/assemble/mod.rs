@@ -318,10 +318,10 @@ pub fn panorama(
         Projection::Cylinder { orientation, .. } => {
             let vertical = *orientation == CylinderOrientation::Vertical;
             let grid = grid_for(pano.tile_grid, frames.len(), vertical);
-            let image = cylinder_image(node, &frames, grid, vertical, 4)?;
+            let image = place_tiles(node, &frames, grid, vertical, 4)?;
             let hotspots = match &hs_frames {
                 Some(h) if !h.is_empty() => {
-                    match cylinder_image(
+                    match place_tiles(
                         node,
                         h,
                         grid_for(pano.tile_grid, h.len(), vertical),
@@ -432,7 +432,7 @@ fn check_size(node: u32, w: u64, h: u64, bpp: usize) -> Result<(), AssembleError
 /// Places a grid of equally sized tiles (row-major) into the stored image and,
 /// for vertical cylinders, turns it upright (90° clockwise) in the same pass.
 /// Returns (width, height, pixels) of the upright image.
-fn cylinder_image(
+fn place_tiles(
     node: u32,
     tiles: &[&Frame],
     grid: [usize; 2],
@@ -511,7 +511,7 @@ fn cube_surfaces(
     let mut out = Vec::new();
     for group in group_tiles(&faces[..n], frames) {
         let first = group.tiles[0];
-        let (tw, th) = (frames[first].width, frames[first].height);
+        let th = frames[first].height;
         let plane = if group.cols * group.rows == 1 {
             Plane::from_cufa(&faces[first], th)
         } else {
@@ -549,7 +549,6 @@ fn cube_surfaces(
             }
             None => None,
         };
-        let _ = tw;
         out.push(Surface {
             geometry: Geometry::Plane(plane),
             image: RgbaImage {
@@ -676,7 +675,7 @@ fn join_grid(
     bpp: usize,
 ) -> Result<(u32, u32, Vec<u8>), AssembleError> {
     let grid: Vec<&Frame> = group.tiles.iter().map(|&i| frames[i]).collect();
-    cylinder_image(node, &grid, [group.cols, group.rows], false, bpp)
+    place_tiles(node, &grid, [group.cols, group.rows], false, bpp)
 }
 
 #[cfg(test)]

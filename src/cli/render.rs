@@ -130,15 +130,16 @@ pub fn node_picture(
     object_view: Option<&ObjectView>,
 ) -> Result<NodePicture, String> {
     let opts = DecodeOptions::default();
-    match (&node.content, object_view) {
-        (NodeContent::Object(o), Some(v)) => {
-            assemble::object_picture(src, movie, node.id, o, v, &opts).map_err(|e| e.to_string())
-        }
-        (NodeContent::Object(o), None) => {
-            let v = ObjectView::default_for(o);
+    match &node.content {
+        NodeContent::Object(o) => {
+            let v = object_view
+                .copied()
+                .unwrap_or_else(|| ObjectView::default_for(o));
             assemble::object_picture(src, movie, node.id, o, &v, &opts).map_err(|e| e.to_string())
         }
-        _ => assemble::panorama_picture(src, movie, node, &opts).map_err(|e| e.to_string()),
+        NodeContent::Panorama(_) => {
+            assemble::panorama_picture(src, movie, node, &opts).map_err(|e| e.to_string())
+        }
     }
 }
 

@@ -28,6 +28,9 @@ pub const SHADER: &str = include_str!("../../shaders/panorama.wgsl");
 /// Most surfaces one node may have (the shader's uniform array).
 pub const MAX_SURFACES: usize = 64;
 
+/// The most bytes one node's textures (with mip chains) may take.
+pub const MAX_UPLOAD_BYTES: u64 = 4 << 30;
+
 /// The colour shown where no picture is (above and below a cylinder, around an
 /// object): a neutral dark grey.
 pub const NEUTRAL: [u8; 4] = [64, 64, 64, 255];
@@ -97,6 +100,11 @@ impl Gpu {
             trace: wgpu::Trace::Off,
         }))
         .map_err(|e| RenderError::Device(e.to_string()))?;
+        // wgpu's default handler panics; uploads and draws check their own
+        // errors through error scopes, anything else is reported.
+        device.on_uncaptured_error(std::sync::Arc::new(|e| {
+            eprintln!("qtvr: graphics error: {e}");
+        }));
         let anisotropy = std::env::var("QTVR_ANISOTROPY")
             .ok()
             .and_then(|v| v.parse::<u16>().ok())
@@ -143,18 +151,14 @@ struct SurfaceData {
     hs_size: [f32; 4],
 }
 
-/// What stays on the CPU for hot spot picking: geometry and hot spot maps.
-struct PickModel {
-    picture: NodePicture,
-}
-
 struct Uploaded {
     bind_group: wgpu::BindGroup,
-    surfaces: usize,
     layer: [u32; 3],
     hs_layer: [u32; 2],
     hs_mask: [u32; 8],
-    pick: PickModel,
+    /// What stays on the CPU for hot spot picking: the node's geometry and
+    /// hot spot maps (picture data dropped).
+    pick: NodePicture,
 }
 
 /// Options for uploading a node's pictures.
@@ -263,9 +267,9 @@ impl Renderer {
         }
     }
 
-    /// The render pipeline for a target format (made on first use).
-    fn pipeline(&mut self, gpu: &Gpu, format: wgpu::TextureFormat) -> &wgpu::RenderPipeline {
-        let i = match self.pipelines.iter().position(|(f, _)| *f == format) {
+    /// The index of the render pipeline for a target format (made on first use).
+    fn pipeline(&mut self, gpu: &Gpu, format: wgpu::TextureFormat) -> usize {
+        match self.pipelines.iter().position(|(f, _)| *f == format) {
             Some(i) => i,
             None => {
                 let p = gpu
@@ -298,8 +302,7 @@ impl Renderer {
                 self.pipelines.push((format, p));
                 self.pipelines.len() - 1
             }
-        };
-        &self.pipelines[i].1
+        }
     }
 
     /// Prepares the pipeline for a format ahead of the first frame, and draws
@@ -381,6 +384,19 @@ impl Renderer {
             pages::GUTTER,
         )
         .map_err(RenderError::TooLarge)?;
+        // Refuse what cannot fit before building the layers on the CPU.
+        let texels =
+            u64::from(layout.layer[0]) * u64::from(layout.layer[1]) * u64::from(layout.layers);
+        if texels.saturating_mul(4) / 3 * 4 > MAX_UPLOAD_BYTES {
+            return Err(RenderError::TooLarge(format!(
+                "node {}: {} texture pages of {}x{} are more than this viewer uploads ({} GiB)",
+                picture.node,
+                layout.layers,
+                layout.layer[0],
+                layout.layer[1],
+                MAX_UPLOAD_BYTES >> 30
+            )));
+        }
         let maps: Vec<Option<&IdImage>> = picture
             .surfaces
             .iter()
@@ -409,6 +425,10 @@ impl Renderer {
         );
 
         let levels = 1 + layers.first().map_or(0, |l| l.1.len() as u32);
+        // The device may refuse textures this large (or run out of memory):
+        // that is an error for this picture, not a crash.
+        let oom = gpu.device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
+        let invalid = gpu.device.push_error_scope(wgpu::ErrorFilter::Validation);
         let img = gpu.device.create_texture(&wgpu::TextureDescriptor {
             label: Some("panorama pages"),
             size: wgpu::Extent3d {
@@ -576,6 +596,16 @@ impl Renderer {
             ],
         });
 
+        let failed = [
+            pollster::block_on(invalid.pop()),
+            pollster::block_on(oom.pop()),
+        ];
+        if let Some(e) = failed.into_iter().flatten().next() {
+            return Err(RenderError::TooLarge(format!(
+                "node {}: the graphics device cannot hold its pictures: {e}",
+                picture.node
+            )));
+        }
         let hs_mask = hotspot_mask(hotspot_ids);
         // Keep only what picking needs.
         let mut pick = picture;
@@ -584,18 +614,17 @@ impl Renderer {
         }
         self.scene = Some(Uploaded {
             bind_group,
-            surfaces: pick.surfaces.len(),
             layer: [layout.layer[0], layout.layer[1], layout.gutter],
             hs_layer: hs_layout.layer,
             hs_mask,
-            pick: PickModel { picture: pick },
+            pick,
         });
         Ok(())
     }
 
     /// The node whose pictures are uploaded.
     pub fn node(&self) -> Option<u32> {
-        self.scene.as_ref().map(|s| s.pick.picture.node)
+        self.scene.as_ref().map(|s| s.pick.node)
     }
 
     /// Records drawing `shot` into `target` (a `format` view). `full` is the
@@ -616,13 +645,8 @@ impl Renderer {
         let globals = self.globals_for(shot, full, offset, hotspots)?;
         gpu.queue
             .write_buffer(&self.globals, 0, bytemuck::bytes_of(&globals));
-        self.pipeline(gpu, format);
-        let pipeline = &self
-            .pipelines
-            .iter()
-            .find(|(f, _)| *f == format)
-            .ok_or(RenderError::NoPicture)?
-            .1;
+        let i = self.pipeline(gpu, format);
+        let pipeline = &self.pipelines[i].1;
         let scene = self.scene.as_ref().ok_or(RenderError::NoPicture)?;
         let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
             label: Some("panorama"),
@@ -662,7 +686,7 @@ impl Renderer {
             Shot::Perspective(_) => (0, [1.0, 0.0, 0.0, 0.0]),
             Shot::Equirect => (1, [1.0, 0.0, 0.0, 0.0]),
             Shot::Flat { zoom, centre } => {
-                let s = &scene.pick.picture.surfaces;
+                let s = &scene.pick.surfaces;
                 let (fw, fh) = s
                     .first()
                     .map_or((1, 1), |s| (s.image.width, s.image.height));
@@ -681,7 +705,12 @@ impl Renderer {
                 offset[0] as f32,
                 offset[1] as f32,
             ],
-            mode: [mode, scene.surfaces as u32, u32::from(hotspots), 0],
+            mode: [
+                mode,
+                scene.pick.surfaces.len() as u32,
+                u32::from(hotspots),
+                0,
+            ],
             obj: flat,
             neutral: [n(NEUTRAL[0]), n(NEUTRAL[1]), n(NEUTRAL[2]), 1.0],
             layer: [
@@ -828,7 +857,7 @@ impl Renderer {
     /// when no hot spot (of those the overlay shows) is there.
     pub fn hotspot_at(&self, shot: &Shot, width: u32, height: u32, x: f64, y: f64) -> Option<u32> {
         let scene = self.scene.as_ref()?;
-        let id = pick(&scene.pick.picture, shot, width, height, x, y)?;
+        let id = pick(&scene.pick, shot, width, height, x, y)?;
         let bit = scene.hs_mask[(id / 32) as usize] >> (id % 32) & 1;
         (bit == 1).then_some(id)
     }

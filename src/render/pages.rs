@@ -173,16 +173,22 @@ fn build_layer<'a>(
     for ly in 0..lh {
         let sy = y0 + (ly as i64).min(ext_h - 1) - g;
         let dst = &mut out[ly * lw * bpp..(ly + 1) * lw * bpp];
-        let src_row = row(sy);
-        for lx in 0..lw {
-            let sx = x0 + (lx as i64).min(ext_w - 1) - g;
-            let d = &mut dst[lx * bpp..(lx + 1) * bpp];
-            match src_row {
-                Some(r) if sx >= 0 && ((sx as usize + 1) * bpp) <= r.len() => {
-                    d.copy_from_slice(&r[sx as usize * bpp..(sx as usize + 1) * bpp]);
-                }
-                _ => texel(sx, sy, d),
+        // The run of layer texels that come straight from this picture row
+        // (lx < ext_w, so sx = x0 + lx − g there): one copy.
+        let (lo, hi) = match row(sy) {
+            Some(r) => {
+                let row_px = (r.len() / bpp) as i64;
+                let lo = (g - x0).clamp(0, ext_w.min(lw as i64));
+                let hi = (row_px - x0 + g).clamp(lo, ext_w.min(lw as i64));
+                let (s0, s1) = ((x0 + lo - g) as usize, (x0 + hi - g) as usize);
+                dst[lo as usize * bpp..hi as usize * bpp].copy_from_slice(&r[s0 * bpp..s1 * bpp]);
+                (lo as usize, hi as usize)
             }
+            None => (0, 0),
+        };
+        for lx in (0..lo).chain(hi..lw) {
+            let sx = x0 + (lx as i64).min(ext_w - 1) - g;
+            texel(sx, sy, &mut dst[lx * bpp..(lx + 1) * bpp]);
         }
     }
     out

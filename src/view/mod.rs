@@ -88,8 +88,8 @@ impl Rays {
         }
     }
 
-    /// The four numbers the shader gets for a perspective view: forward, right
-    /// and up (right and up scaled to the target's half extents).
+    /// What the shader gets for a perspective view: the forward, right and up
+    /// vectors (right and up scaled to the target's half extents).
     pub fn perspective_basis(&self) -> [[f64; 3]; 3] {
         [self.fwd, self.right, self.up]
     }

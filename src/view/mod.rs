@@ -407,5 +407,7 @@ pub fn row_for_tilt(o: &ObjectNode, tilt: f32) -> u32 {
     (((top - tilt) / step).round().clamp(0.0, (rows - 1) as f32)) as u32
 }
 
+pub mod nav;
+
 #[cfg(test)]
 mod tests;

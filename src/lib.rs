@@ -15,11 +15,15 @@
 //!    window or offscreen. Navigation state and view geometry ([`view`]) are
 //!    plain data shared with it.
 //! 7. [`cli`] — the command-line front end (`qtvr info`, `qtvr render`, `qtvr export`, ...).
+//! 8. [`app`] — the desktop viewer: the window shell (the only module that
+//!    knows winit), drawing with the same renderer plus the controls of
+//!    [`ui`], navigating with [`view::nav`].
 //!
 //! Every input file is untrusted: sizes are checked before allocation and drawn
 //! from a [`limits::Budget`] set from the file size; errors name the atom and
 //! its offset.
 
+pub mod app;
 pub mod assemble;
 pub mod cli;
 pub mod codec;
@@ -31,6 +35,7 @@ pub mod render;
 pub mod source;
 pub mod text;
 pub mod tiles;
+pub mod ui;
 pub mod view;
 
 pub use error::{Error, Result, Warning};

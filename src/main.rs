@@ -5,12 +5,48 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-/// QuickTime VR movies: look inside them, and (soon) look around in them.
+/// QuickTime VR movies: look around in them, look inside them, convert them.
+///
+/// `qtvr FILE` opens the viewer window; `qtvr` alone opens the bundled demo.
 #[derive(Parser)]
-#[command(name = "qtvr", version, about)]
+#[command(name = "qtvr", version, about, args_conflicts_with_subcommands = true)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
+    #[command(flatten)]
+    view: ViewArgs,
+}
+
+/// The viewer window's options.
+#[derive(clap::Args)]
+struct ViewArgs {
+    /// The movie to open (default: the bundled demo).
+    file: Option<PathBuf>,
+    /// Node ID to start at (default: the movie's default node).
+    #[arg(long)]
+    node: Option<u32>,
+    /// Start pan in degrees.
+    #[arg(long, allow_hyphen_values = true)]
+    pan: Option<f32>,
+    /// Start tilt in degrees.
+    #[arg(long, allow_hyphen_values = true)]
+    tilt: Option<f32>,
+    /// Start vertical field of view in degrees.
+    #[arg(long)]
+    fov: Option<f32>,
+    /// Window size in logical pixels.
+    #[arg(long, default_value = "1024x768", value_parser = qtvr::cli::render::parse_size)]
+    size: [u32; 2],
+    /// Start in fullscreen.
+    #[arg(long)]
+    fullscreen: bool,
+    /// Dragging grabs the picture instead of turning continuously (G switches).
+    #[arg(long)]
+    grab: bool,
+    /// Print the view as a JSON line on stdout whenever it comes to rest (for
+    /// scripts and tests).
+    #[arg(long)]
+    report_state: bool,
 }
 
 #[derive(Subcommand)]
@@ -83,6 +119,12 @@ enum Command {
         #[arg(short, long)]
         output: PathBuf,
     },
+    /// Register the viewer with the desktop for the current user: a menu
+    /// entry, an icon and the default application for QuickTime movies
+    /// (.mov, .qt, .qtvr).
+    InstallDesktop,
+    /// Undo `install-desktop`.
+    UninstallDesktop,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -156,11 +198,69 @@ fn main() -> ExitCode {
                 qtvr::cli::render::render(src, &loaded.movie, scene, &req, &output)
             })
         }
-        None => {
-            eprintln!(
-                "qtvr: the viewer window is not built yet; use `qtvr info FILE` (see `qtvr --help`)"
-            );
-            ExitCode::from(2)
+        Some(Command::InstallDesktop) => desktop(true),
+        Some(Command::UninstallDesktop) => desktop(false),
+        None => view(cli.view),
+    }
+}
+
+/// The viewer window.
+fn view(a: ViewArgs) -> ExitCode {
+    let origin = match a.file {
+        Some(f) => qtvr::app::load::Origin::File(f),
+        None => qtvr::app::load::Origin::Bundled("demo.mov", qtvr::app::DEMO),
+    };
+    let opts = qtvr::app::Options {
+        origin,
+        node: a.node,
+        view: [a.pan, a.tilt, a.fov],
+        size: a.size,
+        fullscreen: a.fullscreen,
+        drag: if a.grab {
+            qtvr::view::nav::DragMode::Grab
+        } else {
+            qtvr::view::nav::DragMode::Continuous
+        },
+        report_state: a.report_state,
+    };
+    match qtvr::app::run(opts) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("qtvr: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn desktop(install: bool) -> ExitCode {
+    use qtvr::app::desktop;
+    let result = desktop::Dirs::from_env().and_then(|dirs| {
+        if install {
+            let exe = std::env::current_exe()
+                .and_then(|p| p.canonicalize())
+                .map_err(|e| format!("cannot find this program's path: {e}"))?;
+            desktop::install(&exe, &dirs)
+        } else {
+            desktop::uninstall(&dirs)
+        }
+    });
+    match result {
+        Ok(r) => {
+            let verb = if install { "wrote" } else { "removed" };
+            for f in &r.files {
+                println!("{verb} {}", f.display());
+            }
+            for n in &r.notes {
+                println!("{n}");
+            }
+            if install {
+                println!("QuickTime movies now open in qtvr; `qtvr uninstall-desktop` undoes this.");
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("qtvr: {e}");
+            ExitCode::from(1)
         }
     }
 }

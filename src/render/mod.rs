@@ -13,6 +13,7 @@
 //! read nearest, for the overlay; [`Renderer::hotspot_at`] answers which hot
 //! spot lies under a pixel on the CPU through the same projection ([`crate::view`]).
 
+pub mod overlay;
 pub mod pages;
 
 use std::sync::mpsc;

@@ -1,0 +1,280 @@
+//! Background loading for the window: open a movie, then decode a node's
+//! tiles on worker threads while the window stays responsive. A panorama's
+//! preview or low-resolution track (when the movie has one) is shown first;
+//! the full-resolution tiles follow in batches, each batch reported as
+//! progress. Results go to the shell through a callback, tagged with the
+//! request's generation so that stale results of a replaced movie are dropped.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use crate::assemble::NodePicture;
+use crate::container::Movie;
+use crate::qtvr::{Loaded, Node, NodeContent, Scene};
+use crate::source::{ByteSource, FileSource};
+use crate::tiles::{self, DecodeOptions, Role, TileStatus};
+
+/// Where a movie comes from.
+#[derive(Debug, Clone)]
+pub enum Origin {
+    File(PathBuf),
+    /// Bytes built into the program (the demo), with a name to show.
+    Bundled(&'static str, &'static [u8]),
+}
+
+impl Origin {
+    /// The name to show (file name without folders).
+    pub fn name(&self) -> String {
+        match self {
+            Origin::File(p) => p
+                .file_name()
+                .map_or_else(|| p.display().to_string(), |n| n.to_string_lossy().into()),
+            Origin::Bundled(n, _) => (*n).to_string(),
+        }
+    }
+
+    /// The path for command lines.
+    pub fn path(&self) -> String {
+        match self {
+            Origin::File(p) => p.display().to_string(),
+            Origin::Bundled(n, _) => format!("assets/{n}"),
+        }
+    }
+}
+
+/// An opened QTVR movie, shared with the loader threads.
+#[derive(Clone)]
+pub struct OpenMovie {
+    pub origin: Origin,
+    pub src: Arc<dyn ByteSource>,
+    pub loaded: Arc<Loaded>,
+}
+
+impl OpenMovie {
+    /// The scene (always present: non-QTVR movies are refused when opened).
+    pub fn scene(&self) -> Option<&Scene> {
+        self.loaded.scene.as_ref()
+    }
+
+    pub fn movie(&self) -> &Movie {
+        &self.loaded.movie
+    }
+}
+
+/// How far a picture is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// From the preview or a low-resolution track.
+    Preview,
+    /// Full resolution: loading is done.
+    Full,
+}
+
+/// What a loader reports.
+pub enum LoadEvent {
+    Opened(u64, OpenMovie),
+    Progress {
+        generation: u64,
+        node: u32,
+        done: usize,
+        total: usize,
+    },
+    Picture {
+        generation: u64,
+        node: u32,
+        stage: Stage,
+        picture: Box<NodePicture>,
+    },
+    Failed(u64, String),
+}
+
+/// Opens a movie on a new thread, then loads `node` (default: the scene's
+/// default node) like [`load_node`].
+pub fn open(
+    generation: u64,
+    origin: Origin,
+    node: Option<u32>,
+    send: impl Fn(LoadEvent) + Send + 'static,
+) {
+    std::thread::spawn(move || {
+        let opened = open_now(origin);
+        match opened {
+            Ok(m) => {
+                let id = node.unwrap_or_else(|| m.scene().map_or(0, |s| s.default_node));
+                send(LoadEvent::Opened(generation, m.clone()));
+                decode_node(generation, &m, id, &send);
+            }
+            Err(e) => send(LoadEvent::Failed(generation, e)),
+        }
+    });
+}
+
+/// Opens and parses a movie, refusing movies without QTVR nodes.
+pub fn open_now(origin: Origin) -> Result<OpenMovie, String> {
+    let src: Arc<dyn ByteSource> = match &origin {
+        Origin::File(p) => Arc::new(FileSource::open(p).map_err(|e| e.to_string())?),
+        Origin::Bundled(_, bytes) => Arc::new(bytes.to_vec()),
+    };
+    let loaded = crate::qtvr::load(src.as_ref()).map_err(|e| e.to_string())?;
+    match &loaded.scene {
+        None => Err(
+            "not a QuickTime VR movie (a plain QuickTime movie has no panorama or object nodes)"
+                .into(),
+        ),
+        Some(s) if s.nodes.is_empty() => Err("the movie has no QTVR nodes".into()),
+        Some(_) => Ok(OpenMovie {
+            origin,
+            src,
+            loaded: Arc::new(loaded),
+        }),
+    }
+}
+
+/// Decodes a node's picture on a new thread.
+pub fn load_node(
+    generation: u64,
+    movie: OpenMovie,
+    node: u32,
+    send: impl Fn(LoadEvent) + Send + 'static,
+) {
+    std::thread::spawn(move || decode_node(generation, &movie, node, &send));
+}
+
+/// Batches a full-resolution track is decoded in (for progress).
+const BATCHES: usize = 8;
+
+fn decode_node(generation: u64, m: &OpenMovie, id: u32, send: &dyn Fn(LoadEvent)) {
+    let fail = |e: String| send(LoadEvent::Failed(generation, e));
+    let Some(scene) = m.scene() else {
+        return fail("not a QuickTime VR movie".into());
+    };
+    let Some(node) = scene.node(id) else {
+        return fail(format!("the movie has no node {id}"));
+    };
+    let opts = DecodeOptions::default();
+    let picture = match &node.content {
+        NodeContent::Object(o) => {
+            let view = crate::view::ObjectView::default_for(o);
+            crate::assemble::object_picture(
+                m.src.as_ref(),
+                m.movie(),
+                node.id,
+                o,
+                &view,
+                &opts,
+            )
+            .map_err(|e| e.to_string())
+        }
+        NodeContent::Panorama(_) => panorama(generation, m, node, &opts, send),
+    };
+    match picture {
+        Ok(p) => send(LoadEvent::Picture {
+            generation,
+            node: id,
+            stage: Stage::Full,
+            picture: Box::new(p),
+        }),
+        Err(e) => fail(format!("node {id}: {e}")),
+    }
+}
+
+fn panorama(
+    generation: u64,
+    m: &OpenMovie,
+    node: &Node,
+    opts: &DecodeOptions,
+    send: &dyn Fn(LoadEvent),
+) -> Result<NodePicture, String> {
+    let NodeContent::Panorama(p) = &node.content else {
+        return Err("not a panorama".into());
+    };
+    let track = |id: u32| m.movie().tracks.iter().find(|t| t.id == id);
+    // The smallest stand-in first: the preview track, else a low-resolution one.
+    let quick = p
+        .preview_track
+        .as_ref()
+        .or_else(|| p.low_res_tracks.iter().map(|(_, t)| t).min_by_key(|t| t.width));
+    if let Some(q) = quick
+        && let Some(t) = track(q.track_id)
+        && let Ok(d) = tiles::decode_track(m.src.as_ref(), t, &q.samples, Role::Image, opts)
+        && let Ok(pic) = crate::assemble::panorama(node.id, p, &d, None)
+    {
+        send(LoadEvent::Picture {
+            generation,
+            node: node.id,
+            stage: Stage::Preview,
+            picture: Box::new(pic),
+        });
+    }
+    let image = track(p.image_track.track_id)
+        .ok_or_else(|| format!("image track {} does not exist", p.image_track.track_id))?;
+    let samples = &p.image_track.samples;
+    let total = samples.len();
+    // Predictive codecs decode from their sync samples: one batch.
+    let batch = if tiles::is_predictive(p.image_track.codec) {
+        total.max(1)
+    } else {
+        total.div_ceil(BATCHES).max(1)
+    };
+    let mut decoded = tiles::DecodedTrack {
+        track_id: image.id,
+        tiles: Vec::with_capacity(total.min(1 << 16)),
+        warnings: Vec::new(),
+    };
+    for chunk in samples.chunks(batch) {
+        let mut d = tiles::decode_track(m.src.as_ref(), image, chunk, Role::Image, opts)
+            .map_err(|e| e.to_string())?;
+        decoded.tiles.append(&mut d.tiles);
+        decoded.warnings.append(&mut d.warnings);
+        send(LoadEvent::Progress {
+            generation,
+            node: node.id,
+            done: decoded.tiles.len(),
+            total,
+        });
+    }
+    let mut warnings = Vec::new();
+    let hotspots = match &p.hotspot_track {
+        Some(h) => match track(h.track_id) {
+            Some(t) => {
+                match tiles::decode_track(m.src.as_ref(), t, &h.samples, Role::HotSpots, opts) {
+                    Ok(d) => Some(d),
+                    Err(e) => {
+                        warnings.push(crate::Warning::general(format!("hot spots not shown: {e}")));
+                        None
+                    }
+                }
+            }
+            None => None,
+        },
+        None => None,
+    };
+    let placeholders = decoded
+        .tiles
+        .iter()
+        .filter(|t| matches!(t.status, TileStatus::Placeholder(_)))
+        .count();
+    if placeholders == decoded.tiles.len() && placeholders > 0 {
+        let why = decoded
+            .warnings
+            .first()
+            .map(|w| w.message.clone())
+            .or_else(|| {
+                decoded.tiles.iter().find_map(|t| match &t.status {
+                    TileStatus::Placeholder(w) => Some(w.clone()),
+                    _ => None,
+                })
+            })
+            .unwrap_or_default();
+        return Err(format!("no tile could be decoded: {why}"));
+    }
+    let mut pic = crate::assemble::panorama(node.id, p, &decoded, hotspots.as_ref())
+        .map_err(|e| e.to_string())?;
+    warnings.extend(decoded.warnings);
+    if let Some(h) = hotspots {
+        warnings.extend(h.warnings);
+    }
+    warnings.append(&mut pic.warnings);
+    pic.warnings = warnings;
+    Ok(pic)
+}

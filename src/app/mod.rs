@@ -1,0 +1,1299 @@
+//! The desktop viewer: the only module that knows winit. It turns window
+//! events into navigation ([`crate::view::nav`]), draws with the same
+//! [`Renderer`] as the headless renders plus the controls overlay
+//! ([`crate::ui`], [`crate::render::overlay`]), and loads movies on other
+//! threads ([`load`]). It redraws only while something changes: an idle
+//! viewer waits for events.
+//!
+//! `--report-state` prints one JSON line on stdout each time the view comes to
+//! rest (and a few events), so tests can drive the real window and compare
+//! screenshots with `qtvr render` at the reported view.
+
+pub mod desktop;
+pub mod load;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use winit::application::ApplicationHandler;
+use winit::dpi::{LogicalSize, PhysicalPosition, PhysicalSize};
+use winit::event::{ElementState, MouseButton, MouseScrollDelta, WindowEvent};
+use winit::event_loop::{ActiveEventLoop, ControlFlow, EventLoop, EventLoopProxy};
+use winit::keyboard::{Key as WKey, KeyCode, ModifiersState, NamedKey, PhysicalKey};
+use winit::window::{CursorIcon, Fullscreen, Window, WindowId};
+
+use crate::assemble::NodePicture;
+use crate::qtvr::{Node, NodeContent, View};
+use crate::render::overlay::Overlay;
+use crate::render::{Gpu, Renderer, UploadOptions};
+use crate::ui::{self, BarLayout, BarState, Button};
+use crate::view::nav::{Cursor, DragMode, Key, Navigator, Settings, Subject};
+use crate::view::ObjectView;
+
+use load::{LoadEvent, OpenMovie, Origin, Stage};
+
+/// The bundled demo movie (`assets/demo.mov`, made by `examples/make_demo.rs`).
+pub const DEMO: &[u8] = &[];
+
+/// How the viewer starts.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub origin: Origin,
+    pub node: Option<u32>,
+    pub view: [Option<f32>; 3],
+    /// Initial inner size in logical pixels.
+    pub size: [u32; 2],
+    pub fullscreen: bool,
+    pub drag: DragMode,
+    pub report_state: bool,
+}
+
+/// Events from other threads.
+enum UserEvent {
+    Load(LoadEvent),
+    Dialog(Option<PathBuf>),
+}
+
+const BAR: usize = 0;
+const PANEL: usize = 1;
+const MESSAGE: usize = 2;
+
+/// Holding Shift or Ctrl alone zooms after this long (so shortcuts don't).
+const ZOOM_KEY_DELAY: Duration = Duration::from_millis(150);
+/// A message stays this long.
+const MESSAGE_TIME: Duration = Duration::from_secs(10);
+
+/// Runs the viewer until its window closes.
+pub fn run(opts: Options) -> Result<(), String> {
+    let event_loop = EventLoop::<UserEvent>::with_user_event()
+        .build()
+        .map_err(|e| format!("cannot open a window: {e}"))?;
+    let proxy = event_loop.create_proxy();
+    let mut app = App::new(opts, proxy);
+    app.open(app.opts.origin.clone(), app.opts.node);
+    event_loop
+        .run_app(&mut app)
+        .map_err(|e| format!("the window failed: {e}"))?;
+    match app.fatal {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
+}
+
+struct Gfx {
+    window: Arc<Window>,
+    surface: wgpu::Surface<'static>,
+    config: wgpu::SurfaceConfiguration,
+    gpu: Gpu,
+    renderer: Renderer,
+    overlay: Overlay,
+}
+
+/// The movie and node being shown.
+struct Shown {
+    movie: OpenMovie,
+    node: u32,
+    nav: Navigator,
+    stage: Stage,
+    /// Object nodes: the view whose frame is uploaded.
+    object_view: Option<ObjectView>,
+}
+
+struct App {
+    opts: Options,
+    proxy: EventLoopProxy<UserEvent>,
+    started: Instant,
+    gfx: Option<Gfx>,
+    shown: Option<Shown>,
+    /// The request whose results are awaited; older ones are dropped.
+    generation: u64,
+    /// A movie opened but not shown yet (waiting for its first picture).
+    pending: Option<(OpenMovie, u32, Option<View>)>,
+    progress: Option<f32>,
+    history: Vec<(u32, View)>,
+    message: Option<(String, Vec<String>, Instant, bool)>,
+    show_bar: bool,
+    show_help: bool,
+    show_hotspots: bool,
+    settings: Settings,
+    modifiers: ModifiersState,
+    pointer: [f64; 2],
+    pressed_at: Option<(Instant, [f64; 2], bool)>,
+    last_click: Option<(Instant, [f64; 2])>,
+    zoom_key: Option<(Key, Instant, bool)>,
+    last_tick: Option<Instant>,
+    bar_layout: Option<BarLayout>,
+    bar_hover: Option<Button>,
+    hover_name: Option<String>,
+    overlay_dirty: bool,
+    frames: u64,
+    first_frame_reported: bool,
+    reported: Option<String>,
+    fatal: Option<String>,
+}
+
+impl App {
+    fn new(opts: Options, proxy: EventLoopProxy<UserEvent>) -> App {
+        let settings = Settings {
+            drag: opts.drag,
+            ..Settings::default()
+        };
+        App {
+            opts,
+            proxy,
+            started: Instant::now(),
+            gfx: None,
+            shown: None,
+            generation: 0,
+            pending: None,
+            progress: Some(0.0),
+            history: Vec::new(),
+            message: None,
+            show_bar: true,
+            show_help: false,
+            show_hotspots: false,
+            settings,
+            modifiers: ModifiersState::empty(),
+            pointer: [0.0; 2],
+            pressed_at: None,
+            last_click: None,
+            zoom_key: None,
+            last_tick: None,
+            bar_layout: None,
+            bar_hover: None,
+            hover_name: None,
+            overlay_dirty: true,
+            frames: 0,
+            first_frame_reported: false,
+            reported: None,
+            fatal: None,
+        }
+    }
+
+    fn sender(&self) -> impl Fn(LoadEvent) + Send + 'static + use<> {
+        let proxy = self.proxy.clone();
+        move |e| {
+            let _ = proxy.send_event(UserEvent::Load(e));
+        }
+    }
+
+    /// Opens a movie in the background; the current one stays until it shows.
+    fn open(&mut self, origin: Origin, node: Option<u32>) {
+        self.generation += 1;
+        self.progress = Some(0.0);
+        self.overlay_dirty = true;
+        load::open(self.generation, origin, node, self.sender());
+    }
+
+    /// Loads another node of the current movie.
+    fn go_to_node(&mut self, node: u32, view: Option<View>, remember: bool) {
+        let Some(s) = &self.shown else { return };
+        if remember {
+            self.history.push((s.node, s.nav.view()));
+        }
+        self.generation += 1;
+        self.progress = Some(0.0);
+        self.overlay_dirty = true;
+        self.pending = Some((s.movie.clone(), node, view));
+        load::load_node(self.generation, s.movie.clone(), node, self.sender());
+        self.request_redraw();
+    }
+
+    fn scale(&self) -> f64 {
+        self.gfx.as_ref().map_or(1.0, |g| g.window.scale_factor())
+    }
+
+    fn physical_size(&self) -> [u32; 2] {
+        self.gfx
+            .as_ref()
+            .map_or([1, 1], |g| [g.config.width, g.config.height])
+    }
+
+    fn logical_size(&self) -> [f64; 2] {
+        let [w, h] = self.physical_size();
+        let s = self.scale();
+        [f64::from(w) / s, f64::from(h) / s]
+    }
+
+    fn request_redraw(&self) {
+        if let Some(g) = &self.gfx {
+            g.window.request_redraw();
+        }
+    }
+
+    fn say(&mut self, title: &str, lines: Vec<String>, error: bool) {
+        if self.opts.report_state {
+            let event = if error { "error" } else { "message" };
+            println!(
+                "{}",
+                serde_json::json!({"event": event, "title": title, "lines": lines})
+            );
+        }
+        self.message = Some((title.to_string(), lines, Instant::now(), error));
+        self.overlay_dirty = true;
+        self.request_redraw();
+    }
+
+    fn node(&self) -> Option<&Node> {
+        let s = self.shown.as_ref()?;
+        s.movie.scene()?.node(s.node)
+    }
+
+    fn node_name(&self) -> String {
+        match self.node() {
+            Some(n) => n.name.clone().unwrap_or_else(|| format!("Node {}", n.id)),
+            None => String::new(),
+        }
+    }
+
+    fn update_title(&self) {
+        let Some(g) = &self.gfx else { return };
+        let title = match &self.shown {
+            Some(s) => format!("{} — {} — qtvr", s.movie.origin.name(), self.node_name()),
+            None => match &self.pending {
+                Some((m, ..)) => format!("{} — loading — qtvr", m.origin.name()),
+                None => "qtvr".to_string(),
+            },
+        };
+        g.window.set_title(&title);
+    }
+
+    fn handle_load(&mut self, e: LoadEvent) {
+        match e {
+            LoadEvent::Opened(g, m) if g == self.generation => {
+                let node = self
+                    .opts
+                    .node
+                    .take()
+                    .unwrap_or_else(|| m.scene().map_or(0, |s| s.default_node));
+                let [pan, tilt, fov] = std::mem::take(&mut self.opts.view);
+                let view = (pan.is_some() || tilt.is_some() || fov.is_some()).then(|| {
+                    let d = m
+                        .scene()
+                        .and_then(|s| s.node(node))
+                        .map(default_view)
+                        .unwrap_or_default();
+                    View {
+                        pan: pan.unwrap_or(d.pan),
+                        tilt: tilt.unwrap_or(d.tilt),
+                        fov: fov.unwrap_or(d.fov),
+                    }
+                });
+                self.pending = Some((m, node, view));
+                self.update_title();
+            }
+            LoadEvent::Progress {
+                generation,
+                done,
+                total,
+                ..
+            } if generation == self.generation => {
+                self.progress = Some(done as f32 / total.max(1) as f32);
+                self.overlay_dirty = true;
+                self.request_redraw();
+            }
+            LoadEvent::Picture {
+                generation,
+                node,
+                stage,
+                picture,
+            } if generation == self.generation => self.show_picture(node, stage, *picture),
+            LoadEvent::Failed(g, why) if g == self.generation => {
+                let name = self
+                    .pending
+                    .as_ref()
+                    .map(|(m, ..)| m.origin.name())
+                    .unwrap_or_else(|| "the movie".into());
+                self.pending = None;
+                self.progress = None;
+                let keep = if self.shown.is_some() {
+                    "The current movie stays open.".to_string()
+                } else {
+                    "Open another movie with Ctrl+O or drop one on the window.".to_string()
+                };
+                self.say(&format!("Cannot show {name}"), vec![why, keep], true);
+            }
+            _ => {}
+        }
+    }
+
+    fn show_picture(&mut self, node_id: u32, stage: Stage, picture: NodePicture) {
+        let size = self.logical_size();
+        // A new movie or node becomes current with its first picture.
+        if let Some((movie, id, view)) = self.pending.take_if(|(_, id, _)| *id == node_id) {
+            let Some(node) = movie.scene().and_then(|s| s.node(id)).cloned() else {
+                return;
+            };
+            let subject = match &node.content {
+                NodeContent::Panorama(p) => Subject::Panorama {
+                    limits: p.limits.clone(),
+                    view: view.unwrap_or(p.limits.default),
+                },
+                NodeContent::Object(o) => {
+                    let mut v = ObjectView::default_for(o);
+                    if let Some(view) = view {
+                        v.column = crate::view::column_for_pan(o, view.pan);
+                        v.row = crate::view::row_for_tilt(o, view.tilt);
+                        v.fov = view.fov;
+                    }
+                    Subject::Object {
+                        node: o.clone(),
+                        view: v,
+                    }
+                }
+            };
+            let replaced_movie = self
+                .shown
+                .as_ref()
+                .is_none_or(|s| !Arc::ptr_eq(&s.movie.loaded, &movie.loaded));
+            if replaced_movie {
+                self.history.clear();
+            }
+            self.shown = Some(Shown {
+                movie,
+                node: id,
+                nav: Navigator::new(subject, size, self.settings),
+                stage,
+                object_view: None,
+            });
+            self.update_title();
+        }
+        let Some(s) = &mut self.shown else { return };
+        if s.node != node_id {
+            return;
+        }
+        s.stage = stage;
+        if let Subject::Object { view, .. } = s.nav.subject() {
+            s.object_view = Some(*view);
+        }
+        if stage == Stage::Full {
+            self.progress = None;
+            if !picture.warnings.is_empty() {
+                let lines: Vec<String> = picture
+                    .warnings
+                    .iter()
+                    .take(6)
+                    .map(|w| w.message.clone())
+                    .collect();
+                self.say("Parts of this node could not be shown", lines, false);
+            }
+        }
+        self.upload(picture);
+        self.overlay_dirty = true;
+        self.request_redraw();
+    }
+
+    fn upload(&mut self, picture: NodePicture) {
+        let ids = self
+            .node()
+            .map(crate::cli::render::hotspot_ids)
+            .unwrap_or_default();
+        let Some(g) = &mut self.gfx else { return };
+        if let Err(e) = g
+            .renderer
+            .set_picture(&g.gpu, picture, &ids, UploadOptions::default())
+        {
+            self.say("Cannot show this node", vec![e.to_string()], true);
+        }
+    }
+
+    /// Object nodes: decode the frame of a new row/column.
+    fn refresh_object_frame(&mut self) {
+        let Some(s) = &mut self.shown else { return };
+        let Subject::Object { node, view } = s.nav.subject() else {
+            return;
+        };
+        let same = s
+            .object_view
+            .is_some_and(|o| (o.row, o.column, o.state, o.frame) == (view.row, view.column, view.state, view.frame));
+        if same {
+            return;
+        }
+        s.object_view = Some(*view);
+        let pic = crate::assemble::object_picture(
+            s.movie.src.as_ref(),
+            s.movie.movie(),
+            s.node,
+            node,
+            view,
+            &Default::default(),
+        );
+        match pic {
+            Ok(p) => self.upload(p),
+            Err(e) => self.say("Cannot show this view", vec![e.to_string()], true),
+        }
+    }
+
+    fn init_gfx(&mut self, el: &ActiveEventLoop) -> Result<(), String> {
+        let [w, h] = self.opts.size;
+        let mut attrs = Window::default_attributes()
+            .with_title(format!("{} — loading — qtvr", self.opts.origin.name()))
+            .with_inner_size(LogicalSize::new(w, h))
+            .with_min_inner_size(LogicalSize::new(160, 120));
+        if self.opts.fullscreen {
+            attrs = attrs.with_fullscreen(Some(Fullscreen::Borderless(None)));
+        }
+        let window = Arc::new(
+            el.create_window(attrs)
+                .map_err(|e| format!("cannot open a window: {e}"))?,
+        );
+        let instance = wgpu::Instance::new(wgpu::InstanceDescriptor::new_with_display_handle_from_env(
+            Box::new(el.owned_display_handle()),
+        ));
+        let surface = instance
+            .create_surface(window.clone())
+            .map_err(|e| format!("cannot draw in the window: {e}"))?;
+        let gpu = Gpu::from_instance(&instance, Some(&surface)).map_err(|e| e.to_string())?;
+        let caps = surface.get_capabilities(&gpu.adapter);
+        // Non-sRGB formats, like the offscreen renders: the shader writes
+        // the movie's own (gamma-encoded) values.
+        let format = [
+            wgpu::TextureFormat::Bgra8Unorm,
+            wgpu::TextureFormat::Rgba8Unorm,
+        ]
+        .into_iter()
+        .find(|f| caps.formats.contains(f))
+        .or_else(|| caps.formats.first().copied())
+        .ok_or("the window cannot be drawn to (no surface format)")?;
+        let size = window.inner_size();
+        let config = wgpu::SurfaceConfiguration {
+            usage: wgpu::TextureUsages::RENDER_ATTACHMENT,
+            format,
+            width: size.width.max(1),
+            height: size.height.max(1),
+            present_mode: wgpu::PresentMode::AutoVsync,
+            desired_maximum_frame_latency: 2,
+            alpha_mode: caps
+                .alpha_modes
+                .first()
+                .copied()
+                .unwrap_or(wgpu::CompositeAlphaMode::Auto),
+            view_formats: vec![],
+            color_space: wgpu::SurfaceColorSpace::Auto,
+        };
+        surface.configure(&gpu.device, &config);
+        let renderer = Renderer::new(&gpu);
+        let overlay = Overlay::new(&gpu, 3);
+        self.gfx = Some(Gfx {
+            window,
+            surface,
+            config,
+            gpu,
+            renderer,
+            overlay,
+        });
+        Ok(())
+    }
+
+    fn resize(&mut self, size: PhysicalSize<u32>) {
+        let logical = {
+            let Some(g) = &mut self.gfx else { return };
+            g.config.width = size.width.max(1);
+            g.config.height = size.height.max(1);
+            g.surface.configure(&g.gpu.device, &g.config);
+            let s = g.window.scale_factor();
+            [f64::from(g.config.width) / s, f64::from(g.config.height) / s]
+        };
+        if let Some(s) = &mut self.shown {
+            s.nav.resize(logical);
+        }
+        self.overlay_dirty = true;
+        self.request_redraw();
+    }
+
+    fn bar_state(&self) -> BarState {
+        let view = match &self.shown {
+            Some(s) => match s.nav.subject() {
+                Subject::Panorama { view, .. } => format!(
+                    "pan {:.1}°  tilt {:.1}°  fov {:.1}°",
+                    view.pan, view.tilt, view.fov
+                ),
+                Subject::Object { view, .. } => format!(
+                    "row {} column {} fov {:.1}°",
+                    view.row, view.column, view.fov
+                ),
+            },
+            None => "loading".into(),
+        };
+        BarState {
+            node: self.node_name(),
+            view,
+            status: self.hover_name.clone(),
+            hotspots_on: self.show_hotspots,
+            can_go_back: !self.history.is_empty(),
+            progress: self.progress,
+            hover: self.bar_hover,
+        }
+    }
+
+    fn update_overlay(&mut self) {
+        let bar = self.bar_state();
+        let help = self.show_help;
+        let message = self.message.clone();
+        let show_bar = self.show_bar;
+        let Some(g) = &mut self.gfx else { return };
+        let k = ui::ui_scale(g.window.scale_factor());
+        let [w, h] = [g.config.width, g.config.height];
+        if show_bar {
+            let (c, layout) = ui::draw_bar(w, k, &bar);
+            let top = h.saturating_sub(c.height) as i32;
+            g.overlay.set(&g.gpu, BAR, &c, [0, top]);
+            self.bar_layout = Some(layout);
+        } else {
+            g.overlay.hide(BAR);
+            self.bar_layout = None;
+        }
+        if help {
+            let c = ui::draw_panel("Keys", ui::ACCENT, &ui::help_lines(), k, w.saturating_sub(16));
+            let at = [
+                (w.saturating_sub(c.width) / 2) as i32,
+                (h.saturating_sub(c.height) / 2) as i32,
+            ];
+            g.overlay.set(&g.gpu, PANEL, &c, at);
+        } else {
+            g.overlay.hide(PANEL);
+        }
+        match message {
+            Some((title, lines, _, error)) => {
+                let colour = if error { ui::ERROR } else { ui::ACCENT };
+                let c = ui::draw_panel(&title, colour, &lines, k, w.saturating_sub(16).min(900 * k));
+                let at = [(w.saturating_sub(c.width) / 2) as i32, (12 * k) as i32];
+                g.overlay.set(&g.gpu, MESSAGE, &c, at);
+            }
+            None => g.overlay.hide(MESSAGE),
+        }
+        self.overlay_dirty = false;
+    }
+
+    fn redraw(&mut self) {
+        let now = Instant::now();
+        let dt = self
+            .last_tick
+            .map_or(1.0 / 60.0, |t| (now - t).as_secs_f64());
+        let mut moved = false;
+        if let Some(s) = &mut self.shown {
+            moved = s.nav.tick(dt);
+        }
+        if moved {
+            self.refresh_object_frame();
+            self.overlay_dirty = true;
+        }
+        if self
+            .message
+            .as_ref()
+            .is_some_and(|m| now - m.2 > MESSAGE_TIME)
+        {
+            self.message = None;
+            self.overlay_dirty = true;
+        }
+        if self.overlay_dirty {
+            self.update_overlay();
+        }
+        let animating = self.shown.as_ref().is_some_and(|s| s.nav.animating());
+        self.last_tick = animating.then_some(now);
+        let shot = self.shown.as_ref().map(|s| s.nav.shot());
+        let hotspots = self.show_hotspots;
+        let Some(g) = &mut self.gfx else { return };
+        let frame = match g.surface.get_current_texture() {
+            wgpu::CurrentSurfaceTexture::Success(f) | wgpu::CurrentSurfaceTexture::Suboptimal(f) => f,
+            wgpu::CurrentSurfaceTexture::Outdated | wgpu::CurrentSurfaceTexture::Lost => {
+                g.surface.configure(&g.gpu.device, &g.config);
+                g.window.request_redraw();
+                return;
+            }
+            _ => {
+                g.window.request_redraw();
+                return;
+            }
+        };
+        let view = frame.texture.create_view(&Default::default());
+        let mut enc = g.gpu.device.create_command_encoder(&Default::default());
+        let size = [g.config.width, g.config.height];
+        let drawn = match &shot {
+            Some(shot) if g.renderer.node().is_some() => g
+                .renderer
+                .draw(&g.gpu, &mut enc, &view, g.config.format, size, [0, 0], shot, hotspots)
+                .is_ok(),
+            _ => false,
+        };
+        if !drawn {
+            clear(&mut enc, &view);
+        }
+        g.overlay.draw(&g.gpu, &mut enc, &view, g.config.format, size);
+        g.gpu.queue.submit([enc.finish()]);
+        g.window.pre_present_notify();
+        g.gpu.queue.present(frame);
+        self.frames += 1;
+        if animating {
+            g.window.request_redraw();
+        }
+        let full = self.shown.as_ref().is_some_and(|s| s.stage == Stage::Full);
+        if full && !self.first_frame_reported {
+            self.first_frame_reported = true;
+            if self.opts.report_state {
+                println!(
+                    "{}",
+                    serde_json::json!({
+                        "event": "first-frame",
+                        "ms": self.started.elapsed().as_secs_f64() * 1000.0,
+                    })
+                );
+            }
+        }
+        if !animating && self.pending.is_none() && full {
+            self.report_idle();
+        }
+    }
+
+    /// Prints the view at rest (once per distinct state).
+    fn report_idle(&mut self) {
+        if !self.opts.report_state {
+            return;
+        }
+        let Some(s) = &self.shown else { return };
+        let v = s.nav.view();
+        let [w, h] = self.physical_size();
+        let fullscreen = self
+            .gfx
+            .as_ref()
+            .is_some_and(|g| g.window.fullscreen().is_some());
+        let bar = match (&self.bar_layout, self.show_bar) {
+            (Some(l), true) => l.height,
+            _ => 0,
+        };
+        let mut j = serde_json::json!({
+            "event": "idle",
+            "file": s.movie.origin.path(),
+            "node": s.node,
+            "pan": v.pan,
+            "tilt": v.tilt,
+            "fov": v.fov,
+            "width": w,
+            "height": h,
+            "bar_height": bar,
+            "fullscreen": fullscreen,
+            "hotspots": self.show_hotspots,
+            "help": self.show_help,
+            "drag": format!("{:?}", self.settings.drag),
+            "history": self.history.len(),
+        });
+        if let Subject::Object { view, .. } = s.nav.subject() {
+            j["row"] = view.row.into();
+            j["column"] = view.column.into();
+            j["state"] = view.state.into();
+            j["frame"] = view.frame.into();
+        }
+        let line = j.to_string();
+        if self.reported.as_deref() != Some(&line) {
+            println!("{line}");
+            self.reported = Some(line);
+        }
+    }
+
+    /// The `qtvr render` command line for the current view.
+    fn render_command(&self) -> Option<String> {
+        let s = self.shown.as_ref()?;
+        let [w, h] = self.physical_size();
+        let file = shell_quote(&s.movie.origin.path());
+        let view = match s.nav.subject() {
+            Subject::Panorama { view, .. } => format!(
+                "--pan {:.2} --tilt {:.2} --fov {:.2}",
+                view.pan, view.tilt, view.fov
+            ),
+            Subject::Object { view, .. } => format!(
+                "--row {} --column {} --state {} --frame {} --fov {:.2}",
+                view.row, view.column, view.state, view.frame, view.fov
+            ),
+        };
+        Some(format!(
+            "qtvr render {file} --node {} {view} --size {w}x{h} -o view.png",
+            s.node
+        ))
+    }
+
+    fn copy_command(&mut self) {
+        let Some(cmd) = self.render_command() else {
+            return;
+        };
+        if self.opts.report_state {
+            println!("{}", serde_json::json!({"event": "copied", "text": cmd}));
+        }
+        let result = arboard::Clipboard::new().and_then(|mut c| c.set_text(cmd.clone()));
+        match result {
+            Ok(()) => self.say("Copied the render command", vec![cmd], false),
+            Err(e) => self.say(
+                "Cannot use the clipboard",
+                vec![e.to_string(), cmd],
+                true,
+            ),
+        }
+    }
+
+    fn save_view(&mut self) {
+        let Some(s) = &self.shown else { return };
+        let shot = s.nav.shot();
+        let v = s.nav.view();
+        let stem = s.movie.origin.name();
+        let stem = stem.rsplit_once('.').map_or(stem.as_str(), |(a, _)| a).to_string();
+        let name = format!("{stem}-node{}-pan{:.0}-tilt{:.0}.png", s.node, v.pan, v.tilt);
+        let dir = save_dir();
+        let path = unique(dir.join(name));
+        let [w, h] = self.physical_size();
+        let hotspots = self.show_hotspots;
+        let Some(g) = &mut self.gfx else { return };
+        let result = g
+            .renderer
+            .render_image(&g.gpu, &shot, w, h, hotspots)
+            .map_err(|e| e.to_string())
+            .and_then(|img| crate::cli::render::save(&img, &path, crate::cli::render::ImageKind::Png));
+        match result {
+            Ok(()) => {
+                if self.opts.report_state {
+                    println!(
+                        "{}",
+                        serde_json::json!({"event": "saved", "path": path.display().to_string()})
+                    );
+                }
+                self.say("Saved the view", vec![path.display().to_string()], false);
+            }
+            Err(e) => self.say("Cannot save the view", vec![e], true),
+        }
+    }
+
+    fn open_dialog(&self) {
+        let proxy = self.proxy.clone();
+        std::thread::spawn(move || {
+            let file = rfd::FileDialog::new()
+                .set_title("Open a QuickTime VR movie")
+                .add_filter("QuickTime VR movies", &["mov", "qt", "qtvr", "MOV", "QT"])
+                .add_filter("All files", &["*"])
+                .pick_file();
+            let _ = proxy.send_event(UserEvent::Dialog(file));
+        });
+    }
+
+    fn toggle_fullscreen(&mut self, on: Option<bool>) {
+        let Some(g) = &self.gfx else { return };
+        let is = g.window.fullscreen().is_some();
+        let want = on.unwrap_or(!is);
+        if want != is {
+            g.window
+                .set_fullscreen(want.then_some(Fullscreen::Borderless(None)));
+        }
+    }
+
+    fn go_back(&mut self) {
+        if let Some((node, view)) = self.history.pop() {
+            self.go_to_node(node, Some(view), false);
+        }
+    }
+
+    fn press_button(&mut self, b: Button) {
+        match b {
+            Button::Back => self.go_back(),
+            Button::ZoomIn => self.zoom(2.0),
+            Button::ZoomOut => self.zoom(-2.0),
+            Button::HotSpots => self.show_hotspots = !self.show_hotspots,
+            Button::Help => self.show_help = !self.show_help,
+        }
+        self.overlay_dirty = true;
+        self.request_redraw();
+    }
+
+    fn zoom(&mut self, steps: f64) {
+        if let Some(s) = &mut self.shown {
+            s.nav.zoom_steps(steps);
+            self.last_tick = None;
+            self.request_redraw();
+        }
+    }
+
+    fn nav_key(&mut self, key: Key, down: bool) {
+        if let Some(s) = &mut self.shown {
+            let was = s.nav.animating();
+            s.nav.key(key, down);
+            if !was {
+                self.last_tick = None;
+            }
+        }
+        self.refresh_object_frame();
+        self.overlay_dirty = true;
+        self.request_redraw();
+    }
+
+    fn keyboard(&mut self, el: &ActiveEventLoop, logical: &WKey, code: Option<KeyCode>, down: bool, repeat: bool) {
+        let ctrl = self.modifiers.control_key();
+        // Shift / Ctrl held alone zoom (QuickTime VR's keys), after a moment.
+        if let WKey::Named(n @ (NamedKey::Shift | NamedKey::Control)) = logical {
+            let key = if *n == NamedKey::Shift { Key::ZoomIn } else { Key::ZoomOut };
+            if down && !repeat {
+                self.zoom_key = Some((key, Instant::now(), false));
+            } else if !down {
+                if let Some((k, _, active)) = self.zoom_key.take()
+                    && active
+                {
+                    self.nav_key(k, false);
+                }
+                self.nav_key(key, false);
+            }
+            return;
+        }
+        if down && let Some((k, _, active)) = self.zoom_key.take() {
+            // Another key: a shortcut, not a zoom.
+            if active {
+                self.nav_key(k, false);
+            }
+        }
+        let nav = match logical {
+            WKey::Named(NamedKey::ArrowLeft) => Some(Key::Left),
+            WKey::Named(NamedKey::ArrowRight) => Some(Key::Right),
+            WKey::Named(NamedKey::ArrowUp) => Some(Key::Up),
+            WKey::Named(NamedKey::ArrowDown) => Some(Key::Down),
+            WKey::Character(c) if c == "+" || c == "=" => Some(Key::ZoomIn),
+            WKey::Character(c) if c == "-" || c == "_" => Some(Key::ZoomOut),
+            _ => None,
+        };
+        if let Some(k) = nav {
+            // Panoramas turn while held; objects step once per press (and repeat).
+            let object = self
+                .shown
+                .as_ref()
+                .is_some_and(|s| matches!(s.nav.subject(), Subject::Object { .. }));
+            if !repeat || (object && down) {
+                self.nav_key(k, down);
+            }
+            return;
+        }
+        if !down {
+            return;
+        }
+        if ctrl {
+            match code {
+                Some(KeyCode::KeyO) => self.open_dialog(),
+                Some(KeyCode::KeyS) => self.save_view(),
+                Some(KeyCode::KeyC) => self.copy_command(),
+                Some(KeyCode::KeyW | KeyCode::KeyQ) => el.exit(),
+                _ => {}
+            }
+            return;
+        }
+        match logical {
+            WKey::Named(NamedKey::F11) => self.toggle_fullscreen(None),
+            WKey::Named(NamedKey::Escape) => {
+                if self.show_help || self.message.is_some() {
+                    self.show_help = false;
+                    self.message = None;
+                } else {
+                    self.toggle_fullscreen(Some(false));
+                }
+            }
+            WKey::Named(NamedKey::Backspace) => self.go_back(),
+            WKey::Character(c) => match c.as_str() {
+                "h" | "H" | "?" => self.show_help = !self.show_help,
+                "b" | "B" => self.show_bar = !self.show_bar,
+                "t" | "T" => self.show_hotspots = !self.show_hotspots,
+                "g" | "G" => {
+                    self.settings.drag = match self.settings.drag {
+                        DragMode::Continuous => DragMode::Grab,
+                        DragMode::Grab => DragMode::Continuous,
+                    };
+                    let mode = self.settings.drag;
+                    if let Some(s) = &mut self.shown {
+                        s.nav.settings.drag = mode;
+                    }
+                    let what = match mode {
+                        DragMode::Continuous => "Drag turns continuously (QuickTime VR)",
+                        DragMode::Grab => "Drag grabs the picture",
+                    };
+                    self.say(what, vec!["G switches back.".into()], false);
+                }
+                "0" => {
+                    let d = self.node().map(default_view);
+                    if let (Some(s), Some(d)) = (&mut self.shown, d) {
+                        s.nav.set_view(d);
+                        self.refresh_object_frame();
+                    }
+                }
+                "q" | "Q" => el.exit(),
+                _ => {}
+            },
+            _ => {}
+        }
+        self.overlay_dirty = true;
+        self.request_redraw();
+    }
+
+    fn mouse_button(&mut self, state: ElementState, button: MouseButton) {
+        if button != MouseButton::Left {
+            return;
+        }
+        let s = self.scale();
+        let logical = [self.pointer[0] / s, self.pointer[1] / s];
+        match state {
+            ElementState::Pressed => {
+                if let Some(b) = self.button_under_pointer() {
+                    self.press_button(b);
+                    return;
+                }
+                if self.message.is_some() {
+                    self.message = None;
+                    self.overlay_dirty = true;
+                }
+                let now = Instant::now();
+                let double = self.last_click.is_some_and(|(t, p)| {
+                    now - t < Duration::from_millis(400)
+                        && (p[0] - self.pointer[0]).hypot(p[1] - self.pointer[1]) < 8.0
+                });
+                if double {
+                    self.last_click = None;
+                    self.toggle_fullscreen(None);
+                    return;
+                }
+                self.last_click = Some((now, self.pointer));
+                self.pressed_at = Some((now, self.pointer, false));
+                if let Some(sh) = &mut self.shown {
+                    sh.nav.press(logical);
+                    self.last_tick = None;
+                }
+            }
+            ElementState::Released => {
+                let click = self
+                    .pressed_at
+                    .take()
+                    .is_some_and(|(_, _, moved)| !moved);
+                if let Some(sh) = &mut self.shown {
+                    sh.nav.release();
+                }
+                if click {
+                    self.follow_link_under_pointer();
+                }
+            }
+        }
+        self.update_cursor();
+        self.request_redraw();
+    }
+
+    fn button_under_pointer(&self) -> Option<Button> {
+        let layout = self.bar_layout.as_ref()?;
+        let [_, h] = self.physical_size();
+        let top = f64::from(h.saturating_sub(layout.height));
+        layout.button_at(self.pointer[0], self.pointer[1] - top)
+    }
+
+    fn over_bar(&self) -> bool {
+        self.bar_layout.as_ref().is_some_and(|l| {
+            let [_, h] = self.physical_size();
+            self.pointer[1] >= f64::from(h.saturating_sub(l.height))
+        })
+    }
+
+    fn hotspot_under_pointer(&self) -> Option<u32> {
+        let s = self.shown.as_ref()?;
+        let g = self.gfx.as_ref()?;
+        if self.over_bar() {
+            return None;
+        }
+        let [w, h] = self.physical_size();
+        g.renderer
+            .hotspot_at(&s.nav.shot(), w, h, self.pointer[0], self.pointer[1])
+    }
+
+    fn follow_link_under_pointer(&mut self) {
+        let Some(id) = self.hotspot_under_pointer() else {
+            return;
+        };
+        let Some(node) = self.node() else { return };
+        let Some(hs) = node.hotspots.iter().find(|h| h.id == id) else {
+            return;
+        };
+        if let Some(link) = &hs.link {
+            let to = link.to_node;
+            let target = self.shown.as_ref().and_then(|s| s.movie.scene()?.node(to).cloned());
+            let Some(target) = target else {
+                let name = hs.name.clone().unwrap_or_default();
+                self.say(
+                    "Broken link",
+                    vec![format!("hot spot {id} {name} leads to node {to}, which the movie does not have")],
+                    true,
+                );
+                return;
+            };
+            let d = default_view(&target);
+            let view = View {
+                pan: link.to_pan.unwrap_or(d.pan),
+                tilt: link.to_tilt.unwrap_or(d.tilt),
+                fov: link.to_fov.filter(|f| *f > 0.0).unwrap_or(d.fov),
+            };
+            self.go_to_node(to, Some(view), true);
+        } else if let Some(url) = &hs.url {
+            let url = url.clone();
+            self.say("Link to a web page", vec![url], false);
+        }
+    }
+
+    fn pointer_moved(&mut self, p: PhysicalPosition<f64>) {
+        self.pointer = [p.x, p.y];
+        if let Some((_, start, moved)) = &mut self.pressed_at
+            && (start[0] - p.x).hypot(start[1] - p.y) > 4.0
+        {
+            *moved = true;
+        }
+        let s = self.scale();
+        let logical = [p.x / s, p.y / s];
+        let mut changed = false;
+        if let Some(sh) = &mut self.shown
+            && sh.nav.dragging()
+        {
+            changed = sh.nav.pointer(logical);
+            if sh.nav.animating() && self.last_tick.is_none() {
+                self.last_tick = Some(Instant::now());
+            }
+            self.request_redraw();
+        }
+        if changed {
+            self.refresh_object_frame();
+            self.overlay_dirty = true;
+        }
+        let hover = self.button_under_pointer();
+        if hover != self.bar_hover {
+            self.bar_hover = hover;
+            self.overlay_dirty = true;
+            self.request_redraw();
+        }
+        let dragging = self.shown.as_ref().is_some_and(|s| s.nav.dragging());
+        if !dragging {
+            let name = self.hotspot_under_pointer().and_then(|id| {
+                let n = self.node()?;
+                let h = n.hotspots.iter().find(|h| h.id == id);
+                Some(match h {
+                    Some(h) => h.name.clone().unwrap_or_else(|| format!("hot spot {id}")),
+                    None => format!("hot spot {id}"),
+                })
+            });
+            if name != self.hover_name {
+                self.hover_name = name;
+                self.overlay_dirty = true;
+                self.request_redraw();
+            }
+        }
+        self.update_cursor();
+    }
+
+    fn update_cursor(&self) {
+        let Some(g) = &self.gfx else { return };
+        let icon = if self.bar_hover.is_some() {
+            CursorIcon::Pointer
+        } else if self.over_bar() {
+            CursorIcon::Default
+        } else if self.hover_name.is_some()
+            && !self.shown.as_ref().is_some_and(|s| s.nav.dragging())
+        {
+            CursorIcon::Pointer
+        } else {
+            match self.shown.as_ref().map(|s| s.nav.cursor()) {
+                None => CursorIcon::Progress,
+                Some(Cursor::Hand) => CursorIcon::Grab,
+                Some(Cursor::Grabbing) => CursorIcon::Grabbing,
+                Some(Cursor::Turn(x, y)) => match (x, y) {
+                    (1, 0) => CursorIcon::EResize,
+                    (-1, 0) => CursorIcon::WResize,
+                    (0, -1) => CursorIcon::NResize,
+                    (0, 1) => CursorIcon::SResize,
+                    (1, -1) => CursorIcon::NeResize,
+                    (-1, -1) => CursorIcon::NwResize,
+                    (1, 1) => CursorIcon::SeResize,
+                    (-1, 1) => CursorIcon::SwResize,
+                    _ => CursorIcon::Move,
+                },
+            }
+        };
+        g.window.set_cursor(icon);
+    }
+}
+
+impl ApplicationHandler<UserEvent> for App {
+    fn resumed(&mut self, el: &ActiveEventLoop) {
+        if self.gfx.is_some() {
+            return;
+        }
+        if let Err(e) = self.init_gfx(el) {
+            self.fatal = Some(e);
+            el.exit();
+            return;
+        }
+        self.update_overlay();
+        self.redraw();
+        // Compile the shader while the movie decodes (software renderers
+        // compile at the first draw).
+        if let Some(g) = &mut self.gfx
+            && g.renderer.node().is_none()
+        {
+            g.renderer.warm_up(&g.gpu, g.config.format);
+        }
+        self.request_redraw();
+    }
+
+    fn user_event(&mut self, _el: &ActiveEventLoop, e: UserEvent) {
+        match e {
+            UserEvent::Load(l) => self.handle_load(l),
+            UserEvent::Dialog(Some(p)) => self.open(Origin::File(p), None),
+            UserEvent::Dialog(None) => {}
+        }
+    }
+
+    fn window_event(&mut self, el: &ActiveEventLoop, _id: WindowId, event: WindowEvent) {
+        match event {
+            WindowEvent::CloseRequested => el.exit(),
+            WindowEvent::Resized(size) => self.resize(size),
+            WindowEvent::ScaleFactorChanged { .. } => {
+                self.overlay_dirty = true;
+                self.request_redraw();
+            }
+            WindowEvent::RedrawRequested => self.redraw(),
+            WindowEvent::ModifiersChanged(m) => self.modifiers = m.state(),
+            WindowEvent::KeyboardInput { event, .. } => {
+                let code = match event.physical_key {
+                    PhysicalKey::Code(c) => Some(c),
+                    _ => None,
+                };
+                self.keyboard(
+                    el,
+                    &event.logical_key,
+                    code,
+                    event.state == ElementState::Pressed,
+                    event.repeat,
+                );
+            }
+            WindowEvent::Focused(false) => {
+                if let Some(s) = &mut self.shown {
+                    s.nav.release_keys();
+                    s.nav.release();
+                }
+                self.zoom_key = None;
+            }
+            WindowEvent::CursorMoved { position, .. } => self.pointer_moved(position),
+            WindowEvent::CursorLeft { .. } => {
+                self.bar_hover = None;
+                self.hover_name = None;
+                self.overlay_dirty = true;
+                self.request_redraw();
+            }
+            WindowEvent::MouseInput { state, button, .. } => self.mouse_button(state, button),
+            WindowEvent::MouseWheel { delta, .. } => match delta {
+                MouseScrollDelta::LineDelta(_, y) => self.zoom(f64::from(y)),
+                MouseScrollDelta::PixelDelta(p) => self.zoom(p.y / 40.0),
+            },
+            WindowEvent::PinchGesture { delta, .. } => {
+                if let Some(s) = &mut self.shown
+                    && delta.is_finite()
+                {
+                    s.nav.zoom_by(1.0 / (1.0 + delta.clamp(-0.5, 0.5)));
+                    self.last_tick = None;
+                    self.request_redraw();
+                }
+            }
+            WindowEvent::DroppedFile(p) => self.open(Origin::File(p), None),
+            _ => {}
+        }
+    }
+
+    fn about_to_wait(&mut self, el: &ActiveEventLoop) {
+        // Shift/Ctrl held alone start zooming after a moment.
+        if let Some((key, since, active)) = self.zoom_key {
+            if !active {
+                let due = since + ZOOM_KEY_DELAY;
+                if Instant::now() >= due {
+                    self.zoom_key = Some((key, since, true));
+                    self.nav_key(key, true);
+                } else {
+                    el.set_control_flow(ControlFlow::WaitUntil(due));
+                    return;
+                }
+            }
+        }
+        match &self.message {
+            Some((.., at, _)) => el.set_control_flow(ControlFlow::WaitUntil(*at + MESSAGE_TIME)),
+            None => el.set_control_flow(ControlFlow::Wait),
+        }
+    }
+}
+
+fn clear(enc: &mut wgpu::CommandEncoder, view: &wgpu::TextureView) {
+    let n = |c: u8| f64::from(c) / 255.0;
+    let [r, g, b, _] = crate::render::NEUTRAL;
+    let _ = enc.begin_render_pass(&wgpu::RenderPassDescriptor {
+        label: Some("clear"),
+        color_attachments: &[Some(wgpu::RenderPassColorAttachment {
+            view,
+            depth_slice: None,
+            resolve_target: None,
+            ops: wgpu::Operations {
+                load: wgpu::LoadOp::Clear(wgpu::Color {
+                    r: n(r),
+                    g: n(g),
+                    b: n(b),
+                    a: 1.0,
+                }),
+                store: wgpu::StoreOp::Store,
+            },
+        })],
+        depth_stencil_attachment: None,
+        timestamp_writes: None,
+        occlusion_query_set: None,
+        multiview_mask: None,
+    });
+}
+
+/// A node's default view (objects: the angles of their default row and column).
+fn default_view(n: &Node) -> View {
+    match &n.content {
+        NodeContent::Panorama(p) => p.limits.default,
+        NodeContent::Object(o) => o.limits.default,
+    }
+}
+
+/// Where Ctrl+S saves: `QTVR_SAVE_DIR`, else the user's pictures folder,
+/// else the current folder.
+fn save_dir() -> PathBuf {
+    if let Some(d) = std::env::var_os("QTVR_SAVE_DIR") {
+        return PathBuf::from(d);
+    }
+    if let Some(home) = std::env::var_os("HOME") {
+        let pictures = PathBuf::from(home).join("Pictures");
+        if pictures.is_dir() {
+            return pictures;
+        }
+    }
+    PathBuf::from(".")
+}
+
+/// `path`, or `path` with " (2)", " (3)", … before the extension when taken.
+fn unique(path: PathBuf) -> PathBuf {
+    if !path.exists() {
+        return path;
+    }
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    for i in 2..10_000 {
+        let p = path.with_file_name(format!("{stem} ({i}).png"));
+        if !p.exists() {
+            return p;
+        }
+    }
+    path
+}
+
+/// Quotes a path for a POSIX shell when it needs it.
+pub fn shell_quote(s: &str) -> String {
+    let plain = !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "/._-+,:@%".contains(c));
+    if plain {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
+}

@@ -1,0 +1,254 @@
+//! The overlay pass: premultiplied-alpha pictures ([`crate::ui::Canvas`])
+//! blended over a frame at pixel positions, texel for pixel
+//! (`shaders/overlay.wgsl`). Each slot keeps its texture and only rewrites it
+//! when its picture changes.
+
+use super::Gpu;
+use crate::ui::Canvas;
+
+/// The WGSL source.
+pub const SHADER: &str = include_str!("../../shaders/overlay.wgsl");
+
+struct Slot {
+    size: [u32; 2],
+    texture: wgpu::Texture,
+    rect: wgpu::Buffer,
+    bind_group: wgpu::BindGroup,
+    /// Where to draw, in target pixels; None: hidden.
+    at: Option<[i32; 2]>,
+}
+
+/// Pictures drawn over the view.
+pub struct Overlay {
+    layout: wgpu::BindGroupLayout,
+    pipeline_layout: wgpu::PipelineLayout,
+    shader: wgpu::ShaderModule,
+    pipelines: Vec<(wgpu::TextureFormat, wgpu::RenderPipeline)>,
+    slots: Vec<Option<Slot>>,
+}
+
+impl Overlay {
+    /// The pass with `slots` picture slots (drawn in slot order).
+    pub fn new(gpu: &Gpu, slots: usize) -> Overlay {
+        let device = &gpu.device;
+        let shader = device.create_shader_module(wgpu::ShaderModuleDescriptor {
+            label: Some("overlay.wgsl"),
+            source: wgpu::ShaderSource::Wgsl(SHADER.into()),
+        });
+        let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+            label: Some("overlay"),
+            entries: &[
+                wgpu::BindGroupLayoutEntry {
+                    binding: 0,
+                    visibility: wgpu::ShaderStages::VERTEX_FRAGMENT,
+                    ty: wgpu::BindingType::Buffer {
+                        ty: wgpu::BufferBindingType::Uniform,
+                        has_dynamic_offset: false,
+                        min_binding_size: None,
+                    },
+                    count: None,
+                },
+                wgpu::BindGroupLayoutEntry {
+                    binding: 1,
+                    visibility: wgpu::ShaderStages::FRAGMENT,
+                    ty: wgpu::BindingType::Texture {
+                        sample_type: wgpu::TextureSampleType::Float { filterable: false },
+                        view_dimension: wgpu::TextureViewDimension::D2,
+                        multisampled: false,
+                    },
+                    count: None,
+                },
+            ],
+        });
+        let pipeline_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+            label: Some("overlay"),
+            bind_group_layouts: &[Some(&layout)],
+            immediate_size: 0,
+        });
+        Overlay {
+            layout,
+            pipeline_layout,
+            shader,
+            pipelines: Vec::new(),
+            slots: (0..slots).map(|_| None).collect(),
+        }
+    }
+
+    fn pipeline(&mut self, gpu: &Gpu, format: wgpu::TextureFormat) -> usize {
+        if let Some(i) = self.pipelines.iter().position(|(f, _)| *f == format) {
+            return i;
+        }
+        let p = gpu
+            .device
+            .create_render_pipeline(&wgpu::RenderPipelineDescriptor {
+                label: Some("overlay"),
+                layout: Some(&self.pipeline_layout),
+                vertex: wgpu::VertexState {
+                    module: &self.shader,
+                    entry_point: Some("vs_main"),
+                    compilation_options: Default::default(),
+                    buffers: &[],
+                },
+                primitive: wgpu::PrimitiveState {
+                    topology: wgpu::PrimitiveTopology::TriangleStrip,
+                    ..Default::default()
+                },
+                depth_stencil: None,
+                multisample: wgpu::MultisampleState::default(),
+                fragment: Some(wgpu::FragmentState {
+                    module: &self.shader,
+                    entry_point: Some("fs_main"),
+                    compilation_options: Default::default(),
+                    targets: &[Some(wgpu::ColorTargetState {
+                        format,
+                        blend: Some(wgpu::BlendState::PREMULTIPLIED_ALPHA_BLENDING),
+                        write_mask: wgpu::ColorWrites::ALL,
+                    })],
+                }),
+                multiview_mask: None,
+                cache: None,
+            });
+        self.pipelines.push((format, p));
+        self.pipelines.len() - 1
+    }
+
+    /// Shows `canvas` in slot `i` with its top-left at `at` (target pixels).
+    pub fn set(&mut self, gpu: &Gpu, i: usize, canvas: &Canvas, at: [i32; 2]) {
+        let Some(entry) = self.slots.get_mut(i) else {
+            return;
+        };
+        let size = [canvas.width, canvas.height];
+        if entry.as_ref().is_none_or(|s| s.size != size) {
+            let texture = gpu.device.create_texture(&wgpu::TextureDescriptor {
+                label: Some("overlay"),
+                size: wgpu::Extent3d {
+                    width: size[0],
+                    height: size[1],
+                    depth_or_array_layers: 1,
+                },
+                mip_level_count: 1,
+                sample_count: 1,
+                dimension: wgpu::TextureDimension::D2,
+                format: wgpu::TextureFormat::Rgba8Unorm,
+                usage: wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::COPY_DST,
+                view_formats: &[],
+            });
+            let rect = gpu.device.create_buffer(&wgpu::BufferDescriptor {
+                label: Some("overlay rect"),
+                size: 32,
+                usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+                mapped_at_creation: false,
+            });
+            let view = texture.create_view(&Default::default());
+            let bind_group = gpu.device.create_bind_group(&wgpu::BindGroupDescriptor {
+                label: Some("overlay"),
+                layout: &self.layout,
+                entries: &[
+                    wgpu::BindGroupEntry {
+                        binding: 0,
+                        resource: rect.as_entire_binding(),
+                    },
+                    wgpu::BindGroupEntry {
+                        binding: 1,
+                        resource: wgpu::BindingResource::TextureView(&view),
+                    },
+                ],
+            });
+            *entry = Some(Slot {
+                size,
+                texture,
+                rect,
+                bind_group,
+                at: None,
+            });
+        }
+        if let Some(slot) = entry {
+            gpu.queue.write_texture(
+                wgpu::TexelCopyTextureInfo {
+                    texture: &slot.texture,
+                    mip_level: 0,
+                    origin: wgpu::Origin3d::ZERO,
+                    aspect: wgpu::TextureAspect::All,
+                },
+                &canvas.data,
+                wgpu::TexelCopyBufferLayout {
+                    offset: 0,
+                    bytes_per_row: Some(size[0] * 4),
+                    rows_per_image: Some(size[1]),
+                },
+                wgpu::Extent3d {
+                    width: size[0],
+                    height: size[1],
+                    depth_or_array_layers: 1,
+                },
+            );
+            slot.at = Some(at);
+        }
+    }
+
+    /// Hides slot `i`.
+    pub fn hide(&mut self, i: usize) {
+        if let Some(Some(s)) = self.slots.get_mut(i) {
+            s.at = None;
+        }
+    }
+
+    /// Records blending the shown slots over `target` (`size` pixels).
+    pub fn draw(
+        &mut self,
+        gpu: &Gpu,
+        encoder: &mut wgpu::CommandEncoder,
+        target: &wgpu::TextureView,
+        format: wgpu::TextureFormat,
+        size: [u32; 2],
+    ) {
+        let shown: Vec<usize> = (0..self.slots.len())
+            .filter(|&i| matches!(&self.slots[i], Some(s) if s.at.is_some()))
+            .collect();
+        if shown.is_empty() {
+            return;
+        }
+        for &i in &shown {
+            if let Some(Some(s)) = self.slots.get(i)
+                && let Some(at) = s.at
+            {
+                let data: [f32; 8] = [
+                    at[0] as f32,
+                    at[1] as f32,
+                    s.size[0] as f32,
+                    s.size[1] as f32,
+                    size[0] as f32,
+                    size[1] as f32,
+                    0.0,
+                    0.0,
+                ];
+                gpu.queue
+                    .write_buffer(&s.rect, 0, bytemuck::cast_slice(&data));
+            }
+        }
+        let p = self.pipeline(gpu, format);
+        let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
+            label: Some("overlay"),
+            color_attachments: &[Some(wgpu::RenderPassColorAttachment {
+                view: target,
+                depth_slice: None,
+                resolve_target: None,
+                ops: wgpu::Operations {
+                    load: wgpu::LoadOp::Load,
+                    store: wgpu::StoreOp::Store,
+                },
+            })],
+            depth_stencil_attachment: None,
+            timestamp_writes: None,
+            occlusion_query_set: None,
+            multiview_mask: None,
+        });
+        pass.set_pipeline(&self.pipelines[p].1);
+        for i in shown {
+            if let Some(Some(s)) = self.slots.get(i) {
+                pass.set_bind_group(0, &s.bind_group, &[]);
+                pass.draw(0..4, 0..1);
+            }
+        }
+    }
+}

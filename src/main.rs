@@ -254,7 +254,9 @@ fn desktop(install: bool) -> ExitCode {
                 println!("{n}");
             }
             if install {
-                println!("QuickTime movies now open in qtvr; `qtvr uninstall-desktop` undoes this.");
+                println!(
+                    "QuickTime movies now open in qtvr; `qtvr uninstall-desktop` undoes this."
+                );
             }
             ExitCode::SUCCESS
         }

@@ -189,9 +189,9 @@ fn refresh_caches(dirs: &Dirs, r: &mut Report) {
         {
             Ok(s) if s.success() => r.notes.push(format!("ran {tool}")),
             Ok(s) => r.notes.push(format!("{tool} failed ({s})")),
-            Err(_) => r
-                .notes
-                .push(format!("{tool} is not installed (the desktop may need a re-login to notice)")),
+            Err(_) => r.notes.push(format!(
+                "{tool} is not installed (the desktop may need a re-login to notice)"
+            )),
         }
     }
 }
@@ -263,7 +263,10 @@ mod tests {
     #[test]
     fn mimeapps_entries_are_set_and_removed_keeping_the_rest() {
         let fresh = set_default("", MIME, Some(DESKTOP_FILE));
-        assert_eq!(fresh, "[Default Applications]\nvideo/quicktime=qtvr.desktop;\n");
+        assert_eq!(
+            fresh,
+            "[Default Applications]\nvideo/quicktime=qtvr.desktop;\n"
+        );
         let other = "[Added Associations]\nimage/png=gimp.desktop;\n\n[Default Applications]\ntext/plain=gedit.desktop;\nvideo/quicktime=vlc.desktop;\n";
         let set = set_default(other, MIME, Some(DESKTOP_FILE));
         assert_eq!(
@@ -305,7 +308,11 @@ mod tests {
             config: root.join("config"),
         };
         std::fs::create_dir_all(&dirs.config).unwrap();
-        std::fs::write(dirs.mimeapps(), "[Default Applications]\nimage/png=eog.desktop;\n").unwrap();
+        std::fs::write(
+            dirs.mimeapps(),
+            "[Default Applications]\nimage/png=eog.desktop;\n",
+        )
+        .unwrap();
         let r = install(Path::new("/usr/local/bin/qtvr"), &dirs).unwrap();
         assert_eq!(r.files.len(), 4);
         let entry = std::fs::read_to_string(dirs.desktop()).unwrap();

@@ -155,15 +155,8 @@ fn decode_node(generation: u64, m: &OpenMovie, id: u32, send: &dyn Fn(LoadEvent)
     let picture = match &node.content {
         NodeContent::Object(o) => {
             let view = crate::view::ObjectView::default_for(o);
-            crate::assemble::object_picture(
-                m.src.as_ref(),
-                m.movie(),
-                node.id,
-                o,
-                &view,
-                &opts,
-            )
-            .map_err(|e| e.to_string())
+            crate::assemble::object_picture(m.src.as_ref(), m.movie(), node.id, o, &view, &opts)
+                .map_err(|e| e.to_string())
         }
         NodeContent::Panorama(_) => panorama(generation, m, node, &opts, send),
     };
@@ -190,10 +183,12 @@ fn panorama(
     };
     let track = |id: u32| m.movie().tracks.iter().find(|t| t.id == id);
     // The smallest stand-in first: the preview track, else a low-resolution one.
-    let quick = p
-        .preview_track
-        .as_ref()
-        .or_else(|| p.low_res_tracks.iter().map(|(_, t)| t).min_by_key(|t| t.width));
+    let quick = p.preview_track.as_ref().or_else(|| {
+        p.low_res_tracks
+            .iter()
+            .map(|(_, t)| t)
+            .min_by_key(|t| t.width)
+    });
     if let Some(q) = quick
         && let Some(t) = track(q.track_id)
         && let Ok(d) = tiles::decode_track(m.src.as_ref(), t, &q.samples, Role::Image, opts)

@@ -28,8 +28,8 @@ use crate::qtvr::{Node, NodeContent, View};
 use crate::render::overlay::Overlay;
 use crate::render::{Gpu, Renderer, UploadOptions};
 use crate::ui::{self, BarLayout, BarState, Button};
-use crate::view::nav::{Cursor, DragMode, Key, Navigator, Settings, Subject};
 use crate::view::ObjectView;
+use crate::view::nav::{Cursor, DragMode, Key, Navigator, Settings, Subject};
 
 use load::{LoadEvent, OpenMovie, Origin, Stage};
 
@@ -70,6 +70,18 @@ pub fn run(opts: Options) -> Result<(), String> {
         .build()
         .map_err(|e| format!("cannot open a window: {e}"))?;
     let proxy = event_loop.create_proxy();
+    if opts.report_state {
+        // Test drivers may open movies as a drop or the Open dialog would:
+        // a line `open PATH` on stdin.
+        let p = proxy.clone();
+        std::thread::spawn(move || {
+            for line in std::io::stdin().lines().map_while(Result::ok) {
+                if let Some(path) = line.strip_prefix("open ") {
+                    let _ = p.send_event(UserEvent::Dialog(Some(PathBuf::from(path))));
+                }
+            }
+        });
+    }
     let mut app = App::new(opts, proxy);
     app.open(app.opts.origin.clone(), app.opts.node);
     event_loop
@@ -110,6 +122,8 @@ struct App {
     generation: u64,
     /// A movie opened but not shown yet (waiting for its first picture).
     pending: Option<(OpenMovie, u32, Option<View>)>,
+    /// The name of the movie being opened.
+    opening: Option<String>,
     progress: Option<f32>,
     history: Vec<(u32, View)>,
     message: Option<(String, Vec<String>, Instant, bool)>,
@@ -122,6 +136,8 @@ struct App {
     pressed_at: Option<(Instant, [f64; 2], bool)>,
     last_click: Option<(Instant, [f64; 2])>,
     zoom_key: Option<(Key, Instant, bool)>,
+    /// Fullscreen asked at, the size before, and whether we resized.
+    fullscreen_check: Option<(Instant, PhysicalSize<u32>, bool)>,
     last_tick: Option<Instant>,
     bar_layout: Option<BarLayout>,
     bar_hover: Option<Button>,
@@ -147,6 +163,7 @@ impl App {
             shown: None,
             generation: 0,
             pending: None,
+            opening: None,
             progress: Some(0.0),
             history: Vec::new(),
             message: None,
@@ -159,6 +176,7 @@ impl App {
             pressed_at: None,
             last_click: None,
             zoom_key: None,
+            fullscreen_check: None,
             last_tick: None,
             bar_layout: None,
             bar_hover: None,
@@ -180,6 +198,7 @@ impl App {
 
     /// Opens a movie in the background; the current one stays until it shows.
     fn open(&mut self, origin: Origin, node: Option<u32>) {
+        self.opening = Some(origin.name());
         self.generation += 1;
         self.progress = Some(0.0);
         self.overlay_dirty = true;
@@ -304,6 +323,7 @@ impl App {
                     .pending
                     .as_ref()
                     .map(|(m, ..)| m.origin.name())
+                    .or_else(|| self.opening.take())
                     .unwrap_or_else(|| "the movie".into());
                 self.pending = None;
                 self.progress = None;
@@ -404,9 +424,9 @@ impl App {
         let Subject::Object { node, view } = s.nav.subject() else {
             return;
         };
-        let same = s
-            .object_view
-            .is_some_and(|o| (o.row, o.column, o.state, o.frame) == (view.row, view.column, view.state, view.frame));
+        let same = s.object_view.is_some_and(|o| {
+            (o.row, o.column, o.state, o.frame) == (view.row, view.column, view.state, view.frame)
+        });
         if same {
             return;
         }
@@ -438,9 +458,10 @@ impl App {
             el.create_window(attrs)
                 .map_err(|e| format!("cannot open a window: {e}"))?,
         );
-        let instance = wgpu::Instance::new(wgpu::InstanceDescriptor::new_with_display_handle_from_env(
-            Box::new(el.owned_display_handle()),
-        ));
+        let instance =
+            wgpu::Instance::new(wgpu::InstanceDescriptor::new_with_display_handle_from_env(
+                Box::new(el.owned_display_handle()),
+            ));
         let surface = instance
             .create_surface(window.clone())
             .map_err(|e| format!("cannot draw in the window: {e}"))?;
@@ -493,7 +514,10 @@ impl App {
             g.config.height = size.height.max(1);
             g.surface.configure(&g.gpu.device, &g.config);
             let s = g.window.scale_factor();
-            [f64::from(g.config.width) / s, f64::from(g.config.height) / s]
+            [
+                f64::from(g.config.width) / s,
+                f64::from(g.config.height) / s,
+            ]
         };
         if let Some(s) = &mut self.shown {
             s.nav.resize(logical);
@@ -545,7 +569,15 @@ impl App {
             self.bar_layout = None;
         }
         if help {
-            let c = ui::draw_panel("Keys", ui::ACCENT, &ui::help_lines(), k, w.saturating_sub(16));
+            let lines = ui::help_lines();
+            let room = [
+                w.saturating_sub(16),
+                h.saturating_sub(ui::bar_height(k) + 16),
+            ];
+            let mut c = ui::draw_panel("Keys", ui::ACCENT, &lines, k, 2 * k, room[0]);
+            if c.width > room[0] || c.height > room[1] {
+                c = ui::draw_panel("Keys", ui::ACCENT, &lines, k, k, room[0]);
+            }
             let at = [
                 (w.saturating_sub(c.width) / 2) as i32,
                 (h.saturating_sub(c.height) / 2) as i32,
@@ -557,7 +589,14 @@ impl App {
         match message {
             Some((title, lines, _, error)) => {
                 let colour = if error { ui::ERROR } else { ui::ACCENT };
-                let c = ui::draw_panel(&title, colour, &lines, k, w.saturating_sub(16).min(900 * k));
+                let c = ui::draw_panel(
+                    &title,
+                    colour,
+                    &lines,
+                    k,
+                    2 * k,
+                    w.saturating_sub(16).min(900 * k),
+                );
                 let at = [(w.saturating_sub(c.width) / 2) as i32, (12 * k) as i32];
                 g.overlay.set(&g.gpu, MESSAGE, &c, at);
             }
@@ -596,7 +635,8 @@ impl App {
         let hotspots = self.show_hotspots;
         let Some(g) = &mut self.gfx else { return };
         let frame = match g.surface.get_current_texture() {
-            wgpu::CurrentSurfaceTexture::Success(f) | wgpu::CurrentSurfaceTexture::Suboptimal(f) => f,
+            wgpu::CurrentSurfaceTexture::Success(f)
+            | wgpu::CurrentSurfaceTexture::Suboptimal(f) => f,
             wgpu::CurrentSurfaceTexture::Outdated | wgpu::CurrentSurfaceTexture::Lost => {
                 g.surface.configure(&g.gpu.device, &g.config);
                 g.window.request_redraw();
@@ -613,14 +653,24 @@ impl App {
         let drawn = match &shot {
             Some(shot) if g.renderer.node().is_some() => g
                 .renderer
-                .draw(&g.gpu, &mut enc, &view, g.config.format, size, [0, 0], shot, hotspots)
+                .draw(
+                    &g.gpu,
+                    &mut enc,
+                    &view,
+                    g.config.format,
+                    size,
+                    [0, 0],
+                    shot,
+                    hotspots,
+                )
                 .is_ok(),
             _ => false,
         };
         if !drawn {
             clear(&mut enc, &view);
         }
-        g.overlay.draw(&g.gpu, &mut enc, &view, g.config.format, size);
+        g.overlay
+            .draw(&g.gpu, &mut enc, &view, g.config.format, size);
         g.gpu.queue.submit([enc.finish()]);
         g.window.pre_present_notify();
         g.gpu.queue.present(frame);
@@ -641,7 +691,8 @@ impl App {
                 );
             }
         }
-        if !animating && self.pending.is_none() && full {
+        let dragging = self.shown.as_ref().is_some_and(|s| s.nav.dragging());
+        if !animating && !dragging && self.pending.is_none() && full {
             self.report_idle();
         }
     }
@@ -722,11 +773,7 @@ impl App {
         let result = arboard::Clipboard::new().and_then(|mut c| c.set_text(cmd.clone()));
         match result {
             Ok(()) => self.say("Copied the render command", vec![cmd], false),
-            Err(e) => self.say(
-                "Cannot use the clipboard",
-                vec![e.to_string(), cmd],
-                true,
-            ),
+            Err(e) => self.say("Cannot use the clipboard", vec![e.to_string(), cmd], true),
         }
     }
 
@@ -735,8 +782,14 @@ impl App {
         let shot = s.nav.shot();
         let v = s.nav.view();
         let stem = s.movie.origin.name();
-        let stem = stem.rsplit_once('.').map_or(stem.as_str(), |(a, _)| a).to_string();
-        let name = format!("{stem}-node{}-pan{:.0}-tilt{:.0}.png", s.node, v.pan, v.tilt);
+        let stem = stem
+            .rsplit_once('.')
+            .map_or(stem.as_str(), |(a, _)| a)
+            .to_string();
+        let name = format!(
+            "{stem}-node{}-pan{:.0}-tilt{:.0}.png",
+            s.node, v.pan, v.tilt
+        );
         let dir = save_dir();
         let path = unique(dir.join(name));
         let [w, h] = self.physical_size();
@@ -746,7 +799,9 @@ impl App {
             .renderer
             .render_image(&g.gpu, &shot, w, h, hotspots)
             .map_err(|e| e.to_string())
-            .and_then(|img| crate::cli::render::save(&img, &path, crate::cli::render::ImageKind::Png));
+            .and_then(|img| {
+                crate::cli::render::save(&img, &path, crate::cli::render::ImageKind::Png)
+            });
         match result {
             Ok(()) => {
                 if self.opts.report_state {
@@ -777,10 +832,40 @@ impl App {
         let Some(g) = &self.gfx else { return };
         let is = g.window.fullscreen().is_some();
         let want = on.unwrap_or(!is);
-        if want != is {
-            g.window
-                .set_fullscreen(want.then_some(Fullscreen::Borderless(None)));
+        if want == is {
+            return;
         }
+        g.window
+            .set_fullscreen(want.then_some(Fullscreen::Borderless(None)));
+        if want {
+            self.fullscreen_check = Some((Instant::now(), g.window.inner_size(), false));
+        } else if let Some((_, before, true)) = self.fullscreen_check.take() {
+            // We resized it ourselves: size it back.
+            let _ = g.window.request_inner_size(before);
+        }
+    }
+
+    /// Without a window manager (X11), asking for fullscreen changes
+    /// nothing: after a moment, cover the monitor ourselves.
+    fn check_fullscreen(&mut self) -> Option<Instant> {
+        let (since, before, done) = self.fullscreen_check?;
+        if done {
+            return None;
+        }
+        let g = self.gfx.as_ref()?;
+        let monitor = g.window.current_monitor()?;
+        let due = since + Duration::from_millis(300);
+        if Instant::now() < due {
+            return Some(due);
+        }
+        if g.window.fullscreen().is_some() && g.window.inner_size() != monitor.size() {
+            g.window.set_outer_position(monitor.position());
+            let _ = g.window.request_inner_size(monitor.size());
+            self.fullscreen_check = Some((since, before, true));
+        } else {
+            self.fullscreen_check = None;
+        }
+        None
     }
 
     fn go_back(&mut self) {
@@ -822,11 +907,22 @@ impl App {
         self.request_redraw();
     }
 
-    fn keyboard(&mut self, el: &ActiveEventLoop, logical: &WKey, code: Option<KeyCode>, down: bool, repeat: bool) {
+    fn keyboard(
+        &mut self,
+        el: &ActiveEventLoop,
+        logical: &WKey,
+        code: Option<KeyCode>,
+        down: bool,
+        repeat: bool,
+    ) {
         let ctrl = self.modifiers.control_key();
         // Shift / Ctrl held alone zoom (QuickTime VR's keys), after a moment.
         if let WKey::Named(n @ (NamedKey::Shift | NamedKey::Control)) = logical {
-            let key = if *n == NamedKey::Shift { Key::ZoomIn } else { Key::ZoomOut };
+            let key = if *n == NamedKey::Shift {
+                Key::ZoomIn
+            } else {
+                Key::ZoomOut
+            };
             if down && !repeat {
                 self.zoom_key = Some((key, Instant::now(), false));
             } else if !down {
@@ -958,10 +1054,7 @@ impl App {
                 }
             }
             ElementState::Released => {
-                let click = self
-                    .pressed_at
-                    .take()
-                    .is_some_and(|(_, _, moved)| !moved);
+                let click = self.pressed_at.take().is_some_and(|(_, _, moved)| !moved);
                 if let Some(sh) = &mut self.shown {
                     sh.nav.release();
                 }
@@ -1009,12 +1102,17 @@ impl App {
         };
         if let Some(link) = &hs.link {
             let to = link.to_node;
-            let target = self.shown.as_ref().and_then(|s| s.movie.scene()?.node(to).cloned());
+            let target = self
+                .shown
+                .as_ref()
+                .and_then(|s| s.movie.scene()?.node(to).cloned());
             let Some(target) = target else {
                 let name = hs.name.clone().unwrap_or_default();
                 self.say(
                     "Broken link",
-                    vec![format!("hot spot {id} {name} leads to node {to}, which the movie does not have")],
+                    vec![format!(
+                        "hot spot {id} {name} leads to node {to}, which the movie does not have"
+                    )],
                     true,
                 );
                 return;
@@ -1122,6 +1220,14 @@ impl ApplicationHandler<UserEvent> for App {
             el.exit();
             return;
         }
+        if self.opts.report_state
+            && let Some(g) = &self.gfx
+        {
+            println!(
+                "{}",
+                serde_json::json!({"event": "window", "x11_id": x11_window_id(&g.window)})
+            );
+        }
         self.update_overlay();
         self.redraw();
         // Compile the shader while the movie decodes (software renderers
@@ -1199,6 +1305,10 @@ impl ApplicationHandler<UserEvent> for App {
     }
 
     fn about_to_wait(&mut self, el: &ActiveEventLoop) {
+        if let Some(due) = self.check_fullscreen() {
+            el.set_control_flow(ControlFlow::WaitUntil(due));
+            return;
+        }
         // Shift/Ctrl held alone start zooming after a moment.
         if let Some((key, since, active)) = self.zoom_key {
             if !active {
@@ -1243,6 +1353,16 @@ fn clear(enc: &mut wgpu::CommandEncoder, view: &wgpu::TextureView) {
         occlusion_query_set: None,
         multiview_mask: None,
     });
+}
+
+/// The X11 window ID (for test drivers such as xdotool), when on X11.
+fn x11_window_id(w: &Window) -> Option<u64> {
+    use winit::raw_window_handle::{HasWindowHandle, RawWindowHandle};
+    match w.window_handle().ok()?.as_raw() {
+        RawWindowHandle::Xlib(h) => Some(h.window as u64),
+        RawWindowHandle::Xcb(h) => Some(u64::from(h.window.get())),
+        _ => None,
+    }
 }
 
 /// A node's default view (objects: the angles of their default row and column).

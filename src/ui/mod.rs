@@ -178,11 +178,24 @@ pub fn draw_bar(width: u32, scale: u32, s: &BarState) -> (Canvas, BarLayout) {
     let top = (h - b) / 2;
     let mut buttons = Vec::new();
     let mut x = 4 * k;
-    for button in [Button::Back, Button::ZoomOut, Button::ZoomIn, Button::HotSpots] {
+    for button in [
+        Button::Back,
+        Button::ZoomOut,
+        Button::ZoomIn,
+        Button::HotSpots,
+    ] {
         let rect = [x, top, b, b];
         let enabled = button != Button::Back || s.can_go_back;
         let on = button == Button::HotSpots && s.hotspots_on;
-        draw_button(&mut c, button, rect, k, enabled, on, s.hover == Some(button));
+        draw_button(
+            &mut c,
+            button,
+            rect,
+            k,
+            enabled,
+            on,
+            s.hover == Some(button),
+        );
         buttons.push((button, rect));
         x += b + 2 * k;
     }
@@ -202,11 +215,23 @@ pub fn draw_bar(width: u32, scale: u32, s: &BarState) -> (Canvas, BarLayout) {
     let rw = i64::from(text_width(&right, text_scale));
     c.text((end - rw).max(tx), ty, &right, text_scale, colour);
     if help[0] > x {
-        draw_button(&mut c, Button::Help, help, k, true, false, s.hover == Some(Button::Help));
+        draw_button(
+            &mut c,
+            Button::Help,
+            help,
+            k,
+            true,
+            false,
+            s.hover == Some(Button::Help),
+        );
         buttons.push((Button::Help, help));
     }
     if let Some(p) = s.progress {
-        let p = if p.is_finite() { p.clamp(0.0, 1.0) } else { 0.0 };
+        let p = if p.is_finite() {
+            p.clamp(0.0, 1.0)
+        } else {
+            0.0
+        };
         let w = (f64::from(width) * f64::from(p)) as i64;
         c.fill(0, 0, w, i64::from(2 * k), ACCENT);
     }
@@ -264,8 +289,21 @@ fn draw_button(
             c.fill(cx - k, cy - 6 * k, 2 * k, 12 * k, fg);
         }
         Button::HotSpots => {
-            c.outline(cx - 7 * k, cy - 6 * k, 14 * k, 12 * k, k, if on { ACCENT } else { fg });
-            c.fill(cx - 2 * k, cy - 2 * k, 4 * k, 4 * k, if on { ACCENT } else { fg });
+            c.outline(
+                cx - 7 * k,
+                cy - 6 * k,
+                14 * k,
+                12 * k,
+                k,
+                if on { ACCENT } else { fg },
+            );
+            c.fill(
+                cx - 2 * k,
+                cy - 2 * k,
+                4 * k,
+                4 * k,
+                if on { ACCENT } else { fg },
+            );
         }
         Button::Help => {
             c.text(cx - 8 * k, cy - 8 * k, "?", 2 * k as u32, fg);
@@ -275,29 +313,37 @@ fn draw_button(
 
 /// The keyboard help, as (keys, what they do).
 pub const HELP: &[(&str, &str)] = &[
-    ("drag", "look around (speed grows with distance)"),
-    ("G", "switch drag: continuous / grab"),
-    ("arrows", "pan and tilt (objects: step views)"),
+    ("drag", "look around"),
+    ("G", "drag: turn / grab"),
+    ("arrows", "pan and tilt"),
     ("Shift, +", "zoom in"),
     ("Ctrl, -", "zoom out"),
     ("wheel, pinch", "zoom"),
-    ("0", "back to the node's default view"),
-    ("Backspace", "back to the previous node"),
-    ("F11, dbl-click", "fullscreen (Esc leaves)"),
-    ("B", "show or hide the controller bar"),
+    ("0", "default view"),
+    ("Backspace", "previous node"),
+    ("F11, dbl-click", "fullscreen"),
+    ("B", "controller bar"),
     ("T", "show hot spots"),
     ("Ctrl+O, drop", "open a movie"),
-    ("Ctrl+S", "save the view as PNG"),
-    ("Ctrl+C", "copy the view's render command"),
+    ("Ctrl+S", "save view as PNG"),
+    ("Ctrl+C", "copy render command"),
     ("H, ?", "this help"),
     ("Q, Ctrl+W", "quit"),
 ];
 
 /// A centred box of text lines (help, messages): `title` in `colour`, then
-/// `lines`. Lines longer than `max_width` pixels are wrapped.
-pub fn draw_panel(title: &str, colour: [u8; 4], lines: &[String], scale: u32, max_width: u32) -> Canvas {
+/// `lines`, font pixels `text_scale` pixels wide. Lines longer than
+/// `max_width` pixels are wrapped.
+pub fn draw_panel(
+    title: &str,
+    colour: [u8; 4],
+    lines: &[String],
+    scale: u32,
+    text_scale: u32,
+    max_width: u32,
+) -> Canvas {
     let k = scale.max(1);
-    let ts = 2 * k;
+    let ts = text_scale.max(1);
     let pad = 12 * k;
     let line_h = 8 * ts + 4 * k;
     let max_chars = ((max_width.saturating_sub(2 * pad)) / (ADVANCE as u32 * ts)).max(8) as usize;

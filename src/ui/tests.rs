@@ -121,7 +121,7 @@ fn narrow_bars_clip_text_and_keep_buttons() {
 #[test]
 fn panels_wrap_to_the_width() {
     let long = vec!["word ".repeat(40), "x".repeat(100)];
-    let c = draw_panel("Cannot open", ERROR, &long, 1, 400);
+    let c = draw_panel("Cannot open", ERROR, &long, 1, 2, 400);
     assert!(c.width <= 400, "{}", c.width);
     let mut out = Vec::new();
     wrap(&"x".repeat(20), 8, &mut out);

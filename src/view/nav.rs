@@ -96,8 +96,14 @@ pub enum Cursor {
 /// What is being navigated.
 #[derive(Debug, Clone)]
 pub enum Subject {
-    Panorama { limits: ViewLimits, view: View },
-    Object { node: Box<ObjectNode>, view: ObjectView },
+    Panorama {
+        limits: ViewLimits,
+        view: View,
+    },
+    Object {
+        node: Box<ObjectNode>,
+        view: ObjectView,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -125,7 +131,7 @@ pub struct Navigator {
     object_rest: [f64; 2],
 }
 
-const EPS_SPEED: f64 = 0.01;
+const EPS_SPEED: f64 = 0.1;
 const EPS_FOV: f64 = 0.001;
 
 impl Navigator {
@@ -233,8 +239,8 @@ impl Navigator {
             return false;
         };
         d.at = at;
-        let grab = self.settings.drag == DragMode::Grab
-            || matches!(self.subject, Subject::Object { .. });
+        let grab =
+            self.settings.drag == DragMode::Grab || matches!(self.subject, Subject::Object { .. });
         if !grab {
             return false;
         }

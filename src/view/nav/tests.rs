@@ -20,11 +20,7 @@ fn limits(pan: [f32; 2], tilt: [f32; 2], fov: [f32; 2]) -> ViewLimits {
 }
 
 fn pano(limits: ViewLimits, view: View, settings: Settings) -> Navigator {
-    Navigator::new(
-        Subject::Panorama { limits, view },
-        [800.0, 600.0],
-        settings,
-    )
+    Navigator::new(Subject::Panorama { limits, view }, [800.0, 600.0], settings)
 }
 
 fn full() -> Navigator {
@@ -148,7 +144,11 @@ fn zoom_keys_wheel_and_limits() {
     run(&mut n, 1.0, 1.0 / 60.0);
     n.key(Key::ZoomIn, false);
     run(&mut n, 1.0, 1.0 / 60.0);
-    assert!(close(n.view().fov, 60.0 * (-1.2f64).exp(), 0.05), "{:?}", n.view());
+    assert!(
+        close(n.view().fov, 60.0 * (-1.2f64).exp(), 0.05),
+        "{:?}",
+        n.view()
+    );
     n.zoom_steps(-2.0);
     run(&mut n, 1.0, 1.0 / 60.0);
     assert!(close(n.view().fov, 60.0 * (-1.2f64).exp() / 0.81, 0.05));

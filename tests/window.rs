@@ -1,0 +1,479 @@
+//! End to end: the real `qtvr` viewer in a window on Xvfb, driven with
+//! xdotool (drags, arrow keys, zoom keys, fullscreen), photographed with
+//! ImageMagick's `import`, and compared with `qtvr render` at the view the
+//! viewer reports (`--report-state`). Skips, saying why, when Xvfb, xdotool,
+//! `import` or the shared samples are missing.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Mutex;
+use std::sync::mpsc::{Receiver, channel};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+/// One viewer at a time: two software-rendered windows on two cores would
+/// only make each other's timing worse.
+static SERIAL: Mutex<()> = Mutex::new(());
+
+const BIN: &str = env!("CARGO_BIN_EXE_qtvr");
+
+fn samples() -> Option<PathBuf> {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/samples");
+    if p.is_dir() {
+        Some(p)
+    } else {
+        eprintln!("skipped: ../shared/samples is missing");
+        None
+    }
+}
+
+fn have(tool: &str) -> bool {
+    Command::new("sh")
+        .args(["-c", &format!("command -v {tool}")])
+        .stdout(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+struct Display {
+    xvfb: Child,
+    name: String,
+}
+
+impl Drop for Display {
+    fn drop(&mut self) {
+        let _ = self.xvfb.kill();
+        let _ = self.xvfb.wait();
+    }
+}
+
+/// A fresh Xvfb server (1280×1024), or None (with the reason printed).
+fn display() -> Option<Display> {
+    for tool in ["Xvfb", "xdotool", "import"] {
+        if !have(tool) {
+            eprintln!("skipped: {tool} is not installed (apt install xvfb xdotool imagemagick)");
+            return None;
+        }
+    }
+    let base = 100 + std::process::id() % 400;
+    for n in base..base + 50 {
+        if Path::new(&format!("/tmp/.X{n}-lock")).exists() {
+            continue;
+        }
+        let name = format!(":{n}");
+        let Ok(xvfb) = Command::new("Xvfb")
+            .args([&name, "-screen", "0", "1280x1024x24", "-nolisten", "tcp"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+        else {
+            continue;
+        };
+        let d = Display { xvfb, name };
+        let socket = format!("/tmp/.X11-unix/X{n}");
+        let t = Instant::now();
+        while t.elapsed() < Duration::from_secs(10) {
+            if Path::new(&socket).exists() {
+                return Some(d);
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+    eprintln!("skipped: could not start Xvfb");
+    None
+}
+
+struct Viewer<'a> {
+    child: Child,
+    events: Receiver<Value>,
+    window: u64,
+    display: &'a Display,
+    log: Vec<Value>,
+}
+
+impl Drop for Viewer<'_> {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl<'a> Viewer<'a> {
+    fn start(display: &'a Display, args: &[&str]) -> Viewer<'a> {
+        let mut child = Command::new(BIN)
+            .args(args)
+            .arg("--report-state")
+            .env("DISPLAY", &display.name)
+            .env_remove("WAYLAND_DISPLAY")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("the viewer starts");
+        let out = child.stdout.take().expect("stdout");
+        let (tx, events) = channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(out).lines().map_while(Result::ok) {
+                if let Ok(v) = serde_json::from_str::<Value>(&line) {
+                    let _ = tx.send(v);
+                }
+            }
+        });
+        let mut v = Viewer {
+            child,
+            events,
+            window: 0,
+            display,
+            log: Vec::new(),
+        };
+        let w = v.wait_for("window", Duration::from_secs(30));
+        v.window = w["x11_id"].as_u64().expect("an X11 window");
+        v
+    }
+
+    /// The next event named `name` (panics after `timeout` with the events seen).
+    fn wait_for(&mut self, name: &str, timeout: Duration) -> Value {
+        let end = Instant::now() + timeout;
+        loop {
+            let left = end.saturating_duration_since(Instant::now());
+            match self.events.recv_timeout(left) {
+                Ok(v) => {
+                    self.log.push(v.clone());
+                    if v["event"] == name {
+                        return v;
+                    }
+                }
+                Err(_) => panic!(
+                    "no {name:?} event within {timeout:?}; seen: {:#?}",
+                    self.log
+                ),
+            }
+        }
+    }
+
+    /// Drops events already printed (so the next idle one follows an action).
+    fn drain(&mut self) {
+        while let Ok(v) = self.events.try_recv() {
+            self.log.push(v);
+        }
+    }
+
+    fn idle(&mut self) -> Value {
+        self.wait_for("idle", Duration::from_secs(30))
+    }
+
+    fn xdo(&self, args: &[&str]) {
+        let s = Command::new("xdotool")
+            .args(args)
+            .env("DISPLAY", &self.display.name)
+            .status()
+            .expect("xdotool runs");
+        assert!(s.success(), "xdotool {args:?} failed");
+    }
+
+    fn focus(&self) {
+        let id = self.window.to_string();
+        self.xdo(&["windowfocus", "--sync", &id]);
+    }
+
+    /// Presses at (x, y), moves by (dx, dy) in steps, holds for `hold`, releases.
+    fn drag(&self, at: [i32; 2], by: [i32; 2], hold: Duration) {
+        let id = self.window.to_string();
+        self.xdo(&[
+            "mousemove",
+            "--window",
+            &id,
+            &at[0].to_string(),
+            &at[1].to_string(),
+        ]);
+        self.xdo(&["mousedown", "1"]);
+        for i in 1..=5 {
+            self.xdo(&[
+                "mousemove",
+                "--window",
+                &id,
+                &(at[0] + by[0] * i / 5).to_string(),
+                &(at[1] + by[1] * i / 5).to_string(),
+            ]);
+        }
+        std::thread::sleep(hold);
+        self.xdo(&["mouseup", "1"]);
+    }
+
+    fn hold_key(&self, key: &str, hold: Duration) {
+        self.xdo(&["keydown", key]);
+        std::thread::sleep(hold);
+        self.xdo(&["keyup", key]);
+    }
+
+    fn screenshot(&self) -> image::RgbaImage {
+        let out = Command::new("import")
+            .args(["-window", &self.window.to_string(), "png:-"])
+            .env("DISPLAY", &self.display.name)
+            .output()
+            .expect("import runs");
+        assert!(out.status.success(), "import failed");
+        image::load_from_memory(&out.stdout)
+            .expect("a PNG screenshot")
+            .to_rgba8()
+    }
+
+    fn send(&mut self, line: &str) {
+        let stdin = self.child.stdin.as_mut().expect("stdin");
+        writeln!(stdin, "{line}").expect("the viewer reads stdin");
+    }
+}
+
+/// `qtvr render` of the reported view at the window's size.
+fn render(file: &str, s: &Value, name: &str) -> image::RgbaImage {
+    let out = out_dir().join(format!("{name}-expected.png"));
+    let size = format!("{}x{}", s["width"], s["height"]);
+    let mut args: Vec<String> = vec![
+        "render".into(),
+        file.into(),
+        "--node".into(),
+        s["node"].to_string(),
+        "--size".into(),
+        size,
+        "-o".into(),
+        out.display().to_string(),
+    ];
+    for k in ["pan", "tilt", "fov"] {
+        args.push(format!("--{k}"));
+        args.push(s[k].to_string());
+    }
+    let r = Command::new(BIN).args(&args).output().expect("render runs");
+    assert!(
+        r.status.success(),
+        "qtvr {args:?}: {}",
+        String::from_utf8_lossy(&r.stderr)
+    );
+    image::open(&out).expect("the render").to_rgba8()
+}
+
+fn out_dir() -> PathBuf {
+    let d = Path::new(env!("CARGO_TARGET_TMPDIR")).join("window");
+    std::fs::create_dir_all(&d).expect("output folder");
+    d
+}
+
+/// The screenshot above the controller bar equals the render (tolerance:
+/// mean difference ≤ 1/255, ≤ 0.5% of channel values off by more than 16);
+/// writes actual, expected and diff PNGs when not.
+fn assert_matches(actual: &image::RgbaImage, expected: &image::RgbaImage, s: &Value, name: &str) {
+    assert_eq!(
+        actual.dimensions(),
+        expected.dimensions(),
+        "{name}: the window is not the size it reports"
+    );
+    let (w, h) = actual.dimensions();
+    let rows = h - s["bar_height"].as_u64().unwrap_or(0) as u32;
+    let mut sum = 0u64;
+    let mut outliers = 0u64;
+    let mut diff = image::RgbaImage::new(w, h);
+    for y in 0..rows {
+        for x in 0..w {
+            let a = actual.get_pixel(x, y);
+            let e = expected.get_pixel(x, y);
+            let mut px = [0u8, 0, 0, 255];
+            for c in 0..3 {
+                let d = a[c].abs_diff(e[c]);
+                sum += u64::from(d);
+                outliers += u64::from(d > 16);
+                px[c] = d.saturating_mul(8);
+            }
+            diff.put_pixel(x, y, image::Rgba(px));
+        }
+    }
+    let n = u64::from(w) * u64::from(rows) * 3;
+    let mae = sum as f64 / n as f64;
+    let bad = outliers as f64 / n as f64;
+    if mae > 1.0 || bad > 0.005 {
+        let d = out_dir();
+        let _ = actual.save(d.join(format!("{name}-actual.png")));
+        let _ = diff.save(d.join(format!("{name}-diff.png")));
+        panic!(
+            "{name}: the window differs from `qtvr render` at {s}: mean {mae:.2}, {:.2}% outliers (PNGs in {})",
+            bad * 100.0,
+            d.display()
+        );
+    }
+}
+
+fn f(v: &Value, k: &str) -> f64 {
+    v[k].as_f64().unwrap_or(f64::NAN)
+}
+
+/// Signed pan change from a to b in (−180, 180].
+fn pan_delta(a: &Value, b: &Value) -> f64 {
+    let d = (f(b, "pan") - f(a, "pan")).rem_euclid(360.0);
+    if d > 180.0 { d - 360.0 } else { d }
+}
+
+#[test]
+fn panorama_window_follows_drags_keys_zoom_and_fullscreen() {
+    let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(root) = samples() else { return };
+    let Some(d) = display() else { return };
+    let file = root.join("gen/cyl_vcyl_jpeg.mov").display().to_string();
+    let mut v = Viewer::start(&d, &[&file, "--size", "640x480"]);
+    let s0 = v.idle();
+    assert_eq!(s0["width"], 640);
+    assert_eq!(s0["height"], 480);
+    assert_matches(
+        &v.screenshot(),
+        &render(&file, &s0, "pano-0"),
+        &s0,
+        "pano-0",
+    );
+    v.focus();
+
+    // Continuous drag to the right: the view turns right (pan falls) at
+    // 1.5 fields of view per second per half window height beyond the dead
+    // zone, for about as long as the button is held.
+    let t = Instant::now();
+    v.drag([320, 240], [100, 0], Duration::from_millis(700));
+    let held = t.elapsed().as_secs_f64();
+    let s1 = v.idle();
+    let turned = -pan_delta(&s0, &s1);
+    let speed = 1.5 * f(&s0, "fov") * 94.0 / 240.0;
+    assert!(
+        turned > speed * 0.5 && turned < speed * (held + 0.4),
+        "dragging right turned {turned:.1}° (expected about {speed:.1}°/s for {held:.2} s)"
+    );
+    assert!((f(&s1, "tilt") - f(&s0, "tilt")).abs() < 0.01);
+    assert_matches(
+        &v.screenshot(),
+        &render(&file, &s1, "pano-1"),
+        &s1,
+        "pano-1",
+    );
+
+    // Grab mode (G): the scene point under the pointer follows it exactly.
+    v.xdo(&["key", "g"]);
+    while v.idle()["drag"] != "Grab" {}
+    v.drag([300, 200], [-80, 0], Duration::from_millis(100));
+    let s2 = v.idle();
+    assert_eq!(s2["drag"], "Grab");
+    let expected = -80.0 * f(&s1, "fov") / 480.0;
+    assert!(
+        (pan_delta(&s1, &s2) - expected).abs() < 0.3,
+        "grab drag moved pan by {:.2}°, expected {expected:.2}°",
+        pan_delta(&s1, &s2)
+    );
+    // Esc closes the message.
+    v.xdo(&["key", "Escape"]);
+    std::thread::sleep(Duration::from_millis(200));
+
+    // Arrow keys: left turns left (pan grows), up looks up (tilt grows,
+    // stopped by the image's top edge).
+    v.drain();
+    v.hold_key("Left", Duration::from_millis(500));
+    let s3 = v.idle();
+    assert!(pan_delta(&s2, &s3) > 5.0, "left arrow: {s2} → {s3}");
+    v.hold_key("Up", Duration::from_millis(400));
+    let s4 = v.idle();
+    assert!(f(&s4, "tilt") > f(&s3, "tilt"), "up arrow: {s3} → {s4}");
+    assert_matches(
+        &v.screenshot(),
+        &render(&file, &s4, "pano-4"),
+        &s4,
+        "pano-4",
+    );
+
+    // Zoom keys: + and Shift zoom in, - and Ctrl zoom out.
+    v.xdo(&["key", "plus"]);
+    let s5 = v.idle();
+    assert!(f(&s5, "fov") < f(&s4, "fov") - 0.5, "+: {s4} → {s5}");
+    v.hold_key("shift", Duration::from_millis(600));
+    let s6 = v.idle();
+    assert!(f(&s6, "fov") < f(&s5, "fov") - 1.0, "Shift: {s5} → {s6}");
+    v.hold_key("ctrl", Duration::from_millis(600));
+    let s7 = v.idle();
+    assert!(f(&s7, "fov") > f(&s6, "fov") + 1.0, "Ctrl: {s6} → {s7}");
+    assert_matches(
+        &v.screenshot(),
+        &render(&file, &s7, "pano-7"),
+        &s7,
+        "pano-7",
+    );
+
+    // Fullscreen (F11) keeps the vertical field of view; Esc leaves it.
+    v.xdo(&["key", "F11"]);
+    let mut s8 = v.idle();
+    while s8["width"] != 1280 {
+        s8 = v.idle();
+    }
+    assert_eq!(s8["fullscreen"], true);
+    assert_eq!(s8["height"], 1024);
+    assert!((f(&s8, "fov") - f(&s7, "fov")).abs() < 1e-3);
+    assert_matches(
+        &v.screenshot(),
+        &render(&file, &s8, "pano-8"),
+        &s8,
+        "pano-8",
+    );
+    v.xdo(&["key", "Escape"]);
+    let mut s9 = v.idle();
+    while s9["width"] != 640 {
+        s9 = v.idle();
+    }
+    assert_eq!(s9["fullscreen"], false);
+}
+
+#[test]
+fn cube_window_matches_render_and_bad_files_keep_the_movie() {
+    let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(root) = samples() else { return };
+    let Some(d) = display() else { return };
+    let file = root.join("gen/cube_std_jpeg.mov").display().to_string();
+    let mut v = Viewer::start(
+        &d,
+        &[&file, "--size", "500x400", "--pan", "40", "--tilt", "20"],
+    );
+    let s0 = v.idle();
+    assert!((f(&s0, "pan") - 40.0).abs() < 1e-3 && (f(&s0, "tilt") - 20.0).abs() < 1e-3);
+    assert_matches(
+        &v.screenshot(),
+        &render(&file, &s0, "cube-0"),
+        &s0,
+        "cube-0",
+    );
+    v.focus();
+    v.drag([250, 200], [-60, 60], Duration::from_millis(500));
+    let s1 = v.idle();
+    // Pointer to the lower left: turn left (pan grows) and look down.
+    assert!(
+        pan_delta(&s0, &s1) > 1.0 && f(&s1, "tilt") < f(&s0, "tilt") - 1.0,
+        "{s0} → {s1}"
+    );
+    assert_matches(
+        &v.screenshot(),
+        &render(&file, &s1, "cube-1"),
+        &s1,
+        "cube-1",
+    );
+
+    // An unreadable file: a message in the window, the cube stays.
+    let bad = out_dir().join("not-a-movie.mov");
+    std::fs::write(&bad, b"this is not a QuickTime movie").expect("write");
+    v.send(&format!("open {}", bad.display()));
+    let e = v.wait_for("error", Duration::from_secs(20));
+    let text = e.to_string();
+    assert!(text.contains("not-a-movie.mov"), "{text}");
+    std::thread::sleep(Duration::from_millis(300));
+    let still = v.screenshot();
+    let rendered = render(&file, &s1, "cube-2");
+    // The message covers the top; below it the cube is unchanged.
+    let (w, h) = still.dimensions();
+    let lower = image::imageops::crop_imm(&still, 0, h / 2, w, h / 2 - 30).to_image();
+    let lower_e = image::imageops::crop_imm(&rendered, 0, h / 2, w, h / 2 - 30).to_image();
+    let s = serde_json::json!({"bar_height": 0});
+    assert_matches(&lower, &lower_e, &s, "cube-2");
+    assert!(
+        v.child.try_wait().expect("status").is_none(),
+        "the viewer quit"
+    );
+}

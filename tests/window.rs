@@ -102,8 +102,10 @@ impl Drop for Viewer<'_> {
 
 impl<'a> Viewer<'a> {
     fn start(display: &'a Display, args: &[&str]) -> Viewer<'a> {
+        let saves = out_dir().join("saves");
         let mut child = Command::new(BIN)
             .args(args)
+            .env("QTVR_SAVE_DIR", &saves)
             .arg("--report-state")
             .env("DISPLAY", &display.name)
             .env_remove("WAYLAND_DISPLAY")
@@ -455,6 +457,35 @@ fn cube_window_matches_render_and_bad_files_keep_the_movie() {
         &s1,
         "cube-1",
     );
+
+    // Ctrl+S saves the view at window size; Ctrl+C copies a render command
+    // that reproduces it.
+    let saves = out_dir().join("saves");
+    let _ = std::fs::remove_dir_all(&saves);
+    std::fs::create_dir_all(&saves).expect("saves folder");
+    v.xdo(&["key", "ctrl+s"]);
+    let saved = v.wait_for("saved", Duration::from_secs(20));
+    let path = PathBuf::from(saved["path"].as_str().expect("a path"));
+    assert!(path.starts_with(&saves), "{path:?}");
+    let png = image::open(&path).expect("the saved PNG").to_rgba8();
+    let none = serde_json::json!({"bar_height": 0});
+    assert_matches(&png, &render(&file, &s1, "cube-saved"), &none, "cube-saved");
+    v.xdo(&["key", "ctrl+c"]);
+    let copied = v.wait_for("copied", Duration::from_secs(20));
+    let cmd = copied["text"].as_str().expect("text").to_string();
+    let words: Vec<&str> = cmd.split_whitespace().collect();
+    assert_eq!(&words[..3], &["qtvr", "render", file.as_str()], "{cmd}");
+    assert_eq!(&words[words.len() - 2..], &["-o", "view.png"], "{cmd}");
+    let out = out_dir().join("cube-copied.png");
+    let mut args: Vec<String> = words[1..words.len() - 1].iter().map(|w| w.to_string()).collect();
+    args.push(out.display().to_string());
+    let r = Command::new(BIN).args(&args).output().expect("render runs");
+    assert!(r.status.success(), "{cmd}: {}", String::from_utf8_lossy(&r.stderr));
+    let copied_render = image::open(&out).expect("render").to_rgba8();
+    // Esc closes the "copied" message that covers the view's top.
+    v.xdo(&["key", "Escape"]);
+    std::thread::sleep(Duration::from_millis(300));
+    assert_matches(&v.screenshot(), &copied_render, &s1, "cube-copied");
 
     // An unreadable file: a message in the window, the cube stays.
     let bad = out_dir().join("not-a-movie.mov");

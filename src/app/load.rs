@@ -273,3 +273,107 @@ fn panorama(
     pic.warnings = warnings;
     Ok(pic)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::mpsc;
+
+    fn sample(name: &str) -> Option<PathBuf> {
+        let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../shared/samples/gen")
+            .join(name);
+        if p.is_file() {
+            Some(p)
+        } else {
+            eprintln!("skipped: {} is missing", p.display());
+            None
+        }
+    }
+
+    /// Every event of one load, in order.
+    fn events(path: PathBuf) -> Vec<LoadEvent> {
+        let (tx, rx) = mpsc::channel();
+        open(7, Origin::File(path), None, move |e| {
+            let _ = tx.send(e);
+        });
+        let mut out = Vec::new();
+        while let Ok(e) = rx.recv_timeout(std::time::Duration::from_secs(60)) {
+            let end = matches!(
+                e,
+                LoadEvent::Failed(..)
+                    | LoadEvent::Picture {
+                        stage: Stage::Full,
+                        ..
+                    }
+            );
+            out.push(e);
+            if end {
+                break;
+            }
+        }
+        out
+    }
+
+    fn shape(ev: &[LoadEvent]) -> Vec<String> {
+        ev.iter()
+            .map(|e| match e {
+                LoadEvent::Opened(g, _) => format!("opened {g}"),
+                LoadEvent::Progress { done, total, .. } => format!("{done}/{total}"),
+                LoadEvent::Picture { stage, picture, .. } => format!(
+                    "{stage:?} {}x{}",
+                    picture.surfaces[0].image.width, picture.surfaces[0].image.height
+                ),
+                LoadEvent::Failed(_, e) => format!("failed {e}"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_preview_track_shows_first_then_full_tiles_with_progress() {
+        let Some(p) = sample("cube_tiled2x2_jpeg_preview.mov") else {
+            return;
+        };
+        let s = shape(&events(p));
+        // 24 tiles (2×2 per face) in 8 batches, after a 6-face preview.
+        assert_eq!(s[0], "opened 7");
+        assert!(s[1].starts_with("Preview "), "{s:?}");
+        let progress: Vec<&String> = s[2..s.len() - 1].iter().collect();
+        assert_eq!(progress.len(), 8, "{s:?}");
+        assert_eq!(progress.last().map(|s| s.as_str()), Some("24/24"));
+        assert!(s[s.len() - 1].starts_with("Full "), "{s:?}");
+        // The preview is smaller than the full picture.
+        let w = |t: &str| t.split(' ').nth(1).and_then(|d| d.split('x').next()?.parse::<u32>().ok());
+        assert!(w(&s[1]) < w(&s[s.len() - 1]), "{s:?}");
+    }
+
+    #[test]
+    fn without_a_preview_progress_leads_to_the_full_picture() {
+        let Some(p) = sample("cyl_vcyl_jpeg.mov") else {
+            return;
+        };
+        let s = shape(&events(p));
+        assert_eq!(s[0], "opened 7");
+        assert!(s[1..s.len() - 1].iter().all(|e| e.contains('/')), "{s:?}");
+        let fractions: Vec<usize> = s[1..s.len() - 1]
+            .iter()
+            .filter_map(|e| e.split('/').next()?.parse().ok())
+            .collect();
+        assert!(fractions.windows(2).all(|w| w[0] < w[1]), "{s:?}");
+        assert!(s[s.len() - 1].starts_with("Full "), "{s:?}");
+    }
+
+    #[test]
+    fn unreadable_and_plain_movies_fail_with_reasons() {
+        let dir = std::env::temp_dir().join(format!("qtvr-load-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let junk = dir.join("junk.mov");
+        std::fs::write(&junk, b"\0\0\0\x10junkjunkjunkjunk").unwrap();
+        let s = shape(&events(junk));
+        assert_eq!(s.len(), 1, "{s:?}");
+        assert!(s[0].starts_with("failed "), "{s:?}");
+        let s = shape(&events(dir.join("missing.mov")));
+        assert!(s[0].starts_with("failed ") && s[0].contains("missing.mov"), "{s:?}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

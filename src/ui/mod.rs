@@ -205,12 +205,21 @@ pub fn draw_bar(width: u32, scale: u32, s: &BarState) -> (Canvas, BarLayout) {
     let mut tx = i64::from(x + 8 * k);
     let end = i64::from(help[0]) - i64::from(8 * k);
     let room = |from: i64| ((end - from).max(0) as u32 / (ADVANCE as u32 * text_scale)) as usize;
-    let name = clip(&s.node, room(tx));
-    tx = c.text(tx, ty, &name, text_scale, TEXT) + i64::from(16 * k);
     let (right, colour) = match &s.status {
         Some(st) => (st.as_str(), ACCENT),
         None => (s.view.as_str(), DIM),
     };
+    // The view (or hot spot) text first; the name gets what is left, at
+    // least a third.
+    let gap = 16 * k as usize;
+    let chars = room(tx);
+    let per_char = (ADVANCE as u32 * text_scale) as usize;
+    let right_chars = right.chars().count();
+    let name_chars = chars
+        .saturating_sub(right_chars + gap.div_ceil(per_char))
+        .max(chars / 3);
+    let name = clip(&s.node, name_chars);
+    tx = c.text(tx, ty, &name, text_scale, TEXT) + gap as i64;
     let right = clip(right, room(tx));
     let rw = i64::from(text_width(&right, text_scale));
     c.text((end - rw).max(tx), ty, &right, text_scale, colour);

@@ -10,6 +10,7 @@ mod limits;
 pub mod scene;
 mod v1;
 mod v2;
+pub mod write;
 
 use std::path::Path;
 

@@ -351,7 +351,7 @@ pub struct TourNode {
 #[derive(Debug, Clone)]
 pub enum TourContent {
     Cylinder(CylinderSpec),
-    Cube(CubeSpec),
+    Cube(Box<CubeSpec>),
     Object(ObjectSpec),
 }
 
@@ -399,7 +399,7 @@ pub struct ObjectSpec {
     pub rows: u32,
     pub columns: u32,
     /// Pan of the first and (one past the) last column: columns step by
-    /// (pan[1] − pan[0]) / columns; 0..360 wraps.
+    /// `(pan[1] − pan[0]) / columns`; 0..360 wraps.
     pub pan: [f32; 2],
     /// Tilt of the top and bottom rows.
     pub tilt: [f32; 2],
@@ -491,6 +491,7 @@ impl Tour {
             starts.push(t);
             t = t
                 .checked_add(m.duration)
+                .filter(|&t| i32::try_from(t).is_ok())
                 .ok_or_else(|| WriteError::Invalid("the tour is too long".into()))?;
         }
 
@@ -690,6 +691,7 @@ impl Tour {
                     ));
                 }
                 check_limits(node, l)?;
+                let frames = u16_of(k, "tile count", node)?;
                 let tiles: Vec<Vec<u8>> = (0..k)
                     .map(|i| jpeg(&rotated_strip(&c.image, k, i), q))
                     .collect::<Result<_, _>>()?;
@@ -730,7 +732,7 @@ impl Tour {
                     l.fov,
                     [l.default.pan, l.default.tilt, l.default.fov],
                     [h, w],
-                    [1, u16_of(k, "tile count", node)?],
+                    [1, frames],
                     0,
                     b"vcyl",
                 );
@@ -739,7 +741,7 @@ impl Tour {
                     vr_sample_atoms: vec![pdat],
                     image,
                     hotspots,
-                    duration: k * TILE_DURATION,
+                    duration: u32::from(frames) * TILE_DURATION,
                 })
             }
             TourContent::Cube(c) => {
@@ -1085,4 +1087,187 @@ fn jpeg(img: &RgbImage, quality: u8) -> Result<Vec<u8>, WriteError> {
         )
         .map_err(|e| WriteError::Jpeg(e.to_string()))?;
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::codec::rle::RleDecoder;
+    use crate::codec::{Decoder, Frame, FrameLimits, StreamInfo};
+    use crate::container::FourCC;
+    use crate::qtvr::scene::NodeContent;
+
+    fn rle_round_trip(indices: &[u8], w: u32, h: u32) -> Vec<u8> {
+        let info = StreamInfo {
+            codec: FourCC(*b"rle "),
+            width: w,
+            height: h,
+            depth: 8,
+            palette: Some(Palette::mac_256()),
+        };
+        let mut d = RleDecoder::new(&info).unwrap();
+        let mut f = Frame::new(w, h, d.kind(), info.palette, &FrameLimits::default()).unwrap();
+        d.decode(&rle8_frame(indices, w as usize, h as usize), true, &mut f)
+            .unwrap();
+        f.data
+    }
+
+    #[test]
+    fn rle8_frames_decode_back_to_their_indices() {
+        // Long runs (over 128 groups), long literals (over 127 groups), short
+        // runs, and a width that is not a whole number of 4-pixel groups.
+        let (w, h) = (1030u32, 5u32);
+        let px: Vec<u8> = (0..w * h)
+            .map(|i| {
+                let (x, y) = (i % w, i / w);
+                match y {
+                    0 => 0,
+                    1 => (x * 7 % 251) as u8,
+                    2 => (x / 9) as u8,
+                    3 => u8::from(x > 600) * 42,
+                    _ => (x % 3) as u8 + 1,
+                }
+            })
+            .collect();
+        assert_eq!(rle_round_trip(&px, w, h), px);
+        // A blank map: skip, one repeat of 128 groups, end — 7 bytes a line.
+        assert_eq!(rle8_frame(&vec![0; 512 * 256], 512, 256).len(), 6 + 256 * 7);
+    }
+
+    fn tiny_tour() -> Tour {
+        let limits = PanoLimits {
+            pan: [0.0, 360.0],
+            tilt: [-20.0, 20.0],
+            fov: [5.0, 40.0],
+            default: View {
+                pan: 90.0,
+                tilt: 0.0,
+                fov: 30.0,
+            },
+        };
+        let mut map = GrayImage::new(64, 16);
+        map.put_pixel(3, 3, image::Luma([7]));
+        Tour {
+            name: None,
+            default_node: 5,
+            jpeg_quality: 80,
+            nodes: vec![
+                TourNode {
+                    id: 5,
+                    name: Some("Cyl".into()),
+                    content: TourContent::Cylinder(CylinderSpec {
+                        image: RgbImage::new(128, 32),
+                        tiles: 4,
+                        hotspots: Some(map),
+                        limits,
+                    }),
+                    hotspots: vec![TourHotSpot {
+                        id: 7,
+                        name: None,
+                        best_view: None,
+                        rect: None,
+                        action: HotSpotAction::Link {
+                            to_node: 9,
+                            pan: None,
+                            tilt: Some(3.0),
+                            fov: None,
+                        },
+                    }],
+                },
+                TourNode {
+                    id: 9,
+                    name: None,
+                    content: TourContent::Object(ObjectSpec {
+                        frames: vec![RgbImage::new(16, 8); 6],
+                        rows: 2,
+                        columns: 3,
+                        pan: [0.0, 360.0],
+                        tilt: [10.0, -10.0],
+                        fov: [10.0, 40.0],
+                        default: View {
+                            pan: 120.0,
+                            tilt: -10.0,
+                            fov: 40.0,
+                        },
+                        hotspots: Vec::new(),
+                    }),
+                    hotspots: Vec::new(),
+                },
+            ],
+        }
+    }
+
+    #[test]
+    fn tour_reads_back() {
+        let bytes = tiny_tour().write().unwrap();
+        let s = crate::qtvr::load(&bytes).unwrap().scene.unwrap();
+        assert!(s.warnings.is_empty(), "{:?}", s.warnings);
+        assert_eq!((s.default_node, s.nodes.len()), (5, 2));
+        let NodeContent::Panorama(p) = &s.nodes[0].content else {
+            panic!("a panorama")
+        };
+        assert_eq!((p.image_size, p.tile_grid), ([128, 32], [1, 4]));
+        assert_eq!(p.hotspot_image_size, Some([64, 16]));
+        assert_eq!(p.limits.default.pan, 90.0);
+        let k = s.nodes[0].hotspots[0].link.as_ref().unwrap();
+        assert_eq!(
+            (k.to_node, k.to_pan, k.to_tilt, k.to_fov),
+            (9, None, Some(3.0), None)
+        );
+        let NodeContent::Object(o) = &s.nodes[1].content else {
+            panic!("an object")
+        };
+        assert_eq!((o.rows, o.columns, o.frames_per_view), (2, 3, 1));
+        assert_eq!(o.image_track.sample_count, 6);
+        assert!(o.hotspot_track.is_none());
+    }
+
+    #[test]
+    fn inconsistent_tours_are_refused() {
+        let check = |f: &dyn Fn(&mut Tour), want: &str| {
+            let mut t = tiny_tour();
+            f(&mut t);
+            let e = t.write().unwrap_err().to_string();
+            assert!(e.contains(want), "{e}");
+        };
+        check(&|t| t.default_node = 1, "default node 1");
+        check(&|t| t.jpeg_quality = 0, "JPEG quality 0");
+        check(
+            &|t| {
+                t.nodes[0].hotspots[0].action = HotSpotAction::Link {
+                    to_node: 4,
+                    pan: None,
+                    tilt: None,
+                    fov: None,
+                }
+            },
+            "links to node 4",
+        );
+        check(&|t| t.nodes[0].hotspots[0].id = 8, "holds ID 7");
+        check(&|t| t.nodes[1].id = 5, "used twice");
+        check(
+            &|t| {
+                if let TourContent::Cylinder(c) = &mut t.nodes[0].content {
+                    c.tiles = 3;
+                }
+            },
+            "3 equal strips",
+        );
+        check(
+            &|t| {
+                if let TourContent::Cylinder(c) = &mut t.nodes[0].content {
+                    c.limits.tilt = [-40.0, 40.0];
+                }
+            },
+            "vertical extent",
+        );
+        check(
+            &|t| {
+                if let TourContent::Object(o) = &mut t.nodes[1].content {
+                    o.frames.pop();
+                }
+            },
+            "need 6 frames",
+        );
+    }
 }

@@ -16,6 +16,9 @@
 //!    plain data shared with it.
 //! 7. [`cli`] — the command-line front end (`qtvr info`, `qtvr render`, `qtvr export`, ...).
 //!
+//! [`demo`] makes the bundled demo movie (`assets/demo.mov`) with the QTVR
+//! writer [`qtvr::write`].
+//!
 //! Every input file is untrusted: sizes are checked before allocation and drawn
 //! from a [`limits::Budget`] set from the file size; errors name the atom and
 //! its offset.
@@ -24,6 +27,7 @@ pub mod assemble;
 pub mod cli;
 pub mod codec;
 pub mod container;
+pub mod demo;
 pub mod error;
 pub mod limits;
 pub mod qtvr;

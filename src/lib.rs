@@ -19,6 +19,9 @@
 //!    knows winit), drawing with the same renderer plus the controls of
 //!    [`ui`], navigating with [`view::nav`].
 //!
+//! [`demo`] makes the bundled demo movie (`assets/demo.mov`) with the QTVR
+//! writer [`qtvr::write`].
+//!
 //! Every input file is untrusted: sizes are checked before allocation and drawn
 //! from a [`limits::Budget`] set from the file size; errors name the atom and
 //! its offset.
@@ -28,6 +31,7 @@ pub mod assemble;
 pub mod cli;
 pub mod codec;
 pub mod container;
+pub mod demo;
 pub mod error;
 pub mod limits;
 pub mod qtvr;

@@ -34,7 +34,7 @@ use crate::view::nav::{Cursor, DragMode, Key, Navigator, Settings, Subject};
 use load::{LoadEvent, OpenMovie, Origin, Stage};
 
 /// The bundled demo movie (`assets/demo.mov`, made by `examples/make_demo.rs`).
-pub const DEMO: &[u8] = &[];
+pub const DEMO: &[u8] = include_bytes!("../../assets/demo.mov");
 
 /// How the viewer starts.
 #[derive(Debug, Clone)]

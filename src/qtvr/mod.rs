@@ -3,6 +3,8 @@
 //! Written by hand: no crate reads QuickTime VR. QTVR 2.x (`v2.rs`) and QTVR
 //! 1.0 (`v1.rs`) movies are read into one [`Scene`] model. This stage reads
 //! only the small VR samples; image samples stay in the file until decoded.
+//! [`write`](mod@write) goes the other way: it writes QTVR 2 movies (the parser tests'
+//! movies and the bundled demo).
 
 pub mod atom_container;
 mod context;
@@ -10,6 +12,7 @@ mod limits;
 pub mod scene;
 mod v1;
 mod v2;
+pub mod write;
 
 use std::path::Path;
 

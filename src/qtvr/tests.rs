@@ -1,127 +1,12 @@
 //! Parser tests on movies built in code: every QTVR 2 and QTVR 1 atom the
 //! readers interpret, written with known values and read back.
 
+use super::write::{f32s, hsin, link, ndhd, nloc, pdat, string_atom, vrsc};
 use super::*;
 use crate::container::build::{
     Body, MovieWriter, TrackSpec, atom, container, qt_container, qt_leaf, qt_parent, raw_entry,
     video_entry,
 };
-
-fn string_atom(id: u32, s: &str) -> Vec<u8> {
-    qt_leaf(
-        b"vrsg",
-        id,
-        &Body::new()
-            .u16(0)
-            .u16(s.len() as u16)
-            .bytes(s.as_bytes())
-            .done(),
-    )
-}
-
-fn ndhd(kind: &[u8; 4], id: u32, name_id: u32) -> Vec<u8> {
-    qt_leaf(
-        b"ndhd",
-        1,
-        &Body::new()
-            .u16(2)
-            .u16(0)
-            .bytes(kind)
-            .u32(id)
-            .u32(name_id)
-            .u32(0)
-            .u32(0)
-            .u32(0)
-            .done(),
-    )
-}
-
-fn hsin(kind: &[u8; 4], name_id: u32, best: [f32; 3], rect: [i16; 4]) -> Vec<u8> {
-    let mut b = Body::new()
-        .u16(2)
-        .u16(0)
-        .bytes(kind)
-        .u32(name_id)
-        .u32(0)
-        .i32(0)
-        .i32(0)
-        .i32(0);
-    b = b.f32(best[0]).f32(best[1]).f32(best[2]).f32(0.0).f32(0.0);
-    b = b
-        .i16(rect[0])
-        .i16(rect[1])
-        .i16(rect[2])
-        .i16(rect[3])
-        .u32(0)
-        .u32(0)
-        .u32(0);
-    qt_leaf(b"hsin", 1, &b.done())
-}
-
-fn link(to: u32, valid: u32, view: [f32; 3]) -> Vec<u8> {
-    let b = Body::new()
-        .u16(2)
-        .u16(0)
-        .u32(to)
-        .u32(0)
-        .f32(0.0)
-        .f32(0.0)
-        .f32(0.0)
-        .f32(0.0)
-        .f32(0.0);
-    let b = b
-        .u32(valid)
-        .f32(view[0])
-        .f32(view[1])
-        .f32(view[2])
-        .f32(0.0)
-        .f32(0.0)
-        .f32(0.0)
-        .u32(0)
-        .u32(0)
-        .u32(0);
-    qt_leaf(b"link", 1, &b.done())
-}
-
-#[allow(clippy::too_many_arguments)]
-fn pdat(
-    img: u32,
-    hs: u32,
-    pan: [f32; 2],
-    tilt: [f32; 2],
-    fov: [f32; 2],
-    def: [f32; 3],
-    size: [u32; 2],
-    frames: [u16; 2],
-    flags: u32,
-    ty: &[u8; 4],
-) -> Vec<u8> {
-    let b = Body::new().u16(2).u16(0).u32(img).u32(hs);
-    let b = b
-        .f32(pan[0])
-        .f32(pan[1])
-        .f32(tilt[0])
-        .f32(tilt[1])
-        .f32(fov[0])
-        .f32(fov[1])
-        .f32(def[0])
-        .f32(def[1])
-        .f32(def[2]);
-    let b = b
-        .u32(size[0])
-        .u32(size[1])
-        .u16(frames[0])
-        .u16(frames[1])
-        .u32(size[0])
-        .u32(size[1])
-        .u16(frames[0])
-        .u16(frames[1]);
-    qt_leaf(b"pdat", 1, &b.u32(flags).bytes(ty).u32(0).done())
-}
-
-fn f32s(v: &[f32]) -> Vec<u8> {
-    v.iter().fold(Body::new(), |b, &x| b.f32(x)).done()
-}
 
 fn jpeg_tiles(n: usize, dur: u32) -> Vec<(Vec<u8>, u32)> {
     (0..n).map(|i| (vec![i as u8; 10], dur)).collect()
@@ -132,19 +17,7 @@ fn jpeg_tiles(n: usize, dur: u32) -> Vec<(Vec<u8>, u32)> {
 /// plus a preview track, node 3 an object (2 rows x 3 columns x 2 states x 2 frames).
 fn qtvr2_movie() -> Vec<u8> {
     let world = qt_container(&[
-        qt_leaf(
-            b"vrsc",
-            1,
-            &Body::new()
-                .u16(2)
-                .u16(0)
-                .u32(9)
-                .u32(2)
-                .u32(0)
-                .u32(0)
-                .u32(0)
-                .done(),
-        ),
+        vrsc(9, 2),
         string_atom(9, "Test world"),
         qt_parent(
             b"imgp",
@@ -172,19 +45,7 @@ fn qtvr2_movie() -> Vec<u8> {
                 qt_parent(
                     b"vrni",
                     id,
-                    &[qt_leaf(
-                        b"nloc",
-                        1,
-                        &Body::new()
-                            .u16(2)
-                            .u16(0)
-                            .bytes(if id == 3 { b"obje" } else { b"pano" })
-                            .u32(0)
-                            .u32(0)
-                            .u32(0)
-                            .u32(0)
-                            .done(),
-                    )],
+                    &[nloc(if id == 3 { b"obje" } else { b"pano" })],
                 )
             }),
         ),

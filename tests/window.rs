@@ -242,9 +242,15 @@ fn render(file: &str, s: &Value, name: &str) -> image::RgbaImage {
         "-o".into(),
         out.display().to_string(),
     ];
-    for k in ["pan", "tilt", "fov"] {
+    // Objects: the reported view; panoramas: pan, tilt, fov.
+    let keys: &[&str] = if s.get("row").is_some() {
+        &["row", "column", "state", "frame", "fov"]
+    } else {
+        &["pan", "tilt", "fov"]
+    };
+    for k in keys {
         args.push(format!("--{k}"));
-        args.push(s[k].to_string());
+        args.push(s[*k].to_string());
     }
     let r = Command::new(BIN).args(&args).output().expect("render runs");
     assert!(
@@ -477,10 +483,17 @@ fn cube_window_matches_render_and_bad_files_keep_the_movie() {
     assert_eq!(&words[..3], &["qtvr", "render", file.as_str()], "{cmd}");
     assert_eq!(&words[words.len() - 2..], &["-o", "view.png"], "{cmd}");
     let out = out_dir().join("cube-copied.png");
-    let mut args: Vec<String> = words[1..words.len() - 1].iter().map(|w| w.to_string()).collect();
+    let mut args: Vec<String> = words[1..words.len() - 1]
+        .iter()
+        .map(|w| w.to_string())
+        .collect();
     args.push(out.display().to_string());
     let r = Command::new(BIN).args(&args).output().expect("render runs");
-    assert!(r.status.success(), "{cmd}: {}", String::from_utf8_lossy(&r.stderr));
+    assert!(
+        r.status.success(),
+        "{cmd}: {}",
+        String::from_utf8_lossy(&r.stderr)
+    );
     let copied_render = image::open(&out).expect("render").to_rgba8();
     // Esc closes the "copied" message that covers the view's top.
     v.xdo(&["key", "Escape"]);
@@ -506,5 +519,60 @@ fn cube_window_matches_render_and_bad_files_keep_the_movie() {
     assert!(
         v.child.try_wait().expect("status").is_none(),
         "the viewer quit"
+    );
+}
+
+#[test]
+fn demo_opens_without_arguments_and_its_links_walk_the_tour() {
+    let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(d) = display() else { return };
+    let demo = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("assets/demo.mov")
+        .display()
+        .to_string();
+    let mut v = Viewer::start(&d, &["--size", "800x600"]);
+    let s0 = v.idle();
+    assert_eq!(s0["file"], "assets/demo.mov");
+    assert_eq!(s0["node"], 1);
+    assert_matches(
+        &v.screenshot(),
+        &render(&demo, &s0, "demo-0"),
+        &s0,
+        "demo-0",
+    );
+    v.focus();
+    let id = v.window.to_string();
+    // The gallery's door (left of the default view) leads to the cube.
+    v.xdo(&["mousemove", "--window", &id, "150", "300", "click", "1"]);
+    let s1 = v.idle();
+    assert_eq!(s1["node"], 2, "{s1}");
+    assert_eq!(s1["history"], 1);
+    assert_matches(
+        &v.screenshot(),
+        &render(&demo, &s1, "demo-1"),
+        &s1,
+        "demo-1",
+    );
+    // Backspace returns to the meadow with the view we left.
+    v.xdo(&["key", "BackSpace"]);
+    let s2 = v.idle();
+    assert_eq!(s2["node"], 1, "{s2}");
+    for k in ["pan", "tilt", "fov"] {
+        assert!((f(&s2, k) - f(&s0, k)).abs() < 1e-3, "{k}: {s0} → {s2}");
+    }
+    // The DICE sign leads to the object node.
+    std::thread::sleep(Duration::from_millis(500));
+    v.xdo(&["mousemove", "--window", &id, "650", "200", "click", "1"]);
+    let s3 = v.idle();
+    assert_eq!(s3["node"], 3, "{s3}");
+    assert!(
+        s3.get("row").is_some() && s3.get("column").is_some(),
+        "{s3}"
+    );
+    assert_matches(
+        &v.screenshot(),
+        &render(&demo, &s3, "demo-3"),
+        &s3,
+        "demo-3",
     );
 }

@@ -343,7 +343,11 @@ mod tests {
         assert_eq!(progress.last().map(|s| s.as_str()), Some("24/24"));
         assert!(s[s.len() - 1].starts_with("Full "), "{s:?}");
         // The preview is smaller than the full picture.
-        let w = |t: &str| t.split(' ').nth(1).and_then(|d| d.split('x').next()?.parse::<u32>().ok());
+        let w = |t: &str| {
+            t.split(' ')
+                .nth(1)
+                .and_then(|d| d.split('x').next()?.parse::<u32>().ok())
+        };
         assert!(w(&s[1]) < w(&s[s.len() - 1]), "{s:?}");
     }
 
@@ -373,7 +377,10 @@ mod tests {
         assert_eq!(s.len(), 1, "{s:?}");
         assert!(s[0].starts_with("failed "), "{s:?}");
         let s = shape(&events(dir.join("missing.mov")));
-        assert!(s[0].starts_with("failed ") && s[0].contains("missing.mov"), "{s:?}");
+        assert!(
+            s[0].starts_with("failed ") && s[0].contains("missing.mov"),
+            "{s:?}"
+        );
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

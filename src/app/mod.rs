@@ -1310,16 +1310,14 @@ impl ApplicationHandler<UserEvent> for App {
             return;
         }
         // Shift/Ctrl held alone start zooming after a moment.
-        if let Some((key, since, active)) = self.zoom_key {
-            if !active {
-                let due = since + ZOOM_KEY_DELAY;
-                if Instant::now() >= due {
-                    self.zoom_key = Some((key, since, true));
-                    self.nav_key(key, true);
-                } else {
-                    el.set_control_flow(ControlFlow::WaitUntil(due));
-                    return;
-                }
+        if let Some((key, since, false)) = self.zoom_key {
+            let due = since + ZOOM_KEY_DELAY;
+            if Instant::now() >= due {
+                self.zoom_key = Some((key, since, true));
+                self.nav_key(key, true);
+            } else {
+                el.set_control_flow(ControlFlow::WaitUntil(due));
+                return;
             }
         }
         match &self.message {
@@ -1359,6 +1357,8 @@ fn clear(enc: &mut wgpu::CommandEncoder, view: &wgpu::TextureView) {
 fn x11_window_id(w: &Window) -> Option<u64> {
     use winit::raw_window_handle::{HasWindowHandle, RawWindowHandle};
     match w.window_handle().ok()?.as_raw() {
+        // `c_ulong`: u64 here, u32 on 32-bit systems.
+        #[allow(clippy::unnecessary_cast)]
         RawWindowHandle::Xlib(h) => Some(h.window as u64),
         RawWindowHandle::Xcb(h) => Some(u64::from(h.window.get())),
         _ => None,

@@ -1,0 +1,146 @@
+//! Launch benchmark (`cargo bench --bench launch`): the time from starting the
+//! real `qtvr` viewer on a movie to its first full-resolution frame on screen
+//! (Xvfb, 1024×768 window), for every sample movie and the bundled demo. The
+//! time is measured twice: by this program from `spawn` to the viewer's
+//! `first-frame` report (process start, window, GPU device, decode, upload,
+//! draw, present), and by the viewer itself from `main`. Beside it, in the
+//! same run, ffmpeg decoding the same movie's first video track
+//! (`ffmpeg -v error -i FILE -map 0:v:0 -f null -`) as a reference. Best of 3.
+//!
+//! Writes a Markdown table to stdout and `target/bench-launch.md`.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+#[path = "../tests/support/xvfb.rs"]
+mod xvfb;
+
+const BIN: &str = env!("CARGO_BIN_EXE_qtvr");
+
+/// (wall ms to first frame, the viewer's own ms), or why not.
+fn launch(display: &str, file: Option<&Path>) -> Result<(f64, f64), String> {
+    let t = Instant::now();
+    let mut cmd = Command::new(BIN);
+    if let Some(f) = file {
+        cmd.arg(f);
+    }
+    let mut child = cmd
+        .args(["--size", "1024x768", "--report-state"])
+        .env("DISPLAY", display)
+        .env_remove("WAYLAND_DISPLAY")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| e.to_string())?;
+    let out = child.stdout.take().ok_or("no stdout")?;
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(out).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut result = Err("no first frame within 60 s".to_string());
+    while let Ok(line) = rx.recv_timeout(Duration::from_secs(60)) {
+        let v: serde_json::Value = serde_json::from_str(&line).unwrap_or_default();
+        if v["event"] == "first-frame" {
+            result = Ok((
+                t.elapsed().as_secs_f64() * 1000.0,
+                v["ms"].as_f64().unwrap_or(f64::NAN),
+            ));
+            break;
+        }
+        if v["event"] == "error" {
+            result = Err(v["lines"].to_string());
+            break;
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    result
+}
+
+fn ffmpeg(file: &Path) -> Option<f64> {
+    let t = Instant::now();
+    let s = Command::new("ffmpeg")
+        .args(["-v", "error", "-i"])
+        .arg(file)
+        .args(["-map", "0:v:0", "-f", "null", "-"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .ok()?;
+    s.success().then(|| t.elapsed().as_secs_f64() * 1000.0)
+}
+
+fn best<T: Copy>(n: usize, mut f: impl FnMut() -> Option<T>, key: impl Fn(T) -> f64) -> Option<T> {
+    (0..n)
+        .filter_map(|_| f())
+        .min_by(|a, b| key(*a).total_cmp(&key(*b)))
+}
+
+fn main() {
+    if std::env::args().any(|a| a == "--list") {
+        return;
+    }
+    let Some(d) = xvfb::display() else { return };
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut movies: Vec<(String, Option<PathBuf>)> = vec![("(bundled demo)".into(), None)];
+    let samples = root.join("../shared/samples");
+    for dir in ["real", "gen", "tools-made"] {
+        let Ok(rd) = std::fs::read_dir(samples.join(dir)) else {
+            continue;
+        };
+        let mut files: Vec<PathBuf> = rd
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|e| e.eq_ignore_ascii_case("mov")))
+            .collect();
+        files.sort();
+        for f in files {
+            let name = format!(
+                "{dir}/{}",
+                f.file_name()
+                    .map(|n| n.to_string_lossy())
+                    .unwrap_or_default()
+            );
+            movies.push((name, Some(f)));
+        }
+    }
+    let mut report = String::from(
+        "| movie | launch → first frame (ms) | viewer's own (ms) | ffmpeg decode (ms) | ratio |\n|---|---:|---:|---:|---:|\n",
+    );
+    for (name, file) in &movies {
+        let mut err = None;
+        let r = best(
+            3,
+            || match launch(&d.name, file.as_deref()) {
+                Ok(x) => Some(x),
+                Err(e) => {
+                    err = Some(e);
+                    None
+                }
+            },
+            |x| x.0,
+        );
+        let demo = root.join("assets/demo.mov");
+        let ff = best(3, || ffmpeg(file.as_deref().unwrap_or(&demo)), |x| x);
+        let row = match r {
+            Some((wall, own)) => format!(
+                "| {name} | {wall:.0} | {own:.0} | {} | {} |\n",
+                ff.map_or("—".into(), |x| format!("{x:.0}")),
+                ff.map_or("—".into(), |x| format!("{:.2}", wall / x)),
+            ),
+            None => format!(
+                "| {name} | not shown: {} | | | |\n",
+                err.unwrap_or_default()
+            ),
+        };
+        print!("{row}");
+        report.push_str(&row);
+    }
+    let _ = std::fs::write(root.join("target/bench-launch.md"), &report);
+}

@@ -448,8 +448,16 @@ fn every_sample_movie_text() {
 
 #[test]
 fn no_arguments_and_help() {
-    let o = qtvr(&[]);
-    assert_eq!(o.status.code(), Some(2), "stderr: {}", stderr(&o));
+    // No display: the viewer says so and exits 1, without a panic.
+    let o = Command::new(env!("CARGO_BIN_EXE_qtvr"))
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .env_remove("WAYLAND_SOCKET")
+        .output()
+        .expect("run the qtvr binary");
+    assert_eq!(o.status.code(), Some(1), "stderr: {}", stderr(&o));
+    assert!(stderr(&o).contains("qtvr: cannot open a window"), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("panicked"), "{}", stderr(&o));
     let o = qtvr(&[std::ffi::OsStr::new("--help")]);
     assert_eq!(o.status.code(), Some(0));
     assert!(stdout(&o).contains("info"), "{}", stdout(&o));

@@ -66,6 +66,15 @@ const MESSAGE_TIME: Duration = Duration::from_secs(10);
 
 /// Runs the viewer until its window closes.
 pub fn run(opts: Options) -> Result<(), String> {
+    if cfg!(target_os = "linux")
+        && ["DISPLAY", "WAYLAND_DISPLAY", "WAYLAND_SOCKET"]
+            .iter()
+            .all(|v| std::env::var_os(v).is_none_or(|s| s.is_empty()))
+    {
+        return Err("cannot open a window: no display (DISPLAY and WAYLAND_DISPLAY are unset); \
+                    `qtvr render` and `qtvr export` work without one"
+            .into());
+    }
     let event_loop = EventLoop::<UserEvent>::with_user_event()
         .build()
         .map_err(|e| format!("cannot open a window: {e}"))?;

@@ -17,6 +17,20 @@ struct Cli {
     view: ViewArgs,
 }
 
+/// A view's angles (the node's defaults where not given).
+#[derive(clap::Args)]
+struct Angles {
+    /// Pan in degrees (objects: the column showing this pan).
+    #[arg(long, allow_hyphen_values = true)]
+    pan: Option<f32>,
+    /// Tilt in degrees (objects: the row showing this tilt).
+    #[arg(long, allow_hyphen_values = true)]
+    tilt: Option<f32>,
+    /// Vertical field of view in degrees.
+    #[arg(long)]
+    fov: Option<f32>,
+}
+
 /// The viewer window's options.
 #[derive(clap::Args)]
 struct ViewArgs {
@@ -25,15 +39,8 @@ struct ViewArgs {
     /// Node ID to start at (default: the movie's default node).
     #[arg(long)]
     node: Option<u32>,
-    /// Start pan in degrees.
-    #[arg(long, allow_hyphen_values = true)]
-    pan: Option<f32>,
-    /// Start tilt in degrees.
-    #[arg(long, allow_hyphen_values = true)]
-    tilt: Option<f32>,
-    /// Start vertical field of view in degrees.
-    #[arg(long)]
-    fov: Option<f32>,
+    #[command(flatten)]
+    angles: Angles,
     /// Window size in logical pixels.
     #[arg(long, default_value = "1024x768", value_parser = qtvr::cli::render::parse_size)]
     size: [u32; 2],
@@ -66,15 +73,8 @@ enum Command {
         /// Node ID (default: the movie's default node).
         #[arg(long)]
         node: Option<u32>,
-        /// Pan in degrees (panoramas; objects: the column showing this pan).
-        #[arg(long, allow_hyphen_values = true)]
-        pan: Option<f32>,
-        /// Tilt in degrees (panoramas; objects: the row showing this tilt).
-        #[arg(long, allow_hyphen_values = true)]
-        tilt: Option<f32>,
-        /// Vertical field of view in degrees.
-        #[arg(long)]
-        fov: Option<f32>,
+        #[command(flatten)]
+        angles: Angles,
         /// Object movies: row (0 = top).
         #[arg(long)]
         row: Option<u32>,
@@ -171,9 +171,7 @@ fn main() -> ExitCode {
         Some(Command::Render {
             file,
             node,
-            pan,
-            tilt,
-            fov,
+            angles: Angles { pan, tilt, fov },
             row,
             column,
             state,
@@ -213,7 +211,7 @@ fn view(a: ViewArgs) -> ExitCode {
     let opts = qtvr::app::Options {
         origin,
         node: a.node,
-        view: [a.pan, a.tilt, a.fov],
+        view: [a.angles.pan, a.angles.tilt, a.angles.fov],
         size: a.size,
         fullscreen: a.fullscreen,
         drag: if a.grab {

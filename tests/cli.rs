@@ -456,7 +456,11 @@ fn no_arguments_and_help() {
         .output()
         .expect("run the qtvr binary");
     assert_eq!(o.status.code(), Some(1), "stderr: {}", stderr(&o));
-    assert!(stderr(&o).contains("qtvr: cannot open a window"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("qtvr: cannot open a window"),
+        "{}",
+        stderr(&o)
+    );
     assert!(!stderr(&o).contains("panicked"), "{}", stderr(&o));
     let o = qtvr(&[std::ffi::OsStr::new("--help")]);
     assert_eq!(o.status.code(), Some(0));

@@ -12,7 +12,7 @@ use crate::assemble::NodePicture;
 use crate::container::Movie;
 use crate::qtvr::{Loaded, Node, NodeContent, Scene};
 use crate::source::{ByteSource, FileSource};
-use crate::tiles::{self, DecodeOptions, Role, TileStatus};
+use crate::tiles::{self, DecodeOptions, Role};
 
 /// Where a movie comes from.
 #[derive(Debug, Clone)]
@@ -201,77 +201,22 @@ fn panorama(
             picture: Box::new(pic),
         });
     }
-    let image = track(p.image_track.track_id)
-        .ok_or_else(|| format!("image track {} does not exist", p.image_track.track_id))?;
-    let samples = &p.image_track.samples;
-    let total = samples.len();
-    // Predictive codecs decode from their sync samples: one batch.
-    let batch = if tiles::is_predictive(p.image_track.codec) {
-        total.max(1)
-    } else {
-        total.div_ceil(BATCHES).max(1)
-    };
-    let mut decoded = tiles::DecodedTrack {
-        track_id: image.id,
-        tiles: Vec::with_capacity(total.min(1 << 16)),
-        warnings: Vec::new(),
-    };
-    for chunk in samples.chunks(batch) {
-        let mut d = tiles::decode_track(m.src.as_ref(), image, chunk, Role::Image, opts)
-            .map_err(|e| e.to_string())?;
-        decoded.tiles.append(&mut d.tiles);
-        decoded.warnings.append(&mut d.warnings);
-        send(LoadEvent::Progress {
-            generation,
-            node: node.id,
-            done: decoded.tiles.len(),
-            total,
-        });
-    }
-    let mut warnings = Vec::new();
-    let hotspots = match &p.hotspot_track {
-        Some(h) => match track(h.track_id) {
-            Some(t) => {
-                match tiles::decode_track(m.src.as_ref(), t, &h.samples, Role::HotSpots, opts) {
-                    Ok(d) => Some(d),
-                    Err(e) => {
-                        warnings.push(crate::Warning::general(format!("hot spots not shown: {e}")));
-                        None
-                    }
-                }
-            }
-            None => None,
-        },
-        None => None,
-    };
-    let placeholders = decoded
-        .tiles
-        .iter()
-        .filter(|t| matches!(t.status, TileStatus::Placeholder(_)))
-        .count();
-    if placeholders == decoded.tiles.len() && placeholders > 0 {
-        let why = decoded
-            .warnings
-            .first()
-            .map(|w| w.message.clone())
-            .or_else(|| {
-                decoded.tiles.iter().find_map(|t| match &t.status {
-                    TileStatus::Placeholder(w) => Some(w.clone()),
-                    _ => None,
-                })
+    crate::assemble::panorama_picture_in_batches(
+        m.src.as_ref(),
+        m.movie(),
+        node,
+        opts,
+        BATCHES,
+        &mut |done, total| {
+            send(LoadEvent::Progress {
+                generation,
+                node: node.id,
+                done,
+                total,
             })
-            .unwrap_or_default();
-        return Err(format!("no tile could be decoded: {why}"));
-    }
-    let mut pic = crate::assemble::panorama(node.id, p, &decoded, hotspots.as_ref())
-        .map_err(|e| e.to_string())?;
-    warnings.extend(decoded.warnings);
-    if let Some(h) = hotspots {
-        warnings.extend(h.warnings);
-    }
-    warnings.append(&mut pic.warnings);
-    pic.warnings = warnings;
-    Ok(pic)
+        },
+    )
+    .map_err(|e| e.to_string())
 }
 
 #[cfg(test)]

@@ -71,9 +71,11 @@ pub fn run(opts: Options) -> Result<(), String> {
             .iter()
             .all(|v| std::env::var_os(v).is_none_or(|s| s.is_empty()))
     {
-        return Err("cannot open a window: no display (DISPLAY and WAYLAND_DISPLAY are unset); \
+        return Err(
+            "cannot open a window: no display (DISPLAY and WAYLAND_DISPLAY are unset); \
                     `qtvr render` and `qtvr export` work without one"
-            .into());
+                .into(),
+        );
     }
     let event_loop = EventLoop::<UserEvent>::with_user_event()
         .build()

@@ -1,5 +1,6 @@
 //! Decode-and-assemble for one node: the tracks a picture needs, decoded
-//! together in parallel, then assembled.
+//! together in parallel (or, for the viewer's progress, in batches), then
+//! assembled.
 
 use crate::container::Movie;
 use crate::error::Warning;
@@ -30,6 +31,21 @@ pub fn panorama_picture(
     node: &Node,
     opts: &DecodeOptions,
 ) -> Result<NodePicture, PictureError> {
+    panorama_picture_in_batches(src, movie, node, opts, 1, &mut |_, _| {})
+}
+
+/// [`panorama_picture`] with the image track decoded in up to `batches`
+/// parts (one for predictive codecs, which decode from their sync samples),
+/// calling `progress(tiles done, tiles in all)` after each; the hot spot track
+/// follows. With one batch both tracks decode together.
+pub fn panorama_picture_in_batches(
+    src: &dyn ByteSource,
+    movie: &Movie,
+    node: &Node,
+    opts: &DecodeOptions,
+    batches: usize,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<NodePicture, PictureError> {
     let NodeContent::Panorama(p) = &node.content else {
         return Err(PictureError::Node(
             node.id,
@@ -42,31 +58,85 @@ pub fn panorama_picture(
             what: "does not exist".into(),
         })
     };
-    let image = track(p.image_track.track_id)?;
-    let mut requests = vec![Request {
-        track: image,
-        samples: &p.image_track.samples,
-        role: Role::Image,
-    }];
+    let image_track = track(p.image_track.track_id)?;
     let mut warnings = Vec::new();
-    if let Some(h) = &p.hotspot_track {
-        match track(h.track_id) {
-            Ok(t) => requests.push(Request {
+    let hot_request = match &p.hotspot_track {
+        Some(h) => match track(h.track_id) {
+            Ok(t) => Some(Request {
                 track: t,
                 samples: &h.samples,
                 role: Role::HotSpots,
             }),
-            Err(e) => warnings.push(Warning::general(format!("hot spots not shown: {e}"))),
+            Err(e) => {
+                warnings.push(Warning::general(format!("hot spots not shown: {e}")));
+                None
+            }
+        },
+        None => None,
+    };
+    let samples = &p.image_track.samples;
+    let total = samples.len();
+    let batch = if batches <= 1 || tiles::is_predictive(p.image_track.codec) {
+        total.max(1)
+    } else {
+        total.div_ceil(batches).max(1)
+    };
+    let mut image = tiles::DecodedTrack {
+        track_id: image_track.id,
+        tiles: Vec::new(),
+        warnings: Vec::new(),
+    };
+    let mut hot_result = None;
+    for (i, chunk) in samples.chunks(batch).enumerate() {
+        let mut requests = vec![Request {
+            track: image_track,
+            samples: chunk,
+            role: Role::Image,
+        }];
+        // One batch: the hot spots decode beside the image.
+        let with_hot = i == 0 && batch >= total;
+        if with_hot && let Some(h) = &hot_request {
+            requests.push(*h);
         }
+        let mut decoded = tiles::decode(src, &requests, opts).into_iter();
+        let mut d = decoded.next().unwrap_or_else(|| {
+            Err(TrackError {
+                track_id: image_track.id,
+                what: "nothing decoded".into(),
+            })
+        })?;
+        image.tiles.append(&mut d.tiles);
+        image.warnings.append(&mut d.warnings);
+        if with_hot {
+            hot_result = decoded.next();
+        }
+        progress(image.tiles.len(), total);
     }
-    let mut decoded = tiles::decode(src, &requests, opts).into_iter();
-    let image = decoded.next().unwrap_or_else(|| {
-        Err(TrackError {
-            track_id: image.id,
-            what: "nothing decoded".into(),
-        })
-    })?;
-    let hotspots = match decoded.next() {
+    if hot_result.is_none()
+        && let Some(h) = &hot_request
+    {
+        hot_result = tiles::decode(src, &[*h], opts).into_iter().next();
+    }
+    let all_placeholders = !image.tiles.is_empty()
+        && image
+            .tiles
+            .iter()
+            .all(|t| matches!(t.status, tiles::TileStatus::Placeholder(_)));
+    if all_placeholders {
+        let why = image.tiles.iter().find_map(|t| match &t.status {
+            tiles::TileStatus::Placeholder(w) => Some(w.clone()),
+            _ => None,
+        });
+        return Err(PictureError::Node(
+            node.id,
+            format!(
+                "no tile of track {} could be decoded: {}",
+                image_track.id,
+                why.unwrap_or_default()
+            ),
+        ));
+    }
+    let hotspots = match hot_result {
         Some(Ok(h)) => Some(h),
         Some(Err(e)) => {
             warnings.push(Warning::general(format!("hot spots not shown: {e}")));

@@ -29,7 +29,7 @@
 
 mod load;
 
-pub use load::{PictureError, object_picture, panorama_picture};
+pub use load::{PictureError, object_picture, panorama_picture, panorama_picture_in_batches};
 
 use crate::codec::Frame;
 use crate::error::Warning;

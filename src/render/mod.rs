@@ -270,40 +270,17 @@ impl Renderer {
 
     /// The index of the render pipeline for a target format (made on first use).
     fn pipeline(&mut self, gpu: &Gpu, format: wgpu::TextureFormat) -> usize {
-        match self.pipelines.iter().position(|(f, _)| *f == format) {
-            Some(i) => i,
-            None => {
-                let p = gpu
-                    .device
-                    .create_render_pipeline(&wgpu::RenderPipelineDescriptor {
-                        label: Some("panorama"),
-                        layout: Some(&self.pipeline_layout),
-                        vertex: wgpu::VertexState {
-                            module: &self.shader,
-                            entry_point: Some("vs_main"),
-                            compilation_options: Default::default(),
-                            buffers: &[],
-                        },
-                        primitive: wgpu::PrimitiveState::default(),
-                        depth_stencil: None,
-                        multisample: wgpu::MultisampleState::default(),
-                        fragment: Some(wgpu::FragmentState {
-                            module: &self.shader,
-                            entry_point: Some("fs_main"),
-                            compilation_options: Default::default(),
-                            targets: &[Some(wgpu::ColorTargetState {
-                                format,
-                                blend: None,
-                                write_mask: wgpu::ColorWrites::ALL,
-                            })],
-                        }),
-                        multiview_mask: None,
-                        cache: None,
-                    });
-                self.pipelines.push((format, p));
-                self.pipelines.len() - 1
-            }
-        }
+        cached_pipeline(&mut self.pipelines, format, || {
+            full_screen_pipeline(
+                gpu,
+                "panorama",
+                &self.pipeline_layout,
+                &self.shader,
+                wgpu::PrimitiveTopology::TriangleList,
+                format,
+                None,
+            )
+        })
     }
 
     /// Prepares the pipeline for a format ahead of the first frame, and draws
@@ -862,6 +839,63 @@ impl Renderer {
         let bit = scene.hs_mask[(id / 32) as usize] >> (id % 32) & 1;
         (bit == 1).then_some(id)
     }
+}
+
+/// The index in `cache` of the pipeline for `format`, made by `make` on first use.
+fn cached_pipeline(
+    cache: &mut Vec<(wgpu::TextureFormat, wgpu::RenderPipeline)>,
+    format: wgpu::TextureFormat,
+    make: impl FnOnce() -> wgpu::RenderPipeline,
+) -> usize {
+    match cache.iter().position(|(f, _)| *f == format) {
+        Some(i) => i,
+        None => {
+            cache.push((format, make()));
+            cache.len() - 1
+        }
+    }
+}
+
+/// A pipeline whose vertex shader makes its own vertices (`vs_main`, no
+/// buffers) and whose fragment shader (`fs_main`) writes one colour target.
+fn full_screen_pipeline(
+    gpu: &Gpu,
+    label: &str,
+    layout: &wgpu::PipelineLayout,
+    shader: &wgpu::ShaderModule,
+    topology: wgpu::PrimitiveTopology,
+    format: wgpu::TextureFormat,
+    blend: Option<wgpu::BlendState>,
+) -> wgpu::RenderPipeline {
+    gpu.device
+        .create_render_pipeline(&wgpu::RenderPipelineDescriptor {
+            label: Some(label),
+            layout: Some(layout),
+            vertex: wgpu::VertexState {
+                module: shader,
+                entry_point: Some("vs_main"),
+                compilation_options: Default::default(),
+                buffers: &[],
+            },
+            primitive: wgpu::PrimitiveState {
+                topology,
+                ..Default::default()
+            },
+            depth_stencil: None,
+            multisample: wgpu::MultisampleState::default(),
+            fragment: Some(wgpu::FragmentState {
+                module: shader,
+                entry_point: Some("fs_main"),
+                compilation_options: Default::default(),
+                targets: &[Some(wgpu::ColorTargetState {
+                    format,
+                    blend,
+                    write_mask: wgpu::ColorWrites::ALL,
+                })],
+            }),
+            multiview_mask: None,
+            cache: None,
+        })
 }
 
 /// A 2D texture to draw into (`RENDER_ATTACHMENT` plus `usage`).

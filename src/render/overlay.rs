@@ -75,41 +75,17 @@ impl Overlay {
     }
 
     fn pipeline(&mut self, gpu: &Gpu, format: wgpu::TextureFormat) -> usize {
-        if let Some(i) = self.pipelines.iter().position(|(f, _)| *f == format) {
-            return i;
-        }
-        let p = gpu
-            .device
-            .create_render_pipeline(&wgpu::RenderPipelineDescriptor {
-                label: Some("overlay"),
-                layout: Some(&self.pipeline_layout),
-                vertex: wgpu::VertexState {
-                    module: &self.shader,
-                    entry_point: Some("vs_main"),
-                    compilation_options: Default::default(),
-                    buffers: &[],
-                },
-                primitive: wgpu::PrimitiveState {
-                    topology: wgpu::PrimitiveTopology::TriangleStrip,
-                    ..Default::default()
-                },
-                depth_stencil: None,
-                multisample: wgpu::MultisampleState::default(),
-                fragment: Some(wgpu::FragmentState {
-                    module: &self.shader,
-                    entry_point: Some("fs_main"),
-                    compilation_options: Default::default(),
-                    targets: &[Some(wgpu::ColorTargetState {
-                        format,
-                        blend: Some(wgpu::BlendState::PREMULTIPLIED_ALPHA_BLENDING),
-                        write_mask: wgpu::ColorWrites::ALL,
-                    })],
-                }),
-                multiview_mask: None,
-                cache: None,
-            });
-        self.pipelines.push((format, p));
-        self.pipelines.len() - 1
+        super::cached_pipeline(&mut self.pipelines, format, || {
+            super::full_screen_pipeline(
+                gpu,
+                "overlay",
+                &self.pipeline_layout,
+                &self.shader,
+                wgpu::PrimitiveTopology::TriangleStrip,
+                format,
+                Some(wgpu::BlendState::PREMULTIPLIED_ALPHA_BLENDING),
+            )
+        })
     }
 
     /// Shows `canvas` in slot `i` with its top-left at `at` (target pixels).

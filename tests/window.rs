@@ -50,9 +50,14 @@ impl Drop for Viewer<'_> {
 
 impl<'a> Viewer<'a> {
     fn start(display: &'a Display, args: &[&str]) -> Viewer<'a> {
+        Viewer::start_with(display, args, &[])
+    }
+
+    fn start_with(display: &'a Display, args: &[&str], env: &[(&str, &str)]) -> Viewer<'a> {
         let saves = out_dir().join("saves");
         let mut child = Command::new(BIN)
             .args(args)
+            .envs(env.iter().copied())
             .env("QTVR_SAVE_DIR", &saves)
             .arg("--report-state")
             .env("DISPLAY", &display.name)
@@ -522,5 +527,45 @@ fn demo_opens_without_arguments_and_its_links_walk_the_tour() {
         &render(&demo, &s3, "demo-3"),
         &s3,
         "demo-3",
+    );
+}
+
+#[test]
+fn hidpi_windows_draw_every_physical_pixel() {
+    let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(root) = samples() else { return };
+    let Some(d) = display() else { return };
+    let file = root.join("gen/cyl_vcyl_jpeg.mov").display().to_string();
+    // winit's X11 scale factor override stands in for a HiDPI screen.
+    let mut v = Viewer::start_with(
+        &d,
+        &[&file, "--size", "400x300"],
+        &[("WINIT_X11_SCALE_FACTOR", "2")],
+    );
+    let s0 = v.idle();
+    assert_eq!(
+        (s0["width"].as_u64(), s0["height"].as_u64()),
+        (Some(800), Some(600))
+    );
+    // The bar doubles with the scale (28 logical pixels).
+    assert_eq!(s0["bar_height"], 56);
+    assert_matches(
+        &v.screenshot(),
+        &render(&file, &s0, "hidpi-0"),
+        &s0,
+        "hidpi-0",
+    );
+    // Grab drags move by logical pixels: 50 logical = 100 physical pixels of
+    // a 300-logical-pixel-high view.
+    v.focus();
+    v.xdo(&["key", "g"]);
+    while v.idle()["drag"] != "Grab" {}
+    v.drag([400, 300], [100, 0], Duration::from_millis(100));
+    let s1 = v.idle();
+    let expected = 50.0 * f(&s0, "fov") / 300.0;
+    assert!(
+        (pan_delta(&s0, &s1) - expected).abs() < 0.3,
+        "moved {:.2}°, expected {expected:.2}°",
+        pan_delta(&s0, &s1)
     );
 }

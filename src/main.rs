@@ -332,9 +332,7 @@ fn with_scene(
     };
     let shown = file.display();
     let Some(scene) = loaded.scene.as_ref() else {
-        eprintln!(
-            "qtvr: {shown}: not a QuickTime VR movie (a plain QuickTime movie has no panorama or object nodes)"
-        );
+        eprintln!("qtvr: {shown}: {}", qtvr::qtvr::NOT_QTVR);
         return ExitCode::from(1);
     };
     for w in &scene.warnings {

@@ -175,6 +175,23 @@ impl<'a> Viewer<'a> {
             .to_rgba8()
     }
 
+    /// The state now, with the number of frames drawn so far.
+    fn state(&mut self) -> Value {
+        self.send("state");
+        self.wait_for("state", Duration::from_secs(10))
+    }
+
+    /// Clicks the centre of a controller bar button, as the viewer reports it.
+    fn click_button(&self, s: &Value, name: &str) {
+        let b = s["buttons"]
+            .as_array()
+            .and_then(|a| a.iter().find(|b| b["button"] == name))
+            .unwrap_or_else(|| panic!("no {name} button in {s}"));
+        let id = self.window.to_string();
+        let (x, y) = (b["x"].to_string(), b["y"].to_string());
+        self.xdo(&["mousemove", "--window", &id, &x, &y, "click", "1"]);
+    }
+
     fn send(&mut self, line: &str) {
         let stdin = self.child.stdin.as_mut().expect("stdin");
         writeln!(stdin, "{line}").expect("the viewer reads stdin");
@@ -382,6 +399,15 @@ fn panorama_window_follows_drags_keys_zoom_and_fullscreen() {
         s9 = v.idle();
     }
     assert_eq!(s9["fullscreen"], false);
+    // A double-click is fullscreen too.
+    let id = v.window.to_string();
+    v.xdo(&["mousemove", "--window", &id, "200", "200"]);
+    v.xdo(&["click", "--repeat", "2", "--delay", "80", "1"]);
+    let mut s10 = v.idle();
+    while s10["width"] != 1280 {
+        s10 = v.idle();
+    }
+    assert_eq!(s10["fullscreen"], true);
 }
 
 #[test]
@@ -493,6 +519,11 @@ fn demo_opens_without_arguments_and_its_links_walk_the_tour() {
         &s0,
         "demo-0",
     );
+    // At rest the viewer draws nothing: no frames in a second.
+    let a = v.state();
+    std::thread::sleep(Duration::from_secs(1));
+    let b = v.state();
+    assert_eq!(a["frames"], b["frames"], "the idle viewer kept drawing");
     v.focus();
     let id = v.window.to_string();
     // The gallery's door (left of the default view) leads to the cube.
@@ -528,6 +559,18 @@ fn demo_opens_without_arguments_and_its_links_walk_the_tour() {
         &s3,
         "demo-3",
     );
+    // The controller bar: zoom in, show hot spots, back.
+    v.click_button(&s3, "ZoomIn");
+    let s4 = v.idle();
+    assert!(f(&s4, "fov") < f(&s3, "fov"), "{s3} → {s4}");
+    std::thread::sleep(Duration::from_millis(500));
+    v.click_button(&s4, "HotSpots");
+    let s5 = v.idle();
+    assert_eq!(s5["hotspots"], true);
+    std::thread::sleep(Duration::from_millis(500));
+    v.click_button(&s5, "Back");
+    let s6 = v.idle();
+    assert_eq!(s6["node"], 1, "{s6}");
 }
 
 #[test]

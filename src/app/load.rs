@@ -117,10 +117,7 @@ pub fn open_now(origin: Origin) -> Result<OpenMovie, String> {
     };
     let loaded = crate::qtvr::load(src.as_ref()).map_err(|e| e.to_string())?;
     match &loaded.scene {
-        None => Err(
-            "not a QuickTime VR movie (a plain QuickTime movie has no panorama or object nodes)"
-                .into(),
-        ),
+        None => Err(crate::qtvr::NOT_QTVR.into()),
         Some(s) if s.nodes.is_empty() => Err("the movie has no QTVR nodes".into()),
         Some(_) => Ok(OpenMovie {
             origin,

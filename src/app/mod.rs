@@ -53,6 +53,8 @@ pub struct Options {
 enum UserEvent {
     Load(LoadEvent),
     Dialog(Option<PathBuf>),
+    /// Print the state now (`--report-state` drivers).
+    ReportState,
 }
 
 const BAR: usize = 0;
@@ -82,13 +84,15 @@ pub fn run(opts: Options) -> Result<(), String> {
         .map_err(|e| format!("cannot open a window: {e}"))?;
     let proxy = event_loop.create_proxy();
     if opts.report_state {
-        // Test drivers may open movies as a drop or the Open dialog would:
-        // a line `open PATH` on stdin.
+        // Test drivers may open movies as a drop or the Open dialog would
+        // (a line `open PATH` on stdin), and ask for the state (`state`).
         let p = proxy.clone();
         std::thread::spawn(move || {
             for line in std::io::stdin().lines().map_while(Result::ok) {
                 if let Some(path) = line.strip_prefix("open ") {
                     let _ = p.send_event(UserEvent::Dialog(Some(PathBuf::from(path))));
+                } else if line == "state" {
+                    let _ = p.send_event(UserEvent::ReportState);
                 }
             }
         });
@@ -102,6 +106,15 @@ pub fn run(opts: Options) -> Result<(), String> {
         Some(e) => Err(e),
         None => Ok(()),
     }
+}
+
+/// A message panel's content.
+#[derive(Debug, Clone, PartialEq)]
+struct Message {
+    title: String,
+    lines: Vec<String>,
+    since: Instant,
+    error: bool,
 }
 
 struct Gfx {
@@ -137,14 +150,19 @@ struct App {
     opening: Option<String>,
     progress: Option<f32>,
     history: Vec<(u32, View)>,
-    message: Option<(String, Vec<String>, Instant, bool)>,
+    message: Option<Message>,
+    /// The pointer's look, as last set.
+    cursor: Option<CursorIcon>,
+    /// What the help and message slots show (redrawn only when it changes).
+    panels_shown: Option<(bool, Option<Message>, [u32; 2], u32)>,
     show_bar: bool,
     show_help: bool,
     show_hotspots: bool,
     settings: Settings,
     modifiers: ModifiersState,
     pointer: [f64; 2],
-    pressed_at: Option<(Instant, [f64; 2], bool)>,
+    /// Where the button went down, and whether the pointer has moved since.
+    pressed_at: Option<([f64; 2], bool)>,
     last_click: Option<(Instant, [f64; 2])>,
     zoom_key: Option<(Key, Instant, bool)>,
     /// Fullscreen asked at, the size before, and whether we resized.
@@ -178,6 +196,8 @@ impl App {
             progress: Some(0.0),
             history: Vec::new(),
             message: None,
+            panels_shown: None,
+            cursor: None,
             show_bar: true,
             show_help: false,
             show_hotspots: false,
@@ -260,7 +280,12 @@ impl App {
                 serde_json::json!({"event": event, "title": title, "lines": lines})
             );
         }
-        self.message = Some((title.to_string(), lines, Instant::now(), error));
+        self.message = Some(Message {
+            title: title.to_string(),
+            lines,
+            since: Instant::now(),
+            error,
+        });
         self.overlay_dirty = true;
         self.request_redraw();
     }
@@ -359,21 +384,17 @@ impl App {
             let subject = match &node.content {
                 NodeContent::Panorama(p) => Subject::Panorama {
                     limits: p.limits.clone(),
-                    view: view.unwrap_or(p.limits.default),
+                    view: p.limits.default,
                 },
-                NodeContent::Object(o) => {
-                    let mut v = ObjectView::default_for(o);
-                    if let Some(view) = view {
-                        v.column = crate::view::column_for_pan(o, view.pan);
-                        v.row = crate::view::row_for_tilt(o, view.tilt);
-                        v.fov = view.fov;
-                    }
-                    Subject::Object {
-                        node: o.clone(),
-                        view: v,
-                    }
-                }
+                NodeContent::Object(o) => Subject::Object {
+                    node: o.clone(),
+                    view: ObjectView::default_for(o),
+                },
             };
+            let mut nav = Navigator::new(subject, size, self.settings);
+            if let Some(v) = view {
+                nav.set_view(v);
+            }
             let replaced_movie = self
                 .shown
                 .as_ref()
@@ -384,7 +405,7 @@ impl App {
             self.shown = Some(Shown {
                 movie,
                 node: id,
-                nav: Navigator::new(subject, size, self.settings),
+                nav,
                 stage,
                 object_view: None,
             });
@@ -570,6 +591,7 @@ impl App {
         let Some(g) = &mut self.gfx else { return };
         let k = ui::ui_scale(g.window.scale_factor());
         let [w, h] = [g.config.width, g.config.height];
+        self.overlay_dirty = false;
         if show_bar {
             let (c, layout) = ui::draw_bar(w, k, &bar);
             let top = h.saturating_sub(c.height) as i32;
@@ -579,6 +601,12 @@ impl App {
             g.overlay.hide(BAR);
             self.bar_layout = None;
         }
+        // The bar changes with every frame of motion; help and messages rarely.
+        let panels = (help, message.clone(), [w, h], k);
+        if self.panels_shown.as_ref() == Some(&panels) {
+            return;
+        }
+        self.panels_shown = Some(panels);
         if help {
             let lines = ui::help_lines();
             let room = [
@@ -598,12 +626,12 @@ impl App {
             g.overlay.hide(PANEL);
         }
         match message {
-            Some((title, lines, _, error)) => {
-                let colour = if error { ui::ERROR } else { ui::ACCENT };
+            Some(m) => {
+                let colour = if m.error { ui::ERROR } else { ui::ACCENT };
                 let c = ui::draw_panel(
-                    &title,
+                    &m.title,
                     colour,
-                    &lines,
+                    &m.lines,
                     k,
                     2 * k,
                     w.saturating_sub(16).min(900 * k),
@@ -613,7 +641,6 @@ impl App {
             }
             None => g.overlay.hide(MESSAGE),
         }
-        self.overlay_dirty = false;
     }
 
     fn redraw(&mut self) {
@@ -632,7 +659,7 @@ impl App {
         if self
             .message
             .as_ref()
-            .is_some_and(|m| now - m.2 > MESSAGE_TIME)
+            .is_some_and(|m| now - m.since > MESSAGE_TIME)
         {
             self.message = None;
             self.overlay_dirty = true;
@@ -710,6 +737,12 @@ impl App {
 
     /// Prints the view at rest (once per distinct state).
     fn report_idle(&mut self) {
+        self.report_state("idle");
+    }
+
+    /// Prints the state as a JSON event `event`; `idle` events only when
+    /// different from the last one.
+    fn report_state(&mut self, event: &str) {
         if !self.opts.report_state {
             return;
         }
@@ -725,7 +758,7 @@ impl App {
             _ => 0,
         };
         let mut j = serde_json::json!({
-            "event": "idle",
+            "event": event,
             "file": s.movie.origin.path(),
             "node": s.node,
             "pan": v.pan,
@@ -745,6 +778,22 @@ impl App {
             j["column"] = view.column.into();
             j["state"] = view.state.into();
             j["frame"] = view.frame.into();
+        }
+        if let Some(l) = &self.bar_layout {
+            let top = h.saturating_sub(l.height);
+            j["buttons"] = l
+                .buttons
+                .iter()
+                .map(|(b, [x, y, bw, bh])| {
+                    serde_json::json!({"button": format!("{b:?}"), "x": x + bw / 2, "y": top + y + bh / 2})
+                })
+                .collect();
+        }
+        if event != "idle" {
+            // Frames drawn so far: the same after a pause means no idle redraws.
+            j["frames"] = self.frames.into();
+            println!("{j}");
+            return;
         }
         let line = j.to_string();
         if self.reported.as_deref() != Some(&line) {
@@ -937,11 +986,7 @@ impl App {
             if down && !repeat {
                 self.zoom_key = Some((key, Instant::now(), false));
             } else if !down {
-                if let Some((k, _, active)) = self.zoom_key.take()
-                    && active
-                {
-                    self.nav_key(k, false);
-                }
+                self.zoom_key = None;
                 self.nav_key(key, false);
             }
             return;
@@ -1058,14 +1103,14 @@ impl App {
                     return;
                 }
                 self.last_click = Some((now, self.pointer));
-                self.pressed_at = Some((now, self.pointer, false));
+                self.pressed_at = Some((self.pointer, false));
                 if let Some(sh) = &mut self.shown {
                     sh.nav.press(logical);
                     self.last_tick = None;
                 }
             }
             ElementState::Released => {
-                let click = self.pressed_at.take().is_some_and(|(_, _, moved)| !moved);
+                let click = self.pressed_at.take().is_some_and(|(_, moved)| !moved);
                 if let Some(sh) = &mut self.shown {
                     sh.nav.release();
                 }
@@ -1143,7 +1188,7 @@ impl App {
 
     fn pointer_moved(&mut self, p: PhysicalPosition<f64>) {
         self.pointer = [p.x, p.y];
-        if let Some((_, start, moved)) = &mut self.pressed_at
+        if let Some((start, moved)) = &mut self.pressed_at
             && (start[0] - p.x).hypot(start[1] - p.y) > 4.0
         {
             *moved = true;
@@ -1189,7 +1234,7 @@ impl App {
         self.update_cursor();
     }
 
-    fn update_cursor(&self) {
+    fn update_cursor(&mut self) {
         let Some(g) = &self.gfx else { return };
         let icon = if self.bar_hover.is_some() {
             CursorIcon::Pointer
@@ -1217,7 +1262,10 @@ impl App {
                 },
             }
         };
-        g.window.set_cursor(icon);
+        if self.cursor != Some(icon) {
+            g.window.set_cursor(icon);
+            self.cursor = Some(icon);
+        }
     }
 }
 
@@ -1256,6 +1304,7 @@ impl ApplicationHandler<UserEvent> for App {
             UserEvent::Load(l) => self.handle_load(l),
             UserEvent::Dialog(Some(p)) => self.open(Origin::File(p), None),
             UserEvent::Dialog(None) => {}
+            UserEvent::ReportState => self.report_state("state"),
         }
     }
 
@@ -1332,7 +1381,7 @@ impl ApplicationHandler<UserEvent> for App {
             }
         }
         match &self.message {
-            Some((.., at, _)) => el.set_control_flow(ControlFlow::WaitUntil(*at + MESSAGE_TIME)),
+            Some(m) => el.set_control_flow(ControlFlow::WaitUntil(m.since + MESSAGE_TIME)),
             None => el.set_control_flow(ControlFlow::Wait),
         }
     }

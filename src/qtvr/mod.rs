@@ -18,6 +18,10 @@ use std::path::Path;
 
 pub use scene::*;
 
+/// What to say of a movie without a QTVR scene.
+pub const NOT_QTVR: &str =
+    "not a QuickTime VR movie (a plain QuickTime movie has no panorama or object nodes)";
+
 use crate::container::{FourCC, Movie, read_movie};
 use crate::error::Result;
 use crate::limits::Budget;

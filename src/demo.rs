@@ -168,6 +168,7 @@ pub fn demo_tour() -> Tour {
                     fov: [16.0, 64.0],
                     default: dice_default,
                     hotspots: vec![button],
+                    behaviour: crate::qtvr::write::ObjectBehaviour::default(),
                 }),
                 hotspots: vec![TourHotSpot {
                     rect: Some([1, 0, 3, 2].map(|i| DICE_BUTTON[i] as i16)),

@@ -134,6 +134,38 @@ struct Shown {
     stage: Stage,
     /// Object nodes: the view whose frame is uploaded.
     object_view: Option<ObjectView>,
+    /// Object nodes: decoded frames, so animation loops and drags back and
+    /// forth decode each frame once.
+    frames: FrameCache,
+}
+
+/// Decoded object frames by (row, column, state, frame), within a byte budget.
+#[derive(Default)]
+struct FrameCache {
+    pictures: std::collections::HashMap<(u32, u32, u32, u32), NodePicture>,
+    bytes: usize,
+}
+
+/// Memory the object frame cache may hold.
+const FRAME_CACHE_BYTES: usize = 256 << 20;
+
+impl FrameCache {
+    fn get(&self, key: (u32, u32, u32, u32)) -> Option<NodePicture> {
+        self.pictures.get(&key).cloned()
+    }
+
+    fn put(&mut self, key: (u32, u32, u32, u32), p: &NodePicture) {
+        let size: usize = p.surfaces.iter().map(|s| s.image.data.len()).sum();
+        if size > FRAME_CACHE_BYTES {
+            return;
+        }
+        if self.bytes + size > FRAME_CACHE_BYTES {
+            self.pictures.clear();
+            self.bytes = 0;
+        }
+        self.bytes += size;
+        self.pictures.insert(key, p.clone());
+    }
 }
 
 struct App {
@@ -173,6 +205,8 @@ struct App {
     hover_name: Option<String>,
     overlay_dirty: bool,
     frames: u64,
+    /// When object animation next changes the view.
+    wake_at: Option<Instant>,
     first_frame_reported: bool,
     reported: Option<String>,
     fatal: Option<String>,
@@ -214,6 +248,7 @@ impl App {
             hover_name: None,
             overlay_dirty: true,
             frames: 0,
+            wake_at: None,
             first_frame_reported: false,
             reported: None,
             fatal: None,
@@ -386,10 +421,7 @@ impl App {
                     limits: p.limits.clone(),
                     view: p.limits.default,
                 },
-                NodeContent::Object(o) => Subject::Object {
-                    node: o.clone(),
-                    view: ObjectView::default_for(o),
-                },
+                NodeContent::Object(o) => Subject::object(o, ObjectView::default_for(o)),
             };
             let mut nav = Navigator::new(subject, size, self.settings);
             if let Some(v) = view {
@@ -408,6 +440,7 @@ impl App {
                 nav,
                 stage,
                 object_view: None,
+                frames: FrameCache::default(),
             });
             self.update_title();
         }
@@ -416,8 +449,8 @@ impl App {
             return;
         }
         s.stage = stage;
-        if let Subject::Object { view, .. } = s.nav.subject() {
-            s.object_view = Some(*view);
+        if let Some(view) = s.nav.object_view() {
+            s.object_view = Some(view);
         }
         if stage == Stage::Full {
             self.progress = None;
@@ -453,9 +486,10 @@ impl App {
     /// Object nodes: decode the frame of a new row/column.
     fn refresh_object_frame(&mut self) {
         let Some(s) = &mut self.shown else { return };
-        let Subject::Object { node, view } = s.nav.subject() else {
+        let Subject::Object(o) = s.nav.subject() else {
             return;
         };
+        let (node, view) = (o.node(), &o.view());
         let same = s.object_view.is_some_and(|o| {
             (o.row, o.column, o.state, o.frame) == (view.row, view.column, view.state, view.frame)
         });
@@ -463,14 +497,19 @@ impl App {
             return;
         }
         s.object_view = Some(*view);
-        let pic = crate::assemble::object_picture(
-            s.movie.src.as_ref(),
-            s.movie.movie(),
-            s.node,
-            node,
-            view,
-            &Default::default(),
-        );
+        let key = (view.row, view.column, view.state, view.frame);
+        let pic = match s.frames.get(key) {
+            Some(p) => Ok(p),
+            None => crate::assemble::object_picture(
+                s.movie.src.as_ref(),
+                s.movie.movie(),
+                s.node,
+                node,
+                view,
+                &Default::default(),
+            )
+            .inspect(|p| s.frames.put(key, p)),
+        };
         match pic {
             Ok(p) => self.upload(p),
             Err(e) => self.say("Cannot show this view", vec![e.to_string()], true),
@@ -565,10 +604,24 @@ impl App {
                     "pan {:.1}°  tilt {:.1}°  fov {:.1}°",
                     view.pan, view.tilt, view.fov
                 ),
-                Subject::Object { view, .. } => format!(
-                    "row {} column {} fov {:.1}°",
-                    view.row, view.column, view.fov
-                ),
+                Subject::Object(o) => {
+                    let view = o.view();
+                    let mut t = format!("row {} column {}", view.row, view.column);
+                    let n = o.node();
+                    if n.view_states > 1 {
+                        t.push_str(&format!(" state {}", view.state));
+                    }
+                    if n.frames_per_view > 1 {
+                        t.push_str(&format!(" frame {}", view.frame));
+                    }
+                    if o.can_zoom() {
+                        t.push_str(&format!(" fov {:.1}°", view.fov));
+                    }
+                    if o.translate_mode() {
+                        t.push_str(" (move)");
+                    }
+                    t
+                }
             },
             None => "loading".into(),
         };
@@ -600,6 +653,13 @@ impl App {
         } else {
             g.overlay.hide(BAR);
             self.bar_layout = None;
+        }
+        let bar_logical = self
+            .bar_layout
+            .as_ref()
+            .map_or(0.0, |l| f64::from(l.height) / g.window.scale_factor());
+        if let Some(s) = &mut self.shown {
+            s.nav.set_bar_height(bar_logical);
         }
         // The bar changes with every frame of motion; help and messages rarely.
         let panels = (help, message.clone(), [w, h], k);
@@ -713,8 +773,13 @@ impl App {
         g.window.pre_present_notify();
         g.gpu.queue.present(frame);
         self.frames += 1;
-        if animating {
-            g.window.request_redraw();
+        // Moving views redraw every frame; object animation wakes when its
+        // next frame is due.
+        let wake = self.shown.as_ref().and_then(|s| s.nav.wake_in());
+        match wake {
+            Some(t) if t <= 0.0 => g.window.request_redraw(),
+            Some(t) => self.wake_at = Some(now + Duration::from_secs_f64(t.min(1.0))),
+            None => {}
         }
         let full = self.shown.as_ref().is_some_and(|s| s.stage == Stage::Full);
         if full && !self.first_frame_reported {
@@ -773,7 +838,7 @@ impl App {
             "drag": format!("{:?}", self.settings.drag),
             "history": self.history.len(),
         });
-        if let Subject::Object { view, .. } = s.nav.subject() {
+        if let Some(view) = s.nav.object_view() {
             j["row"] = view.row.into();
             j["column"] = view.column.into();
             j["state"] = view.state.into();
@@ -812,10 +877,13 @@ impl App {
                 "--pan {:.2} --tilt {:.2} --fov {:.2}",
                 view.pan, view.tilt, view.fov
             ),
-            Subject::Object { view, .. } => format!(
-                "--row {} --column {} --state {} --frame {} --fov {:.2}",
-                view.row, view.column, view.state, view.frame, view.fov
-            ),
+            Subject::Object(o) => {
+                let view = o.view();
+                format!(
+                    "--row {} --column {} --state {} --frame {} --fov {:.2}",
+                    view.row, view.column, view.state, view.frame, view.fov
+                )
+            }
         };
         Some(format!(
             "qtvr render {file} --node {} {view} --size {w}x{h} -o view.png",
@@ -1011,7 +1079,7 @@ impl App {
             let object = self
                 .shown
                 .as_ref()
-                .is_some_and(|s| matches!(s.nav.subject(), Subject::Object { .. }));
+                .is_some_and(|s| matches!(s.nav.subject(), Subject::Object(_)));
             if !repeat || (object && down) {
                 self.nav_key(k, down);
             }
@@ -1045,6 +1113,17 @@ impl App {
                 "h" | "H" | "?" => self.show_help = !self.show_help,
                 "b" | "B" => self.show_bar = !self.show_bar,
                 "t" | "T" => self.show_hotspots = !self.show_hotspots,
+                "m" | "M" => {
+                    let mode = self.shown.as_mut().and_then(|s| s.nav.toggle_translate());
+                    let what = match mode {
+                        Some(true) => "Drag moves the view (translate)",
+                        Some(false) => "Drag turns the object",
+                        None => "This node cannot be moved (no translation)",
+                    };
+                    let more = "M switches; Alt+drag moves once.".to_string();
+                    self.say(what, vec![more], false);
+                    self.update_cursor();
+                }
                 "g" | "G" => {
                     self.settings.drag = match self.settings.drag {
                         DragMode::Continuous => DragMode::Grab,
@@ -1104,15 +1183,22 @@ impl App {
                 }
                 self.last_click = Some((now, self.pointer));
                 self.pressed_at = Some((self.pointer, false));
+                let alt = self.modifiers.alt_key();
                 if let Some(sh) = &mut self.shown {
-                    sh.nav.press(logical);
+                    if sh.nav.press_with(logical, alt) {
+                        self.refresh_object_frame();
+                        self.overlay_dirty = true;
+                    }
                     self.last_tick = None;
                 }
             }
             ElementState::Released => {
                 let click = self.pressed_at.take().is_some_and(|(_, moved)| !moved);
-                if let Some(sh) = &mut self.shown {
-                    sh.nav.release();
+                if let Some(sh) = &mut self.shown
+                    && sh.nav.release()
+                {
+                    self.refresh_object_frame();
+                    self.overlay_dirty = true;
                 }
                 if click {
                     self.follow_link_under_pointer();
@@ -1196,14 +1282,15 @@ impl App {
         let s = self.scale();
         let logical = [p.x / s, p.y / s];
         let mut changed = false;
-        if let Some(sh) = &mut self.shown
-            && sh.nav.dragging()
-        {
+        if let Some(sh) = &mut self.shown {
+            // Objects follow the pointer unpressed too (edge zone cursors).
             changed = sh.nav.pointer(logical);
-            if sh.nav.animating() && self.last_tick.is_none() {
-                self.last_tick = Some(Instant::now());
+            if sh.nav.dragging() {
+                if sh.nav.animating() && self.last_tick.is_none() {
+                    self.last_tick = Some(Instant::now());
+                }
+                self.request_redraw();
             }
-            self.request_redraw();
         }
         if changed {
             self.refresh_object_frame();
@@ -1249,6 +1336,10 @@ impl App {
                 None => CursorIcon::Progress,
                 Some(Cursor::Hand) => CursorIcon::Grab,
                 Some(Cursor::Grabbing) => CursorIcon::Grabbing,
+                Some(Cursor::Finger) => CursorIcon::Pointer,
+                Some(Cursor::Joystick) => CursorIcon::Crosshair,
+                Some(Cursor::OldJoystick) => CursorIcon::Cell,
+                Some(Cursor::Move) => CursorIcon::Move,
                 Some(Cursor::Turn(x, y)) => match (x, y) {
                     (1, 0) => CursorIcon::EResize,
                     (-1, 0) => CursorIcon::WResize,
@@ -1365,25 +1456,34 @@ impl ApplicationHandler<UserEvent> for App {
     }
 
     fn about_to_wait(&mut self, el: &ActiveEventLoop) {
-        if let Some(due) = self.check_fullscreen() {
-            el.set_control_flow(ControlFlow::WaitUntil(due));
-            return;
+        let now = Instant::now();
+        let mut due: Option<Instant> = None;
+        let mut wake = |t: Instant| due = Some(due.map_or(t, |d| d.min(t)));
+        if let Some(at) = self.wake_at {
+            if now >= at {
+                self.wake_at = None;
+                self.request_redraw();
+            } else {
+                wake(at);
+            }
+        }
+        if let Some(t) = self.check_fullscreen() {
+            wake(t);
         }
         // Shift/Ctrl held alone start zooming after a moment.
         if let Some((key, since, false)) = self.zoom_key {
-            let due = since + ZOOM_KEY_DELAY;
-            if Instant::now() >= due {
+            let t = since + ZOOM_KEY_DELAY;
+            if now >= t {
                 self.zoom_key = Some((key, since, true));
                 self.nav_key(key, true);
             } else {
-                el.set_control_flow(ControlFlow::WaitUntil(due));
-                return;
+                wake(t);
             }
         }
-        match &self.message {
-            Some(m) => el.set_control_flow(ControlFlow::WaitUntil(m.since + MESSAGE_TIME)),
-            None => el.set_control_flow(ControlFlow::Wait),
+        if let Some(m) = &self.message {
+            wake(m.since + MESSAGE_TIME);
         }
+        el.set_control_flow(due.map_or(ControlFlow::Wait, ControlFlow::WaitUntil));
     }
 }
 

@@ -288,6 +288,9 @@ pub struct ObjectNode {
     pub mouse_down_view_state: u16,
     /// Movie time of one view (all its frames).
     pub view_duration: u32,
+    /// Seconds one animation frame lasts at frame rate 1 (the image track's
+    /// sample duration in movie time over the movie's time scale).
+    pub frame_seconds: f64,
     /// Degrees per window width of mouse motion.
     pub mouse_motion_scale: f32,
     /// [first column's pan, pan range end].
@@ -303,7 +306,50 @@ pub struct ObjectNode {
     pub hotspot_track: Option<TrackUse>,
 }
 
+/// `animationSettings` bits (QTFF "animationSettings").
+pub mod animation {
+    pub const ANIMATE_VIEW_FRAMES: u32 = 1 << 0;
+    pub const PALINDROME_VIEW_FRAMES: u32 = 1 << 1;
+    pub const START_FIRST_VIEW_FRAME: u32 = 1 << 2;
+    pub const ANIMATE_VIEWS: u32 = 1 << 3;
+    pub const PALINDROME_VIEWS: u32 = 1 << 4;
+    pub const SYNC_VIEW_TO_FRAME_RATE: u32 = 1 << 5;
+    pub const DONT_LOOP_VIEW_FRAMES: u32 = 1 << 6;
+    pub const PLAY_EVERY_VIEW_FRAME: u32 = 1 << 7;
+}
+
+/// `controlSettings` bits (QTFF "controlSettings").
+pub mod control {
+    pub const WRAP_PAN: u32 = 1 << 0;
+    pub const WRAP_TILT: u32 = 1 << 1;
+    pub const CAN_ZOOM: u32 = 1 << 2;
+    pub const REVERSE_H: u32 = 1 << 3;
+    pub const REVERSE_V: u32 = 1 << 4;
+    pub const SWAP_HV: u32 = 1 << 5;
+    pub const TRANSLATION: u32 = 1 << 6;
+}
+
 impl ObjectNode {
+    /// Whether a `controlSettings` bit ([`control`]) is set.
+    pub fn control(&self, bit: u32) -> bool {
+        self.control_settings & bit != 0
+    }
+
+    /// Whether an `animationSettings` bit ([`animation`]) is set.
+    pub fn animation(&self, bit: u32) -> bool {
+        self.animation_settings & bit != 0
+    }
+
+    /// The 0-based default view state (a stored 0 or out-of-range value means the first).
+    pub fn default_state(&self) -> u32 {
+        state_index(self.default_view_state, self.view_states).unwrap_or(0)
+    }
+
+    /// The 0-based state shown while the mouse button is held, when the movie has a valid one.
+    pub fn mouse_down_state(&self) -> Option<u32> {
+        state_index(self.mouse_down_view_state, self.view_states)
+    }
+
     /// The 0-based sample of the image track showing (row, column, state, frame),
     /// all 0-based: ((state·rows + row)·columns + column)·framesPerView + frame.
     pub fn sample_for(&self, row: u32, column: u32, state: u32, frame: u32) -> Option<usize> {
@@ -344,6 +390,11 @@ impl ObjectNode {
             .position(|&s| Some(s) == self.sample_for(row, column, state, frame))?;
         hs.samples.get(i).copied()
     }
+}
+
+fn state_index(one_based: u16, count: u32) -> Option<u32> {
+    let i = u32::from(one_based).checked_sub(1)?;
+    (i < count).then_some(i)
 }
 
 /// Object controller types (`movieType`).

@@ -471,7 +471,7 @@ pub(crate) fn read_object_scene(ctx: &mut Ctx<'_>, controller: FourCC) -> Result
     let rows = u32::from(f.u16()?);
     f.skip(2)?;
     let loop_size = u32::from(f.u16()?).max(1);
-    let _frame_duration = f.u16()?;
+    let frame_duration = f.u16()?;
     let movie_type = f.u16()?;
     let _loop_ticks = f.u16()?;
     let fov = f.fixed16()? as f32;
@@ -520,11 +520,25 @@ pub(crate) fn read_object_scene(ctx: &mut Ctx<'_>, controller: FourCC) -> Result
             frames_per_view: loop_size,
             controller: ObjectController::from_movie_type(movie_type),
             movie_type,
-            animation_settings: 0,
-            control_settings: 0,
+            // QTVR 1 players looped a view's frames and wrapped a full turn.
+            animation_settings: if loop_size > 1 {
+                animation::ANIMATE_VIEW_FRAMES
+            } else {
+                0
+            },
+            control_settings: if (pan[1] - pan[0]).abs() >= 359.9 {
+                control::WRAP_PAN
+            } else {
+                0
+            },
             default_view_state: 1,
             mouse_down_view_state: 1,
-            view_duration: 0,
+            view_duration: u32::from(frame_duration) * loop_size,
+            frame_seconds: if frame_duration > 0 && ctx.movie.timescale > 0 {
+                f64::from(frame_duration) / f64::from(ctx.movie.timescale)
+            } else {
+                0.1
+            },
             mouse_motion_scale: 180.0,
             pan,
             tilt: [start_v, end_v],

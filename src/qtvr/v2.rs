@@ -986,9 +986,9 @@ fn read_object_node(
         .and_then(|id| ctx.track_use(id, span, "hot spot", node));
 
     // Frames per view: viewDuration over the movie-time length of one image sample.
-    let frames_per_view = match ctx.track(image_id) {
+    let (frames_per_view, frame_seconds) = match ctx.track(image_id) {
         Some(t) => frames_per_view(ctx, t, &image, view_duration, node),
-        None => 1,
+        None => (1, DEFAULT_FRAME_SECONDS),
     };
     let params = ObjectParams {
         node,
@@ -1019,6 +1019,7 @@ fn read_object_node(
         default_view_state,
         mouse_down_view_state,
         view_duration,
+        frame_seconds,
         mouse_motion_scale,
         pan,
         tilt,
@@ -1032,13 +1033,18 @@ fn read_object_node(
     })
 }
 
+/// Seconds per animation frame when the file gives no usable duration.
+const DEFAULT_FRAME_SECONDS: f64 = 0.1;
+
+/// Frames per view (viewDuration over one image sample's movie-time length) and
+/// the seconds one frame lasts at rate 1.
 fn frames_per_view(
     ctx: &mut Ctx<'_>,
     track: &Track,
     image: &TrackUse,
     view_duration: u32,
     node: u32,
-) -> u32 {
+) -> (u32, f64) {
     let first = image.samples.first().copied();
     let span = ctx
         .presented(track)
@@ -1046,13 +1052,19 @@ fn frames_per_view(
         .find(|p| Some(p.index) == first)
         .map(|p| p.end.as_f64() - p.start.as_f64())
         .unwrap_or(0.0);
+    let timescale = f64::from(ctx.movie.timescale);
+    let seconds = if span > 0.0 && timescale > 0.0 {
+        span / timescale
+    } else {
+        DEFAULT_FRAME_SECONDS
+    };
     if span <= 0.0 || view_duration == 0 {
-        return 1;
+        return (1, seconds);
     }
     let q = f64::from(view_duration) / span;
     let r = q.round().max(1.0);
     if (q - r).abs() > 0.01 {
         ctx.warn(None, format!("node {node}: view duration {view_duration} is not a whole number of frames ({q:.3}); using {r}"));
     }
-    r.min(f64::from(u16::MAX)) as u32
+    (r.min(f64::from(u16::MAX)) as u32, seconds)
 }

@@ -391,10 +391,12 @@ pub struct CubeSpec {
     pub limits: PanoLimits,
 }
 
-/// An object movie: `rows` × `columns` views, one frame each.
+/// An object movie: `rows` × `columns` views in `behaviour.view_states`
+/// states of `behaviour.frames_per_view` animation frames each.
 #[derive(Debug, Clone)]
 pub struct ObjectSpec {
-    /// Row-major, row 0 the top (largest tilt); all one size.
+    /// In sample order: ((state·rows + row)·columns + column)·framesPerView +
+    /// frame, row 0 the top (largest tilt); all one size.
     pub frames: Vec<RgbImage>,
     pub rows: u32,
     pub columns: u32,
@@ -408,6 +410,47 @@ pub struct ObjectSpec {
     pub default: View,
     /// Hot spot maps: none, one for every view, or one per frame.
     pub hotspots: Vec<GrayImage>,
+    /// Controller, states, animation and control settings.
+    pub behaviour: ObjectBehaviour,
+}
+
+/// How an object movie behaves (the `obji` fields beyond its grid and angles).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ObjectBehaviour {
+    /// Controller type (`movieType`): 1 grabber-scroller, 2 old joystick,
+    /// 3 joystick, 4 grabber, 5 absolute.
+    pub movie_type: u16,
+    pub view_states: u16,
+    /// Animation frames per view (≥ 1); each frame lasts 60/600 s.
+    pub frames_per_view: u16,
+    /// 1-based.
+    pub default_view_state: u16,
+    /// 1-based.
+    pub mouse_down_view_state: u16,
+    /// Degrees per window width of drag.
+    pub mouse_motion_scale: f32,
+    pub view_rate: f32,
+    pub frame_rate: f32,
+    pub animation_settings: u32,
+    pub control_settings: u32,
+}
+
+impl Default for ObjectBehaviour {
+    /// Grabber-scroller, one state, still views, wrap pan + can zoom + translate.
+    fn default() -> ObjectBehaviour {
+        ObjectBehaviour {
+            movie_type: 1,
+            view_states: 1,
+            frames_per_view: 1,
+            default_view_state: 1,
+            mouse_down_view_state: 1,
+            mouse_motion_scale: 180.0,
+            view_rate: 1.0,
+            frame_rate: 1.0,
+            animation_settings: 0,
+            control_settings: 0x45,
+        }
+    }
 }
 
 /// A hot spot of a node: its ID is the value its pixels have in the node's hot spot map.
@@ -811,12 +854,18 @@ impl Tour {
                 })
             }
             TourContent::Object(o) => {
-                let count = u64::from(o.rows) * u64::from(o.columns);
+                let b = &o.behaviour;
+                let count = u64::from(o.rows)
+                    * u64::from(o.columns)
+                    * u64::from(b.view_states)
+                    * u64::from(b.frames_per_view);
                 if count == 0 || count != o.frames.len() as u64 {
                     return invalid(format!(
-                        "node {node}: {} rows x {} columns need {count} frames, {} given",
+                        "node {node}: {} rows x {} columns x {} states x {} frames need {count} frames, {} given",
                         o.rows,
                         o.columns,
+                        b.view_states,
+                        b.frames_per_view,
                         o.frames.len()
                     ));
                 }
@@ -873,14 +922,14 @@ impl Tour {
                     },
                 )?;
                 let obji = obji(&Obji {
-                    movie_type: 1,
-                    view_states: 1,
-                    default_view_state: 1,
-                    mouse_down_view_state: 1,
-                    view_duration: TILE_DURATION,
+                    movie_type: b.movie_type,
+                    view_states: b.view_states,
+                    default_view_state: b.default_view_state,
+                    mouse_down_view_state: b.mouse_down_view_state,
+                    view_duration: u32::from(b.frames_per_view) * TILE_DURATION,
                     columns: o.columns,
                     rows: o.rows,
-                    mouse_motion_scale: 180.0,
+                    mouse_motion_scale: b.mouse_motion_scale,
                     pan: o.pan,
                     default_pan: o.default.pan,
                     tilt: o.tilt,
@@ -888,11 +937,10 @@ impl Tour {
                     fov: o.fov,
                     default_fov: o.default.fov,
                     view_center: [w as f32 / 2.0, h as f32 / 2.0],
-                    view_rate: 1.0,
-                    frame_rate: 1.0,
-                    animation_settings: 0,
-                    // Wrap pan, can zoom, translate.
-                    control_settings: 0x45,
+                    view_rate: b.view_rate,
+                    frame_rate: b.frame_rate,
+                    animation_settings: b.animation_settings,
+                    control_settings: b.control_settings,
                 });
                 // Track reference entries (type, resolution, index) for the image and hot spot tracks.
                 let entry = |kind: &[u8; 4], i: u32| Body::new().bytes(kind).u16(0).u32(i).done();
@@ -1179,6 +1227,7 @@ mod tests {
                     name: None,
                     content: TourContent::Object(ObjectSpec {
                         frames: vec![RgbImage::new(16, 8); 6],
+                        behaviour: ObjectBehaviour::default(),
                         rows: 2,
                         columns: 3,
                         pan: [0.0, 360.0],

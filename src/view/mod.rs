@@ -408,6 +408,7 @@ pub fn row_for_tilt(o: &ObjectNode, tilt: f32) -> u32 {
 }
 
 pub mod nav;
+pub mod object;
 
 #[cfg(test)]
 mod tests;

@@ -12,12 +12,12 @@
 //! view never shows past the top or bottom of the image or the ends of a
 //! partial panorama, and 360° panoramas wrap.
 //!
-//! Object nodes here get basic handling (drag or arrows step the view's row
-//! and column, zoom by field of view); their controller types and animation
-//! settings belong to the object navigation.
+//! Object nodes are handed to [`super::object::ObjectNav`] (controllers,
+//! control and animation settings); zooming them eases here like panoramas.
 
 use crate::qtvr::scene::{ObjectNode, View, ViewLimits};
 
+use super::object::ObjectNav;
 use super::{ObjectView, Shot, clamp_panorama};
 
 /// How a press and drag turns a panorama.
@@ -88,9 +88,34 @@ pub enum Cursor {
     Hand,
     /// Grab-and-drag in progress, or a continuous drag inside the dead zone.
     Grabbing,
-    /// Continuous drag: the direction the view turns, as (x, y) each −1, 0 or
-    /// 1 (x right, y down).
+    /// Continuous drag, object edge zones and joysticks: the direction of
+    /// turning, as (x, y) each −1, 0 or 1 (x right, y down).
     Turn(i8, i8),
+    /// Object absolute controller: a pointing finger.
+    Finger,
+    /// Object joystick controller at rest.
+    Joystick,
+    /// Object old (reversed) joystick controller at rest.
+    OldJoystick,
+    /// Object translation: a four-way move cursor.
+    Move,
+}
+
+/// The eight-way direction of an offset (x right, y down): a component counts
+/// when it is at least tan(22.5°) of the other.
+pub(crate) fn direction(off: [f64; 2]) -> (i8, i8) {
+    let t = 0.414;
+    let sx = if off[0].abs() >= t * off[1].abs() {
+        off[0].signum() as i8
+    } else {
+        0
+    };
+    let sy = if off[1].abs() >= t * off[0].abs() {
+        off[1].signum() as i8
+    } else {
+        0
+    };
+    (sx, sy)
 }
 
 /// What is being navigated.
@@ -100,17 +125,25 @@ pub enum Subject {
         limits: ViewLimits,
         view: View,
     },
-    Object {
-        node: Box<ObjectNode>,
-        view: ObjectView,
-    },
+    Object(ObjectNav),
+}
+
+impl Subject {
+    /// An object node at `view`, with default object settings.
+    pub fn object(node: &ObjectNode, view: ObjectView) -> Subject {
+        Subject::Object(ObjectNav::new(
+            Box::new(node.clone()),
+            view,
+            Default::default(),
+        ))
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 struct Drag {
     start: [f64; 2],
     at: [f64; 2],
-    /// Grab mode and objects: where the last motion was applied.
+    /// Grab mode: where the last motion was applied.
     last: [f64; 2],
 }
 
@@ -127,8 +160,9 @@ pub struct Navigator {
     target_fov: f64,
     keys: u8,
     drag: Option<Drag>,
-    /// Objects: drag motion not yet turned into whole rows and columns (degrees).
-    object_rest: [f64; 2],
+    /// Logical height of controls over the bottom of the picture (objects'
+    /// edge zones and grid use the picture above them).
+    bar: f64,
 }
 
 const EPS_SPEED: f64 = 0.1;
@@ -140,7 +174,7 @@ impl Navigator {
     pub fn new(subject: Subject, size: [f64; 2], settings: Settings) -> Navigator {
         let target_fov = match &subject {
             Subject::Panorama { view, .. } => f64::from(view.fov),
-            Subject::Object { view, .. } => f64::from(view.fov),
+            Subject::Object(o) => f64::from(o.view().fov),
         };
         let mut n = Navigator {
             settings,
@@ -150,7 +184,7 @@ impl Navigator {
             target_fov,
             keys: 0,
             drag: None,
-            object_rest: [0.0; 2],
+            bar: 0.0,
         };
         n.clamp();
         n.target_fov = n.fov();
@@ -166,7 +200,7 @@ impl Navigator {
     pub fn shot(&self) -> Shot {
         match &self.subject {
             Subject::Panorama { view, .. } => Shot::Perspective(*view),
-            Subject::Object { node, view } => view.shot(node),
+            Subject::Object(o) => o.view().shot(o.node()),
         }
     }
 
@@ -175,26 +209,64 @@ impl Navigator {
     pub fn view(&self) -> View {
         match &self.subject {
             Subject::Panorama { view, .. } => *view,
-            Subject::Object { node, view } => View {
-                pan: column_pan(node, view.column),
-                tilt: row_tilt(node, view.row),
-                fov: view.fov,
-            },
+            Subject::Object(o) => {
+                let v = o.view();
+                View {
+                    pan: column_pan(o.node(), v.column),
+                    tilt: row_tilt(o.node(), v.row),
+                    fov: v.fov,
+                }
+            }
         }
+    }
+
+    /// The object view, for object nodes.
+    pub fn object_view(&self) -> Option<ObjectView> {
+        match &self.subject {
+            Subject::Object(o) => Some(o.view()),
+            Subject::Panorama { .. } => None,
+        }
+    }
+
+    /// Object nodes: moves to `v` at once (clamped), stopping any zoom.
+    pub fn set_object_view(&mut self, v: ObjectView) {
+        if let Subject::Object(o) = &mut self.subject {
+            o.set_view(v);
+            self.target_fov = f64::from(o.view().fov);
+        }
+    }
+
+    /// Object nodes: toggles translate mode; None for panoramas or objects
+    /// without translation.
+    pub fn toggle_translate(&mut self) -> Option<bool> {
+        match &mut self.subject {
+            Subject::Object(o) if o.can_translate() => Some(o.toggle_translate()),
+            _ => None,
+        }
+    }
+
+    /// The logical height of controls drawn over the bottom of the picture.
+    pub fn set_bar_height(&mut self, h: f64) {
+        self.bar = if h.is_finite() { h.max(0.0) } else { 0.0 };
+    }
+
+    /// The picture area objects' edge zones and absolute grid use.
+    fn area(&self) -> [f64; 2] {
+        [self.size[0], (self.size[1] - self.bar).max(1.0)]
     }
 
     /// What a redraw depends on.
     fn snapshot(&self) -> (View, Option<ObjectView>) {
         match &self.subject {
             Subject::Panorama { view, .. } => (*view, None),
-            Subject::Object { view, .. } => (self.view(), Some(*view)),
+            Subject::Object(o) => (self.view(), Some(o.view())),
         }
     }
 
     fn fov(&self) -> f64 {
         match &self.subject {
             Subject::Panorama { view, .. } => f64::from(view.fov),
-            Subject::Object { view, .. } => f64::from(view.fov),
+            Subject::Object(o) => f64::from(o.view().fov),
         }
     }
 
@@ -213,35 +285,59 @@ impl Navigator {
         self.speed = [0.0; 2];
         match &mut self.subject {
             Subject::Panorama { view, .. } => *view = v,
-            Subject::Object { node, view } => {
-                view.column = super::column_for_pan(node, v.pan);
-                view.row = super::row_for_tilt(node, v.tilt);
-                view.fov = v.fov;
+            Subject::Object(o) => {
+                let node = o.node();
+                let mut ov = ObjectView {
+                    column: super::column_for_pan(node, v.pan),
+                    row: super::row_for_tilt(node, v.tilt),
+                    ..o.view()
+                };
+                if o.can_zoom() {
+                    ov.fov = v.fov;
+                }
+                o.set_view(ov);
             }
         }
         self.clamp();
         self.target_fov = self.fov();
     }
 
-    /// A button press at `at` (logical pixels).
-    pub fn press(&mut self, at: [f64; 2]) {
+    /// A button press at `at` (logical pixels). Returns true when the view
+    /// changed at once (objects: mouse-down view state, absolute controller).
+    pub fn press(&mut self, at: [f64; 2]) -> bool {
+        self.press_with(at, false)
+    }
+
+    /// A button press with the translate modifier (Alt) held or not.
+    pub fn press_with(&mut self, at: [f64; 2], translate: bool) -> bool {
+        let area = self.area();
         self.drag = Some(Drag {
             start: at,
             at,
             last: at,
         });
+        match &mut self.subject {
+            Subject::Object(o) => o.press(at, area, translate),
+            Subject::Panorama { .. } => false,
+        }
     }
 
-    /// The pointer moved to `at`. Returns true when the view changed at once
-    /// (grab mode, objects); continuous turning happens in [`Navigator::tick`].
+    /// The pointer moved to `at`, pressed or not. Returns true when the view
+    /// changed at once (grab mode, objects); continuous turning happens in
+    /// [`Navigator::tick`].
     pub fn pointer(&mut self, at: [f64; 2]) -> bool {
+        let area = self.area();
+        if let Subject::Object(o) = &mut self.subject {
+            if let Some(d) = &mut self.drag {
+                d.at = at;
+            }
+            return o.pointer(at, area);
+        }
         let Some(d) = &mut self.drag else {
             return false;
         };
         d.at = at;
-        let grab =
-            self.settings.drag == DragMode::Grab || matches!(self.subject, Subject::Object { .. });
-        if !grab {
+        if self.settings.drag != DragMode::Grab {
             return false;
         }
         let (dx, dy) = (at[0] - d.last[0], at[1] - d.last[1]);
@@ -255,33 +351,20 @@ impl Navigator {
                 view.pan = (f64::from(view.pan) + dx * per_px) as f32;
                 view.tilt = (f64::from(view.tilt) + dy * per_px) as f32;
             }
-            Subject::Object { node, view } => {
-                // Degrees per window width of pointer motion.
-                let scale = if node.mouse_motion_scale.is_finite() && node.mouse_motion_scale > 0.0
-                {
-                    f64::from(node.mouse_motion_scale)
-                } else {
-                    180.0
-                };
-                self.object_rest[0] += dx / self.size[0] * scale;
-                self.object_rest[1] += dy / self.size[0] * scale;
-                let step = object_steps(node);
-                let dc = (self.object_rest[0] / step[0]).trunc();
-                let dr = (self.object_rest[1] / step[1]).trunc();
-                self.object_rest[0] -= dc * step[0];
-                self.object_rest[1] -= dr * step[1];
-                // Dragging right turns the object to the right: earlier columns.
-                step_object(node, view, -(dc as i64), -(dr as i64));
-            }
+            Subject::Object(_) => {}
         }
         self.clamp();
         self.snapshot() != before
     }
 
-    /// The button was released.
-    pub fn release(&mut self) {
+    /// The button was released. Returns true when the view changed at once
+    /// (objects: back from the mouse-down view state).
+    pub fn release(&mut self) -> bool {
         self.drag = None;
-        self.object_rest = [0.0; 2];
+        match &mut self.subject {
+            Subject::Object(o) => o.release(),
+            Subject::Panorama { .. } => false,
+        }
     }
 
     /// Whether a button is held on the picture.
@@ -289,21 +372,23 @@ impl Navigator {
         self.drag.is_some()
     }
 
-    /// A navigation key went down or up. For objects a press steps one view.
-    pub fn key(&mut self, key: Key, down: bool) {
+    /// A navigation key went down or up. For objects a press of an arrow
+    /// steps one view; returns true when the view changed at once.
+    pub fn key(&mut self, key: Key, down: bool) -> bool {
         if down {
             self.keys |= key.bit();
         } else {
             self.keys &= !key.bit();
         }
-        if down && let Subject::Object { node, view } = &mut self.subject {
-            match key {
-                Key::Left => step_object(node, view, -1, 0),
-                Key::Right => step_object(node, view, 1, 0),
-                Key::Up => step_object(node, view, 0, -1),
-                Key::Down => step_object(node, view, 0, 1),
-                _ => {}
-            }
+        match &mut self.subject {
+            Subject::Object(o) if down => match key {
+                Key::Left => o.step(-1, 0),
+                Key::Right => o.step(1, 0),
+                Key::Up => o.step(0, -1),
+                Key::Down => o.step(0, 1),
+                _ => false,
+            },
+            _ => false,
         }
     }
 
@@ -333,27 +418,53 @@ impl Navigator {
                 };
                 f64::from(clamp_panorama(v, limits, self.aspect()).0.fov)
             }
-            Subject::Object { node, view } => {
+            Subject::Object(o) => {
+                let view = o.view();
+                if !o.can_zoom() {
+                    return f64::from(view.fov);
+                }
                 let v = ObjectView {
                     fov: fov as f32,
-                    ..*view
+                    ..view
                 };
-                f64::from(v.clamped(node).0.fov)
+                f64::from(v.clamped(o.node()).0.fov)
             }
         }
     }
 
     /// Whether the view will move without further input (call `tick` again).
     pub fn animating(&self) -> bool {
-        self.speed.iter().any(|s| s.abs() > EPS_SPEED)
+        let object = match &self.subject {
+            Subject::Object(o) => o.animating(self.area()),
+            Subject::Panorama { .. } => false,
+        };
+        object
+            || self.speed.iter().any(|s| s.abs() > EPS_SPEED)
             || (self.target_fov - self.fov()).abs() > EPS_FOV
             || self.target_speed() != [0.0, 0.0]
             || self.keys & (Key::ZoomIn.bit() | Key::ZoomOut.bit()) != 0
     }
 
+    /// Seconds until the view next changes with no input: 0 while something
+    /// moves every frame (turning, zooming, continuous object controls), the
+    /// time of the next animation frame for animated objects, None at rest.
+    pub fn wake_in(&self) -> Option<f64> {
+        let moving = self.speed.iter().any(|s| s.abs() > EPS_SPEED)
+            || (self.target_fov - self.fov()).abs() > EPS_FOV
+            || self.target_speed() != [0.0, 0.0]
+            || self.keys & (Key::ZoomIn.bit() | Key::ZoomOut.bit()) != 0;
+        if moving {
+            return Some(0.0);
+        }
+        match &self.subject {
+            Subject::Object(o) => Some(o.wake_in(self.area())).filter(|t| t.is_finite()),
+            Subject::Panorama { .. } => None,
+        }
+    }
+
     /// The turning speed input asks for now (degrees per second).
     fn target_speed(&self) -> [f64; 2] {
-        if matches!(self.subject, Subject::Object { .. }) {
+        if matches!(self.subject, Subject::Object(_)) {
             return [0.0; 2];
         }
         let fov = self.fov();
@@ -423,7 +534,11 @@ impl Navigator {
                 view.tilt = (f64::from(view.tilt) + speed[1] * dt) as f32;
                 view.fov = fov as f32;
             }
-            Subject::Object { view, .. } => view.fov = fov as f32,
+            Subject::Object(o) => o.set_fov(fov as f32),
+        }
+        let area = self.area();
+        if let Subject::Object(o) = &mut self.subject {
+            o.tick(dt, area);
         }
         let asked = self.view();
         self.clamp();
@@ -442,28 +557,19 @@ impl Navigator {
 
     /// The pointer's look.
     pub fn cursor(&self) -> Cursor {
-        match (&self.drag, self.settings.drag, &self.subject) {
-            (None, ..) => Cursor::Hand,
-            (Some(_), DragMode::Grab, _) | (Some(_), _, Subject::Object { .. }) => Cursor::Grabbing,
-            (Some(d), DragMode::Continuous, _) => {
+        if let Subject::Object(o) = &self.subject {
+            return o.cursor(self.area());
+        }
+        match (&self.drag, self.settings.drag) {
+            (None, _) => Cursor::Hand,
+            (Some(_), DragMode::Grab) => Cursor::Grabbing,
+            (Some(d), DragMode::Continuous) => {
                 let off = [d.at[0] - d.start[0], d.at[1] - d.start[1]];
                 if off[0].hypot(off[1]) <= self.settings.dead_zone {
                     return Cursor::Grabbing;
                 }
-                // Eight directions: a component counts when it is at least
-                // tan(22.5°) of the other.
-                let t = 0.414;
-                let sx = if off[0].abs() >= t * off[1].abs() {
-                    off[0].signum() as i8
-                } else {
-                    0
-                };
-                let sy = if off[1].abs() >= t * off[0].abs() {
-                    off[1].signum() as i8
-                } else {
-                    0
-                };
-                Cursor::Turn(sx, sy)
+                let (x, y) = direction(off);
+                Cursor::Turn(x, y)
             }
         }
     }
@@ -472,48 +578,13 @@ impl Navigator {
         let aspect = self.aspect();
         match &mut self.subject {
             Subject::Panorama { limits, view } => *view = clamp_panorama(*view, limits, aspect).0,
-            Subject::Object { node, view } => *view = view.clamped(node).0,
+            Subject::Object(_) => {}
         }
     }
 }
 
 fn sane_size(size: [f64; 2]) -> [f64; 2] {
     size.map(|s| if s.is_finite() && s >= 1.0 { s } else { 1.0 })
-}
-
-/// Degrees of pan per column and of tilt per row.
-fn object_steps(o: &ObjectNode) -> [f64; 2] {
-    let pan = f64::from((o.pan[1] - o.pan[0]).abs());
-    let tilt = f64::from((o.tilt[1] - o.tilt[0]).abs());
-    let per = |range: f64, n: u32, fallback: f64| {
-        if range > 1e-3 && n > 1 {
-            range / f64::from(n)
-        } else {
-            fallback
-        }
-    };
-    [
-        per(pan, o.columns, 10.0),
-        if o.rows > 1 && tilt > 1e-3 {
-            tilt / f64::from(o.rows - 1)
-        } else {
-            10.0
-        },
-    ]
-}
-
-/// Moves an object view by whole columns and rows: columns wrap on a 360° pan
-/// range, rows stop at the ends.
-fn step_object(o: &ObjectNode, v: &mut ObjectView, dc: i64, dr: i64) {
-    let cols = i64::from(o.columns.max(1));
-    let rows = i64::from(o.rows.max(1));
-    let c = i64::from(v.column) + dc;
-    v.column = if o.limits.wraps {
-        c.rem_euclid(cols) as u32
-    } else {
-        c.clamp(0, cols - 1) as u32
-    };
-    v.row = (i64::from(v.row) + dr).clamp(0, rows - 1) as u32;
 }
 
 /// The pan angle of an object column.

@@ -255,10 +255,12 @@ fn object(rows: u32, columns: u32) -> ObjectNode {
         controller: ObjectController::Grabber,
         movie_type: 2,
         animation_settings: 0,
-        control_settings: 0,
+        // Wrap pan, can zoom.
+        control_settings: 5,
         default_view_state: 1,
         mouse_down_view_state: 1,
         view_duration: 1,
+        frame_seconds: 0.1,
         mouse_motion_scale: 180.0,
         pan: [0.0, 360.0],
         tilt: [30.0, -30.0],
@@ -277,16 +279,13 @@ fn object_drags_and_keys_step_views() {
     let o = object(3, 12);
     let view = ObjectView::default_for(&o);
     let mut n = Navigator::new(
-        Subject::Object {
-            node: Box::new(o),
-            view,
-        },
+        Subject::object(&o, view),
         [800.0, 600.0],
         Settings::default(),
     );
-    let at = |n: &Navigator| match n.subject() {
-        Subject::Object { view, .. } => (view.row, view.column),
-        _ => unreachable!(),
+    let at = |n: &Navigator| {
+        let v = n.object_view().expect("an object");
+        (v.row, v.column)
     };
     let (r0, c0) = at(&n);
     n.press([400.0, 300.0]);

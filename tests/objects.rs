@@ -675,3 +675,94 @@ fn view_animation_synced_to_frames_steps_per_frame_cycle() {
     run(&mut n, 0.9375);
     assert_eq!(at(&n), (1, 9, 0, 0), "18 steps: three cycles, then frame 0 again");
 }
+
+/// A sample movie's object node, read by the project's reader.
+fn sample_movie(rel: &str) -> Option<Movie> {
+    let dir = common::samples_dir()?;
+    let bytes = std::fs::read(dir.join(rel)).expect("read the sample");
+    let loaded = load(&bytes).expect("the sample loads");
+    Some(Movie { bytes, loaded })
+}
+
+#[test]
+fn svq1_sample_view_states_animation_and_reversed_drag() {
+    // 2 states × 2 rows × 8 columns × 4 frames; grabber; animate frames,
+    // start on the first frame; wrap pan, can zoom, reverse horizontal; frame
+    // rate 2 over 0.1 s frames; default state 1, mouse-down state 2. Its
+    // SVQ1 frames are not decoded (see README), so this checks the
+    // navigation state and the sample each view selects.
+    let Some(m) = sample_movie("gen/object_viewstates_anim_svq1.mov") else {
+        return;
+    };
+    let o = m.node();
+    assert_eq!(
+        (o.rows, o.columns, o.view_states, o.frames_per_view),
+        (2, 8, 2, 4)
+    );
+    let mut n = m.nav();
+    // Tilt 0 is halfway between rows at +15 and −15: the lower one.
+    assert_eq!(at(&n), (1, 0, 0, 0));
+    run(&mut n, 0.125);
+    assert_eq!(at(&n), (1, 0, 0, 2), "20 frames a second");
+    // Pressing shows the mouse-down state, from its first frame.
+    n.press(CENTRE);
+    assert_eq!(at(&n), (1, 0, 1, 0));
+    // 200 px right = 45° = one column; reversed: the next column.
+    n.pointer([600.0, 300.0]);
+    assert_eq!(at(&n), (1, 1, 1, 0));
+    // 400 px down = 90° = three 30° rows up, stopped at row 0 (no wrap tilt).
+    n.pointer([600.0, 700.0]);
+    assert_eq!(at(&n), (0, 1, 1, 0));
+    run(&mut n, 0.125);
+    assert_eq!(at(&n), (0, 1, 1, 2));
+    n.release();
+    assert_eq!(at(&n), (0, 1, 0, 0));
+    // Wrap pan: left from column 0 comes round to 7 (reversed keys too).
+    press_key(&mut n, Key::Right);
+    press_key(&mut n, Key::Right);
+    assert_eq!(at(&n), (0, 7, 0, 0));
+    let v = n.object_view().unwrap();
+    assert_eq!(
+        m.node().sample_for(v.row, v.column, v.state, 3),
+        Some(7 * 4 + 3),
+        "((state·rows + row)·columns + column)·frames + frame"
+    );
+    assert_eq!(m.node().sample_for(1, 5, 1, 3), Some(((2 + 1) * 8 + 5) * 4 + 3));
+}
+
+#[test]
+fn qtvr1_sample_loops_its_view_frames() {
+    // QTVR 1 object: 3 × 8 views of 2 loop frames (0.1 s each); the top
+    // right square is red in frame 0 and green in frame 1.
+    let Some(m) = sample_movie("gen/qtvr1_object_cvid.mov") else {
+        return;
+    };
+    let mut n = m.nav();
+    assert_eq!(at(&n), (1, 0, 0, 0));
+    let corner = |n: &Navigator| {
+        let v = n.object_view().unwrap();
+        let p = object_picture(
+            &m.bytes,
+            &m.loaded.movie,
+            1,
+            m.node(),
+            &v,
+            &DecodeOptions::default(),
+        )
+        .expect("decodes");
+        let img = &p.surfaces[0].image;
+        let i = ((8 * img.width + img.width - 8) * 4) as usize;
+        [img.data[i], img.data[i + 1], img.data[i + 2]]
+    };
+    let c = corner(&n);
+    assert!(c[0] > 180 && c[1] < 80, "frame 0 is red: {c:?}");
+    run(&mut n, 0.125);
+    assert_eq!(at(&n), (1, 0, 0, 1));
+    let c = corner(&n);
+    assert!(c[1] > 180 && c[0] < 80, "frame 1 is green: {c:?}");
+    run(&mut n, 0.125);
+    assert_eq!(at(&n), (1, 0, 0, 0), "looped");
+    // A full turn wraps: left of column 0 is column 7.
+    press_key(&mut n, Key::Left);
+    assert_eq!(at(&n).1, 7);
+}

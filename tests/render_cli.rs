@@ -484,3 +484,125 @@ fn render_picks_the_node_asked_for() {
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stderr).contains("there is no node 9 (nodes: 1, 2)"));
 }
+
+/// Mean absolute channel difference (0–255) of two same-size images.
+fn mean_diff(a: &image::RgbaImage, b: &image::RgbaImage) -> f64 {
+    assert_eq!(a.dimensions(), b.dimensions());
+    let sum: u64 = a
+        .as_raw()
+        .iter()
+        .zip(b.as_raw())
+        .map(|(x, y)| u64::from(x.abs_diff(*y)))
+        .sum();
+    sum as f64 / a.as_raw().len() as f64
+}
+
+/// Frame `n` (0-based) of a movie's first video stream, as ffmpeg decodes it.
+fn ffmpeg_frame(movie: &str, n: u32, out: &Path) -> Option<image::RgbaImage> {
+    let st = Command::new("ffmpeg")
+        .args(["-v", "error", "-y", "-i", movie, "-map", "0:v:0", "-vf"])
+        .arg(format!("select=eq(n\\,{n})"))
+        .args(["-fps_mode", "passthrough", "-frames:v", "1"])
+        .arg(out)
+        .status()
+        .ok()?;
+    st.success().then(|| rgba(out))
+}
+
+#[test]
+fn render_object_views_by_row_column_state_frame_and_nearest_angles() {
+    let Some(dir) = common::samples_dir() else {
+        return;
+    };
+    let d = out_dir("object-views");
+    // libquicktime's 12 × 3 object (minTilt 72 > maxTilt −72): each view says
+    // "r<row> c<col>"; ffmpeg's decode of the same sample is the reference.
+    let lq = sample(&dir, "tools-made/libquicktime_object_12x3_jpeg.mov");
+    let views: [(&[&str], u32, u32); 5] = [
+        (&["--row", "0", "--column", "0"], 0, 0),
+        (&["--row", "1", "--column", "7"], 1, 7),
+        (&["--row", "2", "--column", "11"], 2, 11),
+        // Nearest view: pan 95 → column 3 (30° a column); tilt −60 → row 2
+        // (rows at 72, 0, −72).
+        (&["--pan", "95", "--tilt", "-60"], 2, 3),
+        // Pan past the end comes round (a full turn); tilt 30 → row 1.
+        (&["--pan", "-31", "--tilt", "30"], 1, 11),
+    ];
+    for (args, row, col) in views {
+        let out = d.join(format!("lq-r{row}c{col}.png"));
+        let mut a = args.to_vec();
+        a.extend(["--size", "320x240"]);
+        let o = render(&lq, &out, &a);
+        ok(&o);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            err.contains(&format!("view: row {row}, column {col}, state 0, frame 0")),
+            "{args:?}: {err}"
+        );
+        let Some(want) = ffmpeg_frame(&lq, row * 12 + col, &d.join(format!("ff-{row}-{col}.png")))
+        else {
+            eprintln!("ffmpeg not available: checked the view selection only");
+            continue;
+        };
+        let diff = mean_diff(&rgba(&out), &want);
+        assert!(diff <= 1.0, "{args:?}: mean difference {diff} from ffmpeg's frame");
+    }
+
+    // Generated movies with ground truth views.
+    // Each case: movie, arguments, the true view, a neighbouring view (which
+    // must differ more), and the largest mean difference from the truth.
+    let cases: [(&str, &[&str], &str, &str, f64); 3] = [
+        // QTVR 1 object, a loop frame (Cinepak: within its loss of the source).
+        (
+            "gen/qtvr1_object_cvid.mov",
+            &["--row", "2", "--column", "5", "--frame", "1"],
+            "gen/qtvr1_object_cvid.1.r2c5s0f1.png",
+            "gen/qtvr1_object_cvid.1.r2c5s0f0.png",
+            2.0,
+        ),
+        // The object node of a multinode tour (JPEG).
+        (
+            "gen/multinode_2pano_1obj_links.mov",
+            &["--node", "3", "--row", "1", "--column", "4"],
+            "gen/multinode_2pano_1obj_links.3.r1c4s0f0.png",
+            "gen/multinode_2pano_1obj_links.3.r1c3s0f0.png",
+            3.0,
+        ),
+        // RGB555 Animation: exact but for the 5-bit channels.
+        (
+            "gen/object_3x12_rle16.mov",
+            &["--pan", "181", "--tilt", "-29"],
+            "gen/object_3x12_rle16.1.r2c6s0f0.png",
+            "gen/object_3x12_rle16.1.r2c5s0f0.png",
+            2.0,
+        ),
+    ];
+    for (movie, args, truth, other, limit) in cases {
+        let out = d.join(truth.replace('/', "_"));
+        let mut a = args.to_vec();
+        a.extend(["--size", "160x120"]);
+        ok(&render(&sample(&dir, movie), &out, &a));
+        let diff = mean_diff(&rgba(&out), &rgba(&dir.join(truth)));
+        let wrong = mean_diff(&rgba(&out), &rgba(&dir.join(other)));
+        eprintln!("{movie} {args:?}: mean difference {diff:.2} from {truth}, {wrong:.2} from {other}");
+        assert!(
+            diff <= limit && diff * 2.0 < wrong,
+            "{movie} {args:?}: mean difference {diff} from {truth}, {wrong} from {other}"
+        );
+    }
+
+    // SVQ1 frames are not decoded, but the view asked for selects its sample:
+    // ((state·rows + row)·columns + column)·frames + frame = 119, the 120th.
+    let svq = sample(&dir, "gen/object_viewstates_anim_svq1.mov");
+    let o = render(
+        &svq,
+        &d.join("svq.png"),
+        &["--state", "1", "--row", "1", "--column", "5", "--frame", "3"],
+    );
+    ok(&o);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("view: row 1, column 5, state 1, frame 3 (sample 120 of track 3)"),
+        "{err}"
+    );
+}

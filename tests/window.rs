@@ -13,6 +13,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+#[path = "support/objects.rs"]
+mod objects;
 #[path = "support/xvfb.rs"]
 mod xvfb;
 use xvfb::{Display, display};
@@ -611,4 +613,55 @@ fn hidpi_windows_draw_every_physical_pixel() {
         "moved {:.2}°, expected {expected:.2}°",
         pan_delta(&s0, &s1)
     );
+}
+
+#[test]
+fn object_window_turns_with_a_drag_and_shows_the_mouse_down_state() {
+    let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(d) = display() else { return };
+    // A generated 3 × 12 object with two view states (mouse-down state 2):
+    // 30° a column and a row, 180° of turn per window width.
+    let file = out_dir().join("labelled-object.mov");
+    let bytes = objects::labelled_object(
+        3,
+        12,
+        qtvr::qtvr::write::ObjectBehaviour {
+            view_states: 2,
+            mouse_down_view_state: 2,
+            control_settings: 0,
+            ..Default::default()
+        },
+    );
+    std::fs::write(&file, bytes).expect("write the movie");
+    let file = file.display().to_string();
+    let mut v = Viewer::start(&d, &[&file, "--size", "800x600"]);
+    let s0 = v.idle();
+    let view = |s: &Value| {
+        ["row", "column", "state", "frame"].map(|k| s[k].as_u64().unwrap_or(u64::MAX))
+    };
+    assert_eq!(view(&s0), [1, 6, 0, 0], "{s0}");
+    assert_matches(&v.screenshot(), &render(&file, &s0, "object-0"), &s0, "object-0");
+    // Press in the middle and drag 150 px left, 134 px up: the object turns
+    // with the hand, one column (33.75°) and one row (30.15°).
+    v.focus();
+    let id = v.window.to_string();
+    v.xdo(&["mousemove", "--window", &id, "400", "300"]);
+    v.xdo(&["mousedown", "1"]);
+    for i in 1..=6 {
+        let (x, y) = (400 - 25 * i, 300 - 134 * i / 6);
+        v.xdo(&["mousemove", "--window", &id, &x.to_string(), &y.to_string()]);
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    let held = v.state();
+    assert_eq!(view(&held), [2, 7, 1, 0], "while held: the mouse-down state {held}");
+    let shot = v.screenshot();
+    assert_matches(&shot, &render(&file, &held, "object-held"), &held, "object-held");
+    v.xdo(&["mouseup", "1"]);
+    let s1 = v.idle();
+    assert_eq!(view(&s1), [2, 7, 0, 0], "{s1}");
+    assert_matches(&v.screenshot(), &render(&file, &s1, "object-1"), &s1, "object-1");
+    // Arrow keys step one view: Right shows the next column.
+    v.xdo(&["key", "Right"]);
+    let s2 = v.idle();
+    assert_eq!(view(&s2), [2, 8, 0, 0], "{s2}");
 }

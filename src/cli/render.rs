@@ -168,6 +168,17 @@ pub fn render(
     let mut report = Report::default();
     let node = pick_node(scene, req.node)?;
     let (shot, ov) = shot_for(node, req, &mut report.notes)?;
+    if let (NodeContent::Object(o), Some(v)) = (&node.content, &ov) {
+        let sample = o
+            .sample_for(v.row, v.column, v.state, v.frame)
+            .map_or("no sample".to_string(), |i| {
+                format!("sample {} of track {}", i + 1, o.image_track.track_id)
+            });
+        report.notes.push(format!(
+            "view: row {}, column {}, state {}, frame {} ({sample})",
+            v.row, v.column, v.state, v.frame
+        ));
+    }
     let kind = ImageKind::from_path(out)?;
     let mut picture = node_picture(src, movie, node, ov.as_ref())?;
     report.warnings.append(&mut picture.warnings);

@@ -367,7 +367,21 @@ impl ObjectView {
             }
             self.fov = f;
         }
+        self.centre = self.centre_inside(o);
         (self, notes)
+    }
+
+    /// The view centre kept where the zoomed view stays inside the frame (so
+    /// at the widest field of view the whole frame shows, whatever centre the
+    /// file stores).
+    fn centre_inside(&self, o: &ObjectNode) -> [f32; 2] {
+        let zoom = f64::from(self.zoom(o)).max(1.0);
+        let lim = |size: u32| (f64::from(size.max(1)) / 2.0 * (1.0 - 1.0 / zoom)) as f32;
+        let fit = |c: f32, l: f32| if c.is_finite() { c.clamp(-l, l) } else { 0.0 };
+        [
+            fit(self.centre[0], lim(o.image_track.width)),
+            fit(self.centre[1], lim(o.image_track.height)),
+        ]
     }
 }
 
@@ -384,7 +398,8 @@ fn default_centre(o: &ObjectNode) -> [f32; 2] {
     ]
 }
 
-/// The column showing a pan angle (columns run from `pan[0]` across the range).
+/// The column nearest a pan angle: columns run from `pan[0]` in steps of the
+/// range over the column count; a full turn wraps, a partial range clamps.
 pub fn column_for_pan(o: &ObjectNode, pan: f32) -> u32 {
     let cols = o.columns.max(1);
     let range = o.pan[1] - o.pan[0];
@@ -393,10 +408,17 @@ pub fn column_for_pan(o: &ObjectNode, pan: f32) -> u32 {
     }
     let step = range / cols as f32;
     let i = ((pan - o.pan[0]) / step).round();
-    (i.rem_euclid(cols as f32) as u32).min(cols - 1)
+    if range.abs() >= 359.9 {
+        // A full turn: angles past the end come round again.
+        (i.rem_euclid(cols as f32) as u32).min(cols - 1)
+    } else {
+        i.clamp(0.0, (cols - 1) as f32) as u32
+    }
 }
 
-/// The row showing a tilt angle (row 0 is the top, the largest tilt).
+/// The row nearest a tilt angle: row 0 is the top (the larger stored tilt,
+/// whichever order the file stores the pair in), rows evenly spaced down to
+/// the other.
 pub fn row_for_tilt(o: &ObjectNode, tilt: f32) -> u32 {
     let rows = o.rows.max(1);
     let (top, bottom) = (o.tilt[0].max(o.tilt[1]), o.tilt[0].min(o.tilt[1]));

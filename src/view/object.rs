@@ -551,13 +551,7 @@ impl ObjectNav {
 
     /// Keeps a translated centre inside the frame at the current zoom.
     fn clamp_centre(&mut self) {
-        let [fw, fh] = self.frame_size();
-        let zoom = f64::from(self.view.zoom(&self.node)).max(1.0);
-        let lim = |size: u32| (f64::from(size) / 2.0 * (1.0 - 1.0 / zoom)) as f32;
-        let (lx, ly) = (lim(fw), lim(fh));
-        let c = &mut self.view.centre;
-        c[0] = if c[0].is_finite() { c[0].clamp(-lx, lx) } else { 0.0 };
-        c[1] = if c[1].is_finite() { c[1].clamp(-ly, ly) } else { 0.0 };
+        self.view = self.view.clamped(&self.node).0;
     }
 
     /// After any change: "start on the first frame" restarts the frames of a new view.

@@ -766,3 +766,58 @@ fn qtvr1_sample_loops_its_view_frames() {
     press_key(&mut n, Key::Left);
     assert_eq!(at(&n).1, 7);
 }
+
+#[test]
+fn link_destinations_select_the_same_view_as_render_pan_and_tilt() {
+    // Arriving at the multinode sample's object node (3) by each link, the
+    // navigator's view is the one `qtvr render --pan --tilt` selects.
+    let Some(dir) = common::samples_dir() else {
+        return;
+    };
+    let path = dir.join("gen/multinode_2pano_1obj_links.mov");
+    let bytes = std::fs::read(&path).expect("read the sample");
+    let loaded = load(&bytes).expect("loads");
+    let scene = loaded.scene.as_ref().expect("a scene");
+    let object = scene.nodes.iter().find(|n| n.id == 3).expect("node 3");
+    let NodeContent::Object(o) = &object.content else {
+        panic!("node 3 is an object");
+    };
+    let links: Vec<_> = scene
+        .nodes
+        .iter()
+        .flat_map(|n| &n.hotspots)
+        .filter_map(|h| h.link.as_ref())
+        .filter(|l| l.to_node == 3)
+        .collect();
+    assert_eq!(links.len(), 2, "links 20 and 40 lead to the object");
+    for l in links {
+        let (pan, tilt) = (l.to_pan.expect("valid pan"), l.to_tilt.expect("valid tilt"));
+        let mut n = Navigator::new(
+            Subject::object(o, ObjectView::default_for(o)),
+            WINDOW,
+            Settings::default(),
+        );
+        n.set_view(qtvr::qtvr::scene::View {
+            pan,
+            tilt,
+            fov: l.to_fov.unwrap_or(64.0),
+        });
+        let out = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("link-view.png");
+        let r = std::process::Command::new(env!("CARGO_BIN_EXE_qtvr"))
+            .arg("render")
+            .arg(&path)
+            .args(["--node", "3", "--pan", &pan.to_string(), "--tilt"])
+            .arg(tilt.to_string())
+            .arg("-o")
+            .arg(&out)
+            .output()
+            .expect("qtvr runs");
+        assert!(r.status.success());
+        let (row, column, ..) = at(&n);
+        let want = format!("view: row {row}, column {column}, state 0, frame 0");
+        let err = String::from_utf8_lossy(&r.stderr);
+        assert!(err.contains(&want), "pan {pan} tilt {tilt}: {want} / {err}");
+        // 8 columns of 45°: pan 90 is column 2, pan 270 column 6.
+        assert_eq!(column, (pan / 45.0).round() as u32 % 8);
+    }
+}

@@ -300,11 +300,16 @@ pub fn to_text(file: &str, l: &Loaded) -> String {
                     );
                     let _ = writeln!(
                         o,
-                        "  pan {}..{}, tilt {}..{} (top row first), fov {}..{}; default pan {} tilt {} fov {}; view centre ({}, {})",
+                        "  pan {}..{}, tilt {}..{} ({}), fov {}..{}; default pan {} tilt {} fov {}; view centre ({}, {})",
                         ob.pan[0],
                         ob.pan[1],
                         ob.tilt[0],
                         ob.tilt[1],
+                        if ob.tilt[0] >= ob.tilt[1] {
+                            "top row first"
+                        } else {
+                            "stored bottom first; row 0 is the top"
+                        },
                         ob.limits.fov[0],
                         ob.limits.fov[1],
                         ob.limits.default.pan,
@@ -313,14 +318,30 @@ pub fn to_text(file: &str, l: &Loaded) -> String {
                         ob.view_center[0],
                         ob.view_center[1]
                     );
+                    let list = |v: Vec<&str>| {
+                        if v.is_empty() {
+                            "none".to_string()
+                        } else {
+                            v.join(", ")
+                        }
+                    };
                     let _ = writeln!(
                         o,
-                        "  animation settings 0x{:x}, control settings 0x{:x}, view rate {}, frame rate {}, mouse scale {}",
+                        "  animation settings 0x{:x} ({}), control settings 0x{:x} ({})",
                         ob.animation_settings,
+                        list(crate::qtvr::scene::animation_names(ob.animation_settings)),
                         ob.control_settings,
+                        list(crate::qtvr::scene::control_names(ob.control_settings)),
+                    );
+                    let _ = writeln!(
+                        o,
+                        "  view rate {}, frame rate {}, frame time {:.3} s, mouse scale {}°/window; view states: default {}, mouse-down {}",
                         ob.view_rate,
                         ob.frame_rate,
-                        ob.mouse_motion_scale
+                        ob.frame_seconds,
+                        ob.mouse_motion_scale,
+                        ob.default_view_state,
+                        ob.mouse_down_view_state
                     );
                     let _ = writeln!(o, "  image {}", track_line(&ob.image_track));
                     if let Some(h) = &ob.hotspot_track {

@@ -329,6 +329,49 @@ pub mod control {
     pub const TRANSLATION: u32 = 1 << 6;
 }
 
+/// Names of the set `animationSettings` bits, in bit order.
+pub fn animation_names(bits: u32) -> Vec<&'static str> {
+    use animation::*;
+    named(
+        bits,
+        &[
+            (ANIMATE_VIEW_FRAMES, "animate view frames"),
+            (PALINDROME_VIEW_FRAMES, "palindrome frames"),
+            (START_FIRST_VIEW_FRAME, "start on first frame"),
+            (ANIMATE_VIEWS, "animate views"),
+            (PALINDROME_VIEWS, "palindrome views"),
+            (SYNC_VIEW_TO_FRAME_RATE, "sync views to frames"),
+            (DONT_LOOP_VIEW_FRAMES, "don't loop frames"),
+            (PLAY_EVERY_VIEW_FRAME, "play every frame"),
+        ],
+    )
+}
+
+/// Names of the set `controlSettings` bits, in bit order.
+pub fn control_names(bits: u32) -> Vec<&'static str> {
+    use control::*;
+    named(
+        bits,
+        &[
+            (WRAP_PAN, "wrap pan"),
+            (WRAP_TILT, "wrap tilt"),
+            (CAN_ZOOM, "can zoom"),
+            (REVERSE_H, "reverse horizontal"),
+            (REVERSE_V, "reverse vertical"),
+            (SWAP_HV, "swap horizontal and vertical"),
+            (TRANSLATION, "translation"),
+        ],
+    )
+}
+
+fn named(bits: u32, names: &[(u32, &'static str)]) -> Vec<&'static str> {
+    names
+        .iter()
+        .filter(|(b, _)| bits & b != 0)
+        .map(|(_, n)| *n)
+        .collect()
+}
+
 impl ObjectNode {
     /// Whether a `controlSettings` bit ([`control`]) is set.
     pub fn control(&self, bit: u32) -> bool {

@@ -322,7 +322,7 @@ fn draw_button(
 
 /// The keyboard help, as (keys, what they do).
 pub const HELP: &[(&str, &str)] = &[
-    ("drag", "look around"),
+    ("drag", "look around / turn"),
     ("G", "drag: turn / grab"),
     ("arrows", "pan and tilt"),
     ("Shift, +", "zoom in"),
@@ -333,6 +333,7 @@ pub const HELP: &[(&str, &str)] = &[
     ("F11, dbl-click", "fullscreen"),
     ("B", "controller bar"),
     ("T", "show hot spots"),
+    ("M, Alt+drag", "objects: move view"),
     ("Ctrl+O, drop", "open a movie"),
     ("Ctrl+S", "save view as PNG"),
     ("Ctrl+C", "copy render command"),

@@ -72,10 +72,7 @@ fn movie(rows: u32, columns: u32, b: ObjectBehaviour) -> Movie {
     let bytes = labelled_object(rows, columns, b);
     let loaded = load(&bytes).expect("the generated movie loads");
     assert!(
-        loaded
-            .scene
-            .as_ref()
-            .is_some_and(|s| s.warnings.is_empty()),
+        loaded.scene.as_ref().is_some_and(|s| s.warnings.is_empty()),
         "{:?}",
         loaded.scene.as_ref().map(|s| &s.warnings)
     );
@@ -220,7 +217,11 @@ fn wrap_pan_and_wrap_tilt_wrap_columns_and_rows() {
     drag(&mut n, [0.0, 300.0], &[[800.0, 300.0]]);
     assert_eq!(at(&n), (1, 0, 0, 0));
     drag(&mut n, [0.0, 300.0], &[[700.0, 300.0]]);
-    assert_eq!(at(&n), (1, 7, 0, 0), "700 px = 157.5° = 5 columns back from 0");
+    assert_eq!(
+        at(&n),
+        (1, 7, 0, 0),
+        "700 px = 157.5° = 5 columns back from 0"
+    );
     press_key(&mut n, Key::Up);
     press_key(&mut n, Key::Up);
     assert_eq!(at(&n), (2, 7, 0, 0), "row 0 then wraps to the bottom row");
@@ -302,7 +303,11 @@ fn grabber_scroller_edge_zones_turn_while_pressed() {
     assert_eq!(cursor_at(&mut n, [5.0, 300.0]), Cursor::Turn(-1, 0));
     assert_eq!(cursor_at(&mut n, [795.0, 5.0]), Cursor::Turn(1, -1));
     assert_eq!(cursor_at(&mut n, [400.0, 560.0]), Cursor::Turn(0, 1));
-    assert_eq!(cursor_at(&mut n, [400.0, 590.0]), Cursor::Hand, "under the bar");
+    assert_eq!(
+        cursor_at(&mut n, [400.0, 590.0]),
+        Cursor::Hand,
+        "under the bar"
+    );
     assert_eq!(cursor_at(&mut n, CENTRE), Cursor::Hand);
     // Pressed in the left zone: half a window width (90°) per second, the
     // object turning left: three columns on in one second.
@@ -370,7 +375,11 @@ fn joysticks_turn_continuously_with_speed_from_the_offset() {
         n.pointer([800.0, 300.0]);
         run(&mut n, 1.0);
         let expect = if movie_type == 3 { 0 } else { 11 };
-        assert_eq!(at(&n).1, expect, "movie type {movie_type}, stopped at the end");
+        assert_eq!(
+            at(&n).1,
+            expect,
+            "movie type {movie_type}, stopped at the end"
+        );
         n.release();
         assert!(!n.animating());
         m.shows(&n);
@@ -394,7 +403,11 @@ fn absolute_controller_maps_the_window_onto_the_grid() {
         let mut n = m.nav();
         assert_eq!(n.cursor(), Cursor::Finger);
         n.press(p);
-        assert_eq!((at(&n).0, at(&n).1), want, "settings {settings:#x} at {p:?}");
+        assert_eq!(
+            (at(&n).0, at(&n).1),
+            want,
+            "settings {settings:#x} at {p:?}"
+        );
         m.shows(&n);
     }
     // Moving while pressed follows the pointer; the grid excludes the bar.
@@ -403,7 +416,11 @@ fn absolute_controller_maps_the_window_onto_the_grid() {
     n.set_bar_height(100.0);
     n.press([10.0, 10.0]);
     n.pointer([700.0, 340.0]);
-    assert_eq!((at(&n).0, at(&n).1), (2, 10), "y 340 of 500 is the third row");
+    assert_eq!(
+        (at(&n).0, at(&n).1),
+        (2, 10),
+        "y 340 of 500 is the third row"
+    );
     n.release();
     assert_eq!((at(&n).0, at(&n).1), (2, 10), "the view stays on release");
 }
@@ -501,7 +518,10 @@ fn can_zoom_and_translation() {
     n.release();
     let c = n.object_view().unwrap().centre;
     let lim = |side: f64| (side / 2.0 * (1.0 - 1.0 / zoom)) as f32;
-    assert!((c[0] - lim(96.0)).abs() < 1e-3 && (c[1] + lim(48.0)).abs() < 1e-3, "{c:?}");
+    assert!(
+        (c[0] - lim(96.0)).abs() < 1e-3 && (c[1] + lim(48.0)).abs() < 1e-3,
+        "{c:?}"
+    );
     // Translate mode (M in the viewer): plain drags translate until it is off.
     assert_eq!(n.toggle_translate(), Some(true));
     assert_eq!(n.cursor(), Cursor::Move);
@@ -536,7 +556,11 @@ fn frame_animation_loops_bounces_or_stops() {
         m.shows(&n);
     }
     // Don't loop: it stops at the last frame and the clock rests.
-    let m = animated(anim::ANIMATE_VIEW_FRAMES | anim::DONT_LOOP_VIEW_FRAMES, 2.0, 1.0);
+    let m = animated(
+        anim::ANIMATE_VIEW_FRAMES | anim::DONT_LOOP_VIEW_FRAMES,
+        2.0,
+        1.0,
+    );
     let mut n = m.nav();
     run(&mut n, 2.0);
     assert_eq!(at(&n).3, 3);
@@ -548,7 +572,11 @@ fn frame_animation_loops_bounces_or_stops() {
     run(&mut n, 0.125);
     assert_eq!(at(&n).3, 2);
     assert!(n.animating());
-    assert_eq!(n.wake_in(), Some(0.025), "2.5 frames in: half a frame (1/40 s) to go");
+    assert_eq!(
+        n.wake_in(),
+        Some(0.025),
+        "2.5 frames in: half a frame (1/40 s) to go"
+    );
     run(&mut n, 2.0);
     assert_eq!(at(&n).3, (2 + 40) % 4);
 }
@@ -673,7 +701,11 @@ fn view_animation_synced_to_frames_steps_per_frame_cycle() {
     );
     let mut n = m.nav();
     run(&mut n, 0.9375);
-    assert_eq!(at(&n), (1, 9, 0, 0), "18 steps: three cycles, then frame 0 again");
+    assert_eq!(
+        at(&n),
+        (1, 9, 0, 0),
+        "18 steps: three cycles, then frame 0 again"
+    );
 }
 
 /// A sample movie's object node, read by the project's reader.
@@ -727,7 +759,10 @@ fn svq1_sample_view_states_animation_and_reversed_drag() {
         Some(7 * 4 + 3),
         "((state·rows + row)·columns + column)·frames + frame"
     );
-    assert_eq!(m.node().sample_for(1, 5, 1, 3), Some(((2 + 1) * 8 + 5) * 4 + 3));
+    assert_eq!(
+        m.node().sample_for(1, 5, 1, 3),
+        Some(((2 + 1) * 8 + 5) * 4 + 3)
+    );
 }
 
 #[test]

@@ -545,7 +545,10 @@ fn render_object_views_by_row_column_state_frame_and_nearest_angles() {
             continue;
         };
         let diff = mean_diff(&rgba(&out), &want);
-        assert!(diff <= 1.0, "{args:?}: mean difference {diff} from ffmpeg's frame");
+        assert!(
+            diff <= 1.0,
+            "{args:?}: mean difference {diff} from ffmpeg's frame"
+        );
     }
 
     // Generated movies with ground truth views.
@@ -584,7 +587,9 @@ fn render_object_views_by_row_column_state_frame_and_nearest_angles() {
         ok(&render(&sample(&dir, movie), &out, &a));
         let diff = mean_diff(&rgba(&out), &rgba(&dir.join(truth)));
         let wrong = mean_diff(&rgba(&out), &rgba(&dir.join(other)));
-        eprintln!("{movie} {args:?}: mean difference {diff:.2} from {truth}, {wrong:.2} from {other}");
+        eprintln!(
+            "{movie} {args:?}: mean difference {diff:.2} from {truth}, {wrong:.2} from {other}"
+        );
         assert!(
             diff <= limit && diff * 2.0 < wrong,
             "{movie} {args:?}: mean difference {diff} from {truth}, {wrong} from {other}"
@@ -597,7 +602,9 @@ fn render_object_views_by_row_column_state_frame_and_nearest_angles() {
     let o = render(
         &svq,
         &d.join("svq.png"),
-        &["--state", "1", "--row", "1", "--column", "5", "--frame", "3"],
+        &[
+            "--state", "1", "--row", "1", "--column", "5", "--frame", "3",
+        ],
     );
     ok(&o);
     let err = String::from_utf8_lossy(&o.stderr);

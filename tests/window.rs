@@ -636,11 +636,15 @@ fn object_window_turns_with_a_drag_and_shows_the_mouse_down_state() {
     let file = file.display().to_string();
     let mut v = Viewer::start(&d, &[&file, "--size", "800x600"]);
     let s0 = v.idle();
-    let view = |s: &Value| {
-        ["row", "column", "state", "frame"].map(|k| s[k].as_u64().unwrap_or(u64::MAX))
-    };
+    let view =
+        |s: &Value| ["row", "column", "state", "frame"].map(|k| s[k].as_u64().unwrap_or(u64::MAX));
     assert_eq!(view(&s0), [1, 6, 0, 0], "{s0}");
-    assert_matches(&v.screenshot(), &render(&file, &s0, "object-0"), &s0, "object-0");
+    assert_matches(
+        &v.screenshot(),
+        &render(&file, &s0, "object-0"),
+        &s0,
+        "object-0",
+    );
     // Press in the middle and drag 150 px left, 134 px up: the object turns
     // with the hand, one column (33.75°) and one row (30.15°).
     v.focus();
@@ -653,13 +657,27 @@ fn object_window_turns_with_a_drag_and_shows_the_mouse_down_state() {
     }
     std::thread::sleep(Duration::from_millis(300));
     let held = v.state();
-    assert_eq!(view(&held), [2, 7, 1, 0], "while held: the mouse-down state {held}");
+    assert_eq!(
+        view(&held),
+        [2, 7, 1, 0],
+        "while held: the mouse-down state {held}"
+    );
     let shot = v.screenshot();
-    assert_matches(&shot, &render(&file, &held, "object-held"), &held, "object-held");
+    assert_matches(
+        &shot,
+        &render(&file, &held, "object-held"),
+        &held,
+        "object-held",
+    );
     v.xdo(&["mouseup", "1"]);
     let s1 = v.idle();
     assert_eq!(view(&s1), [2, 7, 0, 0], "{s1}");
-    assert_matches(&v.screenshot(), &render(&file, &s1, "object-1"), &s1, "object-1");
+    assert_matches(
+        &v.screenshot(),
+        &render(&file, &s1, "object-1"),
+        &s1,
+        "object-1",
+    );
     // Arrow keys step one view: Right shows the next column.
     v.xdo(&["key", "Right"]);
     let s2 = v.idle();

@@ -1425,7 +1425,10 @@ impl ApplicationHandler<UserEvent> for App {
             WindowEvent::Focused(false) => {
                 if let Some(s) = &mut self.shown {
                     s.nav.release_keys();
-                    s.nav.release();
+                    if s.nav.release() {
+                        self.refresh_object_frame();
+                        self.request_redraw();
+                    }
                 }
                 self.zoom_key = None;
             }

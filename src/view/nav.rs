@@ -121,10 +121,7 @@ pub(crate) fn direction(off: [f64; 2]) -> (i8, i8) {
 /// What is being navigated.
 #[derive(Debug, Clone)]
 pub enum Subject {
-    Panorama {
-        limits: ViewLimits,
-        view: View,
-    },
+    Panorama { limits: ViewLimits, view: View },
     Object(ObjectNav),
 }
 

@@ -545,7 +545,12 @@ impl ObjectNav {
                 x.clamp(0, n - 1) as u32
             }
         };
-        self.view.column = walk(self.view.column, dc, o.columns, o.control(control::WRAP_PAN));
+        self.view.column = walk(
+            self.view.column,
+            dc,
+            o.columns,
+            o.control(control::WRAP_PAN),
+        );
         self.view.row = walk(self.view.row, dr, o.rows, o.control(control::WRAP_TILT));
     }
 

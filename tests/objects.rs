@@ -45,8 +45,8 @@ impl Movie {
         )
     }
 
-    /// Decodes the frame the navigator shows and checks its label colour.
-    fn shows(&self, n: &Navigator) {
+    /// The decoded frame the navigator shows: (RGBA bytes, width).
+    fn frame(&self, n: &Navigator) -> (Vec<u8>, u32) {
         let v = n.object_view().expect("an object");
         let pic = object_picture(
             &self.bytes,
@@ -58,7 +58,14 @@ impl Movie {
         )
         .expect("the frame decodes");
         let img = &pic.surfaces[0].image;
-        let got = patch_colour(&img.data, img.width);
+        (img.data.clone(), img.width)
+    }
+
+    /// Decodes the frame the navigator shows and checks its label colour.
+    fn shows(&self, n: &Navigator) {
+        let v = n.object_view().expect("an object");
+        let (data, width) = self.frame(n);
+        let got = patch_colour(&data, width);
         let want = colour(v.row, v.column, v.state, v.frame);
         assert!(
             same_colour(got, want),
@@ -775,19 +782,9 @@ fn qtvr1_sample_loops_its_view_frames() {
     let mut n = m.nav();
     assert_eq!(at(&n), (1, 0, 0, 0));
     let corner = |n: &Navigator| {
-        let v = n.object_view().unwrap();
-        let p = object_picture(
-            &m.bytes,
-            &m.loaded.movie,
-            1,
-            m.node(),
-            &v,
-            &DecodeOptions::default(),
-        )
-        .expect("decodes");
-        let img = &p.surfaces[0].image;
-        let i = ((8 * img.width + img.width - 8) * 4) as usize;
-        [img.data[i], img.data[i + 1], img.data[i + 2]]
+        let (data, width) = m.frame(n);
+        let i = ((8 * width + width - 8) * 4) as usize;
+        [data[i], data[i + 1], data[i + 2]]
     };
     let c = corner(&n);
     assert!(c[0] > 180 && c[1] < 80, "frame 0 is red: {c:?}");

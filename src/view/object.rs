@@ -585,13 +585,7 @@ impl ObjectNav {
 
     /// Frame steps per second (signed).
     fn frame_rate(&self) -> f64 {
-        let secs = self.node.frame_seconds;
-        let rate = f64::from(self.node.frame_rate);
-        if secs.is_finite() && secs > 0.0 && rate.is_finite() {
-            rate.clamp(-100.0, 100.0) / secs
-        } else {
-            0.0
-        }
+        steps_per_second(self.node.frame_rate, self.node.frame_seconds)
     }
 
     fn views_animate(&self) -> bool {
@@ -605,12 +599,7 @@ impl ObjectNav {
     /// View steps per second (signed), when not synced to the frames.
     fn view_rate(&self) -> f64 {
         let secs = self.node.frame_seconds * f64::from(self.node.frames_per_view.max(1));
-        let rate = f64::from(self.node.view_rate);
-        if secs.is_finite() && secs > 0.0 && rate.is_finite() {
-            rate.clamp(-100.0, 100.0) / secs
-        } else {
-            0.0
-        }
+        steps_per_second(self.node.view_rate, secs)
     }
 
     /// Seconds until the next animation step (infinite: none due).
@@ -742,6 +731,17 @@ impl ObjectNav {
             (c + sign).rem_euclid(n)
         };
         self.view.column = next as u32;
+    }
+}
+
+/// Steps per second at a stored rate (−100..100, as the format allows) for
+/// steps of `secs` seconds at rate 1; 0 when either is unusable.
+fn steps_per_second(rate: f32, secs: f64) -> f64 {
+    let rate = f64::from(rate);
+    if secs.is_finite() && secs > 0.0 && rate.is_finite() {
+        rate.clamp(-100.0, 100.0) / secs
+    } else {
+        0.0
     }
 }
 

@@ -1,10 +1,11 @@
 // Blends a premultiplied-alpha picture (the controller bar, help, messages)
-// over the frame at a pixel rectangle: one quad per picture, texels 1:1.
+// over the frame at a pixel rectangle: one quad per picture, texels 1:1,
+// times an opacity (the cross-fade between nodes).
 
 struct Rect {
     // x, y, width, height of the picture in target pixels.
     rect: vec4<f32>,
-    // target width, height.
+    // target width, height; opacity.
     dest: vec4<f32>,
 };
 
@@ -28,5 +29,5 @@ fn vs_main(@builtin(vertex_index) i: u32) -> Out {
 @fragment
 fn fs_main(o: Out) -> @location(0) vec4<f32> {
     let t = vec2<i32>(floor(o.pos.xy - r.rect.xy));
-    return textureLoad(pic, t, 0);
+    return textureLoad(pic, t, 0) * r.dest.z;
 }

@@ -14,7 +14,7 @@ struct Globals {
     up: vec4f,
     // full target width, height; this tile's offset x, y
     dest: vec4f,
-    // x: mode (0 perspective, 1 equirect, 2 flat); y: surfaces; z: show hot spots
+    // x: mode (0 perspective, 1 equirect, 2 flat); y: surfaces; z: show hot spots (outlined)
     mode: vec4u,
     // flat: scale (target px per frame px), centre x, y
     obj: vec4f,
@@ -168,12 +168,31 @@ fn id_colour(id: u32) -> vec3f {
     return mix(vec3f(1.0), clamp(p - 1.0, vec3f(0.0), vec3f(1.0)), 0.85);
 }
 
+// Whether a hot spot pixel lies on its region's edge: a pixel two target
+// pixels away (along the ray's texel derivatives) shows another id.
+fn on_edge(s: Surface, h: Hit, id: u32) -> bool {
+    let offsets = array<vec2f, 4>(vec2f(2.0, 0.0), vec2f(-2.0, 0.0), vec2f(0.0, 2.0), vec2f(0.0, -2.0));
+    for (var i = 0u; i < 4u; i = i + 1u) {
+        var n = h;
+        n.uv = h.uv + h.dx * offsets[i].x + h.dy * offsets[i].y;
+        if (hotspot_id(s, n) != id) {
+            return true;
+        }
+    }
+    return false;
+}
+
 fn shade(s: Surface, h: Hit) -> vec4f {
     var c = sample_surface(s, h);
     if (g.mode.z != 0u) {
         let id = hotspot_id(s, h);
         if (id != 0u) {
-            c = vec4f(mix(c.rgb, id_colour(id), 0.45), 1.0);
+            // Outlined in the hot spot's colour, lightly tinted inside.
+            if (on_edge(s, h, id)) {
+                c = vec4f(id_colour(id), 1.0);
+            } else {
+                c = vec4f(mix(c.rgb, id_colour(id), 0.3), 1.0);
+            }
         }
     }
     return vec4f(c.rgb, 1.0);

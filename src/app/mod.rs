@@ -29,6 +29,7 @@ use crate::render::overlay::Overlay;
 use crate::render::{Gpu, Renderer, UploadOptions};
 use crate::ui::{self, BarLayout, BarState, Button};
 use crate::view::ObjectView;
+use crate::view::tour::{self, Action, Tour, Transition, UrlClicks};
 use crate::view::nav::{Cursor, DragMode, Key, Navigator, Settings, Subject};
 
 use load::{LoadEvent, OpenMovie, Origin, Stage};
@@ -57,9 +58,12 @@ enum UserEvent {
     ReportState,
 }
 
-const BAR: usize = 0;
-const PANEL: usize = 1;
-const MESSAGE: usize = 2;
+/// Overlay slots, drawn in this order: the old node fading out, the bar,
+/// help or the node list, messages.
+const FADE: usize = 0;
+const BAR: usize = 1;
+const PANEL: usize = 2;
+const MESSAGE: usize = 3;
 
 /// Holding Shift or Ctrl alone zooms after this long (so shortcuts don't).
 const ZOOM_KEY_DELAY: Duration = Duration::from_millis(150);
@@ -139,6 +143,13 @@ struct Shown {
     frames: FrameCache,
 }
 
+/// A centred panel: title and lines.
+#[derive(Debug, Clone, PartialEq)]
+struct Panel {
+    title: String,
+    lines: Vec<String>,
+}
+
 /// Decoded object frames by (row, column, state, frame), within a byte budget.
 #[derive(Default)]
 struct FrameCache {
@@ -181,14 +192,22 @@ struct App {
     /// The name of the movie being opened.
     opening: Option<String>,
     progress: Option<f32>,
-    history: Vec<(u32, View)>,
+    /// The node being shown or gone to, and the way back.
+    tour: Tour,
+    /// A link's swing and cross-fade, while one runs.
+    transition: Option<Transition>,
+    /// The new node's picture, held while the swing finishes.
+    arrived: Option<(u32, Stage, NodePicture)>,
+    urls: UrlClicks,
     message: Option<Message>,
     /// The pointer's look, as last set.
     cursor: Option<CursorIcon>,
     /// What the help and message slots show (redrawn only when it changes).
-    panels_shown: Option<(bool, Option<Message>, [u32; 2], u32)>,
+    panels_shown: Option<(Option<Panel>, Option<Message>, [u32; 2], u32)>,
     show_bar: bool,
     show_help: bool,
+    /// The node list (N): digits jump to a node.
+    show_nodes: bool,
     show_hotspots: bool,
     settings: Settings,
     modifiers: ModifiersState,
@@ -228,12 +247,16 @@ impl App {
             pending: None,
             opening: None,
             progress: Some(0.0),
-            history: Vec::new(),
+            tour: Tour::new(0),
+            transition: None,
+            arrived: None,
+            urls: UrlClicks::default(),
             message: None,
             panels_shown: None,
             cursor: None,
             show_bar: true,
             show_help: false,
+            show_nodes: false,
             show_hotspots: false,
             settings,
             modifiers: ModifiersState::empty(),
@@ -271,12 +294,23 @@ impl App {
         load::open(self.generation, origin, node, self.sender());
     }
 
-    /// Loads another node of the current movie.
-    fn go_to_node(&mut self, node: u32, view: Option<View>, remember: bool) {
+    /// Loads another node of the current movie; it replaces the current one
+    /// through `transition` (a link's swing, then a cross-fade).
+    fn go_to_node(
+        &mut self,
+        node: u32,
+        view: Option<View>,
+        remember: bool,
+        transition: Transition,
+    ) {
         let Some(s) = &self.shown else { return };
         if remember {
-            self.history.push((s.node, s.nav.view()));
+            self.tour.jump(node, s.nav.view());
         }
+        self.urls.reset();
+        self.transition = Some(transition);
+        self.arrived = None;
+        self.last_tick = None;
         self.generation += 1;
         self.progress = Some(0.0);
         self.overlay_dirty = true;
@@ -362,7 +396,7 @@ impl App {
                     let d = m
                         .scene()
                         .and_then(|s| s.node(node))
-                        .map(default_view)
+                        .map(tour::default_view)
                         .unwrap_or_default();
                     View {
                         pan: pan.unwrap_or(d.pan),
@@ -398,6 +432,7 @@ impl App {
                     .unwrap_or_else(|| "the movie".into());
                 self.pending = None;
                 self.progress = None;
+                self.end_transition();
                 let keep = if self.shown.is_some() {
                     "The current movie stays open.".to_string()
                 } else {
@@ -411,6 +446,15 @@ impl App {
 
     fn show_picture(&mut self, node_id: u32, stage: Stage, picture: NodePicture) {
         let size = self.logical_size();
+        let is_pending = self.pending.as_ref().is_some_and(|(_, id, _)| *id == node_id);
+        // While a link's swing runs, the new node waits (its latest picture kept).
+        if is_pending && self.transition.as_ref().is_some_and(|t| !t.ready()) {
+            self.arrived = Some((node_id, stage, picture));
+            return;
+        }
+        if is_pending && self.transition.is_some() {
+            self.snapshot_for_fade();
+        }
         // A new movie or node becomes current with its first picture.
         if let Some((movie, id, view)) = self.pending.take_if(|(_, id, _)| *id == node_id) {
             let Some(node) = movie.scene().and_then(|s| s.node(id)).cloned() else {
@@ -432,7 +476,11 @@ impl App {
                 .as_ref()
                 .is_none_or(|s| !Arc::ptr_eq(&s.movie.loaded, &movie.loaded));
             if replaced_movie {
-                self.history.clear();
+                self.tour.restart(id);
+                self.transition = None;
+            } else if let Some(t) = &mut self.transition {
+                t.switched();
+                self.last_tick = None;
             }
             self.shown = Some(Shown {
                 movie,
@@ -566,7 +614,7 @@ impl App {
         };
         surface.configure(&gpu.device, &config);
         let renderer = Renderer::new(&gpu);
-        let overlay = Overlay::new(&gpu, 3);
+        let overlay = Overlay::new(&gpu, 4);
         self.gfx = Some(Gfx {
             window,
             surface,
@@ -630,15 +678,58 @@ impl App {
             view,
             status: self.hover_name.clone(),
             hotspots_on: self.show_hotspots,
-            can_go_back: !self.history.is_empty(),
+            can_go_back: self.tour.depth() > 0,
             progress: self.progress,
             hover: self.bar_hover,
         }
     }
 
+    /// The node list's lines: number key, name, kind; the current one marked.
+    fn node_list(&self) -> Option<Panel> {
+        let s = self.shown.as_ref()?;
+        let scene = s.movie.scene()?;
+        let mut lines: Vec<String> = scene
+            .nodes
+            .iter()
+            .enumerate()
+            .map(|(i, n)| {
+                let key = if i < 9 {
+                    format!("{}", i + 1)
+                } else {
+                    " ".into()
+                };
+                let kind = match &n.content {
+                    NodeContent::Panorama(p) => match p.projection {
+                        crate::qtvr::Projection::Cylinder { .. } => "cylinder",
+                        _ => "cube",
+                    },
+                    NodeContent::Object(_) => "object",
+                };
+                let name = n.name.clone().unwrap_or_else(|| format!("node {}", n.id));
+                let here = if n.id == s.node { "  <" } else { "" };
+                format!("{key}  {name} ({kind}){here}")
+            })
+            .collect();
+        lines.push(String::new());
+        lines.push("1-9: go there   N, Esc: close".into());
+        Some(Panel {
+            title: "Nodes".into(),
+            lines,
+        })
+    }
+
     fn update_overlay(&mut self) {
         let bar = self.bar_state();
-        let help = self.show_help;
+        let panel = if self.show_nodes {
+            self.node_list()
+        } else if self.show_help {
+            Some(Panel {
+                title: "Keys".into(),
+                lines: ui::help_lines(),
+            })
+        } else {
+            None
+        };
         let message = self.message.clone();
         let show_bar = self.show_bar;
         let Some(g) = &mut self.gfx else { return };
@@ -662,20 +753,19 @@ impl App {
             s.nav.set_bar_height(bar_logical);
         }
         // The bar changes with every frame of motion; help and messages rarely.
-        let panels = (help, message.clone(), [w, h], k);
+        let panels = (panel.clone(), message.clone(), [w, h], k);
         if self.panels_shown.as_ref() == Some(&panels) {
             return;
         }
         self.panels_shown = Some(panels);
-        if help {
-            let lines = ui::help_lines();
+        if let Some(p) = panel {
             let room = [
                 w.saturating_sub(16),
                 h.saturating_sub(ui::bar_height(k) + 16),
             ];
-            let mut c = ui::draw_panel("Keys", ui::ACCENT, &lines, k, 2 * k, room[0]);
+            let mut c = ui::draw_panel(&p.title, ui::ACCENT, &p.lines, k, 2 * k, room[0]);
             if c.width > room[0] || c.height > room[1] {
-                c = ui::draw_panel("Keys", ui::ACCENT, &lines, k, k, room[0]);
+                c = ui::draw_panel(&p.title, ui::ACCENT, &p.lines, k, k, room[0]);
             }
             let at = [
                 (w.saturating_sub(c.width) / 2) as i32,
@@ -703,14 +793,48 @@ impl App {
         }
     }
 
+    /// Runs a link's swing and cross-fade; true when the view moved.
+    fn advance_transition(&mut self, dt: f64) -> bool {
+        let Some(t) = &mut self.transition else {
+            return false;
+        };
+        let swing = t.tick(dt);
+        let ready = t.ready();
+        let fade = t.fade();
+        let done = t.done();
+        let mut moved = false;
+        if let (Some(v), Some(s)) = (swing, &mut self.shown) {
+            s.nav.set_view(v);
+            moved = true;
+        }
+        if ready && let Some((id, stage, picture)) = self.arrived.take() {
+            self.show_picture(id, stage, picture);
+        }
+        if let (Some(a), Some(g)) = (fade, &mut self.gfx) {
+            g.overlay.set_opacity(FADE, a);
+        }
+        if done {
+            self.end_transition();
+        }
+        moved
+    }
+
+    fn end_transition(&mut self) {
+        self.transition = None;
+        self.arrived = None;
+        if let Some(g) = &mut self.gfx {
+            g.overlay.hide(FADE);
+        }
+    }
+
     fn redraw(&mut self) {
         let now = Instant::now();
         let dt = self
             .last_tick
             .map_or(1.0 / 60.0, |t| (now - t).as_secs_f64());
-        let mut moved = false;
+        let mut moved = self.advance_transition(dt);
         if let Some(s) = &mut self.shown {
-            moved = s.nav.tick(dt);
+            moved |= s.nav.tick(dt);
         }
         if moved {
             self.refresh_object_frame();
@@ -727,7 +851,8 @@ impl App {
         if self.overlay_dirty {
             self.update_overlay();
         }
-        let animating = self.shown.as_ref().is_some_and(|s| s.nav.animating());
+        let transition = self.transition.as_ref().is_some_and(|t| t.moving());
+        let animating = transition || self.shown.as_ref().is_some_and(|s| s.nav.animating());
         self.last_tick = animating.then_some(now);
         let shot = self.shown.as_ref().map(|s| s.nav.shot());
         let hotspots = self.show_hotspots;
@@ -775,7 +900,11 @@ impl App {
         self.frames += 1;
         // Moving views redraw every frame; object animation wakes when its
         // next frame is due.
-        let wake = self.shown.as_ref().and_then(|s| s.nav.wake_in());
+        let wake = if transition {
+            Some(0.0)
+        } else {
+            self.shown.as_ref().and_then(|s| s.nav.wake_in())
+        };
         match wake {
             Some(t) if t <= 0.0 => g.window.request_redraw(),
             Some(t) => self.wake_at = Some(now + Duration::from_secs_f64(t.min(1.0))),
@@ -795,7 +924,7 @@ impl App {
             }
         }
         let dragging = self.shown.as_ref().is_some_and(|s| s.nav.dragging());
-        if !animating && !dragging && self.pending.is_none() && full {
+        if !animating && !dragging && self.pending.is_none() && self.transition.is_none() && full {
             self.report_idle();
         }
     }
@@ -836,7 +965,8 @@ impl App {
             "hotspots": self.show_hotspots,
             "help": self.show_help,
             "drag": format!("{:?}", self.settings.drag),
-            "history": self.history.len(),
+            "history": self.tour.depth(),
+            "nodes": self.show_nodes,
         });
         if let Some(view) = s.nav.object_view() {
             j["row"] = view.row.into();
@@ -997,8 +1127,60 @@ impl App {
     }
 
     fn go_back(&mut self) {
-        if let Some((node, view)) = self.history.pop() {
-            self.go_to_node(node, Some(view), false);
+        if self.pending.is_some() {
+            return;
+        }
+        if let Some((node, view)) = self.tour.back() {
+            self.go_to_node(node, Some(view), false, Transition::fade_only());
+        }
+    }
+
+    /// The node list: jump to the `i`th node (0-based) of the movie.
+    fn jump_to_node(&mut self, i: usize) {
+        let Some(s) = &self.shown else { return };
+        let Some(id) = s.movie.scene().and_then(|sc| sc.nodes.get(i)).map(|n| n.id) else {
+            return;
+        };
+        self.show_nodes = false;
+        self.overlay_dirty = true;
+        if id != s.node && self.pending.is_none() {
+            self.go_to_node(id, None, true, Transition::fade_only());
+        }
+    }
+
+    /// Renders the current view into the fade slot, shown fully opaque until
+    /// the new node is up and the fade begins.
+    fn snapshot_for_fade(&mut self) {
+        let Some(s) = &self.shown else { return };
+        let shot = s.nav.shot();
+        let hotspots = self.show_hotspots;
+        let Some(g) = &mut self.gfx else { return };
+        if g.renderer.node().is_none() {
+            return;
+        }
+        let size = [g.config.width, g.config.height];
+        let Some(view) = g.overlay.target(&g.gpu, FADE, size) else {
+            return;
+        };
+        let mut enc = g.gpu.device.create_command_encoder(&Default::default());
+        let drawn = g
+            .renderer
+            .draw(
+                &g.gpu,
+                &mut enc,
+                &view,
+                wgpu::TextureFormat::Rgba8Unorm,
+                size,
+                [0, 0],
+                &shot,
+                hotspots,
+            )
+            .is_ok();
+        g.gpu.queue.submit([enc.finish()]);
+        if drawn {
+            g.overlay.set_opacity(FADE, 1.0);
+        } else {
+            g.overlay.hide(FADE);
         }
     }
 
@@ -1101,8 +1283,9 @@ impl App {
         match logical {
             WKey::Named(NamedKey::F11) => self.toggle_fullscreen(None),
             WKey::Named(NamedKey::Escape) => {
-                if self.show_help || self.message.is_some() {
+                if self.show_help || self.show_nodes || self.message.is_some() {
                     self.show_help = false;
+                    self.show_nodes = false;
                     self.message = None;
                 } else {
                     self.toggle_fullscreen(Some(false));
@@ -1110,7 +1293,21 @@ impl App {
             }
             WKey::Named(NamedKey::Backspace) => self.go_back(),
             WKey::Character(c) => match c.as_str() {
-                "h" | "H" | "?" => self.show_help = !self.show_help,
+                "h" | "H" | "?" => {
+                    self.show_help = !self.show_help;
+                    self.show_nodes = false;
+                }
+                "n" | "N" => {
+                    self.show_nodes = !self.show_nodes;
+                    self.show_help = false;
+                }
+                d if self.show_nodes
+                    && d.len() == 1
+                    && d.as_bytes()[0].is_ascii_digit()
+                    && d != "0" =>
+                {
+                    self.jump_to_node(usize::from(d.as_bytes()[0] - b'1'));
+                }
                 "b" | "B" => self.show_bar = !self.show_bar,
                 "t" | "T" => self.show_hotspots = !self.show_hotspots,
                 "m" | "M" => {
@@ -1140,7 +1337,7 @@ impl App {
                     self.say(what, vec!["G switches back.".into()], false);
                 }
                 "0" => {
-                    let d = self.node().map(default_view);
+                    let d = self.node().map(tour::default_view);
                     if let (Some(s), Some(d)) = (&mut self.shown, d) {
                         s.nav.set_view(d);
                         self.refresh_object_frame();
@@ -1234,41 +1431,84 @@ impl App {
             .hotspot_at(&s.nav.shot(), w, h, self.pointer[0], self.pointer[1])
     }
 
+    /// A click on the picture: follows the hot spot under the pointer.
     fn follow_link_under_pointer(&mut self) {
         let Some(id) = self.hotspot_under_pointer() else {
+            self.urls.reset();
             return;
         };
-        let Some(node) = self.node() else { return };
-        let Some(hs) = node.hotspots.iter().find(|h| h.id == id) else {
+        if self.pending.is_some() {
+            return;
+        }
+        let Some(s) = &self.shown else { return };
+        let Some(scene) = s.movie.scene() else { return };
+        let Some(node) = scene.node(s.node) else {
             return;
         };
-        if let Some(link) = &hs.link {
-            let to = link.to_node;
-            let target = self
-                .shown
-                .as_ref()
-                .and_then(|s| s.movie.scene()?.node(to).cloned());
-            let Some(target) = target else {
-                let name = hs.name.clone().unwrap_or_default();
-                self.say(
-                    "Broken link",
-                    vec![format!(
-                        "hot spot {id} {name} leads to node {to}, which the movie does not have"
-                    )],
-                    true,
-                );
-                return;
-            };
-            let d = default_view(&target);
-            let view = View {
-                pan: link.to_pan.unwrap_or(d.pan),
-                tilt: link.to_tilt.unwrap_or(d.tilt),
-                fov: link.to_fov.filter(|f| *f > 0.0).unwrap_or(d.fov),
-            };
-            self.go_to_node(to, Some(view), true);
-        } else if let Some(url) = &hs.url {
-            let url = url.clone();
-            self.say("Link to a web page", vec![url], false);
+        let hs = node.hotspots.iter().find(|h| h.id == id);
+        let name = hs.map_or_else(|| format!("hot spot {id}"), tour::hotspot_name);
+        let best = hs.and_then(|h| h.best_view);
+        let Some(action) = tour::action(scene, s.node, id) else {
+            return;
+        };
+        let here = s.nav.view();
+        let panorama = matches!(s.nav.subject(), Subject::Panorama { .. });
+        let node_id = s.node;
+        match action {
+            Action::Go { to, view } => {
+                // Panoramas swing to the hot spot's best view first.
+                let best = best.filter(|_| panorama);
+                self.go_to_node(to, Some(view), true, Transition::new(here, best));
+            }
+            Action::Broken { to } => self.say(
+                "Broken link",
+                vec![format!(
+                    "{name} (hot spot {id}) leads to node {to}, which the movie does not have"
+                )],
+                true,
+            ),
+            Action::Url(url) => {
+                if self.urls.click(node_id, id) {
+                    self.open_url(&url);
+                } else {
+                    self.say(
+                        &name,
+                        vec![url, "Click it again to open it in your web browser.".into()],
+                        false,
+                    );
+                }
+            }
+            Action::Show { kind, name } => {
+                self.urls.reset();
+                self.say(&name, vec![format!("a '{kind}' hot spot: nothing to follow")], false);
+            }
+        }
+    }
+
+    /// Opens a web address in the system's browser (`QTVR_OPEN_URL` names
+    /// another command to run with it, for tests).
+    fn open_url(&mut self, url: &str) {
+        let result = match std::env::var_os("QTVR_OPEN_URL") {
+            Some(cmd) => std::process::Command::new(cmd)
+                .arg(url)
+                .spawn()
+                .map(|_| ())
+                .map_err(|e| e.to_string()),
+            None => open::that_detached(url).map_err(|e| e.to_string()),
+        };
+        if self.opts.report_state {
+            println!(
+                "{}",
+                serde_json::json!({"event": "open-url", "url": url, "ok": result.is_ok()})
+            );
+        }
+        match result {
+            Ok(()) => self.say("Opening in your web browser", vec![url.to_string()], false),
+            Err(e) => self.say(
+                "Cannot open the web page",
+                vec![url.to_string(), e],
+                true,
+            ),
         }
     }
 
@@ -1308,7 +1548,10 @@ impl App {
                 let n = self.node()?;
                 let h = n.hotspots.iter().find(|h| h.id == id);
                 Some(match h {
-                    Some(h) => h.name.clone().unwrap_or_else(|| format!("hot spot {id}")),
+                    Some(h) => match &h.url {
+                        Some(url) => format!("{} - {url}", tour::hotspot_name(h)),
+                        None => tour::hotspot_name(h),
+                    },
                     None => format!("hot spot {id}"),
                 })
             });
@@ -1525,14 +1768,6 @@ fn x11_window_id(w: &Window) -> Option<u64> {
         RawWindowHandle::Xlib(h) => Some(h.window as u64),
         RawWindowHandle::Xcb(h) => Some(u64::from(h.window.get())),
         _ => None,
-    }
-}
-
-/// A node's default view (objects: the angles of their default row and column).
-fn default_view(n: &Node) -> View {
-    match &n.content {
-        NodeContent::Panorama(p) => p.limits.default,
-        NodeContent::Object(o) => o.limits.default,
     }
 }
 

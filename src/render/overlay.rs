@@ -1,7 +1,9 @@
 //! The overlay pass: premultiplied-alpha pictures ([`crate::ui::Canvas`])
 //! blended over a frame at pixel positions, texel for pixel
 //! (`shaders/overlay.wgsl`). Each slot keeps its texture and only rewrites it
-//! when its picture changes.
+//! when its picture changes. A slot can also be a render target
+//! ([`Overlay::target`]) drawn with an opacity: the viewer's cross-fade shows
+//! the old node's last frame that way over the new node.
 
 use super::Gpu;
 use crate::ui::Canvas;
@@ -16,6 +18,8 @@ struct Slot {
     bind_group: wgpu::BindGroup,
     /// Where to draw, in target pixels; None: hidden.
     at: Option<[i32; 2]>,
+    /// Multiplies the (premultiplied) picture.
+    opacity: f32,
 }
 
 /// Pictures drawn over the view.
@@ -88,25 +92,25 @@ impl Overlay {
         })
     }
 
-    /// Shows `canvas` in slot `i` with its top-left at `at` (target pixels).
-    pub fn set(&mut self, gpu: &Gpu, i: usize, canvas: &Canvas, at: [i32; 2]) {
-        let Some(entry) = self.slots.get_mut(i) else {
-            return;
-        };
-        let size = [canvas.width, canvas.height];
+    /// Slot `i` with a texture of `size` (made anew when the size changes).
+    fn slot(&mut self, gpu: &Gpu, i: usize, size: [u32; 2]) -> Option<&mut Slot> {
+        let layout = &self.layout;
+        let entry = self.slots.get_mut(i)?;
         if entry.as_ref().is_none_or(|s| s.size != size) {
             let texture = gpu.device.create_texture(&wgpu::TextureDescriptor {
                 label: Some("overlay"),
                 size: wgpu::Extent3d {
-                    width: size[0],
-                    height: size[1],
+                    width: size[0].max(1),
+                    height: size[1].max(1),
                     depth_or_array_layers: 1,
                 },
                 mip_level_count: 1,
                 sample_count: 1,
                 dimension: wgpu::TextureDimension::D2,
                 format: wgpu::TextureFormat::Rgba8Unorm,
-                usage: wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::COPY_DST,
+                usage: wgpu::TextureUsages::TEXTURE_BINDING
+                    | wgpu::TextureUsages::COPY_DST
+                    | wgpu::TextureUsages::RENDER_ATTACHMENT,
                 view_formats: &[],
             });
             let rect = gpu.device.create_buffer(&wgpu::BufferDescriptor {
@@ -118,7 +122,7 @@ impl Overlay {
             let view = texture.create_view(&Default::default());
             let bind_group = gpu.device.create_bind_group(&wgpu::BindGroupDescriptor {
                 label: Some("overlay"),
-                layout: &self.layout,
+                layout,
                 entries: &[
                     wgpu::BindGroupEntry {
                         binding: 0,
@@ -136,9 +140,16 @@ impl Overlay {
                 rect,
                 bind_group,
                 at: None,
+                opacity: 1.0,
             });
         }
-        if let Some(slot) = entry {
+        entry.as_mut()
+    }
+
+    /// Shows `canvas` in slot `i` with its top-left at `at` (target pixels).
+    pub fn set(&mut self, gpu: &Gpu, i: usize, canvas: &Canvas, at: [i32; 2]) {
+        let size = [canvas.width, canvas.height];
+        if let Some(slot) = self.slot(gpu, i, size) {
             gpu.queue.write_texture(
                 wgpu::TexelCopyTextureInfo {
                     texture: &slot.texture,
@@ -159,7 +170,33 @@ impl Overlay {
                 },
             );
             slot.at = Some(at);
+            slot.opacity = 1.0;
         }
+    }
+
+    /// Slot `i` as an `Rgba8Unorm` render target of `size`, shown at the
+    /// top-left corner; draw into the returned view (opaque pixels).
+    pub fn target(&mut self, gpu: &Gpu, i: usize, size: [u32; 2]) -> Option<wgpu::TextureView> {
+        let slot = self.slot(gpu, i, size)?;
+        slot.at = Some([0, 0]);
+        slot.opacity = 1.0;
+        Some(slot.texture.create_view(&Default::default()))
+    }
+
+    /// Draws slot `i` at `opacity` (0–1).
+    pub fn set_opacity(&mut self, i: usize, opacity: f32) {
+        if let Some(Some(s)) = self.slots.get_mut(i) {
+            s.opacity = if opacity.is_finite() {
+                opacity.clamp(0.0, 1.0)
+            } else {
+                1.0
+            };
+        }
+    }
+
+    /// Whether slot `i` is shown.
+    pub fn shown(&self, i: usize) -> bool {
+        matches!(self.slots.get(i), Some(Some(s)) if s.at.is_some())
     }
 
     /// Hides slot `i`.
@@ -195,7 +232,7 @@ impl Overlay {
                     s.size[1] as f32,
                     size[0] as f32,
                     size[1] as f32,
-                    0.0,
+                    s.opacity,
                     0.0,
                 ];
                 gpu.queue

@@ -431,6 +431,7 @@ pub fn row_for_tilt(o: &ObjectNode, tilt: f32) -> u32 {
 
 pub mod nav;
 pub mod object;
+pub mod tour;
 
 #[cfg(test)]
 mod tests;

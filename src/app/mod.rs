@@ -460,14 +460,7 @@ impl App {
             let Some(node) = movie.scene().and_then(|s| s.node(id)).cloned() else {
                 return;
             };
-            let subject = match &node.content {
-                NodeContent::Panorama(p) => Subject::Panorama {
-                    limits: p.limits.clone(),
-                    view: p.limits.default,
-                },
-                NodeContent::Object(o) => Subject::object(o, ObjectView::default_for(o)),
-            };
-            let mut nav = Navigator::new(subject, size, self.settings);
+            let mut nav = Navigator::new(Subject::of_node(&node), size, self.settings);
             if let Some(v) = view {
                 nav.set_view(v);
             }

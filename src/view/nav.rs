@@ -15,7 +15,7 @@
 //! Object nodes are handed to [`super::object::ObjectNav`] (controllers,
 //! control and animation settings); zooming them eases here like panoramas.
 
-use crate::qtvr::scene::{ObjectNode, View, ViewLimits};
+use crate::qtvr::scene::{Node, NodeContent, ObjectNode, View, ViewLimits};
 
 use super::object::ObjectNav;
 use super::{ObjectView, Shot, clamp_panorama};
@@ -126,6 +126,17 @@ pub enum Subject {
 }
 
 impl Subject {
+    /// A node at its default view.
+    pub fn of_node(node: &Node) -> Subject {
+        match &node.content {
+            NodeContent::Panorama(p) => Subject::Panorama {
+                limits: p.limits.clone(),
+                view: p.limits.default,
+            },
+            NodeContent::Object(o) => Subject::object(o, ObjectView::default_for(o)),
+        }
+    }
+
     /// An object node at `view`, with default object settings.
     pub fn object(node: &ObjectNode, view: ObjectView) -> Subject {
         Subject::Object(ObjectNav::new(

@@ -15,6 +15,8 @@ use serde_json::Value;
 
 #[path = "support/objects.rs"]
 mod objects;
+#[path = "support/tours.rs"]
+mod tours;
 #[path = "support/xvfb.rs"]
 mod xvfb;
 use xvfb::{Display, display};
@@ -682,4 +684,110 @@ fn object_window_turns_with_a_drag_and_shows_the_mouse_down_state() {
     v.xdo(&["key", "Right"]);
     let s2 = v.idle();
     assert_eq!(view(&s2), [2, 8, 0, 0], "{s2}");
+}
+
+#[test]
+fn link_click_swings_fades_to_the_link_view_and_backspace_returns() {
+    let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(root) = samples() else { return };
+    let Some(d) = display() else { return };
+    // Node 1 of the multinode sample, looking at hot spot 10 "Go to B"
+    // (its best view), which leads to node 2 at pan 180, tilt 0, fov 50.
+    let file = root
+        .join("gen/multinode_2pano_1obj_links.mov")
+        .display()
+        .to_string();
+    let mut v = Viewer::start(
+        &d,
+        &[
+            &file, "--node", "1", "--pan", "317.8", "--tilt", "-4.9", "--fov", "40", "--size",
+            "640x480",
+        ],
+    );
+    let s0 = v.idle();
+    assert_eq!(s0["node"], 1, "{s0}");
+    v.focus();
+    let id = v.window.to_string();
+    v.xdo(&["mousemove", "--window", &id, "320", "200", "click", "1"]);
+    let s1 = v.idle();
+    assert_eq!(s1["node"], 2, "{s1}");
+    for (k, want) in [("pan", 180.0), ("tilt", 0.0), ("fov", 50.0)] {
+        assert!((f(&s1, k) - want).abs() < 1e-3, "{k}: {s1}");
+    }
+    assert_eq!(s1["history"], 1);
+    // The view swung to the hot spot's best view, then the new node faded in.
+    let phases: Vec<String> = v
+        .log
+        .iter()
+        .filter(|e| e["event"] == "transition")
+        .map(|e| e["phase"].as_str().unwrap_or("").to_string())
+        .collect();
+    assert_eq!(phases, ["swing", "fade", "done"], "{:#?}", v.log);
+    assert_matches(&v.screenshot(), &render(&file, &s1, "link-2"), &s1, "link-2");
+    // Backspace: node 1 and the view we had when we clicked.
+    std::thread::sleep(Duration::from_millis(500));
+    v.xdo(&["key", "BackSpace"]);
+    let s2 = v.idle();
+    assert_eq!(s2["node"], 1, "{s2}");
+    for k in ["pan", "tilt", "fov"] {
+        assert!((f(&s2, k) - f(&s0, k)).abs() < 1e-3, "{k}: {s0} -> {s2}");
+    }
+    assert_matches(&v.screenshot(), &render(&file, &s2, "link-back"), &s2, "link-back");
+    // The node list: N, then 3 jumps to the object node.
+    v.xdo(&["key", "n"]);
+    let s3 = v.idle();
+    assert_eq!(s3["nodes"], true, "{s3}");
+    v.xdo(&["key", "3"]);
+    let s4 = v.idle();
+    assert_eq!(s4["node"], 3, "{s4}");
+    assert_eq!(s4["nodes"], false);
+}
+
+#[test]
+fn url_hot_spot_shows_its_address_then_opens_it_on_a_second_click() {
+    let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(d) = display() else { return };
+    let dir = out_dir();
+    let movie = dir.join("tour.mov");
+    std::fs::write(&movie, tours::tour()).expect("write the tour");
+    // A stand-in browser that writes down what it was asked to open.
+    let opened = dir.join("opened.txt");
+    let _ = std::fs::remove_file(&opened);
+    let script = dir.join("browser.sh");
+    std::fs::write(
+        &script,
+        format!("#!/bin/sh\necho \"$1\" > '{}'\n", opened.display()),
+    )
+    .expect("write the script");
+    let _ = Command::new("chmod").arg("+x").arg(&script).status();
+    let file = movie.display().to_string();
+    let browser = script.display().to_string();
+    // The web hot spot: map columns 300..340 of 512 (pan 124..135), rows
+    // 50..80 of 128 — looking at pan 129.4, tilt −0.7.
+    let mut v = Viewer::start_with(
+        &d,
+        &[&file, "--pan", "129.4", "--tilt", "-0.7", "--fov", "30", "--size", "480x360"],
+        &[("QTVR_OPEN_URL", &browser)],
+    );
+    let s0 = v.idle();
+    assert_eq!(s0["node"], tours::CYLINDER);
+    v.focus();
+    let id = v.window.to_string();
+    v.xdo(&["mousemove", "--window", &id, "240", "166", "click", "1"]);
+    let m = v.wait_for("message", Duration::from_secs(10));
+    assert_eq!(m["lines"][0], tours::URL, "{m}");
+    assert!(!opened.exists(), "the first click only shows the address");
+    std::thread::sleep(Duration::from_millis(600));
+    v.xdo(&["click", "1"]);
+    let o = v.wait_for("open-url", Duration::from_secs(10));
+    assert_eq!(o["url"], tours::URL, "{o}");
+    assert_eq!(o["ok"], true);
+    let end = Instant::now() + Duration::from_secs(5);
+    while !opened.exists() && Instant::now() < end {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let got = std::fs::read_to_string(&opened).unwrap_or_default();
+    assert_eq!(got.trim(), tours::URL);
+    let s1 = v.state();
+    assert_eq!(s1["node"], tours::CYLINDER, "a URL does not leave the node");
 }

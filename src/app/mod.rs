@@ -29,7 +29,7 @@ use crate::render::overlay::Overlay;
 use crate::render::{Gpu, Renderer, UploadOptions};
 use crate::ui::{self, BarLayout, BarState, Button};
 use crate::view::ObjectView;
-use crate::view::tour::{self, Action, Tour, Transition, UrlClicks};
+use crate::view::tour::{self, Action, Phase, Tour, Transition, UrlClicks};
 use crate::view::nav::{Cursor, DragMode, Key, Navigator, Settings, Subject};
 
 use load::{LoadEvent, OpenMovie, Origin, Stage};
@@ -308,6 +308,7 @@ impl App {
             self.tour.jump(node, s.nav.view());
         }
         self.urls.reset();
+        self.report_phase(Phase::Ready, transition.phase());
         self.transition = Some(transition);
         self.arrived = None;
         self.last_tick = None;
@@ -472,8 +473,11 @@ impl App {
                 self.tour.restart(id);
                 self.transition = None;
             } else if let Some(t) = &mut self.transition {
+                let was = t.phase();
                 t.switched();
+                let now = t.phase();
                 self.last_tick = None;
+                self.report_phase(was, now);
             }
             self.shown = Some(Shown {
                 movie,
@@ -791,10 +795,13 @@ impl App {
         let Some(t) = &mut self.transition else {
             return false;
         };
+        let was = t.phase();
         let swing = t.tick(dt);
         let ready = t.ready();
         let fade = t.fade();
         let done = t.done();
+        let now = t.phase();
+        self.report_phase(was, now);
         let mut moved = false;
         if let (Some(v), Some(s)) = (swing, &mut self.shown) {
             s.nav.set_view(v);
@@ -810,6 +817,23 @@ impl App {
             self.end_transition();
         }
         moved
+    }
+
+    /// `--report-state`: a `transition` event when the phase changes (swing,
+    /// fade, done).
+    fn report_phase(&self, was: Phase, now: Phase) {
+        let name = |p: Phase| match p {
+            Phase::Swing { .. } => "swing",
+            Phase::Ready => "ready",
+            Phase::Fade { .. } => "fade",
+            Phase::Done => "done",
+        };
+        if self.opts.report_state && name(was) != name(now) && name(now) != "ready" {
+            println!(
+                "{}",
+                serde_json::json!({"event": "transition", "phase": name(now)})
+            );
+        }
     }
 
     fn end_transition(&mut self) {

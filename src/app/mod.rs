@@ -29,8 +29,8 @@ use crate::render::overlay::Overlay;
 use crate::render::{Gpu, Renderer, UploadOptions};
 use crate::ui::{self, BarLayout, BarState, Button};
 use crate::view::ObjectView;
-use crate::view::tour::{self, Action, Phase, Tour, Transition, UrlClicks};
 use crate::view::nav::{Cursor, DragMode, Key, Navigator, Settings, Subject};
+use crate::view::tour::{self, Action, Phase, Tour, Transition, UrlClicks};
 
 use load::{LoadEvent, OpenMovie, Origin, Stage};
 
@@ -143,6 +143,9 @@ struct Shown {
     frames: FrameCache,
 }
 
+/// What the panel and message slots show: panel, message, window size, UI scale.
+type Panels = (Option<Panel>, Option<Message>, [u32; 2], u32);
+
 /// A centred panel: title and lines.
 #[derive(Debug, Clone, PartialEq)]
 struct Panel {
@@ -203,7 +206,7 @@ struct App {
     /// The pointer's look, as last set.
     cursor: Option<CursorIcon>,
     /// What the help and message slots show (redrawn only when it changes).
-    panels_shown: Option<(Option<Panel>, Option<Message>, [u32; 2], u32)>,
+    panels_shown: Option<Panels>,
     show_bar: bool,
     show_help: bool,
     /// The node list (N): digits jump to a node.
@@ -447,7 +450,10 @@ impl App {
 
     fn show_picture(&mut self, node_id: u32, stage: Stage, picture: NodePicture) {
         let size = self.logical_size();
-        let is_pending = self.pending.as_ref().is_some_and(|(_, id, _)| *id == node_id);
+        let is_pending = self
+            .pending
+            .as_ref()
+            .is_some_and(|(_, id, _)| *id == node_id);
         // While a link's swing runs, the new node waits (its latest picture kept).
         if is_pending && self.transition.as_ref().is_some_and(|t| !t.ready()) {
             self.arrived = Some((node_id, stage, picture));
@@ -1497,7 +1503,11 @@ impl App {
             }
             Action::Show { kind, name } => {
                 self.urls.reset();
-                self.say(&name, vec![format!("a '{kind}' hot spot: nothing to follow")], false);
+                self.say(
+                    &name,
+                    vec![format!("a '{kind}' hot spot: nothing to follow")],
+                    false,
+                );
             }
         }
     }
@@ -1521,11 +1531,7 @@ impl App {
         }
         match result {
             Ok(()) => self.say("Opening in your web browser", vec![url.to_string()], false),
-            Err(e) => self.say(
-                "Cannot open the web page",
-                vec![url.to_string(), e],
-                true,
-            ),
+            Err(e) => self.say("Cannot open the web page", vec![url.to_string(), e], true),
         }
     }
 

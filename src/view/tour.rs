@@ -183,7 +183,9 @@ pub enum Phase {
     /// The swing is over (or there was none); waiting for the new node.
     Ready,
     /// The new node shows under the old picture, which fades out.
-    Fade { elapsed: f64 },
+    Fade {
+        elapsed: f64,
+    },
     Done,
 }
 

@@ -65,7 +65,11 @@ fn gradient(w: u32, h: u32, tint: [u8; 3]) -> RgbImage {
     RgbImage::from_fn(w, h, |x, y| {
         let a = (x * 255 / w.max(1)) as u8;
         let b = (y * 255 / h.max(1)) as u8;
-        Rgb([a / 2 + tint[0] / 2, b / 2 + tint[1] / 2, (a ^ b) / 2 + tint[2] / 2])
+        Rgb([
+            a / 2 + tint[0] / 2,
+            b / 2 + tint[1] / 2,
+            (a ^ b) / 2 + tint[2] / 2,
+        ])
     })
 }
 
@@ -128,9 +132,8 @@ pub fn tour() -> Vec<u8> {
             },
         ],
     };
-    let faces: [RgbImage; 6] = std::array::from_fn(|i| {
-        gradient(FACE, FACE, [(i as u8) * 40, 200 - (i as u8) * 30, 90])
-    });
+    let faces: [RgbImage; 6] =
+        std::array::from_fn(|i| gradient(FACE, FACE, [(i as u8) * 40, 200 - (i as u8) * 30, 90]));
     let cube = TourNode {
         id: CUBE,
         name: Some("Box".into()),

@@ -467,6 +467,7 @@ impl App {
             let Some(node) = movie.scene().and_then(|s| s.node(id)).cloned() else {
                 return;
             };
+            self.hover_name = None;
             let mut nav = Navigator::new(Subject::of_node(&node), size, self.settings);
             if let Some(v) = view {
                 nav.set_view(v);

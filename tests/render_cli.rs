@@ -181,20 +181,7 @@ fn picking_matches_the_generators_hot_spot_map() {
     // A cylinder: hot spot map = the generator's indexed PNG, upright.
     let movie = dir.join("gen/cyl_hcyl_cvid_hotspots.mov");
     // The map's raw palette indices (= hot spot IDs).
-    let mut dec = png::Decoder::new(std::io::BufReader::new(
-        std::fs::File::open(dir.join("gen/cyl_hcyl_cvid_hotspots.1.hotspots.png")).unwrap(),
-    ));
-    dec.set_transformations(png::Transformations::IDENTITY);
-    let mut reader = dec.read_info().unwrap();
-    let mut buf = vec![0; reader.output_buffer_size().unwrap()];
-    let info = reader.next_frame(&mut buf).unwrap();
-    assert_eq!(info.bit_depth, png::BitDepth::Eight);
-    let truth = image::GrayImage::from_raw(
-        info.width,
-        info.height,
-        buf[..(info.width * info.height) as usize].to_vec(),
-    )
-    .unwrap();
+    let truth = common::png_indices(&dir.join("gen/cyl_hcyl_cvid_hotspots.1.hotspots.png"));
     let (src, loaded) = qtvr::qtvr::open(&movie).unwrap();
     let scene = loaded.scene.unwrap();
     let node = &scene.nodes[0];
@@ -611,5 +598,73 @@ fn render_object_views_by_row_column_state_frame_and_nearest_angles() {
     assert!(
         err.contains("view: row 1, column 5, state 1, frame 3 (sample 120 of track 3)"),
         "{err}"
+    );
+}
+
+#[test]
+fn hotspot_overlay_outlines_each_hot_spot() {
+    let Some(dir) = common::samples_dir() else {
+        return;
+    };
+    let d = out_dir("outline");
+    let movie = sample(&dir, "gen/multinode_2pano_1obj_links.mov");
+    let (plain, over) = (d.join("plain.png"), d.join("over.png"));
+    let view = ["--node", "1", "--pan", "128", "--tilt", "-9", "--fov", "60"];
+    for (p, extra) in [(&plain, None), (&over, Some("--hotspots"))] {
+        let mut args = vec!["render", &movie, "--size", "320x240"];
+        args.extend(view);
+        args.extend(extra);
+        args.extend(["-o", p.to_str().unwrap()]);
+        ok(&qtvr(&args));
+    }
+    let (a, b) = (rgba(&plain), rgba(&over));
+    let (src, loaded) = qtvr::qtvr::open(Path::new(&movie)).unwrap();
+    let scene = loaded.scene.unwrap();
+    let node = scene.node(1).unwrap();
+    let pic =
+        qtvr::assemble::panorama_picture(&src, &loaded.movie, node, &Default::default()).unwrap();
+    let shot = qtvr::view::Shot::Perspective(qtvr::qtvr::scene::View {
+        pan: 128.0,
+        tilt: -9.0,
+        fov: 60.0,
+    });
+    let id = |x: i64, y: i64| {
+        qtvr::render::pick(&pic, &shot, 320, 240, x as f64 + 0.5, y as f64 + 0.5).unwrap_or(0)
+    };
+    let change = |x: u32, y: u32| -> f64 {
+        let (p, q) = (a.get_pixel(x, y), b.get_pixel(x, y));
+        (0..3).map(|c| f64::from(p[c].abs_diff(q[c]))).sum::<f64>() / 3.0
+    };
+    // Edge: a hot spot pixel with another ID one pixel away; inside: the same
+    // ID four pixels away in every direction.
+    let (mut edge, mut inside) = (Vec::new(), Vec::new());
+    for y in 4..236i64 {
+        for x in 4..316i64 {
+            let here = id(x, y);
+            if here == 0 {
+                continue;
+            }
+            let near = [(1, 0), (-1, 0), (0, 1), (0, -1)];
+            let far = [(4, 0), (-4, 0), (0, 4), (0, -4)];
+            let c = change(x as u32, y as u32);
+            if near.iter().any(|(dx, dy)| id(x + dx, y + dy) != here) {
+                edge.push(c);
+            } else if far.iter().all(|(dx, dy)| id(x + dx, y + dy) == here) {
+                inside.push(c);
+            }
+        }
+    }
+    let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len().max(1) as f64;
+    assert!(
+        edge.len() > 100 && inside.len() > 1000,
+        "{} edge, {} inside",
+        edge.len(),
+        inside.len()
+    );
+    let (e, i) = (mean(&edge), mean(&inside));
+    assert!(i > 3.0, "the inside is tinted (mean change {i:.1})");
+    assert!(
+        e > 2.0 * i,
+        "the edge is outlined: mean change {e:.1} at the edge, {i:.1} inside"
     );
 }

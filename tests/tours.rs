@@ -366,24 +366,6 @@ fn cube_faces(map: &image::GrayImage) -> Vec<image::GrayImage> {
         .collect()
 }
 
-/// The raw palette indices of an 8-bit indexed PNG (the hot spot IDs).
-fn indices(path: &std::path::Path) -> image::GrayImage {
-    let mut dec = png::Decoder::new(std::io::BufReader::new(
-        std::fs::File::open(path).expect("the map"),
-    ));
-    dec.set_transformations(png::Transformations::IDENTITY);
-    let mut reader = dec.read_info().expect("a PNG");
-    let mut buf = vec![0; reader.output_buffer_size().expect("size")];
-    let info = reader.next_frame(&mut buf).expect("a frame");
-    assert_eq!(info.bit_depth, png::BitDepth::Eight);
-    image::GrayImage::from_raw(
-        info.width,
-        info.height,
-        buf[..(info.width * info.height) as usize].to_vec(),
-    )
-    .expect("8-bit")
-}
-
 #[test]
 fn picking_follows_maps_at_their_own_resolution() {
     let bytes = tour();
@@ -449,7 +431,7 @@ fn picking_matches_the_samples_ground_truth_maps() {
         let bytes = std::fs::read(dir.join(format!("gen/{name}.mov"))).unwrap();
         let l = loaded(&bytes);
         let scene = l.scene.as_ref().unwrap();
-        let map = indices(&dir.join(format!("gen/{name}.{node}.hotspots.png")));
+        let map = common::png_indices(&dir.join(format!("gen/{name}.{node}.hotspots.png")));
         let n = scene.node(node).unwrap();
         let truth = if cube {
             Truth::Cube(cube_faces(&map))
@@ -525,7 +507,7 @@ fn object_picking_uses_the_hot_spot_frame_of_the_view() {
     let NodeContent::Object(o) = &n.content else {
         panic!()
     };
-    let truth = indices(&dir.join("gen/multinode_2pano_1obj_links.3.hotspots.png"));
+    let truth = common::png_indices(&dir.join("gen/multinode_2pano_1obj_links.3.hotspots.png"));
     for column in [0, 3, 7] {
         let ov = qtvr::view::ObjectView {
             column,

@@ -709,7 +709,19 @@ fn link_click_swings_fades_to_the_link_view_and_backspace_returns() {
     assert_eq!(s0["node"], 1, "{s0}");
     v.focus();
     let id = v.window.to_string();
-    v.xdo(&["mousemove", "--window", &id, "320", "200", "click", "1"]);
+    // Pointing: the hand cursor and the hot spot's name in the bar; away
+    // from it the grab cursor.
+    v.xdo(&["mousemove", "--window", &id, "40", "40"]);
+    std::thread::sleep(Duration::from_millis(200));
+    let off = v.state();
+    assert_eq!(off["cursor"], "Grab", "{off}");
+    assert!(off["hover"].is_null(), "{off}");
+    v.xdo(&["mousemove", "--window", &id, "320", "200"]);
+    std::thread::sleep(Duration::from_millis(200));
+    let on = v.state();
+    assert_eq!(on["cursor"], "Pointer", "{on}");
+    assert_eq!(on["hover"], "Go to B", "{on}");
+    v.xdo(&["click", "1"]);
     let s1 = v.idle();
     assert_eq!(s1["node"], 2, "{s1}");
     for (k, want) in [("pan", 180.0), ("tilt", 0.0), ("fov", 50.0)] {

@@ -143,6 +143,26 @@ struct Shown {
     frames: FrameCache,
 }
 
+/// A movie or node being loaded, shown with its first picture.
+struct Pending {
+    movie: OpenMovie,
+    node: u32,
+    view: Option<View>,
+    /// What the history does once the node shows (not before: a node that
+    /// fails to load leaves the history as it was).
+    history: Step,
+}
+
+/// A history step taken when a node shows.
+#[derive(Clone, Copy, PartialEq)]
+enum Step {
+    /// A link or the node list: remember where we were (this view).
+    Push(View),
+    /// Back: drop the step we return along.
+    Pop,
+    None,
+}
+
 /// What the panel and message slots show: panel, message, window size, UI scale.
 type Panels = (Option<Panel>, Option<Message>, [u32; 2], u32);
 
@@ -191,7 +211,7 @@ struct App {
     /// The request whose results are awaited; older ones are dropped.
     generation: u64,
     /// A movie opened but not shown yet (waiting for its first picture).
-    pending: Option<(OpenMovie, u32, Option<View>)>,
+    pending: Option<Pending>,
     /// The name of the movie being opened.
     opening: Option<String>,
     progress: Option<f32>,
@@ -299,17 +319,8 @@ impl App {
 
     /// Loads another node of the current movie; it replaces the current one
     /// through `transition` (a link's swing, then a cross-fade).
-    fn go_to_node(
-        &mut self,
-        node: u32,
-        view: Option<View>,
-        remember: bool,
-        transition: Transition,
-    ) {
+    fn go_to_node(&mut self, node: u32, view: Option<View>, history: Step, transition: Transition) {
         let Some(s) = &self.shown else { return };
-        if remember {
-            self.tour.jump(node, s.nav.view());
-        }
         self.urls.reset();
         self.report_phase(Phase::Ready, transition.phase());
         self.transition = Some(transition);
@@ -318,7 +329,12 @@ impl App {
         self.generation += 1;
         self.progress = Some(0.0);
         self.overlay_dirty = true;
-        self.pending = Some((s.movie.clone(), node, view));
+        self.pending = Some(Pending {
+            movie: s.movie.clone(),
+            node,
+            view,
+            history,
+        });
         load::load_node(self.generation, s.movie.clone(), node, self.sender());
         self.request_redraw();
     }
@@ -380,7 +396,7 @@ impl App {
         let title = match &self.shown {
             Some(s) => format!("{} — {} — qtvr", s.movie.origin.name(), self.node_name()),
             None => match &self.pending {
-                Some((m, ..)) => format!("{} — loading — qtvr", m.origin.name()),
+                Some(p) => format!("{} — loading — qtvr", p.movie.origin.name()),
                 None => "qtvr".to_string(),
             },
         };
@@ -408,7 +424,12 @@ impl App {
                         fov: fov.unwrap_or(d.fov),
                     }
                 });
-                self.pending = Some((m, node, view));
+                self.pending = Some(Pending {
+                    movie: m,
+                    node,
+                    view,
+                    history: Step::None,
+                });
                 self.update_title();
             }
             LoadEvent::Progress {
@@ -431,7 +452,7 @@ impl App {
                 let name = self
                     .pending
                     .as_ref()
-                    .map(|(m, ..)| m.origin.name())
+                    .map(|p| p.movie.origin.name())
                     .or_else(|| self.opening.take())
                     .unwrap_or_else(|| "the movie".into());
                 self.pending = None;
@@ -450,10 +471,7 @@ impl App {
 
     fn show_picture(&mut self, node_id: u32, stage: Stage, picture: NodePicture) {
         let size = self.logical_size();
-        let is_pending = self
-            .pending
-            .as_ref()
-            .is_some_and(|(_, id, _)| *id == node_id);
+        let is_pending = self.pending.as_ref().is_some_and(|p| p.node == node_id);
         // While a link's swing runs, the new node waits (its latest picture kept).
         if is_pending && self.transition.as_ref().is_some_and(|t| !t.ready()) {
             self.arrived = Some((node_id, stage, picture));
@@ -463,7 +481,13 @@ impl App {
             self.snapshot_for_fade();
         }
         // A new movie or node becomes current with its first picture.
-        if let Some((movie, id, view)) = self.pending.take_if(|(_, id, _)| *id == node_id) {
+        if let Some(Pending {
+            movie,
+            node: id,
+            view,
+            history,
+        }) = self.pending.take_if(|p| p.node == node_id)
+        {
             let Some(node) = movie.scene().and_then(|s| s.node(id)).cloned() else {
                 return;
             };
@@ -476,8 +500,15 @@ impl App {
                 .shown
                 .as_ref()
                 .is_none_or(|s| !Arc::ptr_eq(&s.movie.loaded, &movie.loaded));
+            match history {
+                _ if replaced_movie => self.tour.restart(id),
+                Step::Push(here) => self.tour.jump(id, here),
+                Step::Pop => {
+                    self.tour.back();
+                }
+                Step::None => {}
+            }
             if replaced_movie {
-                self.tour.restart(id);
                 self.transition = None;
             } else if let Some(t) = &mut self.transition {
                 let was = t.phase();
@@ -1009,7 +1040,11 @@ impl App {
                 .collect();
         }
         if event != "idle" {
-            // Frames drawn so far: the same after a pause means no idle redraws.
+            // Frames drawn so far: the same after a pause means no idle
+            // redraws. The pointer's look and the hot spot under it (not in
+            // idle events: hovering is not a new view).
+            j["cursor"] = self.cursor.map(|c| format!("{c:?}")).into();
+            j["hover"] = self.hover_name.clone().into();
             j["frames"] = self.frames.into();
             println!("{j}");
             return;
@@ -1154,8 +1189,8 @@ impl App {
         if self.pending.is_some() {
             return;
         }
-        if let Some((node, view)) = self.tour.back() {
-            self.go_to_node(node, Some(view), false, Transition::fade_only());
+        if let Some((node, view)) = self.tour.last() {
+            self.go_to_node(node, Some(view), Step::Pop, Transition::fade_only());
         }
     }
 
@@ -1168,7 +1203,8 @@ impl App {
         self.show_nodes = false;
         self.overlay_dirty = true;
         if id != s.node && self.pending.is_none() {
-            self.go_to_node(id, None, true, Transition::fade_only());
+            let here = Step::Push(s.nav.view());
+            self.go_to_node(id, None, here, Transition::fade_only());
         }
     }
 
@@ -1482,7 +1518,12 @@ impl App {
             Action::Go { to, view } => {
                 // Panoramas swing to the hot spot's best view first.
                 let best = best.filter(|_| panorama);
-                self.go_to_node(to, Some(view), true, Transition::new(here, best));
+                self.go_to_node(
+                    to,
+                    Some(view),
+                    Step::Push(here),
+                    Transition::new(here, best),
+                );
             }
             Action::Broken { to } => self.say(
                 "Broken link",

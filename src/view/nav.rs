@@ -319,14 +319,17 @@ impl Navigator {
     /// A button press with the translate modifier (Alt) held or not.
     pub fn press_with(&mut self, at: [f64; 2], translate: bool) -> bool {
         let area = self.area();
-        self.drag = Some(Drag {
-            start: at,
-            at,
-            last: at,
-        });
         match &mut self.subject {
+            // Objects keep their own press (their controllers need it).
             Subject::Object(o) => o.press(at, area, translate),
-            Subject::Panorama { .. } => false,
+            Subject::Panorama { .. } => {
+                self.drag = Some(Drag {
+                    start: at,
+                    at,
+                    last: at,
+                });
+                false
+            }
         }
     }
 
@@ -336,9 +339,6 @@ impl Navigator {
     pub fn pointer(&mut self, at: [f64; 2]) -> bool {
         let area = self.area();
         if let Subject::Object(o) = &mut self.subject {
-            if let Some(d) = &mut self.drag {
-                d.at = at;
-            }
             return o.pointer(at, area);
         }
         let Some(d) = &mut self.drag else {
@@ -377,7 +377,10 @@ impl Navigator {
 
     /// Whether a button is held on the picture.
     pub fn dragging(&self) -> bool {
-        self.drag.is_some()
+        match &self.subject {
+            Subject::Object(o) => o.pressed(),
+            Subject::Panorama { .. } => self.drag.is_some(),
+        }
     }
 
     /// A navigation key went down or up. For objects a press of an arrow
@@ -442,12 +445,12 @@ impl Navigator {
 
     /// Whether the view will move without further input (call `tick` again).
     pub fn animating(&self) -> bool {
-        let object = match &self.subject {
-            Subject::Object(o) => o.animating(self.area()),
-            Subject::Panorama { .. } => false,
-        };
-        object
-            || self.speed.iter().any(|s| s.abs() > EPS_SPEED)
+        self.wake_in().is_some()
+    }
+
+    /// Whether turning or zooming moves the view every frame.
+    fn moving(&self) -> bool {
+        self.speed.iter().any(|s| s.abs() > EPS_SPEED)
             || (self.target_fov - self.fov()).abs() > EPS_FOV
             || self.target_speed() != [0.0, 0.0]
             || self.keys & (Key::ZoomIn.bit() | Key::ZoomOut.bit()) != 0
@@ -457,11 +460,7 @@ impl Navigator {
     /// moves every frame (turning, zooming, continuous object controls), the
     /// time of the next animation frame for animated objects, None at rest.
     pub fn wake_in(&self) -> Option<f64> {
-        let moving = self.speed.iter().any(|s| s.abs() > EPS_SPEED)
-            || (self.target_fov - self.fov()).abs() > EPS_FOV
-            || self.target_speed() != [0.0, 0.0]
-            || self.keys & (Key::ZoomIn.bit() | Key::ZoomOut.bit()) != 0;
-        if moving {
+        if self.moving() {
             return Some(0.0);
         }
         match &self.subject {

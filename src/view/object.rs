@@ -354,11 +354,6 @@ impl ObjectNav {
         self.view != before
     }
 
-    /// Whether the view will change without further input.
-    pub fn animating(&self, area: [f64; 2]) -> bool {
-        self.velocity(area).is_some() || self.next_step().is_finite()
-    }
-
     /// Seconds until the animation next changes the view with no input
     /// (0 while a continuous control turns; infinite when nothing is due).
     pub fn wake_in(&self, area: [f64; 2]) -> f64 {

@@ -127,6 +127,11 @@ impl Tour {
         self.node = to;
     }
 
+    /// Where [`Tour::back`] would go, without going.
+    pub fn last(&self) -> Option<(u32, View)> {
+        self.history.last().copied()
+    }
+
     /// Back to the last node and the view it had; None at the start.
     pub fn back(&mut self) -> Option<(u32, View)> {
         let (node, view) = self.history.pop()?;

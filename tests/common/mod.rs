@@ -1,4 +1,5 @@
-//! What the integration tests share: finding the sample movies.
+//! What the integration tests share: finding the sample movies, reading
+//! the ground truth's indexed hot spot maps.
 
 #![allow(dead_code)]
 
@@ -34,4 +35,22 @@ pub fn sample_movies(dir: &Path) -> Vec<PathBuf> {
     }
     v.sort();
     v
+}
+
+/// The raw palette indices of an 8-bit indexed PNG (a ground-truth hot spot
+/// map: each index is a hot spot ID).
+pub fn png_indices(path: &Path) -> image::GrayImage {
+    let file = std::fs::File::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut dec = png::Decoder::new(std::io::BufReader::new(file));
+    dec.set_transformations(png::Transformations::IDENTITY);
+    let mut reader = dec.read_info().expect("a PNG");
+    let mut buf = vec![0; reader.output_buffer_size().expect("a size")];
+    let info = reader.next_frame(&mut buf).expect("a frame");
+    assert_eq!(info.bit_depth, png::BitDepth::Eight, "{}", path.display());
+    image::GrayImage::from_raw(
+        info.width,
+        info.height,
+        buf[..(info.width * info.height) as usize].to_vec(),
+    )
+    .expect("one byte per pixel")
 }

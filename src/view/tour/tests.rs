@@ -79,3 +79,13 @@ fn history_goes_back_in_order_and_is_bounded() {
     t.restart(7);
     assert_eq!((t.node(), t.depth()), (7, 0));
 }
+
+#[test]
+fn last_shows_where_back_goes_without_going() {
+    let mut t = Tour::new(1);
+    assert_eq!(t.last(), None);
+    t.jump(2, v(10.0, 0.0, 50.0));
+    assert_eq!(t.last(), Some((1, v(10.0, 0.0, 50.0))));
+    assert_eq!((t.node(), t.depth()), (2, 1), "peeking changes nothing");
+    assert_eq!(t.back(), Some((1, v(10.0, 0.0, 50.0))));
+}

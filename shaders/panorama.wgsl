@@ -47,8 +47,10 @@ struct Surface {
 const MAX_SURFACES: u32 = 64u;
 const PI: f32 = 3.14159265358979;
 
-@group(0) @binding(0) var<uniform> g: Globals;
-@group(0) @binding(1) var<uniform> surfaces: array<Surface, MAX_SURFACES>;
+// Storage, not uniform, buffers: lavapipe recompiles shaders specialised to the
+// uniform values their branches test at every draw (src/render/mod.rs).
+@group(0) @binding(0) var<storage, read> g: Globals;
+@group(0) @binding(1) var<storage, read> surfaces: array<Surface, MAX_SURFACES>;
 @group(0) @binding(2) var img: texture_2d_array<f32>;
 @group(0) @binding(3) var smp: sampler;
 @group(0) @binding(4) var hsm: texture_2d_array<u32>;

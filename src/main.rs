@@ -141,6 +141,7 @@ enum ExportKind {
 }
 
 fn main() -> ExitCode {
+    quiet_device_select();
     let cli = Cli::parse();
     match cli.command {
         Some(Command::Info { file, json }) => info(&file, json),
@@ -371,4 +372,35 @@ fn info(file: &Path, json: bool) -> ExitCode {
         print!("{}", qtvr::cli::info::to_text(&shown, &loaded));
     }
     ExitCode::SUCCESS
+}
+
+/// Mesa's Vulkan device-select layer (an implicit layer every Vulkan program
+/// loads) asks libwayland for the default GPU; without a usable
+/// `XDG_RUNTIME_DIR` (ssh, cron, CI) libwayland prints
+/// `error: XDG_RUNTIME_DIR is invalid or not set in the environment.` once per
+/// Vulkan instance, although nothing failed. In exactly that case the program
+/// runs itself again with `NODEVICE_SELECT=1`, which turns that layer off (the
+/// layer only reorders GPUs, and wgpu chooses its adapter itself; errors of
+/// the driver itself still print). The environment can only be changed for a
+/// new process without `unsafe`, hence the `exec`, which happens before any
+/// thread starts and costs about a millisecond. `NODEVICE_SELECT` set by the
+/// user, or a valid `XDG_RUNTIME_DIR`, leaves everything as it is.
+fn quiet_device_select() {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::process::CommandExt;
+        let usable = std::env::var_os("XDG_RUNTIME_DIR")
+            .is_some_and(|d| d.to_string_lossy().starts_with('/'));
+        if usable || std::env::var_os("NODEVICE_SELECT").is_some() {
+            return;
+        }
+        let Ok(exe) = std::env::current_exe() else {
+            return;
+        };
+        // Only returns when the exec failed; then go on as we are.
+        let _ = std::process::Command::new(exe)
+            .args(std::env::args_os().skip(1))
+            .env("NODEVICE_SELECT", "1")
+            .exec();
+    }
 }

@@ -645,3 +645,75 @@ fn info_names_codecs_that_cannot_be_decoded() {
         stdout(&o)
     );
 }
+
+/// Without a usable `XDG_RUNTIME_DIR` (ssh, cron, CI), a successful command
+/// prints no line starting with "error" (Mesa's device-select layer used to
+/// print two), and real errors still print.
+#[test]
+fn successful_commands_without_a_runtime_dir_print_no_errors() {
+    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/demo.mov");
+    let dir = Scratch::new("xdg");
+    let out = dir.0.join("a view with spaces.png");
+    let equirect = dir.0.join("equirect.png");
+    let cube = dir.0.join("cube.png");
+    let runs: [Vec<std::ffi::OsString>; 4] = [
+        vec![
+            "render".into(),
+            demo.clone().into(),
+            "-o".into(),
+            out.clone().into(),
+        ],
+        vec![
+            "export".into(),
+            demo.clone().into(),
+            "--to".into(),
+            "equirect".into(),
+            "--width".into(),
+            "256".into(),
+            "-o".into(),
+            equirect.clone().into(),
+        ],
+        vec![
+            "export".into(),
+            demo.clone().into(),
+            "--to".into(),
+            "cubemap".into(),
+            "--size".into(),
+            "64".into(),
+            "-o".into(),
+            cube.clone().into(),
+        ],
+        vec!["info".into(), demo.clone().into()],
+    ];
+    for runtime_dir in [None, Some("relative/dir")] {
+        for args in &runs {
+            let mut c = Command::new(env!("CARGO_BIN_EXE_qtvr"));
+            c.args(args).env_remove("NODEVICE_SELECT");
+            match runtime_dir {
+                Some(d) => c.env("XDG_RUNTIME_DIR", d),
+                None => c.env_remove("XDG_RUNTIME_DIR"),
+            };
+            let o = c.output().expect("run qtvr");
+            assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+            let err = stderr(&o);
+            let bad: Vec<&str> = err
+                .lines()
+                .filter(|l| l.trim_start().to_lowercase().starts_with("error"))
+                .collect();
+            assert!(bad.is_empty(), "{args:?} printed {bad:?}");
+        }
+    }
+    assert!(
+        out.is_file() && equirect.is_file(),
+        "the outputs were written"
+    );
+    // A real failure still says what went wrong.
+    let o = Command::new(env!("CARGO_BIN_EXE_qtvr"))
+        .args(["render", "no-such-movie.mov", "-o"])
+        .arg(dir.0.join("x.png"))
+        .env_remove("XDG_RUNTIME_DIR")
+        .output()
+        .expect("run qtvr");
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("no-such-movie.mov"), "{}", stderr(&o));
+}

@@ -233,6 +233,9 @@ fn has_ffmpeg() -> bool {
         .output()
         .is_ok_and(|o| o.status.success());
     if !ok {
+        if std::env::var("CI").is_ok_and(|v| v == "true") {
+            panic!("CI=true and ffmpeg is not installed: the demo's ffmpeg checks may not skip");
+        }
         eprintln!("ffmpeg is not installed: skipping the ffmpeg checks of the demo");
     }
     ok

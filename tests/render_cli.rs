@@ -668,3 +668,194 @@ fn hotspot_overlay_outlines_each_hot_spot() {
         "the edge is outlined: mean change {e:.1} at the edge, {i:.1} inside"
     );
 }
+
+/// The upright test picture of the wide partial cylinder: red grows to the
+/// right (pan falls), green downwards.
+fn wide_partial_upright(x: u32, y: u32) -> [u8; 3] {
+    [(x * 255 / 799) as u8, (y * 255 / 299) as u8, 96]
+}
+
+/// Issue 14's movie: a horizontal partial cylinder over pan 30..250 (220°),
+/// 800×300, tilt ±35.75 (its `pdat` limits the same), fields of view 5..71.5,
+/// default view pan 140, tilt 0, fov 40. Written as a one-tile vertical
+/// cylinder by the tour writer, then its `pdat` made `hcyl` over 30..250
+/// (the writer's one tile, rotated back, is then the upright picture).
+fn wide_partial_cylinder() -> Vec<u8> {
+    use qtvr::qtvr::scene::View;
+    use qtvr::qtvr::write::{CylinderSpec, PanoLimits, Tour, TourContent, TourNode};
+    // The writer's one tile is its input turned a quarter counter-clockwise,
+    // tile (x, y) = input (w − 1 − y, x): so input (X, Y) = upright (Y, 299 − X).
+    let input = image::RgbImage::from_fn(300, 800, |x, y| {
+        image::Rgb(wide_partial_upright(y, 299 - x))
+    });
+    let mut bytes = Tour {
+        name: Some("wide partial cylinder".into()),
+        default_node: 1,
+        jpeg_quality: 95,
+        nodes: vec![TourNode {
+            id: 1,
+            name: None,
+            content: TourContent::Cylinder(CylinderSpec {
+                image: input,
+                tiles: 1,
+                hotspots: None,
+                limits: PanoLimits {
+                    pan: [0.0, 360.0],
+                    tilt: [-35.75, 35.75],
+                    fov: [5.0, 71.5],
+                    default: View {
+                        pan: 140.0,
+                        tilt: 0.0,
+                        fov: 40.0,
+                    },
+                },
+            }),
+            hotspots: Vec::new(),
+        }],
+    }
+    .write()
+    .expect("a valid tour");
+    // pdat: QT atom header (20 bytes, type at +4), then version 2, 0, image
+    // and hot spot indexes; pan limits at body +12, panorama type at +76.
+    let at: Vec<usize> = bytes
+        .windows(4)
+        .enumerate()
+        .filter(|(_, w)| *w == b"pdat")
+        .map(|(i, _)| i + 16)
+        .collect();
+    assert_eq!(at.len(), 1, "one pdat");
+    let body = at[0];
+    assert_eq!(&bytes[body + 76..body + 80], b"vcyl");
+    bytes[body + 12..body + 16].copy_from_slice(&30f32.to_be_bytes());
+    bytes[body + 16..body + 20].copy_from_slice(&250f32.to_be_bytes());
+    bytes[body + 76..body + 80].copy_from_slice(b"hcyl");
+    bytes
+}
+
+/// The colour the wide partial cylinder shows at a target pixel of a view,
+/// sampled from the upright picture by the view's own rays.
+fn wide_partial_expected(v: qtvr::qtvr::scene::View, w: u32, h: u32, px: u32, py: u32) -> [f64; 3] {
+    let rays = qtvr::view::Rays::new(qtvr::view::Shot::Perspective(v), w, h);
+    let d = rays.ray(f64::from(px) + 0.5, f64::from(py) + 0.5).unwrap();
+    let pan = d[0].atan2(d[2]).to_degrees();
+    let radius = 800.0 * 360.0 / (2.0 * std::f64::consts::PI * 220.0);
+    let x = (250.0 - pan) / 220.0 * 800.0;
+    let y = 150.0 + d[1] * radius / d[0].hypot(d[2]);
+    let c = wide_partial_upright(x.clamp(0.0, 799.0) as u32, y.clamp(0.0, 299.0) as u32);
+    c.map(f64::from)
+}
+
+#[test]
+fn wide_partial_cylinder_renders_upright_at_its_own_field_of_view() {
+    let d = out_dir("wide-partial");
+    let movie = d.join("wide.mov");
+    std::fs::write(&movie, wide_partial_cylinder()).unwrap();
+    let movie = movie.to_string_lossy().into_owned();
+    let view = qtvr::qtvr::scene::View {
+        pan: 140.0,
+        tilt: 0.0,
+        fov: 40.0,
+    };
+    for (name, extra) in [
+        ("asked", &["--pan", "140", "--tilt", "0", "--fov", "40"][..]),
+        ("default", &[][..]),
+    ] {
+        let out = d.join(format!("{name}.png"));
+        let mut args = vec!["--size", "320x240"];
+        args.extend(extra);
+        let o = render(&movie, &out, &args);
+        ok(&o);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            !err.contains("outside the node's limits"),
+            "{name}: no clamping at pan 140, tilt 0, fov 40: {err}"
+        );
+        let img = rgba(&out);
+        assert_eq!(img.dimensions(), (320, 240));
+        // Red grows to the right and green downwards (not mirrored, not
+        // upside down), and every sampled pixel is the colour the view's rays
+        // see in the picture.
+        let at = |x: u32, y: u32| img.get_pixel(x, y).0.map(f64::from);
+        assert!(
+            at(300, 120)[0] > at(20, 120)[0] + 40.0,
+            "{name}: left to right"
+        );
+        assert!(
+            at(160, 220)[1] > at(160, 20)[1] + 40.0,
+            "{name}: top to bottom"
+        );
+        let mut worst = 0f64;
+        for py in (8..240).step_by(29) {
+            for px in (8..320).step_by(39) {
+                let want = wide_partial_expected(view, 320, 240, px, py);
+                let got = at(px, py);
+                for c in 0..3 {
+                    worst = worst.max((want[c] - got[c]).abs());
+                }
+            }
+        }
+        assert!(
+            worst <= 10.0,
+            "{name}: off by up to {worst} from the reference"
+        );
+    }
+}
+
+#[test]
+fn object_with_a_degenerate_field_of_view_range_renders() {
+    use qtvr::qtvr::scene::View;
+    use qtvr::qtvr::write::{ObjectBehaviour, ObjectSpec, Tour, TourContent, TourNode};
+    // obji field of view max ≈ 1e-34: below any usable field of view.
+    let frames = (0..4)
+        .map(|i| image::RgbImage::from_pixel(64, 48, image::Rgb([40 + 50 * i as u8, 120, 200])))
+        .collect();
+    let bytes = Tour {
+        name: None,
+        default_node: 1,
+        jpeg_quality: 90,
+        nodes: vec![TourNode {
+            id: 1,
+            name: None,
+            content: TourContent::Object(ObjectSpec {
+                frames,
+                rows: 1,
+                columns: 4,
+                pan: [0.0, 360.0],
+                tilt: [0.0, 0.0],
+                fov: [1e-35, 1e-34],
+                default: View {
+                    pan: 0.0,
+                    tilt: 0.0,
+                    fov: 1e-34,
+                },
+                hotspots: Vec::new(),
+                behaviour: ObjectBehaviour::default(),
+            }),
+            hotspots: Vec::new(),
+        }],
+    }
+    .write()
+    .expect("a valid object movie");
+    let d = out_dir("degenerate-obji");
+    let movie = d.join("object.mov");
+    std::fs::write(&movie, bytes).unwrap();
+    let movie = movie.to_string_lossy().into_owned();
+    for (name, extra) in [
+        ("default", &[][..]),
+        ("fov", &["--fov", "40"][..]),
+        ("pan", &["--pan", "90", "--tilt", "nan"][..]),
+    ] {
+        let out = d.join(format!("{name}.png"));
+        let mut args = vec!["--size", "64x48"];
+        args.extend(extra);
+        let o = render(&movie, &out, &args);
+        ok(&o);
+        // No zoom: the whole frame shows at its own size.
+        let img = rgba(&out);
+        let p = img.get_pixel(32, 24).0;
+        assert!(
+            p[1].abs_diff(120) <= 8 && p[2].abs_diff(200) <= 8,
+            "{name}: {p:?}"
+        );
+    }
+}

@@ -1701,8 +1701,8 @@ fn sample_movies_survive_truncation_and_corruption() {
         files.retain(|f| f.to_string_lossy().contains(&only));
     }
     if files.is_empty() {
-        note(
-            "SKIP sample_movies_survive_truncation_and_corruption: no .mov files in ../shared/samples",
+        common::skip(
+            "sample_movies_survive_truncation_and_corruption: no .mov files in ../shared/samples",
         );
         return;
     }

@@ -137,7 +137,7 @@ fn jpeg_tiles_within_45_db_of_ffmpeg() {
         return;
     };
     if Command::new("ffmpeg").arg("-version").output().is_err() {
-        eprintln!("SKIP: ffmpeg is not installed");
+        common::skip("ffmpeg is not installed");
         return;
     }
     let mut worst = f64::INFINITY;

@@ -32,7 +32,7 @@ fn samples() -> Option<PathBuf> {
     if p.is_dir() {
         Some(p)
     } else {
-        eprintln!("skipped: ../shared/samples is missing");
+        xvfb::skip("../shared/samples is missing");
         None
     }
 }
@@ -815,4 +815,248 @@ fn url_hot_spot_shows_its_address_then_opens_it_on_a_second_click() {
     assert_eq!(got.trim(), tours::URL);
     let s1 = v.state();
     assert_eq!(s1["node"], tours::CYLINDER, "a URL does not leave the node");
+}
+
+/// Every way of arriving at an object node shows the frame of the view the
+/// viewer reports: the command line's start view, a link, a view change
+/// there, the node list, Back, and a movie opened (as a drop or the Open
+/// dialog would) whose default node is an object. Each arrival is compared
+/// with `qtvr render` of the reported view.
+#[test]
+fn every_arrival_at_an_object_shows_the_view_it_reports() {
+    let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(root) = samples() else { return };
+    let Some(d) = display() else { return };
+    let view =
+        |s: &Value| ["row", "column", "state", "frame"].map(|k| s[k].as_u64().unwrap_or(u64::MAX));
+    // The labelled 3 × 12 object (default view row 1, column 6), started at
+    // pan 90, tilt 30: row 0, column 3.
+    let object = out_dir().join("arrivals-object.mov");
+    let bytes = objects::labelled_object(3, 12, Default::default());
+    std::fs::write(&object, bytes).expect("write the movie");
+    let object = object.display().to_string();
+    let mut v = Viewer::start(
+        &d,
+        &[&object, "--pan", "90", "--tilt", "30", "--size", "640x480"],
+    );
+    let s0 = v.idle();
+    assert_eq!(view(&s0), [0, 3, 0, 0], "{s0}");
+    assert_matches(
+        &v.screenshot(),
+        &render(&object, &s0, "arrive-start"),
+        &s0,
+        "arrive-start",
+    );
+
+    // Open the multinode tour (default node 2, a panorama) as a drop would.
+    let tour = root
+        .join("gen/multinode_2pano_1obj_links.mov")
+        .display()
+        .to_string();
+    v.send(&format!("open {tour}"));
+    let mut s1 = v.idle();
+    while s1["file"] != tour.as_str() {
+        s1 = v.idle();
+    }
+    assert_eq!(s1["node"], 2, "{s1}");
+    assert_matches(
+        &v.screenshot(),
+        &render(&tour, &s1, "arrive-open"),
+        &s1,
+        "arrive-open",
+    );
+    // Opening the labelled object again: its default view, row 1, column 6.
+    v.send(&format!("open {object}"));
+    let mut s8 = v.idle();
+    while s8["file"] != object.as_str() {
+        s8 = v.idle();
+    }
+    assert_eq!(view(&s8), [1, 6, 0, 0], "{s8}");
+    assert_matches(
+        &v.screenshot(),
+        &render(&object, &s8, "arrive-reopen"),
+        &s8,
+        "arrive-reopen",
+    );
+    drop(v);
+
+    // Node 2 of the tour looking at hot spot 40 "Object" (map columns
+    // 800..939, rows 80..199 of 1024 × 272); a click leads to node 3 at
+    // pan 270: row 1, column 6.
+    let mut v = Viewer::start(
+        &d,
+        &[
+            &tour, "--node", "2", "--pan", "54.3", "--tilt", "-1.5", "--fov", "40", "--size",
+            "640x480",
+        ],
+    );
+    v.idle();
+    v.focus();
+    let id = v.window.to_string();
+    v.xdo(&["mousemove", "--window", &id, "320", "236"]);
+    std::thread::sleep(Duration::from_millis(300));
+    let on = v.state();
+    assert_eq!(on["hover"], "Object", "{on}");
+    v.xdo(&["click", "1"]);
+    let mut s2 = v.idle();
+    while s2["node"] != 3 {
+        s2 = v.idle();
+    }
+    assert_eq!(view(&s2), [1, 6, 0, 0], "the link's view: {s2}");
+    assert_matches(
+        &v.screenshot(),
+        &render(&tour, &s2, "arrive-link"),
+        &s2,
+        "arrive-link",
+    );
+    // Right arrow: the next column.
+    v.xdo(&["mousemove", "--window", &id, "20", "20"]);
+    std::thread::sleep(Duration::from_millis(600));
+    v.xdo(&["key", "Right"]);
+    let s3 = v.idle();
+    assert_eq!(view(&s3), [1, 7, 0, 0], "{s3}");
+    assert_matches(
+        &v.screenshot(),
+        &render(&tour, &s3, "arrive-right"),
+        &s3,
+        "arrive-right",
+    );
+    // The node list: node 1 (a panorama at its default view).
+    v.xdo(&["key", "n"]);
+    v.idle();
+    v.xdo(&["key", "1"]);
+    let mut s4 = v.idle();
+    while s4["node"] != 1 {
+        s4 = v.idle();
+    }
+    assert_matches(
+        &v.screenshot(),
+        &render(&tour, &s4, "arrive-list"),
+        &s4,
+        "arrive-list",
+    );
+    // Back: the object at the view we left (row 1, column 7).
+    std::thread::sleep(Duration::from_millis(500));
+    v.xdo(&["key", "BackSpace"]);
+    let mut s5 = v.idle();
+    while s5["node"] != 3 {
+        s5 = v.idle();
+    }
+    assert_eq!(view(&s5), [1, 7, 0, 0], "Back: {s5}");
+    assert_matches(
+        &v.screenshot(),
+        &render(&tour, &s5, "arrive-back"),
+        &s5,
+        "arrive-back",
+    );
+    // The node list again: the object itself, at its default view.
+    v.xdo(&["key", "n"]);
+    v.idle();
+    v.xdo(&["key", "2"]);
+    let mut s6 = v.idle();
+    while s6["node"] != 2 {
+        s6 = v.idle();
+    }
+    v.xdo(&["key", "n"]);
+    v.idle();
+    v.xdo(&["key", "3"]);
+    let mut s7 = v.idle();
+    while s7["node"] != 3 {
+        s7 = v.idle();
+    }
+    assert_matches(
+        &v.screenshot(),
+        &render(&tour, &s7, "arrive-list-object"),
+        &s7,
+        "arrive-list-object",
+    );
+}
+
+/// Starts the viewer on the demo with stderr captured; returns it and its
+/// X11 window.
+fn start_captured(display: &Display) -> (Child, u64) {
+    let mut child = Command::new(BIN)
+        .args(["--size", "480x360", "--report-state"])
+        .env("DISPLAY", &display.name)
+        .env_remove("WAYLAND_DISPLAY")
+        .env_remove("XDG_RUNTIME_DIR")
+        .env_remove("NODEVICE_SELECT")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the viewer starts");
+    let out = BufReader::new(child.stdout.take().expect("stdout"));
+    let mut window = None;
+    for line in out.lines().map_while(Result::ok) {
+        let v: Value = serde_json::from_str(&line).unwrap_or_default();
+        if v["event"] == "window" {
+            window = v["x11_id"].as_u64();
+        }
+        if v["event"] == "idle" {
+            break;
+        }
+    }
+    (child, window.expect("the viewer reported its window"))
+}
+
+/// Waits up to `timeout` for the child to end: its exit code and stderr.
+fn wait_end(mut child: Child, timeout: Duration) -> (Option<i32>, String) {
+    let end = Instant::now() + timeout;
+    while Instant::now() < end {
+        if let Ok(Some(_)) = child.try_wait() {
+            let out = child.wait_with_output().expect("output");
+            return (
+                out.status.code(),
+                String::from_utf8_lossy(&out.stderr).into(),
+            );
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    let out = child.wait_with_output().expect("output");
+    panic!(
+        "the viewer was still running after {timeout:?}; stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A window destroyed without a close request (as `xkill` or a crashed
+/// window manager does) ends the viewer with code 0 and nothing on stderr;
+/// a display that goes away ends it with one line and code 1, no panic.
+#[test]
+fn a_destroyed_window_or_a_lost_display_ends_the_viewer() {
+    let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(d) = display() else { return };
+    let (child, window) = start_captured(&d);
+    let s = Command::new("xdotool")
+        .args(["windowclose", &window.to_string()])
+        .env("DISPLAY", &d.name)
+        .status()
+        .expect("xdotool runs");
+    assert!(s.success());
+    let (code, err) = wait_end(child, Duration::from_secs(10));
+    assert_eq!(code, Some(0), "stderr: {err}");
+    assert_eq!(err, "", "a destroyed window is no error");
+
+    // The X server goes away under the viewer (killed while drawing).
+    let (child, window) = start_captured(&d);
+    let id = window.to_string();
+    for args in [
+        &["mousemove", "--window", &id, "100", "100"][..],
+        &["mousedown", "1"],
+        &["mousemove", "--window", &id, "300", "120"],
+    ] {
+        let _ = Command::new("xdotool")
+            .args(args)
+            .env("DISPLAY", &d.name)
+            .status();
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    drop(d);
+    let (code, err) = wait_end(child, Duration::from_secs(10));
+    assert_eq!(code, Some(1), "stderr: {err}");
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 1, "one line on stderr: {err}");
+    assert!(!err.contains("panicked"), "{err}");
 }

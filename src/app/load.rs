@@ -84,6 +84,9 @@ pub enum LoadEvent {
         node: u32,
         stage: Stage,
         picture: Box<NodePicture>,
+        /// Object nodes: the view whose frame the picture holds (the node's
+        /// default view); the shell shows the view it was asked for.
+        object_view: Option<crate::view::ObjectView>,
     },
     Failed(u64, String),
 }
@@ -149,9 +152,11 @@ fn decode_node(generation: u64, m: &OpenMovie, id: u32, send: &dyn Fn(LoadEvent)
         return fail(format!("the movie has no node {id}"));
     };
     let opts = DecodeOptions::default();
+    let mut object_view = None;
     let picture = match &node.content {
         NodeContent::Object(o) => {
             let view = crate::view::ObjectView::default_for(o);
+            object_view = Some(view);
             crate::assemble::object_picture(m.src.as_ref(), m.movie(), node.id, o, &view, &opts)
                 .map_err(|e| e.to_string())
         }
@@ -163,6 +168,7 @@ fn decode_node(generation: u64, m: &OpenMovie, id: u32, send: &dyn Fn(LoadEvent)
             node: id,
             stage: Stage::Full,
             picture: Box::new(p),
+            object_view,
         }),
         Err(e) => fail(format!("node {id}: {e}")),
     }
@@ -196,6 +202,7 @@ fn panorama(
             node: node.id,
             stage: Stage::Preview,
             picture: Box::new(pic),
+            object_view: None,
         });
     }
     crate::assemble::panorama_picture_in_batches(

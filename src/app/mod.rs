@@ -107,8 +107,9 @@ pub fn run(opts: Options) -> Result<(), String> {
         .run_app(&mut app)
         .map_err(|e| format!("the window failed: {e}"))?;
     match app.fatal {
-        Some(e) => Err(e),
-        None => Ok(()),
+        // A window destroyed from outside also fails to draw: not an error.
+        Some(e) if !app.destroyed => Err(e),
+        _ => Ok(()),
     }
 }
 
@@ -128,6 +129,9 @@ struct Gfx {
     gpu: Gpu,
     renderer: Renderer,
     overlay: Overlay,
+    /// The surface was reconfigured after a lost or outdated frame and has
+    /// not given a frame since (a second failure ends the program).
+    reconfigured: bool,
 }
 
 /// The movie and node being shown.
@@ -220,7 +224,7 @@ struct App {
     /// A link's swing and cross-fade, while one runs.
     transition: Option<Transition>,
     /// The new node's picture, held while the swing finishes.
-    arrived: Option<(u32, Stage, NodePicture)>,
+    arrived: Option<(u32, Stage, NodePicture, Option<ObjectView>)>,
     urls: UrlClicks,
     message: Option<Message>,
     /// The pointer's look, as last set.
@@ -252,6 +256,8 @@ struct App {
     first_frame_reported: bool,
     reported: Option<String>,
     fatal: Option<String>,
+    /// The window was destroyed from outside: the program ends normally.
+    destroyed: bool,
 }
 
 impl App {
@@ -298,6 +304,7 @@ impl App {
             first_frame_reported: false,
             reported: None,
             fatal: None,
+            destroyed: false,
         }
     }
 
@@ -447,7 +454,10 @@ impl App {
                 node,
                 stage,
                 picture,
-            } if generation == self.generation => self.show_picture(node, stage, *picture),
+                object_view,
+            } if generation == self.generation => {
+                self.show_picture(node, stage, *picture, object_view)
+            }
             LoadEvent::Failed(g, why) if g == self.generation => {
                 let name = self
                     .pending
@@ -469,12 +479,20 @@ impl App {
         }
     }
 
-    fn show_picture(&mut self, node_id: u32, stage: Stage, picture: NodePicture) {
+    /// Shows a loaded picture; for object nodes `object_view` is the view
+    /// whose frame it holds.
+    fn show_picture(
+        &mut self,
+        node_id: u32,
+        stage: Stage,
+        picture: NodePicture,
+        object_view: Option<ObjectView>,
+    ) {
         let size = self.logical_size();
         let is_pending = self.pending.as_ref().is_some_and(|p| p.node == node_id);
         // While a link's swing runs, the new node waits (its latest picture kept).
         if is_pending && self.transition.as_ref().is_some_and(|t| !t.ready()) {
-            self.arrived = Some((node_id, stage, picture));
+            self.arrived = Some((node_id, stage, picture, object_view));
             return;
         }
         if is_pending && self.transition.is_some() {
@@ -532,8 +550,12 @@ impl App {
             return;
         }
         s.stage = stage;
-        if let Some(view) = s.nav.object_view() {
-            s.object_view = Some(view);
+        // The loader decodes an object's default view; the navigator may be
+        // at another (a link's, Back's or the command line's view): that
+        // frame follows right after the upload, before anything is drawn.
+        if let Some(v) = object_view {
+            s.frames.put((v.row, v.column, v.state, v.frame), &picture);
+            s.object_view = Some(v);
         }
         if stage == Stage::Full {
             self.progress = None;
@@ -548,6 +570,7 @@ impl App {
             }
         }
         self.upload(picture);
+        self.refresh_object_frame();
         self.overlay_dirty = true;
         self.request_redraw();
     }
@@ -647,7 +670,8 @@ impl App {
             view_formats: vec![],
             color_space: wgpu::SurfaceColorSpace::Auto,
         };
-        surface.configure(&gpu.device, &config);
+        gpu.configure_surface(&surface, &config)
+            .map_err(|e| format!("cannot draw in the window: {e}"))?;
         let renderer = Renderer::new(&gpu);
         let overlay = Overlay::new(&gpu, 4);
         self.gfx = Some(Gfx {
@@ -657,6 +681,7 @@ impl App {
             gpu,
             renderer,
             overlay,
+            reconfigured: false,
         });
         Ok(())
     }
@@ -666,7 +691,10 @@ impl App {
             let Some(g) = &mut self.gfx else { return };
             g.config.width = size.width.max(1);
             g.config.height = size.height.max(1);
-            g.surface.configure(&g.gpu.device, &g.config);
+            if let Err(e) = g.gpu.configure_surface(&g.surface, &g.config) {
+                self.fatal = Some(format!("the window can no longer be drawn to: {e}"));
+                return;
+            }
             let s = g.window.scale_factor();
             [
                 f64::from(g.config.width) / s,
@@ -845,8 +873,8 @@ impl App {
             s.nav.set_view(v);
             moved = true;
         }
-        if ready && let Some((id, stage, picture)) = self.arrived.take() {
-            self.show_picture(id, stage, picture);
+        if ready && let Some((id, stage, picture, object_view)) = self.arrived.take() {
+            self.show_picture(id, stage, picture, object_view);
         }
         if let (Some(a), Some(g)) = (fade, &mut self.gfx) {
             g.overlay.set_opacity(FADE, a);
@@ -911,17 +939,39 @@ impl App {
         self.last_tick = animating.then_some(now);
         let shot = self.shown.as_ref().map(|s| s.nav.shot());
         let hotspots = self.show_hotspots;
+        if self.fatal.is_some() {
+            return;
+        }
         let Some(g) = &mut self.gfx else { return };
         let frame = match g.surface.get_current_texture() {
             wgpu::CurrentSurfaceTexture::Success(f)
-            | wgpu::CurrentSurfaceTexture::Suboptimal(f) => f,
-            wgpu::CurrentSurfaceTexture::Outdated | wgpu::CurrentSurfaceTexture::Lost => {
-                g.surface.configure(&g.gpu.device, &g.config);
-                g.window.request_redraw();
+            | wgpu::CurrentSurfaceTexture::Suboptimal(f) => {
+                g.reconfigured = false;
+                f
+            }
+            // Reconfigured once; a surface that still gives no frame (or
+            // cannot be configured) ends the program rather than looping.
+            wgpu::CurrentSurfaceTexture::Outdated | wgpu::CurrentSurfaceTexture::Lost
+                if !g.reconfigured =>
+            {
+                g.reconfigured = true;
+                match g.gpu.configure_surface(&g.surface, &g.config) {
+                    Ok(()) => g.window.request_redraw(),
+                    Err(e) => {
+                        self.fatal = Some(format!("the window can no longer be drawn to: {e}"));
+                    }
+                }
                 return;
             }
-            _ => {
-                g.window.request_redraw();
+            wgpu::CurrentSurfaceTexture::Outdated
+            | wgpu::CurrentSurfaceTexture::Lost
+            | wgpu::CurrentSurfaceTexture::Validation => {
+                self.fatal =
+                    Some("the window can no longer be drawn to (its surface was lost)".to_string());
+                return;
+            }
+            // Skipped; the next event (exposure, input, resize) draws again.
+            wgpu::CurrentSurfaceTexture::Timeout | wgpu::CurrentSurfaceTexture::Occluded => {
                 return;
             }
         };
@@ -1710,6 +1760,11 @@ impl ApplicationHandler<UserEvent> for App {
     fn window_event(&mut self, el: &ActiveEventLoop, _id: WindowId, event: WindowEvent) {
         match event {
             WindowEvent::CloseRequested => el.exit(),
+            // Destroyed from outside (xkill, a crashed window manager): done.
+            WindowEvent::Destroyed => {
+                self.destroyed = true;
+                el.exit();
+            }
             WindowEvent::Resized(size) => self.resize(size),
             WindowEvent::ScaleFactorChanged { .. } => {
                 self.overlay_dirty = true;
@@ -1767,6 +1822,10 @@ impl ApplicationHandler<UserEvent> for App {
     }
 
     fn about_to_wait(&mut self, el: &ActiveEventLoop) {
+        if self.fatal.is_some() || self.destroyed {
+            el.exit();
+            return;
+        }
         let now = Instant::now();
         let mut due: Option<Instant> = None;
         let mut wake = |t: Instant| due = Some(due.map_or(t, |d| d.min(t)));

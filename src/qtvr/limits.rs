@@ -46,7 +46,21 @@ pub fn finish_limits(
     node: u32,
     warnings: &mut Vec<Warning>,
 ) -> ViewLimits {
-    let mut fov = fov;
+    // Callers pass finite values; anything else is repaired here too, so the
+    // limits are always finite and ordered.
+    let pan = if pan.iter().all(|v| v.is_finite()) {
+        [pan[0].min(pan[1]), pan[0].max(pan[1])]
+    } else {
+        [0.0, 360.0]
+    };
+    let tilt = [finite(tilt[0], -90.0), finite(tilt[1], 90.0)];
+    let tilt = [tilt[0].min(tilt[1]), tilt[0].max(tilt[1])];
+    let mut fov = fov.map(|v| finite(v, 0.0));
+    let default = View {
+        pan: finite(default.pan, pan[0]),
+        tilt: finite(default.tilt, 0.0),
+        fov: finite(default.fov, 0.0),
+    };
     if fov[1] <= 0.0 {
         fov[1] = (tilt[1] - tilt[0]).clamp(1.0, 179.0);
     }

@@ -811,3 +811,64 @@ fn external_data_reference_is_reported() {
             .any(|t| t.data_refs.iter().any(|d| !d.self_contained))
     );
 }
+
+#[test]
+fn limits_are_finite_and_ordered_whatever_the_values() {
+    use super::limits::{ObjectParams, check_object, finish_limits};
+    let odd = [
+        f32::NAN,
+        f32::INFINITY,
+        f32::NEG_INFINITY,
+        0.0,
+        1e-34,
+        -1e30,
+        45.0,
+    ];
+    let ok = |l: &scene::ViewLimits| {
+        let pairs = [l.pan, l.tilt, l.fov];
+        pairs
+            .iter()
+            .all(|p| p[0].is_finite() && p[1].is_finite() && p[0] <= p[1])
+            && [l.default.pan, l.default.tilt, l.default.fov]
+                .iter()
+                .all(|v| v.is_finite())
+    };
+    let mut warnings = Vec::new();
+    let image = scene::TrackUse {
+        track_id: 1,
+        codec: crate::container::FourCC(*b"jpeg"),
+        first_sample: 1,
+        sample_count: 4,
+        width: 8,
+        height: 8,
+        depth: 24,
+        samples: (0..4).collect(),
+    };
+    for (i, &a) in odd.iter().enumerate() {
+        for &b in &odd {
+            let c = odd[(i + 3) % odd.len()];
+            let d = scene::View {
+                pan: b,
+                tilt: a,
+                fov: c,
+            };
+            let l = finish_limits([a, b], [b, a], [c, b], d, "test", 1, &mut warnings);
+            assert!(ok(&l), "{l:?}");
+            assert!(l.fov[1] > 0.0, "{l:?}");
+            let p = ObjectParams {
+                node: 1,
+                rows: 2,
+                columns: 2,
+                view_states: 1,
+                frames_per_view: 1,
+                pan: [a, b],
+                tilt: [b, c],
+                fov: [c, a],
+                default: d,
+                source: "test",
+            };
+            let (_, _, _, l) = check_object(&mut warnings, &p, &image);
+            assert!(ok(&l), "{l:?}");
+        }
+    }
+}

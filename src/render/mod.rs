@@ -26,7 +26,7 @@ use crate::view::{Rays, Shot, flat_scale};
 /// The WGSL source.
 pub const SHADER: &str = include_str!("../../shaders/panorama.wgsl");
 
-/// Most surfaces one node may have (the shader's uniform array).
+/// Most surfaces one node may have (the shader's surface array).
 pub const MAX_SURFACES: usize = 64;
 
 /// The most bytes one node's textures (with mip chains) may take.
@@ -65,6 +65,21 @@ pub struct Gpu {
 }
 
 impl Gpu {
+    /// Configures a window surface, returning the validation error instead of
+    /// printing it (a surface whose window is gone cannot be configured).
+    pub fn configure_surface(
+        &self,
+        surface: &wgpu::Surface<'_>,
+        config: &wgpu::SurfaceConfiguration,
+    ) -> Result<(), String> {
+        let scope = self.device.push_error_scope(wgpu::ErrorFilter::Validation);
+        surface.configure(&self.device, config);
+        match pollster::block_on(scope.pop()) {
+            Some(e) => Err(e.to_string()),
+            None => Ok(()),
+        }
+    }
+
     /// A device for offscreen rendering (no window): a real GPU when there is
     /// one, else a software one (lavapipe/llvmpipe). `WGPU_BACKEND` and
     /// `WGPU_ADAPTER_NAME` choose, as wgpu reads them.
@@ -196,16 +211,22 @@ impl Renderer {
             ty,
             count: None,
         };
-        let uniform = wgpu::BindingType::Buffer {
-            ty: wgpu::BufferBindingType::Uniform,
+        // The view and surface data are read-only storage buffers, not
+        // uniform buffers: lavapipe (Mesa 22) specialises a shader to the
+        // uniform values its branches and loops test, compiling a new copy
+        // with LLVM (~0.3 s on 2 cores) at every draw, so the window showed
+        // 2-3 frames a second. Storage buffer loads are never specialised
+        // (README, "Frames shown in the window").
+        let data = wgpu::BindingType::Buffer {
+            ty: wgpu::BufferBindingType::Storage { read_only: true },
             has_dynamic_offset: false,
             min_binding_size: None,
         };
         let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
             label: Some("panorama"),
             entries: &[
-                entry(0, uniform),
-                entry(1, uniform),
+                entry(0, data),
+                entry(1, data),
                 entry(
                     2,
                     wgpu::BindingType::Texture {
@@ -247,13 +268,13 @@ impl Renderer {
         let globals = device.create_buffer(&wgpu::BufferDescriptor {
             label: Some("globals"),
             size: std::mem::size_of::<Globals>() as u64,
-            usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+            usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST,
             mapped_at_creation: false,
         });
         let surface_buf = device.create_buffer(&wgpu::BufferDescriptor {
             label: Some("surfaces"),
             size: (std::mem::size_of::<SurfaceData>() * MAX_SURFACES) as u64,
-            usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+            usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST,
             mapped_at_creation: false,
         });
         Renderer {

@@ -5,16 +5,26 @@
 
 use std::path::{Path, PathBuf};
 
-/// `../shared/samples` beside the checkout, or None (with a SKIP line on stderr).
+/// Under `CI=true` a missing sample folder or tool fails the test (CI must
+/// never pass by skipping); elsewhere the test skips, saying why.
+pub fn skip(why: &str) {
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("CI=true and {why}: a test may not skip in CI");
+    }
+    eprintln!("SKIP: {why}");
+}
+
+/// `../shared/samples` beside the checkout, or None (with a SKIP line on
+/// stderr; under `CI=true` a failure).
 pub fn samples_dir() -> Option<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/samples");
     if dir.is_dir() {
         Some(dir)
     } else {
-        eprintln!(
-            "SKIP: ../shared/samples not found (looked for {}); sample movie tests skipped",
+        skip(&format!(
+            "../shared/samples not found (looked for {}); sample movie tests skipped",
             dir.display()
-        );
+        ));
         None
     }
 }

@@ -1,5 +1,5 @@
 //! A private Xvfb server for window tests and benchmarks (shared by
-//! `tests/window.rs` and `benches/launch.rs`).
+//! `tests/window.rs`, `benches/launch.rs` and `benches/window.rs`).
 
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -11,6 +11,15 @@ fn have(tool: &str) -> bool {
         .stdout(Stdio::null())
         .status()
         .is_ok_and(|s| s.success())
+}
+
+/// Under `CI=true` a missing tool fails (CI must never pass by skipping);
+/// elsewhere the caller skips, and this says why.
+pub fn skip(why: &str) {
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("CI=true and {why}: a window test may not skip in CI");
+    }
+    eprintln!("skipped: {why}");
 }
 
 pub struct Display {
@@ -27,9 +36,17 @@ impl Drop for Display {
 
 /// A fresh Xvfb server (1280×1024), or None (with the reason printed).
 pub fn display() -> Option<Display> {
+    display_sized([1280, 1024])
+}
+
+/// A fresh Xvfb server with a screen of `size` pixels, or None (with the
+/// reason printed).
+pub fn display_sized(size: [u32; 2]) -> Option<Display> {
     for tool in ["Xvfb", "xdotool", "import"] {
         if !have(tool) {
-            eprintln!("skipped: {tool} is not installed (apt install xvfb xdotool imagemagick)");
+            skip(&format!(
+                "{tool} is not installed (apt install xvfb xdotool imagemagick)"
+            ));
             return None;
         }
     }
@@ -40,7 +57,14 @@ pub fn display() -> Option<Display> {
         }
         let name = format!(":{n}");
         let Ok(xvfb) = Command::new("Xvfb")
-            .args([&name, "-screen", "0", "1280x1024x24", "-nolisten", "tcp"])
+            .args([
+                &name,
+                "-screen",
+                "0",
+                &format!("{}x{}x24", size[0], size[1]),
+                "-nolisten",
+                "tcp",
+            ])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -57,6 +81,6 @@ pub fn display() -> Option<Display> {
             std::thread::sleep(Duration::from_millis(50));
         }
     }
-    eprintln!("skipped: could not start Xvfb");
+    skip("could not start Xvfb");
     None
 }

@@ -21,11 +21,11 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use qtvr::codec::{Frame, FrameLimits, StreamInfo, decoder_for};
-use qtvr::container::read_movie;
-use qtvr::limits::Budget;
-use qtvr::source::{ByteSource, FileSource};
-use qtvr::tiles::{DecodeOptions, Role, decode_track};
+use qtvr_format::codec::{Frame, FrameLimits, StreamInfo, decoder_for};
+use qtvr_format::container::read_movie;
+use qtvr_format::limits::Budget;
+use qtvr_format::source::{ByteSource, FileSource};
+use qtvr_format::tiles::{DecodeOptions, Role, decode_track};
 
 struct Row {
     movie: String,
@@ -54,7 +54,7 @@ fn best<F: FnMut()>(runs: usize, min_time: Duration, mut f: F) -> Duration {
 }
 
 /// The `index`-th video track of a movie.
-fn open_track(path: &Path, index: usize) -> (FileSource, qtvr::container::Movie) {
+fn open_track(path: &Path, index: usize) -> (FileSource, qtvr_format::container::Movie) {
     let src = FileSource::open(path).expect("readable movie");
     let movie = read_movie(&src, &Budget::for_file(src.len())).expect("a movie");
     assert!(
@@ -68,7 +68,10 @@ fn open_track(path: &Path, index: usize) -> (FileSource, qtvr::container::Movie)
     (src, movie)
 }
 
-fn video_track(movie: &qtvr::container::Movie, index: usize) -> &qtvr::container::Track {
+fn video_track(
+    movie: &qtvr_format::container::Movie,
+    index: usize,
+) -> &qtvr_format::container::Track {
     movie
         .tracks
         .iter()

@@ -18,11 +18,12 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use qtvr::assemble::NodePicture;
-use qtvr::cli::render::{hotspot_ids, node_picture, pick_node};
-use qtvr::qtvr::scene::{NodeContent, View};
+use qtvr::cli::render::{node_picture, pick_node};
+use qtvr::render::hotspot_ids;
 use qtvr::render::{Gpu, Renderer, UploadOptions};
 use qtvr::view::{ObjectView, Shot};
+use qtvr_format::assemble::NodePicture;
+use qtvr_format::qtvr::scene::{NodeContent, View};
 
 fn samples() -> Option<PathBuf> {
     let d = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/samples");
@@ -30,7 +31,7 @@ fn samples() -> Option<PathBuf> {
 }
 
 fn load(path: &Path) -> (u32, NodePicture, Vec<u32>, Shot) {
-    let (src, loaded) = qtvr::qtvr::open(path).expect("open");
+    let (src, loaded) = qtvr_format::qtvr::open(path).expect("open");
     let scene = loaded.scene.as_ref().expect("a QTVR movie");
     let node = pick_node(scene, None).expect("default node");
     let (ov, shot) = match &node.content {
@@ -128,7 +129,7 @@ fn first_frame(path: &Path) -> (Duration, Duration) {
 
 /// The index among the movie's video tracks of the default node's image track.
 fn video_index(path: &Path) -> Option<usize> {
-    let (_, loaded) = qtvr::qtvr::open(path).ok()?;
+    let (_, loaded) = qtvr_format::qtvr::open(path).ok()?;
     let scene = loaded.scene.as_ref()?;
     let node = pick_node(scene, None).ok()?;
     let id = match &node.content {

@@ -30,10 +30,11 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::{Receiver, channel};
 use std::time::{Duration, Instant};
 
-use qtvr::cli::render::{hotspot_ids, node_picture, pick_node};
-use qtvr::qtvr::scene::{NodeContent, View};
+use qtvr::cli::render::{node_picture, pick_node};
+use qtvr::render::hotspot_ids;
 use qtvr::render::{Gpu, Renderer, UploadOptions};
 use qtvr::view::Shot;
+use qtvr_format::qtvr::scene::{NodeContent, View};
 use serde_json::Value;
 
 // Only `display_sized` is used here.
@@ -290,7 +291,7 @@ fn main() {
     };
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let movie = file.clone().unwrap_or_else(|| root.join("assets/demo.mov"));
-    let (src, loaded) = qtvr::qtvr::open(&movie).expect("the movie opens");
+    let (src, loaded) = qtvr_format::qtvr::open(&movie).expect("the movie opens");
     let scene = loaded.scene.as_ref().expect("a QuickTime VR movie");
     let node = pick_node(scene, None).expect("its default node");
     if !matches!(node.content, NodeContent::Panorama(_)) {

@@ -8,7 +8,7 @@
 
 use std::path::Path;
 
-use qtvr::container::build::{MovieWriter, TrackSpec, video_entry};
+use qtvr_format::container::build::{MovieWriter, TrackSpec, video_entry};
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();

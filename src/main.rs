@@ -1,5 +1,7 @@
 //! The `qtvr` command.
 
+#![forbid(unsafe_code)]
+
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -62,7 +64,7 @@ enum Command {
     Info {
         /// The movie file.
         file: PathBuf,
-        /// Print JSON (schema in README.md) instead of text.
+        /// Print JSON (schema in docs/cli.md) instead of text.
         #[arg(long)]
         json: bool,
     },
@@ -267,11 +269,15 @@ fn desktop(install: bool) -> ExitCode {
 }
 
 /// Opens a movie, or prints why not (exit code 1).
-fn open(file: &Path) -> Result<(qtvr::source::FileSource, qtvr::qtvr::Loaded), ExitCode> {
-    qtvr::qtvr::open(file).map_err(|e| {
+fn open(
+    file: &Path,
+) -> Result<(qtvr_format::source::FileSource, qtvr_format::qtvr::Loaded), ExitCode> {
+    qtvr_format::qtvr::open(file).map_err(|e| {
         match e {
             // These already name the file.
-            qtvr::Error::Io { .. } | qtvr::Error::IsDirectory(_) => eprintln!("qtvr: {e}"),
+            qtvr_format::Error::Io { .. } | qtvr_format::Error::IsDirectory(_) => {
+                eprintln!("qtvr: {e}")
+            }
             _ => eprintln!("qtvr: {}: {e}", file.display()),
         }
         ExitCode::from(1)
@@ -322,9 +328,9 @@ fn export_tiles(file: &Path, dir: &Path) -> ExitCode {
 fn with_scene(
     file: &Path,
     run: impl FnOnce(
-        &qtvr::source::FileSource,
-        &qtvr::qtvr::Loaded,
-        &qtvr::qtvr::Scene,
+        &qtvr_format::source::FileSource,
+        &qtvr_format::qtvr::Loaded,
+        &qtvr_format::qtvr::Scene,
     ) -> Result<qtvr::cli::render::Report, String>,
 ) -> ExitCode {
     let (src, loaded) = match open(file) {
@@ -333,7 +339,7 @@ fn with_scene(
     };
     let shown = file.display();
     let Some(scene) = loaded.scene.as_ref() else {
-        eprintln!("qtvr: {shown}: {}", qtvr::qtvr::NOT_QTVR);
+        eprintln!("qtvr: {shown}: {}", qtvr_format::qtvr::NOT_QTVR);
         return ExitCode::from(1);
     };
     for w in &scene.warnings {
@@ -364,7 +370,7 @@ fn info(file: &Path, json: bool) -> ExitCode {
         Ok(x) => x,
         Err(code) => return code,
     };
-    use qtvr::source::ByteSource;
+    use qtvr_format::source::ByteSource;
     let shown = file.display().to_string();
     if json {
         println!("{}", qtvr::cli::info::to_json(&shown, src.len(), &loaded));

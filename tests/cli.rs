@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use qtvr::container::build::{Layout, MovieWriter, TrackSpec, atom, video_entry};
+use qtvr_format::container::build::{Layout, MovieWriter, TrackSpec, atom, video_entry};
 use serde_json::Value;
 
 mod common;
@@ -136,7 +136,7 @@ fn plain_movie() -> Vec<u8> {
 fn plain_movie_is_read_by_the_library() {
     // The movie built here is what the CLI tests below rely on.
     let bytes = plain_movie();
-    let loaded = qtvr::qtvr::load(&bytes).expect("the minimal movie loads");
+    let loaded = qtvr_format::qtvr::load(&bytes).expect("the minimal movie loads");
     assert!(loaded.scene.is_none());
     assert_eq!(loaded.movie.timescale, TIMESCALE);
     assert_eq!(loaded.movie.tracks.len(), 1);
@@ -573,7 +573,7 @@ fn export_tiles_keeps_hot_spot_indices() {
         .find(|t| t["role"].as_str().is_some_and(|r| r.contains("hot spot")))
         .expect("a hot spot track");
     let id = hot["track_id"].as_u64().unwrap();
-    let (src, loaded) = qtvr::qtvr::open(&movie).unwrap();
+    let (src, loaded) = qtvr_format::qtvr::open(&movie).unwrap();
     let track = loaded
         .movie
         .tracks
@@ -597,7 +597,7 @@ fn export_tiles_keeps_hot_spot_indices() {
         let frame = reader.next_frame(&mut buf).unwrap();
         buf.truncate(frame.buffer_size());
         // Raw 8-bit: the stored bytes are the indices (rows padded to even bytes).
-        let raw = qtvr::source::read_vec(&src, s.offset, u64::from(s.size)).unwrap();
+        let raw = qtvr_format::source::read_vec(&src, s.offset, u64::from(s.size)).unwrap();
         let (w, h) = (frame.width as usize, frame.height as usize);
         let stride = raw.len() / h;
         for y in 0..h {

@@ -4,16 +4,20 @@
 //! (and of ../shared/samples when present), mutated by a seeded generator so a
 //! failure can be replayed from its printed seed.
 
+// The counting global allocator implements `GlobalAlloc`, an unsafe trait
+// (the workspace denies `unsafe_code` everywhere else).
+#![allow(unsafe_code)]
+
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use qtvr::codec::{Frame, FrameLimits, StreamInfo, decoder_for};
-use qtvr::container::read_movie;
-use qtvr::limits::Budget;
-use qtvr::source::{ByteSource, FileSource, read_vec};
+use qtvr_format::codec::{Frame, FrameLimits, StreamInfo, decoder_for};
+use qtvr_format::container::read_movie;
+use qtvr_format::limits::Budget;
+use qtvr_format::source::{ByteSource, FileSource, read_vec};
 
 mod common;
 

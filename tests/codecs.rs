@@ -7,10 +7,10 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use qtvr::container::read_movie;
-use qtvr::limits::Budget;
-use qtvr::source::FileSource;
-use qtvr::tiles::{DecodeOptions, Role, TileStatus, decode_track};
+use qtvr_format::container::read_movie;
+use qtvr_format::limits::Budget;
+use qtvr_format::source::FileSource;
+use qtvr_format::tiles::{DecodeOptions, Role, TileStatus, decode_track};
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/codecs")
@@ -35,7 +35,11 @@ fn rule_for(codec: &[u8; 4]) -> Rule {
 /// Decodes every frame of the fixture's video track: (codec, width, height, frames as RGB24).
 fn decode_fixture(mov: &Path) -> (String, u32, u32, Vec<Vec<u8>>, Vec<String>) {
     let src = FileSource::open(mov).unwrap();
-    let movie = read_movie(&src, &Budget::for_file(qtvr::source::ByteSource::len(&src))).unwrap();
+    let movie = read_movie(
+        &src,
+        &Budget::for_file(qtvr_format::source::ByteSource::len(&src)),
+    )
+    .unwrap();
     let track = movie
         .tracks
         .iter()
@@ -184,7 +188,7 @@ fn every_fixture_matches_ffmpeg() {
         failures.len(),
         failures.join("\n")
     );
-    // Only the codec documented as unsupported may be (README: "Codecs").
+    // Only the codec documented as unsupported may be (docs/formats.md, "Codecs").
     for (name, codec, problems) in &unsupported {
         assert_eq!(codec, "SVQ1", "{name}: {problems:?}");
         assert!(

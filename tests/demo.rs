@@ -1,4 +1,4 @@
-//! The bundled demo movie: `assets/demo.mov` is exactly what `qtvr::demo`
+//! The bundled demo movie: `assets/demo.mov` is exactly what `qtvr_demo`
 //! makes; the project's reader reads it without a warning, every node's
 //! pictures assemble and its hot spots lie where the signs and doors are drawn;
 //! ffmpeg (when installed) decodes every video track, and agrees with the
@@ -7,12 +7,12 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use qtvr::assemble::{NodePicture, object_picture, panorama_picture};
-use qtvr::demo::{self, DICE, DICE_BUTTON, GALLERY, MEADOW};
-use qtvr::qtvr::{Loaded, NodeContent, Projection, load};
-use qtvr::source::ByteSource;
-use qtvr::tiles::{DecodeOptions, Role, TileStatus, decode_track};
 use qtvr::view::ObjectView;
+use qtvr_demo::{self as demo, DICE, DICE_BUTTON, GALLERY, MEADOW};
+use qtvr_format::assemble::{NodePicture, object_picture, panorama_picture};
+use qtvr_format::qtvr::{Loaded, NodeContent, Projection, load};
+use qtvr_format::source::ByteSource;
+use qtvr_format::tiles::{DecodeOptions, Role, TileStatus, decode_track};
 
 fn demo_path() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/demo.mov")
@@ -38,9 +38,14 @@ fn picture(bytes: &dyn ByteSource, l: &Loaded, id: u32) -> NodePicture {
     let opts = DecodeOptions::default();
     let pic = match &node.content {
         NodeContent::Panorama(_) => panorama_picture(bytes, &l.movie, node, &opts),
-        NodeContent::Object(o) => {
-            object_picture(bytes, &l.movie, id, o, &ObjectView::default_for(o), &opts)
-        }
+        NodeContent::Object(o) => object_picture(
+            bytes,
+            &l.movie,
+            id,
+            o,
+            &ObjectView::default_for(o).object_frame(),
+            &opts,
+        ),
     }
     .unwrap_or_else(|e| panic!("node {id}: {e}"));
     assert!(pic.warnings.is_empty(), "node {id}: {:?}", pic.warnings);
@@ -53,8 +58,8 @@ fn committed_demo_is_what_the_code_makes() {
     let committed = demo_bytes();
     assert!(
         made == committed,
-        "assets/demo.mov ({} bytes) differs from what qtvr::demo makes ({} bytes): \
-         run `cargo run --release --example make_demo` and commit assets/demo.mov",
+        "assets/demo.mov ({} bytes) differs from what qtvr_demo makes ({} bytes): \
+         run `cargo run --release -p qtvr-demo --bin make-demo` and commit assets/demo.mov",
         committed.len(),
         made.len()
     );
@@ -135,7 +140,7 @@ fn every_tile_decodes_and_hot_spots_lie_on_the_signs() {
     let s = l.scene.as_ref().unwrap();
     // Every sample of every track a node uses decodes cleanly.
     for n in &s.nodes {
-        for (u, role) in qtvr::tiles::node_tracks(n) {
+        for (u, role) in qtvr_format::tiles::node_tracks(n) {
             let t = l.movie.tracks.iter().find(|t| t.id == u.track_id).unwrap();
             let d = decode_track(&bytes, t, &u.samples, role, &DecodeOptions::default()).unwrap();
             assert!(d.warnings.is_empty(), "{:?}", d.warnings);

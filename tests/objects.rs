@@ -11,13 +11,13 @@ mod common;
 mod objects;
 
 use objects::{colour, labelled_object, labelled_object_over, patch_colour, same_colour};
-use qtvr::assemble::object_picture;
-use qtvr::qtvr::scene::{ObjectNode, animation as anim, control};
-use qtvr::qtvr::write::ObjectBehaviour;
-use qtvr::qtvr::{Loaded, NodeContent, load};
-use qtvr::tiles::DecodeOptions;
 use qtvr::view::ObjectView;
 use qtvr::view::nav::{Cursor, Key, Navigator, Settings, Subject};
+use qtvr_format::assemble::object_picture;
+use qtvr_format::qtvr::scene::{ObjectNode, animation as anim, control};
+use qtvr_format::qtvr::write::ObjectBehaviour;
+use qtvr_format::qtvr::{Loaded, NodeContent, load};
+use qtvr_format::tiles::DecodeOptions;
 
 const WINDOW: [f64; 2] = [800.0, 600.0];
 const CENTRE: [f64; 2] = [400.0, 300.0];
@@ -53,7 +53,7 @@ impl Movie {
             &self.loaded.movie,
             1,
             self.node(),
-            &v,
+            &v.object_frame(),
             &DecodeOptions::default(),
         )
         .expect("the frame decodes");
@@ -728,7 +728,7 @@ fn svq1_sample_view_states_animation_and_reversed_drag() {
     // 2 states × 2 rows × 8 columns × 4 frames; grabber; animate frames,
     // start on the first frame; wrap pan, can zoom, reverse horizontal; frame
     // rate 2 over 0.1 s frames; default state 1, mouse-down state 2. Its
-    // SVQ1 frames are not decoded (see README), so this checks the
+    // SVQ1 frames are not decoded (see docs/formats.md), so this checks the
     // navigation state and the sample each view selects.
     let Some(m) = sample_movie("gen/object_viewstates_anim_svq1.mov") else {
         return;
@@ -829,7 +829,7 @@ fn link_destinations_select_the_same_view_as_render_pan_and_tilt() {
             WINDOW,
             Settings::default(),
         );
-        n.set_view(qtvr::qtvr::scene::View {
+        n.set_view(qtvr_format::qtvr::scene::View {
             pan,
             tilt,
             fov: l.to_fov.unwrap_or(64.0),

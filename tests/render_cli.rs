@@ -140,12 +140,13 @@ fn render_hotspot_overlay_marks_the_hot_spots() {
     }
     // Where the picker finds a hot spot the overlay changed the pixel; elsewhere not.
     let (a, b) = (rgba(&plain), rgba(&over));
-    let (src, loaded) = qtvr::qtvr::open(Path::new(&movie)).unwrap();
+    let (src, loaded) = qtvr_format::qtvr::open(Path::new(&movie)).unwrap();
     let scene = loaded.scene.unwrap();
     let node = &scene.nodes[0];
     let pic =
-        qtvr::assemble::panorama_picture(&src, &loaded.movie, node, &Default::default()).unwrap();
-    let shot = qtvr::view::Shot::Perspective(qtvr::qtvr::scene::View {
+        qtvr_format::assemble::panorama_picture(&src, &loaded.movie, node, &Default::default())
+            .unwrap();
+    let shot = qtvr::view::Shot::Perspective(qtvr_format::qtvr::scene::View {
         pan: 0.0,
         tilt: 20.0,
         fov: 100.0,
@@ -182,14 +183,15 @@ fn picking_matches_the_generators_hot_spot_map() {
     let movie = dir.join("gen/cyl_hcyl_cvid_hotspots.mov");
     // The map's raw palette indices (= hot spot IDs).
     let truth = common::png_indices(&dir.join("gen/cyl_hcyl_cvid_hotspots.1.hotspots.png"));
-    let (src, loaded) = qtvr::qtvr::open(&movie).unwrap();
+    let (src, loaded) = qtvr_format::qtvr::open(&movie).unwrap();
     let scene = loaded.scene.unwrap();
     let node = &scene.nodes[0];
-    let qtvr::qtvr::scene::NodeContent::Panorama(p) = &node.content else {
+    let qtvr_format::qtvr::scene::NodeContent::Panorama(p) = &node.content else {
         panic!()
     };
     let pic =
-        qtvr::assemble::panorama_picture(&src, &loaded.movie, node, &Default::default()).unwrap();
+        qtvr_format::assemble::panorama_picture(&src, &loaded.movie, node, &Default::default())
+            .unwrap();
     let (w, h) = (truth.width() as f64, truth.height() as f64);
     let [pmin, pmax] = p.image_pan.map(f64::from);
     let radius = w * 360.0 / (2.0 * std::f64::consts::PI * (pmax - pmin));
@@ -201,7 +203,7 @@ fn picking_matches_the_generators_hot_spot_map() {
     for vy in (0..240).step_by(4) {
         for vx in (0..320).step_by(4) {
             for (pan, tilt) in [(0.0, 0.0), (90.0, 10.0), (180.0, -10.0), (270.0, 0.0)] {
-                let v = qtvr::qtvr::scene::View {
+                let v = qtvr_format::qtvr::scene::View {
                     pan,
                     tilt,
                     fov: 60.0,
@@ -433,15 +435,16 @@ fn render_picks_the_node_asked_for() {
     assert!(!String::from_utf8_lossy(&o2.stderr).contains("qtvr: tilt"));
     // Node 2's picture is the library's render of node 2 at that view.
     let b = rgba(&two);
-    let (src, loaded) = qtvr::qtvr::open(Path::new(&movie)).unwrap();
+    let (src, loaded) = qtvr_format::qtvr::open(Path::new(&movie)).unwrap();
     let scene = loaded.scene.unwrap();
     let node = scene.node(2).unwrap();
     let pic =
-        qtvr::assemble::panorama_picture(&src, &loaded.movie, node, &Default::default()).unwrap();
+        qtvr_format::assemble::panorama_picture(&src, &loaded.movie, node, &Default::default())
+            .unwrap();
     let gpu = qtvr::render::Gpu::headless().unwrap();
     let mut r = qtvr::render::Renderer::new(&gpu);
     r.set_picture(&gpu, pic, &[], Default::default()).unwrap();
-    let shot = qtvr::view::Shot::Perspective(qtvr::qtvr::scene::View {
+    let shot = qtvr::view::Shot::Perspective(qtvr_format::qtvr::scene::View {
         pan: 30.0,
         tilt: 60.0,
         fov: 40.0,
@@ -618,12 +621,13 @@ fn hotspot_overlay_outlines_each_hot_spot() {
         ok(&qtvr(&args));
     }
     let (a, b) = (rgba(&plain), rgba(&over));
-    let (src, loaded) = qtvr::qtvr::open(Path::new(&movie)).unwrap();
+    let (src, loaded) = qtvr_format::qtvr::open(Path::new(&movie)).unwrap();
     let scene = loaded.scene.unwrap();
     let node = scene.node(1).unwrap();
     let pic =
-        qtvr::assemble::panorama_picture(&src, &loaded.movie, node, &Default::default()).unwrap();
-    let shot = qtvr::view::Shot::Perspective(qtvr::qtvr::scene::View {
+        qtvr_format::assemble::panorama_picture(&src, &loaded.movie, node, &Default::default())
+            .unwrap();
+    let shot = qtvr::view::Shot::Perspective(qtvr_format::qtvr::scene::View {
         pan: 128.0,
         tilt: -9.0,
         fov: 60.0,
@@ -681,8 +685,8 @@ fn wide_partial_upright(x: u32, y: u32) -> [u8; 3] {
 /// cylinder by the tour writer, then its `pdat` made `hcyl` over 30..250
 /// (the writer's one tile, rotated back, is then the upright picture).
 fn wide_partial_cylinder() -> Vec<u8> {
-    use qtvr::qtvr::scene::View;
-    use qtvr::qtvr::write::{CylinderSpec, PanoLimits, Tour, TourContent, TourNode};
+    use qtvr_format::qtvr::scene::View;
+    use qtvr_format::qtvr::write::{CylinderSpec, PanoLimits, Tour, TourContent, TourNode};
     // The writer's one tile is its input turned a quarter counter-clockwise,
     // tile (x, y) = input (w − 1 − y, x): so input (X, Y) = upright (Y, 299 − X).
     let input = image::RgbImage::from_fn(300, 800, |x, y| {
@@ -734,7 +738,13 @@ fn wide_partial_cylinder() -> Vec<u8> {
 
 /// The colour the wide partial cylinder shows at a target pixel of a view,
 /// sampled from the upright picture by the view's own rays.
-fn wide_partial_expected(v: qtvr::qtvr::scene::View, w: u32, h: u32, px: u32, py: u32) -> [f64; 3] {
+fn wide_partial_expected(
+    v: qtvr_format::qtvr::scene::View,
+    w: u32,
+    h: u32,
+    px: u32,
+    py: u32,
+) -> [f64; 3] {
     let rays = qtvr::view::Rays::new(qtvr::view::Shot::Perspective(v), w, h);
     let d = rays.ray(f64::from(px) + 0.5, f64::from(py) + 0.5).unwrap();
     let pan = d[0].atan2(d[2]).to_degrees();
@@ -751,7 +761,7 @@ fn wide_partial_cylinder_renders_upright_at_its_own_field_of_view() {
     let movie = d.join("wide.mov");
     std::fs::write(&movie, wide_partial_cylinder()).unwrap();
     let movie = movie.to_string_lossy().into_owned();
-    let view = qtvr::qtvr::scene::View {
+    let view = qtvr_format::qtvr::scene::View {
         pan: 140.0,
         tilt: 0.0,
         fov: 40.0,
@@ -803,8 +813,8 @@ fn wide_partial_cylinder_renders_upright_at_its_own_field_of_view() {
 
 #[test]
 fn object_with_a_degenerate_field_of_view_range_renders() {
-    use qtvr::qtvr::scene::View;
-    use qtvr::qtvr::write::{ObjectBehaviour, ObjectSpec, Tour, TourContent, TourNode};
+    use qtvr_format::qtvr::scene::View;
+    use qtvr_format::qtvr::write::{ObjectBehaviour, ObjectSpec, Tour, TourContent, TourNode};
     // obji field of view max ≈ 1e-34: below any usable field of view.
     let frames = (0..4)
         .map(|i| image::RgbImage::from_pixel(64, 48, image::Rgb([40 + 50 * i as u8, 120, 200])))

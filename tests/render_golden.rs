@@ -17,14 +17,14 @@ mod common;
 use std::path::Path;
 use std::sync::{Mutex, OnceLock};
 
-use qtvr::assemble::{self, NodePicture};
-use qtvr::codec::Frame;
-use qtvr::qtvr::scene::{
+use qtvr::render::{Gpu, NEUTRAL, Renderer, UploadOptions};
+use qtvr::view::Shot;
+use qtvr_format::assemble::{self, NodePicture};
+use qtvr_format::codec::Frame;
+use qtvr_format::qtvr::scene::{
     CubeFace, CylinderOrientation, Node, NodeContent, Panorama, Projection, View,
 };
-use qtvr::render::{Gpu, NEUTRAL, Renderer, UploadOptions};
-use qtvr::tiles::{self, DecodeOptions, Role};
-use qtvr::view::Shot;
+use qtvr_format::tiles::{self, DecodeOptions, Role};
 
 // ---------------------------------------------------------------- reference
 
@@ -436,7 +436,7 @@ fn rgba_frame(w: u32, h: u32, data: Vec<u8>) -> Frame {
     Frame {
         width: w,
         height: h,
-        kind: qtvr::codec::FrameKind::Rgba,
+        kind: qtvr_format::codec::FrameKind::Rgba,
         data,
         palette: None,
     }
@@ -460,7 +460,7 @@ fn decoded(frames: Vec<Frame>) -> tiles::DecodedTrack {
 
 fn panorama_model(projection: Projection, grid: [u32; 2], pan: [f32; 2]) -> Panorama {
     // Only the fields assembly reads matter here; the rest are plausible.
-    let limits = qtvr::qtvr::scene::ViewLimits {
+    let limits = qtvr_format::qtvr::scene::ViewLimits {
         pan,
         tilt: [-30.0, 30.0],
         fov: [5.0, 90.0],
@@ -472,9 +472,9 @@ fn panorama_model(projection: Projection, grid: [u32; 2], pan: [f32; 2]) -> Pano
         wraps: pan[1] - pan[0] >= 359.99,
         source: "test",
     };
-    let track = qtvr::qtvr::scene::TrackUse {
+    let track = qtvr_format::qtvr::scene::TrackUse {
         track_id: 1,
-        codec: qtvr::container::FourCC::new(b"raw "),
+        codec: qtvr_format::container::FourCC::new(b"raw "),
         first_sample: 1,
         sample_count: 0,
         width: 0,
@@ -831,7 +831,7 @@ fn sample_panoramas_match_the_reference() {
     let mut failures = Vec::new();
     let mut checked = 0;
     for path in common::sample_movies(&dir) {
-        let Ok((src, loaded)) = qtvr::qtvr::open(&path) else {
+        let Ok((src, loaded)) = qtvr_format::qtvr::open(&path) else {
             continue;
         };
         let Some(scene) = loaded.scene.as_ref() else {

@@ -24,6 +24,10 @@
 //! Every failure names the file and the variant (with its seed), which is all
 //! that is needed to rebuild the input.
 
+// The counting global allocator implements `GlobalAlloc`, an unsafe trait
+// (the workspace denies `unsafe_code` everywhere else).
+#![allow(unsafe_code)]
+
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
@@ -35,10 +39,10 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Mutex, Once};
 use std::time::{Duration, Instant};
 
-use qtvr::container::build::{Body, atom, container, full_atom};
-use qtvr::error::Error;
-use qtvr::limits::Budget;
-use qtvr::source::ByteSource;
+use qtvr_format::container::build::{Body, atom, container, full_atom};
+use qtvr_format::error::Error;
+use qtvr_format::limits::Budget;
+use qtvr_format::source::ByteSource;
 
 mod common;
 
@@ -477,7 +481,7 @@ fn run_variant(bytes: &[u8], at: Where, slot: usize, st: &mut Stats) {
     PEAK.with(|p| p.set(base));
     CAP.with(|c| c.set(base.saturating_add(HARD_CAP)));
     let result = panic::catch_unwind(AssertUnwindSafe(|| {
-        qtvr::qtvr::load_with_budget(&Bytes(bytes), &budget)
+        qtvr_format::qtvr::load_with_budget(&Bytes(bytes), &budget)
     }));
     CAP.with(|c| c.set(0));
     let peak = PEAK.with(Cell::get).saturating_sub(base);
@@ -564,7 +568,7 @@ fn panic_signature(msg: &str) -> String {
 }
 
 /// `qtvr info` renders whatever loads: that must not panic either.
-fn check_rendering(loaded: &qtvr::qtvr::Loaded, len: u64, at: Where, st: &mut Stats) {
+fn check_rendering(loaded: &qtvr_format::qtvr::Loaded, len: u64, at: Where, st: &mut Stats) {
     let shown = panic::catch_unwind(AssertUnwindSafe(|| {
         let text = qtvr::cli::info::to_text(at.file, loaded);
         let json = qtvr::cli::info::to_json(at.file, len, loaded);
@@ -759,16 +763,16 @@ fn walk_qt_list(b: &[u8], start: usize, end: usize, depth: u32, out: &mut Vec<At
 /// Everything the variant generators need to know about one sample movie.
 struct Plan {
     name: &'static str,
-    top: Vec<qtvr::container::file::TopAtom>,
+    top: Vec<qtvr_format::container::file::TopAtom>,
     moov: (usize, usize),
     /// Byte ranges of the small QTVR samples and of the QTVR sample description.
     vr: Vec<(usize, usize)>,
     atoms: Vec<AtomAt>,
-    loaded: Option<qtvr::qtvr::Loaded>,
+    loaded: Option<qtvr_format::qtvr::Loaded>,
 }
 
 fn plan(name: &'static str, bytes: &[u8]) -> Plan {
-    let (top, _) = qtvr::container::scan_top_level(&Bytes(bytes)).unwrap_or_default();
+    let (top, _) = qtvr_format::container::scan_top_level(&Bytes(bytes)).unwrap_or_default();
     let moov = top
         .iter()
         .find(|a| &a.kind.0 == b"moov")
@@ -776,7 +780,7 @@ fn plan(name: &'static str, bytes: &[u8]) -> Plan {
         .unwrap_or((0, bytes.len()));
     // (A panic here is reported by the 'original' variant.)
     CATCHING.with(|c| c.set(true));
-    let loaded = panic::catch_unwind(AssertUnwindSafe(|| qtvr::qtvr::load(&Bytes(bytes))))
+    let loaded = panic::catch_unwind(AssertUnwindSafe(|| qtvr_format::qtvr::load(&Bytes(bytes))))
         .ok()
         .and_then(Result::ok);
     CATCHING.with(|c| c.set(false));
@@ -1376,7 +1380,7 @@ fn remove_edits(trak: &mut Tree) {
 
 /// A QT atom container nested `depth` levels deep (built without quadratic copying).
 fn deep_qt_container(depth: usize, classic: bool) -> Vec<u8> {
-    let leaf = qtvr::container::build::qt_leaf(b"vrsc", 1, &[0; 24]);
+    let leaf = qtvr_format::container::build::qt_leaf(b"vrsc", 1, &[0; 24]);
     let h = if classic { 8 } else { 20 };
     let total = h * depth + leaf.len();
     let mut v = vec![0u8; 12];
@@ -1794,15 +1798,16 @@ fn handmade(cases: Vec<(&'static str, Vec<u8>)>) {
             run_variant(bytes, at, slot, &mut st);
             // And through the plain entry point, with the default budget.
             CATCHING.with(|c| c.set(true));
-            let r =
-                panic::catch_unwind(AssertUnwindSafe(|| qtvr::qtvr::load(&Bytes(bytes)).is_ok()));
+            let r = panic::catch_unwind(AssertUnwindSafe(|| {
+                qtvr_format::qtvr::load(&Bytes(bytes)).is_ok()
+            }));
             CATCHING.with(|c| c.set(false));
             if r.is_err() {
                 let msg = LAST_PANIC
                     .with(|p| p.borrow_mut().take())
                     .unwrap_or_default();
                 st.fail(
-                    "PANIC in qtvr::qtvr::load".into(),
+                    "PANIC in qtvr_format::qtvr::load".into(),
                     format!("{at}\n      {msg}"),
                 );
             }
@@ -1818,7 +1823,7 @@ fn handmade(cases: Vec<(&'static str, Vec<u8>)>) {
 }
 
 fn expect_err(bytes: &[u8], what: &str) -> String {
-    match qtvr::qtvr::load(&Bytes(bytes)) {
+    match qtvr_format::qtvr::load(&Bytes(bytes)) {
         Ok(_) => panic!("{what}: loaded, expected an error"),
         Err(e) => e.to_string(),
     }

@@ -8,8 +8,8 @@ use std::process::Command;
 
 use sha2::{Digest, Sha256};
 
-use qtvr::qtvr::open;
-use qtvr::tiles::{DecodeOptions, Role, TileStatus, decode_node, decode_track, node_tracks};
+use qtvr_format::qtvr::open;
+use qtvr_format::tiles::{DecodeOptions, Role, TileStatus, decode_node, decode_track, node_tracks};
 
 mod common;
 
@@ -34,7 +34,7 @@ fn every_node_tile_decodes() {
                 assert_eq!(d.tiles.len(), u.samples.len());
                 for t in &d.tiles {
                     let expected_kind = match role {
-                        Role::HotSpots => qtvr::codec::FrameKind::Indexed,
+                        Role::HotSpots => qtvr_format::codec::FrameKind::Indexed,
                         Role::Image => t.frame.kind,
                     };
                     assert_eq!(t.frame.kind, expected_kind);

@@ -7,8 +7,8 @@ use std::collections::BTreeSet;
 use std::fmt::Debug;
 use std::path::{Path, PathBuf};
 
-use qtvr::container::{Movie, Track};
-use qtvr::qtvr::{
+use qtvr_format::container::{Movie, Track};
+use qtvr_format::qtvr::{
     CubeFace, CylinderOrientation, Loaded, Node, NodeContent, ObjectController, ObjectNode,
     Panorama, Projection, TrackUse, View, ViewLimits, load,
 };

@@ -10,12 +10,12 @@ mod common;
 mod tours;
 
 use qtvr::cli::render::renderer_for;
-use qtvr::qtvr::scene::{Node, NodeContent, Scene, View};
-use qtvr::qtvr::{Loaded, load};
-use qtvr::source::ByteSource;
 use qtvr::view::nav::{Navigator, Settings, Subject};
 use qtvr::view::tour::{Action, Tour, action};
 use qtvr::view::{Rays, Shot};
+use qtvr_format::qtvr::scene::{Node, NodeContent, Scene, View};
+use qtvr_format::qtvr::{Loaded, load};
+use qtvr_format::source::ByteSource;
 use tours::*;
 
 const WINDOW: [f64; 2] = [800.0, 600.0];
@@ -328,7 +328,8 @@ fn check_picking(
     views: &[View],
 ) -> std::collections::BTreeSet<u32> {
     let n = scene.node(node).unwrap();
-    let pic = qtvr::assemble::panorama_picture(bytes, &l.movie, n, &Default::default()).unwrap();
+    let pic =
+        qtvr_format::assemble::panorama_picture(bytes, &l.movie, n, &Default::default()).unwrap();
     let (_gpu, r) = renderer_for(n, pic).expect("a renderer");
     let (w, h) = (320u32, 240u32);
     let (mut total, mut same) = (0, 0);
@@ -479,9 +480,15 @@ fn object_picking_uses_the_hot_spot_frame_of_the_view() {
             column,
             ..qtvr::view::ObjectView::default_for(o)
         };
-        let pic =
-            qtvr::assemble::object_picture(&bytes, &l.movie, OBJECT, o, &ov, &Default::default())
-                .unwrap();
+        let pic = qtvr_format::assemble::object_picture(
+            &bytes,
+            &l.movie,
+            OBJECT,
+            o,
+            &ov.object_frame(),
+            &Default::default(),
+        )
+        .unwrap();
         let (_gpu, r) = renderer_for(n, pic).unwrap();
         let shot = ov.shot(o);
         // 64×48 frame in a 640×480 target: 10 target px per frame px.
@@ -513,8 +520,15 @@ fn object_picking_uses_the_hot_spot_frame_of_the_view() {
             column,
             ..qtvr::view::ObjectView::default_for(o)
         };
-        let pic = qtvr::assemble::object_picture(&bytes, &l.movie, 3, o, &ov, &Default::default())
-            .unwrap();
+        let pic = qtvr_format::assemble::object_picture(
+            &bytes,
+            &l.movie,
+            3,
+            o,
+            &ov.object_frame(),
+            &Default::default(),
+        )
+        .unwrap();
         let (_gpu, r) = renderer_for(n, pic).unwrap();
         let shot = ov.shot(o);
         let rays = Rays::new(shot, 320, 240);

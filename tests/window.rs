@@ -628,7 +628,7 @@ fn object_window_turns_with_a_drag_and_shows_the_mouse_down_state() {
     let bytes = objects::labelled_object(
         3,
         12,
-        qtvr::qtvr::write::ObjectBehaviour {
+        qtvr_format::qtvr::write::ObjectBehaviour {
             view_states: 2,
             mouse_down_view_state: 2,
             control_settings: 0,

@@ -8,11 +8,11 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use crate::assemble::NodePicture;
-use crate::container::Movie;
-use crate::qtvr::{Loaded, Node, NodeContent, Scene};
-use crate::source::{ByteSource, FileSource};
-use crate::tiles::{self, DecodeOptions, Role};
+use qtvr_format::assemble::NodePicture;
+use qtvr_format::container::Movie;
+use qtvr_format::qtvr::{Loaded, Node, NodeContent, Scene};
+use qtvr_format::source::{ByteSource, FileSource};
+use qtvr_format::tiles::{self, DecodeOptions, Role};
 
 /// Where a movie comes from.
 #[derive(Debug, Clone)]
@@ -118,9 +118,9 @@ pub fn open_now(origin: Origin) -> Result<OpenMovie, String> {
         Origin::File(p) => Arc::new(FileSource::open(p).map_err(|e| e.to_string())?),
         Origin::Bundled(_, bytes) => Arc::new(bytes.to_vec()),
     };
-    let loaded = crate::qtvr::load(src.as_ref()).map_err(|e| e.to_string())?;
+    let loaded = qtvr_format::qtvr::load(src.as_ref()).map_err(|e| e.to_string())?;
     match &loaded.scene {
-        None => Err(crate::qtvr::NOT_QTVR.into()),
+        None => Err(qtvr_format::qtvr::NOT_QTVR.into()),
         Some(s) if s.nodes.is_empty() => Err("the movie has no QTVR nodes".into()),
         Some(_) => Ok(OpenMovie {
             origin,
@@ -157,8 +157,15 @@ fn decode_node(generation: u64, m: &OpenMovie, id: u32, send: &dyn Fn(LoadEvent)
         NodeContent::Object(o) => {
             let view = crate::view::ObjectView::default_for(o);
             object_view = Some(view);
-            crate::assemble::object_picture(m.src.as_ref(), m.movie(), node.id, o, &view, &opts)
-                .map_err(|e| e.to_string())
+            qtvr_format::assemble::object_picture(
+                m.src.as_ref(),
+                m.movie(),
+                node.id,
+                o,
+                &view.object_frame(),
+                &opts,
+            )
+            .map_err(|e| e.to_string())
         }
         NodeContent::Panorama(_) => panorama(generation, m, node, &opts, send),
     };
@@ -195,7 +202,7 @@ fn panorama(
     if let Some(q) = quick
         && let Some(t) = track(q.track_id)
         && let Ok(d) = tiles::decode_track(m.src.as_ref(), t, &q.samples, Role::Image, opts)
-        && let Ok(pic) = crate::assemble::panorama(node.id, p, &d, None)
+        && let Ok(pic) = qtvr_format::assemble::panorama(node.id, p, &d, None)
     {
         send(LoadEvent::Picture {
             generation,
@@ -205,7 +212,7 @@ fn panorama(
             object_view: None,
         });
     }
-    crate::assemble::panorama_picture_in_batches(
+    qtvr_format::assemble::panorama_picture_in_batches(
         m.src.as_ref(),
         m.movie(),
         node,

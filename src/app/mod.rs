@@ -23,18 +23,20 @@ use winit::event_loop::{ActiveEventLoop, ControlFlow, EventLoop, EventLoopProxy}
 use winit::keyboard::{Key as WKey, KeyCode, ModifiersState, NamedKey, PhysicalKey};
 use winit::window::{CursorIcon, Fullscreen, Window, WindowId};
 
-use crate::assemble::NodePicture;
-use crate::qtvr::{Node, NodeContent, View};
+use crate::render::image_file::ImageKind;
 use crate::render::overlay::Overlay;
-use crate::render::{Gpu, Renderer, UploadOptions};
+use crate::render::{Acquired, Gpu, Renderer, UploadOptions, WindowSurface};
 use crate::ui::{self, BarLayout, BarState, Button};
 use crate::view::ObjectView;
 use crate::view::nav::{Cursor, DragMode, Key, Navigator, Settings, Subject};
 use crate::view::tour::{self, Action, Phase, Tour, Transition, UrlClicks};
+use qtvr_format::assemble::NodePicture;
+use qtvr_format::qtvr::{Node, NodeContent, View};
 
 use load::{LoadEvent, OpenMovie, Origin, Stage};
 
-/// The bundled demo movie (`assets/demo.mov`, made by `examples/make_demo.rs`).
+/// The bundled demo movie (`assets/demo.mov`, made by the `qtvr-demo` crate's
+/// `make-demo`).
 pub const DEMO: &[u8] = include_bytes!("../../assets/demo.mov");
 
 /// How the viewer starts.
@@ -124,14 +126,10 @@ struct Message {
 
 struct Gfx {
     window: Arc<Window>,
-    surface: wgpu::Surface<'static>,
-    config: wgpu::SurfaceConfiguration,
+    surface: WindowSurface,
     gpu: Gpu,
     renderer: Renderer,
     overlay: Overlay,
-    /// The surface was reconfigured after a lost or outdated frame and has
-    /// not given a frame since (a second failure ends the program).
-    reconfigured: bool,
 }
 
 /// The movie and node being shown.
@@ -351,9 +349,7 @@ impl App {
     }
 
     fn physical_size(&self) -> [u32; 2] {
-        self.gfx
-            .as_ref()
-            .map_or([1, 1], |g| [g.config.width, g.config.height])
+        self.gfx.as_ref().map_or([1, 1], |g| g.surface.size())
     }
 
     fn logical_size(&self) -> [f64; 2] {
@@ -578,7 +574,7 @@ impl App {
     fn upload(&mut self, picture: NodePicture) {
         let ids = self
             .node()
-            .map(crate::cli::render::hotspot_ids)
+            .map(crate::render::hotspot_ids)
             .unwrap_or_default();
         let Some(g) = &mut self.gfx else { return };
         if let Err(e) = g
@@ -606,12 +602,12 @@ impl App {
         let key = (view.row, view.column, view.state, view.frame);
         let pic = match s.frames.get(key) {
             Some(p) => Ok(p),
-            None => crate::assemble::object_picture(
+            None => qtvr_format::assemble::object_picture(
                 s.movie.src.as_ref(),
                 s.movie.movie(),
                 s.node,
                 node,
-                view,
+                &view.object_frame(),
                 &Default::default(),
             )
             .inspect(|p| s.frames.put(key, p)),
@@ -635,53 +631,20 @@ impl App {
             el.create_window(attrs)
                 .map_err(|e| format!("cannot open a window: {e}"))?,
         );
-        let instance =
-            wgpu::Instance::new(wgpu::InstanceDescriptor::new_with_display_handle_from_env(
-                Box::new(el.owned_display_handle()),
-            ));
-        let surface = instance
-            .create_surface(window.clone())
-            .map_err(|e| format!("cannot draw in the window: {e}"))?;
-        let gpu = Gpu::from_instance(&instance, Some(&surface)).map_err(|e| e.to_string())?;
-        let caps = surface.get_capabilities(&gpu.adapter);
-        // Non-sRGB formats, like the offscreen renders: the shader writes
-        // the movie's own (gamma-encoded) values.
-        let format = [
-            wgpu::TextureFormat::Bgra8Unorm,
-            wgpu::TextureFormat::Rgba8Unorm,
-        ]
-        .into_iter()
-        .find(|f| caps.formats.contains(f))
-        .or_else(|| caps.formats.first().copied())
-        .ok_or("the window cannot be drawn to (no surface format)")?;
         let size = window.inner_size();
-        let config = wgpu::SurfaceConfiguration {
-            usage: wgpu::TextureUsages::RENDER_ATTACHMENT,
-            format,
-            width: size.width.max(1),
-            height: size.height.max(1),
-            present_mode: wgpu::PresentMode::AutoVsync,
-            desired_maximum_frame_latency: 2,
-            alpha_mode: caps
-                .alpha_modes
-                .first()
-                .copied()
-                .unwrap_or(wgpu::CompositeAlphaMode::Auto),
-            view_formats: vec![],
-            color_space: wgpu::SurfaceColorSpace::Auto,
-        };
-        gpu.configure_surface(&surface, &config)
-            .map_err(|e| format!("cannot draw in the window: {e}"))?;
+        let (surface, gpu) = WindowSurface::new(
+            el.owned_display_handle(),
+            window.clone(),
+            [size.width, size.height],
+        )?;
         let renderer = Renderer::new(&gpu);
         let overlay = Overlay::new(&gpu, 4);
         self.gfx = Some(Gfx {
             window,
             surface,
-            config,
             gpu,
             renderer,
             overlay,
-            reconfigured: false,
         });
         Ok(())
     }
@@ -689,17 +652,13 @@ impl App {
     fn resize(&mut self, size: PhysicalSize<u32>) {
         let logical = {
             let Some(g) = &mut self.gfx else { return };
-            g.config.width = size.width.max(1);
-            g.config.height = size.height.max(1);
-            if let Err(e) = g.gpu.configure_surface(&g.surface, &g.config) {
-                self.fatal = Some(format!("the window can no longer be drawn to: {e}"));
+            if let Err(e) = g.surface.resize(&g.gpu, [size.width, size.height]) {
+                self.fatal = Some(e);
                 return;
             }
             let s = g.window.scale_factor();
-            [
-                f64::from(g.config.width) / s,
-                f64::from(g.config.height) / s,
-            ]
+            let [w, h] = g.surface.size();
+            [f64::from(w) / s, f64::from(h) / s]
         };
         if let Some(s) = &mut self.shown {
             s.nav.resize(logical);
@@ -763,7 +722,7 @@ impl App {
                 };
                 let kind = match &n.content {
                     NodeContent::Panorama(p) => match p.projection {
-                        crate::qtvr::Projection::Cylinder { .. } => "cylinder",
+                        qtvr_format::qtvr::Projection::Cylinder { .. } => "cylinder",
                         _ => "cube",
                     },
                     NodeContent::Object(_) => "object",
@@ -797,7 +756,7 @@ impl App {
         let show_bar = self.show_bar;
         let Some(g) = &mut self.gfx else { return };
         let k = ui::ui_scale(g.window.scale_factor());
-        let [w, h] = [g.config.width, g.config.height];
+        let [w, h] = g.surface.size();
         self.overlay_dirty = false;
         if show_bar {
             let (c, layout) = ui::draw_bar(w, k, &bar);
@@ -943,49 +902,30 @@ impl App {
             return;
         }
         let Some(g) = &mut self.gfx else { return };
-        let frame = match g.surface.get_current_texture() {
-            wgpu::CurrentSurfaceTexture::Success(f)
-            | wgpu::CurrentSurfaceTexture::Suboptimal(f) => {
-                g.reconfigured = false;
-                f
-            }
-            // Reconfigured once; a surface that still gives no frame (or
-            // cannot be configured) ends the program rather than looping.
-            wgpu::CurrentSurfaceTexture::Outdated | wgpu::CurrentSurfaceTexture::Lost
-                if !g.reconfigured =>
-            {
-                g.reconfigured = true;
-                match g.gpu.configure_surface(&g.surface, &g.config) {
-                    Ok(()) => g.window.request_redraw(),
-                    Err(e) => {
-                        self.fatal = Some(format!("the window can no longer be drawn to: {e}"));
-                    }
-                }
+        let frame = match g.surface.acquire(&g.gpu) {
+            Acquired::Frame(f) => f,
+            Acquired::Reconfigured => {
+                g.window.request_redraw();
                 return;
             }
-            wgpu::CurrentSurfaceTexture::Outdated
-            | wgpu::CurrentSurfaceTexture::Lost
-            | wgpu::CurrentSurfaceTexture::Validation => {
-                self.fatal =
-                    Some("the window can no longer be drawn to (its surface was lost)".to_string());
+            Acquired::Lost(e) => {
+                self.fatal = Some(e);
                 return;
             }
             // Skipped; the next event (exposure, input, resize) draws again.
-            wgpu::CurrentSurfaceTexture::Timeout | wgpu::CurrentSurfaceTexture::Occluded => {
-                return;
-            }
+            Acquired::Skip => return,
         };
-        let view = frame.texture.create_view(&Default::default());
+        let view = &frame.view;
         let mut enc = g.gpu.device.create_command_encoder(&Default::default());
-        let size = [g.config.width, g.config.height];
+        let size = g.surface.size();
         let drawn = match &shot {
             Some(shot) if g.renderer.node().is_some() => g
                 .renderer
                 .draw(
                     &g.gpu,
                     &mut enc,
-                    &view,
-                    g.config.format,
+                    view,
+                    g.surface.format(),
                     size,
                     [0, 0],
                     shot,
@@ -995,13 +935,13 @@ impl App {
             _ => false,
         };
         if !drawn {
-            clear(&mut enc, &view);
+            crate::render::clear(&mut enc, view);
         }
         g.overlay
-            .draw(&g.gpu, &mut enc, &view, g.config.format, size);
+            .draw(&g.gpu, &mut enc, view, g.surface.format(), size);
         g.gpu.queue.submit([enc.finish()]);
         g.window.pre_present_notify();
-        g.gpu.queue.present(frame);
+        g.surface.present(&g.gpu, frame);
         self.frames += 1;
         // Moving views redraw every frame; object animation wakes when its
         // next frame is due.
@@ -1166,9 +1106,7 @@ impl App {
             .renderer
             .render_image(&g.gpu, &shot, w, h, hotspots)
             .map_err(|e| e.to_string())
-            .and_then(|img| {
-                crate::cli::render::save(&img, &path, crate::cli::render::ImageKind::Png)
-            });
+            .and_then(|img| crate::render::image_file::save(&img, &path, ImageKind::Png));
         match result {
             Ok(()) => {
                 if self.opts.report_state {
@@ -1268,7 +1206,7 @@ impl App {
         if g.renderer.node().is_none() {
             return;
         }
-        let size = [g.config.width, g.config.height];
+        let size = g.surface.size();
         let Some(view) = g.overlay.target(&g.gpu, FADE, size) else {
             return;
         };
@@ -1279,7 +1217,7 @@ impl App {
                 &g.gpu,
                 &mut enc,
                 &view,
-                wgpu::TextureFormat::Rgba8Unorm,
+                crate::render::overlay::TARGET_FORMAT,
                 size,
                 [0, 0],
                 &shot,
@@ -1743,7 +1681,7 @@ impl ApplicationHandler<UserEvent> for App {
         if let Some(g) = &mut self.gfx
             && g.renderer.node().is_none()
         {
-            g.renderer.warm_up(&g.gpu, g.config.format);
+            g.renderer.warm_up(&g.gpu, g.surface.format());
         }
         self.request_redraw();
     }
@@ -1855,32 +1793,6 @@ impl ApplicationHandler<UserEvent> for App {
         }
         el.set_control_flow(due.map_or(ControlFlow::Wait, ControlFlow::WaitUntil));
     }
-}
-
-fn clear(enc: &mut wgpu::CommandEncoder, view: &wgpu::TextureView) {
-    let n = |c: u8| f64::from(c) / 255.0;
-    let [r, g, b, _] = crate::render::NEUTRAL;
-    let _ = enc.begin_render_pass(&wgpu::RenderPassDescriptor {
-        label: Some("clear"),
-        color_attachments: &[Some(wgpu::RenderPassColorAttachment {
-            view,
-            depth_slice: None,
-            resolve_target: None,
-            ops: wgpu::Operations {
-                load: wgpu::LoadOp::Clear(wgpu::Color {
-                    r: n(r),
-                    g: n(g),
-                    b: n(b),
-                    a: 1.0,
-                }),
-                store: wgpu::StoreOp::Store,
-            },
-        })],
-        depth_stencil_attachment: None,
-        timestamp_writes: None,
-        occlusion_query_set: None,
-        multiview_mask: None,
-    });
 }
 
 /// The X11 window ID (for test drivers such as xdotool), when on X11.

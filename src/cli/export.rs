@@ -10,12 +10,12 @@ use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use crate::codec::{Frame, FrameKind, Palette};
-use crate::container::Movie;
-use crate::error::Warning;
-use crate::qtvr::scene::Scene;
-use crate::source::ByteSource;
-use crate::tiles::{self, DecodeOptions, Role, Tile, TileStatus};
+use qtvr_format::codec::{Frame, FrameKind, Palette};
+use qtvr_format::container::Movie;
+use qtvr_format::error::Warning;
+use qtvr_format::qtvr::scene::Scene;
+use qtvr_format::source::ByteSource;
+use qtvr_format::tiles::{self, DecodeOptions, Role, Tile, TileStatus};
 
 /// What an export wrote and what it had to say.
 #[derive(Debug, Default)]

@@ -1,6 +1,6 @@
 //! `qtvr info`: the scene and tracks, as text or as JSON.
 //!
-//! The JSON schema (documented in README.md, version 1):
+//! The JSON schema (documented in docs/cli.md, version 1):
 //! `{ schema, file, file_size, quicktime: {timescale, duration, compressed_header,
 //! tracks: [...]}, qtvr: null | {version, controller, name, default_node, nodes:
 //! [...]}, warnings: [...] }`.
@@ -9,9 +9,9 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use crate::container::{FourCC, Movie, Track};
-use crate::error::Warning;
-use crate::qtvr::{Loaded, NodeContent, Projection, Scene, TrackUse};
+use qtvr_format::container::{FourCC, Movie, Track};
+use qtvr_format::error::Warning;
+use qtvr_format::qtvr::{Loaded, NodeContent, Projection, Scene, TrackUse};
 
 /// Version of the JSON layout.
 pub const SCHEMA: u32 = 1;
@@ -130,12 +130,12 @@ pub fn to_json(file: &str, file_size: u64, l: &Loaded) -> String {
 }
 
 /// Why a video track's samples cannot be decoded, if they cannot.
-fn undecodable(t: &crate::container::Track) -> Option<String> {
+fn undecodable(t: &qtvr_format::container::Track) -> Option<String> {
     let info = t
         .descriptions
         .iter()
-        .find_map(crate::codec::StreamInfo::from_description)?;
-    crate::codec::decoder_for(&info)
+        .find_map(qtvr_format::codec::StreamInfo::from_description)?;
+    qtvr_format::codec::decoder_for(&info)
         .err()
         .map(|u| u.to_string())
 }
@@ -225,8 +225,9 @@ pub fn to_text(file: &str, l: &Loaded) -> String {
                         } => format!(
                             "cylinder, {} tiles{}",
                             match orientation {
-                                crate::qtvr::CylinderOrientation::Vertical => "vertical (rotated)",
-                                crate::qtvr::CylinderOrientation::Horizontal => "horizontal",
+                                qtvr_format::qtvr::CylinderOrientation::Vertical =>
+                                    "vertical (rotated)",
+                                qtvr_format::qtvr::CylinderOrientation::Horizontal => "horizontal",
                             },
                             if *legacy_flags {
                                 ", orientation from legacy flags"
@@ -329,9 +330,11 @@ pub fn to_text(file: &str, l: &Loaded) -> String {
                         o,
                         "  animation settings 0x{:x} ({}), control settings 0x{:x} ({})",
                         ob.animation_settings,
-                        list(crate::qtvr::scene::animation_names(ob.animation_settings)),
+                        list(qtvr_format::qtvr::scene::animation_names(
+                            ob.animation_settings
+                        )),
                         ob.control_settings,
-                        list(crate::qtvr::scene::control_names(ob.control_settings)),
+                        list(qtvr_format::qtvr::scene::control_names(ob.control_settings)),
                     );
                     let _ = writeln!(
                         o,

@@ -3,14 +3,15 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::assemble::{self, Geometry, NodePicture, RgbaImage};
-use crate::container::Movie;
-use crate::error::Warning;
-use crate::qtvr::scene::{Node, NodeContent, Scene, View};
-use crate::render::{Gpu, Renderer, UploadOptions};
-use crate::source::ByteSource;
-use crate::tiles::DecodeOptions;
+use crate::render::image_file::{ImageKind, save};
+use crate::render::{Gpu, Renderer, UploadOptions, hotspot_ids};
 use crate::view::{ObjectView, Shot, clamp_panorama, column_for_pan, row_for_tilt};
+use qtvr_format::assemble::{self, Geometry, NodePicture};
+use qtvr_format::container::Movie;
+use qtvr_format::error::Warning;
+use qtvr_format::qtvr::scene::{Node, NodeContent, Scene, View};
+use qtvr_format::source::ByteSource;
+use qtvr_format::tiles::DecodeOptions;
 
 /// What `qtvr render` was asked for.
 #[derive(Debug, Clone, Default)]
@@ -135,17 +136,13 @@ pub fn node_picture(
             let v = object_view
                 .copied()
                 .unwrap_or_else(|| ObjectView::default_for(o));
-            assemble::object_picture(src, movie, node.id, o, &v, &opts).map_err(|e| e.to_string())
+            assemble::object_picture(src, movie, node.id, o, &v.object_frame(), &opts)
+                .map_err(|e| e.to_string())
         }
         NodeContent::Panorama(_) => {
             assemble::panorama_picture(src, movie, node, &opts).map_err(|e| e.to_string())
         }
     }
-}
-
-/// IDs of the node's hot spots (what the overlay shows).
-pub fn hotspot_ids(node: &Node) -> Vec<u32> {
-    node.hotspots.iter().map(|h| h.id).collect()
 }
 
 /// A renderer on a headless device with a node's pictures uploaded.
@@ -310,60 +307,4 @@ pub fn face_path(out: &Path, face: &str) -> PathBuf {
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
     out.with_file_name(format!("{stem}_{face}.{ext}"))
-}
-
-/// Image file types written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ImageKind {
-    Png,
-    Jpeg,
-}
-
-impl ImageKind {
-    /// From a file name's extension (.png, .jpg, .jpeg).
-    pub fn from_path(p: &Path) -> Result<ImageKind, String> {
-        match p
-            .extension()
-            .map(|e| e.to_string_lossy().to_ascii_lowercase())
-            .as_deref()
-        {
-            Some("png") => Ok(ImageKind::Png),
-            Some("jpg" | "jpeg") => Ok(ImageKind::Jpeg),
-            _ => Err(format!(
-                "{}: the output must end in .png, .jpg or .jpeg",
-                p.display()
-            )),
-        }
-    }
-}
-
-/// Writes an RGBA picture as PNG (RGB) or JPEG (quality 92).
-pub fn save(img: &RgbaImage, path: &Path, kind: ImageKind) -> Result<(), String> {
-    let rgb: Vec<u8> = img
-        .data
-        .chunks_exact(4)
-        .flat_map(|p| [p[0], p[1], p[2]])
-        .collect();
-    let err = |e: image::ImageError| format!("cannot write {}: {e}", path.display());
-    let file =
-        std::fs::File::create(path).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    let w = std::io::BufWriter::new(file);
-    match kind {
-        ImageKind::Png => image::codecs::png::PngEncoder::new(w)
-            .write_image_rgb(&rgb, img.width, img.height)
-            .map_err(err),
-        ImageKind::Jpeg => image::codecs::jpeg::JpegEncoder::new_with_quality(w, 92)
-            .write_image_rgb(&rgb, img.width, img.height)
-            .map_err(err),
-    }
-}
-
-trait WriteRgb {
-    fn write_image_rgb(self, rgb: &[u8], w: u32, h: u32) -> image::ImageResult<()>;
-}
-
-impl<T: image::ImageEncoder> WriteRgb for T {
-    fn write_image_rgb(self, rgb: &[u8], w: u32, h: u32) -> image::ImageResult<()> {
-        self.write_image(rgb, w, h, image::ExtendedColorType::Rgb8)
-    }
 }

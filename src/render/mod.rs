@@ -13,15 +13,19 @@
 //! read nearest, for the overlay; [`Renderer::hotspot_at`] answers which hot
 //! spot lies under a pixel on the CPU through the same projection ([`crate::view`]).
 
+pub mod image_file;
 pub mod overlay;
 pub mod pages;
+mod surface;
+
+pub use surface::{Acquired, Frame, WindowSurface, clear};
 
 use std::sync::mpsc;
 
 use bytemuck::{Pod, Zeroable};
 
-use crate::assemble::{Geometry, IdImage, NodePicture, RgbaImage};
 use crate::view::{Rays, Shot, flat_scale};
+use qtvr_format::assemble::{Geometry, IdImage, NodePicture, RgbaImage};
 
 /// The WGSL source.
 pub const SHADER: &str = include_str!("../../shaders/panorama.wgsl");
@@ -35,6 +39,11 @@ pub const MAX_UPLOAD_BYTES: u64 = 4 << 30;
 /// The colour shown where no picture is (above and below a cylinder, around an
 /// object): a neutral dark grey.
 pub const NEUTRAL: [u8; 4] = [64, 64, 64, 255];
+
+/// IDs of the node's hot spots (what the overlay shows).
+pub fn hotspot_ids(node: &qtvr_format::qtvr::Node) -> Vec<u32> {
+    node.hotspots.iter().map(|h| h.id).collect()
+}
 
 /// Why rendering failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -216,7 +225,7 @@ impl Renderer {
         // uniform values its branches and loops test, compiling a new copy
         // with LLVM (~0.3 s on 2 cores) at every draw, so the window showed
         // 2-3 frames a second. Storage buffer loads are never specialised
-        // (README, "Frames shown in the window").
+        // (docs/benchmarks.md, "Frames shown in the window").
         let data = wgpu::BindingType::Buffer {
             ty: wgpu::BufferBindingType::Storage { read_only: true },
             has_dynamic_offset: false,
@@ -313,14 +322,14 @@ impl Renderer {
         if self.scene.is_some() {
             return;
         }
-        let grey = crate::assemble::RgbaImage {
+        let grey = qtvr_format::assemble::RgbaImage {
             width: 1,
             height: 1,
             data: NEUTRAL.to_vec(),
         };
         let stand_in = NodePicture {
             node: 0,
-            surfaces: vec![crate::assemble::Surface {
+            surfaces: vec![qtvr_format::assemble::Surface {
                 geometry: Geometry::Flat,
                 image: grey,
                 hotspots: None,
@@ -739,7 +748,7 @@ impl Renderer {
             ));
         }
         let bytes = u64::from(width) * u64::from(height) * 4;
-        if bytes > crate::assemble::MAX_BYTES {
+        if bytes > qtvr_format::assemble::MAX_BYTES {
             return Err(RenderError::TooLarge(format!(
                 "a {width}x{height} picture is too large"
             )));

@@ -11,6 +11,10 @@ use crate::ui::Canvas;
 /// The WGSL source.
 pub const SHADER: &str = include_str!("../../shaders/overlay.wgsl");
 
+/// The format of the overlay's slots (what [`Overlay::target`] views are
+/// drawn in).
+pub const TARGET_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba8Unorm;
+
 struct Slot {
     size: [u32; 2],
     texture: wgpu::Texture,
@@ -107,7 +111,7 @@ impl Overlay {
                 mip_level_count: 1,
                 sample_count: 1,
                 dimension: wgpu::TextureDimension::D2,
-                format: wgpu::TextureFormat::Rgba8Unorm,
+                format: TARGET_FORMAT,
                 usage: wgpu::TextureUsages::TEXTURE_BINDING
                     | wgpu::TextureUsages::COPY_DST
                     | wgpu::TextureUsages::RENDER_ATTACHMENT,
@@ -174,7 +178,7 @@ impl Overlay {
         }
     }
 
-    /// Slot `i` as an `Rgba8Unorm` render target of `size`, shown at the
+    /// Slot `i` as a [`TARGET_FORMAT`] render target of `size`, shown at the
     /// top-left corner; draw into the returned view (opaque pixels).
     pub fn target(&mut self, gpu: &Gpu, i: usize, size: [u32; 2]) -> Option<wgpu::TextureView> {
         let slot = self.slot(gpu, i, size)?;

@@ -11,7 +11,7 @@
 
 use rayon::prelude::*;
 
-use crate::assemble::{Geometry, IdImage, NodePicture, RgbaImage, Surface};
+use qtvr_format::assemble::{Geometry, IdImage, NodePicture, RgbaImage, Surface};
 
 /// Gutter width in texels: seamless for mip levels up to log2(GUTTER).
 pub const GUTTER: u32 = 8;

@@ -3,7 +3,7 @@
 //! A [`Shot`] says what a picture shows: a perspective view of a panorama
 //! (pan, tilt, vertical field of view), an equirectangular unwrapping of it, or
 //! an object view. [`Rays`] turns a target pixel into a world ray (world axes
-//! as in [`crate::assemble`]: X left, Y down, Z front), with its derivatives
+//! as in [`qtvr_format::assemble`]: X left, Y down, Z front), with its derivatives
 //! across the target, exactly as the WGSL shader does; the renderer's hot spot
 //! picking and the exporters use it. [`clamp_panorama`] and [`ObjectView::clamped`]
 //! keep views inside a node's limits, as the viewer does while navigating; the
@@ -61,7 +61,7 @@
 //! (degenerate, NaN, 180° or wider) the zoom is 1. No clamp in this module
 //! uses `f32::clamp` or `f64::clamp` on bounds computed from file values.
 
-use crate::qtvr::scene::{ObjectNode, View, ViewLimits};
+use qtvr_format::qtvr::scene::{ObjectNode, View, ViewLimits};
 
 /// What one rendered picture shows.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -555,6 +555,17 @@ pub struct ObjectView {
 }
 
 impl ObjectView {
+    /// The picture this view shows (row, column, view state, frame), as
+    /// [`qtvr_format::assemble::object_picture`] takes it.
+    pub fn object_frame(&self) -> qtvr_format::assemble::ObjectFrame {
+        qtvr_format::assemble::ObjectFrame {
+            row: self.row,
+            column: self.column,
+            state: self.state,
+            frame: self.frame,
+        }
+    }
+
     /// The node's default view: the row and column of its default pan and tilt,
     /// its default view state, frame 0, its default field of view.
     pub fn default_for(o: &ObjectNode) -> ObjectView {

@@ -15,7 +15,7 @@
 //! Object nodes are handed to [`super::object::ObjectNav`] (controllers,
 //! control and animation settings); zooming them eases here like panoramas.
 
-use crate::qtvr::scene::{Node, NodeContent, ObjectNode, View, ViewLimits};
+use qtvr_format::qtvr::scene::{Node, NodeContent, ObjectNode, View, ViewLimits};
 
 use super::object::ObjectNav;
 use super::{ObjectView, Shot, clamp_panorama};

@@ -51,7 +51,7 @@
 //!   completes a cycle (a loop, a bounce back to the first frame, or reaching
 //!   the last frame), with the frame animation's palindrome setting.
 
-use crate::qtvr::scene::{ObjectController, ObjectNode, animation as anim, control};
+use qtvr_format::qtvr::scene::{ObjectController, ObjectNode, animation as anim, control};
 
 use super::ObjectView;
 use super::nav::Cursor;

@@ -562,8 +562,8 @@ fn degenerate_fov_limits_give_a_positive_field_of_view() {
 }
 
 fn object_node(rows: u32, columns: u32, fov: [f32; 2], size: [u32; 2]) -> ObjectNode {
-    use crate::container::FourCC;
-    use crate::qtvr::scene::{ObjectController, TrackUse};
+    use qtvr_format::container::FourCC;
+    use qtvr_format::qtvr::scene::{ObjectController, TrackUse};
     let n = (rows * columns) as usize;
     ObjectNode {
         rows,

@@ -15,7 +15,7 @@
 //!   (panoramas, when the hot spot has one), then the new node cross-fades in
 //!   over the old picture ([`Transition`]).
 
-use crate::qtvr::scene::{HotSpot, Link, Node, NodeContent, Scene, View};
+use qtvr_format::qtvr::scene::{HotSpot, Link, Node, NodeContent, Scene, View};
 
 /// What a click on a hot spot does.
 #[derive(Debug, Clone, PartialEq)]

@@ -6,8 +6,8 @@
 
 use font8x8::UnicodeFonts;
 use image::{Rgb, RgbImage};
-use qtvr::qtvr::scene::View;
-use qtvr::qtvr::write::{ObjectBehaviour, ObjectSpec, Tour, TourContent, TourNode};
+use qtvr_format::qtvr::scene::View;
+use qtvr_format::qtvr::write::{ObjectBehaviour, ObjectSpec, Tour, TourContent, TourNode};
 
 /// Frame size of the generated views.
 pub const SIZE: [u32; 2] = [96, 48];

@@ -6,8 +6,8 @@
 #![allow(dead_code)]
 
 use image::{GrayImage, Luma, Rgb, RgbImage};
-use qtvr::qtvr::scene::View;
-use qtvr::qtvr::write::{
+use qtvr_format::qtvr::scene::View;
+use qtvr_format::qtvr::write::{
     CubeSpec, CylinderSpec, HotSpotAction, ObjectBehaviour, ObjectSpec, PanoLimits, Tour,
     TourContent, TourHotSpot, TourNode,
 };

@@ -1,8 +1,8 @@
 //! Navigation on a simulated clock: drags, keys, zoom, clamping, wrap, easing.
 
 use super::*;
-use crate::container::FourCC;
-use crate::qtvr::scene::{ObjectController, TrackUse};
+use qtvr_format::container::FourCC;
+use qtvr_format::qtvr::scene::{ObjectController, TrackUse};
 
 fn limits(pan: [f32; 2], tilt: [f32; 2], fov: [f32; 2]) -> ViewLimits {
     ViewLimits {

@@ -4,7 +4,7 @@
 //! 1.0 (`v1.rs`) movies are read into one [`Scene`] model. This stage reads
 //! only the small VR samples; image samples stay in the file until decoded.
 //! [`write`](mod@write) goes the other way: it writes QTVR 2 movies (the parser tests'
-//! movies and the bundled demo).
+//! movies and the viewer's bundled demo).
 
 pub mod atom_container;
 mod context;

@@ -1,7 +1,8 @@
 //! QTVR 1.0 movies: panoramas (ctyp `STpn`/`stpn`: the `pano` sample
 //! description, `pInf`, node samples of `pHdr`/`pHot`/`pLnk`/`pNav`/`strT`) and
-//! object movies (ctyp `stna` with `NAVG` user data). The layouts are in
-//! `shared/spec/NOTES.md`, checked against the sample movies.
+//! object movies (ctyp `stna` with `NAVG` user data). The layouts follow Apple's
+//! *QuickTime VR* documentation (*Inside Macintosh: QuickTime VR*, QTVR 1.0
+//! file format), checked against the sample movies.
 
 use super::context::{Ctx, NodeSpan, track_use_of};
 use super::limits::{ObjectParams, check_object, finish_limits, finite};

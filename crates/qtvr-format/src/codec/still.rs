@@ -413,13 +413,14 @@ mod tests {
     }
 
     /// The generated PNG movie's tiles against the ffmpeg hashes in its JSON.
-    /// Skipped when `../shared/samples` is absent.
+    /// Skipped when `shared/samples` (beside the checkout) is absent.
     #[test]
     fn sample_png_tiles_match_ffmpeg_hashes() {
         use crate::container::read_movie;
         use crate::limits::Budget;
         use crate::source::{ByteSource, FileSource, read_vec};
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/samples/gen");
+        let dir =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/samples/gen");
         let (mov, json) = (
             dir.join("cyl_legacy_vert_png.mov"),
             dir.join("cyl_legacy_vert_png.json"),

@@ -649,7 +649,7 @@ mod tests {
 
     /// The real photographs the sample movies were made from (1024² baseline 4:2:0
     /// JPEGs from a camera pipeline), against ffmpeg's RGB24 decode. Skipped when
-    /// `../shared/samples` is absent.
+    /// `shared/samples` (beside the checkout) is absent.
     #[test]
     fn panini_faces_bit_exact_with_ffmpeg() {
         const FACES: [(&str, &str); 6] = [
@@ -679,7 +679,7 @@ mod tests {
             ),
         ];
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../shared/samples/sources/panini-faces");
+            .join("../../../shared/samples/sources/panini-faces");
         if !dir.is_dir() {
             eprintln!("SKIP: {} not found; real photo test skipped", dir.display());
             return;

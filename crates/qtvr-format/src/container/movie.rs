@@ -1,6 +1,6 @@
 //! The movie atom: `moov` and everything under it, one `read_<fourcc>` per atom.
 //!
-//! Pages are Apple's QuickTime File Format chapters (see `shared/spec/qtff`).
+//! Pages are chapters of Apple's *QuickTime File Format* specification.
 //! A track that fails to parse is skipped with a warning so that the rest of
 //! the movie still opens.
 

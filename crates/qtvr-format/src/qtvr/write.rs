@@ -12,7 +12,7 @@
 //!   them. Image tiles are stored as Photo-JPEG (`jpeg`), hot spot maps as 8-bit
 //!   Animation (`rle `) key frames with the standard Mac palette stored as the
 //!   colour table: codecs that QuickTime, this project and ffmpeg all decode.
-//!   The bundled demo ([`crate::demo`]) is made with it.
+//!   The viewer's bundled demo (the `qtvr-demo` crate) is made with it.
 //!
 //! Layout of a written tour (movie and media time scale 600): track 1 is the
 //! QTVR track (one node information sample per node, node after node in

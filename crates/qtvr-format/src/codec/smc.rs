@@ -865,12 +865,13 @@ pub(crate) mod tests {
     }
 
     /// Decodes every `codec` track of the generated sample movies
-    /// (`../shared/samples/gen`) in order and compares each frame's RGB24 with
+    /// (`shared/samples/gen` beside the checkout) in order and compares each frame's RGB24 with
     /// the ffmpeg SHA-256 its JSON lists. Returns the frames checked (0, with a
     /// SKIP line, when the folder is absent).
     pub(crate) fn check_gen_tracks(codec: &str) -> usize {
         use super::super::decoder_for;
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/samples/gen");
+        let dir =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/samples/gen");
         let Ok(entries) = std::fs::read_dir(&dir) else {
             eprintln!("SKIP: {} not found", dir.display());
             return 0;

@@ -7,7 +7,6 @@ use crate::error::Warning;
 use crate::qtvr::scene::{Node, NodeContent, ObjectNode};
 use crate::source::ByteSource;
 use crate::tiles::{self, DecodeOptions, Request, Role, TrackError};
-use crate::view::ObjectView;
 
 use super::{AssembleError, NodePicture};
 
@@ -154,13 +153,23 @@ pub fn panorama_picture_in_batches(
     Ok(pic)
 }
 
+/// Which picture of an object node: its row, column, view state and
+/// animation frame, all 0-based (see [`ObjectNode::sample_for`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct ObjectFrame {
+    pub row: u32,
+    pub column: u32,
+    pub state: u32,
+    pub frame: u32,
+}
+
 /// One object view's picture (its frame and hot spot map).
 pub fn object_picture(
     src: &dyn ByteSource,
     movie: &Movie,
     node_id: u32,
     o: &ObjectNode,
-    view: &ObjectView,
+    view: &ObjectFrame,
     opts: &DecodeOptions,
 ) -> Result<NodePicture, PictureError> {
     let sample = o

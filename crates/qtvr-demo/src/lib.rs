@@ -17,13 +17,15 @@
 //! IEEE arithmetic and square roots (the sines and arc tangents below are
 //! computed here, not by the platform's maths library), and the encoders are
 //! deterministic. `tests/demo.rs` checks that `assets/demo.mov` is what this
-//! code makes; `cargo run --release --example make_demo` rewrites it.
+//! code makes; `cargo run --release -p qtvr-demo --bin make-demo` rewrites it.
+
+#![forbid(unsafe_code)]
 
 use font8x8::UnicodeFonts;
 use image::{GrayImage, Luma, Rgb, RgbImage};
 
-use crate::qtvr::scene::View;
-use crate::qtvr::write::{
+use qtvr_format::qtvr::scene::View;
+use qtvr_format::qtvr::write::{
     CubeSpec, CylinderSpec, HotSpotAction, ObjectSpec, PanoLimits, Tour, TourContent, TourHotSpot,
     TourNode, WriteError,
 };
@@ -168,7 +170,7 @@ pub fn demo_tour() -> Tour {
                     fov: [16.0, 64.0],
                     default: dice_default,
                     hotspots: vec![button],
-                    behaviour: crate::qtvr::write::ObjectBehaviour::default(),
+                    behaviour: qtvr_format::qtvr::write::ObjectBehaviour::default(),
                 }),
                 hotspots: vec![TourHotSpot {
                     rect: Some([1, 0, 3, 2].map(|i| DICE_BUTTON[i] as i16)),

@@ -29,7 +29,9 @@
 
 mod load;
 
-pub use load::{PictureError, object_picture, panorama_picture, panorama_picture_in_batches};
+pub use load::{
+    ObjectFrame, PictureError, object_picture, panorama_picture, panorama_picture_in_batches,
+};
 
 use crate::codec::Frame;
 use crate::error::Warning;

@@ -1,0 +1,186 @@
+//! A window's drawing surface: the wgpu instance, surface and configuration
+//! behind the viewer's window, so that the window shell ([`crate::app`])
+//! needs no wgpu of its own.
+
+use std::fmt::Debug;
+
+use super::{Gpu, NEUTRAL};
+
+/// The swap chain of one window, with the device that draws into it.
+pub struct WindowSurface {
+    surface: wgpu::Surface<'static>,
+    config: wgpu::SurfaceConfiguration,
+    /// The surface was reconfigured after a lost or outdated frame and has
+    /// not given a frame since (a second failure is fatal).
+    reconfigured: bool,
+}
+
+/// What [`WindowSurface::acquire`] got.
+pub enum Acquired {
+    /// A frame to draw into, then [`WindowSurface::present`].
+    Frame(Frame),
+    /// No frame this time (timeout, occluded window): skip drawing; the next
+    /// event (exposure, input, resize) draws again.
+    Skip,
+    /// The surface was lost or outdated and has been configured again: ask
+    /// for another redraw.
+    Reconfigured,
+    /// The window can no longer be drawn to (the reason, as shown to the
+    /// user): the surface failed again after a reconfiguration, or could not
+    /// be configured.
+    Lost(String),
+}
+
+/// A window frame being drawn.
+pub struct Frame {
+    texture: wgpu::SurfaceTexture,
+    /// The frame's texture view, to draw into.
+    pub view: wgpu::TextureView,
+}
+
+impl WindowSurface {
+    /// A device able to draw into `window`, and the window's surface
+    /// configured at `size` (physical pixels). `display` is the display's
+    /// handle (for the instance; `WGPU_BACKEND` and friends are read from the
+    /// environment).
+    pub fn new<D>(
+        display: D,
+        window: impl Into<wgpu::SurfaceTarget<'static>>,
+        size: [u32; 2],
+    ) -> Result<(WindowSurface, Gpu), String>
+    where
+        D: wgpu::rwh::HasDisplayHandle + Debug + Send + Sync + 'static,
+    {
+        let instance = wgpu::Instance::new(
+            wgpu::InstanceDescriptor::new_with_display_handle_from_env(Box::new(display)),
+        );
+        let surface = instance
+            .create_surface(window)
+            .map_err(|e| format!("cannot draw in the window: {e}"))?;
+        let gpu = Gpu::from_instance(&instance, Some(&surface)).map_err(|e| e.to_string())?;
+        let caps = surface.get_capabilities(&gpu.adapter);
+        // Non-sRGB formats, like the offscreen renders: the shader writes
+        // the movie's own (gamma-encoded) values.
+        let format = [
+            wgpu::TextureFormat::Bgra8Unorm,
+            wgpu::TextureFormat::Rgba8Unorm,
+        ]
+        .into_iter()
+        .find(|f| caps.formats.contains(f))
+        .or_else(|| caps.formats.first().copied())
+        .ok_or("the window cannot be drawn to (no surface format)")?;
+        let config = wgpu::SurfaceConfiguration {
+            usage: wgpu::TextureUsages::RENDER_ATTACHMENT,
+            format,
+            width: size[0].max(1),
+            height: size[1].max(1),
+            present_mode: wgpu::PresentMode::AutoVsync,
+            desired_maximum_frame_latency: 2,
+            alpha_mode: caps
+                .alpha_modes
+                .first()
+                .copied()
+                .unwrap_or(wgpu::CompositeAlphaMode::Auto),
+            view_formats: vec![],
+            color_space: wgpu::SurfaceColorSpace::Auto,
+        };
+        gpu.configure_surface(&surface, &config)
+            .map_err(|e| format!("cannot draw in the window: {e}"))?;
+        Ok((
+            WindowSurface {
+                surface,
+                config,
+                reconfigured: false,
+            },
+            gpu,
+        ))
+    }
+
+    /// The surface's size in physical pixels.
+    pub fn size(&self) -> [u32; 2] {
+        [self.config.width, self.config.height]
+    }
+
+    /// The surface's texture format (what [`super::Renderer::draw`] and
+    /// [`super::overlay::Overlay::draw`] are told).
+    pub fn format(&self) -> wgpu::TextureFormat {
+        self.config.format
+    }
+
+    /// Configures the surface for a new size (physical pixels, at least 1).
+    pub fn resize(&mut self, gpu: &Gpu, size: [u32; 2]) -> Result<(), String> {
+        self.config.width = size[0].max(1);
+        self.config.height = size[1].max(1);
+        gpu.configure_surface(&self.surface, &self.config)
+            .map_err(|e| format!("the window can no longer be drawn to: {e}"))
+    }
+
+    /// The next frame. A lost or outdated surface is configured again once;
+    /// failing again before it gives a frame is [`Acquired::Lost`].
+    pub fn acquire(&mut self, gpu: &Gpu) -> Acquired {
+        let texture = match self.surface.get_current_texture() {
+            wgpu::CurrentSurfaceTexture::Success(f)
+            | wgpu::CurrentSurfaceTexture::Suboptimal(f) => {
+                self.reconfigured = false;
+                f
+            }
+            // Reconfigured once; a surface that still gives no frame (or
+            // cannot be configured) ends the program rather than looping.
+            wgpu::CurrentSurfaceTexture::Outdated | wgpu::CurrentSurfaceTexture::Lost
+                if !self.reconfigured =>
+            {
+                self.reconfigured = true;
+                return match gpu.configure_surface(&self.surface, &self.config) {
+                    Ok(()) => Acquired::Reconfigured,
+                    Err(e) => Acquired::Lost(format!("the window can no longer be drawn to: {e}")),
+                };
+            }
+            wgpu::CurrentSurfaceTexture::Outdated
+            | wgpu::CurrentSurfaceTexture::Lost
+            | wgpu::CurrentSurfaceTexture::Validation => {
+                return Acquired::Lost(
+                    "the window can no longer be drawn to (its surface was lost)".to_string(),
+                );
+            }
+            wgpu::CurrentSurfaceTexture::Timeout | wgpu::CurrentSurfaceTexture::Occluded => {
+                return Acquired::Skip;
+            }
+        };
+        let view = texture.texture.create_view(&Default::default());
+        Acquired::Frame(Frame { texture, view })
+    }
+
+    /// Shows a drawn frame (after the commands drawing it were submitted).
+    pub fn present(&self, gpu: &Gpu, frame: Frame) {
+        let Frame { texture, view } = frame;
+        gpu.queue.present(texture);
+        drop(view);
+    }
+}
+
+/// Clears `view` to [`NEUTRAL`] (a window frame with nothing to show).
+pub fn clear(enc: &mut wgpu::CommandEncoder, view: &wgpu::TextureView) {
+    let n = |c: u8| f64::from(c) / 255.0;
+    let [r, g, b, _] = NEUTRAL;
+    let _ = enc.begin_render_pass(&wgpu::RenderPassDescriptor {
+        label: Some("clear"),
+        color_attachments: &[Some(wgpu::RenderPassColorAttachment {
+            view,
+            depth_slice: None,
+            resolve_target: None,
+            ops: wgpu::Operations {
+                load: wgpu::LoadOp::Clear(wgpu::Color {
+                    r: n(r),
+                    g: n(g),
+                    b: n(b),
+                    a: 1.0,
+                }),
+                store: wgpu::StoreOp::Store,
+            },
+        })],
+        depth_stencil_attachment: None,
+        timestamp_writes: None,
+        occlusion_query_set: None,
+        multiview_mask: None,
+    });
+}

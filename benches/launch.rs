@@ -14,8 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-#[path = "../tests/support/xvfb.rs"]
-mod xvfb;
+use qtvr_testkit::xvfb;
 
 const BIN: &str = env!("CARGO_BIN_EXE_qtvr");
 

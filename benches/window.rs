@@ -39,8 +39,7 @@ use serde_json::Value;
 
 // Only `display_sized` is used here.
 #[allow(dead_code)]
-#[path = "../tests/support/xvfb.rs"]
-mod xvfb;
+use qtvr_testkit::xvfb;
 
 const SIZES: [[u32; 2]; 2] = [[1024, 768], [1920, 1080]];
 const FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Bgra8Unorm;

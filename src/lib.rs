@@ -24,9 +24,11 @@
 //!    Navigation state and view geometry ([`view`]) are plain data shared with
 //!    it.
 //! 7. [`cli`] — the command-line front end (`qtvr info`, `qtvr render`, `qtvr export`, ...).
-//! 8. [`app`] — the desktop viewer: the window shell (the only module that
-//!    knows winit), drawing with the same renderer plus the controls of
-//!    [`ui`], navigating with [`view::nav`].
+//! 8. [`viewer`] — the desktop viewer's logic as plain data (no window, no
+//!    GPU): input events in, effects out, navigating with [`view::nav`] and
+//!    drawing the controls of [`ui`].
+//! 9. [`app`] — the window shell (the only module that knows winit): winit
+//!    events into the viewer, its effects carried out with the renderer.
 //!
 //! The bundled demo movie (`assets/demo.mov`, embedded in the program) is made
 //! by the `qtvr-demo` tools crate (`crates/qtvr-demo`) with the QTVR writer.
@@ -43,3 +45,4 @@ pub mod cli;
 pub mod render;
 pub mod ui;
 pub mod view;
+pub mod viewer;

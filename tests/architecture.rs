@@ -3,8 +3,10 @@
 //! - the format library (`crates/qtvr-format`) depends on nothing of windows
 //!   or GPUs: its manifest lists none of wgpu, winit, rfd, arboard, open;
 //! - in the viewer (`src/`), only the window shell (`src/app/`) uses winit,
-//!   only the renderer (`src/render/`) uses wgpu, and the window shell does
-//!   not reach into the command-line front end (`crate::cli`).
+//!   only the renderer (`src/render/`) uses wgpu, the window shell does
+//!   not reach into the command-line front end (`crate::cli`), and the viewer
+//!   core (`src/viewer/`) uses none of the shell, the renderer and the
+//!   command line.
 //!
 //! Sources are read as tokens with comments and string literals removed, so
 //! docs may name the crates freely.
@@ -247,6 +249,17 @@ fn only_the_renderer_uses_wgpu() {
     assert!(
         v.is_empty(),
         "wgpu is used outside src/render/ (the renderer): {v:#?}"
+    );
+}
+
+#[test]
+fn the_viewer_core_uses_neither_the_shell_nor_the_renderer() {
+    let mut v = violations("crate::app", &[], Some("src/viewer/"));
+    v.extend(violations("crate::render", &[], Some("src/viewer/")));
+    v.extend(violations("crate::cli", &[], Some("src/viewer/")));
+    assert!(
+        v.is_empty(),
+        "src/viewer/ (the viewer core, plain data) uses the shell, renderer or command line: {v:#?}"
     );
 }
 

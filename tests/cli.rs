@@ -349,7 +349,6 @@ fn check_node(n: &Value) -> Result<(), String> {
 #[test]
 fn every_sample_movie_json() {
     let Some(files) = common::samples_dir().map(|d| common::sample_movies(&d)) else {
-        eprintln!("SKIP every_sample_movie_json: ../shared/samples not found");
         return;
     };
     let mut problems = Vec::new();
@@ -417,7 +416,6 @@ fn every_sample_movie_json() {
 #[test]
 fn every_sample_movie_text() {
     let Some(files) = common::samples_dir().map(|d| common::sample_movies(&d)) else {
-        eprintln!("SKIP every_sample_movie_text: ../shared/samples not found");
         return;
     };
     let mut problems = Vec::new();

@@ -10,7 +10,7 @@
 //!   atom (versions, counts, uniform sizes), every 4-byte field of small leaf
 //!   atoms and of the QT atoms in the QTVR samples, set to special values
 //!   (0, 1, all ones, 2^31, NaN, infinities, huge floats, min/max pairs);
-//! * random mutations of 1–8 bytes (xorshift64, fixed seeds), concentrated on
+//! * random mutations of 1–8 bytes (the testkit's SplitMix64, fixed seeds), concentrated on
 //!   the movie atom and the small QTVR samples;
 //! * for compressed movie headers, random mutations of the inflated header,
 //!   compressed again;
@@ -24,11 +24,6 @@
 //! Every failure names the file and the variant (with its seed), which is all
 //! that is needed to rebuild the input.
 
-// The counting global allocator implements `GlobalAlloc`, an unsafe trait
-// (the workspace denies `unsafe_code` everywhere else).
-#![allow(unsafe_code)]
-
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -43,6 +38,7 @@ use qtvr_format::container::build::{Body, atom, container, full_atom};
 use qtvr_format::error::Error;
 use qtvr_format::limits::Budget;
 use qtvr_format::source::ByteSource;
+use qtvr_testkit::{Rng, alloc};
 
 mod common;
 
@@ -82,18 +78,13 @@ const CRAFTED_FOR: &[&str] = &[
 const THREADS: usize = 2;
 
 // ---------------------------------------------------------------------------
-// Counting allocator: live and peak bytes per thread.
-
-struct Counting;
+// Counting allocator (crates/qtvr-testkit): live and peak bytes per thread,
+// and a hard cap that names the variant before refusing.
 
 #[global_allocator]
-static ALLOC: Counting = Counting;
+static ALLOC: alloc::Counting = alloc::Counting;
 
 thread_local! {
-    static LIVE: Cell<u64> = const { Cell::new(0) };
-    static PEAK: Cell<u64> = const { Cell::new(0) };
-    /// Live bytes above which allocation is refused (0 = no cap).
-    static CAP: Cell<u64> = const { Cell::new(0) };
     /// What this thread is loading (for the watchdog and the allocator's report).
     static CURRENT: Cell<Option<Where>> = const { Cell::new(None) };
     /// Set while a panic is expected to be caught: the hook records it quietly.
@@ -101,86 +92,21 @@ thread_local! {
     static LAST_PANIC: RefCell<Option<String>> = const { RefCell::new(None) };
 }
 
-/// Counts `n` more bytes; false when the cap refuses them.
-fn admit(n: usize) -> bool {
-    LIVE.try_with(|live| {
-        let v = live.get().saturating_add(n as u64);
-        let cap = CAP.try_with(Cell::get).unwrap_or(0);
-        if cap != 0 && v > cap {
-            let _ = CAP.try_with(|c| c.set(0));
-            let w = CURRENT.try_with(Cell::get).ok().flatten();
-            let mut err = std::io::stderr();
-            let _ = match w {
-                Some(w) => writeln!(
-                    err,
-                    "\nrobustness: allocation of {n} bytes would take one load past {HARD_CAP} live bytes: {w}"
-                ),
-                None => writeln!(err, "\nrobustness: allocation of {n} bytes over the hard cap"),
-            };
-            return false;
-        }
-        live.set(v);
-        let _ = PEAK.try_with(|p| {
-            if v > p.get() {
-                p.set(v);
-            }
-        });
-        true
-    })
-    .unwrap_or(true)
-}
-
-fn release(n: usize) {
-    let _ = LIVE.try_with(|live| live.set(live.get().saturating_sub(n as u64)));
-}
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        if !admit(layout.size()) {
-            return std::ptr::null_mut();
-        }
-        let p = unsafe { System.alloc(layout) };
-        if p.is_null() {
-            release(layout.size());
-        }
-        p
-    }
-
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        if !admit(layout.size()) {
-            return std::ptr::null_mut();
-        }
-        let p = unsafe { System.alloc_zeroed(layout) };
-        if p.is_null() {
-            release(layout.size());
-        }
-        p
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) };
-        release(layout.size());
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        let old = layout.size();
-        if new_size > old && !admit(new_size - old) {
-            return std::ptr::null_mut();
-        }
-        let p = unsafe { System.realloc(ptr, layout, new_size) };
-        if p.is_null() {
-            if new_size > old {
-                release(new_size - old);
-            }
-        } else if new_size < old {
-            release(old - new_size);
-        }
-        p
-    }
-}
-
-fn live_bytes() -> u64 {
-    LIVE.with(Cell::get)
+/// Called by the allocator (which must not allocate here) when a load would
+/// pass the hard cap.
+fn over_the_cap(n: usize) {
+    let w = CURRENT.try_with(Cell::get).ok().flatten();
+    let mut err = std::io::stderr();
+    let _ = match w {
+        Some(w) => writeln!(
+            err,
+            "\nrobustness: allocation of {n} bytes would take one load past {HARD_CAP} live bytes: {w}"
+        ),
+        None => writeln!(
+            err,
+            "\nrobustness: allocation of {n} bytes over the hard cap"
+        ),
+    };
 }
 
 // ---------------------------------------------------------------------------
@@ -341,30 +267,6 @@ impl fmt::Display for Where {
     }
 }
 
-/// Deterministic xorshift64 generator.
-struct Rng(u64);
-
-impl Rng {
-    fn new(seed: u64) -> Self {
-        // splitmix64 scrambles the seed; xorshift needs a non-zero state.
-        let mut z = seed.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        Rng((z ^ (z >> 31)) | 1)
-    }
-    fn next(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        self.0 = x;
-        x
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-}
-
 fn name_hash(s: &str) -> u64 {
     s.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
         (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
@@ -477,14 +379,14 @@ fn run_variant(bytes: &[u8], at: Where, slot: usize, st: &mut Stats) {
     let start = Instant::now();
     watch_set(slot, Some((start, at)));
     CATCHING.with(|c| c.set(true));
-    let base = live_bytes();
-    PEAK.with(|p| p.set(base));
-    CAP.with(|c| c.set(base.saturating_add(HARD_CAP)));
+    let base = alloc::live();
+    alloc::reset_peak();
+    alloc::set_cap(Some(base.saturating_add(HARD_CAP)), Some(over_the_cap));
     let result = panic::catch_unwind(AssertUnwindSafe(|| {
         qtvr_format::qtvr::load_with_budget(&Bytes(bytes), &budget)
     }));
-    CAP.with(|c| c.set(0));
-    let peak = PEAK.with(Cell::get).saturating_sub(base);
+    alloc::set_cap(None, None);
+    let peak = alloc::peak().saturating_sub(base);
     let elapsed = start.elapsed();
     watch_set(slot, None);
     let kind = at.variant.kind();
@@ -1148,7 +1050,7 @@ fn random_mutation(seed: u64, p: &Plan, len: usize) -> Vec<(usize, u8)> {
             2 => 0x7f,
             3 => 0x80,
             4 => 1,
-            _ => r.next() as u8,
+            _ => r.byte(),
         };
         out.push((pos.min(len - 1), v));
         last = pos;
@@ -1220,7 +1122,7 @@ fn cmov_mutation(seed: u64, parts: &CmovParts) -> Option<Vec<u8>> {
             0 => 0,
             1 => 0xff,
             2 => 0x80,
-            _ => r.next() as u8,
+            _ => r.byte(),
         };
         last = pos;
     }
@@ -1696,7 +1598,6 @@ fn fuzz_file(path: &Path, slot: usize) -> Stats {
 #[test]
 fn sample_movies_survive_truncation_and_corruption() {
     let Some(dir) = common::samples_dir() else {
-        note("SKIP sample_movies_survive_truncation_and_corruption: ../shared/samples not found");
         return;
     };
     let mut files = common::sample_movies(&dir);

@@ -136,8 +136,7 @@ fn jpeg_tiles_within_45_db_of_ffmpeg() {
     let Some(dir) = common::samples_dir() else {
         return;
     };
-    if Command::new("ffmpeg").arg("-version").output().is_err() {
-        common::skip("ffmpeg is not installed");
+    if !qtvr_testkit::require_tool("ffmpeg", "ffmpeg") {
         return;
     }
     let mut worst = f64::INFINITY;

@@ -2,7 +2,8 @@
 //! xdotool (drags, arrow keys, zoom keys, fullscreen), photographed with
 //! ImageMagick's `import`, and compared with `qtvr render` at the view the
 //! viewer reports (`--report-state`). Skips, saying why, when Xvfb, xdotool,
-//! `import` or the shared samples are missing.
+//! `import` or the shared samples are missing (a failure under `CI=true`; see
+//! `qtvr_testkit::skip`).
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -17,25 +18,14 @@ use serde_json::Value;
 mod objects;
 #[path = "support/tours.rs"]
 mod tours;
-#[path = "support/xvfb.rs"]
-mod xvfb;
-use xvfb::{Display, display};
+use qtvr_testkit::samples_dir as samples;
+use qtvr_testkit::xvfb::{Display, display};
 
 /// One viewer at a time: two software-rendered windows on two cores would
 /// only make each other's timing worse.
 static SERIAL: Mutex<()> = Mutex::new(());
 
 const BIN: &str = env!("CARGO_BIN_EXE_qtvr");
-
-fn samples() -> Option<PathBuf> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/samples");
-    if p.is_dir() {
-        Some(p)
-    } else {
-        xvfb::skip("../shared/samples is missing");
-        None
-    }
-}
 
 struct Viewer<'a> {
     child: Child,

@@ -11,7 +11,9 @@ use serde::Serialize;
 
 use qtvr_format::container::{FourCC, Movie, Track};
 use qtvr_format::error::Warning;
-use qtvr_format::qtvr::{Loaded, NodeContent, Projection, Scene, TrackUse};
+use qtvr_format::qtvr::{
+    HotSpot, Loaded, Node, NodeContent, ObjectNode, Panorama, Projection, Scene, TrackUse,
+};
 
 /// Version of the JSON layout.
 pub const SCHEMA: u32 = 1;
@@ -157,13 +159,32 @@ fn track_line(u: &TrackUse) -> String {
 /// The human-readable report.
 pub fn to_text(file: &str, l: &Loaded) -> String {
     let mut o = String::new();
+    let _ = writeln!(o, "{file}");
+    movie_text(&mut o, l);
+    if let Some(s) = &l.scene {
+        for n in &s.nodes {
+            node_text(&mut o, s, n);
+        }
+    }
+    tracks_text(&mut o, &l.movie);
+    let w = warnings(l);
+    if !w.is_empty() {
+        let _ = writeln!(o, "\nwarnings:");
+        for x in w {
+            let _ = writeln!(o, "  {x}");
+        }
+    }
+    o
+}
+
+/// The report's head: what kind of movie, its nodes, its time scale and duration.
+fn movie_text(o: &mut String, l: &Loaded) {
     let m = &l.movie;
     let secs = if m.timescale > 0 {
         m.duration as f64 / f64::from(m.timescale)
     } else {
         0.0
     };
-    let _ = writeln!(o, "{file}");
     match &l.scene {
         Some(s) => {
             let _ = writeln!(
@@ -195,193 +216,206 @@ pub fn to_text(file: &str, l: &Loaded) -> String {
             ""
         }
     );
-    if let Some(s) = &l.scene {
-        for n in &s.nodes {
-            let _ = writeln!(
-                o,
-                "\nnode {}{}: {}{}",
-                n.id,
-                n.name
-                    .as_ref()
-                    .map(|x| format!(" \"{x}\""))
-                    .unwrap_or_default(),
-                n.kind_name(),
-                if n.id == s.default_node {
-                    " (default)"
-                } else {
-                    ""
-                }
-            );
-            if let Some(c) = &n.comment {
-                let _ = writeln!(o, "  comment: {c}");
+}
+
+/// One node: its heading, comment, content and hot spots.
+fn node_text(o: &mut String, s: &Scene, n: &Node) {
+    let _ = writeln!(
+        o,
+        "\nnode {}{}: {}{}",
+        n.id,
+        n.name
+            .as_ref()
+            .map(|x| format!(" \"{x}\""))
+            .unwrap_or_default(),
+        n.kind_name(),
+        if n.id == s.default_node {
+            " (default)"
+        } else {
+            ""
+        }
+    );
+    if let Some(c) = &n.comment {
+        let _ = writeln!(o, "  comment: {c}");
+    }
+    match &n.content {
+        NodeContent::Panorama(p) => panorama_text(o, p),
+        NodeContent::Object(ob) => object_text(o, ob),
+    }
+    for h in &n.hotspots {
+        let _ = writeln!(o, "{}", hotspot_line(h));
+    }
+}
+
+/// A panorama node: its projection, image, limits and tracks.
+fn panorama_text(o: &mut String, p: &Panorama) {
+    let kind = match &p.projection {
+        Projection::Cylinder {
+            orientation,
+            legacy_flags,
+            ..
+        } => format!(
+            "cylinder, {} tiles{}",
+            match orientation {
+                qtvr_format::qtvr::CylinderOrientation::Vertical => "vertical (rotated)",
+                qtvr_format::qtvr::CylinderOrientation::Horizontal => "horizontal",
+            },
+            if *legacy_flags {
+                ", orientation from legacy flags"
+            } else {
+                ""
             }
-            match &n.content {
-                NodeContent::Panorama(p) => {
-                    let kind = match &p.projection {
-                        Projection::Cylinder {
-                            orientation,
-                            legacy_flags,
-                            ..
-                        } => format!(
-                            "cylinder, {} tiles{}",
-                            match orientation {
-                                qtvr_format::qtvr::CylinderOrientation::Vertical =>
-                                    "vertical (rotated)",
-                                qtvr_format::qtvr::CylinderOrientation::Horizontal => "horizontal",
-                            },
-                            if *legacy_flags {
-                                ", orientation from legacy flags"
-                            } else {
-                                ""
-                            }
-                        ),
-                        Projection::Cube { faces, standard } => format!(
-                            "cube, {} tiles{}",
-                            faces.len(),
-                            if *standard {
-                                ", standard faces"
-                            } else {
-                                ", faces from 'cufa'"
-                            }
-                        ),
-                    };
-                    let _ = writeln!(o, "  type: {kind}");
-                    let _ = writeln!(
-                        o,
-                        "  image: {}x{}{}, tile grid {}x{}",
-                        p.image_size[0],
-                        p.image_size[1],
-                        if matches!(p.projection, Projection::Cube { .. }) {
-                            " per face"
-                        } else {
-                            ""
-                        },
-                        p.tile_grid[0],
-                        p.tile_grid[1]
-                    );
-                    let l = &p.limits;
-                    let _ = writeln!(
-                        o,
-                        "  pan {}..{}{}, tilt {}..{}, fov {}..{}; default pan {} tilt {} fov {} (from '{}')",
-                        l.pan[0],
-                        l.pan[1],
-                        if l.wraps { " (wraps)" } else { "" },
-                        l.tilt[0],
-                        l.tilt[1],
-                        l.fov[0],
-                        l.fov[1],
-                        l.default.pan,
-                        l.default.tilt,
-                        l.default.fov,
-                        l.source
-                    );
-                    let _ = writeln!(o, "  image {}", track_line(&p.image_track));
-                    if let Some(h) = &p.hotspot_track {
-                        let _ = writeln!(o, "  hot spot {}", track_line(h));
-                    }
-                    if let Some(h) = &p.preview_track {
-                        let _ = writeln!(o, "  preview {}", track_line(h));
-                    }
-                    for (res, h) in &p.low_res_tracks {
-                        let _ = writeln!(o, "  low-res (0x{res:04x}) {}", track_line(h));
-                    }
-                }
-                NodeContent::Object(ob) => {
-                    let _ = writeln!(
-                        o,
-                        "  object: {} rows x {} columns, {} view state{}, {} frame{} per view, controller {:?} (movieType {})",
-                        ob.rows,
-                        ob.columns,
-                        ob.view_states,
-                        if ob.view_states == 1 { "" } else { "s" },
-                        ob.frames_per_view,
-                        if ob.frames_per_view == 1 { "" } else { "s" },
-                        ob.controller,
-                        ob.movie_type
-                    );
-                    let _ = writeln!(
-                        o,
-                        "  pan {}..{}, tilt {}..{} ({}), fov {}..{}; default pan {} tilt {} fov {}; view centre ({}, {})",
-                        ob.pan[0],
-                        ob.pan[1],
-                        ob.tilt[0],
-                        ob.tilt[1],
-                        if ob.tilt[0] >= ob.tilt[1] {
-                            "top row first"
-                        } else {
-                            "stored bottom first; row 0 is the top"
-                        },
-                        ob.limits.fov[0],
-                        ob.limits.fov[1],
-                        ob.limits.default.pan,
-                        ob.limits.default.tilt,
-                        ob.limits.default.fov,
-                        ob.view_center[0],
-                        ob.view_center[1]
-                    );
-                    let list = |v: Vec<&str>| {
-                        if v.is_empty() {
-                            "none".to_string()
-                        } else {
-                            v.join(", ")
-                        }
-                    };
-                    let _ = writeln!(
-                        o,
-                        "  animation settings 0x{:x} ({}), control settings 0x{:x} ({})",
-                        ob.animation_settings,
-                        list(qtvr_format::qtvr::scene::animation_names(
-                            ob.animation_settings
-                        )),
-                        ob.control_settings,
-                        list(qtvr_format::qtvr::scene::control_names(ob.control_settings)),
-                    );
-                    let _ = writeln!(
-                        o,
-                        "  view rate {}, frame rate {}, frame time {:.3} s, mouse scale {}°/window; view states: default {}, mouse-down {}",
-                        ob.view_rate,
-                        ob.frame_rate,
-                        ob.frame_seconds,
-                        ob.mouse_motion_scale,
-                        ob.default_view_state,
-                        ob.mouse_down_view_state
-                    );
-                    let _ = writeln!(o, "  image {}", track_line(&ob.image_track));
-                    if let Some(h) = &ob.hotspot_track {
-                        let _ = writeln!(o, "  hot spot {}", track_line(h));
-                    }
-                }
+        ),
+        Projection::Cube { faces, standard } => format!(
+            "cube, {} tiles{}",
+            faces.len(),
+            if *standard {
+                ", standard faces"
+            } else {
+                ", faces from 'cufa'"
             }
-            for h in &n.hotspots {
-                let mut line = format!("  hot spot {} '{}'", h.id, h.kind);
-                if let Some(name) = &h.name {
-                    let _ = write!(line, " \"{name}\"");
-                }
-                if let Some(k) = &h.link {
-                    let _ = write!(line, " -> node {}", k.to_node);
-                    let parts: Vec<String> =
-                        [("pan", k.to_pan), ("tilt", k.to_tilt), ("fov", k.to_fov)]
-                            .iter()
-                            .filter_map(|(n, v)| v.map(|v| format!("{n} {v}")))
-                            .collect();
-                    if !parts.is_empty() {
-                        let _ = write!(line, " ({})", parts.join(", "));
-                    }
-                }
-                if let Some(u) = &h.url {
-                    let _ = write!(line, " -> {u}");
-                }
-                if let Some(v) = &h.best_view {
-                    let _ = write!(
-                        line,
-                        "; best view pan {} tilt {} fov {}",
-                        v.pan, v.tilt, v.fov
-                    );
-                }
-                let _ = writeln!(o, "{line}");
-            }
+        ),
+    };
+    let _ = writeln!(o, "  type: {kind}");
+    let _ = writeln!(
+        o,
+        "  image: {}x{}{}, tile grid {}x{}",
+        p.image_size[0],
+        p.image_size[1],
+        if matches!(p.projection, Projection::Cube { .. }) {
+            " per face"
+        } else {
+            ""
+        },
+        p.tile_grid[0],
+        p.tile_grid[1]
+    );
+    let l = &p.limits;
+    let _ = writeln!(
+        o,
+        "  pan {}..{}{}, tilt {}..{}, fov {}..{}; default pan {} tilt {} fov {} (from '{}')",
+        l.pan[0],
+        l.pan[1],
+        if l.wraps { " (wraps)" } else { "" },
+        l.tilt[0],
+        l.tilt[1],
+        l.fov[0],
+        l.fov[1],
+        l.default.pan,
+        l.default.tilt,
+        l.default.fov,
+        l.source
+    );
+    let _ = writeln!(o, "  image {}", track_line(&p.image_track));
+    if let Some(h) = &p.hotspot_track {
+        let _ = writeln!(o, "  hot spot {}", track_line(h));
+    }
+    if let Some(h) = &p.preview_track {
+        let _ = writeln!(o, "  preview {}", track_line(h));
+    }
+    for (res, h) in &p.low_res_tracks {
+        let _ = writeln!(o, "  low-res (0x{res:04x}) {}", track_line(h));
+    }
+}
+
+/// An object node: its grid, states, limits, settings and tracks.
+fn object_text(o: &mut String, ob: &ObjectNode) {
+    let _ = writeln!(
+        o,
+        "  object: {} rows x {} columns, {} view state{}, {} frame{} per view, controller {:?} (movieType {})",
+        ob.rows,
+        ob.columns,
+        ob.view_states,
+        if ob.view_states == 1 { "" } else { "s" },
+        ob.frames_per_view,
+        if ob.frames_per_view == 1 { "" } else { "s" },
+        ob.controller,
+        ob.movie_type
+    );
+    let _ = writeln!(
+        o,
+        "  pan {}..{}, tilt {}..{} ({}), fov {}..{}; default pan {} tilt {} fov {}; view centre ({}, {})",
+        ob.pan[0],
+        ob.pan[1],
+        ob.tilt[0],
+        ob.tilt[1],
+        if ob.tilt[0] >= ob.tilt[1] {
+            "top row first"
+        } else {
+            "stored bottom first; row 0 is the top"
+        },
+        ob.limits.fov[0],
+        ob.limits.fov[1],
+        ob.limits.default.pan,
+        ob.limits.default.tilt,
+        ob.limits.default.fov,
+        ob.view_center[0],
+        ob.view_center[1]
+    );
+    let list = |v: Vec<&str>| {
+        if v.is_empty() {
+            "none".to_string()
+        } else {
+            v.join(", ")
+        }
+    };
+    let _ = writeln!(
+        o,
+        "  animation settings 0x{:x} ({}), control settings 0x{:x} ({})",
+        ob.animation_settings,
+        list(qtvr_format::qtvr::scene::animation_names(
+            ob.animation_settings
+        )),
+        ob.control_settings,
+        list(qtvr_format::qtvr::scene::control_names(ob.control_settings)),
+    );
+    let _ = writeln!(
+        o,
+        "  view rate {}, frame rate {}, frame time {:.3} s, mouse scale {}°/window; view states: default {}, mouse-down {}",
+        ob.view_rate,
+        ob.frame_rate,
+        ob.frame_seconds,
+        ob.mouse_motion_scale,
+        ob.default_view_state,
+        ob.mouse_down_view_state
+    );
+    let _ = writeln!(o, "  image {}", track_line(&ob.image_track));
+    if let Some(h) = &ob.hotspot_track {
+        let _ = writeln!(o, "  hot spot {}", track_line(h));
+    }
+}
+
+/// One hot spot's line: ID, type, name, destination and best view.
+fn hotspot_line(h: &HotSpot) -> String {
+    let mut line = format!("  hot spot {} '{}'", h.id, h.kind);
+    if let Some(name) = &h.name {
+        let _ = write!(line, " \"{name}\"");
+    }
+    if let Some(k) = &h.link {
+        let _ = write!(line, " -> node {}", k.to_node);
+        let parts: Vec<String> = [("pan", k.to_pan), ("tilt", k.to_tilt), ("fov", k.to_fov)]
+            .iter()
+            .filter_map(|(n, v)| v.map(|v| format!("{n} {v}")))
+            .collect();
+        if !parts.is_empty() {
+            let _ = write!(line, " ({})", parts.join(", "));
         }
     }
+    if let Some(u) = &h.url {
+        let _ = write!(line, " -> {u}");
+    }
+    if let Some(v) = &h.best_view {
+        let _ = write!(
+            line,
+            "; best view pan {} tilt {} fov {}",
+            v.pan, v.tilt, v.fov
+        );
+    }
+    line
+}
+
+/// The movie's tracks, one line each.
+fn tracks_text(o: &mut String, m: &Movie) {
     let _ = writeln!(o, "\ntracks:");
     for t in &m.tracks {
         let s = track_summary(t);
@@ -416,12 +450,4 @@ pub fn to_text(file: &str, l: &Loaded) -> String {
             }
         );
     }
-    let w = warnings(l);
-    if !w.is_empty() {
-        let _ = writeln!(o, "\nwarnings:");
-        for x in w {
-            let _ = writeln!(o, "  {x}");
-        }
-    }
-    o
 }

@@ -194,6 +194,18 @@ pub struct UploadOptions {
     pub max_texture_side: Option<u32>,
 }
 
+/// Where [`Renderer::draw_into`] draws: a view of a texture of `format`
+/// that shows the part at `offset` of a picture of size `full` (for
+/// ordinary frames, the whole picture: `full` is the target's size, `offset`
+/// zero).
+#[derive(Debug, Clone, Copy)]
+pub struct DrawTarget<'a> {
+    pub view: &'a wgpu::TextureView,
+    pub format: wgpu::TextureFormat,
+    pub full: [u32; 2],
+    pub offset: [u32; 2],
+}
+
 /// Draws node pictures with the panorama shader.
 pub struct Renderer {
     layout: wgpu::BindGroupLayout,
@@ -352,7 +364,13 @@ impl Renderer {
                 centre: [0.0, 0.0],
             },
         ] {
-            let _ = self.draw(gpu, &mut enc, &view, format, [1, 1], [0, 0], &shot, true);
+            let to = DrawTarget {
+                view: &view,
+                format,
+                full: [1, 1],
+                offset: [0, 0],
+            };
+            let _ = self.draw_into(gpu, &mut enc, &to, &shot, true);
         }
         gpu.queue.submit([enc.finish()]);
         let _ = gpu.device.poll(wgpu::PollType::wait_indefinitely());
@@ -368,241 +386,27 @@ impl Renderer {
         hotspot_ids: &[u32],
         opts: UploadOptions,
     ) -> Result<(), RenderError> {
-        if picture.surfaces.len() > MAX_SURFACES {
-            return Err(RenderError::TooLarge(format!(
-                "node {} has {} separate pictures; at most {MAX_SURFACES} can be drawn",
-                picture.node,
-                picture.surfaces.len()
-            )));
-        }
-        let limits = gpu.device.limits();
-        let max_side = opts
-            .max_texture_side
-            .unwrap_or(u32::MAX)
-            .min(limits.max_texture_dimension_2d);
-        let sizes: Vec<[u32; 2]> = picture
-            .surfaces
-            .iter()
-            .map(|s| [s.image.width, s.image.height])
-            .collect();
-        let layout = pages::plan(
-            &sizes,
-            max_side,
-            limits.max_texture_array_layers,
-            pages::GUTTER,
-        )
-        .map_err(RenderError::TooLarge)?;
-        // Refuse what cannot fit before building the layers on the CPU.
-        let texels =
-            u64::from(layout.layer[0]) * u64::from(layout.layer[1]) * u64::from(layout.layers);
-        if texels.saturating_mul(4) / 3 * 4 > MAX_UPLOAD_BYTES {
-            return Err(RenderError::TooLarge(format!(
-                "node {}: {} texture pages of {}x{} are more than this viewer uploads ({} GiB)",
-                picture.node,
-                layout.layers,
-                layout.layer[0],
-                layout.layer[1],
-                MAX_UPLOAD_BYTES >> 30
-            )));
-        }
+        let (layout, hs_layout) = plan_pages(gpu, &picture, opts)?;
         let maps: Vec<Option<&IdImage>> = picture
             .surfaces
             .iter()
             .map(|s| s.hotspots.as_ref())
             .collect();
-        let hs_sizes: Vec<[u32; 2]> = maps
-            .iter()
-            .map(|m| m.map_or([1, 1], |m| [m.width, m.height]))
-            .collect();
-        let hs_layout = pages::plan(&hs_sizes, max_side, limits.max_texture_array_layers, 0)
-            .map_err(RenderError::TooLarge)?;
-
         let (layers, id_layers) = rayon::join(
-            || {
-                let level0 = pages::image_layers(&picture, &layout);
-                use rayon::prelude::*;
-                level0
-                    .into_par_iter()
-                    .map(|l| {
-                        let chain = pages::mip_chain(&l, layout.layer[0], layout.layer[1]);
-                        (l, chain)
-                    })
-                    .collect::<Vec<_>>()
-            },
+            || image_pages(&picture, &layout),
             || pages::id_layers(&maps, &hs_layout),
         );
 
-        let levels = 1 + layers.first().map_or(0, |l| l.1.len() as u32);
         // The device may refuse textures this large (or run out of memory):
         // that is an error for this picture, not a crash.
         let oom = gpu.device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
         let invalid = gpu.device.push_error_scope(wgpu::ErrorFilter::Validation);
-        let img = gpu.device.create_texture(&wgpu::TextureDescriptor {
-            label: Some("panorama pages"),
-            size: wgpu::Extent3d {
-                width: layout.layer[0],
-                height: layout.layer[1],
-                depth_or_array_layers: layout.layers,
-            },
-            mip_level_count: levels,
-            sample_count: 1,
-            dimension: wgpu::TextureDimension::D2,
-            format: wgpu::TextureFormat::Rgba8Unorm,
-            usage: wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::COPY_DST,
-            view_formats: &[],
-        });
-        for (i, (l0, chain)) in layers.iter().enumerate() {
-            let write = |level: u32, w: u32, h: u32, data: &[u8]| {
-                gpu.queue.write_texture(
-                    wgpu::TexelCopyTextureInfo {
-                        texture: &img,
-                        mip_level: level,
-                        origin: wgpu::Origin3d {
-                            x: 0,
-                            y: 0,
-                            z: i as u32,
-                        },
-                        aspect: wgpu::TextureAspect::All,
-                    },
-                    data,
-                    wgpu::TexelCopyBufferLayout {
-                        offset: 0,
-                        bytes_per_row: Some(4 * w),
-                        rows_per_image: Some(h),
-                    },
-                    wgpu::Extent3d {
-                        width: w,
-                        height: h,
-                        depth_or_array_layers: 1,
-                    },
-                );
-            };
-            write(0, layout.layer[0], layout.layer[1], l0);
-            for (k, (w, h, d)) in chain.iter().enumerate() {
-                write(k as u32 + 1, *w, *h, d);
-            }
-        }
-        let hs = gpu.device.create_texture(&wgpu::TextureDescriptor {
-            label: Some("hot spot pages"),
-            size: wgpu::Extent3d {
-                width: hs_layout.layer[0],
-                height: hs_layout.layer[1],
-                depth_or_array_layers: hs_layout.layers,
-            },
-            mip_level_count: 1,
-            sample_count: 1,
-            dimension: wgpu::TextureDimension::D2,
-            format: wgpu::TextureFormat::R8Uint,
-            usage: wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::COPY_DST,
-            view_formats: &[],
-        });
-        for (i, l) in id_layers.iter().enumerate() {
-            gpu.queue.write_texture(
-                wgpu::TexelCopyTextureInfo {
-                    texture: &hs,
-                    mip_level: 0,
-                    origin: wgpu::Origin3d {
-                        x: 0,
-                        y: 0,
-                        z: i as u32,
-                    },
-                    aspect: wgpu::TextureAspect::All,
-                },
-                l,
-                wgpu::TexelCopyBufferLayout {
-                    offset: 0,
-                    bytes_per_row: Some(hs_layout.layer[0]),
-                    rows_per_image: Some(hs_layout.layer[1]),
-                },
-                wgpu::Extent3d {
-                    width: hs_layout.layer[0],
-                    height: hs_layout.layer[1],
-                    depth_or_array_layers: 1,
-                },
-            );
-        }
-
-        let mut data = vec![SurfaceData::zeroed(); MAX_SURFACES];
-        for (i, s) in picture.surfaces.iter().enumerate() {
-            let sp = layout.surfaces[i];
-            let hp = hs_layout.surfaces[i];
-            let (kind, q, p, c) = match s.geometry {
-                Geometry::Cylinder { pan, wraps } => (
-                    0,
-                    [0.0; 4],
-                    [pan[1], pan[1] - pan[0], if wraps { 1.0 } else { 0.0 }, 0.0],
-                    [0.0; 4],
-                ),
-                Geometry::Plane(pl) => (
-                    1,
-                    pl.rotation,
-                    [pl.focal, pl.aspect, pl.skew, 0.0],
-                    [pl.centre[0], pl.centre[1], 0.0, 0.0],
-                ),
-                Geometry::Flat => (2, [0.0; 4], [0.0; 4], [0.0; 4]),
-            };
-            let m = s.hotspots.as_ref();
-            data[i] = SurfaceData {
-                kind: [kind, sp.first_layer, sp.pages[0], sp.pages[1]],
-                size: [
-                    s.image.width as f32,
-                    s.image.height as f32,
-                    sp.page_size[0] as f32,
-                    sp.page_size[1] as f32,
-                ],
-                q,
-                p,
-                c,
-                hs: [
-                    u32::from(m.is_some()),
-                    hp.first_layer,
-                    hp.pages[0],
-                    hp.pages[1],
-                ],
-                hs_size: [
-                    m.map_or(1.0, |m| m.width as f32),
-                    m.map_or(1.0, |m| m.height as f32),
-                    hp.page_size[0] as f32,
-                    hp.page_size[1] as f32,
-                ],
-            };
-        }
+        let img = upload_image_pages(gpu, &layout, &layers);
+        let hs = upload_hotspot_pages(gpu, &hs_layout, &id_layers);
+        let data = surface_data(&picture, &layout, &hs_layout);
         gpu.queue
             .write_buffer(&self.surface_buf, 0, bytemuck::cast_slice(&data));
-
-        let view = |t: &wgpu::Texture| {
-            t.create_view(&wgpu::TextureViewDescriptor {
-                dimension: Some(wgpu::TextureViewDimension::D2Array),
-                ..Default::default()
-            })
-        };
-        let (img_view, hs_view) = (view(&img), view(&hs));
-        let bind_group = gpu.device.create_bind_group(&wgpu::BindGroupDescriptor {
-            label: Some("panorama"),
-            layout: &self.layout,
-            entries: &[
-                wgpu::BindGroupEntry {
-                    binding: 0,
-                    resource: self.globals.as_entire_binding(),
-                },
-                wgpu::BindGroupEntry {
-                    binding: 1,
-                    resource: self.surface_buf.as_entire_binding(),
-                },
-                wgpu::BindGroupEntry {
-                    binding: 2,
-                    resource: wgpu::BindingResource::TextureView(&img_view),
-                },
-                wgpu::BindGroupEntry {
-                    binding: 3,
-                    resource: wgpu::BindingResource::Sampler(&self.sampler),
-                },
-                wgpu::BindGroupEntry {
-                    binding: 4,
-                    resource: wgpu::BindingResource::TextureView(&hs_view),
-                },
-            ],
-        });
+        let bind_group = self.bind_group(gpu, &img, &hs);
 
         let failed = [
             pollster::block_on(invalid.pop()),
@@ -630,6 +434,44 @@ impl Renderer {
         Ok(())
     }
 
+    /// The bind group of a node's image and hot spot pages (with the
+    /// renderer's buffers and sampler).
+    fn bind_group(&self, gpu: &Gpu, img: &wgpu::Texture, hs: &wgpu::Texture) -> wgpu::BindGroup {
+        let view = |t: &wgpu::Texture| {
+            t.create_view(&wgpu::TextureViewDescriptor {
+                dimension: Some(wgpu::TextureViewDimension::D2Array),
+                ..Default::default()
+            })
+        };
+        let (img_view, hs_view) = (view(img), view(hs));
+        gpu.device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some("panorama"),
+            layout: &self.layout,
+            entries: &[
+                wgpu::BindGroupEntry {
+                    binding: 0,
+                    resource: self.globals.as_entire_binding(),
+                },
+                wgpu::BindGroupEntry {
+                    binding: 1,
+                    resource: self.surface_buf.as_entire_binding(),
+                },
+                wgpu::BindGroupEntry {
+                    binding: 2,
+                    resource: wgpu::BindingResource::TextureView(&img_view),
+                },
+                wgpu::BindGroupEntry {
+                    binding: 3,
+                    resource: wgpu::BindingResource::Sampler(&self.sampler),
+                },
+                wgpu::BindGroupEntry {
+                    binding: 4,
+                    resource: wgpu::BindingResource::TextureView(&hs_view),
+                },
+            ],
+        })
+    }
+
     /// The node whose pictures are uploaded.
     pub fn node(&self) -> Option<u32> {
         self.scene.as_ref().map(|s| s.pick.node)
@@ -638,6 +480,9 @@ impl Renderer {
     /// Records drawing `shot` into `target` (a `format` view). `full` is the
     /// size of the whole picture and `offset` where this target lies in it
     /// (both equal to the target for ordinary frames).
+    ///
+    /// The positional form the window shell and the benchmarks call; the same
+    /// as [`Renderer::draw_into`].
     #[allow(clippy::too_many_arguments)]
     pub fn draw(
         &mut self,
@@ -650,16 +495,35 @@ impl Renderer {
         shot: &Shot,
         hotspots: bool,
     ) -> Result<(), RenderError> {
-        let globals = self.globals_for(shot, full, offset, hotspots)?;
+        let target = DrawTarget {
+            view: target,
+            format,
+            full,
+            offset,
+        };
+        self.draw_into(gpu, encoder, &target, shot, hotspots)
+    }
+
+    /// Records drawing `shot` into `target`, with the hot spot overlay when
+    /// `hotspots` is set.
+    pub fn draw_into(
+        &mut self,
+        gpu: &Gpu,
+        encoder: &mut wgpu::CommandEncoder,
+        target: &DrawTarget<'_>,
+        shot: &Shot,
+        hotspots: bool,
+    ) -> Result<(), RenderError> {
+        let globals = self.globals_for(shot, target.full, target.offset, hotspots)?;
         gpu.queue
             .write_buffer(&self.globals, 0, bytemuck::bytes_of(&globals));
-        let i = self.pipeline(gpu, format);
+        let i = self.pipeline(gpu, target.format);
         let pipeline = &self.pipelines[i].1;
         let scene = self.scene.as_ref().ok_or(RenderError::NoPicture)?;
         let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
             label: Some("panorama"),
             color_attachments: &[Some(wgpu::RenderPassColorAttachment {
-                view: target,
+                view: target.view,
                 depth_slice: None,
                 resolve_target: None,
                 ops: wgpu::Operations {
@@ -805,16 +669,13 @@ impl Renderer {
             .create_command_encoder(&wgpu::CommandEncoderDescriptor {
                 label: Some("offscreen"),
             });
-        self.draw(
-            gpu,
-            &mut encoder,
-            &view,
+        let target = DrawTarget {
+            view: &view,
             format,
             full,
             offset,
-            shot,
-            hotspots,
-        )?;
+        };
+        self.draw_into(gpu, &mut encoder, &target, shot, hotspots)?;
         encoder.copy_texture_to_buffer(
             wgpu::TexelCopyTextureInfo {
                 texture: &texture,
@@ -869,6 +730,233 @@ impl Renderer {
         let bit = scene.hs_mask[(id / 32) as usize] >> (id % 32) & 1;
         (bit == 1).then_some(id)
     }
+}
+
+/// The page layouts of a node's pictures and of its hot spot maps, or why
+/// they cannot be uploaded (too many surfaces, more than the budget).
+fn plan_pages(
+    gpu: &Gpu,
+    picture: &NodePicture,
+    opts: UploadOptions,
+) -> Result<(pages::PageLayout, pages::PageLayout), RenderError> {
+    if picture.surfaces.len() > MAX_SURFACES {
+        return Err(RenderError::TooLarge(format!(
+            "node {} has {} separate pictures; at most {MAX_SURFACES} can be drawn",
+            picture.node,
+            picture.surfaces.len()
+        )));
+    }
+    let limits = gpu.device.limits();
+    let max_side = opts
+        .max_texture_side
+        .unwrap_or(u32::MAX)
+        .min(limits.max_texture_dimension_2d);
+    let sizes: Vec<[u32; 2]> = picture
+        .surfaces
+        .iter()
+        .map(|s| [s.image.width, s.image.height])
+        .collect();
+    let layout = pages::plan(
+        &sizes,
+        max_side,
+        limits.max_texture_array_layers,
+        pages::GUTTER,
+    )
+    .map_err(RenderError::TooLarge)?;
+    // Refuse what cannot fit before building the layers on the CPU.
+    let texels = u64::from(layout.layer[0]) * u64::from(layout.layer[1]) * u64::from(layout.layers);
+    if texels.saturating_mul(4) / 3 * 4 > MAX_UPLOAD_BYTES {
+        return Err(RenderError::TooLarge(format!(
+            "node {}: {} texture pages of {}x{} are more than this viewer uploads ({} GiB)",
+            picture.node,
+            layout.layers,
+            layout.layer[0],
+            layout.layer[1],
+            MAX_UPLOAD_BYTES >> 30
+        )));
+    }
+    let hs_sizes: Vec<[u32; 2]> = picture
+        .surfaces
+        .iter()
+        .map(|s| s.hotspots.as_ref().map_or([1, 1], |m| [m.width, m.height]))
+        .collect();
+    let hs_layout = pages::plan(&hs_sizes, max_side, limits.max_texture_array_layers, 0)
+        .map_err(RenderError::TooLarge)?;
+    Ok((layout, hs_layout))
+}
+
+/// A page's level 0 and its mip chain (each level's width, height and texels).
+type PageLevels = (Vec<u8>, Vec<(u32, u32, Vec<u8>)>);
+
+/// The image pages with their mip chains, built on the CPU in parallel.
+fn image_pages(picture: &NodePicture, layout: &pages::PageLayout) -> Vec<PageLevels> {
+    let level0 = pages::image_layers(picture, layout);
+    use rayon::prelude::*;
+    level0
+        .into_par_iter()
+        .map(|l| {
+            let chain = pages::mip_chain(&l, layout.layer[0], layout.layer[1]);
+            (l, chain)
+        })
+        .collect::<Vec<_>>()
+}
+
+/// The `Rgba8Unorm` texture array of the image pages, every mip level written.
+fn upload_image_pages(
+    gpu: &Gpu,
+    layout: &pages::PageLayout,
+    layers: &[PageLevels],
+) -> wgpu::Texture {
+    let levels = 1 + layers.first().map_or(0, |l| l.1.len() as u32);
+    let img = gpu.device.create_texture(&wgpu::TextureDescriptor {
+        label: Some("panorama pages"),
+        size: wgpu::Extent3d {
+            width: layout.layer[0],
+            height: layout.layer[1],
+            depth_or_array_layers: layout.layers,
+        },
+        mip_level_count: levels,
+        sample_count: 1,
+        dimension: wgpu::TextureDimension::D2,
+        format: wgpu::TextureFormat::Rgba8Unorm,
+        usage: wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::COPY_DST,
+        view_formats: &[],
+    });
+    for (i, (l0, chain)) in layers.iter().enumerate() {
+        let write = |level: u32, w: u32, h: u32, data: &[u8]| {
+            gpu.queue.write_texture(
+                wgpu::TexelCopyTextureInfo {
+                    texture: &img,
+                    mip_level: level,
+                    origin: wgpu::Origin3d {
+                        x: 0,
+                        y: 0,
+                        z: i as u32,
+                    },
+                    aspect: wgpu::TextureAspect::All,
+                },
+                data,
+                wgpu::TexelCopyBufferLayout {
+                    offset: 0,
+                    bytes_per_row: Some(4 * w),
+                    rows_per_image: Some(h),
+                },
+                wgpu::Extent3d {
+                    width: w,
+                    height: h,
+                    depth_or_array_layers: 1,
+                },
+            );
+        };
+        write(0, layout.layer[0], layout.layer[1], l0);
+        for (k, (w, h, d)) in chain.iter().enumerate() {
+            write(k as u32 + 1, *w, *h, d);
+        }
+    }
+    img
+}
+
+/// The `R8Uint` texture array of the hot spot pages.
+fn upload_hotspot_pages(
+    gpu: &Gpu,
+    hs_layout: &pages::PageLayout,
+    id_layers: &[Vec<u8>],
+) -> wgpu::Texture {
+    let hs = gpu.device.create_texture(&wgpu::TextureDescriptor {
+        label: Some("hot spot pages"),
+        size: wgpu::Extent3d {
+            width: hs_layout.layer[0],
+            height: hs_layout.layer[1],
+            depth_or_array_layers: hs_layout.layers,
+        },
+        mip_level_count: 1,
+        sample_count: 1,
+        dimension: wgpu::TextureDimension::D2,
+        format: wgpu::TextureFormat::R8Uint,
+        usage: wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::COPY_DST,
+        view_formats: &[],
+    });
+    for (i, l) in id_layers.iter().enumerate() {
+        gpu.queue.write_texture(
+            wgpu::TexelCopyTextureInfo {
+                texture: &hs,
+                mip_level: 0,
+                origin: wgpu::Origin3d {
+                    x: 0,
+                    y: 0,
+                    z: i as u32,
+                },
+                aspect: wgpu::TextureAspect::All,
+            },
+            l,
+            wgpu::TexelCopyBufferLayout {
+                offset: 0,
+                bytes_per_row: Some(hs_layout.layer[0]),
+                rows_per_image: Some(hs_layout.layer[1]),
+            },
+            wgpu::Extent3d {
+                width: hs_layout.layer[0],
+                height: hs_layout.layer[1],
+                depth_or_array_layers: 1,
+            },
+        );
+    }
+    hs
+}
+
+/// The shader's surface array: each surface's geometry and where its image
+/// and hot spot pages lie (the rest zeroed).
+fn surface_data(
+    picture: &NodePicture,
+    layout: &pages::PageLayout,
+    hs_layout: &pages::PageLayout,
+) -> Vec<SurfaceData> {
+    let mut data = vec![SurfaceData::zeroed(); MAX_SURFACES];
+    for (i, s) in picture.surfaces.iter().enumerate() {
+        let sp = layout.surfaces[i];
+        let hp = hs_layout.surfaces[i];
+        let (kind, q, p, c) = match s.geometry {
+            Geometry::Cylinder { pan, wraps } => (
+                0,
+                [0.0; 4],
+                [pan[1], pan[1] - pan[0], if wraps { 1.0 } else { 0.0 }, 0.0],
+                [0.0; 4],
+            ),
+            Geometry::Plane(pl) => (
+                1,
+                pl.rotation,
+                [pl.focal, pl.aspect, pl.skew, 0.0],
+                [pl.centre[0], pl.centre[1], 0.0, 0.0],
+            ),
+            Geometry::Flat => (2, [0.0; 4], [0.0; 4], [0.0; 4]),
+        };
+        let m = s.hotspots.as_ref();
+        data[i] = SurfaceData {
+            kind: [kind, sp.first_layer, sp.pages[0], sp.pages[1]],
+            size: [
+                s.image.width as f32,
+                s.image.height as f32,
+                sp.page_size[0] as f32,
+                sp.page_size[1] as f32,
+            ],
+            q,
+            p,
+            c,
+            hs: [
+                u32::from(m.is_some()),
+                hp.first_layer,
+                hp.pages[0],
+                hp.pages[1],
+            ],
+            hs_size: [
+                m.map_or(1.0, |m| m.width as f32),
+                m.map_or(1.0, |m| m.height as f32),
+                hp.page_size[0] as f32,
+                hp.page_size[1] as f32,
+            ],
+        };
+    }
+    data
 }
 
 /// The index in `cache` of the pipeline for `format`, made by `make` on first use.

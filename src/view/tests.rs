@@ -1,4 +1,6 @@
 use super::*;
+// SplitMix64, the workspace's one test generator (crates/qtvr-testkit).
+use qtvr_testkit::Rng;
 
 fn limits(pan: [f32; 2], tilt: [f32; 2], fov: [f32; 2]) -> ViewLimits {
     ViewLimits {
@@ -156,36 +158,6 @@ fn flat_shot_maps_the_frame_centre_to_the_target_centre() {
     assert!((vertical_fov(horizontal_fov(50.0, 1.5), 1.5) - 50.0).abs() < 1e-9);
 }
 
-/// SplitMix64: a small deterministic generator for the property tests.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in [0, 1).
-    fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
-    }
-
-    fn range(&mut self, lo: f64, hi: f64) -> f64 {
-        lo + (hi - lo) * self.unit()
-    }
-
-    fn pick<T: Copy>(&mut self, v: &[T]) -> T {
-        v[(self.next() % v.len() as u64) as usize]
-    }
-
-    fn chance(&mut self, p: f64) -> bool {
-        self.unit() < p
-    }
-}
-
 /// Values a hostile file or caller may give.
 const ODD: [f32; 12] = [
     f32::NAN,
@@ -206,7 +178,7 @@ const ODD: [f32; 12] = [
 fn odd_fov_limits(r: &mut Rng) -> [f32; 2] {
     let a = r.range(1.0, 90.0) as f32;
     let b = a + r.range(0.0, 90.0) as f32;
-    match r.next() % 8 {
+    match r.next_u64() % 8 {
         0..=2 => [a, b],
         3 => [b, a],
         4 => [0.0, 0.0],
@@ -334,7 +306,7 @@ fn check_clamp(asked: View, l: &ViewLimits, w: u32, h: u32, fits: bool) -> View 
 
 #[test]
 fn panorama_clamp_properties_hold_for_random_limits_and_views() {
-    let mut r = Rng(0x5eed_1234);
+    let mut r = Rng::new(0x5eed_1234);
     for case in 0..30_000 {
         // Pan: a full turn or 1°..360°, anywhere (negative, past 360).
         let range = if r.chance(0.25) {
@@ -353,7 +325,7 @@ fn panorama_clamp_properties_hold_for_random_limits_and_views() {
         let start = r.range(-720.0, 720.0) as f32;
         let pan = [start, start + range as f32];
         // Tilt: holding the horizon, 1° tall up to ±90.
-        let tilt = match r.next() % 5 {
+        let tilt = match r.next_u64() % 5 {
             0 => [-90.0, 90.0],
             1 => [-90.0, r.range(1.0, 90.0) as f32],
             _ => {
@@ -396,7 +368,7 @@ fn panorama_clamp_properties_hold_for_random_limits_and_views() {
 
 #[test]
 fn panorama_clamp_survives_hostile_limits_and_aspects() {
-    let mut r = Rng(42);
+    let mut r = Rng::new(42);
     for _ in 0..20_000 {
         let l = ViewLimits {
             pan: [r.pick(&ODD), odd_angle(&mut r, -400.0, 400.0)],
@@ -619,14 +591,14 @@ fn same_object_view(a: &ObjectView, b: &ObjectView) -> bool {
 
 #[test]
 fn object_clamp_properties_hold_for_hostile_limits() {
-    let mut r = Rng(7);
+    let mut r = Rng::new(7);
     for _ in 0..30_000 {
         let fov = odd_fov_limits(&mut r);
         let mut o = object_node(
-            (r.next() % 4) as u32,
-            (r.next() % 13) as u32,
+            (r.next_u64() % 4) as u32,
+            (r.next_u64() % 13) as u32,
             fov,
-            [(r.next() % 300) as u32, (r.next() % 300) as u32],
+            [(r.next_u64() % 300) as u32, (r.next_u64() % 300) as u32],
         );
         o.pan = [r.pick(&ODD), odd_angle(&mut r, -400.0, 400.0)];
         o.tilt = [odd_angle(&mut r, -90.0, 90.0), r.pick(&ODD)];
@@ -635,10 +607,10 @@ fn object_clamp_properties_hold_for_hostile_limits() {
         let d = ObjectView::default_for(&o);
         assert!(d.fov.is_finite() && d.centre.iter().all(|c| c.is_finite()));
         let v = ObjectView {
-            row: r.next() as u32 % 8,
-            column: r.next() as u32 % 20,
-            state: r.next() as u32 % 3,
-            frame: r.next() as u32 % 3,
+            row: r.next_u64() as u32 % 8,
+            column: r.next_u64() as u32 % 20,
+            state: r.next_u64() as u32 % 3,
+            frame: r.next_u64() as u32 % 3,
             fov: odd_angle(&mut r, -10.0, 200.0),
             centre: [odd_angle(&mut r, -500.0, 500.0), r.pick(&ODD)],
         };

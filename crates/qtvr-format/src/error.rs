@@ -83,8 +83,8 @@ pub enum Problem {
     #[error("{0}")]
     Invalid(String),
     /// Reading it would exceed the allocation budget.
-    #[error("needs {requested} bytes but only {remaining} of the allocation budget remain")]
-    OverBudget { requested: u64, remaining: u64 },
+    #[error(transparent)]
+    OverBudget(#[from] crate::limits::OverBudget),
 }
 
 /// An error while opening or reading a movie.

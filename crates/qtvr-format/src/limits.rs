@@ -7,6 +7,16 @@
 
 use std::cell::Cell;
 
+/// What a [`Budget`] could not grant: the bytes asked for and the bytes left.
+/// Every parser turns it into [`Problem::OverBudget`](crate::error::Problem::OverBudget)
+/// of the atom it was reading (`From`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("needs {requested} bytes but only {remaining} of the allocation budget remain")]
+pub struct OverBudget {
+    pub requested: u64,
+    pub remaining: u64,
+}
+
 /// A running allocation allowance.
 #[derive(Debug)]
 pub struct Budget {
@@ -39,7 +49,8 @@ impl Budget {
         }
     }
 
-    /// Takes `bytes` from the budget, or says how much is left.
+    /// Takes `bytes` from the budget, or says how much is left
+    /// (`(requested, remaining)`; [`Budget::reserve`] gives it typed).
     pub fn take(&self, bytes: u64) -> std::result::Result<(), (u64, u64)> {
         let left = self.remaining.get();
         if bytes > left {
@@ -53,6 +64,20 @@ impl Budget {
     pub fn take_items<T>(&self, count: u64) -> std::result::Result<(), (u64, u64)> {
         let bytes = count.saturating_mul(std::mem::size_of::<T>() as u64);
         self.take(bytes)
+    }
+
+    /// Takes `bytes` from the budget, or fails with what was asked and what is left.
+    pub fn reserve(&self, bytes: u64) -> std::result::Result<(), OverBudget> {
+        self.take(bytes)
+            .map_err(|(requested, remaining)| OverBudget {
+                requested,
+                remaining,
+            })
+    }
+
+    /// Takes room for `count` values of `T`, or fails like [`Budget::reserve`].
+    pub fn reserve_items<T>(&self, count: u64) -> std::result::Result<(), OverBudget> {
+        self.reserve(count.saturating_mul(std::mem::size_of::<T>() as u64))
     }
 
     /// Bytes not yet taken.

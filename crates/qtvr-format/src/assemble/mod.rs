@@ -33,6 +33,8 @@ pub use load::{
     ObjectFrame, PictureError, object_picture, panorama_picture, panorama_picture_in_batches,
 };
 
+use glam::DVec3;
+
 use crate::codec::Frame;
 use crate::error::Warning;
 use crate::qtvr::scene::{CubeFace, CylinderOrientation, Panorama, Projection};
@@ -164,23 +166,12 @@ pub fn conj(q: [f64; 4]) -> [f64; 4] {
     [q[0], -q[1], -q[2], -q[3]]
 }
 
-/// Rotates v by the unit quaternion q = [w, x, y, z] (q·v·q*).
+/// Rotates v by the unit quaternion q = [w, x, y, z] (q·v·q*), as
+/// v + w·t + u×t with u = (x, y, z) and t = 2·u×v.
 pub fn rotate(q: [f64; 4], v: [f64; 3]) -> [f64; 3] {
-    let (w, u) = (q[0], [q[1], q[2], q[3]]);
-    let cross = |a: [f64; 3], b: [f64; 3]| {
-        [
-            a[1] * b[2] - a[2] * b[1],
-            a[2] * b[0] - a[0] * b[2],
-            a[0] * b[1] - a[1] * b[0],
-        ]
-    };
-    let t = cross(u, v).map(|c| 2.0 * c);
-    let ut = cross(u, t);
-    [
-        v[0] + w * t[0] + ut[0],
-        v[1] + w * t[1] + ut[1],
-        v[2] + w * t[2] + ut[2],
-    ]
+    let (w, u, v) = (q[0], DVec3::new(q[1], q[2], q[3]), DVec3::from_array(v));
+    let t = 2.0 * u.cross(v);
+    (v + w * t + u.cross(t)).to_array()
 }
 
 /// One picture of a node with its placement.

@@ -46,6 +46,7 @@
 //! runs of skipped inter blocks are passed over a flag word at a time.
 
 use super::{DecodeError, Decoder, Frame, FrameKind, Palette, StreamInfo, Unsupported};
+use crate::container::be::{be16, be24, be32};
 
 /// ffmpeg decodes at most this many strips per frame, ignoring the rest.
 const MAX_STRIPS: usize = 32;
@@ -159,24 +160,6 @@ impl Decoder for CinepakDecoder {
     }
 }
 
-/// Big-endian 16 bits at `at` (the caller checked the length).
-#[inline]
-fn be16(d: &[u8], at: usize) -> usize {
-    usize::from(d[at]) << 8 | usize::from(d[at + 1])
-}
-
-/// Big-endian 24 bits at `at` (the caller checked the length).
-#[inline]
-fn be24(d: &[u8], at: usize) -> usize {
-    usize::from(d[at]) << 16 | usize::from(d[at + 1]) << 8 | usize::from(d[at + 2])
-}
-
-/// Big-endian 32 bits at `at` (the caller checked the length).
-#[inline]
-fn be32(d: &[u8], at: usize) -> u32 {
-    u32::from_be_bytes([d[at], d[at + 1], d[at + 2], d[at + 3]])
-}
-
 /// A strip's rectangle in pixels.
 #[derive(Debug, Clone, Copy)]
 struct Rect {
@@ -186,20 +169,104 @@ struct Rect {
     y2: usize,
 }
 
+/// What a frame's header says: its flags (bit 0: each strip has its own
+/// codebooks), its strip count and where the first strip starts.
+struct FrameHeader {
+    flags: u8,
+    strips: usize,
+    first_strip: usize,
+}
+
+/// Strip `i`'s header at `pos`: its rectangle (a relative strip starts at
+/// `y0`, below the previous one) and its stated size.
+fn strip_header(s: &[u8], pos: usize, i: usize, y0: usize) -> Result<(Rect, usize), DecodeError> {
+    if pos + 12 > s.len() {
+        return Err(DecodeError::at(
+            pos,
+            format!("strip {i}'s header runs past the end of the sample"),
+        ));
+    }
+    let top = usize::from(be16(s, pos + 4));
+    let (y1, y2) = if top == 0 {
+        // Relative: starts below the previous strip; the field is a height.
+        // (ffmpeg keeps these in 16 bits.)
+        (y0, (y0 + usize::from(be16(s, pos + 8))) & 0xFFFF)
+    } else {
+        (top, usize::from(be16(s, pos + 8)))
+    };
+    let rect = Rect {
+        x1: usize::from(be16(s, pos + 6)),
+        y1,
+        x2: usize::from(be16(s, pos + 10)),
+        y2,
+    };
+    let stated = be24(s, pos + 1) as usize;
+    if stated < 12 {
+        return Err(DecodeError::at(
+            pos + 1,
+            format!("strip {i}'s size {stated} is less than its 12-byte header"),
+        ));
+    }
+    Ok((rect, stated))
+}
+
 impl CinepakDecoder {
     fn decode_frame(&mut self, s: &[u8], frame: &mut Frame) -> Result<(), DecodeError> {
+        let Some(h) = self.frame_header(s)? else {
+            // ffmpeg returns without a new picture: the previous one stays.
+            return Ok(());
+        };
+        let num_strips = h.strips.min(MAX_STRIPS);
+        while self.strips.len() < num_strips {
+            self.strips.push(Codebooks::new());
+        }
+
+        let mut pos = h.first_strip;
+        let mut y0: usize = 0;
+        for i in 0..num_strips {
+            let (rect, stated) = strip_header(s, pos, i, y0)?;
+            pos += 12;
+            let end = (pos + stated - 12).min(s.len());
+
+            if i > 0 && h.flags & 1 == 0 {
+                let (before, after) = self.strips.split_at_mut(i);
+                after[0].clone_from(&before[i - 1]);
+            }
+
+            if rect.x2 > self.width4
+                || rect.y2 > self.height4
+                || rect.x1 >= rect.x2
+                || rect.y1 >= rect.y2
+            {
+                return Err(DecodeError::at(
+                    pos - 12,
+                    format!(
+                        "strip {i} covers x {}..{}, y {}..{}, outside the {}×{} frame",
+                        rect.x1, rect.x2, rect.y1, rect.y2, self.width, self.height
+                    ),
+                ));
+            }
+            self.decode_strip(i, rect, s, pos, end, frame)?;
+            pos = end;
+            y0 = rect.y2;
+        }
+        Ok(())
+    }
+
+    /// The frame header, after ffmpeg's pre-decode checks (failing them leaves
+    /// the frame untouched); `None` for a frame of no strips. Learns the Sega
+    /// FILM padding after the header from the first frame.
+    fn frame_header(&mut self, s: &[u8]) -> Result<Option<FrameHeader>, DecodeError> {
         if s.len() < 10 {
             return Err(DecodeError::truncated(s.len()));
         }
         let flags = s[0];
-        let encoded_size = be24(s, 1);
-        let num_strips = be16(s, 8);
+        let encoded_size = be24(s, 1) as usize;
+        let num_strips = usize::from(be16(s, 8));
         if num_strips == 0 {
-            // ffmpeg returns without a new picture: the previous one stays.
-            return Ok(());
+            return Ok(None);
         }
 
-        // ffmpeg's pre-decode checks: failing them leaves the frame untouched.
         // (The default `discard_damaged_percentage` of 95 lets a sample be as
         // short as 5% of its stated size.)
         if (s.len() as u64) < encoded_size as u64 * 5 / 100 {
@@ -240,7 +307,7 @@ impl CinepakDecoder {
                 ),
             ));
         }
-        let first_size = be24(s, first + 1);
+        let first_size = be24(s, first + 1) as usize;
         if first_size < 12 || first_size > encoded_size {
             return Err(DecodeError::at(
                 first + 1,
@@ -249,68 +316,11 @@ impl CinepakDecoder {
                 ),
             ));
         }
-
-        let num_strips = num_strips.min(MAX_STRIPS);
-        while self.strips.len() < num_strips {
-            self.strips.push(Codebooks::new());
-        }
-
-        let mut pos = first;
-        let mut y0: usize = 0;
-        for i in 0..num_strips {
-            if pos + 12 > s.len() {
-                return Err(DecodeError::at(
-                    pos,
-                    format!("strip {i}'s header runs past the end of the sample"),
-                ));
-            }
-            let top = be16(s, pos + 4);
-            let (y1, y2) = if top == 0 {
-                // Relative: starts below the previous strip; the field is a height.
-                // (ffmpeg keeps these in 16 bits.)
-                (y0, (y0 + be16(s, pos + 8)) & 0xFFFF)
-            } else {
-                (top, be16(s, pos + 8))
-            };
-            let rect = Rect {
-                x1: be16(s, pos + 6),
-                y1,
-                x2: be16(s, pos + 10),
-                y2,
-            };
-            let stated = be24(s, pos + 1);
-            if stated < 12 {
-                return Err(DecodeError::at(
-                    pos + 1,
-                    format!("strip {i}'s size {stated} is less than its 12-byte header"),
-                ));
-            }
-            pos += 12;
-            let end = (pos + stated - 12).min(s.len());
-
-            if i > 0 && flags & 1 == 0 {
-                let (before, after) = self.strips.split_at_mut(i);
-                after[0].clone_from(&before[i - 1]);
-            }
-
-            if rect.x2 > self.width4
-                || rect.y2 > self.height4
-                || rect.x1 >= rect.x2
-                || rect.y1 >= rect.y2
-            {
-                return Err(DecodeError::at(
-                    pos - 12,
-                    format!(
-                        "strip {i} covers x {}..{}, y {}..{}, outside the {}×{} frame",
-                        rect.x1, rect.x2, rect.y1, rect.y2, self.width, self.height
-                    ),
-                ));
-            }
-            self.decode_strip(i, rect, s, pos, end, frame)?;
-            pos = end;
-            y0 = rect.y2;
-        }
-        Ok(())
+        Ok(Some(FrameHeader {
+            flags,
+            strips: num_strips,
+            first_strip: first,
+        }))
     }
 
     /// Decodes the chunks of strip `i`, bytes `pos..end` of the sample.
@@ -325,7 +335,7 @@ impl CinepakDecoder {
     ) -> Result<(), DecodeError> {
         while pos + 4 <= end {
             let id = s[pos];
-            let stated = be24(s, pos + 1);
+            let stated = be24(s, pos + 1) as usize;
             if stated < 4 {
                 return Err(DecodeError::at(
                     pos + 1,
@@ -339,31 +349,17 @@ impl CinepakDecoder {
                 0x20 | 0x21 | 0x24 | 0x25 => load_v4(cb, id, &s[start..stop]),
                 0x22 | 0x23 | 0x26 | 0x27 => load_v1(cb, id, &s[start..stop]),
                 0x30..=0x32 => {
-                    let cb: &Codebooks = cb;
+                    let chunk = BlockChunk {
+                        cb,
+                        id,
+                        rect,
+                        s: &s[..stop],
+                        pos: start,
+                    };
                     let r = if self.indexed {
-                        decode_blocks::<Indexed>(
-                            cb,
-                            id,
-                            rect,
-                            s,
-                            start,
-                            stop,
-                            self.width,
-                            self.height,
-                            frame,
-                        )
+                        decode_blocks::<Indexed>(chunk, self.width, self.height, frame)
                     } else {
-                        decode_blocks::<Rgba>(
-                            cb,
-                            id,
-                            rect,
-                            s,
-                            start,
-                            stop,
-                            self.width,
-                            self.height,
-                            frame,
-                        )
+                        decode_blocks::<Rgba>(chunk, self.width, self.height, frame)
                     };
                     return r;
                 }
@@ -554,43 +550,49 @@ fn short(id: u8, at: usize) -> DecodeError {
     )
 }
 
-/// Decodes block chunk `id` (0x30, 0x31 or 0x32), bytes `pos..end` of the
-/// sample, over `rect`.
-#[allow(clippy::too_many_arguments)]
-fn decode_blocks<O: Out>(
-    cb: &Codebooks,
+/// A block chunk to decode: its ID (0x30, 0x31 or 0x32), the strip's
+/// codebooks and rectangle, and the sample's bytes, the chunk's blocks from
+/// `pos` up to the end of `s`.
+#[derive(Clone, Copy)]
+struct BlockChunk<'a> {
+    cb: &'a Codebooks,
     id: u8,
     rect: Rect,
-    s: &[u8],
+    s: &'a [u8],
     pos: usize,
-    end: usize,
+}
+
+/// Decodes a block chunk into a `width`×`height` frame.
+fn decode_blocks<O: Out>(
+    chunk: BlockChunk<'_>,
     width: usize,
     height: usize,
     frame: &mut Frame,
 ) -> Result<(), DecodeError> {
-    let s = &s[..end];
     let data = &mut frame.data[..];
-    match id {
-        0x30 => blocks::<O, false, false>(cb, id, rect, s, pos, width, height, data),
-        0x31 => blocks::<O, true, false>(cb, id, rect, s, pos, width, height, data),
-        _ => blocks::<O, false, true>(cb, id, rect, s, pos, width, height, data),
+    match chunk.id {
+        0x30 => blocks::<O, false, false>(chunk, width, height, data),
+        0x31 => blocks::<O, true, false>(chunk, width, height, data),
+        _ => blocks::<O, false, true>(chunk, width, height, data),
     }
 }
 
 /// The block loop, for intra (one flag bit per block: V4 or V1), inter (a
 /// coded-or-skipped bit per block, then the V4-or-V1 bit) and V1-only chunks.
-#[allow(clippy::too_many_arguments)]
 #[inline(always)]
 fn blocks<O: Out, const INTER: bool, const V1_ONLY: bool>(
-    cb: &Codebooks,
-    id: u8,
-    rect: Rect,
-    s: &[u8],
-    mut pos: usize,
+    chunk: BlockChunk<'_>,
     width: usize,
     height: usize,
     data: &mut [u8],
 ) -> Result<(), DecodeError> {
+    let BlockChunk {
+        cb,
+        id,
+        rect,
+        s,
+        mut pos,
+    } = chunk;
     let stride = width * O::BPP;
     let quads = &cb.quads;
     let per_row = (rect.x2 - rect.x1).div_ceil(4);

@@ -35,6 +35,7 @@
 
 use super::raw::{argb_row, rgb24_row, rgb555_pixel, rgb555_row};
 use super::{DecodeError, Decoder, Frame, FrameKind, StreamInfo, Unsupported};
+use crate::container::be::{be16, be32};
 
 /// Decoder for `rle ` streams.
 pub struct RleDecoder {
@@ -119,16 +120,6 @@ impl Decoder for RleDecoder {
             _ => decode_lines::<Argb>(sample, pos, start, lines, w, out),
         }
     }
-}
-
-/// Big-endian u16 at `at` (the caller has checked the length).
-fn be16(s: &[u8], at: usize) -> u16 {
-    u16::from_be_bytes([s[at], s[at + 1]])
-}
-
-/// Big-endian u32 at `at` (the caller has checked the length).
-fn be32(s: &[u8], at: usize) -> u32 {
-    u32::from_be_bytes([s[at], s[at + 1], s[at + 2], s[at + 3]])
 }
 
 /// One depth's stream "pixel" (the unit of runs and skips).

@@ -308,12 +308,222 @@ fn need(s: &[u8], p: usize, n: usize) -> Result<(), DecodeError> {
     Ok(())
 }
 
-impl Decoder for SmcDecoder {
-    fn kind(&self) -> FrameKind {
-        FrameKind::Indexed
+/// A run of blocks' colours: `N` new ones (also stored in the cache's next
+/// slot) when bit 0x10 of `op` is clear, else the cache entry a byte names.
+#[inline(always)]
+fn colours<const N: usize>(
+    op: u8,
+    s: &[u8],
+    p: &mut usize,
+    cache: &mut [[u8; N]; 256],
+    next: &mut usize,
+) -> Result<[u8; N], DecodeError> {
+    if op & 0x10 == 0 {
+        need(s, *p, N)?;
+        let mut c = [0u8; N];
+        c.copy_from_slice(&s[*p..*p + N]);
+        *p += N;
+        cache[*next] = c;
+        *next = (*next + 1) % 256;
+        Ok(c)
+    } else {
+        let i = byte(s, *p)?;
+        *p += 1;
+        Ok(cache[usize::from(i)])
+    }
+}
+
+/// The caches' next slots to fill (each frame starts at slot 0).
+#[derive(Default)]
+struct NextSlots {
+    pair: usize,
+    quad: usize,
+    octet: usize,
+}
+
+impl Blocks<'_> {
+    /// Opcodes 0x20–0x3F: `n` copies of the previous block.
+    #[inline(always)]
+    fn repeat_block(&mut self, n: usize, at: usize) -> Result<(), DecodeError> {
+        if self.x == 0 && self.y == 0 {
+            return Err(DecodeError::at(
+                at,
+                "a repeat-block opcode before any block",
+            ));
+        }
+        // ffmpeg's offsets (row start: `row - 4·width + width - 4`).
+        let row = (self.y * self.stride) as isize;
+        let src = if self.x == 0 {
+            row - 3 * self.w as isize - 4
+        } else {
+            row + self.x as isize - 4
+        };
+        let src = usize::try_from(src)
+            .map_err(|_| DecodeError::at(at, "a repeat-block opcode reaches before the picture"))?;
+        for i in 1..=n {
+            self.copy_linear(src);
+            self.advance(i < n, at)?;
+        }
+        Ok(())
     }
 
-    fn decode(&mut self, sample: &[u8], _sync: bool, frame: &mut Frame) -> Result<(), DecodeError> {
+    /// Opcodes 0x40–0x5F: `n` blocks repeating the previous two, alternating.
+    #[inline(always)]
+    fn repeat_two_blocks(&mut self, n: usize, at: usize) -> Result<(), DecodeError> {
+        if self.y == 0 && self.x < 8 {
+            return Err(DecodeError::at(
+                at,
+                "a repeat-two-blocks opcode before two blocks",
+            ));
+        }
+        // ffmpeg's offsets, with its row-start special cases.
+        let row = (self.y * self.stride) as isize;
+        let (w, stride) = (self.w as isize, self.stride as isize);
+        let (first, second) = match self.x {
+            0 => (row - 3 * w - 8, row - 4 * w + stride - 4),
+            4 => (row - 4 * w + stride - 4, row),
+            x => (row + x as isize - 8, row + x as isize - 4),
+        };
+        let (Ok(first), Ok(second)) = (usize::try_from(first), usize::try_from(second)) else {
+            return Err(DecodeError::at(
+                at,
+                "a repeat-two-blocks opcode reaches before the picture",
+            ));
+        };
+        for i in 1..=n {
+            self.copy_linear(if i % 2 == 1 { first } else { second });
+            self.advance(i < n, at)?;
+        }
+        Ok(())
+    }
+
+    /// `n` blocks of the given four rows.
+    #[inline(always)]
+    fn repeat_rows(&mut self, rows: [u32; 4], n: usize, at: usize) -> Result<(), DecodeError> {
+        for i in 1..=n {
+            self.put(rows);
+            self.advance(i < n, at)?;
+        }
+        Ok(())
+    }
+
+    /// Opcodes 0x80–0x9F: `n` two-colour blocks, 16 flag bits each.
+    #[inline(always)]
+    fn two_colour_blocks(
+        &mut self,
+        colours: [u8; 2],
+        s: &[u8],
+        p: &mut usize,
+        n: usize,
+        at: usize,
+    ) -> Result<(), DecodeError> {
+        need(s, *p, 2 * n)?;
+        let first = u32::from(colours[0]) * 0x0101_0101;
+        let second = u32::from(colours[1]) * 0x0101_0101;
+        for i in 1..=n {
+            let flags = u16::from_be_bytes([s[*p], s[*p + 1]]);
+            *p += 2;
+            // Each row's 4 flags pick bytes of the second colour.
+            let rows = [12, 8, 4, 0].map(|shift| {
+                let mask = BITS_TO_BYTES[usize::from((flags >> shift) & 0xf)];
+                (first & !mask) | (second & mask)
+            });
+            self.put(rows);
+            self.advance(i < n, at)?;
+        }
+        Ok(())
+    }
+
+    /// Opcodes 0xA0–0xBF: `n` four-colour blocks, 2 bits a pixel.
+    #[inline(always)]
+    fn four_colour_blocks(
+        &mut self,
+        colours: [u8; 4],
+        s: &[u8],
+        p: &mut usize,
+        n: usize,
+        at: usize,
+    ) -> Result<(), DecodeError> {
+        need(s, *p, 4 * n)?;
+        for i in 1..=n {
+            let rows = [0, 1, 2, 3].map(|r| {
+                let bits = usize::from(s[*p + r]);
+                let c = |i: usize| colours[i & 3];
+                row(c(bits >> 6), c(bits >> 4), c(bits >> 2), c(bits))
+            });
+            *p += 4;
+            self.put(rows);
+            self.advance(i < n, at)?;
+        }
+        Ok(())
+    }
+
+    /// Opcodes 0xC0–0xDF: `n` eight-colour blocks, 3 bits a pixel in ffmpeg's
+    /// nibble order.
+    #[inline(always)]
+    fn eight_colour_blocks(
+        &mut self,
+        colours: [u8; 8],
+        s: &[u8],
+        p: &mut usize,
+        n: usize,
+        at: usize,
+    ) -> Result<(), DecodeError> {
+        need(s, *p, 6 * n)?;
+        for i in 1..=n {
+            let q = *p;
+            // Words 01 23 45 67 89 AB (nibbles) hold rows 0–1 as
+            // 012 456 and rows 2–3 as 89A 37B.
+            let v1 = u32::from(u16::from_be_bytes([s[q], s[q + 1]]));
+            let v2 = u32::from(u16::from_be_bytes([s[q + 2], s[q + 3]]));
+            let v3 = u32::from(u16::from_be_bytes([s[q + 4], s[q + 5]]));
+            *p += 6;
+            let top = ((v1 & 0xfff0) << 8) | (v2 >> 4);
+            let bottom =
+                ((v3 & 0xfff0) << 8) | ((v1 & 0x0f) << 8) | ((v2 & 0x0f) << 4) | (v3 & 0x0f);
+            let c = |bits: u32, shift: u32| colours[((bits >> shift) & 7) as usize];
+            let rows = [(top, 12), (top, 0), (bottom, 12), (bottom, 0)].map(|(bits, base)| {
+                row(
+                    c(bits, base + 9),
+                    c(bits, base + 6),
+                    c(bits, base + 3),
+                    c(bits, base),
+                )
+            });
+            self.put(rows);
+            self.advance(i < n, at)?;
+        }
+        Ok(())
+    }
+
+    /// Opcodes 0xE0–0xFF: `n` blocks of 16 raw pixels.
+    #[inline(always)]
+    fn raw_blocks(
+        &mut self,
+        s: &[u8],
+        p: &mut usize,
+        n: usize,
+        at: usize,
+    ) -> Result<(), DecodeError> {
+        need(s, *p, 16 * n)?;
+        for i in 1..=n {
+            let raw = &s[*p..*p + 16];
+            let rows = [0, 4, 8, 12]
+                .map(|o| u32::from_le_bytes([raw[o], raw[o + 1], raw[o + 2], raw[o + 3]]));
+            *p += 16;
+            self.put(rows);
+            self.advance(i < n, at)?;
+        }
+        Ok(())
+    }
+}
+
+impl SmcDecoder {
+    /// Checks the sample against the frame's size (ffmpeg's plausibility
+    /// check: at most 1024 blocks per byte) and allocates the strips outside
+    /// the picture once the frame (and so its size) has passed the caller's
+    /// limits. Returns the frame's block count.
+    fn prepare(&mut self, sample: &[u8], frame: &mut Frame) -> Result<usize, DecodeError> {
         frame.check_shape(
             self.width as usize,
             self.height as usize,
@@ -324,7 +534,6 @@ impl Decoder for SmcDecoder {
             frame.palette = Some(self.palette.clone());
         }
         let total = w.div_ceil(4) * h.div_ceil(4);
-        // ffmpeg's plausibility check: at most 1024 blocks per byte.
         if total / 1024 > sample.len() {
             return Err(DecodeError::at(
                 0,
@@ -334,13 +543,24 @@ impl Decoder for SmcDecoder {
                 ),
             ));
         }
-        // The strips outside the picture, allocated once the frame (and so its
-        // size) has passed the caller's limits.
         let (w4, h4) = (w.div_ceil(4) * 4, h.div_ceil(4) * 4);
         if self.right.is_empty() && self.bottom.is_empty() {
             self.right = vec![0; (w4 - w) * h4];
             self.bottom = vec![0; (h4 - h) * w];
         }
+        Ok(total)
+    }
+}
+
+impl Decoder for SmcDecoder {
+    fn kind(&self) -> FrameKind {
+        FrameKind::Indexed
+    }
+
+    fn decode(&mut self, sample: &[u8], _sync: bool, frame: &mut Frame) -> Result<(), DecodeError> {
+        let total = self.prepare(sample, frame)?;
+        let (w, h) = (frame.width as usize, frame.height as usize);
+        let (w4, h4) = (w.div_ceil(4) * 4, h.div_ceil(4) * 4);
         let s = sample;
         let mut b = Blocks {
             data: &mut frame.data,
@@ -356,9 +576,7 @@ impl Decoder for SmcDecoder {
             left: total,
             total,
         };
-        let mut next_pair = 0usize;
-        let mut next_quad = 0usize;
-        let mut next_octet = 0usize;
+        let mut next = NextSlots::default();
         // The header: a flag byte and the chunk length, both ignored.
         let mut p = 4;
         while b.left > 0 {
@@ -375,6 +593,8 @@ impl Decoder for SmcDecoder {
                     Ok(usize::from(op & 0x0f) + 1)
                 }
             };
+            // Block count for opcodes 0x80–0xFF.
+            let short_count = usize::from(op & 0x0f) + 1;
             match op >> 4 {
                 0x0 | 0x1 => {
                     let n = count()?;
@@ -382,175 +602,31 @@ impl Decoder for SmcDecoder {
                 }
                 0x2 | 0x3 => {
                     let n = count()?;
-                    if b.x == 0 && b.y == 0 {
-                        return Err(DecodeError::at(
-                            at,
-                            "a repeat-block opcode before any block",
-                        ));
-                    }
-                    // ffmpeg's offsets (row start: `row - 4·width + width - 4`).
-                    let row = (b.y * b.stride) as isize;
-                    let src = if b.x == 0 {
-                        row - 3 * w as isize - 4
-                    } else {
-                        row + b.x as isize - 4
-                    };
-                    let src = usize::try_from(src).map_err(|_| {
-                        DecodeError::at(at, "a repeat-block opcode reaches before the picture")
-                    })?;
-                    for i in 1..=n {
-                        b.copy_linear(src);
-                        b.advance(i < n, at)?;
-                    }
+                    b.repeat_block(n, at)?;
                 }
                 0x4 | 0x5 => {
                     let n = count()? * 2;
-                    if b.y == 0 && b.x < 8 {
-                        return Err(DecodeError::at(
-                            at,
-                            "a repeat-two-blocks opcode before two blocks",
-                        ));
-                    }
-                    // ffmpeg's offsets, with its row-start special cases.
-                    let row = (b.y * b.stride) as isize;
-                    let (w, stride) = (w as isize, b.stride as isize);
-                    let (first, second) = match b.x {
-                        0 => (row - 3 * w - 8, row - 4 * w + stride - 4),
-                        4 => (row - 4 * w + stride - 4, row),
-                        x => (row + x as isize - 8, row + x as isize - 4),
-                    };
-                    let (Ok(first), Ok(second)) = (usize::try_from(first), usize::try_from(second))
-                    else {
-                        return Err(DecodeError::at(
-                            at,
-                            "a repeat-two-blocks opcode reaches before the picture",
-                        ));
-                    };
-                    for i in 1..=n {
-                        b.copy_linear(if i % 2 == 1 { first } else { second });
-                        b.advance(i < n, at)?;
-                    }
+                    b.repeat_two_blocks(n, at)?;
                 }
                 0x6 | 0x7 => {
                     let n = count()?;
                     let c = byte(s, p)?;
                     p += 1;
-                    let rows = [u32::from(c) * 0x0101_0101; 4];
-                    for i in 1..=n {
-                        b.put(rows);
-                        b.advance(i < n, at)?;
-                    }
+                    b.repeat_rows([u32::from(c) * 0x0101_0101; 4], n, at)?;
                 }
                 0x8 | 0x9 => {
-                    let n = usize::from(op & 0x0f) + 1;
-                    let colours = if op & 0x10 == 0 {
-                        need(s, p, 2)?;
-                        let c = [s[p], s[p + 1]];
-                        p += 2;
-                        self.pairs[next_pair] = c;
-                        next_pair = (next_pair + 1) % 256;
-                        c
-                    } else {
-                        let i = byte(s, p)?;
-                        p += 1;
-                        self.pairs[usize::from(i)]
-                    };
-                    need(s, p, 2 * n)?;
-                    let first = u32::from(colours[0]) * 0x0101_0101;
-                    let second = u32::from(colours[1]) * 0x0101_0101;
-                    for i in 1..=n {
-                        let flags = u16::from_be_bytes([s[p], s[p + 1]]);
-                        p += 2;
-                        // Each row's 4 flags pick bytes of the second colour.
-                        let rows = [12, 8, 4, 0].map(|shift| {
-                            let mask = BITS_TO_BYTES[usize::from((flags >> shift) & 0xf)];
-                            (first & !mask) | (second & mask)
-                        });
-                        b.put(rows);
-                        b.advance(i < n, at)?;
-                    }
+                    let c = colours(op, s, &mut p, &mut self.pairs, &mut next.pair)?;
+                    b.two_colour_blocks(c, s, &mut p, short_count, at)?;
                 }
                 0xa | 0xb => {
-                    let n = usize::from(op & 0x0f) + 1;
-                    let colours = if op & 0x10 == 0 {
-                        need(s, p, 4)?;
-                        let c = [s[p], s[p + 1], s[p + 2], s[p + 3]];
-                        p += 4;
-                        self.quads[next_quad] = c;
-                        next_quad = (next_quad + 1) % 256;
-                        c
-                    } else {
-                        let i = byte(s, p)?;
-                        p += 1;
-                        self.quads[usize::from(i)]
-                    };
-                    need(s, p, 4 * n)?;
-                    for i in 1..=n {
-                        let rows = [0, 1, 2, 3].map(|r| {
-                            let bits = usize::from(s[p + r]);
-                            let c = |i: usize| colours[i & 3];
-                            row(c(bits >> 6), c(bits >> 4), c(bits >> 2), c(bits))
-                        });
-                        p += 4;
-                        b.put(rows);
-                        b.advance(i < n, at)?;
-                    }
+                    let c = colours(op, s, &mut p, &mut self.quads, &mut next.quad)?;
+                    b.four_colour_blocks(c, s, &mut p, short_count, at)?;
                 }
                 0xc | 0xd => {
-                    let n = usize::from(op & 0x0f) + 1;
-                    let colours = if op & 0x10 == 0 {
-                        need(s, p, 8)?;
-                        let mut c = [0u8; 8];
-                        c.copy_from_slice(&s[p..p + 8]);
-                        p += 8;
-                        self.octets[next_octet] = c;
-                        next_octet = (next_octet + 1) % 256;
-                        c
-                    } else {
-                        let i = byte(s, p)?;
-                        p += 1;
-                        self.octets[usize::from(i)]
-                    };
-                    need(s, p, 6 * n)?;
-                    for i in 1..=n {
-                        // Words 01 23 45 67 89 AB (nibbles) hold rows 0–1 as
-                        // 012 456 and rows 2–3 as 89A 37B.
-                        let v1 = u32::from(u16::from_be_bytes([s[p], s[p + 1]]));
-                        let v2 = u32::from(u16::from_be_bytes([s[p + 2], s[p + 3]]));
-                        let v3 = u32::from(u16::from_be_bytes([s[p + 4], s[p + 5]]));
-                        p += 6;
-                        let top = ((v1 & 0xfff0) << 8) | (v2 >> 4);
-                        let bottom = ((v3 & 0xfff0) << 8)
-                            | ((v1 & 0x0f) << 8)
-                            | ((v2 & 0x0f) << 4)
-                            | (v3 & 0x0f);
-                        let c = |bits: u32, shift: u32| colours[((bits >> shift) & 7) as usize];
-                        let rows =
-                            [(top, 12), (top, 0), (bottom, 12), (bottom, 0)].map(|(bits, base)| {
-                                row(
-                                    c(bits, base + 9),
-                                    c(bits, base + 6),
-                                    c(bits, base + 3),
-                                    c(bits, base),
-                                )
-                            });
-                        b.put(rows);
-                        b.advance(i < n, at)?;
-                    }
+                    let c = colours(op, s, &mut p, &mut self.octets, &mut next.octet)?;
+                    b.eight_colour_blocks(c, s, &mut p, short_count, at)?;
                 }
-                _ => {
-                    let n = usize::from(op & 0x0f) + 1;
-                    need(s, p, 16 * n)?;
-                    for i in 1..=n {
-                        let raw = &s[p..p + 16];
-                        let rows = [0, 4, 8, 12].map(|o| {
-                            u32::from_le_bytes([raw[o], raw[o + 1], raw[o + 2], raw[o + 3]])
-                        });
-                        p += 16;
-                        b.put(rows);
-                        b.advance(i < n, at)?;
-                    }
-                }
+                _ => b.raw_blocks(s, &mut p, short_count, at)?,
             }
         }
         Ok(())
@@ -866,16 +942,14 @@ pub(crate) mod tests {
 
     /// Decodes every `codec` track of the generated sample movies
     /// (`shared/samples/gen` beside the checkout) in order and compares each frame's RGB24 with
-    /// the ffmpeg SHA-256 its JSON lists. Returns the frames checked (0, with a
-    /// SKIP line, when the folder is absent).
+    /// the ffmpeg SHA-256 its JSON lists. Returns the frames checked (0 after a
+    /// skip, a failure under `CI=true`, when the folder is absent).
     pub(crate) fn check_gen_tracks(codec: &str) -> usize {
         use super::super::decoder_for;
-        let dir =
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/samples/gen");
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            eprintln!("SKIP: {} not found", dir.display());
+        let Some(dir) = qtvr_testkit::samples_dir().map(|d| d.join("gen")) else {
             return 0;
         };
+        let entries = std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
         let mut movies: Vec<_> = entries
             .flatten()
             .map(|e| e.path())
@@ -932,7 +1006,11 @@ pub(crate) mod tests {
     #[test]
     fn gen_samples_match_ffmpeg() {
         let n = check_gen_tracks("smc ");
-        eprintln!("{n} smc frames checked");
+        // Without the samples (a skip) nothing; with them, the smc movies' frames.
+        assert!(
+            n > 0 || !qtvr_testkit::shared_samples().is_dir(),
+            "no smc frame of the generated samples was checked"
+        );
     }
 
     const EXPECTED_RANDOM: [&[&str]; 6] = [

@@ -303,7 +303,29 @@ impl MovieWriter {
     }
 
     fn trak(&self, t: &TrackSpec, chunks: &[u64]) -> Vec<u8> {
-        let tkhd = full_atom(
+        let mut trak = vec![self.tkhd(t)];
+        if !t.edits.is_empty() {
+            trak.push(edts(&t.edits));
+        }
+        if !t.references.is_empty() {
+            trak.push(tref(&t.references));
+        }
+        let minf = container(
+            b"minf",
+            &[
+                media_information_header(t),
+                data_handler(),
+                dinf(),
+                stbl(t, chunks, self.co64),
+            ],
+        );
+        trak.push(container(b"mdia", &[mdhd(t), media_handler(t), minf]));
+        container(b"trak", &trak)
+    }
+
+    /// `tkhd` (track header): enabled flag, ID, duration in movie time, size.
+    fn tkhd(&self, t: &TrackSpec) -> Vec<u8> {
+        full_atom(
             b"tkhd",
             0,
             u32::from(t.enabled),
@@ -322,175 +344,205 @@ impl MovieWriter {
                 .fixed16(f64::from(t.width))
                 .fixed16(f64::from(t.height))
                 .done(),
-        );
-        let mut trak = vec![tkhd];
-        if !t.edits.is_empty() {
-            let mut b = Body::new().u32(t.edits.len() as u32);
-            for &(d, m, r) in &t.edits {
-                b = b.u32(d).i32(m).fixed16(r);
-            }
-            trak.push(container(b"edts", &[full_atom(b"elst", 0, 0, &b.done())]));
-        }
-        if !t.references.is_empty() {
-            let refs: Vec<Vec<u8>> = t
-                .references
+        )
+    }
+}
+
+/// `edts` with its `elst`: (track duration, media time, rate) per edit.
+fn edts(edits: &[(u32, i32, f64)]) -> Vec<u8> {
+    let mut b = Body::new().u32(edits.len() as u32);
+    for &(d, m, r) in edits {
+        b = b.u32(d).i32(m).fixed16(r);
+    }
+    container(b"edts", &[full_atom(b"elst", 0, 0, &b.done())])
+}
+
+/// `tref` (track references): one atom per reference type, the track IDs.
+fn tref(references: &[([u8; 4], Vec<u32>)]) -> Vec<u8> {
+    let refs: Vec<Vec<u8>> = references
+        .iter()
+        .map(|(k, ids)| atom(k, &ids.iter().fold(Body::new(), |b, &i| b.u32(i)).done()))
+        .collect();
+    container(b"tref", &refs)
+}
+
+/// `mdhd` (media header): time scale and media duration.
+fn mdhd(t: &TrackSpec) -> Vec<u8> {
+    let media_duration: u32 = t.samples.iter().map(|s| s.1).sum();
+    full_atom(
+        b"mdhd",
+        0,
+        0,
+        &Body::new()
+            .u32(0)
+            .u32(0)
+            .u32(t.media_timescale)
+            .u32(media_duration)
+            .u16(0)
+            .u16(0)
+            .done(),
+    )
+}
+
+/// The media handler (`hdlr` of type `mhlr`) naming the track's handler.
+fn media_handler(t: &TrackSpec) -> Vec<u8> {
+    full_atom(
+        b"hdlr",
+        0,
+        0,
+        &Body::new()
+            .bytes(b"mhlr")
+            .bytes(&t.handler)
+            .bytes(b"appl")
+            .u32(0)
+            .u32(0)
+            .pascal("qtvr test handler", 0)
+            .done(),
+    )
+}
+
+/// `vmhd` for video tracks, else `gmhd` (with `gmin` and the track's extra children).
+fn media_information_header(t: &TrackSpec) -> Vec<u8> {
+    if t.handler == *b"vide" {
+        full_atom(
+            b"vmhd",
+            0,
+            1,
+            &Body::new()
+                .u16(0x40)
+                .u16(0x8000)
+                .u16(0x8000)
+                .u16(0x8000)
+                .done(),
+        )
+    } else {
+        let mut g = vec![atom(
+            b"gmin",
+            &Body::new().u32(0).u16(0x40).zeros(10).done(),
+        )];
+        g.extend(t.gmhd_children.iter().cloned());
+        container(b"gmhd", &g)
+    }
+}
+
+/// The data handler (`hdlr` of type `dhlr`, `alis`).
+fn data_handler() -> Vec<u8> {
+    full_atom(
+        b"hdlr",
+        0,
+        0,
+        &Body::new()
+            .bytes(b"dhlr")
+            .bytes(b"alis")
+            .bytes(b"appl")
+            .u32(0)
+            .u32(0)
+            .pascal("", 0)
+            .done(),
+    )
+}
+
+/// `dinf` with a `dref` of one self-reference (`alis`, flag 1: data in this file).
+fn dinf() -> Vec<u8> {
+    container(
+        b"dinf",
+        &[full_atom(
+            b"dref",
+            0,
+            0,
+            &Body::new()
+                .u32(1)
+                .bytes(&full_atom(b"alis", 0, 1, &[]))
+                .done(),
+        )],
+    )
+}
+
+/// `stbl` (sample table): descriptions, times, sync samples, chunks, sizes, offsets.
+fn stbl(t: &TrackSpec, chunks: &[u64], co64: bool) -> Vec<u8> {
+    let stsd = full_atom(
+        b"stsd",
+        0,
+        0,
+        &Body::new()
+            .u32(t.descriptions.len() as u32)
+            .bytes(&t.descriptions.concat())
+            .done(),
+    );
+    let per = t.samples_per_chunk.max(1);
+    let stsc = full_atom(
+        b"stsc",
+        0,
+        0,
+        &Body::new().u32(1).u32(1).u32(per).u32(1).done(),
+    );
+    let stsz = full_atom(
+        b"stsz",
+        0,
+        0,
+        &t.samples
+            .iter()
+            .fold(Body::new().u32(0).u32(t.samples.len() as u32), |b, s| {
+                b.u32(s.0.len() as u32)
+            })
+            .done(),
+    );
+    let mut stbl = vec![stsd, stts(&t.samples)];
+    if let Some(sync) = &t.sync_samples {
+        stbl.push(full_atom(
+            b"stss",
+            0,
+            0,
+            &sync
                 .iter()
-                .map(|(k, ids)| atom(k, &ids.iter().fold(Body::new(), |b, &i| b.u32(i)).done()))
-                .collect();
-            trak.push(container(b"tref", &refs));
-        }
-        let media_duration: u32 = t.samples.iter().map(|s| s.1).sum();
-        let mdhd = full_atom(
-            b"mdhd",
-            0,
-            0,
-            &Body::new()
-                .u32(0)
-                .u32(0)
-                .u32(t.media_timescale)
-                .u32(media_duration)
-                .u16(0)
-                .u16(0)
-                .done(),
-        );
-        let hdlr = full_atom(
-            b"hdlr",
-            0,
-            0,
-            &Body::new()
-                .bytes(b"mhlr")
-                .bytes(&t.handler)
-                .bytes(b"appl")
-                .u32(0)
-                .u32(0)
-                .pascal("qtvr test handler", 0)
-                .done(),
-        );
-        let mut minf = Vec::new();
-        if t.handler == *b"vide" {
-            minf.push(full_atom(
-                b"vmhd",
-                0,
-                1,
-                &Body::new()
-                    .u16(0x40)
-                    .u16(0x8000)
-                    .u16(0x8000)
-                    .u16(0x8000)
-                    .done(),
-            ));
-        } else {
-            let mut g = vec![atom(
-                b"gmin",
-                &Body::new().u32(0).u16(0x40).zeros(10).done(),
-            )];
-            g.extend(t.gmhd_children.iter().cloned());
-            minf.push(container(b"gmhd", &g));
-        }
-        minf.push(full_atom(
-            b"hdlr",
-            0,
-            0,
-            &Body::new()
-                .bytes(b"dhlr")
-                .bytes(b"alis")
-                .bytes(b"appl")
-                .u32(0)
-                .u32(0)
-                .pascal("", 0)
+                .fold(Body::new().u32(sync.len() as u32), |b, &n| b.u32(n))
                 .done(),
         ));
-        minf.push(container(
-            b"dinf",
-            &[full_atom(
-                b"dref",
-                0,
-                0,
-                &Body::new()
-                    .u32(1)
-                    .bytes(&full_atom(b"alis", 0, 1, &[]))
-                    .done(),
-            )],
-        ));
-        // stbl
-        let stsd = full_atom(
-            b"stsd",
-            0,
-            0,
-            &Body::new()
-                .u32(t.descriptions.len() as u32)
-                .bytes(&t.descriptions.concat())
-                .done(),
-        );
-        let mut stts = Body::new();
-        let mut runs: Vec<(u32, u32)> = Vec::new();
-        for s in &t.samples {
-            match runs.last_mut() {
-                Some(r) if r.1 == s.1 => r.0 += 1,
-                _ => runs.push((1, s.1)),
-            }
+    }
+    stbl.extend([stsc, stsz, chunk_offsets(chunks, co64)]);
+    container(b"stbl", &stbl)
+}
+
+/// `stts` (time to sample): runs of equal sample durations.
+fn stts(samples: &[(Vec<u8>, u32)]) -> Vec<u8> {
+    let mut runs: Vec<(u32, u32)> = Vec::new();
+    for s in samples {
+        match runs.last_mut() {
+            Some(r) if r.1 == s.1 => r.0 += 1,
+            _ => runs.push((1, s.1)),
         }
-        stts = stts.u32(runs.len() as u32);
-        for (n, d) in &runs {
-            stts = stts.u32(*n).u32(*d);
-        }
-        let per = t.samples_per_chunk.max(1);
-        let stsc = full_atom(
-            b"stsc",
+    }
+    let mut stts = Body::new().u32(runs.len() as u32);
+    for (n, d) in &runs {
+        stts = stts.u32(*n).u32(*d);
+    }
+    full_atom(b"stts", 0, 0, &stts.done())
+}
+
+/// `co64` (64-bit) or `stco` (32-bit) chunk offsets.
+fn chunk_offsets(chunks: &[u64], co64: bool) -> Vec<u8> {
+    if co64 {
+        full_atom(
+            b"co64",
             0,
             0,
-            &Body::new().u32(1).u32(1).u32(per).u32(1).done(),
-        );
-        let stsz = full_atom(
-            b"stsz",
-            0,
-            0,
-            &t.samples
+            &chunks
                 .iter()
-                .fold(Body::new().u32(0).u32(t.samples.len() as u32), |b, s| {
-                    b.u32(s.0.len() as u32)
+                .fold(Body::new().u32(chunks.len() as u32), |b, &o| b.u64(o))
+                .done(),
+        )
+    } else {
+        full_atom(
+            b"stco",
+            0,
+            0,
+            &chunks
+                .iter()
+                .fold(Body::new().u32(chunks.len() as u32), |b, &o| {
+                    b.u32(o as u32)
                 })
                 .done(),
-        );
-        let stco = if self.co64 {
-            full_atom(
-                b"co64",
-                0,
-                0,
-                &chunks
-                    .iter()
-                    .fold(Body::new().u32(chunks.len() as u32), |b, &o| b.u64(o))
-                    .done(),
-            )
-        } else {
-            full_atom(
-                b"stco",
-                0,
-                0,
-                &chunks
-                    .iter()
-                    .fold(Body::new().u32(chunks.len() as u32), |b, &o| {
-                        b.u32(o as u32)
-                    })
-                    .done(),
-            )
-        };
-        let mut stbl = vec![stsd, full_atom(b"stts", 0, 0, &stts.done())];
-        if let Some(sync) = &t.sync_samples {
-            stbl.push(full_atom(
-                b"stss",
-                0,
-                0,
-                &sync
-                    .iter()
-                    .fold(Body::new().u32(sync.len() as u32), |b, &n| b.u32(n))
-                    .done(),
-            ));
-        }
-        stbl.extend([stsc, stsz, stco]);
-        minf.push(container(b"stbl", &stbl));
-        trak.push(container(b"mdia", &[mdhd, hdlr, container(b"minf", &minf)]));
-        container(b"trak", &trak)
+        )
     }
 }
 

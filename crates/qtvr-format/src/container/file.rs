@@ -135,16 +135,9 @@ pub fn read_movie(src: &dyn ByteSource, budget: &Budget) -> Result<Movie> {
             },
         ));
     }
-    budget.take(moov.size).map_err(|(requested, remaining)| {
-        Error::atom(
-            moov.kind,
-            Location::file(moov.offset),
-            Problem::OverBudget {
-                requested,
-                remaining,
-            },
-        )
-    })?;
+    budget
+        .reserve(moov.size)
+        .map_err(|e| Error::atom(moov.kind, Location::file(moov.offset), e.into()))?;
     let bytes = read_vec(src, moov.offset, moov.size)?;
     let (body, _) = parse_atom_at(&bytes, 0, Location::file(moov.offset))?;
     let mut movie = read_moov(&body, budget, 0)?;

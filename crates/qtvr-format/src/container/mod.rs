@@ -6,6 +6,7 @@
 //! This stage knows nothing of QTVR: it turns file bytes into [`Movie`]s with
 //! [`Track`]s whose samples have byte ranges, times and descriptions.
 
+pub(crate) mod be;
 pub mod build;
 pub mod file;
 mod fourcc;

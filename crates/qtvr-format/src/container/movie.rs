@@ -10,7 +10,7 @@ use super::FourCC;
 use super::reader::{AtomBody, Children};
 use super::sample_desc::{SampleDescription, read_stsd};
 use super::samples::{Sample, SampleTables, build_samples};
-use crate::error::{Error, Location, Problem, Result, Warning};
+use crate::error::{Location, Problem, Result, Warning};
 use crate::limits::Budget;
 
 /// Maximum nesting depth for any atom tree.
@@ -246,12 +246,7 @@ pub fn read_cmov(cmov: &AtomBody<'_>, budget: &Budget) -> Result<Vec<u8>> {
         .ok_or_else(|| cmov.error(Problem::MissingChild(FourCC::new(b"cmvd"))))?;
     let mut f = cmvd.fields();
     let size = u64::from(f.u32()?);
-    budget.take(size).map_err(|(requested, remaining)| {
-        cmvd.error(Problem::OverBudget {
-            requested,
-            remaining,
-        })
-    })?;
+    budget.reserve(size).map_err(|e| cmvd.error(e.into()))?;
     let compressed = f.rest();
     let mut out = Vec::with_capacity(size as usize);
     let limit = size + 1;
@@ -592,15 +587,6 @@ pub fn read_udta(a: &AtomBody<'_>) -> Vec<RawAtom> {
 /// Takes room for `count` values of `T` from the budget, or fails naming the atom.
 pub fn charge<T>(a: &AtomBody<'_>, budget: &Budget, count: u64) -> Result<()> {
     budget
-        .take_items::<T>(count)
-        .map_err(|(requested, remaining)| {
-            Error::atom(
-                a.kind,
-                a.location,
-                Problem::OverBudget {
-                    requested,
-                    remaining,
-                },
-            )
-        })
+        .reserve_items::<T>(count)
+        .map_err(|e| a.error(e.into()))
 }

@@ -72,48 +72,18 @@ pub fn build_samples(
     let chunk_count = u64::from(fc.u32()?);
     fc.check_table(chunk_count, if *is64 { 8 } else { 4 })?;
 
-    // stsc (QTFF "Sample-to-chunk atom")
-    let mut fs = stsc.fields();
-    fs.version_flags()?;
-    let runs = u64::from(fs.u32()?);
-    fs.check_table(runs, 12)?;
-    charge::<(u32, u32, u32)>(stsc, budget, runs)?;
-    let mut stsc_runs = Vec::with_capacity(runs as usize);
-    for _ in 0..runs {
-        let first = fs.u32()?;
-        let per = fs.u32()?;
-        let desc = fs.u32()?;
-        if first == 0 || stsc_runs.last().is_some_and(|&(f, _, _)| first <= f) {
-            return Err(stsc.error(Problem::Invalid(format!(
-                "first chunk {first} is not after the previous run's"
-            ))));
-        }
-        stsc_runs.push((first, per, desc));
-    }
-
-    // stts (QTFF "Time-to-sample atom")
-    let mut stts_runs: Vec<(u32, u32)> = Vec::new();
-    if let Some(stts) = &t.stts {
-        let mut f = stts.fields();
-        f.version_flags()?;
-        let n = u64::from(f.u32()?);
-        f.check_table(n, 8)?;
-        charge::<(u32, u32)>(stts, budget, n)?;
-        stts_runs.reserve(n as usize);
-        for _ in 0..n {
-            stts_runs.push((f.u32()?, f.u32()?));
-        }
-    }
+    let stsc_runs = read_stsc(stsc, budget)?;
+    let mut durations = Durations::new(match &t.stts {
+        Some(stts) => read_stts(stts, budget)?,
+        None => Vec::new(),
+    });
 
     // A sample needs at least a chunk entry or a size entry unless sizes are uniform;
     // with uniform sizes the count is bounded by the data the chunks could hold.
     charge::<Sample>(stsz, budget, count)?;
     let mut samples = Vec::with_capacity(count as usize);
     let mut run = 0usize;
-    let mut stts_i = 0usize;
-    let mut stts_left = stts_runs.first().map_or(0, |r| r.0);
     let mut time: u64 = 0;
-    let mut short_stts = false;
     'chunks: for chunk in 1..=chunk_count {
         let chunk_offset = if *is64 {
             fc.u64()?
@@ -135,24 +105,7 @@ pub fn build_samples(
                 break 'chunks;
             }
             let size = if uniform != 0 { uniform } else { fz.u32()? };
-            while stts_left == 0 && stts_i + 1 < stts_runs.len() {
-                stts_i += 1;
-                stts_left = stts_runs[stts_i].0;
-            }
-            let duration = match stts_runs.get(stts_i) {
-                Some(&(_, d)) if stts_left > 0 => {
-                    stts_left -= 1;
-                    d
-                }
-                Some(&(_, d)) => {
-                    short_stts = true;
-                    d
-                }
-                None => {
-                    short_stts = true;
-                    1
-                }
-            };
+            let duration = durations.next_duration();
             samples.push(Sample {
                 offset,
                 size,
@@ -174,7 +127,7 @@ pub fn build_samples(
             ),
         ));
     }
-    if short_stts {
+    if durations.short {
         warnings.push(Warning::at(
             t.stts
                 .as_ref()
@@ -182,21 +135,105 @@ pub fn build_samples(
             format!("track {track_id}: time-to-sample table covers fewer samples than 'stsz'"),
         ));
     }
-
-    // stss (QTFF "Sync sample atom"): 1-based sample numbers.
     if let Some(stss) = &t.stss {
-        let mut f = stss.fields();
-        f.version_flags()?;
-        let n = u64::from(f.u32()?);
-        f.check_table(n, 4)?;
-        for _ in 0..n {
-            let k = f.u32()?;
-            if let Some(s) = (k as usize).checked_sub(1).and_then(|i| samples.get_mut(i)) {
-                s.is_sync = true;
+        mark_sync_samples(stss, &mut samples)?;
+    }
+    Ok((samples, warnings))
+}
+
+/// stsc (QTFF "Sample-to-chunk atom"): runs of (first chunk, samples per
+/// chunk, description index), first chunks increasing.
+fn read_stsc(stsc: &AtomBody<'_>, budget: &Budget) -> Result<Vec<(u32, u32, u32)>> {
+    let mut fs = stsc.fields();
+    fs.version_flags()?;
+    let runs = u64::from(fs.u32()?);
+    fs.check_table(runs, 12)?;
+    charge::<(u32, u32, u32)>(stsc, budget, runs)?;
+    let mut stsc_runs: Vec<(u32, u32, u32)> = Vec::with_capacity(runs as usize);
+    for _ in 0..runs {
+        let first = fs.u32()?;
+        let per = fs.u32()?;
+        let desc = fs.u32()?;
+        if first == 0 || stsc_runs.last().is_some_and(|&(f, _, _)| first <= f) {
+            return Err(stsc.error(Problem::Invalid(format!(
+                "first chunk {first} is not after the previous run's"
+            ))));
+        }
+        stsc_runs.push((first, per, desc));
+    }
+    Ok(stsc_runs)
+}
+
+/// stts (QTFF "Time-to-sample atom"): runs of (sample count, duration).
+fn read_stts(stts: &AtomBody<'_>, budget: &Budget) -> Result<Vec<(u32, u32)>> {
+    let mut f = stts.fields();
+    f.version_flags()?;
+    let n = u64::from(f.u32()?);
+    f.check_table(n, 8)?;
+    charge::<(u32, u32)>(stts, budget, n)?;
+    let mut stts_runs = Vec::with_capacity(n as usize);
+    for _ in 0..n {
+        stts_runs.push((f.u32()?, f.u32()?));
+    }
+    Ok(stts_runs)
+}
+
+/// The samples' durations from the time-to-sample runs, one after another;
+/// past the table's end, the last run's duration (or 1 without runs), and
+/// `short` is set.
+struct Durations {
+    runs: Vec<(u32, u32)>,
+    i: usize,
+    left: u32,
+    short: bool,
+}
+
+impl Durations {
+    fn new(runs: Vec<(u32, u32)>) -> Durations {
+        let left = runs.first().map_or(0, |r| r.0);
+        Durations {
+            runs,
+            i: 0,
+            left,
+            short: false,
+        }
+    }
+
+    fn next_duration(&mut self) -> u32 {
+        while self.left == 0 && self.i + 1 < self.runs.len() {
+            self.i += 1;
+            self.left = self.runs[self.i].0;
+        }
+        match self.runs.get(self.i) {
+            Some(&(_, d)) if self.left > 0 => {
+                self.left -= 1;
+                d
+            }
+            Some(&(_, d)) => {
+                self.short = true;
+                d
+            }
+            None => {
+                self.short = true;
+                1
             }
         }
     }
-    Ok((samples, warnings))
+}
+
+/// stss (QTFF "Sync sample atom"): 1-based sample numbers of the key frames.
+fn mark_sync_samples(stss: &AtomBody<'_>, samples: &mut [Sample]) -> Result<()> {
+    let mut f = stss.fields();
+    f.version_flags()?;
+    let n = u64::from(f.u32()?);
+    f.check_table(n, 4)?;
+    for _ in 0..n {
+        let k = f.u32()?;
+        if let Some(s) = (k as usize).checked_sub(1).and_then(|i| samples.get_mut(i)) {
+            s.is_sync = true;
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

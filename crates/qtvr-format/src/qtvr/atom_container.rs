@@ -206,17 +206,8 @@ fn parse_list(data: &[u8], base: Location, budget: &Budget, depth: u32) -> Resul
             }
         };
         budget
-            .take((std::mem::size_of::<QtAtom>() + body.len()) as u64)
-            .map_err(|(requested, remaining)| {
-                Error::atom(
-                    kind,
-                    location,
-                    Problem::OverBudget {
-                        requested,
-                        remaining,
-                    },
-                )
-            })?;
+            .reserve((std::mem::size_of::<QtAtom>() + body.len()) as u64)
+            .map_err(|e| Error::atom(kind, location, e.into()))?;
         let atom = if as_qt {
             let (id, count) = h.qt.unwrap_or((1, 0));
             let payload = &body[12..];

@@ -91,17 +91,8 @@ impl<'a> Ctx<'a> {
             ));
         }
         self.budget
-            .take(u64::from(s.size))
-            .map_err(|(requested, remaining)| {
-                Error::atom(
-                    track.handler,
-                    loc,
-                    Problem::OverBudget {
-                        requested,
-                        remaining,
-                    },
-                )
-            })?;
+            .reserve(u64::from(s.size))
+            .map_err(|e| Error::atom(track.handler, loc, e.into()))?;
         Ok((read_vec(self.src, s.offset, u64::from(s.size))?, loc))
     }
 

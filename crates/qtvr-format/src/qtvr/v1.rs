@@ -216,7 +216,6 @@ fn str_at(strt: Option<&AtomBody<'_>>, offset: u32) -> Option<String> {
     (!s.is_empty()).then_some(s)
 }
 
-#[allow(clippy::too_many_arguments)]
 fn read_pano_node(
     ctx: &mut Ctx<'_>,
     pano: &Track,
@@ -237,26 +236,8 @@ fn read_pano_node(
             "panorama sample at {loc} has no node header ('pHdr')"
         ))
     })?;
-    // pHdr: nodeID, def pan/tilt/zoom, min pan/tilt/zoom, max pan/tilt/zoom, 2 reserved, name/comment offsets.
-    let mut f = phdr.fields();
-    let id = f.u32()?;
-    let v: Vec<f64> = (0..9).map(|_| f.fixed16()).collect::<Result<_>>()?;
-    f.skip(8)?;
-    let name = str_at(strt, f.u32()?);
-    let comment = if f.remaining() >= 4 {
-        str_at(strt, f.u32()?)
-    } else {
-        None
-    };
-    if let Some(l) = listed_id
-        && l != id
-    {
-        ctx.warn(
-            Some(phdr.location.offset),
-            format!("node header says node {id} where 'pInf' lists {l}; using {l}"),
-        );
-    }
-    let id = listed_id.unwrap_or(id);
+    let h = read_phdr(ctx, phdr, strt, listed_id)?;
+    let id = h.id;
 
     let image = ctx
         .track_use(d.scene_track, span, "scene", id)
@@ -274,7 +255,105 @@ fn read_pano_node(
         Vec::new()
     };
 
-    // The scene is stored rotated like a vertical cylinder.
+    let (grid, stored) = scene_grid(ctx, d, &image, id);
+    let hotspot_image_size = hotspot_track.as_ref().map(|h| {
+        [
+            h.height.saturating_mul(grid[1]),
+            h.width.saturating_mul(grid[0]),
+        ]
+    });
+    let (limits, image_pan) = pano_limits(ctx, d, &h.view, id);
+
+    let hotspots = read_phot(ctx, find(b"pHot"), find(b"pLnk"), strt, id)?;
+    let custom_atoms = atoms
+        .iter()
+        .filter(|a| !matches!(&a.kind.0, b"pHdr" | b"pHot" | b"pLnk" | b"strT"))
+        .map(|a| (a.kind, 1))
+        .collect();
+    Ok(Node {
+        id,
+        name: h.name,
+        comment: h.comment,
+        start_time: span.start.as_f64(),
+        duration: span.end.as_f64() - span.start.as_f64(),
+        content: NodeContent::Panorama(Box::new(Panorama {
+            projection: Projection::Cylinder {
+                orientation: CylinderOrientation::Vertical,
+                legacy_flags: true,
+                first_tile: FirstTile::Rightmost,
+            },
+            image_size: [stored[1], stored[0]],
+            tile_grid: grid,
+            image_pan,
+            limits,
+            constraints: Constraints::default(),
+            image_track: image,
+            hotspot_track,
+            hotspot_image_size,
+            preview_track: None,
+            low_res_tracks,
+        })),
+        hotspots,
+        custom_atoms,
+    })
+}
+
+/// What a QTVR 1 node header (`pHdr`) says.
+struct PanoHeader {
+    /// The node ID (the one `pInf` lists, when it lists one).
+    id: u32,
+    /// Default pan/tilt/zoom, minimum pan/tilt/zoom, maximum pan/tilt/zoom.
+    view: [f64; 9],
+    name: Option<String>,
+    comment: Option<String>,
+}
+
+/// pHdr: nodeID, def pan/tilt/zoom, min pan/tilt/zoom, max pan/tilt/zoom, 2
+/// reserved, name/comment offsets into `strT`.
+fn read_phdr(
+    ctx: &mut Ctx<'_>,
+    phdr: &AtomBody<'_>,
+    strt: Option<&AtomBody<'_>>,
+    listed_id: Option<u32>,
+) -> Result<PanoHeader> {
+    let mut f = phdr.fields();
+    let id = f.u32()?;
+    let mut view = [0.0; 9];
+    for v in &mut view {
+        *v = f.fixed16()?;
+    }
+    f.skip(8)?;
+    let name = str_at(strt, f.u32()?);
+    let comment = if f.remaining() >= 4 {
+        str_at(strt, f.u32()?)
+    } else {
+        None
+    };
+    if let Some(l) = listed_id
+        && l != id
+    {
+        ctx.warn(
+            Some(phdr.location.offset),
+            format!("node header says node {id} where 'pInf' lists {l}; using {l}"),
+        );
+    }
+    Ok(PanoHeader {
+        id: listed_id.unwrap_or(id),
+        view,
+        name,
+        comment,
+    })
+}
+
+/// The scene's tile grid and its stored (rotated) size `[width, height]`:
+/// the description's grid when the scene track's tiles fill it, else 1×n. The
+/// scene is stored rotated like a vertical cylinder.
+fn scene_grid(
+    ctx: &mut Ctx<'_>,
+    d: &PanoDescription,
+    image: &TrackUse,
+    id: u32,
+) -> ([u32; 2], [u32; 2]) {
     let n = image.sample_count as u32;
     let mut grid = [u32::from(d.frames[0]), u32::from(d.frames[1])];
     if grid[0].checked_mul(grid[1]) != Some(n) {
@@ -294,12 +373,17 @@ fn read_pano_node(
             d.scene_size[0], d.scene_size[1], stored[0], stored[1]
         ));
     }
-    let hotspot_image_size = hotspot_track.as_ref().map(|h| {
-        [
-            h.height.saturating_mul(grid[1]),
-            h.width.saturating_mul(grid[0]),
-        ]
-    });
+    (grid, stored)
+}
+
+/// The node's view limits (the node header's `v`, where set, override the
+/// description's) and the pan range its scene image covers (the description's).
+fn pano_limits(
+    ctx: &mut Ctx<'_>,
+    d: &PanoDescription,
+    v: &[f64; 9],
+    id: u32,
+) -> (ViewLimits, [f32; 2]) {
     let f32c = |x: f64| finite(x as f32, 0.0);
     // Node header limits override the description's when set.
     let pan = if v[3] != 0.0 || v[6] != 0.0 {
@@ -336,39 +420,7 @@ fn read_pano_node(
     } else {
         limits.pan
     };
-
-    let hotspots = read_phot(ctx, find(b"pHot"), find(b"pLnk"), strt, id)?;
-    let custom_atoms = atoms
-        .iter()
-        .filter(|a| !matches!(&a.kind.0, b"pHdr" | b"pHot" | b"pLnk" | b"strT"))
-        .map(|a| (a.kind, 1))
-        .collect();
-    Ok(Node {
-        id,
-        name,
-        comment,
-        start_time: span.start.as_f64(),
-        duration: span.end.as_f64() - span.start.as_f64(),
-        content: NodeContent::Panorama(Box::new(Panorama {
-            projection: Projection::Cylinder {
-                orientation: CylinderOrientation::Vertical,
-                legacy_flags: true,
-                first_tile: FirstTile::Rightmost,
-            },
-            image_size: [stored[1], stored[0]],
-            tile_grid: grid,
-            image_pan,
-            limits,
-            constraints: Constraints::default(),
-            image_track: image,
-            hotspot_track,
-            hotspot_image_size,
-            preview_track: None,
-            low_res_tracks,
-        })),
-        hotspots,
-        custom_atoms,
-    })
+    (limits, image_pan)
 }
 
 /// `pHot` (56-byte entries) with link destinations from `pLnk` (56-byte entries).

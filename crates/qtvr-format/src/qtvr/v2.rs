@@ -53,11 +53,17 @@ pub(crate) fn read_scene(ctx: &mut Ctx<'_>, controller: FourCC) -> Result<Scene>
             .map(|p| (p.start, p.end))
             .collect::<Vec<_>>(),
     );
+    let sources = NodeSources {
+        qtvr,
+        world: &world,
+        pano: pano_track,
+        obje: obje_track,
+    };
     let mut nodes = Vec::new();
     let mut seen = std::collections::HashSet::new();
     let mut first_error: Option<String> = None;
     for (k, (p, span)) in presented.iter().zip(spans).enumerate() {
-        match read_node(ctx, qtvr, p.index, span, k, &world, pano_track, obje_track) {
+        match read_node(ctx, &sources, p.index, span, k) {
             Ok(n) => {
                 if !seen.insert(n.id) {
                     ctx.warn(
@@ -220,17 +226,25 @@ fn string_atom(parent: &QtAtom, id: u32) -> Option<String> {
     (!s.is_empty()).then_some(s)
 }
 
-#[allow(clippy::too_many_arguments)]
+/// What every node of a QTVR 2 movie is read with: the QTVR track (node
+/// information samples), the VR world, the panorama and object tracks.
+struct NodeSources<'a> {
+    qtvr: &'a Track,
+    world: &'a World,
+    pano: Option<&'a Track>,
+    obje: Option<&'a Track>,
+}
+
+/// The node of QTVR sample `sample` (the `ordinal`th node, shown over `span`).
 fn read_node(
     ctx: &mut Ctx<'_>,
-    qtvr: &Track,
+    src: &NodeSources<'_>,
     sample: usize,
     span: NodeSpan,
     ordinal: usize,
-    world: &World,
-    pano_track: Option<&Track>,
-    obje_track: Option<&Track>,
 ) -> Result<Node> {
+    let (world, pano_track, obje_track) = (src.world, src.pano, src.obje);
+    let qtvr = src.qtvr;
     let (bytes, loc) = ctx.read_sample(qtvr, sample)?;
     let info = parse_container(&bytes, loc, ctx.budget)?;
     // ndhd (QTFF "Node header atom")
@@ -598,6 +612,45 @@ fn cylinder_geometry(
     hotspots: Option<&TrackUse>,
     node: u32,
 ) -> Geometry {
+    let (orientation, legacy) = cylinder_orientation(ctx, pdat, image, node);
+    let vertical = orientation == CylinderOrientation::Vertical;
+    let (grid, stored) = cylinder_grid(ctx, pdat, image, vertical, node);
+    let upright = if vertical {
+        [stored[1], stored[0]]
+    } else {
+        stored
+    };
+    let hotspot_image_size = hotspots.map(|h| {
+        let hs = [
+            h.width.saturating_mul(grid[0]),
+            h.height.saturating_mul(grid[1]),
+        ];
+        if vertical { [hs[1], hs[0]] } else { hs }
+    });
+    let limits = cylinder_limits(ctx, pdat, upright, node);
+    (
+        Projection::Cylinder {
+            orientation,
+            legacy_flags: legacy,
+            first_tile: orientation.first_tile(),
+        },
+        upright,
+        grid,
+        limits,
+        hotspot_image_size,
+    )
+}
+
+/// A cylinder's orientation and whether it comes from the legacy flags:
+/// from the panorama type, else from the flags (an unknown type warns); a
+/// legacy vertical cylinder whose `pdat` describes one tile of several is
+/// libquicktime's horizontal layout.
+fn cylinder_orientation(
+    ctx: &mut Ctx<'_>,
+    pdat: &Pdat,
+    image: &TrackUse,
+    node: u32,
+) -> (CylinderOrientation, bool) {
     let (orientation, legacy) = match &pdat.pano_type.0 {
         b"hcyl" => (CylinderOrientation::Horizontal, false),
         b"vcyl" => (CylinderOrientation::Vertical, false),
@@ -630,11 +683,7 @@ fn cylinder_geometry(
     let n = image.sample_count as u32;
     let claims_one_tile = u32::from(pdat.frames[0]) * u32::from(pdat.frames[1]) <= 1
         && pdat.image_size == [image.width, image.height];
-    let orientation = if legacy
-        && n > 1
-        && claims_one_tile
-        && orientation == CylinderOrientation::Vertical
-    {
+    if legacy && n > 1 && claims_one_tile && orientation == CylinderOrientation::Vertical {
         // libquicktime's writer: pdat describes one tile, leaves panoType and flags 0,
         // and stores unrotated strips left to right.
         ctx.warn(None, format!(
@@ -642,11 +691,22 @@ fn cylinder_geometry(
              orientation flag is unset (as libquicktime writes it); tiles read as unrotated strips, left to right",
             image.width, image.height
         ));
-        CylinderOrientation::Horizontal
+        (CylinderOrientation::Horizontal, legacy)
     } else {
-        orientation
-    };
-    let vertical = orientation == CylinderOrientation::Vertical;
+        (orientation, legacy)
+    }
+}
+
+/// A cylinder's tile grid (the `pdat`'s when the image track's tiles fill it,
+/// else one row or column of them) and the stored image size the tiles make.
+fn cylinder_grid(
+    ctx: &mut Ctx<'_>,
+    pdat: &Pdat,
+    image: &TrackUse,
+    vertical: bool,
+    node: u32,
+) -> ([u32; 2], [u32; 2]) {
+    let n = image.sample_count as u32;
     let mut grid = [u32::from(pdat.frames[0]), u32::from(pdat.frames[1])];
     if grid[0].checked_mul(grid[1]) != Some(n) {
         let inferred = if vertical { [1, n] } else { [n, 1] };
@@ -666,18 +726,12 @@ fn cylinder_geometry(
             pdat.image_size[0], pdat.image_size[1], stored[0], stored[1]
         ));
     }
-    let upright = if vertical {
-        [stored[1], stored[0]]
-    } else {
-        stored
-    };
-    let hotspot_image_size = hotspots.map(|h| {
-        let hs = [
-            h.width.saturating_mul(grid[0]),
-            h.height.saturating_mul(grid[1]),
-        ];
-        if vertical { [hs[1], hs[0]] } else { hs }
-    });
+    (grid, stored)
+}
+
+/// A cylinder's view limits from its `pdat`, the tilt bounded by the
+/// `upright` image's vertical extent.
+fn cylinder_limits(ctx: &mut Ctx<'_>, pdat: &Pdat, upright: [u32; 2], node: u32) -> ViewLimits {
     let pan = clean_pan(
         ordered(
             pdat.pan.map(|v| finite(v, 0.0)),
@@ -720,18 +774,7 @@ fn cylinder_geometry(
         tilt: finite(pdat.default.tilt, 0.0),
         fov: finite(pdat.default.fov, 0.0),
     };
-    let limits = finish_limits(pan, tilt, fov, default, "pdat", node, &mut ctx.warnings);
-    (
-        Projection::Cylinder {
-            orientation,
-            legacy_flags: legacy,
-            first_tile: orientation.first_tile(),
-        },
-        upright,
-        grid,
-        limits,
-        hotspot_image_size,
-    )
+    finish_limits(pan, tilt, fov, default, "pdat", node, &mut ctx.warnings)
 }
 
 fn clean_pan(pan: [f32; 2], node: u32, w: &mut Vec<crate::error::Warning>) -> [f32; 2] {
@@ -755,116 +798,21 @@ fn cube_geometry(
 ) -> Result<Geometry> {
     let n = image.sample_count;
     let faces = match root.child(b"cufa") {
-        Some(cufa) => {
-            let mut f = cufa.fields();
-            let count = f.remaining() / 32;
-            f.check_table(count as u64, 32)?;
-            let mut v = Vec::with_capacity(count);
-            for _ in 0..count {
-                v.push(CubeFace {
-                    orientation: [f.f32()?, f.f32()?, f.f32()?, f.f32()?],
-                    center: [f.f32()?, f.f32()?],
-                    aspect: f.f32()?,
-                    skew: f.f32()?,
-                });
-            }
-            if v.iter().any(|c| {
-                c.orientation
-                    .iter()
-                    .chain(&c.center)
-                    .any(|x| !x.is_finite())
-            }) {
-                return Err(cufa.error(Problem::Invalid(
-                    "a face orientation or centre is not a number".into(),
-                )));
-            }
-            if v.len() != n {
-                ctx.warn(
-                    Some(cufa.location.offset),
-                    format!(
-                        "node {node}: 'cufa' describes {} tiles but the image track holds {n}",
-                        v.len()
-                    ),
-                );
-            }
-            Some(v)
-        }
+        Some(cufa) => Some(read_cufa(ctx, cufa, n, node)?),
         None => None,
     };
     let standard = faces.is_none();
     let faces = match faces {
         Some(f) => f,
-        None => {
-            let per_face = n / 6;
-            let k = (per_face as f64).sqrt().round() as u32;
-            if !n.is_multiple_of(6) || (k * k) as usize != per_face || k == 0 {
-                return Err(Error::Scene(format!(
-                    "node {node}: a cube without 'cufa' needs 6 or 6·n² tiles, its image track holds {n}"
-                )));
-            }
-            if k == 1 {
-                CubeFace::standard().to_vec()
-            } else {
-                CubeFace::standard_tiled(k)
-            }
-        }
+        None => standard_faces(n, node)?,
     };
-    // Tiles per face edge from the quaternion magnitude (|q|² = n).
-    let k = faces
-        .first()
-        .map(|f| {
-            f.orientation
-                .iter()
-                .map(|x| x * x)
-                .sum::<f32>()
-                .round()
-                .max(1.0) as u32
-        })
-        .unwrap_or(1);
-    // A magnitude that does not fit the tile count (6·k² tiles) is not trusted.
-    let from_count = ((n / 6) as f64).sqrt().round().max(1.0) as u32;
-    let k = if u64::from(k) * u64::from(k) * 6 == n as u64 {
-        k
-    } else {
-        if !standard {
-            ctx.warn(None, format!(
-                "node {node}: 'cufa' quaternions imply {k}x{k} tiles per face, the track holds {n} tiles; using {from_count}x{from_count}"
-            ));
-        }
-        from_count
-    };
+    let k = tiles_per_face_edge(ctx, &faces, n, standard, node);
     let face_size = [
         image.width.saturating_mul(k),
         image.height.saturating_mul(k),
     ];
     let limits = match root.child(b"cuvw") {
-        Some(cuvw) => {
-            let mut f = cuvw.fields();
-            let v: Vec<f32> = (0..9).map(|_| f.f32()).collect::<Result<_>>()?;
-            let v: Vec<f32> = v.iter().map(|&x| finite(x, 0.0)).collect();
-            let pan = clean_pan(
-                ordered([v[0], v[1]], "pan", node, &mut ctx.warnings),
-                node,
-                &mut ctx.warnings,
-            );
-            let tilt = ordered([v[2], v[3]], "tilt", node, &mut ctx.warnings);
-            let tilt = clip_range(tilt, -90.0, 90.0);
-            let fov = ordered([v[4], v[5]], "field of view", node, &mut ctx.warnings);
-            let d = View {
-                pan: v[6],
-                tilt: v[7],
-                fov: v[8],
-            };
-            finish_limits(
-                pan,
-                tilt,
-                [fov[0], fov[1].min(179.0)],
-                d,
-                "cuvw",
-                node,
-                &mut ctx.warnings,
-            )
-        }
+        Some(cuvw) => read_cuvw(ctx, cuvw, node)?,
         None => {
             ctx.warnings.push(crate::error::Warning::general(format!(
                 "node {node}: cube without view limits ('cuvw'); using pan 0..360, tilt ±90, fov 5..120"
@@ -891,6 +839,122 @@ fn cube_geometry(
         [k, k],
         limits,
         None,
+    ))
+}
+
+/// `cufa` (QTFF "Cube face data atom"): one orientation, centre, aspect and
+/// skew per tile; a count unlike the image track's `n` tiles warns.
+fn read_cufa(ctx: &mut Ctx<'_>, cufa: &QtAtom, n: usize, node: u32) -> Result<Vec<CubeFace>> {
+    let mut f = cufa.fields();
+    let count = f.remaining() / 32;
+    f.check_table(count as u64, 32)?;
+    let mut v = Vec::with_capacity(count);
+    for _ in 0..count {
+        v.push(CubeFace {
+            orientation: [f.f32()?, f.f32()?, f.f32()?, f.f32()?],
+            center: [f.f32()?, f.f32()?],
+            aspect: f.f32()?,
+            skew: f.f32()?,
+        });
+    }
+    if v.iter().any(|c| {
+        c.orientation
+            .iter()
+            .chain(&c.center)
+            .any(|x| !x.is_finite())
+    }) {
+        return Err(cufa.error(Problem::Invalid(
+            "a face orientation or centre is not a number".into(),
+        )));
+    }
+    if v.len() != n {
+        ctx.warn(
+            Some(cufa.location.offset),
+            format!(
+                "node {node}: 'cufa' describes {} tiles but the image track holds {n}",
+                v.len()
+            ),
+        );
+    }
+    Ok(v)
+}
+
+/// The standard cube's faces for `n` tiles: 6 faces, or 6 faces of k×k tiles.
+fn standard_faces(n: usize, node: u32) -> Result<Vec<CubeFace>> {
+    let per_face = n / 6;
+    let k = (per_face as f64).sqrt().round() as u32;
+    if !n.is_multiple_of(6) || (k * k) as usize != per_face || k == 0 {
+        return Err(Error::Scene(format!(
+            "node {node}: a cube without 'cufa' needs 6 or 6·n² tiles, its image track holds {n}"
+        )));
+    }
+    Ok(if k == 1 {
+        CubeFace::standard().to_vec()
+    } else {
+        CubeFace::standard_tiled(k)
+    })
+}
+
+/// Tiles per face edge from the first quaternion's magnitude (|q|² = k),
+/// unless that does not fit the tile count `n` (6·k² tiles): then from the count.
+fn tiles_per_face_edge(
+    ctx: &mut Ctx<'_>,
+    faces: &[CubeFace],
+    n: usize,
+    standard: bool,
+    node: u32,
+) -> u32 {
+    let k = faces
+        .first()
+        .map(|f| {
+            f.orientation
+                .iter()
+                .map(|x| x * x)
+                .sum::<f32>()
+                .round()
+                .max(1.0) as u32
+        })
+        .unwrap_or(1);
+    // A magnitude that does not fit the tile count (6·k² tiles) is not trusted.
+    let from_count = ((n / 6) as f64).sqrt().round().max(1.0) as u32;
+    if u64::from(k) * u64::from(k) * 6 == n as u64 {
+        k
+    } else {
+        if !standard {
+            ctx.warn(None, format!(
+                "node {node}: 'cufa' quaternions imply {k}x{k} tiles per face, the track holds {n} tiles; using {from_count}x{from_count}"
+            ));
+        }
+        from_count
+    }
+}
+
+/// `cuvw` (QTFF "Cubic view atom"): pan, tilt and field-of-view ranges and the default view.
+fn read_cuvw(ctx: &mut Ctx<'_>, cuvw: &QtAtom, node: u32) -> Result<ViewLimits> {
+    let mut f = cuvw.fields();
+    let v: Vec<f32> = (0..9).map(|_| f.f32()).collect::<Result<_>>()?;
+    let v: Vec<f32> = v.iter().map(|&x| finite(x, 0.0)).collect();
+    let pan = clean_pan(
+        ordered([v[0], v[1]], "pan", node, &mut ctx.warnings),
+        node,
+        &mut ctx.warnings,
+    );
+    let tilt = ordered([v[2], v[3]], "tilt", node, &mut ctx.warnings);
+    let tilt = clip_range(tilt, -90.0, 90.0);
+    let fov = ordered([v[4], v[5]], "field of view", node, &mut ctx.warnings);
+    let d = View {
+        pan: v[6],
+        tilt: v[7],
+        fov: v[8],
+    };
+    Ok(finish_limits(
+        pan,
+        tilt,
+        [fov[0], fov[1].min(179.0)],
+        d,
+        "cuvw",
+        node,
+        &mut ctx.warnings,
     ))
 }
 

@@ -50,6 +50,14 @@ pub struct OpenMovie {
     pub loaded: Arc<Loaded>,
 }
 
+impl std::fmt::Debug for OpenMovie {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OpenMovie")
+            .field("origin", &self.origin)
+            .finish_non_exhaustive()
+    }
+}
+
 impl OpenMovie {
     /// The scene (always present: non-QTVR movies are refused when opened).
     pub fn scene(&self) -> Option<&Scene> {
@@ -143,7 +151,7 @@ pub fn load_node(
 /// Batches a full-resolution track is decoded in (for progress).
 const BATCHES: usize = 8;
 
-fn decode_node(generation: u64, m: &OpenMovie, id: u32, send: &dyn Fn(LoadEvent)) {
+pub(crate) fn decode_node(generation: u64, m: &OpenMovie, id: u32, send: &dyn Fn(LoadEvent)) {
     let fail = |e: String| send(LoadEvent::Failed(generation, e));
     let Some(scene) = m.scene() else {
         return fail("not a QuickTime VR movie".into());

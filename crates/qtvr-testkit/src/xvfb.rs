@@ -1,29 +1,16 @@
-//! A private Xvfb server for window tests and benchmarks (shared by
+//! A private Xvfb server for window tests and benchmarks (used by
 //! `tests/window.rs`, `benches/launch.rs` and `benches/window.rs`).
 
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-fn have(tool: &str) -> bool {
-    Command::new("sh")
-        .args(["-c", &format!("command -v {tool}")])
-        .stdout(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
-}
+use crate::{require_tool, skip};
 
-/// Under `CI=true` a missing tool fails (CI must never pass by skipping);
-/// elsewhere the caller skips, and this says why.
-pub fn skip(why: &str) {
-    if std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!("CI=true and {why}: a window test may not skip in CI");
-    }
-    eprintln!("skipped: {why}");
-}
-
+/// A running Xvfb server, killed when dropped.
 pub struct Display {
     xvfb: Child,
+    /// The `DISPLAY` to give clients, such as `:123`.
     pub name: String,
 }
 
@@ -34,19 +21,22 @@ impl Drop for Display {
     }
 }
 
-/// A fresh Xvfb server (1280×1024), or None (with the reason printed).
+/// A fresh Xvfb server (1280×1024), or None after a [`skip`] (a failure
+/// under `CI=true`) when Xvfb, xdotool or ImageMagick's `import` is missing
+/// or the server does not start.
 pub fn display() -> Option<Display> {
     display_sized([1280, 1024])
 }
 
-/// A fresh Xvfb server with a screen of `size` pixels, or None (with the
-/// reason printed).
+/// A fresh Xvfb server with a screen of `size` pixels, or None after a
+/// [`skip`] (see [`display`]).
 pub fn display_sized(size: [u32; 2]) -> Option<Display> {
-    for tool in ["Xvfb", "xdotool", "import"] {
-        if !have(tool) {
-            skip(&format!(
-                "{tool} is not installed (apt install xvfb xdotool imagemagick)"
-            ));
+    for (tool, package) in [
+        ("Xvfb", "xvfb"),
+        ("xdotool", "xdotool"),
+        ("import", "imagemagick"),
+    ] {
+        if !require_tool(tool, package) {
             return None;
         }
     }

@@ -1,0 +1,240 @@
+//! Carrying out the viewer's effects: the renderer and overlay, loaders,
+//! dialogs, the clipboard, the browser, saving, cursors and fullscreen.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use winit::window::{CursorIcon, Fullscreen};
+
+use super::{App, UserEvent, load};
+use crate::render::UploadOptions;
+use crate::render::image_file::ImageKind;
+use crate::view::Shot;
+use crate::viewer::{CursorShape, Effect, FADE, Input};
+
+impl App {
+    /// Does what the viewer asked; answers it where the effect says so.
+    pub(super) fn apply(&mut self, e: Effect) {
+        match e {
+            Effect::Open {
+                generation,
+                origin,
+                node,
+            } => load::open(generation, origin, node, self.sender()),
+            Effect::LoadNode {
+                generation,
+                movie,
+                node,
+            } => load::load_node(generation, movie, node, self.sender()),
+            Effect::Report(r) => println!("{}", r.to_json()),
+            Effect::WakeAt(t) => self.wake = Some(t),
+            Effect::Quit => self.quit = true,
+            Effect::Fullscreen(on) => self.toggle_fullscreen(on),
+            Effect::OpenDialog => self.open_dialog(),
+            Effect::OpenUrl(url) => {
+                let result = open_url(&url);
+                self.send(Input::UrlOpened { url, result });
+            }
+            Effect::Copy(text) => {
+                let result = arboard::Clipboard::new()
+                    .and_then(|mut c| c.set_text(text.clone()))
+                    .map_err(|e| e.to_string());
+                self.send(Input::Copied { text, result });
+            }
+            Effect::Save {
+                name,
+                shot,
+                size: [w, h],
+                hotspots,
+            } => {
+                let Some(g) = &mut self.gfx else { return };
+                let path = unique(save_dir().join(name));
+                let result = g
+                    .renderer
+                    .render_image(&g.gpu, &shot, w, h, hotspots)
+                    .map_err(|e| e.to_string())
+                    .and_then(|img| crate::render::image_file::save(&img, &path, ImageKind::Png));
+                self.send(Input::Saved(result.map(|()| path)));
+            }
+            Effect::Upload {
+                picture,
+                hotspot_ids,
+            } => {
+                let Some(g) = &mut self.gfx else { return };
+                let opts = UploadOptions::default();
+                if let Err(e) = g.renderer.set_picture(&g.gpu, *picture, &hotspot_ids, opts) {
+                    self.send(Input::UploadFailed(e.to_string()));
+                }
+            }
+            Effect::Snapshot { shot, hotspots } => self.snapshot_for_fade(&shot, hotspots),
+            e => {
+                let Some(g) = &mut self.gfx else { return };
+                match e {
+                    Effect::Overlay {
+                        slot,
+                        show: Some((c, at)),
+                    } => g.overlay.set(&g.gpu, slot, &c, at),
+                    Effect::Overlay { slot, show: None } => g.overlay.hide(slot),
+                    Effect::FadeOpacity(a) => g.overlay.set_opacity(FADE, a),
+                    Effect::Redraw => g.window.request_redraw(),
+                    Effect::Title(t) => g.window.set_title(&t),
+                    Effect::Cursor(c) => g.window.set_cursor(cursor_icon(c)),
+                    _ => {}
+                }
+            }
+        }
+    }
+
+    /// Renders `shot` into the fade slot, shown fully opaque until the new
+    /// node is up and the fade begins.
+    fn snapshot_for_fade(&mut self, shot: &Shot, hotspots: bool) {
+        let Some(g) = &mut self.gfx else { return };
+        if g.renderer.node().is_none() {
+            return;
+        }
+        let size = g.surface.size();
+        let Some(view) = g.overlay.target(&g.gpu, FADE, size) else {
+            return;
+        };
+        let mut enc = g.gpu.device.create_command_encoder(&Default::default());
+        let format = crate::render::overlay::TARGET_FORMAT;
+        let drawn = g
+            .renderer
+            .draw(
+                &g.gpu,
+                &mut enc,
+                &view,
+                format,
+                size,
+                [0, 0],
+                shot,
+                hotspots,
+            )
+            .is_ok();
+        g.gpu.queue.submit([enc.finish()]);
+        if drawn {
+            g.overlay.set_opacity(FADE, 1.0);
+        } else {
+            g.overlay.hide(FADE);
+        }
+    }
+
+    fn open_dialog(&self) {
+        let proxy = self.proxy.clone();
+        std::thread::spawn(move || {
+            let file = rfd::FileDialog::new()
+                .set_title("Open a QuickTime VR movie")
+                .add_filter("QuickTime VR movies", &["mov", "qt", "qtvr", "MOV", "QT"])
+                .add_filter("All files", &["*"])
+                .pick_file();
+            let _ = proxy.send_event(UserEvent::Dialog(file));
+        });
+    }
+
+    pub(super) fn toggle_fullscreen(&mut self, on: Option<bool>) {
+        let Some(g) = &self.gfx else { return };
+        let is = g.window.fullscreen().is_some();
+        let want = on.unwrap_or(!is);
+        if want == is {
+            return;
+        }
+        g.window
+            .set_fullscreen(want.then_some(Fullscreen::Borderless(None)));
+        if want {
+            self.fullscreen_check = Some((Instant::now(), g.window.inner_size(), false));
+        } else if let Some((_, before, true)) = self.fullscreen_check.take() {
+            // We resized it ourselves: size it back.
+            let _ = g.window.request_inner_size(before);
+        }
+    }
+
+    /// Without a window manager (X11), asking for fullscreen changes
+    /// nothing: after a moment, cover the monitor ourselves.
+    pub(super) fn check_fullscreen(&mut self) -> Option<Instant> {
+        let (since, before, done) = self.fullscreen_check?;
+        if done {
+            return None;
+        }
+        let g = self.gfx.as_ref()?;
+        let monitor = g.window.current_monitor()?;
+        let due = since + Duration::from_millis(300);
+        if Instant::now() < due {
+            return Some(due);
+        }
+        if g.window.fullscreen().is_some() && g.window.inner_size() != monitor.size() {
+            g.window.set_outer_position(monitor.position());
+            let _ = g.window.request_inner_size(monitor.size());
+            self.fullscreen_check = Some((since, before, true));
+        } else {
+            self.fullscreen_check = None;
+        }
+        None
+    }
+}
+
+fn cursor_icon(c: CursorShape) -> CursorIcon {
+    match c {
+        CursorShape::Default => CursorIcon::Default,
+        CursorShape::Pointer => CursorIcon::Pointer,
+        CursorShape::Progress => CursorIcon::Progress,
+        CursorShape::Grab => CursorIcon::Grab,
+        CursorShape::Grabbing => CursorIcon::Grabbing,
+        CursorShape::Crosshair => CursorIcon::Crosshair,
+        CursorShape::Cell => CursorIcon::Cell,
+        CursorShape::Move => CursorIcon::Move,
+        CursorShape::EResize => CursorIcon::EResize,
+        CursorShape::WResize => CursorIcon::WResize,
+        CursorShape::NResize => CursorIcon::NResize,
+        CursorShape::SResize => CursorIcon::SResize,
+        CursorShape::NeResize => CursorIcon::NeResize,
+        CursorShape::NwResize => CursorIcon::NwResize,
+        CursorShape::SeResize => CursorIcon::SeResize,
+        CursorShape::SwResize => CursorIcon::SwResize,
+    }
+}
+
+/// Opens a web address in the system's browser (`QTVR_OPEN_URL` names
+/// another command to run with it, for tests).
+fn open_url(url: &str) -> Result<(), String> {
+    match std::env::var_os("QTVR_OPEN_URL") {
+        Some(cmd) => std::process::Command::new(cmd)
+            .arg(url)
+            .spawn()
+            .map(|_| ())
+            .map_err(|e| e.to_string()),
+        None => open::that_detached(url).map_err(|e| e.to_string()),
+    }
+}
+
+/// Where Ctrl+S saves: `QTVR_SAVE_DIR`, else the user's pictures folder,
+/// else the current folder.
+fn save_dir() -> PathBuf {
+    if let Some(d) = std::env::var_os("QTVR_SAVE_DIR") {
+        return PathBuf::from(d);
+    }
+    if let Some(home) = std::env::var_os("HOME") {
+        let pictures = PathBuf::from(home).join("Pictures");
+        if pictures.is_dir() {
+            return pictures;
+        }
+    }
+    PathBuf::from(".")
+}
+
+/// `path`, or `path` with " (2)", " (3)", … before the extension when taken.
+fn unique(path: PathBuf) -> PathBuf {
+    if !path.exists() {
+        return path;
+    }
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    for i in 2..10_000 {
+        let p = path.with_file_name(format!("{stem} ({i}).png"));
+        if !p.exists() {
+            return p;
+        }
+    }
+    path
+}

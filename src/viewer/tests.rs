@@ -1,0 +1,666 @@
+//! The viewer without a window: the bundled demo tour (and variants of it)
+//! opened and loaded synchronously, input at simulated times, a fake
+//! [`Host`] that says which hot spot is under the pointer, and the effects
+//! checked.
+
+use std::cell::RefCell;
+use std::time::{Duration, Instant};
+
+use super::load::{self, LoadEvent, Origin};
+use super::*;
+use crate::view::tour;
+use qtvr_demo::{DICE, GALLERY, MEADOW, MEADOW_TO_DICE, MEADOW_TO_GALLERY};
+
+const DEMO: &[u8] = include_bytes!("../../assets/demo.mov");
+
+/// The window and renderer as the tests want them.
+#[derive(Default)]
+struct FakeHost {
+    /// The hot spot under the pointer, wherever it is.
+    hotspot: Option<u32>,
+    fullscreen: bool,
+}
+
+impl Host for FakeHost {
+    fn hotspot_at(&self, _: &Shot, _: [u32; 2], _: [f64; 2]) -> Option<u32> {
+        self.hotspot
+    }
+
+    fn fullscreen(&self) -> bool {
+        self.fullscreen
+    }
+}
+
+struct Harness {
+    viewer: Viewer,
+    now: Instant,
+    host: FakeHost,
+}
+
+fn options() -> Options {
+    Options {
+        view: [None; 3],
+        drag: DragMode::Continuous,
+        report_state: true,
+    }
+}
+
+impl Harness {
+    /// A 640×480 window at scale 1, nothing open.
+    fn new(opts: Options) -> Harness {
+        let now = Instant::now();
+        let mut h = Harness {
+            viewer: Viewer::new(opts, now),
+            now,
+            host: FakeHost::default(),
+        };
+        h.send(Input::Resized {
+            size: [640, 480],
+            scale: 1.0,
+        });
+        h
+    }
+
+    /// The demo (or `bytes`) opened and its first node fully loaded and drawn.
+    fn opened(opts: Options, node: Option<u32>, bytes: &'static [u8]) -> Harness {
+        let mut h = Harness::new(opts);
+        let fx = h.send(Input::Open {
+            origin: Origin::Bundled("demo.mov", bytes),
+            node,
+        });
+        h.deliver(run_loads(&fx));
+        h.frame();
+        h
+    }
+
+    fn send(&mut self, input: Input) -> Vec<Effect> {
+        self.viewer.handle(self.now, input, &self.host)
+    }
+
+    fn deliver(&mut self, events: Vec<LoadEvent>) -> Vec<Effect> {
+        let mut fx = Vec::new();
+        for e in events {
+            fx.extend(self.send(Input::Load(e)));
+        }
+        fx
+    }
+
+    fn advance(&mut self, seconds: f64) {
+        self.now += Duration::from_secs_f64(seconds);
+    }
+
+    /// One frame drawn: the effects of animating and of presenting.
+    fn frame(&mut self) -> Vec<Effect> {
+        let mut fx = self.send(Input::Frame);
+        fx.extend(self.send(Input::Presented));
+        fx
+    }
+
+    /// Frames every 1/60 s for `seconds`.
+    fn run(&mut self, seconds: f64) -> Vec<Effect> {
+        let mut fx = Vec::new();
+        for _ in 0..(seconds * 60.0).ceil() as usize {
+            self.advance(1.0 / 60.0);
+            fx.extend(self.frame());
+        }
+        fx
+    }
+
+    fn key(&mut self, key: KeyName, down: bool) -> Vec<Effect> {
+        self.send(Input::Key(KeyPress {
+            key,
+            code: None,
+            down,
+            repeat: false,
+        }))
+    }
+
+    fn type_char(&mut self, c: &str) -> Vec<Effect> {
+        let mut fx = self.key(KeyName::Char(c.into()), true);
+        fx.extend(self.key(KeyName::Char(c.into()), false));
+        fx
+    }
+
+    /// A click in the middle of the picture on hot spot `id`.
+    fn click(&mut self, id: u32) -> Vec<Effect> {
+        self.host.hotspot = Some(id);
+        let mut fx = self.send(Input::PointerMoved([320.0, 200.0]));
+        fx.extend(self.send(Input::Button(true)));
+        fx.extend(self.send(Input::Button(false)));
+        // Later clicks are not double clicks.
+        self.advance(1.0);
+        fx
+    }
+
+    /// The state as `state` on stdin reports it.
+    fn state(&mut self) -> ViewState {
+        let fx = self.send(Input::ReportState);
+        match fx.into_iter().find_map(report) {
+            Some(Report::State { view, .. }) => view,
+            r => panic!("no state report: {r:?}"),
+        }
+    }
+}
+
+/// Carries out the load effects at once, returning what the loaders report.
+fn run_loads(fx: &[Effect]) -> Vec<LoadEvent> {
+    let out = RefCell::new(Vec::new());
+    let send = |e: LoadEvent| out.borrow_mut().push(e);
+    for e in fx {
+        match e {
+            Effect::Open {
+                generation,
+                origin,
+                node,
+            } => match load::open_now(origin.clone()) {
+                Ok(m) => {
+                    let id = node.unwrap_or_else(|| m.scene().map_or(0, |s| s.default_node));
+                    send(LoadEvent::Opened(*generation, m.clone()));
+                    load::decode_node(*generation, &m, id, &send);
+                }
+                Err(e) => send(LoadEvent::Failed(*generation, e)),
+            },
+            Effect::LoadNode {
+                generation,
+                movie,
+                node,
+            } => load::decode_node(*generation, movie, *node, &send),
+            _ => {}
+        }
+    }
+    out.into_inner()
+}
+
+fn report(e: Effect) -> Option<Report> {
+    match e {
+        Effect::Report(r) => Some(r),
+        _ => None,
+    }
+}
+
+fn reports(fx: Vec<Effect>) -> Vec<Report> {
+    fx.into_iter().filter_map(report).collect()
+}
+
+fn phases(fx: &[Effect]) -> Vec<String> {
+    fx.iter()
+        .filter_map(|e| match e {
+            Effect::Report(Report::Transition { phase }) => Some(phase.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn idles(fx: Vec<Effect>) -> Vec<ViewState> {
+    reports(fx)
+        .into_iter()
+        .filter_map(|r| match r {
+            Report::Idle(v) => Some(v),
+            _ => None,
+        })
+        .collect()
+}
+
+fn uploads(fx: &[Effect]) -> usize {
+    fx.iter()
+        .filter(|e| matches!(e, Effect::Upload { .. }))
+        .count()
+}
+
+fn loads_node(fx: &[Effect]) -> Option<u32> {
+    fx.iter().find_map(|e| match e {
+        Effect::LoadNode { node, .. } => Some(*node),
+        _ => None,
+    })
+}
+
+fn redraws(fx: &[Effect]) -> bool {
+    fx.iter().any(|e| matches!(e, Effect::Redraw))
+}
+
+#[test]
+fn opening_a_movie_uploads_its_default_node_and_reports_rest_once() {
+    let mut h = Harness::new(options());
+    let fx = h.send(Input::Open {
+        origin: Origin::Bundled("demo.mov", DEMO),
+        node: None,
+    });
+    assert!(
+        matches!(fx[..], [Effect::Open { generation: 1, .. }]),
+        "{fx:?}"
+    );
+    assert_eq!(
+        h.viewer.shot(),
+        None,
+        "nothing shows before the first picture"
+    );
+    let fx = h.deliver(run_loads(&fx));
+    assert!(uploads(&fx) >= 1, "{fx:?}");
+    assert!(
+        fx.iter()
+            .any(|e| matches!(e, Effect::Title(t) if t == "demo.mov — Meadow — qtvr"))
+    );
+    let reps = reports(h.frame());
+    assert!(matches!(reps[0], Report::FirstFrame { .. }), "{reps:?}");
+    let Report::Idle(v) = &reps[1] else {
+        panic!("{reps:?}")
+    };
+    assert_eq!((v.node, v.pan, v.tilt, v.fov), (MEADOW, 0.0, 0.0, 60.0));
+    assert_eq!((v.width, v.height, v.history), (640, 480, 0));
+    assert_eq!(v.bar_height, 28);
+    // At rest, the same state is not reported again.
+    assert!(idles(h.frame()).is_empty());
+    assert!(idles(h.run(0.2)).is_empty());
+}
+
+#[test]
+fn the_report_json_keeps_its_keys() {
+    let mut h = Harness::opened(options(), None, DEMO);
+    let idle = Report::Idle(h.state()).to_json();
+    let j: serde_json::Value = serde_json::from_str(&idle).unwrap();
+    for key in [
+        "event",
+        "file",
+        "node",
+        "pan",
+        "tilt",
+        "fov",
+        "width",
+        "height",
+        "bar_height",
+        "fullscreen",
+        "hotspots",
+        "help",
+        "drag",
+        "history",
+        "nodes",
+        "buttons",
+    ] {
+        assert!(j.get(key).is_some(), "{key} missing: {idle}");
+    }
+    assert_eq!(j["event"], "idle");
+    assert_eq!(j["file"], "assets/demo.mov");
+    assert_eq!(j["drag"], "Continuous");
+    assert!(
+        j.get("row").is_none() && j.get("cursor").is_none(),
+        "{idle}"
+    );
+    let b = &j["buttons"][0];
+    assert!(
+        b["button"].is_string() && b["x"].is_u64() && b["y"].is_u64(),
+        "{b}"
+    );
+    // Keys sorted, as serde_json::json! wrote them.
+    assert!(
+        idle.starts_with("{\"bar_height\":28,\"buttons\":["),
+        "{idle}"
+    );
+    let fx = h.send(Input::ReportState);
+    let state = reports(fx)[0].to_json();
+    let j: serde_json::Value = serde_json::from_str(&state).unwrap();
+    assert_eq!(j["event"], "state");
+    assert!(j["cursor"].is_null() || j["cursor"].is_string(), "{state}");
+    assert!(j["hover"].is_null() && j["frames"] == 1, "{state}");
+    assert_eq!(
+        Report::OpenUrl {
+            url: "u".into(),
+            ok: true
+        }
+        .to_json(),
+        r#"{"event":"open-url","ok":true,"url":"u"}"#
+    );
+    assert_eq!(
+        Report::FirstFrame { ms: 1.5 }.to_json(),
+        r#"{"event":"first-frame","ms":1.5}"#
+    );
+}
+
+#[test]
+fn a_link_click_loads_swings_waits_for_the_picture_then_fades() {
+    let mut h = Harness::opened(options(), None, DEMO);
+    let fx = h.click(MEADOW_TO_GALLERY);
+    assert_eq!(loads_node(&fx), Some(GALLERY), "{fx:?}");
+    assert_eq!(phases(&fx), ["swing"]);
+    // The picture comes while the swing runs: held, not shown.
+    let fx = h.deliver(run_loads(&fx));
+    assert_eq!(uploads(&fx), 0, "{fx:?}");
+    assert_eq!(h.state().node, MEADOW);
+    // The swing turns toward the hot spot's best view, then the new node
+    // shows over a snapshot of the old one, which fades out.
+    let fx = h.run(tour::SWING_SECONDS + 0.05);
+    let snapshot = fx
+        .iter()
+        .position(|e| matches!(e, Effect::Snapshot { .. }))
+        .expect("a snapshot to fade");
+    let upload = fx
+        .iter()
+        .position(|e| matches!(e, Effect::Upload { .. }))
+        .unwrap();
+    assert!(snapshot < upload, "{fx:?}");
+    assert_eq!(phases(&fx), ["fade"]);
+    assert!(idles(fx).is_empty(), "no rest while fading");
+    let v = h.state();
+    assert_eq!((v.node, v.history), (GALLERY, 1));
+    assert_eq!((v.pan, v.tilt, v.fov), (0.0, 0.0, 70.0), "the link's view");
+    let fx = h.run(tour::FADE_SECONDS + 0.05);
+    assert!(fx.iter().any(|e| matches!(e, Effect::FadeOpacity(_))));
+    assert!(fx.iter().any(|e| matches!(
+        e,
+        Effect::Overlay {
+            slot: FADE,
+            show: None
+        }
+    )));
+    assert_eq!(phases(&fx), ["done"]);
+    let rest = idles(fx);
+    assert_eq!(rest.len(), 1, "{rest:?}");
+    assert_eq!((rest[0].node, rest[0].history), (GALLERY, 1));
+}
+
+#[test]
+fn a_picture_after_the_swing_is_shown_when_it_arrives() {
+    let mut h = Harness::opened(options(), None, DEMO);
+    let load = h.click(MEADOW_TO_GALLERY);
+    let fx = h.run(tour::SWING_SECONDS + 0.05);
+    assert!(phases(&fx).is_empty() && uploads(&fx) == 0, "{fx:?}");
+    assert!(idles(fx).is_empty(), "no rest while loading");
+    let fx = h.deliver(run_loads(&load));
+    assert!(fx.iter().any(|e| matches!(e, Effect::Snapshot { .. })));
+    assert_eq!(phases(&fx), ["fade"]);
+    assert_eq!(h.state().node, GALLERY);
+}
+
+#[test]
+fn back_returns_to_the_view_the_link_left() {
+    let mut h = Harness::opened(options(), None, DEMO);
+    let fx = h.click(MEADOW_TO_GALLERY);
+    h.deliver(run_loads(&fx));
+    h.run(1.0);
+    assert_eq!(h.state().history, 1);
+    let fx = h.key(KeyName::Named(NamedKey::Backspace), true);
+    assert_eq!(loads_node(&fx), Some(MEADOW));
+    assert!(phases(&fx).is_empty(), "Back fades without a swing");
+    // Back again while loading: ignored.
+    assert_eq!(
+        loads_node(&h.key(KeyName::Named(NamedKey::Backspace), true)),
+        None
+    );
+    let fx = h.deliver(run_loads(&fx));
+    assert!(fx.iter().any(|e| matches!(e, Effect::Snapshot { .. })));
+    let v = h.state();
+    assert_eq!((v.node, v.history), (MEADOW, 0));
+    assert_eq!((v.pan, v.tilt, v.fov), (0.0, 0.0, 60.0));
+    let rest = idles(h.run(1.0));
+    assert_eq!(rest.len(), 1);
+    // Nothing more to go back to.
+    assert_eq!(
+        loads_node(&h.key(KeyName::Named(NamedKey::Backspace), true)),
+        None
+    );
+}
+
+#[test]
+fn the_node_list_jumps_with_digits() {
+    let mut h = Harness::opened(options(), None, DEMO);
+    // Digits do nothing while the list is closed.
+    assert_eq!(loads_node(&h.type_char("2")), None);
+    let typed = h.type_char("n");
+    assert!(h.state().nodes && redraws(&typed));
+    // The controls are drawn with the next frame.
+    let fx = h.frame();
+    let panel = fx.iter().any(|e| {
+        matches!(
+            e,
+            Effect::Overlay {
+                slot: PANEL,
+                show: Some(_)
+            }
+        )
+    });
+    assert!(panel, "{fx:?}");
+    let fx = h.type_char("2");
+    assert_eq!(loads_node(&fx), Some(GALLERY));
+    assert!(!h.state().nodes, "the list closes");
+    h.deliver(run_loads(&fx));
+    h.run(1.0);
+    let v = h.state();
+    assert_eq!((v.node, v.history), (GALLERY, 1));
+    // The current node: the list closes, nothing loads.
+    h.type_char("n");
+    assert_eq!(loads_node(&h.type_char("2")), None);
+    assert!(!h.state().nodes);
+}
+
+#[test]
+fn a_url_hot_spot_opens_on_the_second_click() {
+    let mut tour = qtvr_demo::demo_tour();
+    let url = "https://example.com/qtvr";
+    for n in &mut tour.nodes {
+        for hs in &mut n.hotspots {
+            if n.id == MEADOW && hs.id == MEADOW_TO_DICE {
+                hs.action = qtvr_format::qtvr::write::HotSpotAction::Url(url.into());
+            }
+        }
+    }
+    let bytes: &'static [u8] = Box::leak(tour.write().unwrap().into_boxed_slice());
+    let mut h = Harness::opened(options(), None, bytes);
+    let fx = h.click(MEADOW_TO_DICE);
+    assert!(!fx.iter().any(|e| matches!(e, Effect::OpenUrl(_))));
+    let said = reports(fx);
+    assert!(
+        matches!(&said[..], [Report::Message { lines, .. }] if lines[0] == url),
+        "{said:?}"
+    );
+    let fx = h.click(MEADOW_TO_DICE);
+    assert!(
+        fx.iter()
+            .any(|e| matches!(e, Effect::OpenUrl(u) if u == url)),
+        "{fx:?}"
+    );
+    let said = reports(h.send(Input::UrlOpened {
+        url: url.into(),
+        result: Ok(()),
+    }));
+    assert_eq!(
+        said[0],
+        Report::OpenUrl {
+            url: url.into(),
+            ok: true
+        }
+    );
+    // A third click arms it again; a click elsewhere disarms.
+    assert!(
+        !h.click(MEADOW_TO_DICE)
+            .iter()
+            .any(|e| matches!(e, Effect::OpenUrl(_)))
+    );
+    h.host.hotspot = None;
+    h.send(Input::Button(true));
+    h.send(Input::Button(false));
+    h.advance(1.0);
+    assert!(
+        !h.click(MEADOW_TO_DICE)
+            .iter()
+            .any(|e| matches!(e, Effect::OpenUrl(_)))
+    );
+}
+
+#[test]
+fn an_object_arriving_at_another_view_shows_that_frame() {
+    let default = Harness::opened(options(), Some(DICE), DEMO);
+    let d = default
+        .viewer
+        .shown
+        .as_ref()
+        .unwrap()
+        .nav
+        .object_view()
+        .unwrap();
+    let mut h = Harness::new(Options {
+        view: [Some(120.0), None, None],
+        ..options()
+    });
+    let fx = h.send(Input::Open {
+        origin: Origin::Bundled("demo.mov", DEMO),
+        node: Some(DICE),
+    });
+    let fx = h.deliver(run_loads(&fx));
+    // The loader's default frame, then the asked view's frame, before any drawing.
+    assert_eq!(uploads(&fx), 2, "{fx:?}");
+    let v = h.state();
+    assert_eq!(v.node, DICE);
+    assert_ne!(v.column, Some(d.column), "{v:?}");
+    let shown = h.viewer.shown.as_ref().unwrap();
+    assert_eq!(shown.object_view, shown.nav.object_view());
+}
+
+#[test]
+fn keys_and_drags_turn_the_view_and_redraw() {
+    let mut h = Harness::opened(options(), None, DEMO);
+    let fx = h.key(KeyName::Named(NamedKey::Right), true);
+    assert!(redraws(&fx));
+    h.run(0.5);
+    h.key(KeyName::Named(NamedKey::Right), false);
+    let after_key = h.state().pan;
+    assert!(after_key > 1.0, "{after_key}");
+    h.run(1.0);
+    let rest = h.state().pan;
+    let fx = h.send(Input::PointerMoved([320.0, 240.0]));
+    assert!(!redraws(&fx), "hovering does not redraw");
+    h.send(Input::Button(true));
+    let fx = h.send(Input::PointerMoved([420.0, 240.0]));
+    assert!(redraws(&fx), "{fx:?}");
+    h.run(0.5);
+    h.send(Input::Button(false));
+    h.run(1.0);
+    assert_ne!(h.state().pan, rest, "the drag turned the view");
+    // Zoom keys, the wheel and `0` (the default view).
+    h.send(Input::Wheel(2.0));
+    h.run(1.0);
+    assert!(h.state().fov < 60.0);
+    h.type_char("0");
+    let v = h.state();
+    assert_eq!((v.pan, v.tilt, v.fov), (0.0, 0.0, 60.0));
+}
+
+#[test]
+fn a_failed_node_keeps_the_current_one_and_says_why() {
+    let mut h = Harness::opened(options(), None, DEMO);
+    let fx = h.click(MEADOW_TO_GALLERY);
+    let Some(Effect::LoadNode { generation, .. }) =
+        fx.iter().find(|e| matches!(e, Effect::LoadNode { .. }))
+    else {
+        panic!("{fx:?}")
+    };
+    let fx = h.send(Input::Load(LoadEvent::Failed(*generation, "broken".into())));
+    let said = reports(fx);
+    assert!(
+        matches!(&said[..], [Report::Error { title, lines }]
+            if title == "Cannot show demo.mov" && lines[0] == "broken"),
+        "{said:?}"
+    );
+    let v = h.state();
+    assert_eq!((v.node, v.history), (MEADOW, 0));
+    // Links work again.
+    assert_eq!(loads_node(&h.click(MEADOW_TO_GALLERY)), Some(GALLERY));
+}
+
+#[test]
+fn toggles_shortcuts_and_effects() {
+    let mut h = Harness::opened(options(), None, DEMO);
+    h.type_char("t");
+    h.type_char("h");
+    let v = h.state();
+    assert!(v.hotspots && v.help && h.viewer.hotspots_shown());
+    h.type_char("b");
+    h.frame();
+    assert_eq!(h.state().bar_height, 0);
+    assert!(h.state().buttons.is_none());
+    let fx = h.type_char("g");
+    assert_eq!(h.state().drag, "Grab");
+    assert!(matches!(&reports(fx)[..], [Report::Message { .. }]));
+    let f11 = h.key(KeyName::Named(NamedKey::F11), true);
+    assert!(f11.iter().any(|e| matches!(e, Effect::Fullscreen(None))));
+    h.host.fullscreen = true;
+    assert!(h.state().fullscreen);
+    h.send(Input::Modifiers {
+        ctrl: true,
+        alt: false,
+    });
+    let press = |c| {
+        Input::Key(KeyPress {
+            key: KeyName::Char(String::from(c)),
+            code: Some(c),
+            down: true,
+            repeat: false,
+        })
+    };
+    let fx = h.send(press('c'));
+    let copied = reports(fx);
+    assert!(
+        matches!(&copied[..], [Report::Copied { text }]
+            if text.starts_with("qtvr render assets/demo.mov --node 1 --pan 0.00")),
+        "{copied:?}"
+    );
+    let fx = h.send(press('s'));
+    assert!(
+        fx.iter()
+            .any(|e| matches!(e, Effect::Save { name, size: [640, 480], .. }
+            if name == "demo-node1-pan0-tilt0.png")),
+        "{fx:?}"
+    );
+    let fx = h.send(Input::Saved(Ok("/tmp/x.png".into())));
+    assert_eq!(
+        reports(fx)[0],
+        Report::Saved {
+            path: "/tmp/x.png".into()
+        }
+    );
+    assert!(h.send(press('q')).iter().any(|e| matches!(e, Effect::Quit)));
+}
+
+#[test]
+fn hovering_a_hot_spot_names_it_and_points() {
+    let mut h = Harness::opened(options(), None, DEMO);
+    h.host.hotspot = Some(MEADOW_TO_GALLERY);
+    let fx = h.send(Input::PointerMoved([300.0, 200.0]));
+    assert!(
+        fx.iter()
+            .any(|e| matches!(e, Effect::Cursor(CursorShape::Pointer)))
+    );
+    let fx = h.send(Input::ReportState);
+    let Some(Report::State { hover, cursor, .. }) = reports(fx).pop() else {
+        panic!()
+    };
+    assert_eq!(hover.as_deref(), Some("Enter the gallery"));
+    assert_eq!(cursor.as_deref(), Some("Pointer"));
+    h.host.hotspot = None;
+    let fx = h.send(Input::PointerMoved([310.0, 200.0]));
+    assert!(
+        fx.iter()
+            .any(|e| matches!(e, Effect::Cursor(CursorShape::Grab)))
+    );
+}
+
+#[test]
+fn results_of_an_older_request_are_dropped() {
+    let mut h = Harness::opened(options(), None, DEMO);
+    let link = h.click(MEADOW_TO_GALLERY);
+    // Another movie opened meanwhile: the link's pictures no longer count.
+    let open = h.send(Input::Open {
+        origin: Origin::Bundled("demo.mov", DEMO),
+        node: Some(DICE),
+    });
+    let fx = h.deliver(run_loads(&link));
+    assert_eq!(uploads(&fx), 0, "{fx:?}");
+    assert_eq!(h.state().node, MEADOW);
+    let fx = h.deliver(run_loads(&open));
+    assert!(uploads(&fx) >= 1);
+    h.run(1.0);
+    let v = h.state();
+    assert_eq!(
+        (v.node, v.history),
+        (DICE, 0),
+        "a new movie starts a new history"
+    );
+}

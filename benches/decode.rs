@@ -21,9 +21,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use qtvr_format::codec::{Frame, FrameLimits, StreamInfo, decoder_for};
+use qtvr_format::codec::{Frame, StreamInfo, decoder_for};
 use qtvr_format::container::read_movie;
-use qtvr_format::limits::Budget;
+use qtvr_format::limits::{Budget, Limits};
 use qtvr_format::source::{ByteSource, FileSource};
 use qtvr_format::tiles::{DecodeOptions, Role, decode_track};
 
@@ -97,7 +97,7 @@ fn ours_stream(path: &Path, index: usize) -> usize {
         info.height,
         dec.kind(),
         info.palette.clone(),
-        &FrameLimits::default(),
+        &Limits::default(),
     )
     .expect("a frame");
     let mut bad = 0;

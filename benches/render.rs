@@ -20,17 +20,17 @@ use std::time::{Duration, Instant};
 
 use qtvr::cli::render::{node_picture, pick_node};
 use qtvr::render::hotspot_ids;
-use qtvr::render::{Gpu, Renderer, UploadOptions};
+use qtvr::render::{DrawTarget, Gpu, Renderer, UploadOptions};
 use qtvr::view::{ObjectView, Shot};
 use qtvr_format::assemble::NodePicture;
-use qtvr_format::qtvr::scene::{NodeContent, View};
+use qtvr_format::qtvr::scene::{NodeContent, NodeId, View};
 
 fn samples() -> Option<PathBuf> {
     let d = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/samples");
     d.is_dir().then_some(d)
 }
 
-fn load(path: &Path) -> (u32, NodePicture, Vec<u32>, Shot) {
+fn load(path: &Path) -> (NodeId, NodePicture, Vec<u32>, Shot) {
     let (src, loaded) = qtvr_format::qtvr::open(path).expect("open");
     let scene = loaded.scene.as_ref().expect("a QTVR movie");
     let node = pick_node(scene, None).expect("default node");
@@ -66,8 +66,14 @@ fn frame_times(
                 fov: 40.0,
             });
             let mut enc = gpu.device.create_command_encoder(&Default::default());
-            r.draw(gpu, &mut enc, &view, format, [w, h], [0, 0], &shot, true)
-                .expect("draw");
+            r.draw_into(
+                gpu,
+                &mut enc,
+                &DrawTarget::whole(&view, format, [w, h]),
+                &shot,
+                true,
+            )
+            .expect("draw");
             gpu.queue.submit([enc.finish()]);
             gpu.device
                 .poll(wgpu::PollType::wait_indefinitely())
@@ -141,7 +147,7 @@ fn video_index(path: &Path) -> Option<usize> {
         .tracks
         .iter()
         .filter(|t| &t.handler.0 == b"vide")
-        .position(|t| t.id == id)
+        .position(|t| t.id == id.0)
 }
 
 fn main() {

@@ -32,7 +32,7 @@ use std::time::{Duration, Instant};
 
 use qtvr::cli::render::{node_picture, pick_node};
 use qtvr::render::hotspot_ids;
-use qtvr::render::{Gpu, Renderer, UploadOptions};
+use qtvr::render::{DrawTarget, Gpu, Renderer, UploadOptions};
 use qtvr::view::Shot;
 use qtvr_format::qtvr::scene::{NodeContent, View};
 use serde_json::Value;
@@ -235,13 +235,10 @@ fn offscreen(gpu: &Gpu, r: &mut Renderer, size: [u32; 2], drag: &Drag) -> f64 {
         let mut view = drag.start;
         view.pan = (view.pan + drag.turned * i as f32 / frames as f32).rem_euclid(360.0);
         let mut enc = gpu.device.create_command_encoder(&Default::default());
-        r.draw(
+        r.draw_into(
             gpu,
             &mut enc,
-            &target,
-            FORMAT,
-            size,
-            [0, 0],
+            &DrawTarget::whole(&target, FORMAT, size),
             &Shot::Perspective(view),
             false,
         )

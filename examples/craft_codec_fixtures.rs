@@ -27,36 +27,42 @@ fn main() {
         let idx: Vec<Vec<u8>> = frames.iter().map(|f| to_levels(f, bits)).collect();
         write(
             out,
-            &format!("raw{bits}_default_palette"),
-            b"raw ",
-            w,
-            h,
-            bits as i16,
-            None,
-            vec![pack_raw(&idx[0], w, h, bits)],
+            Fixture {
+                name: format!("raw{bits}_default_palette"),
+                codec: b"raw ",
+                w,
+                h,
+                depth: bits as i16,
+                ctab: None,
+                samples: vec![pack_raw(&idx[0], w, h, bits)],
+            },
         );
         write(
             out,
-            &format!("raw{}_grey", 32 + bits),
-            b"raw ",
-            w,
-            h,
-            32 + bits as i16,
-            None,
-            vec![pack_raw(&idx[0], w, h, bits)],
+            Fixture {
+                name: format!("raw{}_grey", 32 + bits),
+                codec: b"raw ",
+                w,
+                h,
+                depth: 32 + bits as i16,
+                ctab: None,
+                samples: vec![pack_raw(&idx[0], w, h, bits)],
+            },
         );
         write(
             out,
-            &format!("rle{bits}_default_palette"),
-            b"rle ",
-            w,
-            h,
-            bits as i16,
-            None,
-            vec![
-                rle_frame(&idx[0], w, h, bits, None),
-                rle_frame(&idx[1], w, h, bits, Some(&idx[0])),
-            ],
+            Fixture {
+                name: format!("rle{bits}_default_palette"),
+                codec: b"rle ",
+                w,
+                h,
+                depth: bits as i16,
+                ctab: None,
+                samples: vec![
+                    rle_frame(&idx[0], w, h, bits, None),
+                    rle_frame(&idx[1], w, h, bits, Some(&idx[0])),
+                ],
+            },
         );
     }
     // 8 bits with a stored 3-3-2 colour table.
@@ -74,40 +80,55 @@ fn main() {
     let idx: Vec<Vec<u8>> = frames.iter().map(|f| to_332(f)).collect();
     write(
         out,
-        "raw8_ctab",
-        b"raw ",
-        w,
-        h,
-        8,
-        Some(&ctab),
-        vec![pack_raw(&idx[0], w, h, 8)],
+        Fixture {
+            name: "raw8_ctab".into(),
+            codec: b"raw ",
+            w,
+            h,
+            depth: 8,
+            ctab: Some(&ctab),
+            samples: vec![pack_raw(&idx[0], w, h, 8)],
+        },
     );
     write(
         out,
-        "rle8_ctab",
-        b"rle ",
-        w,
-        h,
-        8,
-        Some(&ctab),
-        vec![
-            rle_frame(&idx[0], w, h, 8, None),
-            rle_frame(&idx[1], w, h, 8, Some(&idx[0])),
-        ],
+        Fixture {
+            name: "rle8_ctab".into(),
+            codec: b"rle ",
+            w,
+            h,
+            depth: 8,
+            ctab: Some(&ctab),
+            samples: vec![
+                rle_frame(&idx[0], w, h, 8, None),
+                rle_frame(&idx[1], w, h, 8, Some(&idx[0])),
+            ],
+        },
     );
 }
 
-#[allow(clippy::too_many_arguments)]
-fn write(
-    out: &Path,
-    name: &str,
-    codec: &[u8; 4],
+/// One fixture movie: a single video track of `samples`.
+struct Fixture<'a> {
+    /// File name without `.mov`.
+    name: String,
+    codec: &'a [u8; 4],
     w: u32,
     h: u32,
     depth: i16,
-    ctab: Option<&[[u16; 4]]>,
+    ctab: Option<&'a [[u16; 4]]>,
     samples: Vec<Vec<u8>>,
-) {
+}
+
+fn write(out: &Path, fixture: Fixture<'_>) {
+    let Fixture {
+        name,
+        codec,
+        w,
+        h,
+        depth,
+        ctab,
+        samples,
+    } = fixture;
     // Animation frames after the first are difference frames: only the first is a sync sample.
     let sync_samples = (codec == b"rle ").then(|| vec![1]);
     let movie = MovieWriter {

@@ -234,7 +234,7 @@ fn view(a: ViewArgs) -> ExitCode {
 }
 
 fn desktop(install: bool) -> ExitCode {
-    use qtvr::app::desktop;
+    use qtvr::cli::desktop;
     let result = desktop::Dirs::from_env().and_then(|dirs| {
         if install {
             let exe = std::env::current_exe()

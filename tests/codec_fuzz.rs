@@ -1,8 +1,8 @@
 //! Thousands of truncated and mutated samples through every decoder: no panic, no
 //! hang, and no allocation beyond the frame's own size (plus small fixed tables),
 //! measured with a counting allocator. Inputs are the samples of the codec fixtures
-//! (and of ../shared/samples when present), mutated by a seeded generator so a
-//! failure can be replayed from its printed seed.
+//! (and of ../shared/samples when present), mutated by the test kit's `Rng` from
+//! a seed per variant, so a failure can be replayed from its printed seed.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
@@ -12,37 +12,12 @@ use qtvr_format::codec::{Frame, FrameLimits, StreamInfo, decoder_for};
 use qtvr_format::container::read_movie;
 use qtvr_format::limits::Budget;
 use qtvr_format::source::{ByteSource, FileSource, read_vec};
-use qtvr_testkit::alloc;
+use qtvr_testkit::{Rng, alloc};
 
 mod common;
 
 #[global_allocator]
 static ALLOC: alloc::Counting = alloc::Counting;
-
-/// xorshift64*, kept (instead of the testkit's `Rng`) until the TIFF
-/// decoder keeps to its allocation limit on every input: with the testkit's
-/// SplitMix64 sequence two variants of `tests/fixtures/codecs/tiff_photo.mov`
-/// allocate 1.7 and 2.0 MB for a 35,840-byte frame (limit 2 × frame + 1 MiB),
-/// which this sequence happens not to produce.
-struct Rng(u64);
-
-impl Rng {
-    fn new(seed: u64) -> Rng {
-        Rng(seed)
-    }
-    fn next_u64(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next_u64() % n.max(1) as u64) as usize
-    }
-    fn byte(&mut self) -> u8 {
-        self.next_u64() as u8
-    }
-}
 
 fn mutate(base: &[u8], rng: &mut Rng) -> Vec<u8> {
     let mut s = base.to_vec();

@@ -34,7 +34,7 @@ fn ray(pan: f64, tilt: f64) -> [f64; 3] {
 
 fn picture(bytes: &dyn ByteSource, l: &Loaded, id: u32) -> NodePicture {
     let scene = l.scene.as_ref().expect("a QTVR scene");
-    let node = scene.nodes.iter().find(|n| n.id == id).expect("the node");
+    let node = scene.nodes.iter().find(|n| n.id.0 == id).expect("the node");
     let opts = DecodeOptions::default();
     let pic = match &node.content {
         NodeContent::Panorama(_) => panorama_picture(bytes, &l.movie, node, &opts),
@@ -75,8 +75,8 @@ fn reader_reads_the_demo_without_warnings() {
     let s = l.scene.as_ref().expect("a QTVR scene");
     assert!(s.warnings.is_empty(), "{:?}", s.warnings);
     assert_eq!(s.qtvr_version, "2.0");
-    assert_eq!(s.default_node, MEADOW);
-    let names: Vec<_> = s.nodes.iter().map(|n| (n.id, n.name.clone())).collect();
+    assert_eq!(s.default_node.0, MEADOW);
+    let names: Vec<_> = s.nodes.iter().map(|n| (n.id.0, n.name.clone())).collect();
     assert_eq!(
         names,
         vec![
@@ -102,7 +102,7 @@ fn reader_reads_the_demo_without_warnings() {
     for n in &s.nodes {
         assert!(!n.hotspots.is_empty(), "node {} has hot spots", n.id);
         for h in &n.hotspots {
-            ids.push(h.id);
+            ids.push(h.id.0);
             assert_eq!(h.kind.0, *b"link", "node {} hot spot {}", n.id, h.id);
             assert!(h.name.is_some());
             let k = h.link.as_ref().expect("a link atom");
@@ -141,7 +141,12 @@ fn every_tile_decodes_and_hot_spots_lie_on_the_signs() {
     // Every sample of every track a node uses decodes cleanly.
     for n in &s.nodes {
         for (u, role) in qtvr_format::tiles::node_tracks(n) {
-            let t = l.movie.tracks.iter().find(|t| t.id == u.track_id).unwrap();
+            let t = l
+                .movie
+                .tracks
+                .iter()
+                .find(|t| t.id == u.track_id.0)
+                .unwrap();
             let d = decode_track(&bytes, t, &u.samples, role, &DecodeOptions::default()).unwrap();
             assert!(d.warnings.is_empty(), "{:?}", d.warnings);
             assert_eq!(d.tiles.len(), u.samples.len());

@@ -810,7 +810,7 @@ fn link_destinations_select_the_same_view_as_render_pan_and_tilt() {
     let bytes = std::fs::read(&path).expect("read the sample");
     let loaded = load(&bytes).expect("loads");
     let scene = loaded.scene.as_ref().expect("a scene");
-    let object = scene.nodes.iter().find(|n| n.id == 3).expect("node 3");
+    let object = scene.nodes.iter().find(|n| n.id.0 == 3).expect("node 3");
     let NodeContent::Object(o) = &object.content else {
         panic!("node 3 is an object");
     };
@@ -819,7 +819,7 @@ fn link_destinations_select_the_same_view_as_render_pan_and_tilt() {
         .iter()
         .flat_map(|n| &n.hotspots)
         .filter_map(|h| h.link.as_ref())
-        .filter(|l| l.to_node == 3)
+        .filter(|l| l.to_node.0 == 3)
         .collect();
     assert_eq!(links.len(), 2, "links 20 and 40 lead to the object");
     for l in links {

@@ -437,7 +437,7 @@ fn render_picks_the_node_asked_for() {
     let b = rgba(&two);
     let (src, loaded) = qtvr_format::qtvr::open(Path::new(&movie)).unwrap();
     let scene = loaded.scene.unwrap();
-    let node = scene.node(2).unwrap();
+    let node = scene.node(qtvr_format::qtvr::NodeId(2)).unwrap();
     let pic =
         qtvr_format::assemble::panorama_picture(&src, &loaded.movie, node, &Default::default())
             .unwrap();
@@ -625,7 +625,7 @@ fn hotspot_overlay_outlines_each_hot_spot() {
     let (a, b) = (rgba(&plain), rgba(&over));
     let (src, loaded) = qtvr_format::qtvr::open(Path::new(&movie)).unwrap();
     let scene = loaded.scene.unwrap();
-    let node = scene.node(1).unwrap();
+    let node = scene.node(qtvr_format::qtvr::NodeId(1)).unwrap();
     let pic =
         qtvr_format::assemble::panorama_picture(&src, &loaded.movie, node, &Default::default())
             .unwrap();

@@ -473,7 +473,7 @@ fn panorama_model(projection: Projection, grid: [u32; 2], pan: [f32; 2]) -> Pano
         source: "test",
     };
     let track = qtvr_format::qtvr::scene::TrackUse {
-        track_id: 1,
+        track_id: qtvr_format::qtvr::TrackId(1),
         codec: qtvr_format::container::FourCC::new(b"raw "),
         first_sample: 1,
         sample_count: 0,
@@ -536,7 +536,7 @@ fn made_here_vertical_cylinder_split_and_whole() {
         first_tile: CylinderOrientation::Vertical.first_tile(),
     };
     let p = panorama_model(proj, [1, n], [0.0, 360.0]);
-    let pic = assemble::panorama(1, &p, &decoded(frames), None).unwrap();
+    let pic = assemble::panorama(1, &p, &decoded(frames), None, &Default::default()).unwrap();
     assert_eq!(
         (pic.surfaces[0].image.width, pic.surfaces[0].image.height),
         (w, h)
@@ -609,7 +609,7 @@ fn made_here_partial_horizontal_cylinder() {
         first_tile: CylinderOrientation::Horizontal.first_tile(),
     };
     let p = panorama_model(proj, [n, 1], [20.0, 200.0]);
-    let pic = assemble::panorama(1, &p, &decoded(frames), None).unwrap();
+    let pic = assemble::panorama(1, &p, &decoded(frames), None, &Default::default()).unwrap();
     let reference = Reference::Cylinder {
         pic: Pic {
             w: w as usize,
@@ -685,7 +685,7 @@ fn made_here_nonstandard_tiled_cube() {
         [8, 3],
         [0.0, 360.0],
     );
-    let pic = assemble::panorama(1, &p, &decoded(frames), None).unwrap();
+    let pic = assemble::panorama(1, &p, &decoded(frames), None, &Default::default()).unwrap();
     // Each face's tiles are joined, the rotated ones in their own frame.
     assert_eq!(pic.surfaces.len(), 6);
     let std = CubeFace::standard();
@@ -730,7 +730,11 @@ fn sample_reference(path: &Path, node: &Node, p: &Panorama, tiles: &[Frame]) -> 
     let lossless = truth
         .as_ref()
         .and_then(|t| {
-            t["nodes"].as_array()?.iter().find(|n| n["id"] == node.id)?["lossless"].as_bool()
+            t["nodes"]
+                .as_array()?
+                .iter()
+                .find(|n| n["id"] == node.id.0)?["lossless"]
+                .as_bool()
         })
         .unwrap_or(false);
     let truth_png = path.with_extension(format!("{}.png", node.id));
@@ -846,7 +850,7 @@ fn sample_panoramas_match_the_reference() {
                 .movie
                 .tracks
                 .iter()
-                .find(|t| t.id == p.image_track.track_id)
+                .find(|t| t.id == p.image_track.track_id.0)
                 .unwrap();
             let decoded = tiles::decode_track(
                 &src,
@@ -865,7 +869,8 @@ fn sample_panoramas_match_the_reference() {
                 continue;
             }
             let frames: Vec<Frame> = decoded.tiles.iter().map(|t| t.frame.clone()).collect();
-            let pic = assemble::panorama(node.id, p, &decoded, None).unwrap();
+            let pic =
+                assemble::panorama(node.id.0, p, &decoded, None, &Default::default()).unwrap();
             let reference = sample_reference(&path, node, p, &frames);
             let (w, h) = (320u32, 240u32);
             let name = format!("{stem}-n{}", node.id);

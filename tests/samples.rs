@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use qtvr_format::container::{Movie, Track};
 use qtvr_format::qtvr::{
-    CubeFace, CylinderOrientation, Loaded, Node, NodeContent, ObjectController, ObjectNode,
+    CubeFace, CylinderOrientation, Loaded, Node, NodeContent, NodeId, ObjectController, ObjectNode,
     Panorama, Projection, TrackUse, View, ViewLimits, load,
 };
 use serde_json::Value;
@@ -271,7 +271,7 @@ fn check_gen_movie(file: &str, t: &Value, loaded: &Loaded, c: &mut Check) {
         );
     }
     if let Some(v) = ju32(t, "default_node") {
-        c.eq(at, "default_node", v, scene.default_node);
+        c.eq(at, "default_node", v, scene.default_node.0);
     }
     if let Some(v) = js(t, "scene_name") {
         c.eq(at, "scene name", Some(v), scene.name.as_deref());
@@ -300,14 +300,14 @@ fn check_gen_movie(file: &str, t: &Value, loaded: &Loaded, c: &mut Check) {
     let jnodes = t["nodes"].as_array().map(Vec::as_slice).unwrap_or(&[]);
     c.eq(at, "node count", jnodes.len(), scene.nodes.len());
     let want_ids: BTreeSet<u64> = jnodes.iter().filter_map(|n| ju(n, "id")).collect();
-    let have_ids: BTreeSet<u64> = scene.nodes.iter().map(|n| u64::from(n.id)).collect();
+    let have_ids: BTreeSet<u64> = scene.nodes.iter().map(|n| u64::from(n.id.0)).collect();
     c.eq(at, "node ids", want_ids, have_ids);
 
     let jtracks = t["tracks"].as_array().map(Vec::as_slice).unwrap_or(&[]);
     for jn in jnodes {
         let id = req_u(jn, "id", file) as u32;
         let nat = format!("{file} node {id}");
-        let Some(node) = scene.node(id) else {
+        let Some(node) = scene.node(NodeId(id)) else {
             c.fail(&nat, "node missing from the scene");
             continue;
         };
@@ -356,7 +356,7 @@ fn check_node(
 fn check_track_use(at: &str, role: &str, u: &TrackUse, jtracks: &[Value], c: &mut Check) {
     let Some(jt) = jtracks
         .iter()
-        .find(|j| ju(j, "track_id") == Some(u64::from(u.track_id)))
+        .find(|j| ju(j, "track_id") == Some(u64::from(u.track_id.0)))
     else {
         c.fail(
             at,
@@ -423,7 +423,7 @@ fn check_panorama(at: &str, t: &Value, jp: &Value, p: &Panorama, jtracks: &[Valu
 
     // Image track.
     if let Some(v) = ju32(jp, "image_track_id") {
-        c.eq(at, "image_track.track_id", v, image.track_id);
+        c.eq(at, "image_track.track_id", v, image.track_id.0);
     }
     if let Some(v) = ju(jp, "first_sample") {
         c.eq(
@@ -438,7 +438,7 @@ fn check_panorama(at: &str, t: &Value, jp: &Value, p: &Panorama, jtracks: &[Valu
     // Hot spot track (absent from the JSON = none).
     match (ju32(jp, "hotspot_track_id"), &p.hotspot_track) {
         (Some(id), Some(h)) => {
-            c.eq(at, "hotspot_track.track_id", id, h.track_id);
+            c.eq(at, "hotspot_track.track_id", id, h.track_id.0);
             if let Some(v) = ju(jp, "hotspot_first_sample") {
                 c.eq(at, "hotspot_track.first_sample", v as usize, h.first_sample);
             }
@@ -462,7 +462,7 @@ fn check_panorama(at: &str, t: &Value, jp: &Value, p: &Panorama, jtracks: &[Valu
     match (jp.get("preview"), &p.preview_track) {
         (Some(jpv), Some(pv)) => {
             if let Some(v) = ju32(jpv, "track_id") {
-                c.eq(at, "preview_track.track_id", v, pv.track_id);
+                c.eq(at, "preview_track.track_id", v, pv.track_id.0);
             }
             if let Some(v) = ju(jpv, "first_sample") {
                 c.eq(
@@ -825,12 +825,12 @@ fn check_object(
         c.eq(at, "frames_per_view", v, o.frames_per_view);
     }
     if let Some(v) = ju32(jo, "image_track_id") {
-        c.eq(at, "image_track.track_id", v, o.image_track.track_id);
+        c.eq(at, "image_track.track_id", v, o.image_track.track_id.0);
     }
     check_track_use(at, "image track", &o.image_track, jtracks, c);
     match (ju32(jo, "hotspot_track_id"), &o.hotspot_track) {
         (Some(id), Some(h)) => {
-            c.eq(at, "hotspot_track.track_id", id, h.track_id);
+            c.eq(at, "hotspot_track.track_id", id, h.track_id.0);
             check_track_use(at, "hot spot track", h, jtracks, c);
         }
         (Some(id), None) => c.fail(at, format!("hotspot_track: expected track {id}, got None")),
@@ -1028,7 +1028,7 @@ fn check_object(
     if let Some(h) = &o.hotspot_track {
         let single = jtracks
             .iter()
-            .find(|j| ju(j, "track_id") == Some(u64::from(h.track_id)))
+            .find(|j| ju(j, "track_id") == Some(u64::from(h.track_id.0)))
             .and_then(|j| ju(j, "sample_count"))
             == Some(1);
         if single {
@@ -1053,12 +1053,12 @@ fn check_hotspots(at: &str, jn: &Value, node: &Node, v1: bool, c: &mut Check) {
         .map(Vec::as_slice)
         .unwrap_or(&[]);
     let want: BTreeSet<u64> = jh.iter().filter_map(|h| ju(h, "id")).collect();
-    let have: BTreeSet<u64> = node.hotspots.iter().map(|h| u64::from(h.id)).collect();
+    let have: BTreeSet<u64> = node.hotspots.iter().map(|h| u64::from(h.id.0)).collect();
     c.eq(at, "hot spot ids", want, have);
     for j in jh {
         let id = req_u(j, "id", at) as u32;
         let hat = format!("{at} hot spot {id}");
-        let Some(h) = node.hotspots.iter().find(|h| h.id == id) else {
+        let Some(h) = node.hotspots.iter().find(|h| h.id.0 == id) else {
             continue;
         };
         if let Some(ty) = js(j, "type") {
@@ -1111,7 +1111,7 @@ fn check_hotspots(at: &str, jn: &Value, node: &Node, v1: bool, c: &mut Check) {
                 continue;
             };
             if let Some(v) = ju32(j, "to_node") {
-                c.eq(&hat, "link.to_node", v, l.to_node);
+                c.eq(&hat, "link.to_node", v, l.to_node.0);
             }
             let flags = ju32(j, "to_valid_flags");
             if let Some(fl) = flags {
@@ -1356,8 +1356,8 @@ fn real_panini_cube_with_preview_after_main() {
         Some(pv) => {
             check_tile_track(&mut c, at, "preview track", pv, 6, 200, 200);
             // Stored after the main track.
-            let main = track_by_id(&loaded.movie, p.image_track.track_id, at);
-            let prev = track_by_id(&loaded.movie, pv.track_id, at);
+            let main = track_by_id(&loaded.movie, p.image_track.track_id.0, at);
+            let prev = track_by_id(&loaded.movie, pv.track_id.0, at);
             c.truth(
                 at,
                 prev.offset > main.offset,
@@ -1574,10 +1574,10 @@ fn tools_jpeg2qtvr_cube_with_preview_before_main() {
         Some(vec![4u32, 3]),
         pano_track.map(|t| t.reference(b"imgt").to_vec()),
     );
-    c.eq(at, "image_track.track_id", 4, p.image_track.track_id);
+    c.eq(at, "image_track.track_id", 4, p.image_track.track_id.0);
     match &p.preview_track {
         Some(pv) => {
-            c.eq(at, "preview_track.track_id", 3, pv.track_id);
+            c.eq(at, "preview_track.track_id", 3, pv.track_id.0);
             check_tile_track(&mut c, at, "preview track", pv, 6, 128, 128);
         }
         None => c.fail(

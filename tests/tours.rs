@@ -13,7 +13,7 @@ use qtvr::cli::render::renderer_for;
 use qtvr::view::nav::{Navigator, Settings, Subject};
 use qtvr::view::tour::{Action, Tour, action};
 use qtvr::view::{Rays, Shot};
-use qtvr_format::qtvr::scene::{Node, NodeContent, Scene, View};
+use qtvr_format::qtvr::scene::{HotspotId, Node, NodeContent, NodeId, Scene, View};
 use qtvr_format::qtvr::{Loaded, load};
 use qtvr_format::source::ByteSource;
 use tours::*;
@@ -48,7 +48,7 @@ impl<'a> Walk<'a> {
     fn click(&mut self, id: u32) -> Action {
         let a = self
             .tour
-            .follow(self.scene, id, self.nav.view())
+            .follow(self.scene, HotspotId(id), self.nav.view())
             .unwrap_or_else(|| panic!("no hot spot {id} in node {}", self.tour.node()));
         if let Action::Go { to, view } = &a {
             self.nav = nav(self.scene.node(*to).expect("the node"), Some(*view));
@@ -64,7 +64,7 @@ impl<'a> Walk<'a> {
     /// Node and view (objects: the row and column too).
     fn at(&self) -> (u32, View, Option<(u32, u32)>) {
         let ov = self.nav.object_view().map(|o| (o.row, o.column));
-        (self.tour.node(), self.nav.view(), ov)
+        (self.tour.node().0, self.nav.view(), ov)
     }
 }
 
@@ -100,7 +100,7 @@ fn walking_the_built_tour_by_hot_spot_ids() {
     assert_eq!(
         w.click(TO_CUBE),
         Action::Go {
-            to: CUBE,
+            to: NodeId(CUBE),
             view: v(30.0, 10.0, 70.0)
         }
     );
@@ -149,21 +149,21 @@ fn a_link_to_a_missing_node_is_broken() {
     let hs = scene.nodes[0]
         .hotspots
         .iter_mut()
-        .find(|h| h.id == TO_CUBE)
+        .find(|h| h.id == HotspotId(TO_CUBE))
         .unwrap();
-    hs.link.as_mut().unwrap().to_node = 99;
+    hs.link.as_mut().unwrap().to_node = NodeId(99);
     assert_eq!(
-        action(&scene, CYLINDER, TO_CUBE),
-        Some(Action::Broken { to: 99 })
+        action(&scene, NodeId(CYLINDER), HotspotId(TO_CUBE)),
+        Some(Action::Broken { to: NodeId(99) })
     );
-    let mut t = Tour::new(CYLINDER);
-    t.follow(&scene, TO_CUBE, v(0.0, 0.0, 50.0));
+    let mut t = Tour::new(NodeId(CYLINDER));
+    t.follow(&scene, HotspotId(TO_CUBE), v(0.0, 0.0, 50.0));
     assert_eq!(
         (t.node(), t.depth()),
-        (CYLINDER, 0),
+        (NodeId(CYLINDER), 0),
         "a broken link goes nowhere"
     );
-    assert_eq!(action(&scene, CYLINDER, 77), None);
+    assert_eq!(action(&scene, NodeId(CYLINDER), HotspotId(77)), None);
 }
 
 fn sample_scene(rel: &str) -> Option<Scene> {
@@ -218,7 +218,7 @@ fn walking_the_qtvr1_multinode_sample() {
     };
     let mut w = Walk::start(&scene);
     assert_eq!(w.at().0, 2);
-    assert_eq!(scene.node(2).unwrap().name.as_deref(), Some("East"));
+    assert_eq!(scene.node(NodeId(2)).unwrap().name.as_deref(), Some("East"));
     w.click(7);
     assert_at(&w, 1, v(270.0, 0.0, 50.0));
     assert_eq!(
@@ -247,10 +247,10 @@ fn walking_between_a_cylinder_and_a_cube_with_their_own_tracks() {
         .iter()
         .find(|h| h.link.is_some())
         .expect("a link");
-    let Action::Go { to, view } = w.click(link.id) else {
+    let Action::Go { to, view } = w.click(link.id.0) else {
         panic!("a link");
     };
-    assert_eq!(to, 2);
+    assert_eq!(to, NodeId(2));
     assert!(close(w.at().1, view), "{:?} {view:?}", w.at());
     w.back();
     assert_eq!(w.at().0, start.0);
@@ -327,7 +327,7 @@ fn check_picking(
     truth: &Truth,
     views: &[View],
 ) -> std::collections::BTreeSet<u32> {
-    let n = scene.node(node).unwrap();
+    let n = scene.node(NodeId(node)).unwrap();
     let pic =
         qtvr_format::assemble::panorama_picture(bytes, &l.movie, n, &Default::default()).unwrap();
     let (_gpu, r) = renderer_for(n, pic).expect("a renderer");
@@ -433,7 +433,7 @@ fn picking_matches_the_samples_ground_truth_maps() {
         let l = loaded(&bytes);
         let scene = l.scene.as_ref().unwrap();
         let map = common::png_indices(&dir.join(format!("gen/{name}.{node}.hotspots.png")));
-        let n = scene.node(node).unwrap();
+        let n = scene.node(NodeId(node)).unwrap();
         let truth = if cube {
             Truth::Cube(cube_faces(&map))
         } else {
@@ -455,7 +455,7 @@ fn picking_matches_the_samples_ground_truth_maps() {
             .collect();
         views.extend([v(0.0, 0.0, 60.0), v(120.0, 5.0, 50.0), v(240.0, -5.0, 50.0)]);
         let seen = check_picking(scene, &l, &bytes, node, &truth, &views);
-        let ids: std::collections::BTreeSet<u32> = n.hotspots.iter().map(|h| h.id).collect();
+        let ids: std::collections::BTreeSet<u32> = n.hotspots.iter().map(|h| h.id.0).collect();
         assert!(
             !seen.is_empty() && seen.is_subset(&ids),
             "{name} node {node}: saw {seen:?} of {ids:?}"
@@ -469,7 +469,7 @@ fn object_picking_uses_the_hot_spot_frame_of_the_view() {
     let bytes = tour();
     let l = loaded(&bytes);
     let scene = l.scene.as_ref().unwrap();
-    let n = scene.node(OBJECT).unwrap();
+    let n = scene.node(NodeId(OBJECT)).unwrap();
     let NodeContent::Object(o) = &n.content else {
         panic!()
     };
@@ -510,7 +510,7 @@ fn object_picking_uses_the_hot_spot_frame_of_the_view() {
     let bytes = std::fs::read(dir.join("gen/multinode_2pano_1obj_links.mov")).unwrap();
     let l = loaded(&bytes);
     let scene = l.scene.as_ref().unwrap();
-    let n = scene.node(3).unwrap();
+    let n = scene.node(NodeId(3)).unwrap();
     let NodeContent::Object(o) = &n.content else {
         panic!()
     };

@@ -1,7 +1,6 @@
 //! Carrying out the viewer's effects: the renderer and overlay, loaders,
 //! dialogs, the clipboard, the browser, saving, cursors and fullscreen.
 
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use winit::window::{CursorIcon, Fullscreen};
@@ -9,7 +8,6 @@ use winit::window::{CursorIcon, Fullscreen};
 use super::{App, UserEvent, load};
 use crate::render::UploadOptions;
 use crate::render::image_file::ImageKind;
-use crate::view::Shot;
 use crate::viewer::{CursorShape, Effect, FADE, Input};
 
 impl App {
@@ -48,7 +46,7 @@ impl App {
                 hotspots,
             } => {
                 let Some(g) = &mut self.gfx else { return };
-                let path = unique(save_dir().join(name));
+                let path = crate::render::image_file::save_path(&name);
                 let result = g
                     .renderer
                     .render_image(&g.gpu, &shot, w, h, hotspots)
@@ -66,7 +64,13 @@ impl App {
                     self.send(Input::UploadFailed(e.to_string()));
                 }
             }
-            Effect::Snapshot { shot, hotspots } => self.snapshot_for_fade(&shot, hotspots),
+            Effect::Snapshot { shot, hotspots } => {
+                if let Some(g) = &mut self.gfx {
+                    let size = g.surface.size();
+                    g.overlay
+                        .snapshot(&g.gpu, &mut g.renderer, FADE, size, &shot, hotspots);
+                }
+            }
             e => {
                 let Some(g) = &mut self.gfx else { return };
                 match e {
@@ -82,40 +86,6 @@ impl App {
                     _ => {}
                 }
             }
-        }
-    }
-
-    /// Renders `shot` into the fade slot, shown fully opaque until the new
-    /// node is up and the fade begins.
-    fn snapshot_for_fade(&mut self, shot: &Shot, hotspots: bool) {
-        let Some(g) = &mut self.gfx else { return };
-        if g.renderer.node().is_none() {
-            return;
-        }
-        let size = g.surface.size();
-        let Some(view) = g.overlay.target(&g.gpu, FADE, size) else {
-            return;
-        };
-        let mut enc = g.gpu.device.create_command_encoder(&Default::default());
-        let format = crate::render::overlay::TARGET_FORMAT;
-        let drawn = g
-            .renderer
-            .draw(
-                &g.gpu,
-                &mut enc,
-                &view,
-                format,
-                size,
-                [0, 0],
-                shot,
-                hotspots,
-            )
-            .is_ok();
-        g.gpu.queue.submit([enc.finish()]);
-        if drawn {
-            g.overlay.set_opacity(FADE, 1.0);
-        } else {
-            g.overlay.hide(FADE);
         }
     }
 
@@ -204,37 +174,4 @@ fn open_url(url: &str) -> Result<(), String> {
             .map_err(|e| e.to_string()),
         None => open::that_detached(url).map_err(|e| e.to_string()),
     }
-}
-
-/// Where Ctrl+S saves: `QTVR_SAVE_DIR`, else the user's pictures folder,
-/// else the current folder.
-fn save_dir() -> PathBuf {
-    if let Some(d) = std::env::var_os("QTVR_SAVE_DIR") {
-        return PathBuf::from(d);
-    }
-    if let Some(home) = std::env::var_os("HOME") {
-        let pictures = PathBuf::from(home).join("Pictures");
-        if pictures.is_dir() {
-            return pictures;
-        }
-    }
-    PathBuf::from(".")
-}
-
-/// `path`, or `path` with " (2)", " (3)", … before the extension when taken.
-fn unique(path: PathBuf) -> PathBuf {
-    if !path.exists() {
-        return path;
-    }
-    let stem = path
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    for i in 2..10_000 {
-        let p = path.with_file_name(format!("{stem} ({i}).png"));
-        if !p.exists() {
-            return p;
-        }
-    }
-    path
 }

@@ -11,7 +11,6 @@
 //! line each, so tests can drive the real window and compare screenshots with
 //! `qtvr render` at the reported view.
 
-pub mod desktop;
 mod effects;
 pub use crate::viewer::load;
 pub use crate::viewer::shell_quote;
@@ -32,6 +31,7 @@ use crate::render::{Acquired, Gpu, Renderer, WindowSurface};
 use crate::view::Shot;
 use crate::view::nav::DragMode;
 use crate::viewer::{self, Host, Input, KeyName, KeyPress, NamedKey, Report, Viewer};
+use qtvr_format::qtvr::{HotspotId, NodeId};
 
 use load::{LoadEvent, Origin};
 
@@ -91,7 +91,7 @@ pub fn run(opts: Options) -> Result<(), String> {
             }
         });
     }
-    let (origin, node) = (opts.origin.clone(), opts.node);
+    let (origin, node) = (opts.origin.clone(), opts.node.map(NodeId));
     let mut app = App::new(opts, proxy);
     app.send(Input::Open { origin, node });
     event_loop
@@ -116,8 +116,8 @@ struct Gfx {
 struct WindowHost<'a>(Option<&'a Gfx>);
 
 impl Host for WindowHost<'_> {
-    fn hotspot_at(&self, shot: &Shot, [w, h]: [u32; 2], [x, y]: [f64; 2]) -> Option<u32> {
-        self.0?.renderer.hotspot_at(shot, w, h, x, y)
+    fn hotspot_at(&self, shot: &Shot, [w, h]: [u32; 2], [x, y]: [f64; 2]) -> Option<HotspotId> {
+        self.0?.renderer.hotspot_at(shot, w, h, x, y).map(HotspotId)
     }
 
     fn fullscreen(&self) -> bool {
@@ -241,21 +241,9 @@ impl App {
             // Skipped; the next event (exposure, input, resize) draws again.
             Acquired::Skip => return,
         };
-        let view = &frame.view;
-        let mut enc = g.gpu.device.create_command_encoder(&Default::default());
-        let (size, format) = (g.surface.size(), g.surface.format());
-        let drawn = match &shot {
-            Some(shot) if g.renderer.node().is_some() => g
-                .renderer
-                .draw(&g.gpu, &mut enc, view, format, size, [0, 0], shot, hotspots)
-                .is_ok(),
-            _ => false,
-        };
-        if !drawn {
-            crate::render::clear(&mut enc, view);
-        }
-        g.overlay.draw(&g.gpu, &mut enc, view, format, size);
-        g.gpu.queue.submit([enc.finish()]);
+        let (renderer, overlay) = (&mut g.renderer, &mut g.overlay);
+        g.surface
+            .draw_frame(&g.gpu, &frame, renderer, overlay, shot.as_ref(), hotspots);
         g.window.pre_present_notify();
         g.surface.present(&g.gpu, frame);
         self.send(Input::Presented);

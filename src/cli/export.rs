@@ -34,8 +34,8 @@ pub fn export_tracks(movie: &Movie, scene: Option<&Scene>) -> Vec<(u32, Role)> {
         Some(scene) => {
             for node in &scene.nodes {
                 for (u, role) in tiles::node_tracks(node) {
-                    if !out.iter().any(|(id, _)| *id == u.track_id) {
-                        out.push((u.track_id, role));
+                    if !out.iter().any(|(id, _)| *id == u.track_id.0) {
+                        out.push((u.track_id.0, role));
                     }
                 }
             }

@@ -1,6 +1,9 @@
-//! Stage 3 — the command line: `qtvr info`, `qtvr render`, `qtvr export`.
-//! Only this module prints.
+//! The commands besides the viewer: `qtvr info` (text and JSON), `qtvr
+//! render` and `qtvr export` (offscreen, with the same renderer as the
+//! window), and `qtvr install-desktop` / `uninstall-desktop` ([`desktop`]).
+//! `src/main.rs` parses the command line and prints what these return.
 
+pub mod desktop;
 pub mod export;
 pub mod info;
 pub mod render;

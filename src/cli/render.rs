@@ -9,7 +9,7 @@ use crate::view::{ObjectView, Shot, clamp_panorama, column_for_pan, row_for_tilt
 use qtvr_format::assemble::{self, Geometry, NodePicture};
 use qtvr_format::container::Movie;
 use qtvr_format::error::Warning;
-use qtvr_format::qtvr::scene::{Node, NodeContent, Scene, View};
+use qtvr_format::qtvr::scene::{Node, NodeContent, NodeId, Scene, View};
 use qtvr_format::source::ByteSource;
 use qtvr_format::tiles::DecodeOptions;
 
@@ -40,7 +40,7 @@ pub struct Report {
 
 /// The node asked for, or the scene's default node.
 pub fn pick_node(scene: &Scene, id: Option<u32>) -> Result<&Node, String> {
-    let id = id.unwrap_or(scene.default_node);
+    let id = id.map_or(scene.default_node, NodeId);
     scene
         .node(id)
         .or_else(|| {
@@ -136,7 +136,7 @@ pub fn node_picture(
             let v = object_view
                 .copied()
                 .unwrap_or_else(|| ObjectView::default_for(o));
-            assemble::object_picture(src, movie, node.id, o, &v.object_frame(), &opts)
+            assemble::object_picture(src, movie, node.id.0, o, &v.object_frame(), &opts)
                 .map_err(|e| e.to_string())
         }
         NodeContent::Panorama(_) => {

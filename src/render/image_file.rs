@@ -1,7 +1,7 @@
 //! Rendered pictures written to image files (`qtvr render`, `qtvr export`,
 //! the viewer's "save the view").
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use qtvr_format::assemble::RgbaImage;
 
@@ -59,4 +59,42 @@ impl<T: image::ImageEncoder> WriteRgb for T {
     fn write_image_rgb(self, rgb: &[u8], w: u32, h: u32) -> image::ImageResult<()> {
         self.write_image(rgb, w, h, image::ExtendedColorType::Rgb8)
     }
+}
+
+/// Where the viewer saves a view named `name` (Ctrl+S): in `QTVR_SAVE_DIR`,
+/// else the user's pictures folder, else the current folder; a name already
+/// taken gets " (2)", " (3)", … before its extension.
+pub fn save_path(name: &str) -> PathBuf {
+    unique(save_dir().join(name))
+}
+
+fn save_dir() -> PathBuf {
+    if let Some(d) = std::env::var_os("QTVR_SAVE_DIR") {
+        return PathBuf::from(d);
+    }
+    if let Some(home) = std::env::var_os("HOME") {
+        let pictures = PathBuf::from(home).join("Pictures");
+        if pictures.is_dir() {
+            return pictures;
+        }
+    }
+    PathBuf::from(".")
+}
+
+/// `path`, or `path` with " (2)", " (3)", … before the extension when taken.
+fn unique(path: PathBuf) -> PathBuf {
+    if !path.exists() {
+        return path;
+    }
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    for i in 2..10_000 {
+        let p = path.with_file_name(format!("{stem} ({i}).png"));
+        if !p.exists() {
+            return p;
+        }
+    }
+    path
 }

@@ -26,6 +26,7 @@ use bytemuck::{Pod, Zeroable};
 
 use crate::view::{Rays, Shot, flat_scale};
 use qtvr_format::assemble::{Geometry, IdImage, NodePicture, RgbaImage};
+use qtvr_format::limits::Limits;
 
 /// The WGSL source.
 pub const SHADER: &str = include_str!("../../shaders/panorama.wgsl");
@@ -33,16 +34,13 @@ pub const SHADER: &str = include_str!("../../shaders/panorama.wgsl");
 /// Most surfaces one node may have (the shader's surface array).
 pub const MAX_SURFACES: usize = 64;
 
-/// The most bytes one node's textures (with mip chains) may take.
-pub const MAX_UPLOAD_BYTES: u64 = 4 << 30;
-
 /// The colour shown where no picture is (above and below a cylinder, around an
 /// object): a neutral dark grey.
 pub const NEUTRAL: [u8; 4] = [64, 64, 64, 255];
 
 /// IDs of the node's hot spots (what the overlay shows).
 pub fn hotspot_ids(node: &qtvr_format::qtvr::Node) -> Vec<u32> {
-    node.hotspots.iter().map(|h| h.id).collect()
+    node.hotspots.iter().map(|h| h.id.0).collect()
 }
 
 /// Why rendering failed.
@@ -206,6 +204,19 @@ pub struct DrawTarget<'a> {
     pub offset: [u32; 2],
 }
 
+impl<'a> DrawTarget<'a> {
+    /// The whole of a `size` texture (`full` = `size`, `offset` zero): an
+    /// ordinary frame.
+    pub fn whole(view: &'a wgpu::TextureView, format: wgpu::TextureFormat, size: [u32; 2]) -> Self {
+        DrawTarget {
+            view,
+            format,
+            full: size,
+            offset: [0, 0],
+        }
+    }
+}
+
 /// Draws node pictures with the panorama shader.
 pub struct Renderer {
     layout: wgpu::BindGroupLayout,
@@ -216,6 +227,10 @@ pub struct Renderer {
     globals: wgpu::Buffer,
     surface_buf: wgpu::Buffer,
     scene: Option<Uploaded>,
+    /// The upload limits ([`Limits::upload_max_bytes`], [`Limits::upload_max_layers`])
+    /// and the largest picture [`Renderer::render_image`] makes
+    /// ([`Limits::picture_max_bytes`]).
+    limits: Limits,
 }
 
 impl Renderer {
@@ -307,7 +322,18 @@ impl Renderer {
             globals,
             surface_buf,
             scene: None,
+            limits: Limits::default(),
         }
+    }
+
+    /// The limits uploads and pictures are held to (default: [`Limits::DEFAULT`]).
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    /// Holds later uploads and pictures to `limits`.
+    pub fn set_limits(&mut self, limits: Limits) {
+        self.limits = limits;
     }
 
     /// The index of the render pipeline for a target format (made on first use).
@@ -386,7 +412,7 @@ impl Renderer {
         hotspot_ids: &[u32],
         opts: UploadOptions,
     ) -> Result<(), RenderError> {
-        let (layout, hs_layout) = plan_pages(gpu, &picture, opts)?;
+        let (layout, hs_layout) = plan_pages(gpu, &picture, opts, &self.limits)?;
         let maps: Vec<Option<&IdImage>> = picture
             .surfaces
             .iter()
@@ -475,33 +501,6 @@ impl Renderer {
     /// The node whose pictures are uploaded.
     pub fn node(&self) -> Option<u32> {
         self.scene.as_ref().map(|s| s.pick.node)
-    }
-
-    /// Records drawing `shot` into `target` (a `format` view). `full` is the
-    /// size of the whole picture and `offset` where this target lies in it
-    /// (both equal to the target for ordinary frames).
-    ///
-    /// The positional form the window shell and the benchmarks call; the same
-    /// as [`Renderer::draw_into`].
-    #[allow(clippy::too_many_arguments)]
-    pub fn draw(
-        &mut self,
-        gpu: &Gpu,
-        encoder: &mut wgpu::CommandEncoder,
-        target: &wgpu::TextureView,
-        format: wgpu::TextureFormat,
-        full: [u32; 2],
-        offset: [u32; 2],
-        shot: &Shot,
-        hotspots: bool,
-    ) -> Result<(), RenderError> {
-        let target = DrawTarget {
-            view: target,
-            format,
-            full,
-            offset,
-        };
-        self.draw_into(gpu, encoder, &target, shot, hotspots)
     }
 
     /// Records drawing `shot` into `target`, with the hot spot overlay when
@@ -612,7 +611,7 @@ impl Renderer {
             ));
         }
         let bytes = u64::from(width) * u64::from(height) * 4;
-        if bytes > qtvr_format::assemble::MAX_BYTES {
+        if bytes > self.limits.picture_max_bytes {
             return Err(RenderError::TooLarge(format!(
                 "a {width}x{height} picture is too large"
             )));
@@ -738,6 +737,7 @@ fn plan_pages(
     gpu: &Gpu,
     picture: &NodePicture,
     opts: UploadOptions,
+    budget: &Limits,
 ) -> Result<(pages::PageLayout, pages::PageLayout), RenderError> {
     if picture.surfaces.len() > MAX_SURFACES {
         return Err(RenderError::TooLarge(format!(
@@ -756,23 +756,21 @@ fn plan_pages(
         .iter()
         .map(|s| [s.image.width, s.image.height])
         .collect();
-    let layout = pages::plan(
-        &sizes,
-        max_side,
-        limits.max_texture_array_layers,
-        pages::GUTTER,
-    )
-    .map_err(RenderError::TooLarge)?;
+    let max_layers = limits
+        .max_texture_array_layers
+        .min(budget.upload_max_layers);
+    let layout =
+        pages::plan(&sizes, max_side, max_layers, pages::GUTTER).map_err(RenderError::TooLarge)?;
     // Refuse what cannot fit before building the layers on the CPU.
     let texels = u64::from(layout.layer[0]) * u64::from(layout.layer[1]) * u64::from(layout.layers);
-    if texels.saturating_mul(4) / 3 * 4 > MAX_UPLOAD_BYTES {
+    if texels.saturating_mul(4) / 3 * 4 > budget.upload_max_bytes {
         return Err(RenderError::TooLarge(format!(
             "node {}: {} texture pages of {}x{} are more than this viewer uploads ({} GiB)",
             picture.node,
             layout.layers,
             layout.layer[0],
             layout.layer[1],
-            MAX_UPLOAD_BYTES >> 30
+            budget.upload_max_bytes >> 30
         )));
     }
     let hs_sizes: Vec<[u32; 2]> = picture
@@ -780,8 +778,8 @@ fn plan_pages(
         .iter()
         .map(|s| s.hotspots.as_ref().map_or([1, 1], |m| [m.width, m.height]))
         .collect();
-    let hs_layout = pages::plan(&hs_sizes, max_side, limits.max_texture_array_layers, 0)
-        .map_err(RenderError::TooLarge)?;
+    let hs_layout =
+        pages::plan(&hs_sizes, max_side, max_layers, 0).map_err(RenderError::TooLarge)?;
     Ok((layout, hs_layout))
 }
 

@@ -178,6 +178,37 @@ impl Overlay {
         }
     }
 
+    /// Renders `shot` with `renderer` into render-target slot `i` at
+    /// `size`, shown fully opaque (the old node during a cross-fade, until
+    /// the fade begins); hides the slot when nothing could be drawn.
+    pub fn snapshot(
+        &mut self,
+        gpu: &Gpu,
+        renderer: &mut super::Renderer,
+        i: usize,
+        size: [u32; 2],
+        shot: &crate::view::Shot,
+        hotspots: bool,
+    ) {
+        if renderer.node().is_none() {
+            return;
+        }
+        let Some(view) = self.target(gpu, i, size) else {
+            return;
+        };
+        let mut enc = gpu.device.create_command_encoder(&Default::default());
+        let target = super::DrawTarget::whole(&view, TARGET_FORMAT, size);
+        let drawn = renderer
+            .draw_into(gpu, &mut enc, &target, shot, hotspots)
+            .is_ok();
+        gpu.queue.submit([enc.finish()]);
+        if drawn {
+            self.set_opacity(i, 1.0);
+        } else {
+            self.hide(i);
+        }
+    }
+
     /// Slot `i` as a [`TARGET_FORMAT`] render target of `size`, shown at the
     /// top-left corner; draw into the returned view (opaque pixels).
     pub fn target(&mut self, gpu: &Gpu, i: usize, size: [u32; 2]) -> Option<wgpu::TextureView> {

@@ -101,7 +101,7 @@ impl WindowSurface {
         [self.config.width, self.config.height]
     }
 
-    /// The surface's texture format (what [`super::Renderer::draw`] and
+    /// The surface's texture format (what [`super::Renderer::draw_into`] and
     /// [`super::overlay::Overlay::draw`] are told).
     pub fn format(&self) -> wgpu::TextureFormat {
         self.config.format
@@ -148,6 +148,35 @@ impl WindowSurface {
         };
         let view = texture.texture.create_view(&Default::default());
         Acquired::Frame(Frame { texture, view })
+    }
+
+    /// Draws a window frame: `shot` with `renderer` (the neutral colour when
+    /// there is nothing to show, or it cannot be drawn), then the controls of
+    /// `overlay`; submits the commands. Present it with [`Self::present`].
+    pub fn draw_frame(
+        &self,
+        gpu: &Gpu,
+        frame: &Frame,
+        renderer: &mut super::Renderer,
+        overlay: &mut super::overlay::Overlay,
+        shot: Option<&crate::view::Shot>,
+        hotspots: bool,
+    ) {
+        let view = &frame.view;
+        let mut enc = gpu.device.create_command_encoder(&Default::default());
+        let (size, format) = (self.size(), self.format());
+        let target = super::DrawTarget::whole(view, format, size);
+        let drawn = match shot {
+            Some(shot) if renderer.node().is_some() => renderer
+                .draw_into(gpu, &mut enc, &target, shot, hotspots)
+                .is_ok(),
+            _ => false,
+        };
+        if !drawn {
+            clear(&mut enc, view);
+        }
+        overlay.draw(gpu, &mut enc, view, format, size);
+        gpu.queue.submit([enc.finish()]);
     }
 
     /// Shows a drawn frame (after the commands drawing it were submitted).

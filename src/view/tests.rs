@@ -570,7 +570,7 @@ fn object_node(rows: u32, columns: u32, fov: [f32; 2], size: [u32; 2]) -> Object
             source: "obji",
         },
         image_track: TrackUse {
-            track_id: 1,
+            track_id: qtvr_format::qtvr::TrackId(1),
             codec: FourCC(*b"jpeg"),
             first_sample: 1,
             sample_count: n,

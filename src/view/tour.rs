@@ -15,15 +15,15 @@
 //!   (panoramas, when the hot spot has one), then the new node cross-fades in
 //!   over the old picture ([`Transition`]).
 
-use qtvr_format::qtvr::scene::{HotSpot, Link, Node, NodeContent, Scene, View};
+use qtvr_format::qtvr::scene::{HotSpot, HotspotId, Link, Node, NodeContent, NodeId, Scene, View};
 
 /// What a click on a hot spot does.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
     /// Go to node `to`, at `view`.
-    Go { to: u32, view: View },
+    Go { to: NodeId, view: View },
     /// A link to a node the movie does not have.
-    Broken { to: u32 },
+    Broken { to: NodeId },
     /// A URL hot spot.
     Url(String),
     /// Another type: nothing to follow; shown by name.
@@ -59,7 +59,7 @@ pub fn hotspot_name(h: &HotSpot) -> String {
 }
 
 /// What clicking hot spot `id` of `node` does (None: no such hot spot).
-pub fn action(scene: &Scene, node: u32, id: u32) -> Option<Action> {
+pub fn action(scene: &Scene, node: NodeId, id: HotspotId) -> Option<Action> {
     let h = scene.node(node)?.hotspots.iter().find(|h| h.id == id)?;
     if let Some(link) = &h.link {
         return Some(match scene.node(link.to_node) {
@@ -82,8 +82,8 @@ pub fn action(scene: &Scene, node: u32, id: u32) -> Option<Action> {
 /// The node shown and the way back.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Tour {
-    node: u32,
-    history: Vec<(u32, View)>,
+    node: NodeId,
+    history: Vec<(NodeId, View)>,
 }
 
 /// How many steps back are kept.
@@ -91,7 +91,7 @@ const HISTORY: usize = 256;
 
 impl Tour {
     /// A tour starting at `node`.
-    pub fn new(node: u32) -> Tour {
+    pub fn new(node: NodeId) -> Tour {
         Tour {
             node,
             history: Vec::new(),
@@ -99,7 +99,7 @@ impl Tour {
     }
 
     /// The node shown.
-    pub fn node(&self) -> u32 {
+    pub fn node(&self) -> NodeId {
         self.node
     }
 
@@ -110,7 +110,7 @@ impl Tour {
 
     /// Clicks hot spot `id` while looking at `here`: a link moves to its node
     /// (remembering `here` for [`Tour::back`]); returns what the click does.
-    pub fn follow(&mut self, scene: &Scene, id: u32, here: View) -> Option<Action> {
+    pub fn follow(&mut self, scene: &Scene, id: HotspotId, here: View) -> Option<Action> {
         let a = action(scene, self.node, id)?;
         if let Action::Go { to, .. } = a {
             self.jump(to, here);
@@ -119,7 +119,7 @@ impl Tour {
     }
 
     /// Moves to node `to` (a link or the node list), remembering `here`.
-    pub fn jump(&mut self, to: u32, here: View) {
+    pub fn jump(&mut self, to: NodeId, here: View) {
         if self.history.len() >= HISTORY {
             self.history.remove(0);
         }
@@ -128,19 +128,19 @@ impl Tour {
     }
 
     /// Where [`Tour::back`] would go, without going.
-    pub fn last(&self) -> Option<(u32, View)> {
+    pub fn last(&self) -> Option<(NodeId, View)> {
         self.history.last().copied()
     }
 
     /// Back to the last node and the view it had; None at the start.
-    pub fn back(&mut self) -> Option<(u32, View)> {
+    pub fn back(&mut self) -> Option<(NodeId, View)> {
         let (node, view) = self.history.pop()?;
         self.node = node;
         Some((node, view))
     }
 
     /// Starts again at `node` (another movie), forgetting the history.
-    pub fn restart(&mut self, node: u32) {
+    pub fn restart(&mut self, node: NodeId) {
         self.node = node;
         self.history.clear();
     }
@@ -150,12 +150,12 @@ impl Tour {
 /// hot spot opens it.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UrlClicks {
-    armed: Option<(u32, u32)>,
+    armed: Option<(NodeId, HotspotId)>,
 }
 
 impl UrlClicks {
     /// A click on hot spot `id` of `node`: true when this click should open it.
-    pub fn click(&mut self, node: u32, id: u32) -> bool {
+    pub fn click(&mut self, node: NodeId, id: HotspotId) -> bool {
         if self.armed == Some((node, id)) {
             self.armed = None;
             true

@@ -7,6 +7,7 @@ use super::{CursorShape, Effect, Host, KeyName, KeyPress, NamedKey, Report, View
 use crate::ui::Button;
 use crate::view::nav::{Cursor, DragMode, Key as NavKey, Subject};
 use crate::view::tour;
+use qtvr_format::qtvr::HotspotId;
 
 /// Holding Shift or Ctrl alone zooms after this long (so shortcuts don't).
 pub(super) const ZOOM_KEY_DELAY: Duration = Duration::from_millis(150);
@@ -242,7 +243,7 @@ impl Viewer {
         })
     }
 
-    pub(super) fn hotspot_under_pointer(&self, host: &dyn Host) -> Option<u32> {
+    pub(super) fn hotspot_under_pointer(&self, host: &dyn Host) -> Option<HotspotId> {
         let s = self.shown.as_ref()?;
         self.window?;
         if self.over_bar() {

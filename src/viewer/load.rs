@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use qtvr_format::assemble::NodePicture;
 use qtvr_format::container::Movie;
-use qtvr_format::qtvr::{Loaded, Node, NodeContent, Scene};
+use qtvr_format::qtvr::{Loaded, Node, NodeContent, NodeId, Scene};
 use qtvr_format::source::{ByteSource, FileSource};
 use qtvr_format::tiles::{self, DecodeOptions, Role};
 
@@ -83,13 +83,13 @@ pub enum LoadEvent {
     Opened(u64, OpenMovie),
     Progress {
         generation: u64,
-        node: u32,
+        node: NodeId,
         done: usize,
         total: usize,
     },
     Picture {
         generation: u64,
-        node: u32,
+        node: NodeId,
         stage: Stage,
         picture: Box<NodePicture>,
         /// Object nodes: the view whose frame the picture holds (the node's
@@ -104,14 +104,14 @@ pub enum LoadEvent {
 pub fn open(
     generation: u64,
     origin: Origin,
-    node: Option<u32>,
+    node: Option<NodeId>,
     send: impl Fn(LoadEvent) + Send + 'static,
 ) {
     std::thread::spawn(move || {
         let opened = open_now(origin);
         match opened {
             Ok(m) => {
-                let id = node.unwrap_or_else(|| m.scene().map_or(0, |s| s.default_node));
+                let id = node.unwrap_or_else(|| m.scene().map_or(NodeId(0), |s| s.default_node));
                 send(LoadEvent::Opened(generation, m.clone()));
                 decode_node(generation, &m, id, &send);
             }
@@ -142,7 +142,7 @@ pub fn open_now(origin: Origin) -> Result<OpenMovie, String> {
 pub fn load_node(
     generation: u64,
     movie: OpenMovie,
-    node: u32,
+    node: NodeId,
     send: impl Fn(LoadEvent) + Send + 'static,
 ) {
     std::thread::spawn(move || decode_node(generation, &movie, node, &send));
@@ -151,7 +151,7 @@ pub fn load_node(
 /// Batches a full-resolution track is decoded in (for progress).
 const BATCHES: usize = 8;
 
-pub(crate) fn decode_node(generation: u64, m: &OpenMovie, id: u32, send: &dyn Fn(LoadEvent)) {
+pub(crate) fn decode_node(generation: u64, m: &OpenMovie, id: NodeId, send: &dyn Fn(LoadEvent)) {
     let fail = |e: String| send(LoadEvent::Failed(generation, e));
     let Some(scene) = m.scene() else {
         return fail("not a QuickTime VR movie".into());
@@ -168,7 +168,7 @@ pub(crate) fn decode_node(generation: u64, m: &OpenMovie, id: u32, send: &dyn Fn
             qtvr_format::assemble::object_picture(
                 m.src.as_ref(),
                 m.movie(),
-                node.id,
+                node.id.0,
                 o,
                 &view.object_frame(),
                 &opts,
@@ -208,9 +208,9 @@ fn panorama(
             .min_by_key(|t| t.width)
     });
     if let Some(q) = quick
-        && let Some(t) = track(q.track_id)
+        && let Some(t) = track(q.track_id.0)
         && let Ok(d) = tiles::decode_track(m.src.as_ref(), t, &q.samples, Role::Image, opts)
-        && let Ok(pic) = qtvr_format::assemble::panorama(node.id, p, &d, None)
+        && let Ok(pic) = qtvr_format::assemble::panorama(node.id.0, p, &d, None, &opts.limits)
     {
         send(LoadEvent::Picture {
             generation,

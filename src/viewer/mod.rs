@@ -30,7 +30,7 @@ use crate::view::nav::{DragMode, Key as NavKey, Navigator, Settings};
 use crate::view::tour::{Tour, UrlClicks};
 use crate::view::{ObjectView, Shot};
 use qtvr_format::assemble::NodePicture;
-use qtvr_format::qtvr::Node;
+use qtvr_format::qtvr::{HotspotId, Node, NodeId};
 
 use input::ZOOM_KEY_DELAY;
 use load::{LoadEvent, OpenMovie, Origin, Stage};
@@ -48,8 +48,6 @@ pub const SLOTS: usize = 4;
 
 /// A message stays this long.
 const MESSAGE_TIME: Duration = Duration::from_secs(10);
-/// Memory the object frame cache may hold.
-const FRAME_CACHE_BYTES: usize = 256 << 20;
 
 /// How the viewer starts.
 #[derive(Debug, Clone)]
@@ -126,7 +124,7 @@ pub enum Input {
     /// Open a movie (command line, Open dialog, a drop).
     Open {
         origin: Origin,
-        node: Option<u32>,
+        node: Option<NodeId>,
     },
     Load(LoadEvent),
     /// Report the state now.
@@ -182,13 +180,13 @@ pub enum Effect {
     Open {
         generation: u64,
         origin: Origin,
-        node: Option<u32>,
+        node: Option<NodeId>,
     },
     /// Load a node of an open movie in the background.
     LoadNode {
         generation: u64,
         movie: OpenMovie,
-        node: u32,
+        node: NodeId,
     },
     /// Give the renderer this picture (answer [`Input::UploadFailed`] on error).
     Upload {
@@ -236,7 +234,7 @@ pub enum Effect {
 /// What the viewer asks of the window and renderer.
 pub trait Host {
     /// The hot spot under window pixel `at` when `shot` is drawn at `size`.
-    fn hotspot_at(&self, shot: &Shot, size: [u32; 2], at: [f64; 2]) -> Option<u32>;
+    fn hotspot_at(&self, shot: &Shot, size: [u32; 2], at: [f64; 2]) -> Option<HotspotId>;
     /// Whether the window is fullscreen.
     fn fullscreen(&self) -> bool;
 }
@@ -263,7 +261,7 @@ type Panels = (Option<Panel>, Option<Message>, [u32; 2], u32);
 /// The movie and node being shown.
 struct Shown {
     movie: OpenMovie,
-    node: u32,
+    node: NodeId,
     nav: Navigator,
     stage: Stage,
     /// Object nodes: the view whose frame is uploaded.
@@ -341,7 +339,7 @@ impl Viewer {
             shown: None,
             switch: Switch::Idle { generation: 0 },
             progress: Some(0.0),
-            tour: Tour::new(0),
+            tour: Tour::new(NodeId(0)),
             urls: UrlClicks::default(),
             message: None,
             cursor: None,

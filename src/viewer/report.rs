@@ -2,6 +2,7 @@
 //! one serialisable type. Each line is one [`Report`] with an `event` key;
 //! [`Report::to_json`] writes it with its keys in alphabetical order.
 
+use qtvr_format::qtvr::NodeId;
 use serde::Serialize;
 
 /// One `--report-state` line.
@@ -62,7 +63,7 @@ impl Report {
 pub struct ViewState {
     /// The movie's path (or the bundled demo's name).
     pub file: String,
-    pub node: u32,
+    pub node: NodeId,
     pub pan: f32,
     pub tilt: f32,
     pub fov: f32,

@@ -7,17 +7,17 @@
 use std::sync::Arc;
 
 use super::load::{LoadEvent, OpenMovie, Origin, Stage};
-use super::{Effect, FADE, FRAME_CACHE_BYTES, Host, Report, Shown, Viewer};
+use super::{Effect, FADE, Host, Report, Shown, Viewer};
 use crate::view::ObjectView;
 use crate::view::nav::{Navigator, Subject};
 use crate::view::tour::{self, Action, Phase, Transition};
 use qtvr_format::assemble::NodePicture;
-use qtvr_format::qtvr::View;
+use qtvr_format::qtvr::{NodeId, View};
 
 /// A movie or node being loaded, shown with its first picture.
 pub(super) struct Target {
     pub(super) movie: OpenMovie,
-    pub(super) node: u32,
+    pub(super) node: NodeId,
     pub(super) view: Option<View>,
     /// What the history does once the node shows (not before: a node that
     /// fails to load leaves the history as it was).
@@ -36,7 +36,7 @@ pub(super) enum Step {
 
 /// A loaded picture.
 pub(super) struct Arrival {
-    pub(super) node: u32,
+    pub(super) node: NodeId,
     pub(super) stage: Stage,
     pub(super) picture: NodePicture,
     pub(super) object_view: Option<ObjectView>,
@@ -52,7 +52,7 @@ pub(super) enum Switch {
     Opening {
         generation: u64,
         name: String,
-        node: Option<u32>,
+        node: Option<NodeId>,
     },
     /// Waiting for the first picture of `to`; with a link's or Back's
     /// transition (its swing over), the old node is snapshotted to fade out.
@@ -102,24 +102,40 @@ impl Switch {
     }
 }
 
-/// Decoded object frames by (row, column, state, frame), within a byte budget.
-#[derive(Default)]
+/// Decoded object frames by (row, column, state, frame), within a byte budget
+/// ([`Limits::frame_cache_bytes`](qtvr_format::limits::Limits::frame_cache_bytes)).
 pub(super) struct FrameCache {
     pictures: std::collections::HashMap<(u32, u32, u32, u32), NodePicture>,
-    bytes: usize,
+    bytes: u64,
+    max_bytes: u64,
+}
+
+impl Default for FrameCache {
+    fn default() -> Self {
+        FrameCache::new(&qtvr_format::limits::Limits::DEFAULT)
+    }
 }
 
 impl FrameCache {
+    /// An empty cache holding at most `limits.frame_cache_bytes`.
+    pub(super) fn new(limits: &qtvr_format::limits::Limits) -> Self {
+        FrameCache {
+            pictures: std::collections::HashMap::new(),
+            bytes: 0,
+            max_bytes: limits.frame_cache_bytes,
+        }
+    }
+
     pub(super) fn get(&self, key: (u32, u32, u32, u32)) -> Option<NodePicture> {
         self.pictures.get(&key).cloned()
     }
 
     pub(super) fn put(&mut self, key: (u32, u32, u32, u32), p: &NodePicture) {
-        let size: usize = p.surfaces.iter().map(|s| s.image.data.len()).sum();
-        if size > FRAME_CACHE_BYTES {
+        let size: u64 = p.surfaces.iter().map(|s| s.image.data.len() as u64).sum();
+        if size > self.max_bytes {
             return;
         }
-        if self.bytes + size > FRAME_CACHE_BYTES {
+        if self.bytes + size > self.max_bytes {
             self.pictures.clear();
             self.bytes = 0;
         }
@@ -130,7 +146,7 @@ impl FrameCache {
 
 impl Viewer {
     /// Opens a movie in the background; the current one stays until it shows.
-    pub(super) fn open(&mut self, origin: Origin, node: Option<u32>) {
+    pub(super) fn open(&mut self, origin: Origin, node: Option<NodeId>) {
         let generation = self.switch.generation() + 1;
         self.switch = Switch::Opening {
             generation,
@@ -150,7 +166,7 @@ impl Viewer {
     /// through `transition` (a link's swing, then a cross-fade).
     pub(super) fn go_to_node(
         &mut self,
-        node: u32,
+        node: NodeId,
         view: Option<View>,
         history: Step,
         transition: Transition,
@@ -207,7 +223,7 @@ impl Viewer {
                     Switch::Opening { node, .. } => node,
                     _ => None,
                 };
-                let node = asked.unwrap_or_else(|| m.scene().map_or(0, |s| s.default_node));
+                let node = asked.unwrap_or_else(|| m.scene().map_or(NodeId(0), |s| s.default_node));
                 let [pan, tilt, fov] = std::mem::take(&mut self.opts.view);
                 let view = (pan.is_some() || tilt.is_some() || fov.is_some()).then(|| {
                     let d = m
@@ -383,7 +399,7 @@ impl Viewer {
     pub(super) fn upload(&mut self, picture: NodePicture) {
         let hotspot_ids = self
             .node()
-            .map(|n| n.hotspots.iter().map(|h| h.id).collect())
+            .map(|n| n.hotspots.iter().map(|h| h.id.0).collect())
             .unwrap_or_default();
         self.effect(Effect::Upload {
             picture: Box::new(picture),
@@ -411,7 +427,7 @@ impl Viewer {
             None => qtvr_format::assemble::object_picture(
                 s.movie.src.as_ref(),
                 s.movie.movie(),
-                s.node,
+                s.node.0,
                 node,
                 &view.object_frame(),
                 &Default::default(),

@@ -9,7 +9,14 @@ use std::time::{Duration, Instant};
 use super::load::{self, LoadEvent, Origin};
 use super::*;
 use crate::view::tour;
-use qtvr_demo::{DICE, GALLERY, MEADOW, MEADOW_TO_DICE, MEADOW_TO_GALLERY};
+use qtvr_format::qtvr::{HotspotId, NodeId};
+
+// The demo's node and hot spot IDs, typed.
+const MEADOW: NodeId = NodeId(qtvr_demo::MEADOW);
+const GALLERY: NodeId = NodeId(qtvr_demo::GALLERY);
+const DICE: NodeId = NodeId(qtvr_demo::DICE);
+const MEADOW_TO_DICE: HotspotId = HotspotId(qtvr_demo::MEADOW_TO_DICE);
+const MEADOW_TO_GALLERY: HotspotId = HotspotId(qtvr_demo::MEADOW_TO_GALLERY);
 
 const DEMO: &[u8] = include_bytes!("../../assets/demo.mov");
 
@@ -17,12 +24,12 @@ const DEMO: &[u8] = include_bytes!("../../assets/demo.mov");
 #[derive(Default)]
 struct FakeHost {
     /// The hot spot under the pointer, wherever it is.
-    hotspot: Option<u32>,
+    hotspot: Option<HotspotId>,
     fullscreen: bool,
 }
 
 impl Host for FakeHost {
-    fn hotspot_at(&self, _: &Shot, _: [u32; 2], _: [f64; 2]) -> Option<u32> {
+    fn hotspot_at(&self, _: &Shot, _: [u32; 2], _: [f64; 2]) -> Option<HotspotId> {
         self.hotspot
     }
 
@@ -62,7 +69,7 @@ impl Harness {
     }
 
     /// The demo (or `bytes`) opened and its first node fully loaded and drawn.
-    fn opened(opts: Options, node: Option<u32>, bytes: &'static [u8]) -> Harness {
+    fn opened(opts: Options, node: Option<NodeId>, bytes: &'static [u8]) -> Harness {
         let mut h = Harness::new(opts);
         let fx = h.send(Input::Open {
             origin: Origin::Bundled("demo.mov", bytes),
@@ -122,7 +129,7 @@ impl Harness {
     }
 
     /// A click in the middle of the picture on hot spot `id`.
-    fn click(&mut self, id: u32) -> Vec<Effect> {
+    fn click(&mut self, id: HotspotId) -> Vec<Effect> {
         self.host.hotspot = Some(id);
         let mut fx = self.send(Input::PointerMoved([320.0, 200.0]));
         fx.extend(self.send(Input::Button(true)));
@@ -154,7 +161,8 @@ fn run_loads(fx: &[Effect]) -> Vec<LoadEvent> {
                 node,
             } => match load::open_now(origin.clone()) {
                 Ok(m) => {
-                    let id = node.unwrap_or_else(|| m.scene().map_or(0, |s| s.default_node));
+                    let id =
+                        node.unwrap_or_else(|| m.scene().map_or(NodeId(0), |s| s.default_node));
                     send(LoadEvent::Opened(*generation, m.clone()));
                     load::decode_node(*generation, &m, id, &send);
                 }
@@ -207,7 +215,7 @@ fn uploads(fx: &[Effect]) -> usize {
         .count()
 }
 
-fn loads_node(fx: &[Effect]) -> Option<u32> {
+fn loads_node(fx: &[Effect]) -> Option<NodeId> {
     fx.iter().find_map(|e| match e {
         Effect::LoadNode { node, .. } => Some(*node),
         _ => None,
@@ -437,7 +445,7 @@ fn a_url_hot_spot_opens_on_the_second_click() {
     let url = "https://example.com/qtvr";
     for n in &mut tour.nodes {
         for hs in &mut n.hotspots {
-            if n.id == MEADOW && hs.id == MEADOW_TO_DICE {
+            if n.id == qtvr_demo::MEADOW && hs.id == qtvr_demo::MEADOW_TO_DICE {
                 hs.action = qtvr_format::qtvr::write::HotSpotAction::Url(url.into());
             }
         }

@@ -329,19 +329,36 @@ fn text_at(text: &str, u: f64, v: f64, centre_u: f64, bottom_v: f64, cell: f64) 
     text_ink(text, col as i64, row as i64)
 }
 
-/// Draws `text` with its top-left at (x, y), `size` pixels per font pixel, with
-/// a one-font-pixel drop shadow when `shadow` is given; x wraps around when `wrap`.
-#[allow(clippy::too_many_arguments)]
-fn draw_text(
-    img: &mut RgbImage,
-    text: &str,
-    x: i64,
-    y: i64,
+/// How [`draw_text`] draws: `size` pixels per font pixel, in `ink`, with a
+/// one-font-pixel drop shadow when `shadow` is given; x wraps around when `wrap`.
+#[derive(Debug, Clone, Copy)]
+struct TextStyle {
     size: i64,
     ink: Col,
     shadow: Option<Col>,
     wrap: bool,
-) {
+}
+
+impl TextStyle {
+    /// `size` pixels per font pixel in `ink`, no shadow, no wrapping.
+    fn plain(size: i64, ink: Col) -> Self {
+        TextStyle {
+            size,
+            ink,
+            shadow: None,
+            wrap: false,
+        }
+    }
+}
+
+/// Draws `text` with its top-left at (x, y) in `style`.
+fn draw_text(img: &mut RgbImage, text: &str, x: i64, y: i64, style: &TextStyle) {
+    let TextStyle {
+        size,
+        ink,
+        shadow,
+        wrap,
+    } = *style;
     let (w, h) = (i64::from(img.width()), i64::from(img.height()));
     let cols = text.chars().count() as i64 * 8;
     let mut put = |px: i64, py: i64, c: Col| {
@@ -481,10 +498,12 @@ fn meadow() -> (RgbImage, GrayImage) {
             letter,
             x,
             56,
-            5,
-            [1.0, 1.0, 1.0],
-            Some([0.15, 0.2, 0.35]),
-            true,
+            &TextStyle {
+                size: 5,
+                ink: [1.0, 1.0, 1.0],
+                shadow: Some([0.15, 0.2, 0.35]),
+                wrap: true,
+            },
         );
     }
     // The gallery house, sitting 12 m away.
@@ -559,10 +578,7 @@ fn meadow() -> (RgbImage, GrayImage) {
         label,
         cx - text_width(label, 3) / 2,
         wall_top + 8,
-        3,
-        [1.0, 0.9, 0.4],
-        None,
-        false,
+        &TextStyle::plain(3, [1.0, 0.9, 0.4]),
     );
     fill_ids(
         &mut spots,
@@ -619,10 +635,7 @@ fn meadow() -> (RgbImage, GrayImage) {
         "DICE",
         cx - 22,
         top + 23,
-        3,
-        [0.25, 0.12, 0.05],
-        None,
-        false,
+        &TextStyle::plain(3, [0.25, 0.12, 0.05]),
     );
     fill_ids(&mut spots, cx - 86, top, cx + 86, ground, MEADOW_TO_DICE);
     (img, spots)
@@ -999,10 +1012,7 @@ fn dice() -> (Vec<RgbImage>, GrayImage) {
                 "< MEADOW",
                 x0 + 6,
                 y0 + 5,
-                1,
-                [1.0, 1.0, 1.0],
-                None,
-                false,
+                &TextStyle::plain(1, [1.0, 1.0, 1.0]),
             );
             let caption = format!("PAN {pan:3.0} TILT {tilt:2.0}");
             let cw = text_width(&caption, 1);
@@ -1011,10 +1021,7 @@ fn dice() -> (Vec<RgbImage>, GrayImage) {
                 &caption,
                 i64::from(OBJ_W) - cw - 6,
                 y0 + 5,
-                1,
-                [0.15, 0.18, 0.25],
-                None,
-                false,
+                &TextStyle::plain(1, [0.15, 0.18, 0.25]),
             );
             frames.push(img);
         }

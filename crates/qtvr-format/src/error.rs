@@ -8,6 +8,7 @@
 use std::fmt;
 
 use crate::container::FourCC;
+use crate::qtvr::{NodeId, TrackId};
 
 /// Where an atom was found: a file offset, or an offset inside the inflated
 /// compressed movie header whose `cmov` atom sits at `cmov_offset` in the file.
@@ -125,8 +126,96 @@ pub enum Error {
         problem: Problem,
     },
     /// The movie is QuickTime but lacks what a QTVR scene needs.
-    #[error("{0}")]
-    Scene(String),
+    #[error(transparent)]
+    Scene(#[from] SceneError),
+}
+
+/// What a QuickTime movie lacks that its QTVR scene needs.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum SceneError {
+    /// A QTVR 2 movie has no track with handler `qtvr`.
+    #[error("QTVR 2 movie without a QTVR track (no track with handler 'qtvr')")]
+    NoQtvrTrack,
+    /// The QTVR track presents no samples, so there are no nodes.
+    #[error("the QTVR track {track} has no samples: no nodes")]
+    EmptyQtvrTrack { track: TrackId },
+    /// Every node of a QTVR 2 movie failed to read.
+    #[error(
+        "no node of this QTVR movie could be read: {}",
+        first_skip.as_deref().unwrap_or("no node samples")
+    )]
+    NoNodes {
+        /// The warning that reported the first skipped node, if any was tried.
+        first_skip: Option<String>,
+    },
+    /// A panorama node in a movie without a panorama track.
+    #[error("node {node} is a panorama but the movie has no panorama track")]
+    NoPanoramaTrack { node: NodeId },
+    /// An object node in a movie without an object track.
+    #[error("node {node} is an object but the movie has no object track")]
+    NoObjectTrack { node: NodeId },
+    /// A node whose type is neither `pano` nor `obje`.
+    #[error("node {node} has unknown node type '{node_type}'")]
+    UnknownNodeType { node: NodeId, node_type: FourCC },
+    /// The panorama or object track has no sample at the node's time.
+    #[error(
+        "node {node}: track {track} (the '{samples}' samples) has no sample at the node's time"
+    )]
+    NoNodeSample {
+        node: NodeId,
+        track: TrackId,
+        /// The atom the sample should hold (`pdat`, `obji`).
+        samples: FourCC,
+    },
+    /// The panorama or object track lists no image track (`imgt`).
+    #[error("node {node}: the {track_kind} track references no image track ('imgt')")]
+    NoImageTrackReference {
+        node: NodeId,
+        /// "panorama" or "object".
+        track_kind: &'static str,
+    },
+    /// The node's image track has no samples in the node's time span.
+    #[error("node {node}: no image samples")]
+    NoImageSamples { node: NodeId },
+    /// A cube without `cufa` whose tile count is not 6·n².
+    #[error(
+        "node {node}: a cube without 'cufa' needs 6 or 6·n² tiles, its image track holds {tiles}"
+    )]
+    CubeTileCount { node: NodeId, tiles: usize },
+    /// A VR track has fewer samples than a node needs.
+    #[error("track {track} has no sample {sample}")]
+    NoSample {
+        track: TrackId,
+        /// 1-based sample number.
+        sample: usize,
+    },
+    /// A QTVR 1 panorama movie without a track with handler `STpn`.
+    #[error("QTVR 1 panorama movie without a panorama track (handler 'STpn')")]
+    NoV1PanoramaTrack,
+    /// The QTVR 1 panorama track has no `pano` sample description.
+    #[error("QTVR 1 panorama track {track} has no 'pano' sample description")]
+    NoPanoDescription { track: TrackId },
+    /// Every node of a QTVR 1 panorama failed to read.
+    #[error(
+        "no node of this QTVR 1 panorama could be read: {}",
+        first_skip.as_deref().unwrap_or("the node list matches no panorama sample")
+    )]
+    NoV1Nodes {
+        /// The warning that reported the first skipped node, if any was tried.
+        first_skip: Option<String>,
+    },
+    /// A QTVR 1 panorama sample without its node header (`pHdr`).
+    #[error("panorama sample at {location} has no node header ('pHdr')")]
+    NoNodeHeader { location: Location },
+    /// The QTVR 1 panorama node's scene track has no samples in the node's time span.
+    #[error("node {node}: no scene samples")]
+    NoSceneSamples { node: NodeId },
+    /// A QTVR 1 object movie without `NAVG` user data.
+    #[error("QTVR 1 object movie without its 'NAVG' user data")]
+    NoNavg,
+    /// A QTVR 1 object movie without a video track with samples.
+    #[error("QTVR 1 object movie without a video track")]
+    NoVideoTrack,
 }
 
 impl Error {

@@ -90,4 +90,4 @@ pub mod source;
 pub mod text;
 pub mod tiles;
 
-pub use error::{Error, Result, Warning};
+pub use error::{Error, Result, SceneError, Warning};

@@ -1,23 +1,127 @@
-//! The allocation budget every parser draws on (after image-rs's `Limits`).
+//! Every budget and size limit in one place (after image-rs's `Limits`).
 //!
 //! A movie's tables are untrusted: a 100-byte `stsz` atom may claim four billion
 //! samples. Before anything is allocated from a size or count that came from the
 //! file, the parser asks the [`Budget`] for the bytes; the budget is set from the
 //! file size, so a small file can never make the reader allocate much.
+//!
+//! [`Limits`] holds the numbers of every budget: the file's allocation budget,
+//! the decoders' frame limits and the total one decode request may keep, the
+//! assembled picture's limits, and the root package's texture upload limit and
+//! object frame cache. Each stage draws on the part it needs; the defaults are
+//! the values documented on each field.
 
 use std::cell::Cell;
 
-/// What a [`Budget`] could not grant: the bytes asked for and the bytes left.
-/// Every parser turns it into [`Problem::OverBudget`](crate::error::Problem::OverBudget)
-/// of the atom it was reading (`From`).
+/// Every budget and size limit of reading, assembling and showing a movie.
+///
+/// `Limits::default()` (= [`Limits::DEFAULT`]) is what the library and the
+/// viewer use; a caller may tighten (or loosen) any of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Fixed part of the file's allocation budget, for the small structures
+    /// every movie needs. Default 16 MiB.
+    pub file_base: u64,
+    /// Allocation budget granted per byte of input file. Default 32.
+    pub file_per_byte: u64,
+    /// Upper bound of the allocation budget whatever the file size. Default 4 GiB.
+    pub file_ceiling: u64,
+    /// Largest width or height of one decoded frame, in pixels. Default 32768.
+    pub frame_max_side: u32,
+    /// Most bytes one decoded frame's pixels may take. Default 1 GiB.
+    pub frame_max_bytes: u64,
+    /// Most bytes all the frames one decode request keeps may take together.
+    /// Default 8 GiB.
+    pub request_max_bytes: u64,
+    /// Largest width or height of one assembled picture, in pixels. Default 65536.
+    pub picture_max_side: u64,
+    /// Most bytes one assembled (or rendered) picture may take. Default 2 GiB.
+    pub picture_max_bytes: u64,
+    /// Most bytes one node's textures (texture pages with mip chains) may take.
+    /// Default 4 GiB.
+    pub upload_max_bytes: u64,
+    /// Most texture pages (array layers) one node may use; the adapter's own
+    /// limit applies as well. Default `u32::MAX` (the adapter's limit alone).
+    pub upload_max_layers: u32,
+    /// Memory the viewer's object frame cache may hold. Default 256 MiB.
+    pub frame_cache_bytes: u64,
+}
+
+impl Limits {
+    /// The default limits (see each field).
+    pub const DEFAULT: Limits = Limits {
+        file_base: 16 << 20,
+        file_per_byte: 32,
+        file_ceiling: 4 << 30,
+        frame_max_side: 32768,
+        frame_max_bytes: 1 << 30,
+        request_max_bytes: 8 << 30,
+        picture_max_side: 65536,
+        picture_max_bytes: 2 << 30,
+        upload_max_bytes: 4 << 30,
+        upload_max_layers: u32::MAX,
+        frame_cache_bytes: 256 << 20,
+    };
+
+    /// The allocation budget for parsing a file of `file_len` bytes.
+    pub fn budget_for_file(&self, file_len: u64) -> Budget {
+        let total = file_len
+            .saturating_mul(self.file_per_byte)
+            .saturating_add(self.file_base)
+            .min(self.file_ceiling);
+        Budget::with_total(total)
+    }
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits::DEFAULT
+    }
+}
+
+/// Which budget of [`Limits`] a request did not fit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Resource {
+    /// The file's allocation budget ([`Budget`]).
+    Allocation,
+    /// One decoded frame ([`Limits::frame_max_bytes`]).
+    Frame,
+    /// The frames of one decode request ([`Limits::request_max_bytes`]).
+    Request,
+    /// One assembled picture ([`Limits::picture_max_bytes`]).
+    Picture,
+    /// One node's textures ([`Limits::upload_max_bytes`]).
+    Upload,
+    /// The viewer's object frame cache ([`Limits::frame_cache_bytes`]).
+    FrameCache,
+}
+
+impl std::fmt::Display for Resource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Resource::Allocation => "allocation budget",
+            Resource::Frame => "frame limit",
+            Resource::Request => "limit of one decode",
+            Resource::Picture => "picture limit",
+            Resource::Upload => "texture upload limit",
+            Resource::FrameCache => "frame cache",
+        })
+    }
+}
+
+/// What a budget could not grant: which budget, the bytes asked for and the
+/// bytes left. Every parser turns it into
+/// [`Problem::OverBudget`](crate::error::Problem::OverBudget) of the atom it
+/// was reading (`From`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error("needs {requested} bytes but only {remaining} of the allocation budget remain")]
+#[error("needs {requested} bytes but only {remaining} of the {what} remain")]
 pub struct OverBudget {
+    pub what: Resource,
     pub requested: u64,
     pub remaining: u64,
 }
 
-/// A running allocation allowance.
+/// A running allocation allowance (the file's, from [`Limits`]).
 #[derive(Debug)]
 pub struct Budget {
     remaining: Cell<u64>,
@@ -25,20 +129,17 @@ pub struct Budget {
 }
 
 impl Budget {
-    /// Fixed part of the budget, for the small structures every movie needs.
-    pub const BASE: u64 = 16 << 20;
-    /// Budget bytes granted per byte of input file.
-    pub const PER_FILE_BYTE: u64 = 32;
-    /// Upper bound whatever the file size.
-    pub const CEILING: u64 = 4 << 30;
+    /// Fixed part of the budget ([`Limits::file_base`] by default).
+    pub const BASE: u64 = Limits::DEFAULT.file_base;
+    /// Budget bytes granted per byte of input file ([`Limits::file_per_byte`] by default).
+    pub const PER_FILE_BYTE: u64 = Limits::DEFAULT.file_per_byte;
+    /// Upper bound whatever the file size ([`Limits::file_ceiling`] by default).
+    pub const CEILING: u64 = Limits::DEFAULT.file_ceiling;
 
-    /// The budget for parsing a file of `file_len` bytes.
+    /// The budget for parsing a file of `file_len` bytes, with the default
+    /// [`Limits`] ([`Limits::budget_for_file`] for others).
     pub fn for_file(file_len: u64) -> Self {
-        let total = file_len
-            .saturating_mul(Self::PER_FILE_BYTE)
-            .saturating_add(Self::BASE)
-            .min(Self::CEILING);
-        Self::with_total(total)
+        Limits::DEFAULT.budget_for_file(file_len)
     }
 
     /// A budget of exactly `total` bytes.
@@ -49,35 +150,33 @@ impl Budget {
         }
     }
 
-    /// Takes `bytes` from the budget, or says how much is left
-    /// (`(requested, remaining)`; [`Budget::reserve`] gives it typed).
-    pub fn take(&self, bytes: u64) -> std::result::Result<(), (u64, u64)> {
+    /// Takes `bytes` from the budget, or fails with what was asked and what is left.
+    pub fn take(&self, bytes: u64) -> std::result::Result<(), OverBudget> {
         let left = self.remaining.get();
         if bytes > left {
-            return Err((bytes, left));
+            return Err(OverBudget {
+                what: Resource::Allocation,
+                requested: bytes,
+                remaining: left,
+            });
         }
         self.remaining.set(left - bytes);
         Ok(())
     }
 
-    /// Takes room for `count` values of `T`.
-    pub fn take_items<T>(&self, count: u64) -> std::result::Result<(), (u64, u64)> {
-        let bytes = count.saturating_mul(std::mem::size_of::<T>() as u64);
-        self.take(bytes)
+    /// Takes room for `count` values of `T`, or fails like [`Budget::take`].
+    pub fn take_items<T>(&self, count: u64) -> std::result::Result<(), OverBudget> {
+        self.take(count.saturating_mul(std::mem::size_of::<T>() as u64))
     }
 
-    /// Takes `bytes` from the budget, or fails with what was asked and what is left.
+    /// The same as [`Budget::take`].
     pub fn reserve(&self, bytes: u64) -> std::result::Result<(), OverBudget> {
         self.take(bytes)
-            .map_err(|(requested, remaining)| OverBudget {
-                requested,
-                remaining,
-            })
     }
 
-    /// Takes room for `count` values of `T`, or fails like [`Budget::reserve`].
+    /// The same as [`Budget::take_items`].
     pub fn reserve_items<T>(&self, count: u64) -> std::result::Result<(), OverBudget> {
-        self.reserve(count.saturating_mul(std::mem::size_of::<T>() as u64))
+        self.take_items::<T>(count)
     }
 
     /// Bytes not yet taken.
@@ -106,7 +205,19 @@ mod tests {
         assert_eq!(b.total(), Budget::BASE + 32_000);
         assert!(b.take(Budget::BASE).is_ok());
         assert_eq!(b.remaining(), 32_000);
-        assert_eq!(b.take(32_001), Err((32_001, 32_000)));
+        let e = b.take(32_001).unwrap_err();
+        assert_eq!(
+            e,
+            OverBudget {
+                what: Resource::Allocation,
+                requested: 32_001,
+                remaining: 32_000
+            }
+        );
+        assert_eq!(
+            e.to_string(),
+            "needs 32001 bytes but only 32000 of the allocation budget remain"
+        );
         assert!(b.take_items::<u64>(4000).is_ok());
         assert_eq!(b.remaining(), 0);
         assert_eq!(b.used(), b.total());
@@ -115,5 +226,17 @@ mod tests {
     #[test]
     fn budget_has_a_ceiling() {
         assert_eq!(Budget::for_file(u64::MAX).total(), Budget::CEILING);
+    }
+
+    #[test]
+    fn limits_set_the_file_budget() {
+        let l = Limits {
+            file_base: 10,
+            file_per_byte: 2,
+            file_ceiling: 100,
+            ..Limits::default()
+        };
+        assert_eq!(l.budget_for_file(20).total(), 50);
+        assert_eq!(l.budget_for_file(1000).total(), 100);
     }
 }

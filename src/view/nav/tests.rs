@@ -238,7 +238,7 @@ fn resizing_keeps_the_vertical_field_of_view() {
 
 fn object(rows: u32, columns: u32) -> ObjectNode {
     let track = TrackUse {
-        track_id: 1,
+        track_id: qtvr_format::qtvr::TrackId(1),
         codec: FourCC(*b"jpeg"),
         first_sample: 1,
         sample_count: (rows * columns) as usize,

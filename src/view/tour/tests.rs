@@ -54,38 +54,48 @@ fn transition_swings_waits_then_fades() {
 #[test]
 fn url_hot_spots_open_on_the_second_click() {
     let mut u = UrlClicks::default();
-    assert!(!u.click(1, 5));
-    assert!(u.click(1, 5));
-    assert!(!u.click(1, 5), "a third click shows it again");
-    assert!(!u.click(1, 6), "another hot spot starts over");
+    assert!(!u.click(NodeId(1), HotspotId(5)));
+    assert!(u.click(NodeId(1), HotspotId(5)));
+    assert!(
+        !u.click(NodeId(1), HotspotId(5)),
+        "a third click shows it again"
+    );
+    assert!(
+        !u.click(NodeId(1), HotspotId(6)),
+        "another hot spot starts over"
+    );
     u.reset();
-    assert!(!u.click(1, 6));
+    assert!(!u.click(NodeId(1), HotspotId(6)));
 }
 
 #[test]
 fn history_goes_back_in_order_and_is_bounded() {
-    let mut t = Tour::new(1);
-    t.jump(2, v(10.0, 0.0, 50.0));
-    t.jump(3, v(20.0, 5.0, 40.0));
-    assert_eq!((t.node(), t.depth()), (3, 2));
-    assert_eq!(t.back(), Some((2, v(20.0, 5.0, 40.0))));
-    assert_eq!(t.back(), Some((1, v(10.0, 0.0, 50.0))));
-    assert_eq!(t.node(), 1);
+    let mut t = Tour::new(NodeId(1));
+    t.jump(NodeId(2), v(10.0, 0.0, 50.0));
+    t.jump(NodeId(3), v(20.0, 5.0, 40.0));
+    assert_eq!((t.node(), t.depth()), (NodeId(3), 2));
+    assert_eq!(t.back(), Some((NodeId(2), v(20.0, 5.0, 40.0))));
+    assert_eq!(t.back(), Some((NodeId(1), v(10.0, 0.0, 50.0))));
+    assert_eq!(t.node(), NodeId(1));
     assert_eq!(t.back(), None);
     for i in 0..1000 {
-        t.jump(i % 3 + 1, v(i as f32, 0.0, 50.0));
+        t.jump(NodeId(i % 3 + 1), v(i as f32, 0.0, 50.0));
     }
     assert_eq!(t.depth(), HISTORY);
-    t.restart(7);
-    assert_eq!((t.node(), t.depth()), (7, 0));
+    t.restart(NodeId(7));
+    assert_eq!((t.node(), t.depth()), (NodeId(7), 0));
 }
 
 #[test]
 fn last_shows_where_back_goes_without_going() {
-    let mut t = Tour::new(1);
+    let mut t = Tour::new(NodeId(1));
     assert_eq!(t.last(), None);
-    t.jump(2, v(10.0, 0.0, 50.0));
-    assert_eq!(t.last(), Some((1, v(10.0, 0.0, 50.0))));
-    assert_eq!((t.node(), t.depth()), (2, 1), "peeking changes nothing");
-    assert_eq!(t.back(), Some((1, v(10.0, 0.0, 50.0))));
+    t.jump(NodeId(2), v(10.0, 0.0, 50.0));
+    assert_eq!(t.last(), Some((NodeId(1), v(10.0, 0.0, 50.0))));
+    assert_eq!(
+        (t.node(), t.depth()),
+        (NodeId(2), 1),
+        "peeking changes nothing"
+    );
+    assert_eq!(t.back(), Some((NodeId(1), v(10.0, 0.0, 50.0))));
 }

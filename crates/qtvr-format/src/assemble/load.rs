@@ -47,7 +47,7 @@ pub fn panorama_picture_in_batches(
 ) -> Result<NodePicture, PictureError> {
     let NodeContent::Panorama(p) = &node.content else {
         return Err(PictureError::Node(
-            node.id,
+            node.id.0,
             "is an object, not a panorama".into(),
         ));
     };
@@ -57,10 +57,10 @@ pub fn panorama_picture_in_batches(
             what: "does not exist".into(),
         })
     };
-    let image_track = track(p.image_track.track_id)?;
+    let image_track = track(p.image_track.track_id.0)?;
     let mut warnings = Vec::new();
     let hot_request = match &p.hotspot_track {
-        Some(h) => match track(h.track_id) {
+        Some(h) => match track(h.track_id.0) {
             Ok(t) => Some(Request {
                 track: t,
                 samples: &h.samples,
@@ -127,7 +127,7 @@ pub fn panorama_picture_in_batches(
             _ => None,
         });
         return Err(PictureError::Node(
-            node.id,
+            node.id.0,
             format!(
                 "no tile of track {} could be decoded: {}",
                 image_track.id,
@@ -143,7 +143,7 @@ pub fn panorama_picture_in_batches(
         }
         None => None,
     };
-    let mut pic = super::panorama(node.id, p, &image, hotspots.as_ref())?;
+    let mut pic = super::panorama(node.id.0, p, &image, hotspots.as_ref(), &opts.limits)?;
     warnings.extend(image.warnings);
     if let Some(h) = hotspots {
         warnings.extend(h.warnings);
@@ -186,9 +186,9 @@ pub fn object_picture(
     let track = movie
         .tracks
         .iter()
-        .find(|t| t.id == o.image_track.track_id)
+        .find(|t| t.id == o.image_track.track_id.0)
         .ok_or(TrackError {
-            track_id: o.image_track.track_id,
+            track_id: o.image_track.track_id.0,
             what: "does not exist".into(),
         })?;
     let mut warnings = Vec::new();
@@ -213,7 +213,7 @@ pub fn object_picture(
         (Some(h), Some(s)) => movie
             .tracks
             .iter()
-            .find(|t| t.id == h.track_id)
+            .find(|t| t.id == h.track_id.0)
             .and_then(|t| tiles::decode_track(src, t, &[s], Role::HotSpots, opts).ok())
             .and_then(|d| d.tiles.into_iter().next()),
         _ => None,

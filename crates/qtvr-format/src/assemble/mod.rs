@@ -37,6 +37,7 @@ use glam::DVec3;
 
 use crate::codec::Frame;
 use crate::error::Warning;
+use crate::limits::Limits;
 use crate::qtvr::scene::{CubeFace, CylinderOrientation, Panorama, Projection};
 use crate::tiles::{DecodedTrack, TileStatus};
 
@@ -280,17 +281,15 @@ pub enum AssembleError {
     NoFaces { node: u32 },
 }
 
-/// The largest picture assembled (either side), like the decoders' frame limit.
-pub const MAX_SIDE: u64 = 65536;
-/// The most bytes one assembled picture may take.
-pub const MAX_BYTES: u64 = 2 << 30;
-
-/// Assembles a panorama from its decoded image track (and hot spot track).
+/// Assembles a panorama from its decoded image track (and hot spot track),
+/// each picture held to [`Limits::picture_max_side`] and
+/// [`Limits::picture_max_bytes`].
 pub fn panorama(
     node: u32,
     pano: &Panorama,
     image: &DecodedTrack,
     hotspots: Option<&DecodedTrack>,
+    limits: &Limits,
 ) -> Result<NodePicture, AssembleError> {
     let mut warnings = Vec::new();
     for t in &image.tiles {
@@ -311,7 +310,7 @@ pub fn panorama(
         Projection::Cylinder { orientation, .. } => {
             let vertical = *orientation == CylinderOrientation::Vertical;
             let grid = grid_for(pano.tile_grid, frames.len(), vertical);
-            let image = place_tiles(node, &frames, grid, vertical, 4)?;
+            let image = place_tiles(node, &frames, grid, vertical, 4, limits)?;
             let hotspots = match &hs_frames {
                 Some(h) if !h.is_empty() => {
                     match place_tiles(
@@ -320,6 +319,7 @@ pub fn panorama(
                         grid_for(pano.tile_grid, h.len(), vertical),
                         vertical,
                         1,
+                        limits,
                     ) {
                         Ok(m) => Some(m),
                         Err(e) => {
@@ -348,9 +348,14 @@ pub fn panorama(
                 }),
             }]
         }
-        Projection::Cube { faces, .. } => {
-            cube_surfaces(node, faces, &frames, hs_frames.as_deref(), &mut warnings)?
-        }
+        Projection::Cube { faces, .. } => cube_surfaces(
+            node,
+            faces,
+            &frames,
+            hs_frames.as_deref(),
+            &mut warnings,
+            limits,
+        )?,
     };
     Ok(NodePicture {
         node,
@@ -410,9 +415,15 @@ fn opaque_rgba(frame: &Frame) -> Vec<u8> {
     rgba
 }
 
-fn check_size(node: u32, w: u64, h: u64, bpp: usize) -> Result<(), AssembleError> {
+fn check_size(node: u32, w: u64, h: u64, bpp: usize, limits: &Limits) -> Result<(), AssembleError> {
     let bytes = w.checked_mul(h).and_then(|p| p.checked_mul(bpp as u64));
-    if w == 0 || h == 0 || w > MAX_SIDE || h > MAX_SIDE || bytes.is_none_or(|b| b > MAX_BYTES) {
+    let side = limits.picture_max_side;
+    if w == 0
+        || h == 0
+        || w > side
+        || h > side
+        || bytes.is_none_or(|b| b > limits.picture_max_bytes)
+    {
         return Err(AssembleError::TooLarge {
             node,
             width: w,
@@ -431,6 +442,7 @@ fn place_tiles(
     grid: [usize; 2],
     vertical: bool,
     bpp: usize,
+    limits: &Limits,
 ) -> Result<(u32, u32, Vec<u8>), AssembleError> {
     let (tw, th) = (tiles[0].width, tiles[0].height);
     for (i, t) in tiles.iter().enumerate() {
@@ -448,7 +460,7 @@ fn place_tiles(
     let sw = u64::from(tw) * grid[0] as u64;
     let sh = u64::from(th) * grid[1] as u64;
     let (uw, uh) = if vertical { (sh, sw) } else { (sw, sh) };
-    check_size(node, uw, uh, bpp)?;
+    check_size(node, uw, uh, bpp, limits)?;
     let (tw, th, uw) = (tw as usize, th as usize, uw as usize);
     let mut out = vec![0u8; uw * uh as usize * bpp];
     for (i, t) in tiles.iter().enumerate() {
@@ -482,6 +494,7 @@ fn cube_surfaces(
     frames: &[&Frame],
     hotspots: Option<&[&Frame]>,
     warnings: &mut Vec<Warning>,
+    limits: &Limits,
 ) -> Result<Vec<Surface>, AssembleError> {
     let n = faces.len().min(frames.len());
     if faces.len() != frames.len() {
@@ -522,7 +535,7 @@ fn cube_surfaces(
             )));
             continue;
         };
-        let image = join_grid(node, frames, &group, 4)?;
+        let image = join_grid(node, frames, &group, 4, limits)?;
         let hs = match hotspots {
             Some(h) => {
                 let sizes_match = group
@@ -530,7 +543,7 @@ fn cube_surfaces(
                     .iter()
                     .all(|&i| (h[i].width, h[i].height) == (h[first].width, h[first].height));
                 if sizes_match {
-                    let (w, hh, data) = join_grid(node, h, &group, 1)?;
+                    let (w, hh, data) = join_grid(node, h, &group, 1, limits)?;
                     Some(IdImage {
                         width: w,
                         height: hh,
@@ -666,9 +679,10 @@ fn join_grid(
     frames: &[&Frame],
     group: &TileGroup,
     bpp: usize,
+    limits: &Limits,
 ) -> Result<(u32, u32, Vec<u8>), AssembleError> {
     let grid: Vec<&Frame> = group.tiles.iter().map(|&i| frames[i]).collect();
-    place_tiles(node, &grid, [group.cols, group.rows], false, bpp)
+    place_tiles(node, &grid, [group.cols, group.rows], false, bpp, limits)
 }
 
 #[cfg(test)]

@@ -1020,41 +1020,11 @@ mod tests {
     /// frame (where ffmpeg shows the partly decoded frame). Deterministic from
     /// the seed.
     mod cvid_gen {
-        /// xorshift64* — small, deterministic, good enough for test data.
-        pub(super) struct Rng(u64);
+        pub(super) use qtvr_testkit::Rng;
 
-        impl Rng {
-            pub(super) fn new(seed: u64) -> Rng {
-                Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
-            }
-
-            pub(super) fn next(&mut self) -> u64 {
-                let mut x = self.0;
-                x ^= x >> 12;
-                x ^= x << 25;
-                x ^= x >> 27;
-                self.0 = x;
-                x.wrapping_mul(0x2545_F491_4F6C_DD1D)
-            }
-
-            /// 0..n (n > 0).
-            pub(super) fn below(&mut self, n: u64) -> u64 {
-                (self.next() >> 11) % n
-            }
-
-            /// lo..=hi.
-            pub(super) fn range(&mut self, lo: u64, hi: u64) -> u64 {
-                lo + self.below(hi - lo + 1)
-            }
-
-            /// True `pct` percent of the time.
-            pub(super) fn pct(&mut self, pct: u64) -> bool {
-                self.below(100) < pct
-            }
-
-            pub(super) fn byte(&mut self) -> u8 {
-                self.next() as u8
-            }
+        /// True `pct` percent of the time.
+        fn pct(rng: &mut Rng, pct: usize) -> bool {
+            rng.below(100) < pct
         }
 
         fn put16(v: &mut Vec<u8>, x: usize) {
@@ -1071,11 +1041,7 @@ mod tests {
         fn codebook_chunk(rng: &mut Rng, id: u8) -> Vec<u8> {
             let n = if id & 4 != 0 { 4 } else { 6 };
             let mut c = vec![id, 0, 0, 0];
-            let entries = if rng.pct(60) {
-                256
-            } else {
-                rng.below(257) as usize
-            };
+            let entries = if pct(rng, 60) { 256 } else { rng.below(257) };
             // Smooth-ish luma so pictures are not pure noise; chroma across its range.
             let base = rng.byte();
             let entry = |c: &mut Vec<u8>, rng: &mut Rng| {
@@ -1097,7 +1063,7 @@ mod tests {
                     let flags = match rng.below(4) {
                         0 => 0xFFFF_FFFF,
                         1 => 0,
-                        _ => rng.next() as u32,
+                        _ => rng.next_u32(),
                     };
                     c.extend_from_slice(&flags.to_be_bytes());
                     for b in 0..32 {
@@ -1107,9 +1073,9 @@ mod tests {
                     }
                 }
             }
-            if rng.pct(10) && c.len() > 4 {
+            if pct(rng, 10) && c.len() > 4 {
                 // Ends mid-entry or mid-flags: the decoder stops there.
-                let cut = rng.below((c.len() - 4) as u64) as usize;
+                let cut = rng.below(c.len() - 4);
                 c.truncate(4 + cut);
             }
             let len = c.len();
@@ -1152,7 +1118,7 @@ mod tests {
             let v1_pct = rng.below(101);
             for _ in 0..blocks {
                 if id & 1 != 0 {
-                    let coded = !rng.pct(skip_pct);
+                    let coded = !pct(rng, skip_pct);
                     bits.put(&mut c, coded);
                     if !coded {
                         continue;
@@ -1161,7 +1127,7 @@ mod tests {
                 let v1 = if id & 2 != 0 {
                     true
                 } else {
-                    let v1 = rng.pct(v1_pct);
+                    let v1 = pct(rng, v1_pct);
                     bits.put(&mut c, !v1);
                     v1
                 };
@@ -1170,8 +1136,8 @@ mod tests {
                     c.push(rng.byte());
                 }
             }
-            if rng.pct(4) && c.len() > 4 {
-                let cut = rng.below((c.len() - 4) as u64) as usize;
+            if pct(rng, 4) && c.len() > 4 {
+                let cut = rng.below(c.len() - 4);
                 c.truncate(4 + cut);
             }
             let len = c.len();
@@ -1184,10 +1150,10 @@ mod tests {
             let w4 = (width + 3) & !3;
             let h4 = (height + 3) & !3;
             let flags = rng.below(2) as u8;
-            let strips = if rng.pct(3) {
-                rng.range(30, 35) as usize
+            let strips = if pct(rng, 3) {
+                rng.between(30, 35) as usize
             } else {
-                rng.range(1, 5) as usize
+                rng.between(1, 5) as usize
             };
             let mut f = vec![flags, 0, 0, 0];
             put16(&mut f, width);
@@ -1196,35 +1162,35 @@ mod tests {
             let mut y0 = 0usize;
             for i in 0..strips {
                 let start = f.len();
-                let key = rng.pct(50);
+                let key = pct(rng, 50);
                 f.extend_from_slice(&[if key { 0x10 } else { 0x11 }, 0, 0, 0]);
                 // Vertical placement: relative (top 0, a height) or absolute rows.
-                let (y1, y2) = if y0 < h4 && rng.pct(70) {
+                let (y1, y2) = if y0 < h4 && pct(rng, 70) {
                     let left = h4 - y0;
-                    let h = if i + 1 == strips || rng.pct(20) {
+                    let h = if i + 1 == strips || pct(rng, 20) {
                         left
                     } else {
-                        rng.range(1, left as u64) as usize
+                        rng.between(1, left as u64) as usize
                     };
-                    let h = if rng.pct(2) { h + 4 } else { h }; // sometimes past the frame
+                    let h = if pct(rng, 2) { h + 4 } else { h }; // sometimes past the frame
                     put16(&mut f, 0);
                     (y0, y0 + h)
                 } else {
-                    let y1 = rng.range(1, h4 as u64 - 1) as usize;
-                    let y2 = rng.range(y1 as u64 + 1, h4 as u64) as usize;
+                    let y1 = rng.between(1, h4 as u64 - 1) as usize;
+                    let y2 = rng.between(y1 as u64 + 1, h4 as u64) as usize;
                     put16(&mut f, y1);
                     (y1, y2)
                 };
                 // Horizontal placement: usually the whole width.
-                let (x1, x2) = if rng.pct(75) {
+                let (x1, x2) = if pct(rng, 75) {
                     (0, w4)
-                } else if rng.pct(50) || width < 8 {
-                    let x1 = 4 * rng.below(w4 as u64 / 4) as usize;
-                    (x1, rng.range(x1 as u64 + 1, w4 as u64) as usize)
+                } else if pct(rng, 50) || width < 8 {
+                    let x1 = 4 * rng.below(w4 / 4);
+                    (x1, rng.between(x1 as u64 + 1, w4 as u64) as usize)
                 } else {
                     // Unaligned left edge, every block still inside the picture.
-                    let x1 = rng.range(1, (width - 5) as u64) as usize;
-                    (x1, rng.range(x1 as u64 + 1, (width - 3) as u64) as usize)
+                    let x1 = rng.between(1, (width - 5) as u64) as usize;
+                    (x1, rng.between(x1 as u64 + 1, (width - 3) as u64) as usize)
                 };
                 f.truncate(start + 6);
                 put16(&mut f, x1);
@@ -1236,12 +1202,12 @@ mod tests {
                 put16(&mut f, x2);
                 // Chunks.
                 for _ in 0..rng.below(4) {
-                    if rng.pct(12) {
+                    if pct(rng, 12) {
                         let mut id = rng.byte();
                         while (0x20..=0x27).contains(&id) || (0x30..=0x32).contains(&id) {
                             id = rng.byte();
                         }
-                        let len = rng.range(4, 20) as usize;
+                        let len = rng.between(4, 20) as usize;
                         let mut c = vec![id, 0, 0, 0];
                         c.extend((4..len).map(|_| rng.byte()));
                         put24(&mut c, 1, len);
@@ -1251,7 +1217,7 @@ mod tests {
                         f.extend(codebook_chunk(rng, id));
                     }
                 }
-                if !rng.pct(3) {
+                if !pct(rng, 3) {
                     let cols = if x2 > x1 { (x2 - x1).div_ceil(4) } else { 0 };
                     let rows = if y2 > y1 { (y2 - y1).div_ceil(4) } else { 0 };
                     let id = match rng.below(10) {
@@ -1260,7 +1226,7 @@ mod tests {
                         _ => 0x32,
                     };
                     f.extend(block_chunk(rng, id, cols * rows));
-                    if rng.pct(10) {
+                    if pct(rng, 10) {
                         // Ignored: nothing after a block chunk is read.
                         f.extend_from_slice(&[0x20, 0, 0, 10, 1, 2, 3, 4, 5, 6]);
                     }
@@ -1281,10 +1247,16 @@ mod tests {
         }
     }
 
-    /// (seed, width, height, depth, frames, SHA-256 of ffmpeg 5.1's output for
+    /// (seed, width, height, depth, frames, SHA-256 of ffmpeg's output for
     /// `cvid_gen::stream(seed, width, height, frames)` muxed into a movie of that
     /// depth (depth 8 with the default Mac palette)): all frames as RGB24, or
-    /// for depth 8 as PAL8 indices without the palette.
+    /// for a PAL8 stream the indices without the palette. Made with ffmpeg
+    /// 5.1.9 (Debian 5.1.9-0+deb12u1) from the movies of
+    /// [`dump_random_streams`] (`CVID_DUMP=DIR cargo test --release -p
+    /// qtvr-format cinepak::tests::dump_random_streams -- --ignored`), named
+    /// `SEED.PIXFMT.mov`: `ffmpeg -v error -i DIR/SEED.PIXFMT.mov -f rawvideo
+    /// -pix_fmt PIXFMT -`, for PAL8 each frame's 1024-byte palette cut out,
+    /// hashed with `sha256sum` (ffmpeg gives one picture per sample).
     const FFMPEG: &[(u64, u32, u32, u16, usize, &str)] = &[
         (
             1,
@@ -1292,7 +1264,7 @@ mod tests {
             48,
             24,
             20,
-            "fbb3b0141d7e00d6cd7455b5f615e7fbe9210b0cef59834e6960f6b438fab554",
+            "d5ead91f86086a4d2fee9585e4a96c7dcbedefb0a93a8abaa18ad1845dba71fc",
         ),
         (
             2,
@@ -1300,7 +1272,7 @@ mod tests {
             94,
             24,
             16,
-            "0dbec75573314f307937491e0d113eb82d844ece8948c8b06cf2ccd9c7d8a611",
+            "facc452baf0c30a63ece3da2e0af696fccd78054997f022733242751fababa91",
         ),
         (
             3,
@@ -1308,7 +1280,7 @@ mod tests {
             7,
             24,
             12,
-            "bba5ffe9debc0bc6b7380b7236904daa6a8aa405ef246c2da3045a6d0bbc8fc2",
+            "b8f2446f46db434a79cb1d4d96575ea74112abae9254e80f9806657bf7c96099",
         ),
         (
             4,
@@ -1316,7 +1288,7 @@ mod tests {
             1,
             24,
             6,
-            "d9749ef81ff1e22d080fdd92984081a30ffc2079a1578cfdb64ebba1645bbb67",
+            "e1d92ccf37a1fe53ec348209e8bf12eb9b29c753d70a48aba1b709f64fcfa027",
         ),
         (
             5,
@@ -1324,7 +1296,7 @@ mod tests {
             33,
             40,
             16,
-            "442e301e62c11c9ea02bc7720dd7f983e60e63e864c057f75abfbc4b111d1b31",
+            "f8049b5d1f058f3312949d6ddfa955ddf08309aa1ead705b83d40f33fef5471d",
         ),
         (
             6,
@@ -1332,7 +1304,7 @@ mod tests {
             21,
             8,
             16,
-            "bc0b232ce054c8d851c19fdfc0754c23870ad2c16d8de11c44139f66bea628ac",
+            "734a4c64736c0c6dd61ae35160e0a0b9ab3e3197584e8fdac22a3d3ba6588406",
         ),
         (
             7,
@@ -1340,7 +1312,7 @@ mod tests {
             64,
             8,
             16,
-            "07fd552c5e0dc12b679b359a2bc1addbede6ce7f940857821f9ea3e48b0833b7",
+            "ed0b717c97a2399fd0bda50b4377e05317e91d4a3f557884338baf73b21329cb",
         ),
         (
             8,
@@ -1348,7 +1320,7 @@ mod tests {
             9,
             36,
             10,
-            "d3b1173d071a3a8c1f8770da462860c038044e76f0873040e5b60fbe75e0e175",
+            "c8da2bdb18f36a7aa9d0466fbf2b5cc529d708a143018af3c80dc0eb457a6abc",
         ),
         (
             9,
@@ -1356,7 +1328,7 @@ mod tests {
             120,
             24,
             24,
-            "a7bba6e27d495d74f48c5aea3aa71fae4d7adc45b4995b8f33b09b157fd22bc4",
+            "faa7198b53fa9872bbad9331347f09dfbc1b5e9c2e191f3531004659c72c0855",
         ),
         (
             10,
@@ -1364,7 +1336,7 @@ mod tests {
             101,
             40,
             12,
-            "975de7394ddd9719b611d9f60d00b89e1e892b6793225315f34ee9ffe819cc17",
+            "7ba0c6bb3902d5fd802af32df7671cd11bd932c8aec72449e13197d6d1413208",
         ),
         (
             11,
@@ -1372,7 +1344,7 @@ mod tests {
             66,
             8,
             10,
-            "d42b83ff5c593930dd0990c6a015c404d5b3b6cbe782fe6eb8842868268368e5",
+            "116f031a291f2596e713b5694368e1c59cbd49654989a29b021d374301d3c164",
         ),
         (
             12,
@@ -1380,9 +1352,28 @@ mod tests {
             120,
             24,
             30,
-            "2f5bc0c7978c2d3d5ec64cce1bc156082b9a14a994648b8badc4011b8704adbb",
+            "cb495666d64d74cefcbd70299249afc55055beb682eeed1b2126b39e224685e5",
         ),
     ];
+
+    /// Writes each stream of [`FFMPEG`] as a movie, `$CVID_DUMP/SEED.PIXFMT.mov`
+    /// (PIXFMT `pal8` or `rgb24`: what the frame is compared as), for ffmpeg to
+    /// make the expected hashes.
+    #[test]
+    #[ignore]
+    fn dump_random_streams() {
+        let dir = std::env::var("CVID_DUMP").expect("CVID_DUMP");
+        for &(seed, width, height, depth, frames, _) in FFMPEG {
+            let (w, h) = (width as usize, height as usize);
+            let stream = cvid_gen::stream(seed, w, h, frames);
+            let movie = crate::codec::smc::tests::clip_movie(b"cvid", w, h, depth as i16, &stream);
+            let pix = match setup(width, height, depth).1.kind {
+                FrameKind::Indexed => "pal8",
+                FrameKind::Rgba => "rgb24",
+            };
+            std::fs::write(format!("{dir}/{seed}.{pix}.mov"), movie).unwrap();
+        }
+    }
 
     /// The bytes ffmpeg writes for a frame: RGB24, or a PAL8 frame's indices.
     fn ffmpeg_bytes(f: &Frame) -> Vec<u8> {
@@ -1422,8 +1413,8 @@ mod tests {
     fn truncated_and_mutated_samples_do_not_panic() {
         let mut rng = cvid_gen::Rng::new(77);
         for round in 0..40u64 {
-            let width = rng.range(1, 40) as u32;
-            let height = rng.range(1, 40) as u32;
+            let width = rng.between(1, 40) as u32;
+            let height = rng.between(1, 40) as u32;
             let depth = [24, 40, 8][round as usize % 3];
             let stream = cvid_gen::stream(round + 1000, width as usize, height as usize, 6);
             // Every truncation of every frame. Cutting inside the header or the
@@ -1445,8 +1436,8 @@ mod tests {
             for sample in &stream {
                 for _ in 0..20 {
                     let mut m = sample.clone();
-                    for _ in 0..rng.range(1, 8) {
-                        let at = rng.below(m.len() as u64) as usize;
+                    for _ in 0..rng.between(1, 8) {
+                        let at = rng.below(m.len());
                         match rng.below(4) {
                             0 => m.insert(at, rng.byte()),
                             1 if m.len() > 1 => {

@@ -33,6 +33,7 @@ pub mod still;
 use std::fmt;
 
 use crate::container::FourCC;
+use crate::limits::Limits;
 pub use palette::Palette;
 
 /// What a decoder needs to know about the stream, from the sample description.
@@ -112,23 +113,10 @@ pub struct Frame {
     pub palette: Option<Palette>,
 }
 
-/// The largest frame the decoders will allocate (untrusted widths and heights).
-#[derive(Debug, Clone, Copy)]
-pub struct FrameLimits {
-    /// Maximum width or height in pixels.
-    pub max_dimension: u32,
-    /// Maximum bytes for one frame's pixels.
-    pub max_bytes: u64,
-}
-
-impl Default for FrameLimits {
-    fn default() -> Self {
-        FrameLimits {
-            max_dimension: 32768,
-            max_bytes: 1 << 30,
-        }
-    }
-}
+/// The limits a frame is checked against: [`Limits::frame_max_side`] and
+/// [`Limits::frame_max_bytes`] (32768 pixels a side, 1 GiB a frame by default).
+/// The same type as [`Limits`]; the name says which part the decoders use.
+pub type FrameLimits = Limits;
 
 impl Frame {
     /// Checks that a frame of this size and kind may be allocated.
@@ -143,17 +131,17 @@ impl Frame {
                 "the frame is {width}×{height} pixels"
             )));
         }
-        if width > limits.max_dimension || height > limits.max_dimension {
+        if width > limits.frame_max_side || height > limits.frame_max_side {
             return Err(DecodeError::header(format!(
                 "the frame is {width}×{height} pixels, more than {} on a side",
-                limits.max_dimension
+                limits.frame_max_side
             )));
         }
         let bytes = u64::from(width) * u64::from(height) * kind.bytes_per_pixel() as u64;
-        if bytes > limits.max_bytes {
+        if bytes > limits.frame_max_bytes {
             return Err(DecodeError::header(format!(
                 "a {width}×{height} frame needs {bytes} bytes, more than the limit of {}",
-                limits.max_bytes
+                limits.frame_max_bytes
             )));
         }
         Ok(bytes)

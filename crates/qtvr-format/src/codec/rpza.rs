@@ -313,7 +313,7 @@ fn four_colour(c: &[u32; 4], idx: &[u8]) -> [[u8; 16]; 4] {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::codec::smc::tests::{Rng, check_gen_tracks, hex};
+    use crate::codec::smc::tests::{Rng, check_gen_tracks, clip_movie, hex};
     use crate::container::FourCC;
 
     fn setup(w: u32, h: u32) -> (RpzaDecoder, Frame) {
@@ -457,7 +457,7 @@ mod tests {
         let total = w.div_ceil(4) * h.div_ceil(4);
         let mut s = vec![0xe1, 0, 0, 0];
         let mut done = 0;
-        let colour = |rng: &mut Rng| rng.next() as u16;
+        let colour = |rng: &mut Rng| rng.next_u64() as u16;
         while done < total {
             let left = total - done;
             let kind = rng.below(if skips { 6 } else { 4 });
@@ -503,7 +503,7 @@ mod tests {
     }
 
     /// Width, height, seed, frames.
-    const RANDOM_CLIPS: [(usize, usize, u32, usize); 5] = [
+    const RANDOM_CLIPS: [(usize, usize, u64, usize); 5] = [
         (70, 46, 11, 4),
         (69, 45, 12, 4),
         (13, 9, 13, 4),
@@ -511,28 +511,32 @@ mod tests {
         (3, 2, 15, 4),
     ];
 
-    fn random_clip(w: usize, h: usize, seed: u32, frames: usize) -> Vec<Vec<u8>> {
-        let mut rng = Rng(seed.wrapping_mul(0x9e37_79b9) | 1);
+    fn random_clip(w: usize, h: usize, seed: u64, frames: usize) -> Vec<Vec<u8>> {
+        let mut rng = Rng::new(seed);
         (0..frames)
             .map(|i| random_sample(&mut rng, w, h, i > 0))
             .collect()
     }
 
-    /// Writes the random clips' samples to `$RPZA_DUMP/WxH.N.rpza`.
+    /// Writes each random clip as a movie, `$RPZA_DUMP/WxH.mov` (depth 16),
+    /// for ffmpeg to make the expected hashes.
     #[test]
     #[ignore]
     fn dump_random_streams() {
         let dir = std::env::var("RPZA_DUMP").expect("RPZA_DUMP");
         for (w, h, seed, frames) in RANDOM_CLIPS {
-            for (i, s) in random_clip(w, h, seed, frames).iter().enumerate() {
-                std::fs::write(format!("{dir}/{w}x{h}.{i}.rpza"), s).unwrap();
-            }
+            let clip = random_clip(w, h, seed, frames);
+            let movie = clip_movie(b"rpza", w, h, 16, &clip);
+            std::fs::write(format!("{dir}/{w}x{h}.mov"), movie).unwrap();
         }
     }
 
-    /// Random streams of every opcode against ffmpeg 5.1's decode: the SHA-256
-    /// of each frame's RGB24 from `ffmpeg -i X.mov -f rawvideo -pix_fmt rgb24`
-    /// with the samples above placed in an rpza movie.
+    /// Random streams of every opcode against ffmpeg's decode: the SHA-256 of
+    /// each frame's RGB24. Made with ffmpeg 5.1.9 (Debian 5.1.9-0+deb12u1)
+    /// from the movies of [`dump_random_streams`] (`RPZA_DUMP=DIR cargo test
+    /// --release -p qtvr-format rpza::tests::dump_random_streams --
+    /// --ignored`): `ffmpeg -v error -i DIR/WxH.mov -f rawvideo -pix_fmt
+    /// rgb24 -`, each frame's W×H×3 bytes hashed with `sha256sum`.
     #[test]
     fn matches_ffmpeg_on_random_streams() {
         for ((w, h, seed, frames), want) in RANDOM_CLIPS.into_iter().zip(EXPECTED_RANDOM) {
@@ -546,34 +550,34 @@ mod tests {
 
     const EXPECTED_RANDOM: [&[&str]; 5] = [
         &[
-            "d00b05eae5e38c5c49f3aea91a73802e45bfdcb398d68cb9462318caacd54859",
-            "96f8b1756bb6f3ae7dea33b1281ae7e8cb8c14815f48e5ae7c70f8b7bd6f4949",
-            "4bddc51ef8490856723e955b357a51ca57aee9b59e8c9522513da0e2b39bc098",
-            "3f036bab7dd97e8b5e511d6431a9285960d96722bf4d53e541c94d9250e73d1a",
+            "540cd4bf16023de562570283f17fac53281ab6d1eb3bae804bf61925b197e26b",
+            "5d525877ee322918313abcf8c6001a2a9d2b83793a21b460fec9fadae93f0eff",
+            "d7b0a3de8fec3b9f144334cbf272f7dcfff4821aa7cc05ce9977574417281816",
+            "046c391a48b3f16d993d83c86c135eedebf89c2e7c1574ec1efe483ab8005157",
         ],
         &[
-            "cde6148b918f13b8a412c55d923c1933838e500b5cdd95ecb1c75341e0a73bd7",
-            "674f94baa915c81813219ae28d403ef535711ec6a4911953788dc95d82607d31",
-            "4d692376d0e27a9b67884eda36dee57d0aacfcc4b6d195a654bd26daf0f1138e",
-            "1c88f002c8f636f9308cdd6a3b33d9f52353fb1f950858d05c4d4faa329a6856",
+            "7a25393c8bcdcb3ba3c679029a52c2191cc91cedd1cb1a201876a7bf19cb264f",
+            "76b007476883e4c24b031e02cb2e4dd4169132e37337038a7ce51f1c04d8e399",
+            "fb631cf6712247d54f5979e190c32e2bc4412a37e5ea9d92d616b2797f22f947",
+            "bcd4e789ca666b259b48ea037d580fae11330a7747bbc595e109b1ca6f0922b0",
         ],
         &[
-            "10cccce2548f263d14ebe62af5ccf6da5b06d398c03df89f4ad9cfa0bb30debb",
-            "585cd02581476a7cd15cfcbc7546c8672dd695a65630d304e2939b023a237320",
-            "037aa0b8645c55933e9582c5c12c405db65764654e70d248ac87eb4686c49c25",
-            "eb19e594e0aeac88af2cc69f5752ac3f04cf2135b6c98d5f079197b3e09da3e1",
+            "b020fa07df4652c3daafd88a44197d79bcfd3cb51a9ad1148d661f82e055faf6",
+            "3d68938a5c504949bb384e776274691770e959f3da275fad75d482bdefc0eecc",
+            "d4fe3c03dc25074b7cc734cd712e8f349c2046cd0bea0134c459f68b9deacf09",
+            "dad99c9cab30b665335f9605a5d76e26e154fbe2882b357d4b3f8b8f944a1881",
         ],
         &[
-            "8566d925ba1fa2ae754520e645f48fb25d93722df25a5a6142f804e7b3f3b2cd",
-            "52b7e2cb154934103d70f6e68e7c8c1194bf6636f0beccc714180d7014aab0d5",
-            "eb57b0db64122139e26ce9a726f7b18ecbb6aa0391f7c092afa3a960119923fa",
-            "220d8445be2fc4e2af96cf59b7ac4964ee175f26465db428a3c01a38832f007c",
+            "2f4854bbb5edcb31ce450c92746a0744871eab7ac7a02235473469260b54c39c",
+            "bf73e6d07340195992e3658e4f89f30b192a059ea4f29ed48edcdd5e6da70536",
+            "8f866ce24f07e5c0b52b9fd1b1b9c74f4e8bbc5a1202176a52a879425c4078bd",
+            "3bf6e9944a05cbdeb38db1ac443ebee04afcf017e3d3a671be1054a9903a765a",
         ],
         &[
-            "a4b1bff3230d35409d4a431c33ba25544aa1a0a6b59df5a5569ebf32041d65fe",
-            "a4b1bff3230d35409d4a431c33ba25544aa1a0a6b59df5a5569ebf32041d65fe",
-            "a4b1bff3230d35409d4a431c33ba25544aa1a0a6b59df5a5569ebf32041d65fe",
-            "5ac8165858f2e4e0a2a1d1d1dfa1ab166817b1d7abdc68e757f0ed305ff885c7",
+            "91b39c46b82b7ffd53193d9c0e21f800d8979586cf55058948c166d7c436f30a",
+            "78db60bc520546ea6cb254ba453208c54d46453ff0ad2efb8fcbd4548ef7cbf3",
+            "3b382a34f0f5ff45317e4ebcc3eef5ef41faff2e233196ba7133dc21fdaab274",
+            "d0a4c92e44ad5a6a3a1492ecd15fbed8b00ff3ad0d81f26fe78a4da76cb38a5e",
         ],
     ];
 
@@ -590,7 +594,7 @@ mod tests {
     /// Arbitrary bytes decode or fail, never panic, at any size.
     #[test]
     fn garbage_never_panics() {
-        let mut rng = Rng(0x1234_5678);
+        let mut rng = Rng::new(0x1234_5678);
         for (w, h) in [(1, 1), (3, 2), (5, 7), (8, 8), (70, 46), (4, 64)] {
             let (mut d, mut f) = setup(w, h);
             for _ in 0..3000 {

@@ -798,25 +798,34 @@ pub(crate) mod tests {
         assert!(SmcDecoder::new(&bad).is_err());
     }
 
-    /// A small deterministic generator (xorshift32).
-    pub(crate) struct Rng(pub u32);
+    pub(crate) use qtvr_testkit::Rng;
 
-    impl Rng {
-        pub fn next(&mut self) -> u32 {
-            let mut x = self.0;
-            x ^= x << 13;
-            x ^= x >> 17;
-            x ^= x << 5;
-            self.0 = x;
-            x
+    /// A movie of one video track holding `samples` (20/600 s each), for
+    /// ffmpeg to decode when the expected hashes are made.
+    pub(crate) fn clip_movie(
+        codec: &[u8; 4],
+        w: usize,
+        h: usize,
+        depth: i16,
+        samples: &[Vec<u8>],
+    ) -> Vec<u8> {
+        use crate::container::build::{MovieWriter, TrackSpec, video_entry};
+        MovieWriter {
+            timescale: 600,
+            tracks: vec![TrackSpec {
+                id: 1,
+                enabled: true,
+                handler: *b"vide",
+                media_timescale: 600,
+                descriptions: vec![video_entry(codec, w as u16, h as u16, depth, None)],
+                samples: samples.iter().map(|s| (s.clone(), 20)).collect(),
+                width: w as u16,
+                height: h as u16,
+                ..Default::default()
+            }],
+            ..Default::default()
         }
-        /// 0..n
-        pub fn below(&mut self, n: usize) -> usize {
-            (self.next() % n as u32) as usize
-        }
-        pub fn bytes(&mut self, n: usize) -> Vec<u8> {
-            (0..n).map(|_| self.next() as u8).collect()
-        }
+        .finish()
     }
 
     /// A random but well-formed smc sample covering every block of a `w×h`
@@ -858,7 +867,7 @@ pub(crate) mod tests {
                 2 => count(rng, left / 2, 0x40, &mut s) * 2,
                 3 => {
                     let n = count(rng, left, 0x60, &mut s);
-                    s.push(rng.next() as u8);
+                    s.push(rng.byte());
                     n
                 }
                 _ => {
@@ -874,7 +883,7 @@ pub(crate) mod tests {
                     };
                     s.push(op | (n - 1) as u8);
                     if op & 0x10 != 0 && op != 0xf0 && op != 0xe0 {
-                        s.push(rng.next() as u8);
+                        s.push(rng.byte());
                     }
                     s.extend(rng.bytes(colours + per_block * n));
                     n
@@ -888,7 +897,7 @@ pub(crate) mod tests {
 
     /// The random clips of [`matches_ffmpeg_on_random_streams`]: width, height,
     /// seed, frames.
-    const RANDOM_CLIPS: [(usize, usize, u32, usize); 6] = [
+    const RANDOM_CLIPS: [(usize, usize, u64, usize); 6] = [
         (70, 46, 1, 4),
         (69, 45, 2, 4),
         (71, 47, 3, 4),
@@ -897,8 +906,8 @@ pub(crate) mod tests {
         (3, 2, 6, 4),
     ];
 
-    fn random_clip(w: usize, h: usize, seed: u32, frames: usize) -> Vec<Vec<u8>> {
-        let mut rng = Rng(seed.wrapping_mul(0x9e37_79b9) | 1);
+    fn random_clip(w: usize, h: usize, seed: u64, frames: usize) -> Vec<Vec<u8>> {
+        let mut rng = Rng::new(seed);
         (0..frames)
             .map(|i| random_sample(&mut rng, w, h, i > 0))
             .collect()
@@ -911,23 +920,27 @@ pub(crate) mod tests {
             .collect()
     }
 
-    /// Writes the random clips' samples to `$SMC_DUMP/WxH.N.smc` (to make the
-    /// expected hashes with ffmpeg).
+    /// Writes each random clip as a movie, `$SMC_DUMP/WxH.mov` (depth 8, the
+    /// default Mac palette), for ffmpeg to make the expected hashes.
     #[test]
     #[ignore]
     fn dump_random_streams() {
         let dir = std::env::var("SMC_DUMP").expect("SMC_DUMP");
         for (w, h, seed, frames) in RANDOM_CLIPS {
-            for (i, s) in random_clip(w, h, seed, frames).iter().enumerate() {
-                std::fs::write(format!("{dir}/{w}x{h}.{i}.smc"), s).unwrap();
-            }
+            let clip = random_clip(w, h, seed, frames);
+            let movie = clip_movie(b"smc ", w, h, 8, &clip);
+            std::fs::write(format!("{dir}/{w}x{h}.mov"), movie).unwrap();
         }
     }
 
     /// Random streams of every opcode (repeats at row starts, cache slots from
-    /// earlier frames, skips, edge blocks) against ffmpeg 5.1's decode: the
-    /// SHA-256 of each frame's indices, from `ffmpeg -i X.mov -f rawvideo
-    /// -pix_fmt pal8` with the samples above placed in an smc movie.
+    /// earlier frames, skips, edge blocks) against ffmpeg's decode: the SHA-256
+    /// of each frame's indices. Made with ffmpeg 5.1.9 (Debian
+    /// 5.1.9-0+deb12u1) from the movies of [`dump_random_streams`]
+    /// (`SMC_DUMP=DIR cargo test --release -p qtvr-format
+    /// smc::tests::dump_random_streams -- --ignored`): `ffmpeg -v error -i
+    /// DIR/WxH.mov -f rawvideo -pix_fmt pal8 -`, each frame's first W×H bytes
+    /// (its 1024-byte palette follows them) hashed with `sha256sum`.
     #[test]
     fn matches_ffmpeg_on_random_streams() {
         let expected: [&[&str]; 6] = EXPECTED_RANDOM;
@@ -1015,47 +1028,47 @@ pub(crate) mod tests {
 
     const EXPECTED_RANDOM: [&[&str]; 6] = [
         &[
-            "7c77b1ff9e2ab4f3154c8283fbbe4706f95295ef201fa6b8f9a0b28c6d208f22",
-            "29967f09adb70b685c2f6cc4213688328d4597626ca326067374568ad3df8c93",
-            "cd768695088e36502270491b4820bb2914293ff466feffbabbe9c8a44b4ba689",
-            "c9a54e5b158eec9b70ad4c9000ac5230cc42231ba3c561842bcf2704a5cfae01",
+            "5137be6c39aeaa3e52f95efd59c5ebd16d614676e0362a93f2f065ff14ffcf5f",
+            "788c027d59e466004c09e431bde12ee6e33dc252ad452ea814317035b61ed3b9",
+            "3423e0ab9ac4f835686fdd257f29798a1eadc0d4ea598db5bdf1b6b342af98fe",
+            "104b0e60b0836af66bcafff3508867528b7999faef8dbc48c73564f9639303db",
         ],
         &[
-            "6376d8d7a6cb9d0801e20b87c4bd0dd440b70f4d4a03bd621bb8769f881fbf5c",
-            "7b4afad3cb659dff7e42b5db028b99909064e3af30eb129502fdc79a15e7a5e2",
-            "125deec02ecb7e11784cb2632489461066bf0d630db19a076608dcbe51c1e1e6",
-            "ad1fd6146258c4c3701a3aba1029e5c5ca73fdca2331ae485c15f5a1aaa465b0",
+            "d8b59bcb0181adf106fcb0e99ab1a3fdbb76c0c548142386bdcb07c46334e55a",
+            "7b8d592ba9f74fba3971898fbcdd03d803f2449b9f97dfba71a074fbf9952cac",
+            "6c4f5b952225af7c211d86b8b543531ca9a6ef059ef7aca685c5cf8fa76c6cb3",
+            "d6b928847e54444ac878f7fedca770065fcddd7a1839cc4d27ba0ffa826f6c92",
         ],
         &[
-            "7d31e261ba4df90568f4573428229bcadf3a584cfa2a440366e20cf00022b8fa",
-            "a47fab662058fe0cbaa17465c0d39448215e289387926a8f5c83068ba52531af",
-            "11dd5afee87435e7b4818e75219ca4d20c5a0088a2cd27f274e37dbe8d47b794",
-            "64751444bfb21d7c55905e119808d4d90059251d964c95cdcf0ff5c1fe6bef6d",
+            "4dd83d687c16bc855549930c64b0a50c9f020f97eb9c7c95b278beaa0fea2458",
+            "82336ebae2e9203d4156435778aae6d8aaa441f644a055ea566dfeebcf4897ad",
+            "b8af6d9e95a28c0900b7cbc9936cab6fae37b115db54926ade83079fb86d3bec",
+            "57ed085a0bbf92c0a64b9a2bdfae30afb153d1492164a6e15e01c793b34bcaef",
         ],
         &[
-            "58c10f15545dd7929ced136db26eba4154eed52e9392140cae30b0676795c95f",
-            "58c10f15545dd7929ced136db26eba4154eed52e9392140cae30b0676795c95f",
-            "fee3d3a17121f0dd0962d02ae385a9076d6e1ccc7b82085992ff41eca3c2811a",
-            "fee3d3a17121f0dd0962d02ae385a9076d6e1ccc7b82085992ff41eca3c2811a",
+            "9a97ab9493581027fa0c2e03ebef3ac466ff3df78f8289f739479c87b6da9ca6",
+            "6221eef6efeee12b862e17313255ffa1b3294fc55057546a8fded1097aac9a08",
+            "805155fcdfb58f0e57f68ce80d3d1aedc04e49befdeddd9692b50362675550bd",
+            "da3bb99ae7e4cdc4bd025c2afcd75cef270ea1f87d04aa59ca9714cd89caa43e",
         ],
         &[
-            "05f393b6707dd65d1e6e053b96ff59196b16c8fc74dd3b3bafdeb625eaf7bff1",
-            "94875e87f23ad0089b1759bf9507cd8d5bcbf3636dc40db249f4a2307536d78c",
-            "5465a41ab5b2f082ddb4851c96feeef89eee720faeb9c740ec9e11005074f8d1",
-            "a415f347ce3e1dfb8b6516ca5704da47639c8be9397e2d9ac266b12551067326",
+            "8cab013d2e6d965daf1ec81d223404891689f556dd116ac520f1a3f3c2cc0cd6",
+            "9e706ad73838638779d2fb118c5988be93a4b7f7814f66a03fcff2824b1b9a81",
+            "8b985d5a58515d7d488065df0aa8e173252d1d11dd4b583f6926eaad3f2cc005",
+            "9850c9307f243d7f2563a5e7db9f52055663e6b3ff0bbf01ab05951d02aea32e",
         ],
         &[
+            "ff35ffe14925642da6f3a258b35811e08101c03f8b5db346e5afcca448677564",
+            "12ecf65002bf5b1bf509cda31ef6ca6b7c1b9a6f1165966dcbdaa261e6d2d00b",
             "b0f66adc83641586656866813fd9dd0b8ebb63796075661ba45d1aa8089e1d44",
-            "6826bb709c0ae7d7c4437f9bdcdebf81a4bba93fc6520588941212ca6e669e8a",
-            "738b95a112f408d2105d471cc3b8f130c1fe707da3e81c8172d81e42cfc053e7",
-            "b0f66adc83641586656866813fd9dd0b8ebb63796075661ba45d1aa8089e1d44",
+            "745fc14354b084b19a5439b40fdd328652f32eb2141c1e4a03274d9564a4d989",
         ],
     ];
 
     /// Arbitrary bytes decode or fail, never panic, at any size.
     #[test]
     fn garbage_never_panics() {
-        let mut rng = Rng(0x1234_5678);
+        let mut rng = Rng::new(0x1234_5678);
         for (w, h) in [(1, 1), (3, 2), (5, 7), (8, 8), (70, 46), (4, 64)] {
             let (mut d, mut f) = setup(w, h);
             for _ in 0..3000 {

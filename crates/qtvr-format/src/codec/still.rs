@@ -50,6 +50,162 @@ fn gif_header(data: &[u8]) -> Option<&[u8]> {
     data.get(..13 + table)
 }
 
+/// Bytes the tiff crate holds for each value of a tag it reads (its `ifd::Value`
+/// enum on 64-bit targets).
+const TIFF_VALUE_BYTES: u64 = 32;
+
+/// The tags the tiff crate reads while it opens a file (`image` hands it our
+/// limits only after that), with their names for error messages.
+const TIFF_TAGS_READ_ON_OPEN: [(u16, &str); 20] = [
+    (256, "ImageWidth"),
+    (257, "ImageLength"),
+    (258, "BitsPerSample"),
+    (259, "Compression"),
+    (262, "PhotometricInterpretation"),
+    (273, "StripOffsets"),
+    (274, "Orientation"),
+    (277, "SamplesPerPixel"),
+    (278, "RowsPerStrip"),
+    (279, "StripByteCounts"),
+    (284, "PlanarConfiguration"),
+    (317, "Predictor"),
+    (322, "TileWidth"),
+    (323, "TileLength"),
+    (324, "TileOffsets"),
+    (325, "TileByteCounts"),
+    (338, "ExtraSamples"),
+    (339, "SampleFormat"),
+    (347, "JPEGTables"),
+    (530, "YCbCrSubSampling"),
+];
+
+/// Bytes per value of a TIFF field type (None: a type the tiff crate skips).
+fn tiff_type_bytes(ty: u16) -> Option<u64> {
+    Some(match ty {
+        1 | 2 | 6 | 7 => 1,   // BYTE, ASCII, SBYTE, UNDEFINED
+        3 | 8 => 2,           // SHORT, SSHORT
+        4 | 9 | 11 | 13 => 4, // LONG, SLONG, FLOAT, IFD
+        5 | 10 | 12 => 8,     // RATIONAL, SRATIONAL, DOUBLE
+        16..=18 => 8,         // LONG8, SLONG8, IFD8 (BigTIFF)
+        _ => return None,
+    })
+}
+
+/// Checks a TIFF file's first IFD before `image` opens it.
+///
+/// The tiff crate reads the tags of the first IFD (dimensions, sample layout,
+/// compression, every strip's or tile's offset and byte count) while it opens
+/// the file, under its own default limits: `image` passes ours only after
+/// that, and each value read takes 32 bytes (`TIFF_VALUE_BYTES`). A corrupt
+/// count (ImageLength with 64,257 values in a 27 KB file) made it allocate
+/// 2 MB for a 35,840-byte frame before it found that the values are not
+/// there. So each of those tags (`TIFF_TAGS_READ_ON_OPEN`) must have its
+/// values inside the sample, and no more of them than half the frame's bytes
+/// plus 64 KiB hold at 32 bytes each (a strip per row of a 4-plane picture
+/// fits for any frame at least 64 pixels wide); the picture's declared width
+/// and height may not exceed the frame's. The errors name the tag.
+fn check_tiff(data: &[u8], fw: u32, fh: u32) -> Result<(), DecodeError> {
+    let len = data.len() as u64;
+    let big_endian = match data.get(..2) {
+        Some(b"II") => false,
+        Some(b"MM") => true,
+        _ => return Err(DecodeError::at(0, "TIFF: no byte order mark (II or MM)")),
+    };
+    let uint = |at: u64, n: usize| -> Option<u64> {
+        let at = usize::try_from(at).ok()?;
+        let b = data.get(at..at.checked_add(n)?)?;
+        Some(b.iter().enumerate().fold(0u64, |v, (i, &x)| {
+            if big_endian {
+                v << 8 | u64::from(x)
+            } else {
+                v | u64::from(x) << (8 * i)
+            }
+        }))
+    };
+    let truncated = || DecodeError::truncated(data.len());
+    // Classic TIFF: 2-byte entry count, 12-byte entries with a 4-byte count and
+    // value; BigTIFF: 8-byte entry count, 20-byte entries, 8-byte count and value.
+    let (bigtiff, ifd) = match uint(2, 2).ok_or_else(truncated)? {
+        42 => (false, uint(4, 4).ok_or_else(truncated)?),
+        43 => (true, uint(8, 8).ok_or_else(truncated)?),
+        v => {
+            return Err(DecodeError::at(
+                2,
+                format!("TIFF: version {v}, not 42 or 43"),
+            ));
+        }
+    };
+    let (count_bytes, entry_bytes, field) = if bigtiff { (8, 20, 8) } else { (2, 12, 4) };
+    let entries = uint(ifd, count_bytes).ok_or_else(|| {
+        DecodeError::at(
+            4,
+            format!("TIFF: the first IFD's offset {ifd} is past the end of the {len}-byte sample"),
+        )
+    })?;
+    let first = ifd + count_bytes as u64;
+    if entries
+        .checked_mul(entry_bytes)
+        .and_then(|n| n.checked_add(first))
+        .is_none_or(|end| end > len)
+    {
+        return Err(DecodeError::at(
+            ifd as usize,
+            format!(
+                "TIFF: the first IFD's {entries} entries at offset {ifd} run past the end of the {len}-byte sample"
+            ),
+        ));
+    }
+    let frame_bytes = u64::from(fw) * u64::from(fh) * 4;
+    let max_values = (frame_bytes / 2 + (64 << 10)) / TIFF_VALUE_BYTES;
+    for i in 0..entries {
+        let at = first + i * entry_bytes;
+        let e = |n: u64, size: usize| uint(at + n, size).ok_or_else(truncated);
+        let (tag, ty, count) = (e(0, 2)?, e(2, 2)?, e(4, field)?);
+        let Some(&(_, name)) = TIFF_TAGS_READ_ON_OPEN
+            .iter()
+            .find(|t| u64::from(t.0) == tag)
+        else {
+            continue;
+        };
+        let Some(size) = tiff_type_bytes(ty as u16) else {
+            continue;
+        };
+        if count > max_values {
+            return Err(DecodeError::at(
+                at as usize,
+                format!(
+                    "TIFF: tag {tag} ({name}) declares {count} values, more than the \
+                     {max_values} a {fw}×{fh} frame allows"
+                ),
+            ));
+        }
+        let bytes = count * size;
+        let value_at = at + 4 + field as u64;
+        if bytes > field as u64 {
+            let offset = e(4 + field as u64, field)?;
+            if offset.checked_add(bytes).is_none_or(|end| end > len) {
+                return Err(DecodeError::at(
+                    value_at as usize,
+                    format!(
+                        "TIFF: tag {tag} ({name}) declares {count} values ({bytes} bytes at \
+                         offset {offset}), past the end of the {len}-byte sample"
+                    ),
+                ));
+            }
+        } else if count == 1 && (tag == 256 || tag == 257) {
+            let v = uint(value_at, size as usize).ok_or_else(truncated)?;
+            let limit = if tag == 256 { fw } else { fh };
+            if v > u64::from(limit) {
+                return Err(DecodeError::at(
+                    value_at as usize,
+                    format!("TIFF: the picture's {name} is {v}, larger than the {fw}×{fh} frame"),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
 impl StillDecoder {
     /// A decoder for the stream, or why it cannot be decoded.
     pub fn new(info: &StreamInfo) -> Result<Self, Unsupported> {
@@ -142,6 +298,9 @@ impl Decoder for StillDecoder {
             }
         }
         let data: &[u8] = continued.as_deref().unwrap_or(sample);
+        if self.format == ImageFormat::Tiff {
+            check_tiff(data, fw, fh)?;
+        }
         let mut reader = ImageReader::with_format(Cursor::new(data), self.format);
         let mut limits = Limits::default();
         limits.max_image_width = Some(fw);
@@ -385,13 +544,7 @@ mod tests {
                 .unwrap();
             files.push((codec, out));
         }
-        let mut seed = 0x9E37_79B9_u32;
-        let mut next = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 17;
-            seed ^= seed << 5;
-            seed
-        };
+        let mut rng = qtvr_testkit::Rng::new(0x9E37_79B9);
         for (codec, data) in &files {
             let mut d = StillDecoder::new(&info(codec, 8, 8)).unwrap();
             let mut f = frame(8, 8);
@@ -403,13 +556,80 @@ mod tests {
             }
             for _ in 0..1000 {
                 let mut m = data.clone();
-                for _ in 0..1 + next() % 4 {
-                    let i = next() as usize % m.len();
-                    m[i] = next() as u8;
+                for _ in 0..1 + rng.below(4) {
+                    let i = rng.below(m.len());
+                    m[i] = rng.byte();
                 }
                 let _ = d.decode(&m, true, &mut f);
             }
         }
+    }
+
+    /// Offset of the first IFD entry with `tag` in a little-endian classic TIFF.
+    fn tiff_entry(tiff: &[u8], tag: u16) -> usize {
+        let ifd = u32::from_le_bytes(tiff[4..8].try_into().unwrap()) as usize;
+        let n = u16::from_le_bytes(tiff[ifd..ifd + 2].try_into().unwrap()) as usize;
+        (0..n)
+            .map(|i| ifd + 2 + 12 * i)
+            .find(|&at| u16::from_le_bytes(tiff[at..at + 2].try_into().unwrap()) == tag)
+            .unwrap()
+    }
+
+    /// The tiff crate reads the first IFD's tags under its own default limits
+    /// (`image` hands it ours only afterwards), at 32 bytes a value: declared
+    /// counts and dimensions are checked first, and the error names the tag.
+    #[test]
+    fn tiff_declared_sizes_are_checked_before_decoding() {
+        let (w, h) = (8u32, 8u32);
+        let src: Vec<u8> = (0..w * h * 3).map(|i| (i * 7) as u8).collect();
+        let img = ImageBuffer::<Rgb<u8>, _>::from_raw(w, h, src).unwrap();
+        let mut tiff = Vec::new();
+        img.write_to(&mut std::io::Cursor::new(&mut tiff), ImageFormat::Tiff)
+            .unwrap();
+        assert_eq!(&tiff[..4], b"II*\0");
+        decode(b"tiff", w, h, &tiff).1.unwrap();
+        let err = |data: &[u8]| decode(b"tiff", w, h, data).1.unwrap_err().to_string();
+        // What `tests/codec_fuzz.rs` found: ImageLength with 64,257 values
+        // (2 MB once read) in a small file.
+        let mut m = tiff.clone();
+        let at = tiff_entry(&m, 257);
+        m[at + 4..at + 8].copy_from_slice(&64_257u32.to_le_bytes());
+        let e = err(&m);
+        assert!(
+            e.contains("tag 257 (ImageLength) declares 64257 values"),
+            "{e}"
+        );
+        // Fewer values, but more than the file holds.
+        let mut m = tiff.clone();
+        let at = tiff_entry(&m, 279);
+        m[at + 4..at + 8].copy_from_slice(&300u32.to_le_bytes());
+        m[at + 8..at + 12].copy_from_slice(&8u32.to_le_bytes());
+        let e = err(&m);
+        assert!(
+            e.contains("tag 279 (StripByteCounts) declares 300 values")
+                && e.contains("past the end"),
+            "{e}"
+        );
+        // A picture larger than the frame, refused before the decoder opens it.
+        let mut m = tiff.clone();
+        let at = tiff_entry(&m, 256);
+        m[at + 8..at + 12].copy_from_slice(&100_000u32.to_le_bytes());
+        let e = err(&m);
+        assert!(
+            e.contains("ImageWidth is 100000, larger than the 8×8 frame"),
+            "{e}"
+        );
+        // An IFD past the end, and no TIFF header at all.
+        let mut m = tiff.clone();
+        m[4..8].copy_from_slice(&1_000_000u32.to_le_bytes());
+        assert!(err(&m).contains("first IFD"));
+        assert!(err(b"JUNKJUNK").contains("byte order"));
+        // Tags the decoder does not read may say anything.
+        let mut m = tiff.clone();
+        let at = tiff_entry(&m, 282);
+        m[at..at + 2].copy_from_slice(&700u16.to_le_bytes());
+        m[at + 4..at + 8].copy_from_slice(&u32::MAX.to_le_bytes());
+        decode(b"tiff", w, h, &m).1.unwrap();
     }
 
     /// The generated PNG movie's tiles against the ffmpeg hashes in its JSON.

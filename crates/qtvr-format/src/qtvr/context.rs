@@ -3,10 +3,10 @@
 
 use std::collections::HashMap;
 
-use super::scene::TrackUse;
+use super::scene::{NodeId, TrackId, TrackUse};
 use crate::container::timing::{MovieTime, Presented, presented_samples, samples_starting_in};
 use crate::container::{Movie, Track};
-use crate::error::{Error, Location, Problem, Result, Warning};
+use crate::error::{Error, Location, Problem, Result, SceneError, Warning};
 use crate::limits::Budget;
 use crate::source::{ByteSource, read_vec};
 
@@ -74,8 +74,9 @@ impl<'a> Ctx<'a> {
 
     /// Reads one sample's bytes (for VR tracks: small atom containers).
     pub fn read_sample(&self, track: &Track, index: usize) -> Result<(Vec<u8>, Location)> {
-        let s = track.samples.get(index).ok_or_else(|| {
-            Error::Scene(format!("track {} has no sample {}", track.id, index + 1))
+        let s = track.samples.get(index).ok_or(SceneError::NoSample {
+            track: TrackId(track.id),
+            sample: index + 1,
         })?;
         let loc = Location::file(s.offset);
         if u64::from(s.size) > MAX_VR_SAMPLE {
@@ -110,12 +111,12 @@ impl<'a> Ctx<'a> {
     /// warning) when the track is missing or has no samples there.
     pub fn track_use(
         &mut self,
-        id: u32,
+        id: TrackId,
         span: NodeSpan,
         role: &str,
-        node: u32,
+        node: NodeId,
     ) -> Option<TrackUse> {
-        let Some(track) = self.track(id) else {
+        let Some(track) = self.track(id.0) else {
             self.warn(
                 None,
                 format!("node {node}: {role} track {id} does not exist"),
@@ -183,7 +184,7 @@ pub fn track_use_of(track: &Track, samples: Vec<usize>) -> TrackUse {
         .or(track.descriptions.first());
     let video = desc.and_then(|d| d.video.as_ref());
     TrackUse {
-        track_id: track.id,
+        track_id: TrackId(track.id),
         codec: desc.map(|d| d.format).unwrap_or_default(),
         first_sample: samples.first().map_or(0, |i| i + 1),
         sample_count: samples.len(),

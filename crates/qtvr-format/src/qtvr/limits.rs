@@ -1,7 +1,7 @@
 //! View limits shared by QTVR 1 and 2 readers: ordering, clamping, defaults,
 //! and the object grid check. Pure functions; repairs are reported as warnings.
 
-use super::scene::{TrackUse, View, ViewLimits};
+use super::scene::{NodeId, TrackUse, View, ViewLimits};
 use crate::error::Warning;
 
 /// `v` limited to [lo, hi]; never panics (a reversed or NaN range leaves `v` as it is).
@@ -23,7 +23,7 @@ pub fn finite(v: f32, fallback: f32) -> f32 {
 }
 
 /// Orders a pair as [min, max], warning when the file stored it reversed.
-pub fn ordered(pair: [f32; 2], what: &str, node: u32, warnings: &mut Vec<Warning>) -> [f32; 2] {
+pub fn ordered(pair: [f32; 2], what: &str, node: NodeId, warnings: &mut Vec<Warning>) -> [f32; 2] {
     let [a, b] = pair;
     if a > b {
         warnings.push(Warning::general(format!(
@@ -43,7 +43,7 @@ pub fn finish_limits(
     fov: [f32; 2],
     default: View,
     source: &'static str,
-    node: u32,
+    node: NodeId,
     warnings: &mut Vec<Warning>,
 ) -> ViewLimits {
     // Callers pass finite values; anything else is repaired here too, so the
@@ -114,7 +114,7 @@ pub fn finish_limits(
 
 /// Object grid parameters as stored.
 pub struct ObjectParams {
-    pub node: u32,
+    pub node: NodeId,
     pub rows: u32,
     pub columns: u32,
     pub view_states: u32,

@@ -11,6 +11,54 @@ use serde::Serialize;
 use crate::container::FourCC;
 use crate::error::Warning;
 
+/// Defines a `u32` ID newtype that prints, debug-prints and serialises as its
+/// bare number (so text and JSON output stay as they were with plain `u32`s).
+macro_rules! id_type {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+        #[serde(transparent)]
+        pub struct $name(pub u32);
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                std::fmt::Display::fmt(&self.0, f)
+            }
+        }
+
+        impl std::fmt::Debug for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                std::fmt::Debug::fmt(&self.0, f)
+            }
+        }
+
+        impl From<u32> for $name {
+            fn from(id: u32) -> Self {
+                $name(id)
+            }
+        }
+
+        impl From<$name> for u32 {
+            fn from(id: $name) -> u32 {
+                id.0
+            }
+        }
+    };
+}
+
+id_type!(
+    /// A node's ID (`ndhd` node ID, QTVR 1 `pHdr` node ID, a link's destination).
+    NodeId
+);
+id_type!(
+    /// A hot spot's ID: its index value in the node's hot spot track.
+    HotspotId
+);
+id_type!(
+    /// A track's ID (`tkhd` track ID).
+    TrackId
+);
+
 /// A QuickTime VR movie's content.
 #[derive(Debug, Clone, Serialize)]
 pub struct Scene {
@@ -21,7 +69,7 @@ pub struct Scene {
     /// The scene (world) name, when stored.
     pub name: Option<String>,
     /// The node shown first.
-    pub default_node: u32,
+    pub default_node: NodeId,
     /// Panorama imaging settings from the VR world (`imgp`/`impn`).
     pub imaging: Vec<PanoImaging>,
     /// Custom cursors stored in the VR world (`vrcp` → `CURS`/`crsr`): (type, ID, bytes).
@@ -36,7 +84,7 @@ pub struct Scene {
 
 impl Scene {
     /// The node with ID `id`.
-    pub fn node(&self, id: u32) -> Option<&Node> {
+    pub fn node(&self, id: NodeId) -> Option<&Node> {
         self.nodes.iter().find(|n| n.id == id)
     }
 }
@@ -56,7 +104,7 @@ pub struct PanoImaging {
 /// One node.
 #[derive(Debug, Clone, Serialize)]
 pub struct Node {
-    pub id: u32,
+    pub id: NodeId,
     pub name: Option<String>,
     pub comment: Option<String>,
     /// Start of the node's samples, in movie time units.
@@ -91,7 +139,7 @@ pub enum NodeContent {
 /// Samples of one track used by a node.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TrackUse {
-    pub track_id: u32,
+    pub track_id: TrackId,
     /// Codec FourCC of the samples' description.
     pub codec: FourCC,
     /// 1-based number of the first sample used.
@@ -470,7 +518,7 @@ impl ObjectController {
 #[derive(Debug, Clone, Serialize)]
 pub struct HotSpot {
     /// Hot spot ID = its index value in the hot spot track.
-    pub id: u32,
+    pub id: HotspotId,
     /// `link`, `url `, `navg`, `undf`, or a custom type.
     #[serde(rename = "type")]
     pub kind: FourCC,
@@ -492,7 +540,7 @@ pub struct HotSpot {
 /// A link hot spot's destination.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Link {
-    pub to_node: u32,
+    pub to_node: NodeId,
     /// Destination angles; each is None when the file marks it invalid.
     pub to_pan: Option<f32>,
     pub to_tilt: Option<f32>,

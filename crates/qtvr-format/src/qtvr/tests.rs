@@ -1,7 +1,7 @@
 //! Parser tests on movies built in code: every QTVR 2 and QTVR 1 atom the
 //! readers interpret, written with known values and read back.
 
-use super::write::{f32s, hsin, link, ndhd, nloc, pdat, string_atom, vrsc};
+use super::write::{Pdat, f32s, hsin, link, ndhd, nloc, pdat_of, string_atom, vrsc};
 use super::*;
 use crate::container::build::{
     Body, MovieWriter, TrackSpec, atom, container, qt_container, qt_leaf, qt_parent, raw_entry,
@@ -81,18 +81,18 @@ fn qtvr2_movie() -> Vec<u8> {
     let node2 = qt_container(&[ndhd(b"pano", 2, 0)]);
     let node3 = qt_container(&[ndhd(b"obje", 3, 0)]);
     let pano1 = qt_container(&[
-        pdat(
-            1,
-            1,
-            [0.0, 360.0],
-            [30.0, -30.0],
-            [5.0, 60.0],
-            [10.0, 0.0, 50.0],
-            [32, 256],
-            [1, 4],
-            0,
-            b"vcyl",
-        ),
+        pdat_of(&Pdat {
+            image_track: 1,
+            hotspot_track: 1,
+            pan: [0.0, 360.0],
+            tilt: [30.0, -30.0],
+            fov: [5.0, 60.0],
+            default_view: [10.0, 0.0, 50.0],
+            size: [32, 256],
+            frames: [1, 4],
+            flags: 0,
+            kind: *b"vcyl",
+        }),
         qt_leaf(b"tcon", 1, &f32s(&[-10.0, 10.0])),
     ]);
     // Nonstandard cube: faces given in the order top, front, ... with their quaternions.
@@ -110,18 +110,18 @@ fn qtvr2_movie() -> Vec<u8> {
     .collect();
     let tref = Body::new().u32(1).bytes(b"imgt").u16(0x8000).u32(3).done();
     let pano2 = qt_container(&[
-        pdat(
-            2,
-            0,
-            [0.0, 360.0],
-            [-45.0, 45.0],
-            [5.0, 60.0],
-            [0.0, 0.0, 0.0],
-            [7680, 64],
-            [4, 1],
-            1,
-            b"cube",
-        ),
+        pdat_of(&Pdat {
+            image_track: 2,
+            hotspot_track: 0,
+            pan: [0.0, 360.0],
+            tilt: [-45.0, 45.0],
+            fov: [5.0, 60.0],
+            default_view: [0.0, 0.0, 0.0],
+            size: [7680, 64],
+            frames: [4, 1],
+            flags: 1,
+            kind: *b"cube",
+        }),
         qt_leaf(
             b"cuvw",
             1,
@@ -240,9 +240,9 @@ fn qtvr2_multinode_movie_reads_back() {
     let s = l.scene.expect("a QTVR scene");
     assert_eq!(s.qtvr_version, "2.0");
     assert_eq!(s.name.as_deref(), Some("Test world"));
-    assert_eq!(s.default_node, 2);
+    assert_eq!(s.default_node, NodeId(2));
     assert_eq!(
-        s.nodes.iter().map(|n| n.id).collect::<Vec<_>>(),
+        s.nodes.iter().map(|n| n.id.0).collect::<Vec<_>>(),
         vec![1, 2, 3]
     );
     assert_eq!(
@@ -278,13 +278,13 @@ fn qtvr2_multinode_movie_reads_back() {
             p.image_track.first_sample,
             p.image_track.sample_count
         ),
-        (4, 1, 4)
+        (TrackId(4), 1, 4)
     );
     assert_eq!(
         p.hotspot_track
             .as_ref()
             .map(|h| (h.track_id, h.codec, h.depth)),
-        Some((7, FourCC::new(b"smc "), 8))
+        Some((TrackId(7), FourCC::new(b"smc "), 8))
     );
     // tilt stored reversed (30, -30), clipped to the image's extent and then the tcon constraint.
     assert_eq!(p.limits.tilt, [-10.0, 10.0]);
@@ -311,7 +311,7 @@ fn qtvr2_multinode_movie_reads_back() {
     let h = &n1.hotspots[0];
     assert_eq!(
         (h.id, h.kind, h.name.as_deref()),
-        (10, FourCC::new(b"link"), Some("To the cube"))
+        (HotspotId(10), FourCC::new(b"link"), Some("To the cube"))
     );
     assert_eq!(
         h.best_view,
@@ -325,7 +325,7 @@ fn qtvr2_multinode_movie_reads_back() {
     let k = h.link.as_ref().unwrap();
     assert_eq!(
         (k.to_node, k.to_pan, k.to_tilt, k.to_fov),
-        (2, Some(90.0), None, Some(50.0))
+        (NodeId(2), Some(90.0), None, Some(50.0))
     );
     let u = &n1.hotspots[1];
     assert_eq!(
@@ -344,7 +344,10 @@ fn qtvr2_multinode_movie_reads_back() {
     assert_eq!(faces.len(), 6);
     assert_eq!(faces[2].orientation, [0.0, 0.0, -1.0, 0.0]);
     assert_eq!((c.image_size, c.tile_grid), ([64, 64], [1, 1]));
-    assert_eq!((c.image_track.track_id, c.image_track.first_sample), (5, 1));
+    assert_eq!(
+        (c.image_track.track_id, c.image_track.first_sample),
+        (TrackId(5), 1)
+    );
     assert_eq!(c.limits.tilt, [-80.0, 80.0]);
     assert_eq!(
         c.limits.default,
@@ -359,7 +362,7 @@ fn qtvr2_multinode_movie_reads_back() {
         c.preview_track
             .as_ref()
             .map(|t| (t.track_id, t.width, t.sample_count)),
-        Some((6, 16, 6))
+        Some((TrackId(6), 16, 6))
     );
 
     let NodeContent::Object(o) = &s.nodes[2].content else {
@@ -392,18 +395,18 @@ fn qtvr2_multinode_movie_reads_back() {
 fn qtvr2_cylinder_with_inconsistent_pdat_uses_the_track() {
     // pdat claims a 2x3 grid and a 999x999 image; the track holds 4 tiles.
     let node = qt_container(&[ndhd(b"pano", 7, 0)]);
-    let pano = qt_container(&[pdat(
-        1,
-        0,
-        [0.0, 360.0],
-        [0.0, 0.0],
-        [0.0, 0.0],
-        [0.0, 0.0, 0.0],
-        [999, 999],
-        [2, 3],
-        1,
-        &[0; 4],
-    )]);
+    let pano = qt_container(&[pdat_of(&Pdat {
+        image_track: 1,
+        hotspot_track: 0,
+        pan: [0.0, 360.0],
+        tilt: [0.0, 0.0],
+        fov: [0.0, 0.0],
+        default_view: [0.0, 0.0, 0.0],
+        size: [999, 999],
+        frames: [2, 3],
+        flags: 1,
+        kind: [0; 4],
+    })]);
     let w = MovieWriter {
         timescale: 600,
         co64: false,
@@ -461,7 +464,7 @@ fn qtvr2_cylinder_with_inconsistent_pdat_uses_the_track() {
     let msgs: Vec<_> = s.warnings.iter().map(|w| w.message.clone()).collect();
     assert!(msgs.iter().any(|m| m.contains("2x3 tile grid")), "{msgs:?}");
     assert!(msgs.iter().any(|m| m.contains("999x999")), "{msgs:?}");
-    assert_eq!(s.default_node, 7);
+    assert_eq!(s.default_node, NodeId(7));
 }
 
 /// A QTVR 1 panorama: 2 nodes, `pInf`, the 152-byte `pano` description, pHdr/pHot/pLnk/strT.
@@ -611,10 +614,13 @@ fn qtvr1_panorama_reads_back() {
         (s.qtvr_version.as_str(), s.controller),
         ("1.0", FourCC::new(b"STpn"))
     );
-    assert_eq!((s.name.as_deref(), s.default_node), (Some("Two rooms"), 20));
+    assert_eq!(
+        (s.name.as_deref(), s.default_node),
+        (Some("Two rooms"), NodeId(20))
+    );
     assert_eq!(s.nodes.len(), 2);
     let n = &s.nodes[1];
-    assert_eq!((n.id, n.name.as_deref()), (20, Some("South")));
+    assert_eq!((n.id, n.name.as_deref()), (NodeId(20), Some("South")));
     let NodeContent::Panorama(p) = &n.content else {
         panic!()
     };
@@ -625,13 +631,13 @@ fn qtvr1_panorama_reads_back() {
             p.image_track.first_sample,
             p.image_track.sample_count
         ),
-        (3, 5, 4)
+        (TrackId(3), 5, 4)
     );
     assert_eq!(
         p.hotspot_track
             .as_ref()
             .map(|h| (h.track_id, h.first_sample)),
-        Some((4, 5))
+        Some((TrackId(4), 5))
     );
     assert_eq!(
         p.limits.default,
@@ -647,7 +653,7 @@ fn qtvr1_panorama_reads_back() {
     assert_eq!(
         (h.id, h.kind, h.name.as_deref(), h.rect),
         (
-            3,
+            HotspotId(3),
             FourCC::new(b"link"),
             Some("Door"),
             Some([10, 20, 30, 40])
@@ -664,7 +670,7 @@ fn qtvr1_panorama_reads_back() {
     let k = h.link.as_ref().unwrap();
     assert_eq!(
         (k.to_node, k.to_pan, k.to_tilt, k.to_fov),
-        (10, Some(270.0), Some(0.0), Some(45.0))
+        (NodeId(10), Some(270.0), Some(0.0), Some(45.0))
     );
     assert_eq!(n.hotspots[1].kind, FourCC::new(b"undf"));
 }
@@ -782,6 +788,119 @@ fn plain_quicktime_movie_has_no_scene() {
 }
 
 #[test]
+fn qtvr_movie_without_its_vr_track_is_a_scene_error() {
+    use crate::error::SceneError;
+    let movie = |ctyp: &[u8; 4]| {
+        MovieWriter {
+            timescale: 600,
+            co64: false,
+            user_data: vec![atom(b"ctyp", ctyp)],
+            tracks: vec![TrackSpec {
+                id: 1,
+                enabled: true,
+                handler: *b"vide",
+                media_timescale: 600,
+                descriptions: vec![video_entry(b"jpeg", 8, 8, 24, None)],
+                samples: jpeg_tiles(3, 20),
+                ..Default::default()
+            }],
+        }
+        .finish()
+    };
+    let e = load(&movie(b"qtvr")).unwrap_err();
+    assert!(
+        matches!(e, crate::Error::Scene(SceneError::NoQtvrTrack)),
+        "{e:?}"
+    );
+    assert_eq!(
+        e.to_string(),
+        "QTVR 2 movie without a QTVR track (no track with handler 'qtvr')"
+    );
+    let e = load(&movie(b"STpn")).unwrap_err();
+    assert!(
+        matches!(e, crate::Error::Scene(SceneError::NoV1PanoramaTrack)),
+        "{e:?}"
+    );
+    let e = load(&movie(b"stna")).unwrap_err();
+    assert!(
+        matches!(e, crate::Error::Scene(SceneError::NoNavg)),
+        "{e:?}"
+    );
+    assert_eq!(
+        e.to_string(),
+        "QTVR 1 object movie without its 'NAVG' user data"
+    );
+}
+
+#[test]
+fn scene_errors_read_as_before() {
+    use crate::error::{Location, SceneError};
+    let text = |e: SceneError| crate::Error::from(e).to_string();
+    assert_eq!(
+        text(SceneError::NoNodes { first_skip: None }),
+        "no node of this QTVR movie could be read: no node samples"
+    );
+    assert_eq!(
+        text(SceneError::NoNodes {
+            first_skip: Some("node 1 (QTVR sample 1) skipped: why".into())
+        }),
+        "no node of this QTVR movie could be read: node 1 (QTVR sample 1) skipped: why"
+    );
+    assert_eq!(
+        text(SceneError::NoV1Nodes { first_skip: None }),
+        "no node of this QTVR 1 panorama could be read: the node list matches no panorama sample"
+    );
+    assert_eq!(
+        text(SceneError::NoNodeSample {
+            node: NodeId(4),
+            track: TrackId(2),
+            samples: FourCC::new(b"pdat"),
+        }),
+        "node 4: track 2 (the 'pdat' samples) has no sample at the node's time"
+    );
+    assert_eq!(
+        text(SceneError::NoImageTrackReference {
+            node: NodeId(3),
+            track_kind: "object",
+        }),
+        "node 3: the object track references no image track ('imgt')"
+    );
+    assert_eq!(
+        text(SceneError::CubeTileCount {
+            node: NodeId(1),
+            tiles: 7,
+        }),
+        "node 1: a cube without 'cufa' needs 6 or 6·n² tiles, its image track holds 7"
+    );
+    assert_eq!(
+        text(SceneError::UnknownNodeType {
+            node: NodeId(9),
+            node_type: FourCC::new(b"xyzw"),
+        }),
+        "node 9 has unknown node type 'xyzw'"
+    );
+    assert_eq!(
+        text(SceneError::NoNodeHeader {
+            location: Location::file(40),
+        }),
+        "panorama sample at file offset 40 has no node header ('pHdr')"
+    );
+    assert_eq!(
+        text(SceneError::NoSample {
+            track: TrackId(5),
+            sample: 3,
+        }),
+        "track 5 has no sample 3"
+    );
+    // The IDs print, debug-print and serialise as bare numbers.
+    assert_eq!(
+        format!("{} {:?}", NodeId(7), [HotspotId(1), HotspotId(2)]),
+        "7 [1, 2]"
+    );
+    assert_eq!(serde_json::to_string(&TrackId(3)).unwrap(), "3");
+}
+
+#[test]
 fn data_fork_without_movie_atom_says_resource_fork() {
     let e = load(&atom(b"mdat", &[0; 64])).unwrap_err().to_string();
     assert!(e.contains("resource fork"), "{e}");
@@ -835,7 +954,7 @@ fn limits_are_finite_and_ordered_whatever_the_values() {
     };
     let mut warnings = Vec::new();
     let image = scene::TrackUse {
-        track_id: 1,
+        track_id: TrackId(1),
         codec: crate::container::FourCC(*b"jpeg"),
         first_sample: 1,
         sample_count: 4,
@@ -852,11 +971,11 @@ fn limits_are_finite_and_ordered_whatever_the_values() {
                 tilt: a,
                 fov: c,
             };
-            let l = finish_limits([a, b], [b, a], [c, b], d, "test", 1, &mut warnings);
+            let l = finish_limits([a, b], [b, a], [c, b], d, "test", NodeId(1), &mut warnings);
             assert!(ok(&l), "{l:?}");
             assert!(l.fov[1] > 0.0, "{l:?}");
             let p = ObjectParams {
-                node: 1,
+                node: NodeId(1),
                 rows: 2,
                 columns: 2,
                 view_states: 1,

@@ -10,7 +10,7 @@ use super::scene::*;
 use crate::container::reader::{AtomBody, Children, Fields};
 use crate::container::timing::MovieTime;
 use crate::container::{FourCC, Track};
-use crate::error::{Error, Location, Result};
+use crate::error::{Location, Result, SceneError};
 
 /// The `pano` sample description of a QTVR 1 panorama track.
 #[derive(Debug, Default, Clone)]
@@ -111,18 +111,13 @@ pub(crate) fn read_panorama_scene(ctx: &mut Ctx<'_>, controller: FourCC) -> Resu
         .tracks
         .iter()
         .find(|t| matches!(&t.handler.0, b"STpn" | b"stpn"))
-        .ok_or_else(|| {
-            Error::Scene("QTVR 1 panorama movie without a panorama track (handler 'STpn')".into())
-        })?;
+        .ok_or(SceneError::NoV1PanoramaTrack)?;
     let desc = pano
         .descriptions
         .iter()
         .find(|d| d.format.0 == *b"pano")
-        .ok_or_else(|| {
-            Error::Scene(format!(
-                "QTVR 1 panorama track {} has no 'pano' sample description",
-                pano.id
-            ))
+        .ok_or(SceneError::NoPanoDescription {
+            track: TrackId(pano.id),
         })?;
     let d = read_pano_description(&desc.data, desc.location)?;
     let info = read_pinf(pano)?;
@@ -178,14 +173,14 @@ pub(crate) fn read_panorama_scene(ctx: &mut Ctx<'_>, controller: FourCC) -> Resu
         }
     }
     if nodes.is_empty() {
-        return Err(Error::Scene(format!(
-            "no node of this QTVR 1 panorama could be read: {}",
-            first_error.unwrap_or_else(|| "the node list matches no panorama sample".into())
-        )));
+        return Err(SceneError::NoV1Nodes {
+            first_skip: first_error,
+        }
+        .into());
     }
-    let mut default_node = info.as_ref().map_or(0, |i| i.default_node);
+    let mut default_node = NodeId(info.as_ref().map_or(0, |i| i.default_node));
     if !nodes.iter().any(|n| n.id == default_node) {
-        if default_node != 0 {
+        if default_node != NodeId(0) {
             ctx.warn(
                 None,
                 format!(
@@ -231,24 +226,20 @@ fn read_pano_node(
     }
     let find = |k: &[u8; 4]| atoms.iter().find(|a| a.kind.0 == *k);
     let strt = find(b"strT");
-    let phdr = find(b"pHdr").ok_or_else(|| {
-        Error::Scene(format!(
-            "panorama sample at {loc} has no node header ('pHdr')"
-        ))
-    })?;
+    let phdr = find(b"pHdr").ok_or(SceneError::NoNodeHeader { location: loc })?;
     let h = read_phdr(ctx, phdr, strt, listed_id)?;
-    let id = h.id;
+    let id = NodeId(h.id);
 
     let image = ctx
-        .track_use(d.scene_track, span, "scene", id)
-        .ok_or_else(|| Error::Scene(format!("node {id}: no scene samples")))?;
+        .track_use(TrackId(d.scene_track), span, "scene", id)
+        .ok_or(SceneError::NoSceneSamples { node: id })?;
     let hotspot_track = if d.hotspot_track != 0 {
-        ctx.track_use(d.hotspot_track, span, "hot spot", id)
+        ctx.track_use(TrackId(d.hotspot_track), span, "hot spot", id)
     } else {
         None
     };
     let low_res_tracks = if d.low_res_track != 0 {
-        ctx.track_use(d.low_res_track, span, "low-resolution scene", id)
+        ctx.track_use(TrackId(d.low_res_track), span, "low-resolution scene", id)
             .map(|u| vec![(0u16, u)])
             .unwrap_or_default()
     } else {
@@ -352,7 +343,7 @@ fn scene_grid(
     ctx: &mut Ctx<'_>,
     d: &PanoDescription,
     image: &TrackUse,
-    id: u32,
+    id: NodeId,
 ) -> ([u32; 2], [u32; 2]) {
     let n = image.sample_count as u32;
     let mut grid = [u32::from(d.frames[0]), u32::from(d.frames[1])];
@@ -382,7 +373,7 @@ fn pano_limits(
     ctx: &mut Ctx<'_>,
     d: &PanoDescription,
     v: &[f64; 9],
-    id: u32,
+    id: NodeId,
 ) -> (ViewLimits, [f32; 2]) {
     let f32c = |x: f64| finite(x as f32, 0.0);
     // Node header limits override the description's when set.
@@ -429,7 +420,7 @@ fn read_phot(
     phot: Option<&AtomBody<'_>>,
     plnk: Option<&AtomBody<'_>>,
     strt: Option<&AtomBody<'_>>,
-    node: u32,
+    node: NodeId,
 ) -> Result<Vec<HotSpot>> {
     // pLnk: id u16, reserved u16, 8 reserved, toNodeID u32, 12 reserved, pan, tilt, zoom, 8 reserved, name, comment.
     let mut links = Vec::new();
@@ -459,7 +450,7 @@ fn read_phot(
     let count = f.i16()?.max(0) as u64;
     f.check_table(count, 56)?;
     for _ in 0..count {
-        let id = u32::from(f.u16()?);
+        let id = HotspotId(u32::from(f.u16()?));
         f.skip(2)?;
         let kind = f.fourcc()?;
         let type_data = f.u32()?;
@@ -476,7 +467,7 @@ fn read_phot(
         let link = if kind.0 == *b"link" {
             match links.iter().find(|l| u32::from(l.0) == type_data) {
                 Some(&(_, to, pan, tilt, zoom)) => Some(Link {
-                    to_node: to,
+                    to_node: NodeId(to),
                     to_pan: Some(pan),
                     to_tilt: Some(tilt),
                     to_fov: (zoom > 0.0).then_some(zoom),
@@ -516,7 +507,7 @@ pub(crate) fn read_object_scene(ctx: &mut Ctx<'_>, controller: FourCC) -> Result
         .user_data
         .iter()
         .find(|a| a.kind.0 == *b"NAVG")
-        .ok_or_else(|| Error::Scene("QTVR 1 object movie without its 'NAVG' user data".into()))?;
+        .ok_or(SceneError::NoNavg)?;
     let body = navg.as_body();
     let mut f = body.fields();
     let _version = f.u16()?;
@@ -539,11 +530,11 @@ pub(crate) fn read_object_scene(ctx: &mut Ctx<'_>, controller: FourCC) -> Result
         .iter()
         .filter(|t| t.handler.0 == *b"vide" && !t.samples.is_empty())
         .max_by_key(|t| (t.enabled, t.samples.len()))
-        .ok_or_else(|| Error::Scene("QTVR 1 object movie without a video track".into()))?;
+        .ok_or(SceneError::NoVideoTrack)?;
     let all: Vec<usize> = ctx.presented(video).iter().map(|p| p.index).collect();
     let image = track_use_of(video, all);
     let params = ObjectParams {
-        node: 1,
+        node: NodeId(1),
         rows,
         columns,
         view_states: 1,
@@ -561,7 +552,7 @@ pub(crate) fn read_object_scene(ctx: &mut Ctx<'_>, controller: FourCC) -> Result
     let (rows, columns, view_states, limits) = check_object(&mut ctx.warnings, &params, &image);
     let duration = ctx.movie.duration as f64;
     let node = Node {
-        id: 1,
+        id: NodeId(1),
         name: None,
         comment: None,
         start_time: 0.0,
@@ -610,7 +601,7 @@ pub(crate) fn read_object_scene(ctx: &mut Ctx<'_>, controller: FourCC) -> Result
         qtvr_version: "1.0".into(),
         controller,
         name: None,
-        default_node: 1,
+        default_node: NodeId(1),
         imaging: Vec::new(),
         cursors: Vec::new(),
         nodes: vec![node],

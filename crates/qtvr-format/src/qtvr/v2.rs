@@ -9,7 +9,7 @@ use super::limits::{
 };
 use super::scene::*;
 use crate::container::{FourCC, Track};
-use crate::error::{Error, Problem, Result};
+use crate::error::{Error, Problem, Result, SceneError};
 
 /// The VR world header (`vrsc`) and node list (`vrnp`).
 struct World {
@@ -24,9 +24,9 @@ struct World {
 
 /// Reads a QTVR 2 scene.
 pub(crate) fn read_scene(ctx: &mut Ctx<'_>, controller: FourCC) -> Result<Scene> {
-    let qtvr = ctx.track_by_handler(b"qtvr").ok_or_else(|| {
-        Error::Scene("QTVR 2 movie without a QTVR track (no track with handler 'qtvr')".into())
-    })?;
+    let qtvr = ctx
+        .track_by_handler(b"qtvr")
+        .ok_or(SceneError::NoQtvrTrack)?;
     let world = read_world(ctx, qtvr)?;
 
     let pano_track = qtvr
@@ -42,10 +42,10 @@ pub(crate) fn read_scene(ctx: &mut Ctx<'_>, controller: FourCC) -> Result<Scene>
 
     let presented = ctx.presented(qtvr).to_vec();
     if presented.is_empty() {
-        return Err(Error::Scene(format!(
-            "the QTVR track {} has no samples: no nodes",
-            qtvr.id
-        )));
+        return Err(SceneError::EmptyQtvrTrack {
+            track: TrackId(qtvr.id),
+        }
+        .into());
     }
     let spans = NodeSpan::for_nodes(
         &presented
@@ -82,14 +82,14 @@ pub(crate) fn read_scene(ctx: &mut Ctx<'_>, controller: FourCC) -> Result<Scene>
         }
     }
     if nodes.is_empty() {
-        return Err(Error::Scene(format!(
-            "no node of this QTVR movie could be read: {}",
-            first_error.unwrap_or_else(|| "no node samples".into())
-        )));
+        return Err(SceneError::NoNodes {
+            first_skip: first_error,
+        }
+        .into());
     }
-    let mut default_node = world.default_node;
+    let mut default_node = NodeId(world.default_node);
     if !nodes.iter().any(|n| n.id == default_node) {
-        if default_node != 0 {
+        if default_node != NodeId(0) {
             ctx.warn(
                 None,
                 format!(
@@ -277,6 +277,7 @@ fn read_node(
     {
         node_type = ty;
     }
+    let node_id = NodeId(node_id);
     let hotspots = read_hotspots(ctx, &info)?;
     let custom_atoms = info
         .children
@@ -286,25 +287,19 @@ fn read_node(
         .collect();
     let content = match &node_type.0 {
         b"pano" => {
-            let t = pano_track.ok_or_else(|| {
-                Error::Scene(format!(
-                    "node {node_id} is a panorama but the movie has no panorama track"
-                ))
-            })?;
+            let t = pano_track.ok_or(SceneError::NoPanoramaTrack { node: node_id })?;
             NodeContent::Panorama(Box::new(read_pano_node(ctx, t, node_id, span)?))
         }
         b"obje" => {
-            let t = obje_track.ok_or_else(|| {
-                Error::Scene(format!(
-                    "node {node_id} is an object but the movie has no object track"
-                ))
-            })?;
+            let t = obje_track.ok_or(SceneError::NoObjectTrack { node: node_id })?;
             NodeContent::Object(Box::new(read_object_node(ctx, t, node_id, span)?))
         }
         _ => {
-            return Err(Error::Scene(format!(
-                "node {node_id} has unknown node type '{node_type}'"
-            )));
+            return Err(SceneError::UnknownNodeType {
+                node: node_id,
+                node_type,
+            }
+            .into());
         }
     };
     Ok(Node {
@@ -339,7 +334,7 @@ fn read_hotspots(ctx: &mut Ctx<'_>, info: &QtAtom) -> Result<Vec<HotSpot>> {
 
 fn read_hot_spot(info: &QtAtom, hots: &QtAtom) -> Result<HotSpot> {
     let mut h = HotSpot {
-        id: hots.id,
+        id: HotspotId(hots.id),
         kind: FourCC::new(b"undf"),
         name: None,
         comment: None,
@@ -397,7 +392,7 @@ fn read_link(a: &QtAtom) -> Result<Link> {
     let (cx, cy) = (f.f32()?, f.f32()?);
     let ok = |bit: u32, v: f32| (valid & bit != 0 && v.is_finite()).then_some(v);
     Ok(Link {
-        to_node,
+        to_node: NodeId(to_node),
         to_pan: ok(1, pan),
         to_tilt: ok(2, tilt),
         to_fov: ok(4, fov),
@@ -414,17 +409,15 @@ fn read_node_sample(
     ctx: &mut Ctx<'_>,
     track: &Track,
     span: NodeSpan,
-    node: u32,
+    node: NodeId,
     what: &[u8; 4],
 ) -> Result<QtAtom> {
     let index = crate::container::timing::sample_at(ctx.presented(track), span.start)
         .map(|p| p.index)
-        .ok_or_else(|| {
-            Error::Scene(format!(
-                "node {node}: track {} (the '{}' samples) has no sample at the node's time",
-                track.id,
-                FourCC::new(what)
-            ))
+        .ok_or(SceneError::NoNodeSample {
+            node,
+            track: TrackId(track.id),
+            samples: FourCC::new(what),
         })?;
     let (bytes, loc) = ctx.read_sample(track, index)?;
     parse_container(&bytes, loc, ctx.budget)
@@ -489,7 +482,12 @@ fn angle_pair(a: &QtAtom) -> Option<[f32; 2]> {
     (lo.is_finite() && hi.is_finite()).then_some([lo.min(hi), lo.max(hi)])
 }
 
-fn read_pano_node(ctx: &mut Ctx<'_>, pano: &Track, node: u32, span: NodeSpan) -> Result<Panorama> {
+fn read_pano_node(
+    ctx: &mut Ctx<'_>,
+    pano: &Track,
+    node: NodeId,
+    span: NodeSpan,
+) -> Result<Panorama> {
     let root = read_node_sample(ctx, pano, span, node, b"pdat")?;
     let pdat_atom = required(&root, b"pdat")?;
     let pdat = read_pdat(pdat_atom)?;
@@ -504,9 +502,11 @@ fn read_pano_node(ctx: &mut Ctx<'_>, pano: &Track, node: u32, span: NodeSpan) ->
         Some(&id) => id,
         None => {
             let Some(&first) = imgt.first() else {
-                return Err(Error::Scene(format!(
-                    "node {node}: the panorama track references no image track ('imgt')"
-                )));
+                return Err(SceneError::NoImageTrackReference {
+                    node,
+                    track_kind: "panorama",
+                }
+                .into());
             };
             ctx.warn(Some(pdat_atom.location.offset), format!(
                 "node {node}: image track index {} is not in the track's 'imgt' list {imgt:?}; using track {first}",
@@ -516,13 +516,13 @@ fn read_pano_node(ctx: &mut Ctx<'_>, pano: &Track, node: u32, span: NodeSpan) ->
         }
     };
     let image = ctx
-        .track_use(image_id, span, "image", node)
-        .ok_or_else(|| Error::Scene(format!("node {node}: no image samples")))?;
+        .track_use(TrackId(image_id), span, "image", node)
+        .ok_or(SceneError::NoImageSamples { node })?;
 
     let hotspot_track = match (pdat.hotspot_ref as usize).checked_sub(1) {
         None => None,
         Some(i) => match hott.get(i) {
-            Some(&id) => ctx.track_use(id, span, "hot spot", node),
+            Some(&id) => ctx.track_use(TrackId(id), span, "hot spot", node),
             None => {
                 ctx.warn(Some(pdat_atom.location.offset), format!(
                     "node {node}: hot spot track index {} is not in the 'hott' list {hott:?}; no hot spot image",
@@ -558,7 +558,7 @@ fn read_pano_node(ctx: &mut Ctx<'_>, pano: &Track, node: u32, span: NodeSpan) ->
             if id == image_id {
                 continue;
             }
-            if let Some(u) = ctx.track_use(id, span, "low-resolution", node) {
+            if let Some(u) = ctx.track_use(TrackId(id), span, "low-resolution", node) {
                 if res == 0x8000 {
                     preview_track = Some(u);
                 } else {
@@ -610,7 +610,7 @@ fn cylinder_geometry(
     pdat: &Pdat,
     image: &TrackUse,
     hotspots: Option<&TrackUse>,
-    node: u32,
+    node: NodeId,
 ) -> Geometry {
     let (orientation, legacy) = cylinder_orientation(ctx, pdat, image, node);
     let vertical = orientation == CylinderOrientation::Vertical;
@@ -649,7 +649,7 @@ fn cylinder_orientation(
     ctx: &mut Ctx<'_>,
     pdat: &Pdat,
     image: &TrackUse,
-    node: u32,
+    node: NodeId,
 ) -> (CylinderOrientation, bool) {
     let (orientation, legacy) = match &pdat.pano_type.0 {
         b"hcyl" => (CylinderOrientation::Horizontal, false),
@@ -704,7 +704,7 @@ fn cylinder_grid(
     pdat: &Pdat,
     image: &TrackUse,
     vertical: bool,
-    node: u32,
+    node: NodeId,
 ) -> ([u32; 2], [u32; 2]) {
     let n = image.sample_count as u32;
     let mut grid = [u32::from(pdat.frames[0]), u32::from(pdat.frames[1])];
@@ -731,7 +731,7 @@ fn cylinder_grid(
 
 /// A cylinder's view limits from its `pdat`, the tilt bounded by the
 /// `upright` image's vertical extent.
-fn cylinder_limits(ctx: &mut Ctx<'_>, pdat: &Pdat, upright: [u32; 2], node: u32) -> ViewLimits {
+fn cylinder_limits(ctx: &mut Ctx<'_>, pdat: &Pdat, upright: [u32; 2], node: NodeId) -> ViewLimits {
     let pan = clean_pan(
         ordered(
             pdat.pan.map(|v| finite(v, 0.0)),
@@ -777,7 +777,7 @@ fn cylinder_limits(ctx: &mut Ctx<'_>, pdat: &Pdat, upright: [u32; 2], node: u32)
     finish_limits(pan, tilt, fov, default, "pdat", node, &mut ctx.warnings)
 }
 
-fn clean_pan(pan: [f32; 2], node: u32, w: &mut Vec<crate::error::Warning>) -> [f32; 2] {
+fn clean_pan(pan: [f32; 2], node: NodeId, w: &mut Vec<crate::error::Warning>) -> [f32; 2] {
     if pan[1] - pan[0] <= 0.0 || pan[1] - pan[0] > 360.01 {
         w.push(crate::error::Warning::general(format!(
             "node {node}: pan range ({}, {}) is impossible; using 0..360",
@@ -794,7 +794,7 @@ fn cube_geometry(
     root: &QtAtom,
     pdat: &Pdat,
     image: &TrackUse,
-    node: u32,
+    node: NodeId,
 ) -> Result<Geometry> {
     let n = image.sample_count;
     let faces = match root.child(b"cufa") {
@@ -844,7 +844,7 @@ fn cube_geometry(
 
 /// `cufa` (QTFF "Cube face data atom"): one orientation, centre, aspect and
 /// skew per tile; a count unlike the image track's `n` tiles warns.
-fn read_cufa(ctx: &mut Ctx<'_>, cufa: &QtAtom, n: usize, node: u32) -> Result<Vec<CubeFace>> {
+fn read_cufa(ctx: &mut Ctx<'_>, cufa: &QtAtom, n: usize, node: NodeId) -> Result<Vec<CubeFace>> {
     let mut f = cufa.fields();
     let count = f.remaining() / 32;
     f.check_table(count as u64, 32)?;
@@ -880,13 +880,11 @@ fn read_cufa(ctx: &mut Ctx<'_>, cufa: &QtAtom, n: usize, node: u32) -> Result<Ve
 }
 
 /// The standard cube's faces for `n` tiles: 6 faces, or 6 faces of k×k tiles.
-fn standard_faces(n: usize, node: u32) -> Result<Vec<CubeFace>> {
+fn standard_faces(n: usize, node: NodeId) -> Result<Vec<CubeFace>> {
     let per_face = n / 6;
     let k = (per_face as f64).sqrt().round() as u32;
     if !n.is_multiple_of(6) || (k * k) as usize != per_face || k == 0 {
-        return Err(Error::Scene(format!(
-            "node {node}: a cube without 'cufa' needs 6 or 6·n² tiles, its image track holds {n}"
-        )));
+        return Err(SceneError::CubeTileCount { node, tiles: n }.into());
     }
     Ok(if k == 1 {
         CubeFace::standard().to_vec()
@@ -902,7 +900,7 @@ fn tiles_per_face_edge(
     faces: &[CubeFace],
     n: usize,
     standard: bool,
-    node: u32,
+    node: NodeId,
 ) -> u32 {
     let k = faces
         .first()
@@ -930,7 +928,7 @@ fn tiles_per_face_edge(
 }
 
 /// `cuvw` (QTFF "Cubic view atom"): pan, tilt and field-of-view ranges and the default view.
-fn read_cuvw(ctx: &mut Ctx<'_>, cuvw: &QtAtom, node: u32) -> Result<ViewLimits> {
+fn read_cuvw(ctx: &mut Ctx<'_>, cuvw: &QtAtom, node: NodeId) -> Result<ViewLimits> {
     let mut f = cuvw.fields();
     let v: Vec<f32> = (0..9).map(|_| f.f32()).collect::<Result<_>>()?;
     let v: Vec<f32> = v.iter().map(|&x| finite(x, 0.0)).collect();
@@ -961,7 +959,7 @@ fn read_cuvw(ctx: &mut Ctx<'_>, cuvw: &QtAtom, node: u32) -> Result<ViewLimits> 
 fn apply_constraints(
     mut l: ViewLimits,
     c: &Constraints,
-    node: u32,
+    node: NodeId,
     w: &mut Vec<crate::error::Warning>,
 ) -> ViewLimits {
     let mut clip = |lim: &mut [f32; 2], con: Option<[f32; 2]>, what: &str| {
@@ -992,7 +990,7 @@ fn apply_constraints(
 fn read_object_node(
     ctx: &mut Ctx<'_>,
     obje: &Track,
-    node: u32,
+    node: NodeId,
     span: NodeSpan,
 ) -> Result<ObjectNode> {
     let root = read_node_sample(ctx, obje, span, node, b"obji")?;
@@ -1035,19 +1033,18 @@ fn read_object_node(
         .and_then(|i| imgt.get(i))
         .copied()
         .or(imgt.first().copied())
-        .ok_or_else(|| {
-            Error::Scene(format!(
-                "node {node}: the object track references no image track ('imgt')"
-            ))
+        .ok_or(SceneError::NoImageTrackReference {
+            node,
+            track_kind: "object",
         })?;
     let image = ctx
-        .track_use(image_id, span, "image", node)
-        .ok_or_else(|| Error::Scene(format!("node {node}: no image samples")))?;
+        .track_use(TrackId(image_id), span, "image", node)
+        .ok_or(SceneError::NoImageSamples { node })?;
     let hotspot_track = (ref_index(b"hstr") as usize)
         .checked_sub(1)
         .and_then(|i| hott.get(i))
         .copied()
-        .and_then(|id| ctx.track_use(id, span, "hot spot", node));
+        .and_then(|id| ctx.track_use(TrackId(id), span, "hot spot", node));
 
     // Frames per view: viewDuration over the movie-time length of one image sample.
     let (frames_per_view, frame_seconds) = match ctx.track(image_id) {
@@ -1107,7 +1104,7 @@ fn frames_per_view(
     track: &Track,
     image: &TrackUse,
     view_duration: u32,
-    node: u32,
+    node: NodeId,
 ) -> (u32, f64) {
     let first = image.samples.first().copied();
     let span = ctx

@@ -14,15 +14,16 @@
 //!   hot spots) and one warning naming the codec and the track; a damaged sample
 //!   keeps what was decoded before the damage, with a warning.
 //! * Frame sizes come from the sample description and are checked against
-//!   [`FrameLimits`] and the request's total budget before anything is allocated.
+//!   the frame and request limits of [`Limits`] before anything is allocated.
 
 use std::sync::Mutex;
 
 use rayon::prelude::*;
 
-use crate::codec::{self, Frame, FrameKind, FrameLimits, Palette, StreamInfo};
+use crate::codec::{self, Frame, FrameKind, Palette, StreamInfo};
 use crate::container::{FourCC, Track};
 use crate::error::Warning;
+use crate::limits::Limits;
 use crate::source::ByteSource;
 
 /// What a track's frames are for.
@@ -58,10 +59,11 @@ pub struct Tile {
 /// Limits for one decode request.
 #[derive(Debug, Clone, Copy)]
 pub struct DecodeOptions {
-    /// Per-frame limits.
-    pub frame: FrameLimits,
-    /// Bytes all the frames of one request may take together.
-    pub max_total_bytes: u64,
+    /// Per-frame limits ([`Limits::frame_max_side`], [`Limits::frame_max_bytes`])
+    /// and the bytes all the frames of one request may take together
+    /// ([`Limits::request_max_bytes`]); assembly draws its picture limits from
+    /// here too.
+    pub limits: Limits,
     /// Decode in parallel (rayon's global pool).
     pub parallel: bool,
 }
@@ -69,8 +71,7 @@ pub struct DecodeOptions {
 impl Default for DecodeOptions {
     fn default() -> Self {
         DecodeOptions {
-            frame: FrameLimits::default(),
-            max_total_bytes: 8 << 30,
+            limits: Limits::default(),
             parallel: true,
         }
     }
@@ -140,7 +141,7 @@ struct Plan<'a> {
 /// Plans every request and runs all their chains (in parallel when asked),
 /// handing each wanted tile to `emit(request index, output positions, tile)`
 /// as soon as it is decoded. With `budget`, the frames of all requests are
-/// counted against `opts.max_total_bytes` first (for callers that keep them).
+/// counted against `opts.limits.request_max_bytes` first (for callers that keep them).
 /// Returns, per request, its warnings or why it could not be decoded at all.
 fn run_requests(
     src: &dyn ByteSource,
@@ -313,10 +314,10 @@ fn plan<'a>(
         let (w, h) = info.map_or((0, 0), |i| (i.width, i.height));
         let bytes = u64::from(w) * u64::from(h) * 4;
         *total = total.saturating_add(bytes);
-        if *total > opts.max_total_bytes {
+        if *total > opts.limits.request_max_bytes {
             return Err(err(format!(
                 "its frames need more than the {} bytes allowed for one decode",
-                opts.max_total_bytes
+                opts.limits.request_max_bytes
             )));
         }
     }
@@ -339,7 +340,7 @@ fn plan<'a>(
             )),
             Some(i) => match codec::decoder_for(i) {
                 Err(u) => Some(u.to_string()),
-                Ok(_) => Frame::check_size(i.width, i.height, FrameKind::Rgba, &opts.frame)
+                Ok(_) => Frame::check_size(i.width, i.height, FrameKind::Rgba, &opts.limits)
                     .err()
                     .map(|e| e.to_string()),
             },
@@ -489,7 +490,7 @@ fn run_chain(
             }),
             _ => state.as_ref().map(|(_, f)| f.clone()),
         };
-        let frame = decoded.unwrap_or_else(|| placeholder(info, role, &opts.frame));
+        let frame = decoded.unwrap_or_else(|| placeholder(info, role, &opts.limits));
         let frame = match role {
             Role::HotSpots => to_index_frame(frame),
             Role::Image => frame,
@@ -541,7 +542,7 @@ fn decode_one(
             info.height,
             dec.kind(),
             info.palette.clone(),
-            &opts.frame,
+            &opts.limits,
         ) {
             Ok(frame) => *state = Some((dec, frame)),
             Err(e) => return TileStatus::Placeholder(e.to_string()),
@@ -550,7 +551,7 @@ fn decode_one(
     let Some((dec, frame)) = state.as_mut() else {
         return TileStatus::Placeholder("no decoder".into());
     };
-    let max = opts.frame.max_bytes.max(1 << 20);
+    let max = opts.limits.frame_max_bytes.max(1 << 20);
     if u64::from(sample.size) > max {
         return TileStatus::Damaged(format!(
             "sample {} is {} bytes, more than the {max} a sample may have",
@@ -590,7 +591,7 @@ fn read_into(
 /// The frame shown for a sample that cannot be decoded: a neutral grey
 /// checkerboard (16-pixel squares) for pictures, all zeros (no hot spot) for hot
 /// spot maps. A description too large or empty gives a 1×1 placeholder.
-pub fn placeholder(info: Option<&StreamInfo>, role: Role, limits: &FrameLimits) -> Frame {
+pub fn placeholder(info: Option<&StreamInfo>, role: Role, limits: &Limits) -> Frame {
     let (w, h) = info.map_or((1, 1), |i| (i.width, i.height));
     let kind = match role {
         Role::Image => FrameKind::Rgba,
@@ -682,7 +683,7 @@ pub fn decode_node(
     let uses = node_tracks(node);
     let tracks: Vec<Option<&Track>> = uses
         .iter()
-        .map(|(u, _)| movie.tracks.iter().find(|t| t.id == u.track_id))
+        .map(|(u, _)| movie.tracks.iter().find(|t| t.id == u.track_id.0))
         .collect();
     let requests: Vec<Request<'_>> = uses
         .iter()
@@ -701,7 +702,7 @@ pub fn decode_node(
         .map(|((u, _), track)| match track {
             Some(t) => decoded.next().unwrap_or_else(|| Err(nothing_decoded(t.id))),
             None => Err(TrackError {
-                track_id: u.track_id,
+                track_id: u.track_id.0,
                 what: "does not exist".into(),
             }),
         })

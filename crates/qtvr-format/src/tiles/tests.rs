@@ -194,7 +194,10 @@ fn oversized_requests_are_refused_before_allocating() {
     let bytes = movie(b"raw ", 24, vec![solid_raw24([0; 3]); 4], None);
     let m = read_movie(&bytes, &Budget::for_file(bytes.len() as u64)).unwrap();
     let opts = DecodeOptions {
-        max_total_bytes: u64::from(W) * u64::from(H) * 4 * 3,
+        limits: crate::limits::Limits {
+            request_max_bytes: u64::from(W) * u64::from(H) * 4 * 3,
+            ..Default::default()
+        },
         ..DecodeOptions::default()
     };
     let e = decode_track(&bytes, &m.tracks[0], &[0, 1, 2, 3], Role::Image, &opts).unwrap_err();
@@ -208,7 +211,7 @@ fn oversized_requests_are_refused_before_allocating() {
 fn direct_colour_hot_spot_maps_become_indices() {
     let pal = Palette::mac_256();
     let c = pal.colors[17];
-    let mut rgba = Frame::new(2, 1, FrameKind::Rgba, None, &FrameLimits::default()).unwrap();
+    let mut rgba = Frame::new(2, 1, FrameKind::Rgba, None, &Limits::default()).unwrap();
     rgba.data
         .copy_from_slice(&[c[0], c[1], c[2], 255, 1, 2, 3, 255]);
     let idx = to_index_frame(rgba);

@@ -169,39 +169,6 @@ pub fn pdat_of(p: &Pdat) -> Vec<u8> {
     qt_leaf(b"pdat", 1, &b.u32(p.flags).bytes(&p.kind).u32(0).done())
 }
 
-/// `pdat` (panorama sample atom): image and hot spot track indexes (1-based
-/// into the panorama track's `imgt`/`hott` lists, 0 = none), pan, tilt and
-/// field-of-view ranges, default view, image size and tile grid (the hot spot
-/// image gets the same), flags and panorama type (`vcyl`, `hcyl`, `cube`).
-///
-/// The positional form the parser tests call; the writer uses [`pdat_of`].
-#[allow(clippy::too_many_arguments)]
-pub fn pdat(
-    img: u32,
-    hs: u32,
-    pan: [f32; 2],
-    tilt: [f32; 2],
-    fov: [f32; 2],
-    def: [f32; 3],
-    size: [u32; 2],
-    frames: [u16; 2],
-    flags: u32,
-    ty: &[u8; 4],
-) -> Vec<u8> {
-    pdat_of(&Pdat {
-        image_track: img,
-        hotspot_track: hs,
-        pan,
-        tilt,
-        fov,
-        default_view: def,
-        size,
-        frames,
-        flags,
-        kind: *ty,
-    })
-}
-
 /// `cuvw` (cubic view atom): pan, tilt and field-of-view ranges and the default view.
 pub fn cuvw(pan: [f32; 2], tilt: [f32; 2], fov: [f32; 2], def: [f32; 3]) -> Vec<u8> {
     qt_leaf(

@@ -4,7 +4,7 @@
 //! layers:
 //!
 //! - atom builders (`atoms.rs`), one per QTVR atom the reader interprets ([`string_atom`],
-//!   [`ndhd`], [`hsin`], [`link`], [`pdat`], [`cuvw`], [`obji`], ...), on top of
+//!   [`ndhd`], [`hsin`], [`link`], [`pdat_of`], [`cuvw`], [`obji`], ...), on top of
 //!   the generic QuickTime writers in [`crate::container::build`]. The parser
 //!   tests build their movies with them;
 //! - [`Tour`] (`tour.rs`): a whole multinode movie from pictures — vertical cylinders,
@@ -42,7 +42,7 @@ mod tests {
     use crate::codec::rle::RleDecoder;
     use crate::codec::{Decoder, Frame, FrameLimits, StreamInfo};
     use crate::container::FourCC;
-    use crate::qtvr::scene::NodeContent;
+    use crate::qtvr::scene::{NodeContent, NodeId};
 
     fn rle_round_trip(indices: &[u8], w: u32, h: u32) -> Vec<u8> {
         let info = StreamInfo {
@@ -150,7 +150,7 @@ mod tests {
         let bytes = tiny_tour().write().unwrap();
         let s = crate::qtvr::load(&bytes).unwrap().scene.unwrap();
         assert!(s.warnings.is_empty(), "{:?}", s.warnings);
-        assert_eq!((s.default_node, s.nodes.len()), (5, 2));
+        assert_eq!((s.default_node, s.nodes.len()), (NodeId(5), 2));
         let NodeContent::Panorama(p) = &s.nodes[0].content else {
             panic!("a panorama")
         };
@@ -160,7 +160,7 @@ mod tests {
         let k = s.nodes[0].hotspots[0].link.as_ref().unwrap();
         assert_eq!(
             (k.to_node, k.to_pan, k.to_tilt, k.to_fov),
-            (9, None, Some(3.0), None)
+            (NodeId(9), None, Some(3.0), None)
         );
         let NodeContent::Object(o) = &s.nodes[1].content else {
             panic!("an object")

@@ -113,6 +113,18 @@ impl<'a> Viewer<'a> {
         self.wait_for("idle", Duration::from_secs(30))
     }
 
+    /// The next idle state whose `key` is `value` (earlier ones, of views
+    /// on the way, are passed over).
+    fn idle_until(&mut self, key: &str, value: impl Into<Value>) -> Value {
+        let value = value.into();
+        loop {
+            let s = self.idle();
+            if s[key] == value {
+                return s;
+            }
+        }
+    }
+
     fn xdo(&self, args: &[&str]) {
         let s = Command::new("xdotool")
             .args(args)
@@ -375,10 +387,7 @@ fn panorama_window_follows_drags_keys_zoom_and_fullscreen() {
 
     // Fullscreen (F11) keeps the vertical field of view; Esc leaves it.
     v.xdo(&["key", "F11"]);
-    let mut s8 = v.idle();
-    while s8["width"] != 1280 {
-        s8 = v.idle();
-    }
+    let s8 = v.idle_until("width", 1280);
     assert_eq!(s8["fullscreen"], true);
     assert_eq!(s8["height"], 1024);
     assert!((f(&s8, "fov") - f(&s7, "fov")).abs() < 1e-3);
@@ -389,19 +398,13 @@ fn panorama_window_follows_drags_keys_zoom_and_fullscreen() {
         "pano-8",
     );
     v.xdo(&["key", "Escape"]);
-    let mut s9 = v.idle();
-    while s9["width"] != 640 {
-        s9 = v.idle();
-    }
+    let s9 = v.idle_until("width", 640);
     assert_eq!(s9["fullscreen"], false);
     // A double-click is fullscreen too.
     let id = v.window.to_string();
     v.xdo(&["mousemove", "--window", &id, "200", "200"]);
     v.xdo(&["click", "--repeat", "2", "--delay", "80", "1"]);
-    let mut s10 = v.idle();
-    while s10["width"] != 1280 {
-        s10 = v.idle();
-    }
+    let s10 = v.idle_until("width", 1280);
     assert_eq!(s10["fullscreen"], true);
 }
 
@@ -844,10 +847,7 @@ fn every_arrival_at_an_object_shows_the_view_it_reports() {
         .display()
         .to_string();
     v.send(&format!("open {tour}"));
-    let mut s1 = v.idle();
-    while s1["file"] != tour.as_str() {
-        s1 = v.idle();
-    }
+    let s1 = v.idle_until("file", tour.as_str());
     assert_eq!(s1["node"], 2, "{s1}");
     assert_matches(
         &v.screenshot(),
@@ -857,10 +857,7 @@ fn every_arrival_at_an_object_shows_the_view_it_reports() {
     );
     // Opening the labelled object again: its default view, row 1, column 6.
     v.send(&format!("open {object}"));
-    let mut s8 = v.idle();
-    while s8["file"] != object.as_str() {
-        s8 = v.idle();
-    }
+    let s8 = v.idle_until("file", object.as_str());
     assert_eq!(view(&s8), [1, 6, 0, 0], "{s8}");
     assert_matches(
         &v.screenshot(),
@@ -888,10 +885,7 @@ fn every_arrival_at_an_object_shows_the_view_it_reports() {
     let on = v.state();
     assert_eq!(on["hover"], "Object", "{on}");
     v.xdo(&["click", "1"]);
-    let mut s2 = v.idle();
-    while s2["node"] != 3 {
-        s2 = v.idle();
-    }
+    let s2 = v.idle_until("node", 3);
     assert_eq!(view(&s2), [1, 6, 0, 0], "the link's view: {s2}");
     assert_matches(
         &v.screenshot(),
@@ -915,10 +909,7 @@ fn every_arrival_at_an_object_shows_the_view_it_reports() {
     v.xdo(&["key", "n"]);
     v.idle();
     v.xdo(&["key", "1"]);
-    let mut s4 = v.idle();
-    while s4["node"] != 1 {
-        s4 = v.idle();
-    }
+    let s4 = v.idle_until("node", 1);
     assert_matches(
         &v.screenshot(),
         &render(&tour, &s4, "arrive-list"),
@@ -928,10 +919,7 @@ fn every_arrival_at_an_object_shows_the_view_it_reports() {
     // Back: the object at the view we left (row 1, column 7).
     std::thread::sleep(Duration::from_millis(500));
     v.xdo(&["key", "BackSpace"]);
-    let mut s5 = v.idle();
-    while s5["node"] != 3 {
-        s5 = v.idle();
-    }
+    let s5 = v.idle_until("node", 3);
     assert_eq!(view(&s5), [1, 7, 0, 0], "Back: {s5}");
     assert_matches(
         &v.screenshot(),
@@ -943,17 +931,11 @@ fn every_arrival_at_an_object_shows_the_view_it_reports() {
     v.xdo(&["key", "n"]);
     v.idle();
     v.xdo(&["key", "2"]);
-    let mut s6 = v.idle();
-    while s6["node"] != 2 {
-        s6 = v.idle();
-    }
+    v.idle_until("node", 2);
     v.xdo(&["key", "n"]);
     v.idle();
     v.xdo(&["key", "3"]);
-    let mut s7 = v.idle();
-    while s7["node"] != 3 {
-        s7 = v.idle();
-    }
+    let s7 = v.idle_until("node", 3);
     assert_matches(
         &v.screenshot(),
         &render(&tour, &s7, "arrive-list-object"),

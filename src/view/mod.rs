@@ -61,6 +61,7 @@
 //! (degenerate, NaN, 180° or wider) the zoom is 1. No clamp in this module
 //! uses `f32::clamp` or `f64::clamp` on bounds computed from file values.
 
+use glam::DVec3;
 use qtvr_format::qtvr::scene::{ObjectNode, View, ViewLimits};
 
 /// What one rendered picture shows.
@@ -83,9 +84,9 @@ pub struct Rays {
     shot: Shot,
     width: f64,
     height: f64,
-    fwd: [f64; 3],
-    right: [f64; 3],
-    up: [f64; 3],
+    fwd: DVec3,
+    right: DVec3,
+    up: DVec3,
 }
 
 /// The forward, right and up directions of a view (pan and tilt in degrees).
@@ -103,13 +104,13 @@ impl Rays {
     /// Rays for a `width`×`height` target showing `shot`.
     pub fn new(shot: Shot, width: u32, height: u32) -> Rays {
         let (w, h) = (f64::from(width.max(1)), f64::from(height.max(1)));
-        let (mut fwd, mut right, mut up) = ([0.0; 3], [0.0; 3], [0.0; 3]);
+        let (mut fwd, mut right, mut up) = (DVec3::ZERO, DVec3::ZERO, DVec3::ZERO);
         if let Shot::Perspective(v) = shot {
             let (f, r, u) = basis(f64::from(v.pan), f64::from(v.tilt));
             let t = (f64::from(v.fov).to_radians() / 2.0).tan();
-            fwd = f;
-            right = r.map(|c| c * t * w / h);
-            up = u.map(|c| c * t);
+            fwd = DVec3::from_array(f);
+            right = DVec3::from_array(r) * t * w / h;
+            up = DVec3::from_array(u) * t;
         }
         Rays {
             shot,
@@ -128,9 +129,7 @@ impl Rays {
             Shot::Perspective(_) => {
                 let nx = 2.0 * px / self.width - 1.0;
                 let ny = 1.0 - 2.0 * py / self.height;
-                Some(std::array::from_fn(|i| {
-                    self.fwd[i] + nx * self.right[i] + ny * self.up[i]
-                }))
+                Some((self.fwd + nx * self.right + ny * self.up).to_array())
             }
             Shot::Equirect => {
                 let pan = 180.0 - 360.0 * px / self.width;
@@ -144,7 +143,7 @@ impl Rays {
     /// What the shader gets for a perspective view: the forward, right and up
     /// vectors (right and up scaled to the target's half extents).
     pub fn perspective_basis(&self) -> [[f64; 3]; 3] {
-        [self.fwd, self.right, self.up]
+        [self.fwd, self.right, self.up].map(|v| v.to_array())
     }
 
     /// For flat shots: the frame position (continuous texel) shown at a target

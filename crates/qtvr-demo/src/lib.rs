@@ -22,6 +22,7 @@
 #![forbid(unsafe_code)]
 
 use font8x8::UnicodeFonts;
+use glam::DVec3;
 use image::{GrayImage, Luma, Rgb, RgbImage};
 
 use qtvr_format::qtvr::scene::View;
@@ -66,127 +67,141 @@ pub fn demo_movie() -> Result<Vec<u8>, WriteError> {
 
 /// The demo as a [`Tour`].
 pub fn demo_tour() -> Tour {
-    let view = |pan, tilt, fov| View { pan, tilt, fov };
-    let link = |id, name: &str, best: View, to_node, pan, tilt, fov| TourHotSpot {
+    Tour {
+        name: Some("qtvr demo tour".into()),
+        default_node: MEADOW,
+        jpeg_quality: 85,
+        nodes: vec![meadow_node(), gallery_node(), dice_node()],
+    }
+}
+
+fn view(pan: f32, tilt: f32, fov: f32) -> View {
+    View { pan, tilt, fov }
+}
+
+/// The dice's default view, where links to it arrive.
+const DICE_DEFAULT: View = View {
+    pan: 30.0,
+    tilt: 20.0,
+    fov: 64.0,
+};
+
+/// A named link hot spot, best seen at `best`, to `to_node` at view `to`.
+fn link(id: u32, name: &str, best: View, to_node: u32, to: View) -> TourHotSpot {
+    TourHotSpot {
         id,
         name: Some(name.into()),
         best_view: Some(best),
         rect: None,
         action: HotSpotAction::Link {
             to_node,
-            pan: Some(pan),
-            tilt: Some(tilt),
-            fov: Some(fov),
+            pan: Some(to.pan),
+            tilt: Some(to.tilt),
+            fov: Some(to.fov),
         },
-    };
+    }
+}
+
+/// Node 1: the meadow cylinder, with links to the gallery and the dice.
+fn meadow_node() -> TourNode {
     let (meadow, meadow_spots) = meadow();
-    let (faces, face_spots) = gallery();
-    let (frames, button) = dice();
-    let dice_default = view(30.0, 20.0, 64.0);
-    Tour {
-        name: Some("qtvr demo tour".into()),
-        default_node: MEADOW,
-        jpeg_quality: 85,
-        nodes: vec![
-            TourNode {
-                id: MEADOW,
-                name: Some("Meadow".into()),
-                content: TourContent::Cylinder(CylinderSpec {
-                    image: meadow,
-                    tiles: PANO_TILES,
-                    hotspots: Some(meadow_spots),
-                    limits: PanoLimits {
-                        pan: [0.0, 360.0],
-                        tilt: [-38.0, 38.0],
-                        fov: [10.0, 76.0],
-                        default: view(0.0, 0.0, 60.0),
-                    },
-                }),
-                hotspots: vec![
-                    link(
-                        MEADOW_TO_GALLERY,
-                        "Enter the gallery",
-                        view(MEADOW_GALLERY_PAN, 6.0, 45.0),
-                        GALLERY,
-                        0.0,
-                        0.0,
-                        70.0,
-                    ),
-                    link(
-                        MEADOW_TO_DICE,
-                        "Look at the dice",
-                        view(MEADOW_DICE_PAN, 8.0, 45.0),
-                        DICE,
-                        dice_default.pan,
-                        dice_default.tilt,
-                        dice_default.fov,
-                    ),
-                ],
+    TourNode {
+        id: MEADOW,
+        name: Some("Meadow".into()),
+        content: TourContent::Cylinder(CylinderSpec {
+            image: meadow,
+            tiles: PANO_TILES,
+            hotspots: Some(meadow_spots),
+            limits: PanoLimits {
+                pan: [0.0, 360.0],
+                tilt: [-38.0, 38.0],
+                fov: [10.0, 76.0],
+                default: view(0.0, 0.0, 60.0),
             },
-            TourNode {
-                id: GALLERY,
-                name: Some("Gallery".into()),
-                content: TourContent::Cube(Box::new(CubeSpec {
-                    faces,
-                    hotspots: Some(face_spots),
-                    limits: PanoLimits {
-                        pan: [0.0, 360.0],
-                        tilt: [-90.0, 90.0],
-                        fov: [10.0, 120.0],
-                        default: view(0.0, 0.0, 70.0),
-                    },
-                })),
-                hotspots: vec![
-                    // Back to the meadow, facing away from the gallery house.
-                    link(
-                        GALLERY_TO_MEADOW,
-                        "Back to the meadow",
-                        view(180.0, -10.0, 60.0),
-                        MEADOW,
-                        MEADOW_GALLERY_PAN + 180.0,
-                        0.0,
-                        60.0,
-                    ),
-                    link(
-                        GALLERY_TO_DICE,
-                        "To the dice",
-                        view(270.0, -10.0, 60.0),
-                        DICE,
-                        dice_default.pan,
-                        dice_default.tilt,
-                        dice_default.fov,
-                    ),
-                ],
-            },
-            TourNode {
-                id: DICE,
-                name: Some("Dice".into()),
-                content: TourContent::Object(ObjectSpec {
-                    frames,
-                    rows: OBJ_ROWS,
-                    columns: OBJ_COLS,
-                    pan: [0.0, 360.0],
-                    tilt: OBJ_TILT,
-                    fov: [16.0, 64.0],
-                    default: dice_default,
-                    hotspots: vec![button],
-                    behaviour: qtvr_format::qtvr::write::ObjectBehaviour::default(),
-                }),
-                hotspots: vec![TourHotSpot {
-                    rect: Some([1, 0, 3, 2].map(|i| DICE_BUTTON[i] as i16)),
-                    // Back to the meadow, facing away from the dice signpost.
-                    ..link(
-                        DICE_TO_MEADOW,
-                        "Back to the meadow",
-                        view(0.0, 0.0, 0.0),
-                        MEADOW,
-                        MEADOW_DICE_PAN - 180.0,
-                        0.0,
-                        60.0,
-                    )
-                }],
-            },
+        }),
+        hotspots: vec![
+            link(
+                MEADOW_TO_GALLERY,
+                "Enter the gallery",
+                view(MEADOW_GALLERY_PAN, 6.0, 45.0),
+                GALLERY,
+                view(0.0, 0.0, 70.0),
+            ),
+            link(
+                MEADOW_TO_DICE,
+                "Look at the dice",
+                view(MEADOW_DICE_PAN, 8.0, 45.0),
+                DICE,
+                DICE_DEFAULT,
+            ),
         ],
+    }
+}
+
+/// Node 2: the gallery cube, with links back to the meadow and to the dice.
+fn gallery_node() -> TourNode {
+    let (faces, face_spots) = gallery();
+    TourNode {
+        id: GALLERY,
+        name: Some("Gallery".into()),
+        content: TourContent::Cube(Box::new(CubeSpec {
+            faces,
+            hotspots: Some(face_spots),
+            limits: PanoLimits {
+                pan: [0.0, 360.0],
+                tilt: [-90.0, 90.0],
+                fov: [10.0, 120.0],
+                default: view(0.0, 0.0, 70.0),
+            },
+        })),
+        hotspots: vec![
+            // Back to the meadow, facing away from the gallery house.
+            link(
+                GALLERY_TO_MEADOW,
+                "Back to the meadow",
+                view(180.0, -10.0, 60.0),
+                MEADOW,
+                view(MEADOW_GALLERY_PAN + 180.0, 0.0, 60.0),
+            ),
+            link(
+                GALLERY_TO_DICE,
+                "To the dice",
+                view(270.0, -10.0, 60.0),
+                DICE,
+                DICE_DEFAULT,
+            ),
+        ],
+    }
+}
+
+/// Node 3: the die, an object movie whose button leads back to the meadow.
+fn dice_node() -> TourNode {
+    let (frames, button) = dice();
+    TourNode {
+        id: DICE,
+        name: Some("Dice".into()),
+        content: TourContent::Object(ObjectSpec {
+            frames,
+            rows: OBJ_ROWS,
+            columns: OBJ_COLS,
+            pan: [0.0, 360.0],
+            tilt: OBJ_TILT,
+            fov: [16.0, 64.0],
+            default: DICE_DEFAULT,
+            hotspots: vec![button],
+            behaviour: qtvr_format::qtvr::write::ObjectBehaviour::default(),
+        }),
+        hotspots: vec![TourHotSpot {
+            rect: Some([1, 0, 3, 2].map(|i| DICE_BUTTON[i] as i16)),
+            // Back to the meadow, facing away from the dice signpost.
+            ..link(
+                DICE_TO_MEADOW,
+                "Back to the meadow",
+                view(0.0, 0.0, 0.0),
+                MEADOW,
+                view(MEADOW_DICE_PAN - 180.0, 0.0, 60.0),
+            )
+        }],
     }
 }
 
@@ -280,21 +295,10 @@ fn to_rgb(c: Col) -> Rgb<u8> {
     Rgb(c.map(|v| (clamp01(v) * 255.0 + 0.5) as u8))
 }
 
-fn dot(a: [f64; 3], b: [f64; 3]) -> f64 {
-    a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
-}
-
-fn normalize(a: [f64; 3]) -> [f64; 3] {
-    let l = dot(a, a).sqrt();
-    [a[0] / l, a[1] / l, a[2] / l]
-}
-
-fn cross(a: [f64; 3], b: [f64; 3]) -> [f64; 3] {
-    [
-        a[1] * b[2] - a[2] * b[1],
-        a[2] * b[0] - a[0] * b[2],
-        a[0] * b[1] - a[1] * b[0],
-    ]
+/// `a` divided by its length (as the demo always did: glam's own
+/// `normalize` multiplies by the reciprocal, which rounds differently).
+fn normalize(a: DVec3) -> DVec3 {
+    a / a.length()
 }
 
 /// Angle difference wrapped into −180..180.
@@ -419,6 +423,17 @@ fn pano_x(pan: f64) -> f64 {
 }
 
 fn meadow() -> (RgbImage, GrayImage) {
+    let mut img = meadow_backdrop();
+    let mut spots = GrayImage::new(PANO_W, PANO_H);
+    compass_letters(&mut img);
+    gallery_house(&mut img, &mut spots);
+    dice_signpost(&mut img, &mut spots);
+    (img, spots)
+}
+
+/// The meadow without its objects: sky, sun, clouds, mountains, hills and
+/// the mown grass with the paths to the two signs.
+fn meadow_backdrop() -> RgbImage {
     let (w, h) = (PANO_W, PANO_H);
     let r = f64::from(w) / (2.0 * PI); // cylinder radius, pixels
     let horizon = f64::from(h) / 2.0;
@@ -489,12 +504,15 @@ fn meadow() -> (RgbImage, GrayImage) {
             img.put_pixel(x, y, to_rgb(c));
         }
     }
-    let mut spots = GrayImage::new(w, h);
-    // Compass letters: N at pan 0, W at 90, S at 180, E at 270.
+    img
+}
+
+/// Compass letters on the sky: N at pan 0, W at 90, S at 180, E at 270.
+fn compass_letters(img: &mut RgbImage) {
     for (letter, pan) in [("N", 0.0), ("W", 90.0), ("S", 180.0), ("E", 270.0)] {
         let x = pano_x(pan) as i64 - text_width(letter, 5) / 2;
         draw_text(
-            &mut img,
+            img,
             letter,
             x,
             56,
@@ -506,12 +524,21 @@ fn meadow() -> (RgbImage, GrayImage) {
             },
         );
     }
-    // The gallery house, sitting 12 m away.
+}
+
+/// The meadow's horizon (pixels from the top) and cylinder radius (pixels).
+fn meadow_geometry() -> (f64, f64) {
+    (f64::from(PANO_H) / 2.0, f64::from(PANO_W) / (2.0 * PI))
+}
+
+/// The gallery house, 12 m away, and its hot spot (the link to the gallery).
+fn gallery_house(img: &mut RgbImage, spots: &mut GrayImage) {
+    let (horizon, r) = meadow_geometry();
     let cx = pano_x(f64::from(MEADOW_GALLERY_PAN)) as i64;
     let ground = (horizon + 1.7 * r / 12.0) as i64;
     let (half, wall_top, roof_top) = (110, ground - 120, ground - 168);
     fill_rect(
-        &mut img,
+        img,
         cx - half,
         wall_top,
         cx + half,
@@ -520,10 +547,10 @@ fn meadow() -> (RgbImage, GrayImage) {
     );
     for y in roof_top..wall_top {
         let k = (y - roof_top) * (half + 14) / (wall_top - roof_top);
-        fill_rect(&mut img, cx - k, y, cx + k, y + 1, [0.62, 0.22, 0.18]);
+        fill_rect(img, cx - k, y, cx + k, y + 1, [0.62, 0.22, 0.18]);
     }
     fill_rect(
-        &mut img,
+        img,
         cx - 30,
         ground - 84,
         cx + 30,
@@ -531,7 +558,7 @@ fn meadow() -> (RgbImage, GrayImage) {
         [0.35, 0.22, 0.12],
     );
     fill_rect(
-        &mut img,
+        img,
         cx - 24,
         ground - 78,
         cx + 24,
@@ -539,7 +566,7 @@ fn meadow() -> (RgbImage, GrayImage) {
         [0.52, 0.32, 0.16],
     );
     fill_rect(
-        &mut img,
+        img,
         cx + 12,
         ground - 42,
         cx + 18,
@@ -548,7 +575,7 @@ fn meadow() -> (RgbImage, GrayImage) {
     );
     for wx in [cx - 88, cx + 48] {
         fill_rect(
-            &mut img,
+            img,
             wx,
             ground - 92,
             wx + 40,
@@ -556,7 +583,7 @@ fn meadow() -> (RgbImage, GrayImage) {
             [0.30, 0.25, 0.2],
         );
         fill_rect(
-            &mut img,
+            img,
             wx + 3,
             ground - 89,
             wx + 37,
@@ -566,7 +593,7 @@ fn meadow() -> (RgbImage, GrayImage) {
     }
     let label = "GALLERY";
     fill_rect(
-        &mut img,
+        img,
         cx - 92,
         wall_top + 6,
         cx + 92,
@@ -574,30 +601,35 @@ fn meadow() -> (RgbImage, GrayImage) {
         [0.2, 0.2, 0.25],
     );
     draw_text(
-        &mut img,
+        img,
         label,
         cx - text_width(label, 3) / 2,
         wall_top + 8,
         &TextStyle::plain(3, [1.0, 0.9, 0.4]),
     );
     fill_ids(
-        &mut spots,
+        spots,
         cx - half - 14,
         roof_top,
         cx + half + 14,
         ground,
         MEADOW_TO_GALLERY,
     );
-    // The dice signpost, 9 m away: a board on two posts with a die and "DICE".
+}
+
+/// The dice signpost, 9 m away: a board on two posts with a die and "DICE",
+/// and its hot spot (the link to the object).
+fn dice_signpost(img: &mut RgbImage, spots: &mut GrayImage) {
+    let (horizon, r) = meadow_geometry();
     let cx = pano_x(f64::from(MEADOW_DICE_PAN)) as i64;
     let ground = (horizon + 1.7 * r / 9.0) as i64;
     let (top, bottom) = (ground - 150, ground - 80);
     for px in [cx - 60, cx + 52] {
-        fill_rect(&mut img, px, bottom, px + 8, ground, [0.40, 0.27, 0.14]);
+        fill_rect(img, px, bottom, px + 8, ground, [0.40, 0.27, 0.14]);
     }
-    fill_rect(&mut img, cx - 86, top, cx + 86, bottom, [0.40, 0.27, 0.14]);
+    fill_rect(img, cx - 86, top, cx + 86, bottom, [0.40, 0.27, 0.14]);
     fill_rect(
-        &mut img,
+        img,
         cx - 81,
         top + 5,
         cx + 81,
@@ -605,7 +637,7 @@ fn meadow() -> (RgbImage, GrayImage) {
         [0.80, 0.65, 0.42],
     );
     fill_rect(
-        &mut img,
+        img,
         cx - 74,
         top + 14,
         cx - 30,
@@ -613,7 +645,7 @@ fn meadow() -> (RgbImage, GrayImage) {
         [0.15, 0.15, 0.15],
     );
     fill_rect(
-        &mut img,
+        img,
         cx - 72,
         top + 16,
         cx - 32,
@@ -622,7 +654,7 @@ fn meadow() -> (RgbImage, GrayImage) {
     );
     for (px, py) in [(-64, 24), (-52, 36), (-40, 48), (-64, 48), (-40, 24)] {
         fill_rect(
-            &mut img,
+            img,
             cx + px - 3,
             top + py - 3,
             cx + px + 3,
@@ -631,14 +663,13 @@ fn meadow() -> (RgbImage, GrayImage) {
         );
     }
     draw_text(
-        &mut img,
+        img,
         "DICE",
         cx - 22,
         top + 23,
         &TextStyle::plain(3, [0.25, 0.12, 0.05]),
     );
-    fill_ids(&mut spots, cx - 86, top, cx + 86, ground, MEADOW_TO_DICE);
-    (img, spots)
+    fill_ids(spots, cx - 86, top, cx + 86, ground, MEADOW_TO_DICE);
 }
 
 // ---------------------------------------------------------------------------
@@ -864,7 +895,7 @@ fn pips(n: u32) -> &'static [(f64, f64)] {
 }
 
 /// Ray against the die [−1, 1]³: distance and outward normal axis (±1..±3).
-fn hit_die(o: [f64; 3], d: [f64; 3]) -> Option<(f64, usize, f64)> {
+fn hit_die(o: DVec3, d: DVec3) -> Option<(f64, usize, f64)> {
     let (mut t0, mut t1) = (f64::NEG_INFINITY, f64::INFINITY);
     let mut axis = (0, 0.0);
     for i in 0..3 {
@@ -886,7 +917,7 @@ fn hit_die(o: [f64; 3], d: [f64; 3]) -> Option<(f64, usize, f64)> {
 }
 
 /// Colour of the die's surface at `p` on the face with normal `axis`·`sign`.
-fn die_surface(p: [f64; 3], axis: usize, sign: f64) -> Col {
+fn die_surface(p: DVec3, axis: usize, sign: f64) -> Col {
     // Opposite faces add up to seven: +z 1, −z 6, +x 2, −x 5, +y 3, −y 4.
     let (value, tint) = match (axis, sign > 0.0) {
         (2, true) => (1, [0.97, 0.55, 0.50]),
@@ -919,16 +950,16 @@ fn dice_frame(pan: f64, tilt: f64) -> RgbImage {
     let dist = 7.5;
     let (ct, st, cp, sp) = (cos(rad(tilt)), sin(rad(tilt)), cos(rad(pan)), sin(rad(pan)));
     // The camera orbits the die; pan turns it counter-clockwise seen from above.
-    let eye = [dist * ct * sp, dist * st + 0.3, dist * ct * cp];
-    let fwd = normalize([-eye[0], 0.3 - eye[1], -eye[2]]);
-    let right = normalize(cross(fwd, [0.0, 1.0, 0.0]));
-    let up = cross(right, fwd);
+    let eye = DVec3::new(dist * ct * sp, dist * st + 0.3, dist * ct * cp);
+    let fwd = normalize(DVec3::new(-eye.x, 0.3 - eye.y, -eye.z));
+    let right = normalize(fwd.cross(DVec3::Y));
+    let up = right.cross(fwd);
     // Light from above, behind the camera and a little to its left.
-    let light = normalize([
-        -0.45 * right[0] + 0.75 * sp,
+    let light = normalize(DVec3::new(
+        -0.45 * right.x + 0.75 * sp,
         0.7,
-        -0.45 * right[2] + 0.75 * cp,
-    ]);
+        -0.45 * right.z + 0.75 * cp,
+    ));
     let tan_half = 0.30; // vertical half field of view ≈ 16.7°
     let aspect = f64::from(w) / f64::from(h);
     let mut img = RgbImage::new(w, h);
@@ -938,11 +969,7 @@ fn dice_frame(pan: f64, tilt: f64) -> RgbImage {
             for (sx, sy) in [(0.25, 0.25), (0.75, 0.25), (0.25, 0.75), (0.75, 0.75)] {
                 let nx = (2.0 * (f64::from(px) + sx) / f64::from(w) - 1.0) * tan_half * aspect;
                 let ny = (1.0 - 2.0 * (f64::from(py) + sy) / f64::from(h)) * tan_half;
-                let d = normalize([
-                    fwd[0] + nx * right[0] + ny * up[0],
-                    fwd[1] + nx * right[1] + ny * up[1],
-                    fwd[2] + nx * right[2] + ny * up[2],
-                ]);
+                let d = normalize(fwd + nx * right + ny * up);
                 let c = trace_die(eye, d, light, ny);
                 sum = [sum[0] + c[0], sum[1] + c[1], sum[2] + c[2]];
             }
@@ -952,16 +979,16 @@ fn dice_frame(pan: f64, tilt: f64) -> RgbImage {
     img
 }
 
-fn trace_die(eye: [f64; 3], d: [f64; 3], light: [f64; 3], ny: f64) -> Col {
+fn trace_die(eye: DVec3, d: DVec3, light: DVec3, ny: f64) -> Col {
     if let Some((t, axis, sign)) = hit_die(eye, d) {
-        let p = [eye[0] + d[0] * t, eye[1] + d[1] * t, eye[2] + d[2] * t];
-        let mut n = [0.0; 3];
+        let p = eye + d * t;
+        let mut n = DVec3::ZERO;
         n[axis] = sign;
         let base = die_surface(p, axis, sign);
-        let lambert = dot(n, light).max(0.0);
+        let lambert = n.dot(light).max(0.0);
         // Blinn-Phong highlight, exponent 32 by squaring.
-        let half = normalize([light[0] - d[0], light[1] - d[1], light[2] - d[2]]);
-        let mut spec = dot(n, half).max(0.0);
+        let half = normalize(light - d);
+        let mut spec = n.dot(half).max(0.0);
         for _ in 0..5 {
             spec *= spec;
         }
@@ -971,8 +998,8 @@ fn trace_die(eye: [f64; 3], d: [f64; 3], light: [f64; 3], ny: f64) -> Col {
     // Turntable disc at y = −1, radius 2.4, with marks that turn with the die.
     if d[1] < -1e-9 {
         let t = (-1.0 - eye[1]) / d[1];
-        let p = [eye[0] + d[0] * t, -1.0, eye[2] + d[2] * t];
-        let rr = (p[0] * p[0] + p[2] * p[2]).sqrt();
+        let p = DVec3::new(eye.x + d.x * t, -1.0, eye.z + d.z * t);
+        let rr = (p.x * p.x + p.z * p.z).sqrt();
         if t > 0.0 && rr < 2.4 {
             let ang = atan2(p[0], p[2]) / (2.0 * PI) * 24.0;
             let mark = (ang - ang.round()).abs() < 0.06 && rr > 1.9;

@@ -23,14 +23,14 @@ use qtvr::render::hotspot_ids;
 use qtvr::render::{DrawTarget, Gpu, Renderer, UploadOptions};
 use qtvr::view::{ObjectView, Shot};
 use qtvr_format::assemble::NodePicture;
-use qtvr_format::qtvr::scene::{NodeContent, NodeId, View};
+use qtvr_format::qtvr::scene::{HotspotId, NodeContent, NodeId, View};
 
 fn samples() -> Option<PathBuf> {
     let d = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/samples");
     d.is_dir().then_some(d)
 }
 
-fn load(path: &Path) -> (NodeId, NodePicture, Vec<u32>, Shot) {
+fn load(path: &Path) -> (NodeId, NodePicture, Vec<HotspotId>, Shot) {
     let (src, loaded) = qtvr_format::qtvr::open(path).expect("open");
     let scene = loaded.scene.as_ref().expect("a QTVR movie");
     let node = pick_node(scene, None).expect("default node");
@@ -147,7 +147,7 @@ fn video_index(path: &Path) -> Option<usize> {
         .tracks
         .iter()
         .filter(|t| &t.handler.0 == b"vide")
-        .position(|t| t.id == id.0)
+        .position(|t| t.id == id)
 }
 
 fn main() {

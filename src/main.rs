@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
+use qtvr_format::qtvr::NodeId;
 
 /// QuickTime VR movies: look around in them, look inside them, convert them.
 ///
@@ -168,7 +169,14 @@ fn main() -> ExitCode {
                 _ => P::Cubemap { size },
             };
             with_scene(&file, |src, loaded, scene| {
-                qtvr::cli::render::export_panorama(src, &loaded.movie, scene, node, what, &output)
+                qtvr::cli::render::export_panorama(
+                    src,
+                    &loaded.movie,
+                    scene,
+                    node.map(NodeId),
+                    what,
+                    &output,
+                )
             })
         }
         Some(Command::Render {
@@ -184,7 +192,7 @@ fn main() -> ExitCode {
             output,
         }) => {
             let req = qtvr::cli::render::RenderRequest {
-                node,
+                node: node.map(NodeId),
                 pan,
                 tilt,
                 fov,
@@ -213,7 +221,7 @@ fn view(a: ViewArgs) -> ExitCode {
     };
     let opts = qtvr::app::Options {
         origin,
-        node: a.node,
+        node: a.node.map(NodeId),
         view: [a.angles.pan, a.angles.tilt, a.angles.fov],
         size: a.size,
         fullscreen: a.fullscreen,

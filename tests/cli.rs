@@ -7,6 +7,7 @@ use std::process::{Command, Output};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use qtvr_format::container::build::{Layout, MovieWriter, TrackSpec, atom, video_entry};
+use qtvr_format::qtvr::TrackId;
 use serde_json::Value;
 
 mod common;
@@ -570,14 +571,9 @@ fn export_tiles_keeps_hot_spot_indices() {
         .iter()
         .find(|t| t["role"].as_str().is_some_and(|r| r.contains("hot spot")))
         .expect("a hot spot track");
-    let id = hot["track_id"].as_u64().unwrap();
+    let id = TrackId(hot["track_id"].as_u64().unwrap() as u32);
     let (src, loaded) = qtvr_format::qtvr::open(&movie).unwrap();
-    let track = loaded
-        .movie
-        .tracks
-        .iter()
-        .find(|t| u64::from(t.id) == id)
-        .unwrap();
+    let track = loaded.movie.tracks.iter().find(|t| t.id == id).unwrap();
     let mut seen_ids = std::collections::BTreeSet::new();
     for (i, s) in track.samples.iter().enumerate() {
         let path = out_dir.join(format!("track{id}-sample{:04}.png", i + 1));

@@ -10,7 +10,7 @@ use std::process::Command;
 use qtvr::view::ObjectView;
 use qtvr_demo::{self as demo, DICE, DICE_BUTTON, GALLERY, MEADOW};
 use qtvr_format::assemble::{NodePicture, object_picture, panorama_picture};
-use qtvr_format::qtvr::{Loaded, NodeContent, Projection, load};
+use qtvr_format::qtvr::{HotspotId, Loaded, NodeContent, NodeId, Projection, load};
 use qtvr_format::source::ByteSource;
 use qtvr_format::tiles::{DecodeOptions, Role, TileStatus, decode_track};
 
@@ -32,9 +32,9 @@ fn ray(pan: f64, tilt: f64) -> [f64; 3] {
     [t.cos() * p.sin(), -t.sin(), t.cos() * p.cos()]
 }
 
-fn picture(bytes: &dyn ByteSource, l: &Loaded, id: u32) -> NodePicture {
+fn picture(bytes: &dyn ByteSource, l: &Loaded, id: NodeId) -> NodePicture {
     let scene = l.scene.as_ref().expect("a QTVR scene");
-    let node = scene.nodes.iter().find(|n| n.id.0 == id).expect("the node");
+    let node = scene.nodes.iter().find(|n| n.id == id).expect("the node");
     let opts = DecodeOptions::default();
     let pic = match &node.content {
         NodeContent::Panorama(_) => panorama_picture(bytes, &l.movie, node, &opts),
@@ -75,8 +75,8 @@ fn reader_reads_the_demo_without_warnings() {
     let s = l.scene.as_ref().expect("a QTVR scene");
     assert!(s.warnings.is_empty(), "{:?}", s.warnings);
     assert_eq!(s.qtvr_version, "2.0");
-    assert_eq!(s.default_node.0, MEADOW);
-    let names: Vec<_> = s.nodes.iter().map(|n| (n.id.0, n.name.clone())).collect();
+    assert_eq!(s.default_node, MEADOW);
+    let names: Vec<_> = s.nodes.iter().map(|n| (n.id, n.name.clone())).collect();
     assert_eq!(
         names,
         vec![
@@ -102,7 +102,7 @@ fn reader_reads_the_demo_without_warnings() {
     for n in &s.nodes {
         assert!(!n.hotspots.is_empty(), "node {} has hot spots", n.id);
         for h in &n.hotspots {
-            ids.push(h.id.0);
+            ids.push(h.id);
             assert_eq!(h.kind.0, *b"link", "node {} hot spot {}", n.id, h.id);
             assert!(h.name.is_some());
             let k = h.link.as_ref().expect("a link atom");
@@ -117,7 +117,11 @@ fn reader_reads_the_demo_without_warnings() {
         }
     }
     ids.sort();
-    assert_eq!(ids, [1, 2, 3, 4, 5], "hot spot IDs are distinct");
+    assert_eq!(
+        ids,
+        [1, 2, 3, 4, 5].map(HotspotId),
+        "hot spot IDs are distinct"
+    );
     // Arriving from the gallery door faces away from the gallery house.
     let back = &s.nodes[1].hotspots[0];
     let to_pan = back.link.as_ref().unwrap().to_pan.unwrap();
@@ -141,12 +145,7 @@ fn every_tile_decodes_and_hot_spots_lie_on_the_signs() {
     // Every sample of every track a node uses decodes cleanly.
     for n in &s.nodes {
         for (u, role) in qtvr_format::tiles::node_tracks(n) {
-            let t = l
-                .movie
-                .tracks
-                .iter()
-                .find(|t| t.id == u.track_id.0)
-                .unwrap();
+            let t = l.movie.tracks.iter().find(|t| t.id == u.track_id).unwrap();
             let d = decode_track(&bytes, t, &u.samples, role, &DecodeOptions::default()).unwrap();
             assert!(d.warnings.is_empty(), "{:?}", d.warnings);
             assert_eq!(d.tiles.len(), u.samples.len());
@@ -163,13 +162,13 @@ fn every_tile_decodes_and_hot_spots_lie_on_the_signs() {
         (gp - 15.0, 2.0, demo::MEADOW_TO_GALLERY),
         (dp, 8.0, demo::MEADOW_TO_DICE),
         (dp, 3.0, demo::MEADOW_TO_DICE),
-        (0.0, 0.0, 0),
-        (180.0, 5.0, 0),
-        (gp, 30.0, 0),
-        (dp, -30.0, 0),
+        (0.0, 0.0, HotspotId(0)),
+        (180.0, 5.0, HotspotId(0)),
+        (gp, 30.0, HotspotId(0)),
+        (dp, -30.0, HotspotId(0)),
     ] {
         assert_eq!(
-            u32::from(meadow.hotspot_at_ray(ray(pan, tilt))),
+            HotspotId(u32::from(meadow.hotspot_at_ray(ray(pan, tilt)))),
             id,
             "meadow pan {pan} tilt {tilt}"
         );
@@ -195,13 +194,13 @@ fn every_tile_decodes_and_hot_spots_lie_on_the_signs() {
         (180.0, -10.0, demo::GALLERY_TO_MEADOW),
         (185.0, 5.0, demo::GALLERY_TO_MEADOW),
         (270.0, -10.0, demo::GALLERY_TO_DICE),
-        (0.0, 0.0, 0),
-        (90.0, -10.0, 0),
-        (180.0, -60.0, 0),
-        (0.0, 89.0, 0),
+        (0.0, 0.0, HotspotId(0)),
+        (90.0, -10.0, HotspotId(0)),
+        (180.0, -60.0, HotspotId(0)),
+        (0.0, 89.0, HotspotId(0)),
     ] {
         assert_eq!(
-            u32::from(gallery.hotspot_at_ray(ray(pan, tilt))),
+            HotspotId(u32::from(gallery.hotspot_at_ray(ray(pan, tilt)))),
             id,
             "gallery pan {pan} tilt {tilt}"
         );
@@ -213,7 +212,7 @@ fn every_tile_decodes_and_hot_spots_lie_on_the_signs() {
     let [x0, y0, x1, y1] = DICE_BUTTON;
     let at = |x: u32, y: u32| map.data[(y * map.width + x) as usize];
     assert_eq!(
-        u32::from(at((x0 + x1) / 2, (y0 + y1) / 2)),
+        HotspotId(u32::from(at((x0 + x1) / 2, (y0 + y1) / 2))),
         demo::DICE_TO_MEADOW
     );
     assert_eq!(at(map.width / 2, map.height / 2), 0);
@@ -328,6 +327,6 @@ fn ffmpeg_decodes_every_video_track() {
         ids.tiles[0]
             .frame
             .data
-            .contains(&(demo::MEADOW_TO_GALLERY as u8))
+            .contains(&(demo::MEADOW_TO_GALLERY.0 as u8))
     );
 }

@@ -16,7 +16,7 @@ use qtvr::view::nav::{Cursor, Key, Navigator, Settings, Subject};
 use qtvr_format::assemble::object_picture;
 use qtvr_format::qtvr::scene::{ObjectNode, animation as anim, control};
 use qtvr_format::qtvr::write::ObjectBehaviour;
-use qtvr_format::qtvr::{Loaded, NodeContent, load};
+use qtvr_format::qtvr::{Loaded, NodeContent, NodeId, load};
 use qtvr_format::tiles::DecodeOptions;
 
 const WINDOW: [f64; 2] = [800.0, 600.0];
@@ -51,7 +51,7 @@ impl Movie {
         let pic = object_picture(
             &self.bytes,
             &self.loaded.movie,
-            1,
+            NodeId(1),
             self.node(),
             &v.object_frame(),
             &DecodeOptions::default(),
@@ -810,7 +810,11 @@ fn link_destinations_select_the_same_view_as_render_pan_and_tilt() {
     let bytes = std::fs::read(&path).expect("read the sample");
     let loaded = load(&bytes).expect("loads");
     let scene = loaded.scene.as_ref().expect("a scene");
-    let object = scene.nodes.iter().find(|n| n.id.0 == 3).expect("node 3");
+    let object = scene
+        .nodes
+        .iter()
+        .find(|n| n.id == NodeId(3))
+        .expect("node 3");
     let NodeContent::Object(o) = &object.content else {
         panic!("node 3 is an object");
     };
@@ -819,7 +823,7 @@ fn link_destinations_select_the_same_view_as_render_pan_and_tilt() {
         .iter()
         .flat_map(|n| &n.hotspots)
         .filter_map(|h| h.link.as_ref())
-        .filter(|l| l.to_node.0 == 3)
+        .filter(|l| l.to_node == NodeId(3))
         .collect();
     assert_eq!(links.len(), 2, "links 20 and 40 lead to the object");
     for l in links {

@@ -6,6 +6,8 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use qtvr_format::qtvr::{HotspotId, NodeId};
+
 fn qtvr(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_qtvr"))
         .args(args)
@@ -211,7 +213,7 @@ fn picking_matches_the_generators_hot_spot_map() {
                 let shot = qtvr::view::Shot::Perspective(v);
                 let got =
                     qtvr::render::pick(&pic, &shot, 320, 240, vx as f64 + 0.5, vy as f64 + 0.5)
-                        .unwrap_or(0);
+                        .unwrap_or(HotspotId(0));
                 // Reference: the ray through the pixel, onto the truth map (nearest).
                 let rays = qtvr::view::Rays::new(shot, 320, 240);
                 let r = rays.ray(vx as f64 + 0.5, vy as f64 + 0.5).unwrap();
@@ -221,13 +223,15 @@ fn picking_matches_the_generators_hot_spot_map() {
                 if !(0.0..h).contains(&v) {
                     continue;
                 }
-                let want = u32::from(truth.get_pixel(u as u32 % truth.width(), v as u32).0[0]);
+                let want = HotspotId(u32::from(
+                    truth.get_pixel(u as u32 % truth.width(), v as u32).0[0],
+                ));
                 n += 1;
                 same += usize::from(got == want);
-                if got != 0 {
+                if got != HotspotId(0) {
                     ids.insert(got);
                 }
-                if want != 0 {
+                if want != HotspotId(0) {
                     want_ids.insert(want);
                 }
             }
@@ -635,7 +639,8 @@ fn hotspot_overlay_outlines_each_hot_spot() {
         fov: 60.0,
     });
     let id = |x: i64, y: i64| {
-        qtvr::render::pick(&pic, &shot, 320, 240, x as f64 + 0.5, y as f64 + 0.5).unwrap_or(0)
+        qtvr::render::pick(&pic, &shot, 320, 240, x as f64 + 0.5, y as f64 + 0.5)
+            .unwrap_or(HotspotId(0))
     };
     let change = |x: u32, y: u32| -> f64 {
         let (p, q) = (a.get_pixel(x, y), b.get_pixel(x, y));
@@ -647,7 +652,7 @@ fn hotspot_overlay_outlines_each_hot_spot() {
     for y in 4..236i64 {
         for x in 4..316i64 {
             let here = id(x, y);
-            if here == 0 {
+            if here == HotspotId(0) {
                 continue;
             }
             let near = [(1, 0), (-1, 0), (0, 1), (0, -1)];
@@ -696,10 +701,10 @@ fn wide_partial_cylinder() -> Vec<u8> {
     });
     let mut bytes = Tour {
         name: Some("wide partial cylinder".into()),
-        default_node: 1,
+        default_node: NodeId(1),
         jpeg_quality: 95,
         nodes: vec![TourNode {
-            id: 1,
+            id: NodeId(1),
             name: None,
             content: TourContent::Cylinder(CylinderSpec {
                 image: input,
@@ -823,10 +828,10 @@ fn object_with_a_degenerate_field_of_view_range_renders() {
         .collect();
     let bytes = Tour {
         name: None,
-        default_node: 1,
+        default_node: NodeId(1),
         jpeg_quality: 90,
         nodes: vec![TourNode {
-            id: 1,
+            id: NodeId(1),
             name: None,
             content: TourContent::Object(ObjectSpec {
                 frames,

@@ -22,7 +22,7 @@ use qtvr::view::Shot;
 use qtvr_format::assemble::{self, NodePicture};
 use qtvr_format::codec::Frame;
 use qtvr_format::qtvr::scene::{
-    CubeFace, CylinderOrientation, Node, NodeContent, Panorama, Projection, View,
+    CubeFace, CylinderOrientation, Node, NodeContent, NodeId, Panorama, Projection, TrackId, View,
 };
 use qtvr_format::tiles::{self, DecodeOptions, Role};
 
@@ -444,7 +444,7 @@ fn rgba_frame(w: u32, h: u32, data: Vec<u8>) -> Frame {
 
 fn decoded(frames: Vec<Frame>) -> tiles::DecodedTrack {
     tiles::DecodedTrack {
-        track_id: 1,
+        track_id: TrackId(1),
         tiles: frames
             .into_iter()
             .enumerate()
@@ -536,7 +536,8 @@ fn made_here_vertical_cylinder_split_and_whole() {
         first_tile: CylinderOrientation::Vertical.first_tile(),
     };
     let p = panorama_model(proj, [1, n], [0.0, 360.0]);
-    let pic = assemble::panorama(1, &p, &decoded(frames), None, &Default::default()).unwrap();
+    let pic =
+        assemble::panorama(NodeId(1), &p, &decoded(frames), None, &Default::default()).unwrap();
     assert_eq!(
         (pic.surfaces[0].image.width, pic.surfaces[0].image.height),
         (w, h)
@@ -609,7 +610,8 @@ fn made_here_partial_horizontal_cylinder() {
         first_tile: CylinderOrientation::Horizontal.first_tile(),
     };
     let p = panorama_model(proj, [n, 1], [20.0, 200.0]);
-    let pic = assemble::panorama(1, &p, &decoded(frames), None, &Default::default()).unwrap();
+    let pic =
+        assemble::panorama(NodeId(1), &p, &decoded(frames), None, &Default::default()).unwrap();
     let reference = Reference::Cylinder {
         pic: Pic {
             w: w as usize,
@@ -685,7 +687,8 @@ fn made_here_nonstandard_tiled_cube() {
         [8, 3],
         [0.0, 360.0],
     );
-    let pic = assemble::panorama(1, &p, &decoded(frames), None, &Default::default()).unwrap();
+    let pic =
+        assemble::panorama(NodeId(1), &p, &decoded(frames), None, &Default::default()).unwrap();
     // Each face's tiles are joined, the rotated ones in their own frame.
     assert_eq!(pic.surfaces.len(), 6);
     let std = CubeFace::standard();
@@ -850,7 +853,7 @@ fn sample_panoramas_match_the_reference() {
                 .movie
                 .tracks
                 .iter()
-                .find(|t| t.id == p.image_track.track_id.0)
+                .find(|t| t.id == p.image_track.track_id)
                 .unwrap();
             let decoded = tiles::decode_track(
                 &src,
@@ -869,8 +872,7 @@ fn sample_panoramas_match_the_reference() {
                 continue;
             }
             let frames: Vec<Frame> = decoded.tiles.iter().map(|t| t.frame.clone()).collect();
-            let pic =
-                assemble::panorama(node.id.0, p, &decoded, None, &Default::default()).unwrap();
+            let pic = assemble::panorama(node.id, p, &decoded, None, &Default::default()).unwrap();
             let reference = sample_reference(&path, node, p, &frames);
             let (w, h) = (320u32, 240u32);
             let name = format!("{stem}-n{}", node.id);
@@ -948,7 +950,7 @@ fn faces_per_edge(p: &Panorama) -> u32 {
 #[test]
 fn pictures_the_device_cannot_hold_are_errors_not_panics() {
     let flat = |w: u32, h: u32| NodePicture {
-        node: 7,
+        node: NodeId(7),
         surfaces: vec![assemble::Surface {
             geometry: assemble::Geometry::Flat,
             image: assemble::RgbaImage {

@@ -8,7 +8,7 @@ use std::process::Command;
 
 use sha2::{Digest, Sha256};
 
-use qtvr_format::qtvr::open;
+use qtvr_format::qtvr::{TrackId, open};
 use qtvr_format::tiles::{DecodeOptions, Role, TileStatus, decode_node, decode_track, node_tracks};
 
 mod common;
@@ -87,7 +87,7 @@ fn lossless_tiles_match_ground_truth_hashes() {
             ) else {
                 continue;
             };
-            let id = t["track_id"].as_u64().unwrap() as u32;
+            let id = TrackId(t["track_id"].as_u64().unwrap() as u32);
             let track = loaded.movie.tracks.iter().find(|x| x.id == id).unwrap();
             let all: Vec<usize> = (0..track.samples.len()).collect();
             let d =

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use qtvr_format::container::{Movie, Track};
 use qtvr_format::qtvr::{
     CubeFace, CylinderOrientation, Loaded, Node, NodeContent, NodeId, ObjectController, ObjectNode,
-    Panorama, Projection, TrackUse, View, ViewLimits, load,
+    Panorama, Projection, TrackId, TrackUse, View, ViewLimits, load,
 };
 use serde_json::Value;
 
@@ -1147,7 +1147,7 @@ fn check_hotspots(at: &str, jn: &Value, node: &Node, v1: bool, c: &mut Check) {
 fn check_tracks(file: &str, jtracks: &[Value], movie: &Movie, c: &mut Check) {
     c.eq(file, "track count", jtracks.len(), movie.tracks.len());
     for jt in jtracks {
-        let id = req_u(jt, "track_id", file) as u32;
+        let id = TrackId(req_u(jt, "track_id", file) as u32);
         let at = format!("{file} track {id}");
         let Some(tr) = movie.tracks.iter().find(|t| t.id == id) else {
             c.fail(&at, "track missing from the movie");
@@ -1302,7 +1302,7 @@ fn cube_faces<'a>(p: &'a Panorama, at: &str) -> (&'a [CubeFace], bool) {
     }
 }
 
-fn track_by_id<'a>(movie: &'a Movie, id: u32, at: &str) -> &'a Track {
+fn track_by_id<'a>(movie: &'a Movie, id: TrackId, at: &str) -> &'a Track {
     movie
         .tracks
         .iter()
@@ -1356,8 +1356,8 @@ fn real_panini_cube_with_preview_after_main() {
         Some(pv) => {
             check_tile_track(&mut c, at, "preview track", pv, 6, 200, 200);
             // Stored after the main track.
-            let main = track_by_id(&loaded.movie, p.image_track.track_id.0, at);
-            let prev = track_by_id(&loaded.movie, pv.track_id.0, at);
+            let main = track_by_id(&loaded.movie, p.image_track.track_id, at);
+            let prev = track_by_id(&loaded.movie, pv.track_id, at);
             c.truth(
                 at,
                 prev.offset > main.offset,

@@ -45,10 +45,10 @@ impl<'a> Walk<'a> {
     }
 
     /// Clicks hot spot `id`; a link arrives at its node and view.
-    fn click(&mut self, id: u32) -> Action {
+    fn click(&mut self, id: HotspotId) -> Action {
         let a = self
             .tour
-            .follow(self.scene, HotspotId(id), self.nav.view())
+            .follow(self.scene, id, self.nav.view())
             .unwrap_or_else(|| panic!("no hot spot {id} in node {}", self.tour.node()));
         if let Action::Go { to, view } = &a {
             self.nav = nav(self.scene.node(*to).expect("the node"), Some(*view));
@@ -62,9 +62,9 @@ impl<'a> Walk<'a> {
     }
 
     /// Node and view (objects: the row and column too).
-    fn at(&self) -> (u32, View, Option<(u32, u32)>) {
+    fn at(&self) -> (NodeId, View, Option<(u32, u32)>) {
         let ov = self.nav.object_view().map(|o| (o.row, o.column));
-        (self.tour.node().0, self.nav.view(), ov)
+        (self.tour.node(), self.nav.view(), ov)
     }
 }
 
@@ -82,7 +82,7 @@ fn close(a: View, b: View) -> bool {
 }
 
 #[track_caller]
-fn assert_at(w: &Walk, node: u32, view: View) {
+fn assert_at(w: &Walk, node: NodeId, view: View) {
     let (n, v, _) = w.at();
     assert_eq!(n, node, "node");
     assert!(close(v, view), "node {node}: view {v:?}, expected {view:?}");
@@ -100,7 +100,7 @@ fn walking_the_built_tour_by_hot_spot_ids() {
     assert_eq!(
         w.click(TO_CUBE),
         Action::Go {
-            to: NodeId(CUBE),
+            to: CUBE,
             view: v(30.0, 10.0, 70.0)
         }
     );
@@ -149,21 +149,21 @@ fn a_link_to_a_missing_node_is_broken() {
     let hs = scene.nodes[0]
         .hotspots
         .iter_mut()
-        .find(|h| h.id == HotspotId(TO_CUBE))
+        .find(|h| h.id == TO_CUBE)
         .unwrap();
     hs.link.as_mut().unwrap().to_node = NodeId(99);
     assert_eq!(
-        action(&scene, NodeId(CYLINDER), HotspotId(TO_CUBE)),
+        action(&scene, CYLINDER, TO_CUBE),
         Some(Action::Broken { to: NodeId(99) })
     );
-    let mut t = Tour::new(NodeId(CYLINDER));
-    t.follow(&scene, HotspotId(TO_CUBE), v(0.0, 0.0, 50.0));
+    let mut t = Tour::new(CYLINDER);
+    t.follow(&scene, TO_CUBE, v(0.0, 0.0, 50.0));
     assert_eq!(
         (t.node(), t.depth()),
-        (NodeId(CYLINDER), 0),
+        (CYLINDER, 0),
         "a broken link goes nowhere"
     );
-    assert_eq!(action(&scene, NodeId(CYLINDER), HotspotId(77)), None);
+    assert_eq!(action(&scene, CYLINDER, HotspotId(77)), None);
 }
 
 fn sample_scene(rel: &str) -> Option<Scene> {
@@ -179,7 +179,7 @@ fn walking_the_qtvr2_multinode_sample() {
         return;
     };
     let mut w = Walk::start(&scene);
-    assert_eq!(w.at().0, 2, "the default node");
+    assert_eq!(w.at().0, NodeId(2), "the default node");
     let names: Vec<_> = scene.nodes.iter().map(|n| n.name.clone()).collect();
     assert_eq!(
         names,
@@ -190,21 +190,21 @@ fn walking_the_qtvr2_multinode_sample() {
         ]
     );
     // 2 → object (pan 270: column 6 of 8; tilt 0 between rows ±15: row 1).
-    w.click(40);
-    assert_eq!(w.at().0, 3);
+    w.click(HotspotId(40));
+    assert_eq!(w.at().0, NodeId(3));
     assert_eq!(w.at().2, Some((1, 6)));
     // object → 1 at pan 45, tilt 0, fov 60.
-    w.click(50);
-    assert_at(&w, 1, v(45.0, 0.0, 60.0));
+    w.click(HotspotId(50));
+    assert_at(&w, NodeId(1), v(45.0, 0.0, 60.0));
     // 1 → 2 at pan 180, tilt 0, fov 50; 2 → 1 at pan 0, tilt 5, fov 60.
-    w.click(10);
-    assert_at(&w, 2, v(180.0, 0.0, 50.0));
-    w.click(30);
-    assert_at(&w, 1, v(0.0, 5.0, 60.0));
+    w.click(HotspotId(10));
+    assert_at(&w, NodeId(2), v(180.0, 0.0, 50.0));
+    w.click(HotspotId(30));
+    assert_at(&w, NodeId(1), v(0.0, 5.0, 60.0));
     // 1 → object at pan 90: column 2.
-    w.click(20);
+    w.click(HotspotId(20));
     assert_eq!(w.at().2, Some((1, 2)));
-    for node in [1, 2, 1, 3, 2] {
+    for node in [1, 2, 1, 3, 2].map(NodeId) {
         w.back();
         assert_eq!(w.at().0, node);
     }
@@ -217,21 +217,21 @@ fn walking_the_qtvr1_multinode_sample() {
         return;
     };
     let mut w = Walk::start(&scene);
-    assert_eq!(w.at().0, 2);
+    assert_eq!(w.at().0, NodeId(2));
     assert_eq!(scene.node(NodeId(2)).unwrap().name.as_deref(), Some("East"));
-    w.click(7);
-    assert_at(&w, 1, v(270.0, 0.0, 50.0));
+    w.click(HotspotId(7));
+    assert_at(&w, NodeId(1), v(270.0, 0.0, 50.0));
     assert_eq!(
-        w.click(4),
+        w.click(HotspotId(4)),
         Action::Show {
             kind: "undf".into(),
             name: "Tree".into()
         }
     );
-    w.click(3);
-    assert_at(&w, 2, v(90.0, 0.0, 50.0));
+    w.click(HotspotId(3));
+    assert_at(&w, NodeId(2), v(90.0, 0.0, 50.0));
     w.back();
-    assert_at(&w, 1, v(270.0, 0.0, 50.0));
+    assert_at(&w, NodeId(1), v(270.0, 0.0, 50.0));
 }
 
 #[test]
@@ -247,7 +247,7 @@ fn walking_between_a_cylinder_and_a_cube_with_their_own_tracks() {
         .iter()
         .find(|h| h.link.is_some())
         .expect("a link");
-    let Action::Go { to, view } = w.click(link.id.0) else {
+    let Action::Go { to, view } = w.click(link.id) else {
         panic!("a link");
     };
     assert_eq!(to, NodeId(2));
@@ -274,7 +274,7 @@ enum Truth {
 }
 
 impl Truth {
-    fn at(&self, r: [f64; 3]) -> Option<u32> {
+    fn at(&self, r: [f64; 3]) -> Option<HotspotId> {
         match self {
             Truth::Cylinder { map, pan, image } => {
                 let (w, h) = (f64::from(map.width()), f64::from(map.height()));
@@ -288,7 +288,7 @@ impl Truth {
                     return None;
                 }
                 let (x, y) = ((u * w) as u32 % map.width(), (v * h) as u32);
-                Some(u32::from(map.get_pixel(x, y).0[0]))
+                Some(HotspotId(u32::from(map.get_pixel(x, y).0[0])))
             }
             Truth::Cube(faces) => {
                 // Forward, right and down of each face (X left, Y down, Z front).
@@ -311,7 +311,7 @@ impl Truth {
                 let m = &faces[i];
                 let x = ((u * f64::from(m.width())) as u32).min(m.width() - 1);
                 let y = ((v * f64::from(m.height())) as u32).min(m.height() - 1);
-                Some(u32::from(m.get_pixel(x, y).0[0]))
+                Some(HotspotId(u32::from(m.get_pixel(x, y).0[0])))
             }
         }
     }
@@ -323,11 +323,11 @@ fn check_picking(
     scene: &Scene,
     l: &Loaded,
     bytes: &dyn ByteSource,
-    node: u32,
+    node: NodeId,
     truth: &Truth,
     views: &[View],
-) -> std::collections::BTreeSet<u32> {
-    let n = scene.node(NodeId(node)).unwrap();
+) -> std::collections::BTreeSet<HotspotId> {
+    let n = scene.node(node).unwrap();
     let pic =
         qtvr_format::assemble::panorama_picture(bytes, &l.movie, n, &Default::default()).unwrap();
     let (_gpu, r) = renderer_for(n, pic).expect("a renderer");
@@ -343,10 +343,10 @@ fn check_picking(
                 let Some(want) = truth.at(rays.ray(px, py).unwrap()) else {
                     continue;
                 };
-                let got = r.hotspot_at(&shot, w, h, px, py).unwrap_or(0);
+                let got = r.hotspot_at(&shot, w, h, px, py).unwrap_or(HotspotId(0));
                 total += 1;
                 same += usize::from(got == want);
-                if got != 0 {
+                if got != HotspotId(0) {
                     seen.insert(got);
                 }
             }
@@ -383,7 +383,7 @@ fn picking_follows_maps_at_their_own_resolution() {
         };
         for y in y0..y1 {
             for x in x0..x1 {
-                m.put_pixel(x, y, image::Luma([id as u8]));
+                m.put_pixel(x, y, image::Luma([id.0 as u8]));
             }
         }
     }
@@ -454,8 +454,8 @@ fn picking_matches_the_samples_ground_truth_maps() {
             .map(|b| v(b.pan, b.tilt.clamp(-20.0, 20.0), 40.0))
             .collect();
         views.extend([v(0.0, 0.0, 60.0), v(120.0, 5.0, 50.0), v(240.0, -5.0, 50.0)]);
-        let seen = check_picking(scene, &l, &bytes, node, &truth, &views);
-        let ids: std::collections::BTreeSet<u32> = n.hotspots.iter().map(|h| h.id.0).collect();
+        let seen = check_picking(scene, &l, &bytes, NodeId(node), &truth, &views);
+        let ids: std::collections::BTreeSet<HotspotId> = n.hotspots.iter().map(|h| h.id).collect();
         assert!(
             !seen.is_empty() && seen.is_subset(&ids),
             "{name} node {node}: saw {seen:?} of {ids:?}"
@@ -469,7 +469,7 @@ fn object_picking_uses_the_hot_spot_frame_of_the_view() {
     let bytes = tour();
     let l = loaded(&bytes);
     let scene = l.scene.as_ref().unwrap();
-    let n = scene.node(NodeId(OBJECT)).unwrap();
+    let n = scene.node(OBJECT).unwrap();
     let NodeContent::Object(o) = &n.content else {
         panic!()
     };
@@ -523,7 +523,7 @@ fn object_picking_uses_the_hot_spot_frame_of_the_view() {
         let pic = qtvr_format::assemble::object_picture(
             &bytes,
             &l.movie,
-            3,
+            NodeId(3),
             o,
             &ov.object_frame(),
             &Default::default(),
@@ -539,8 +539,10 @@ fn object_picking_uses_the_hot_spot_frame_of_the_view() {
                 let t = rays
                     .flat_texel(px, py, truth.width(), truth.height())
                     .unwrap();
-                let want = u32::from(truth.get_pixel(t[0] as u32, t[1] as u32).0[0]);
-                let got = r.hotspot_at(&shot, 320, 240, px, py).unwrap_or(0);
+                let want = HotspotId(u32::from(truth.get_pixel(t[0] as u32, t[1] as u32).0[0]));
+                let got = r
+                    .hotspot_at(&shot, 320, 240, px, py)
+                    .unwrap_or(HotspotId(0));
                 total += 1;
                 same += usize::from(got == want);
             }

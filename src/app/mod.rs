@@ -43,7 +43,7 @@ pub const DEMO: &[u8] = include_bytes!("../../assets/demo.mov");
 #[derive(Debug, Clone)]
 pub struct Options {
     pub origin: Origin,
-    pub node: Option<u32>,
+    pub node: Option<NodeId>,
     pub view: [Option<f32>; 3],
     /// Initial inner size in logical pixels.
     pub size: [u32; 2],
@@ -91,7 +91,7 @@ pub fn run(opts: Options) -> Result<(), String> {
             }
         });
     }
-    let (origin, node) = (opts.origin.clone(), opts.node.map(NodeId));
+    let (origin, node) = (opts.origin.clone(), opts.node);
     let mut app = App::new(opts, proxy);
     app.send(Input::Open { origin, node });
     event_loop
@@ -117,7 +117,7 @@ struct WindowHost<'a>(Option<&'a Gfx>);
 
 impl Host for WindowHost<'_> {
     fn hotspot_at(&self, shot: &Shot, [w, h]: [u32; 2], [x, y]: [f64; 2]) -> Option<HotspotId> {
-        self.0?.renderer.hotspot_at(shot, w, h, x, y).map(HotspotId)
+        self.0?.renderer.hotspot_at(shot, w, h, x, y)
     }
 
     fn fullscreen(&self) -> bool {

@@ -13,7 +13,7 @@ use std::sync::Mutex;
 use qtvr_format::codec::{Frame, FrameKind, Palette};
 use qtvr_format::container::Movie;
 use qtvr_format::error::Warning;
-use qtvr_format::qtvr::scene::Scene;
+use qtvr_format::qtvr::scene::{Scene, TrackId};
 use qtvr_format::source::ByteSource;
 use qtvr_format::tiles::{self, DecodeOptions, Role, Tile, TileStatus};
 
@@ -28,14 +28,14 @@ pub struct ExportReport {
 
 /// The tracks to export: for a QTVR movie every image, preview, low-resolution and
 /// hot spot track its nodes use; for a plain movie every video track.
-pub fn export_tracks(movie: &Movie, scene: Option<&Scene>) -> Vec<(u32, Role)> {
-    let mut out: Vec<(u32, Role)> = Vec::new();
+pub fn export_tracks(movie: &Movie, scene: Option<&Scene>) -> Vec<(TrackId, Role)> {
+    let mut out: Vec<(TrackId, Role)> = Vec::new();
     match scene {
         Some(scene) => {
             for node in &scene.nodes {
                 for (u, role) in tiles::node_tracks(node) {
-                    if !out.iter().any(|(id, _)| *id == u.track_id.0) {
-                        out.push((u.track_id.0, role));
+                    if !out.iter().any(|(id, _)| *id == u.track_id) {
+                        out.push((u.track_id, role));
                     }
                 }
             }

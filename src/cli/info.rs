@@ -12,7 +12,7 @@ use serde::Serialize;
 use qtvr_format::container::{FourCC, Movie, Track};
 use qtvr_format::error::Warning;
 use qtvr_format::qtvr::{
-    HotSpot, Loaded, Node, NodeContent, ObjectNode, Panorama, Projection, Scene, TrackUse,
+    HotSpot, Loaded, Node, NodeContent, ObjectNode, Panorama, Projection, Scene, TrackId, TrackUse,
 };
 
 /// Version of the JSON layout.
@@ -27,7 +27,7 @@ struct RefSummary {
 
 #[derive(Serialize)]
 struct TrackSummary<'a> {
-    id: u32,
+    id: TrackId,
     handler: FourCC,
     handler_name: &'a str,
     enabled: bool,

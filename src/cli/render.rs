@@ -16,7 +16,7 @@ use qtvr_format::tiles::DecodeOptions;
 /// What `qtvr render` was asked for.
 #[derive(Debug, Clone, Default)]
 pub struct RenderRequest {
-    pub node: Option<u32>,
+    pub node: Option<NodeId>,
     pub pan: Option<f32>,
     pub tilt: Option<f32>,
     pub fov: Option<f32>,
@@ -39,8 +39,8 @@ pub struct Report {
 }
 
 /// The node asked for, or the scene's default node.
-pub fn pick_node(scene: &Scene, id: Option<u32>) -> Result<&Node, String> {
-    let id = id.map_or(scene.default_node, NodeId);
+pub fn pick_node(scene: &Scene, id: Option<NodeId>) -> Result<&Node, String> {
+    let id = id.unwrap_or(scene.default_node);
     scene
         .node(id)
         .or_else(|| {
@@ -136,7 +136,7 @@ pub fn node_picture(
             let v = object_view
                 .copied()
                 .unwrap_or_else(|| ObjectView::default_for(o));
-            assemble::object_picture(src, movie, node.id.0, o, &v.object_frame(), &opts)
+            assemble::object_picture(src, movie, node.id, o, &v.object_frame(), &opts)
                 .map_err(|e| e.to_string())
         }
         NodeContent::Panorama(_) => {
@@ -214,7 +214,7 @@ pub fn export_panorama(
     src: &dyn ByteSource,
     movie: &Movie,
     scene: &Scene,
-    node: Option<u32>,
+    node: Option<NodeId>,
     what: PanoramaExport,
     out: &Path,
 ) -> Result<Report, String> {

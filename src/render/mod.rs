@@ -26,7 +26,8 @@ use bytemuck::{Pod, Zeroable};
 
 use crate::view::{Rays, Shot, flat_scale};
 use qtvr_format::assemble::{Geometry, IdImage, NodePicture, RgbaImage};
-use qtvr_format::limits::Limits;
+use qtvr_format::limits::{LimitError, Limits};
+use qtvr_format::qtvr::{HotspotId, NodeId};
 
 /// The WGSL source.
 pub const SHADER: &str = include_str!("../../shaders/panorama.wgsl");
@@ -39,8 +40,8 @@ pub const MAX_SURFACES: usize = 64;
 pub const NEUTRAL: [u8; 4] = [64, 64, 64, 255];
 
 /// IDs of the node's hot spots (what the overlay shows).
-pub fn hotspot_ids(node: &qtvr_format::qtvr::Node) -> Vec<u32> {
-    node.hotspots.iter().map(|h| h.id.0).collect()
+pub fn hotspot_ids(node: &qtvr_format::qtvr::Node) -> Vec<HotspotId> {
+    node.hotspots.iter().map(|h| h.id).collect()
 }
 
 /// Why rendering failed.
@@ -52,6 +53,9 @@ pub enum RenderError {
     Device(String),
     #[error("{0}")]
     TooLarge(String),
+    /// A node's textures are over one of the [`Limits`] ([`Limits::upload_max_bytes`]).
+    #[error("node {node}: {limit}")]
+    OverLimit { node: u32, limit: LimitError },
     #[error("reading the picture back failed: {0}")]
     Readback(String),
     #[error("nothing to draw: no node picture was set")]
@@ -366,7 +370,7 @@ impl Renderer {
             data: NEUTRAL.to_vec(),
         };
         let stand_in = NodePicture {
-            node: 0,
+            node: NodeId(0),
             surfaces: vec![qtvr_format::assemble::Surface {
                 geometry: Geometry::Flat,
                 image: grey,
@@ -409,7 +413,7 @@ impl Renderer {
         &mut self,
         gpu: &Gpu,
         picture: NodePicture,
-        hotspot_ids: &[u32],
+        hotspot_ids: &[HotspotId],
         opts: UploadOptions,
     ) -> Result<(), RenderError> {
         let (layout, hs_layout) = plan_pages(gpu, &picture, opts, &self.limits)?;
@@ -499,7 +503,7 @@ impl Renderer {
     }
 
     /// The node whose pictures are uploaded.
-    pub fn node(&self) -> Option<u32> {
+    pub fn node(&self) -> Option<NodeId> {
         self.scene.as_ref().map(|s| s.pick.node)
     }
 
@@ -723,10 +727,17 @@ impl Renderer {
     /// The hot spot ID under pixel (x, y) of a `width`×`height` target showing
     /// `shot`, through the same projection as the shader (on the CPU). `None`
     /// when no hot spot (of those the overlay shows) is there.
-    pub fn hotspot_at(&self, shot: &Shot, width: u32, height: u32, x: f64, y: f64) -> Option<u32> {
+    pub fn hotspot_at(
+        &self,
+        shot: &Shot,
+        width: u32,
+        height: u32,
+        x: f64,
+        y: f64,
+    ) -> Option<HotspotId> {
         let scene = self.scene.as_ref()?;
         let id = pick(&scene.pick, shot, width, height, x, y)?;
-        let bit = scene.hs_mask[(id / 32) as usize] >> (id % 32) & 1;
+        let bit = scene.hs_mask[(id.0 / 32) as usize] >> (id.0 % 32) & 1;
         (bit == 1).then_some(id)
     }
 }
@@ -762,17 +773,12 @@ fn plan_pages(
     let layout =
         pages::plan(&sizes, max_side, max_layers, pages::GUTTER).map_err(RenderError::TooLarge)?;
     // Refuse what cannot fit before building the layers on the CPU.
-    let texels = u64::from(layout.layer[0]) * u64::from(layout.layer[1]) * u64::from(layout.layers);
-    if texels.saturating_mul(4) / 3 * 4 > budget.upload_max_bytes {
-        return Err(RenderError::TooLarge(format!(
-            "node {}: {} texture pages of {}x{} are more than this viewer uploads ({} GiB)",
-            picture.node,
-            layout.layers,
-            layout.layer[0],
-            layout.layer[1],
-            budget.upload_max_bytes >> 30
-        )));
-    }
+    budget
+        .check_upload(layout.layers, layout.layer[0], layout.layer[1])
+        .map_err(|limit| RenderError::OverLimit {
+            node: picture.node.into(),
+            limit,
+        })?;
     let hs_sizes: Vec<[u32; 2]> = picture
         .surfaces
         .iter()
@@ -1045,7 +1051,7 @@ pub fn pick(
     height: u32,
     x: f64,
     y: f64,
-) -> Option<u32> {
+) -> Option<HotspotId> {
     let rays = Rays::new(*shot, width, height);
     let id = match rays.ray(x, y) {
         Some(ray) => picture.hotspot_at_ray(ray),
@@ -1063,17 +1069,17 @@ pub fn pick(
             })
         }
     };
-    (id != 0).then_some(u32::from(id))
+    (id != 0).then_some(HotspotId(u32::from(id)))
 }
 
 /// The overlay's ID bit mask: the given IDs, or every non-zero one.
-fn hotspot_mask(ids: &[u32]) -> [u32; 8] {
+fn hotspot_mask(ids: &[HotspotId]) -> [u32; 8] {
     let mut m = [0u32; 8];
     if ids.is_empty() {
         m = [u32::MAX; 8];
         m[0] &= !1;
     } else {
-        for &id in ids.iter().filter(|&&id| (1..256).contains(&id)) {
+        for id in ids.iter().map(|id| id.0).filter(|id| (1..256).contains(id)) {
             m[(id / 32) as usize] |= 1 << (id % 32);
         }
     }

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use qtvr_format::assemble::NodePicture;
 use qtvr_format::container::Movie;
-use qtvr_format::qtvr::{Loaded, Node, NodeContent, NodeId, Scene};
+use qtvr_format::qtvr::{Loaded, Node, NodeContent, NodeId, Scene, TrackId};
 use qtvr_format::source::{ByteSource, FileSource};
 use qtvr_format::tiles::{self, DecodeOptions, Role};
 
@@ -168,7 +168,7 @@ pub(crate) fn decode_node(generation: u64, m: &OpenMovie, id: NodeId, send: &dyn
             qtvr_format::assemble::object_picture(
                 m.src.as_ref(),
                 m.movie(),
-                node.id.0,
+                node.id,
                 o,
                 &view.object_frame(),
                 &opts,
@@ -199,7 +199,7 @@ fn panorama(
     let NodeContent::Panorama(p) = &node.content else {
         return Err("not a panorama".into());
     };
-    let track = |id: u32| m.movie().tracks.iter().find(|t| t.id == id);
+    let track = |id: TrackId| m.movie().tracks.iter().find(|t| t.id == id);
     // The smallest stand-in first: the preview track, else a low-resolution one.
     let quick = p.preview_track.as_ref().or_else(|| {
         p.low_res_tracks
@@ -208,9 +208,9 @@ fn panorama(
             .min_by_key(|t| t.width)
     });
     if let Some(q) = quick
-        && let Some(t) = track(q.track_id.0)
+        && let Some(t) = track(q.track_id)
         && let Ok(d) = tiles::decode_track(m.src.as_ref(), t, &q.samples, Role::Image, opts)
-        && let Ok(pic) = qtvr_format::assemble::panorama(node.id.0, p, &d, None, &opts.limits)
+        && let Ok(pic) = qtvr_format::assemble::panorama(node.id, p, &d, None, &opts.limits)
     {
         send(LoadEvent::Picture {
             generation,

@@ -191,7 +191,7 @@ pub enum Effect {
     /// Give the renderer this picture (answer [`Input::UploadFailed`] on error).
     Upload {
         picture: Box<NodePicture>,
-        hotspot_ids: Vec<u32>,
+        hotspot_ids: Vec<HotspotId>,
     },
     /// Show a picture in an overlay slot at a pixel position, or hide the slot.
     Overlay {

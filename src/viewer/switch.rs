@@ -130,10 +130,20 @@ impl FrameCache {
         self.pictures.get(&key).cloned()
     }
 
-    pub(super) fn put(&mut self, key: (u32, u32, u32, u32), p: &NodePicture) {
+    /// Keeps `p` under `key`, emptying the cache first when it would be over
+    /// its budget; a picture larger than the whole budget is not kept.
+    pub(super) fn put(
+        &mut self,
+        key: (u32, u32, u32, u32),
+        p: &NodePicture,
+    ) -> Result<(), qtvr_format::limits::OverBudget> {
         let size: u64 = p.surfaces.iter().map(|s| s.image.data.len() as u64).sum();
         if size > self.max_bytes {
-            return;
+            return Err(qtvr_format::limits::OverBudget {
+                what: qtvr_format::limits::Resource::FrameCache,
+                requested: size,
+                remaining: self.max_bytes,
+            });
         }
         if self.bytes + size > self.max_bytes {
             self.pictures.clear();
@@ -141,6 +151,7 @@ impl FrameCache {
         }
         self.bytes += size;
         self.pictures.insert(key, p.clone());
+        Ok(())
     }
 }
 
@@ -325,7 +336,9 @@ impl Viewer {
         // at another (a link's, Back's or the command line's view): that
         // frame follows right after the upload, before anything is drawn.
         if let Some(v) = a.object_view {
-            s.frames
+            // Too large to keep: the frame is decoded again when wanted.
+            let _ = s
+                .frames
                 .put((v.row, v.column, v.state, v.frame), &a.picture);
             s.object_view = Some(v);
         }
@@ -399,7 +412,7 @@ impl Viewer {
     pub(super) fn upload(&mut self, picture: NodePicture) {
         let hotspot_ids = self
             .node()
-            .map(|n| n.hotspots.iter().map(|h| h.id.0).collect())
+            .map(|n| n.hotspots.iter().map(|h| h.id).collect())
             .unwrap_or_default();
         self.effect(Effect::Upload {
             picture: Box::new(picture),
@@ -427,12 +440,15 @@ impl Viewer {
             None => qtvr_format::assemble::object_picture(
                 s.movie.src.as_ref(),
                 s.movie.movie(),
-                s.node.0,
+                s.node,
                 node,
                 &view.object_frame(),
                 &Default::default(),
             )
-            .inspect(|p| s.frames.put(key, p)),
+            .inspect(|p| {
+                // Too large to keep: the frame is decoded again when wanted.
+                let _ = s.frames.put(key, p);
+            }),
         };
         match pic {
             Ok(p) => self.upload(p),
@@ -598,5 +614,50 @@ impl Viewer {
                 self.say(&name, vec![what], false);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use qtvr_format::assemble::{Geometry, RgbaImage, Surface};
+    use qtvr_format::limits::{Limits, OverBudget, Resource};
+
+    fn picture(bytes: usize) -> NodePicture {
+        NodePicture {
+            node: Default::default(),
+            surfaces: vec![Surface {
+                geometry: Geometry::Flat,
+                image: RgbaImage {
+                    width: (bytes / 4) as u32,
+                    height: 1,
+                    data: vec![0; bytes],
+                },
+                hotspots: None,
+            }],
+            warnings: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn frame_cache_refuses_pictures_over_its_budget() {
+        let mut cache = FrameCache::new(&Limits {
+            frame_cache_bytes: 64,
+            ..Limits::default()
+        });
+        assert_eq!(cache.put((0, 0, 0, 0), &picture(64)), Ok(()));
+        assert!(cache.get((0, 0, 0, 0)).is_some());
+        assert_eq!(
+            cache.put((0, 1, 0, 0), &picture(68)),
+            Err(OverBudget {
+                what: Resource::FrameCache,
+                requested: 68,
+                remaining: 64,
+            })
+        );
+        assert!(cache.get((0, 1, 0, 0)).is_none());
+        // A picture that fits evicts the others.
+        assert_eq!(cache.put((0, 2, 0, 0), &picture(8)), Ok(()));
+        assert!(cache.get((0, 0, 0, 0)).is_none());
     }
 }

@@ -12,11 +12,11 @@ use crate::view::tour;
 use qtvr_format::qtvr::{HotspotId, NodeId};
 
 // The demo's node and hot spot IDs, typed.
-const MEADOW: NodeId = NodeId(qtvr_demo::MEADOW);
-const GALLERY: NodeId = NodeId(qtvr_demo::GALLERY);
-const DICE: NodeId = NodeId(qtvr_demo::DICE);
-const MEADOW_TO_DICE: HotspotId = HotspotId(qtvr_demo::MEADOW_TO_DICE);
-const MEADOW_TO_GALLERY: HotspotId = HotspotId(qtvr_demo::MEADOW_TO_GALLERY);
+const MEADOW: NodeId = qtvr_demo::MEADOW;
+const GALLERY: NodeId = qtvr_demo::GALLERY;
+const DICE: NodeId = qtvr_demo::DICE;
+const MEADOW_TO_DICE: HotspotId = qtvr_demo::MEADOW_TO_DICE;
+const MEADOW_TO_GALLERY: HotspotId = qtvr_demo::MEADOW_TO_GALLERY;
 
 const DEMO: &[u8] = include_bytes!("../../assets/demo.mov");
 

@@ -6,7 +6,7 @@
 
 use font8x8::UnicodeFonts;
 use image::{Rgb, RgbImage};
-use qtvr_format::qtvr::scene::View;
+use qtvr_format::qtvr::scene::{NodeId, View};
 use qtvr_format::qtvr::write::{ObjectBehaviour, ObjectSpec, Tour, TourContent, TourNode};
 
 /// Frame size of the generated views.
@@ -93,10 +93,10 @@ pub fn labelled_object_over(
     }
     let tour = Tour {
         name: Some("labelled object".into()),
-        default_node: 1,
+        default_node: NodeId(1),
         jpeg_quality: 95,
         nodes: vec![TourNode {
-            id: 1,
+            id: NodeId(1),
             name: Some("labelled".into()),
             content: TourContent::Object(ObjectSpec {
                 frames,

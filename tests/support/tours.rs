@@ -6,23 +6,23 @@
 #![allow(dead_code)]
 
 use image::{GrayImage, Luma, Rgb, RgbImage};
-use qtvr_format::qtvr::scene::View;
+use qtvr_format::qtvr::scene::{HotspotId, NodeId, View};
 use qtvr_format::qtvr::write::{
     CubeSpec, CylinderSpec, HotSpotAction, ObjectBehaviour, ObjectSpec, PanoLimits, Tour,
     TourContent, TourHotSpot, TourNode,
 };
 
-pub const CYLINDER: u32 = 1;
-pub const CUBE: u32 = 2;
-pub const OBJECT: u32 = 3;
+pub const CYLINDER: NodeId = NodeId(1);
+pub const CUBE: NodeId = NodeId(2);
+pub const OBJECT: NodeId = NodeId(3);
 
 /// Hot spot IDs.
-pub const TO_CUBE: u32 = 1;
-pub const WEB: u32 = 2;
-pub const SIGN: u32 = 3;
-pub const CUBE_TO_CYLINDER: u32 = 4;
-pub const CUBE_TO_OBJECT: u32 = 5;
-pub const OBJECT_TO_CYLINDER: u32 = 6;
+pub const TO_CUBE: HotspotId = HotspotId(1);
+pub const WEB: HotspotId = HotspotId(2);
+pub const SIGN: HotspotId = HotspotId(3);
+pub const CUBE_TO_CYLINDER: HotspotId = HotspotId(4);
+pub const CUBE_TO_OBJECT: HotspotId = HotspotId(5);
+pub const OBJECT_TO_CYLINDER: HotspotId = HotspotId(6);
 
 pub const URL: &str = "https://example.org/qtvr-tour";
 
@@ -36,7 +36,7 @@ pub const FACE_MAP: u32 = 72;
 pub const FRAME: [u32; 2] = [64, 48];
 
 /// Where each hot spot is in its map: (id, node, face or 0, [x0, y0, x1, y1]).
-pub const SPOTS: [(u32, u32, usize, [u32; 4]); 6] = [
+pub const SPOTS: [(HotspotId, NodeId, usize, [u32; 4]); 6] = [
     // Cylinder map: x from pan (512 px = 360°, pan 360 at the left), y rows.
     (TO_CUBE, CYLINDER, 0, [200, 40, 260, 90]),
     (WEB, CYLINDER, 0, [300, 50, 340, 80]),
@@ -47,13 +47,13 @@ pub const SPOTS: [(u32, u32, usize, [u32; 4]); 6] = [
     (OBJECT_TO_CYLINDER, OBJECT, 0, [4, 4, 30, 20]),
 ];
 
-fn map(size: [u32; 2], node: u32, face: usize) -> GrayImage {
+fn map(size: [u32; 2], node: NodeId, face: usize) -> GrayImage {
     let mut m = GrayImage::new(size[0], size[1]);
     for (id, n, f, [x0, y0, x1, y1]) in SPOTS {
         if n == node && f == face {
             for y in y0..y1 {
                 for x in x0..x1 {
-                    m.put_pixel(x, y, Luma([id as u8]));
+                    m.put_pixel(x, y, Luma([id.0 as u8]));
                 }
             }
         }
@@ -73,7 +73,13 @@ fn gradient(w: u32, h: u32, tint: [u8; 3]) -> RgbImage {
     })
 }
 
-fn link(id: u32, name: &str, to: u32, view: [Option<f32>; 3], best: Option<View>) -> TourHotSpot {
+fn link(
+    id: HotspotId,
+    name: &str,
+    to: NodeId,
+    view: [Option<f32>; 3],
+    best: Option<View>,
+) -> TourHotSpot {
     TourHotSpot {
         id,
         name: Some(name.into()),

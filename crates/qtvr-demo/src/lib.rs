@@ -25,23 +25,23 @@ use font8x8::UnicodeFonts;
 use glam::DVec3;
 use image::{GrayImage, Luma, Rgb, RgbImage};
 
-use qtvr_format::qtvr::scene::View;
+use qtvr_format::qtvr::scene::{HotspotId, NodeId, View};
 use qtvr_format::qtvr::write::{
     CubeSpec, CylinderSpec, HotSpotAction, ObjectSpec, PanoLimits, Tour, TourContent, TourHotSpot,
     TourNode, WriteError,
 };
 
 /// Node IDs of the demo.
-pub const MEADOW: u32 = 1;
-pub const GALLERY: u32 = 2;
-pub const DICE: u32 = 3;
+pub const MEADOW: NodeId = NodeId(1);
+pub const GALLERY: NodeId = NodeId(2);
+pub const DICE: NodeId = NodeId(3);
 
 /// Hot spot IDs of the demo (distinct across the tour).
-pub const MEADOW_TO_GALLERY: u32 = 1;
-pub const MEADOW_TO_DICE: u32 = 2;
-pub const GALLERY_TO_MEADOW: u32 = 3;
-pub const GALLERY_TO_DICE: u32 = 4;
-pub const DICE_TO_MEADOW: u32 = 5;
+pub const MEADOW_TO_GALLERY: HotspotId = HotspotId(1);
+pub const MEADOW_TO_DICE: HotspotId = HotspotId(2);
+pub const GALLERY_TO_MEADOW: HotspotId = HotspotId(3);
+pub const GALLERY_TO_DICE: HotspotId = HotspotId(4);
+pub const DICE_TO_MEADOW: HotspotId = HotspotId(5);
 
 /// Pan of the gallery house and of the dice signpost in the Meadow.
 pub const MEADOW_GALLERY_PAN: f32 = 25.0;
@@ -87,7 +87,7 @@ const DICE_DEFAULT: View = View {
 };
 
 /// A named link hot spot, best seen at `best`, to `to_node` at view `to`.
-fn link(id: u32, name: &str, best: View, to_node: u32, to: View) -> TourHotSpot {
+fn link(id: HotspotId, name: &str, best: View, to_node: NodeId, to: View) -> TourHotSpot {
     TourHotSpot {
         id,
         name: Some(name.into()),
@@ -405,11 +405,11 @@ fn fill_rect(img: &mut RgbImage, x0: i64, y0: i64, x1: i64, y1: i64, c: Col) {
     }
 }
 
-fn fill_ids(map: &mut GrayImage, x0: i64, y0: i64, x1: i64, y1: i64, id: u32) {
+fn fill_ids(map: &mut GrayImage, x0: i64, y0: i64, x1: i64, y1: i64, id: HotspotId) {
     let (w, h) = (i64::from(map.width()), i64::from(map.height()));
     for y in y0.max(0)..y1.min(h) {
         for x in x0.max(0)..x1.min(w) {
-            map.put_pixel(x as u32, y as u32, Luma([id as u8]));
+            map.put_pixel(x as u32, y as u32, Luma([id.0 as u8]));
         }
     }
 }
@@ -699,7 +699,7 @@ fn face_ray(face: usize, px: f64, py: f64) -> [f64; 3] {
 }
 
 /// What a ray from the room's centre hits: colour and hot spot ID.
-fn gallery_hit(d: [f64; 3]) -> (Col, u32) {
+fn gallery_hit(d: [f64; 3]) -> (Col, HotspotId) {
     // Nearest plane along the ray.
     let mut best = (f64::INFINITY, 0usize);
     let planes = [
@@ -736,11 +736,17 @@ fn gallery_hit(d: [f64; 3]) -> (Col, u32) {
             if grid(p[0]) || grid(p[2]) {
                 c = [0.65, 0.65, 0.63];
             }
-            (mix(c, [1.0, 1.0, 0.92], smooth(0.55, 0.45, lamp)), 0)
+            (
+                mix(c, [1.0, 1.0, 0.92], smooth(0.55, 0.45, lamp)),
+                HotspotId(0),
+            )
         }
         5 => {
             let checker = (p[0].floor() + p[2].floor()).rem_euclid(2.0);
-            (mix([0.86, 0.82, 0.74], [0.30, 0.22, 0.16], checker), 0)
+            (
+                mix([0.86, 0.82, 0.74], [0.30, 0.22, 0.16], checker),
+                HotspotId(0),
+            )
         }
         wall => {
             // Wall-local u (right, seen from the centre) and v (up).
@@ -756,7 +762,7 @@ fn gallery_hit(d: [f64; 3]) -> (Col, u32) {
     (scale(c, ao), id)
 }
 
-fn wall_colour(wall: usize, u: f64, v: f64) -> (Col, u32) {
+fn wall_colour(wall: usize, u: f64, v: f64) -> (Col, HotspotId) {
     let (base, name) = [
         ([0.74, 0.40, 0.30], "FRONT"),
         ([0.28, 0.55, 0.55], "RIGHT"),
@@ -776,7 +782,7 @@ fn wall_colour(wall: usize, u: f64, v: f64) -> (Col, u32) {
     } else if text_at(name, u - 0.025, v + 0.025, 0.0, 1.55, 0.08) {
         c = scale(c, 0.55);
     }
-    let mut id = 0;
+    let mut id = HotspotId(0);
     match wall {
         // Pictures: concentric rings on the front wall, blocks on the left one.
         0 => {
@@ -867,7 +873,7 @@ fn gallery() -> ([RgbImage; 6], [GrayImage; 6]) {
                 }
                 img.put_pixel(px, py, to_rgb(scale(sum, 0.25)));
                 let (_, id) = gallery_hit(face_ray(f, f64::from(px), f64::from(py)));
-                ids.put_pixel(px, py, Luma([id as u8]));
+                ids.put_pixel(px, py, Luma([id.0 as u8]));
             }
         }
         (img, ids)

@@ -31,16 +31,16 @@
 //! ```
 //! use qtvr_format::assemble::{Geometry, panorama_picture};
 //! use qtvr_format::qtvr::write::{CylinderSpec, PanoLimits, Tour, TourContent, TourNode};
-//! use qtvr_format::qtvr::{NodeContent, View, load};
+//! use qtvr_format::qtvr::{NodeContent, NodeId, View, load};
 //! use qtvr_format::tiles::DecodeOptions;
 //!
 //! // A 64×16 upright panorama, stored as 2 tiles.
 //! let image = image::RgbImage::from_fn(64, 16, |x, y| image::Rgb([x as u8 * 4, y as u8 * 16, 128]));
 //! let bytes: Vec<u8> = Tour {
 //!     name: Some("Example".into()),
-//!     default_node: 1,
+//!     default_node: NodeId(1),
 //!     nodes: vec![TourNode {
-//!         id: 1,
+//!         id: NodeId(1),
 //!         name: Some("Field".into()),
 //!         content: TourContent::Cylinder(CylinderSpec {
 //!             image,
@@ -84,6 +84,7 @@ pub mod assemble;
 pub mod codec;
 pub mod container;
 pub mod error;
+mod ids;
 pub mod limits;
 pub mod qtvr;
 pub mod source;

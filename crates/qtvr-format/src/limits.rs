@@ -71,6 +71,60 @@ impl Limits {
             .min(self.file_ceiling);
         Budget::with_total(total)
     }
+
+    /// Checks that a decoded frame of `width × height` pixels of
+    /// `bytes_per_pixel` fits [`Limits::frame_max_side`] and
+    /// [`Limits::frame_max_bytes`]; its bytes.
+    pub fn check_frame(
+        &self,
+        width: u32,
+        height: u32,
+        bytes_per_pixel: u64,
+    ) -> std::result::Result<u64, LimitError> {
+        if width > self.frame_max_side || height > self.frame_max_side {
+            return Err(LimitError::TooLarge {
+                what: Resource::Frame,
+                width: width.into(),
+                height: height.into(),
+                max_side: self.frame_max_side.into(),
+            });
+        }
+        let bytes = u64::from(width) * u64::from(height) * bytes_per_pixel;
+        if bytes > self.frame_max_bytes {
+            return Err(LimitError::OverLimit {
+                what: Resource::Frame,
+                count: 1,
+                width: width.into(),
+                height: height.into(),
+                requested: bytes,
+                limit: self.frame_max_bytes,
+            });
+        }
+        Ok(bytes)
+    }
+
+    /// Checks that `layers` RGBA texture pages of `width × height` texels with
+    /// their mip chains (a third more) fit [`Limits::upload_max_bytes`]; their bytes.
+    pub fn check_upload(
+        &self,
+        layers: u32,
+        width: u32,
+        height: u32,
+    ) -> std::result::Result<u64, LimitError> {
+        let texels = u64::from(width) * u64::from(height) * u64::from(layers);
+        let bytes = texels.saturating_mul(4) / 3 * 4;
+        if bytes > self.upload_max_bytes {
+            return Err(LimitError::OverLimit {
+                what: Resource::Upload,
+                count: layers.into(),
+                width: width.into(),
+                height: height.into(),
+                requested: bytes,
+                limit: self.upload_max_bytes,
+            });
+        }
+        Ok(bytes)
+    }
 }
 
 impl Default for Limits {
@@ -119,6 +173,80 @@ pub struct OverBudget {
     pub what: Resource,
     pub requested: u64,
     pub remaining: u64,
+}
+
+/// A size over one of the [`Limits`]: every limit refuses with one of these
+/// (the file's allocation budget with [`OverBudget`], the fixed limits with
+/// [`LimitError::TooLarge`] or [`LimitError::OverLimit`]). `what` says which.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum LimitError {
+    /// A running budget could not grant the bytes.
+    #[error(transparent)]
+    OverBudget(#[from] OverBudget),
+    /// `width × height` pixels are more than `max_side` on a side.
+    #[error("{}", too_large(*.what, *.width, *.height, *.max_side))]
+    TooLarge {
+        what: Resource,
+        width: u64,
+        height: u64,
+        max_side: u64,
+    },
+    /// `count` pictures of `width × height` pixels (for [`Resource::Request`]:
+    /// the frames so far, the last one's size) need `requested` bytes, more
+    /// than the `limit`.
+    #[error("{}", over_limit(*.what, *.count, *.width, *.height, *.requested, *.limit))]
+    OverLimit {
+        what: Resource,
+        count: u64,
+        width: u64,
+        height: u64,
+        requested: u64,
+        limit: u64,
+    },
+}
+
+impl LimitError {
+    /// Which limit was passed.
+    pub fn what(&self) -> Resource {
+        match self {
+            LimitError::OverBudget(e) => e.what,
+            LimitError::TooLarge { what, .. } | LimitError::OverLimit { what, .. } => *what,
+        }
+    }
+}
+
+fn too_large(what: Resource, width: u64, height: u64, max_side: u64) -> String {
+    let noun = match what {
+        Resource::Frame => "frame",
+        Resource::Upload => "texture page",
+        _ => "picture",
+    };
+    format!("the {noun} is {width}×{height} pixels, more than {max_side} on a side")
+}
+
+fn over_limit(
+    what: Resource,
+    count: u64,
+    width: u64,
+    height: u64,
+    requested: u64,
+    limit: u64,
+) -> String {
+    match what {
+        Resource::Frame => format!(
+            "a {width}×{height} frame needs {requested} bytes, more than the limit of {limit}"
+        ),
+        Resource::Request => {
+            format!("its frames need more than the {limit} bytes allowed for one decode")
+        }
+        Resource::Upload => format!(
+            "{count} texture pages of {width}x{height} are more than this viewer uploads ({} GiB)",
+            limit >> 30
+        ),
+        _ => format!(
+            "{count} of {width}×{height} pixels need {requested} bytes, more than the {what} of {limit}"
+        ),
+    }
 }
 
 /// A running allocation allowance (the file's, from [`Limits`]).
@@ -238,5 +366,75 @@ mod tests {
         };
         assert_eq!(l.budget_for_file(20).total(), 50);
         assert_eq!(l.budget_for_file(1000).total(), 100);
+    }
+
+    #[test]
+    fn frames_over_the_limits_are_typed() {
+        let l = Limits {
+            frame_max_side: 100,
+            frame_max_bytes: 1000,
+            ..Limits::default()
+        };
+        assert_eq!(l.check_frame(10, 25, 4), Ok(1000));
+        let e = l.check_frame(101, 2, 1).unwrap_err();
+        assert_eq!(
+            e,
+            LimitError::TooLarge {
+                what: Resource::Frame,
+                width: 101,
+                height: 2,
+                max_side: 100
+            }
+        );
+        assert_eq!(e.what(), Resource::Frame);
+        assert_eq!(
+            e.to_string(),
+            "the frame is 101×2 pixels, more than 100 on a side"
+        );
+        let e = l.check_frame(10, 26, 4).unwrap_err();
+        assert_eq!(
+            e,
+            LimitError::OverLimit {
+                what: Resource::Frame,
+                count: 1,
+                width: 10,
+                height: 26,
+                requested: 1040,
+                limit: 1000
+            }
+        );
+        assert_eq!(
+            e.to_string(),
+            "a 10×26 frame needs 1040 bytes, more than the limit of 1000"
+        );
+    }
+
+    #[test]
+    fn uploads_over_the_limit_are_typed() {
+        let l = Limits {
+            upload_max_bytes: 3 << 30,
+            ..Limits::default()
+        };
+        // 4 bytes a texel and a third more for the mips: 3 pages of 16384² take 4 GiB.
+        assert_eq!(l.check_upload(2, 16384, 16384), Ok((2 << 30) / 3 * 4));
+        let e = l.check_upload(3, 16384, 16384).unwrap_err();
+        assert_eq!(
+            e,
+            LimitError::OverLimit {
+                what: Resource::Upload,
+                count: 3,
+                width: 16384,
+                height: 16384,
+                requested: 4 << 30,
+                limit: 3 << 30
+            }
+        );
+        assert_eq!(e.what(), Resource::Upload);
+        assert_eq!(
+            e.to_string(),
+            "3 texture pages of 16384x16384 are more than this viewer uploads (3 GiB)"
+        );
+        let budget = LimitError::from(Budget::with_total(1).take(2).unwrap_err());
+        assert_eq!(budget.what(), Resource::Allocation);
     }
 }

@@ -4,7 +4,7 @@
 
 use crate::container::Movie;
 use crate::error::Warning;
-use crate::qtvr::scene::{Node, NodeContent, ObjectNode};
+use crate::qtvr::scene::{Node, NodeContent, NodeId, ObjectNode, TrackId};
 use crate::source::ByteSource;
 use crate::tiles::{self, DecodeOptions, Request, Role, TrackError};
 
@@ -18,7 +18,7 @@ pub enum PictureError {
     #[error(transparent)]
     Assemble(#[from] AssembleError),
     #[error("node {0}: {1}")]
-    Node(u32, String),
+    Node(NodeId, String),
 }
 
 /// A panorama node's pictures (image and hot spot tracks decoded in parallel).
@@ -47,20 +47,21 @@ pub fn panorama_picture_in_batches(
 ) -> Result<NodePicture, PictureError> {
     let NodeContent::Panorama(p) = &node.content else {
         return Err(PictureError::Node(
-            node.id.0,
+            node.id,
             "is an object, not a panorama".into(),
         ));
     };
-    let track = |id: u32| {
+    let track = |id: TrackId| {
         movie.tracks.iter().find(|t| t.id == id).ok_or(TrackError {
             track_id: id,
             what: "does not exist".into(),
+            limit: None,
         })
     };
-    let image_track = track(p.image_track.track_id.0)?;
+    let image_track = track(p.image_track.track_id)?;
     let mut warnings = Vec::new();
     let hot_request = match &p.hotspot_track {
-        Some(h) => match track(h.track_id.0) {
+        Some(h) => match track(h.track_id) {
             Ok(t) => Some(Request {
                 track: t,
                 samples: &h.samples,
@@ -102,6 +103,7 @@ pub fn panorama_picture_in_batches(
             Err(TrackError {
                 track_id: image_track.id,
                 what: "nothing decoded".into(),
+                limit: None,
             })
         })?;
         image.tiles.append(&mut d.tiles);
@@ -127,7 +129,7 @@ pub fn panorama_picture_in_batches(
             _ => None,
         });
         return Err(PictureError::Node(
-            node.id.0,
+            node.id,
             format!(
                 "no tile of track {} could be decoded: {}",
                 image_track.id,
@@ -143,7 +145,7 @@ pub fn panorama_picture_in_batches(
         }
         None => None,
     };
-    let mut pic = super::panorama(node.id.0, p, &image, hotspots.as_ref(), &opts.limits)?;
+    let mut pic = super::panorama(node.id, p, &image, hotspots.as_ref(), &opts.limits)?;
     warnings.extend(image.warnings);
     if let Some(h) = hotspots {
         warnings.extend(h.warnings);
@@ -167,7 +169,7 @@ pub struct ObjectFrame {
 pub fn object_picture(
     src: &dyn ByteSource,
     movie: &Movie,
-    node_id: u32,
+    node_id: NodeId,
     o: &ObjectNode,
     view: &ObjectFrame,
     opts: &DecodeOptions,
@@ -186,10 +188,11 @@ pub fn object_picture(
     let track = movie
         .tracks
         .iter()
-        .find(|t| t.id == o.image_track.track_id.0)
+        .find(|t| t.id == o.image_track.track_id)
         .ok_or(TrackError {
-            track_id: o.image_track.track_id.0,
+            track_id: o.image_track.track_id,
             what: "does not exist".into(),
+            limit: None,
         })?;
     let mut warnings = Vec::new();
     let decoded = tiles::decode_track(src, track, &[sample], Role::Image, opts)?;
@@ -213,7 +216,7 @@ pub fn object_picture(
         (Some(h), Some(s)) => movie
             .tracks
             .iter()
-            .find(|t| t.id == h.track_id.0)
+            .find(|t| t.id == h.track_id)
             .and_then(|t| tiles::decode_track(src, t, &[s], Role::HotSpots, opts).ok())
             .and_then(|d| d.tiles.into_iter().next()),
         _ => None,

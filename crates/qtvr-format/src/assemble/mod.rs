@@ -38,7 +38,7 @@ use glam::DVec3;
 use crate::codec::Frame;
 use crate::error::Warning;
 use crate::limits::Limits;
-use crate::qtvr::scene::{CubeFace, CylinderOrientation, Panorama, Projection};
+use crate::qtvr::scene::{CubeFace, CylinderOrientation, NodeId, Panorama, Projection};
 use crate::tiles::{DecodedTrack, TileStatus};
 
 /// An RGBA picture, 4 bytes per pixel, rows top to bottom. Alpha is always 255:
@@ -227,7 +227,7 @@ pub fn cylinder_texel(world: [f64; 3], pan: [f32; 2], wraps: bool, w: u32, h: u3
 /// The assembled pictures of a node.
 #[derive(Debug, Clone)]
 pub struct NodePicture {
-    pub node: u32,
+    pub node: NodeId,
     pub surfaces: Vec<Surface>,
     /// What was repaired or replaced while assembling (damaged or missing tiles).
     pub warnings: Vec<Warning>,
@@ -265,10 +265,10 @@ impl NodePicture {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AssembleError {
     #[error("node {node}: its image track has no tiles")]
-    NoTiles { node: u32 },
+    NoTiles { node: NodeId },
     #[error("node {node}: tile {tile} is {got_w}x{got_h}, the others {want_w}x{want_h}")]
     TileSize {
-        node: u32,
+        node: NodeId,
         tile: usize,
         got_w: u32,
         got_h: u32,
@@ -276,16 +276,20 @@ pub enum AssembleError {
         want_h: u32,
     },
     #[error("node {node}: the assembled picture would be {width}x{height}, over the limit")]
-    TooLarge { node: u32, width: u64, height: u64 },
+    TooLarge {
+        node: NodeId,
+        width: u64,
+        height: u64,
+    },
     #[error("node {node}: no cube face has a usable orientation ('cufa')")]
-    NoFaces { node: u32 },
+    NoFaces { node: NodeId },
 }
 
 /// Assembles a panorama from its decoded image track (and hot spot track),
 /// each picture held to [`Limits::picture_max_side`] and
 /// [`Limits::picture_max_bytes`].
 pub fn panorama(
-    node: u32,
+    node: NodeId,
     pano: &Panorama,
     image: &DecodedTrack,
     hotspots: Option<&DecodedTrack>,
@@ -365,7 +369,7 @@ pub fn panorama(
 }
 
 /// An object view (or any single frame) as a flat surface.
-pub fn flat(node: u32, frame: &Frame, hotspots: Option<&Frame>) -> NodePicture {
+pub fn flat(node: NodeId, frame: &Frame, hotspots: Option<&Frame>) -> NodePicture {
     NodePicture {
         node,
         surfaces: vec![Surface {
@@ -415,7 +419,13 @@ fn opaque_rgba(frame: &Frame) -> Vec<u8> {
     rgba
 }
 
-fn check_size(node: u32, w: u64, h: u64, bpp: usize, limits: &Limits) -> Result<(), AssembleError> {
+fn check_size(
+    node: NodeId,
+    w: u64,
+    h: u64,
+    bpp: usize,
+    limits: &Limits,
+) -> Result<(), AssembleError> {
     let bytes = w.checked_mul(h).and_then(|p| p.checked_mul(bpp as u64));
     let side = limits.picture_max_side;
     if w == 0
@@ -437,7 +447,7 @@ fn check_size(node: u32, w: u64, h: u64, bpp: usize, limits: &Limits) -> Result<
 /// for vertical cylinders, turns it upright (90° clockwise) in the same pass.
 /// Returns (width, height, pixels) of the upright image.
 fn place_tiles(
-    node: u32,
+    node: NodeId,
     tiles: &[&Frame],
     grid: [usize; 2],
     vertical: bool,
@@ -489,7 +499,7 @@ fn place_tiles(
 
 /// Groups cube tiles into faces and builds one planar surface per face.
 fn cube_surfaces(
-    node: u32,
+    node: NodeId,
     faces: &[CubeFace],
     frames: &[&Frame],
     hotspots: Option<&[&Frame]>,
@@ -675,7 +685,7 @@ fn as_grid(faces: &[CubeFace], members: &[usize]) -> Option<TileGroup> {
 
 /// Joins a group's tiles into one picture.
 fn join_grid(
-    node: u32,
+    node: NodeId,
     frames: &[&Frame],
     group: &TileGroup,
     bpp: usize,

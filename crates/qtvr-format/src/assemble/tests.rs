@@ -22,7 +22,8 @@ fn vertical_tiles_turn_upright_right_to_left() {
     // Two stored tiles 3 wide, 2 tall (rotated strips): upright 4×3, tile 0 = right half.
     let t0 = frame(3, 2, |x, y| (10 + y * 3 + x) as u8);
     let t1 = frame(3, 2, |x, y| (20 + y * 3 + x) as u8);
-    let (w, h, px) = place_tiles(1, &[&t0, &t1], [1, 2], true, 4, &Limits::DEFAULT).unwrap();
+    let (w, h, px) =
+        place_tiles(NodeId(1), &[&t0, &t1], [1, 2], true, 4, &Limits::DEFAULT).unwrap();
     assert_eq!((w, h), (4, 3));
     let red: Vec<u8> = px.chunks(4).map(|p| p[0]).collect();
     // upright(x, y) = stored(y, W − 1 − x); stored rows 0..1 = tile 0, 2..3 = tile 1
@@ -97,7 +98,7 @@ fn mismatched_tiles_are_an_error_not_a_panic() {
     let a = frame(4, 4, |_, _| 0);
     let b = frame(5, 4, |_, _| 0);
     assert!(matches!(
-        place_tiles(1, &[&a, &b], [2, 1], false, 4, &Limits::DEFAULT),
+        place_tiles(NodeId(1), &[&a, &b], [2, 1], false, 4, &Limits::DEFAULT),
         Err(AssembleError::TileSize { tile: 1, .. })
     ));
     let huge = Frame {
@@ -108,7 +109,14 @@ fn mismatched_tiles_are_an_error_not_a_panic() {
         palette: None,
     };
     assert!(matches!(
-        place_tiles(1, &[&huge, &huge], [2, 1], false, 4, &Limits::DEFAULT),
+        place_tiles(
+            NodeId(1),
+            &[&huge, &huge],
+            [2, 1],
+            false,
+            4,
+            &Limits::DEFAULT
+        ),
         Err(AssembleError::TooLarge { .. })
     ));
 }

@@ -33,7 +33,7 @@ pub mod still;
 use std::fmt;
 
 use crate::container::FourCC;
-use crate::limits::Limits;
+use crate::limits::{LimitError, Limits};
 pub use palette::Palette;
 
 /// What a decoder needs to know about the stream, from the sample description.
@@ -131,20 +131,9 @@ impl Frame {
                 "the frame is {width}×{height} pixels"
             )));
         }
-        if width > limits.frame_max_side || height > limits.frame_max_side {
-            return Err(DecodeError::header(format!(
-                "the frame is {width}×{height} pixels, more than {} on a side",
-                limits.frame_max_side
-            )));
-        }
-        let bytes = u64::from(width) * u64::from(height) * kind.bytes_per_pixel() as u64;
-        if bytes > limits.frame_max_bytes {
-            return Err(DecodeError::header(format!(
-                "a {width}×{height} frame needs {bytes} bytes, more than the limit of {}",
-                limits.frame_max_bytes
-            )));
-        }
-        Ok(bytes)
+        limits
+            .check_frame(width, height, kind.bytes_per_pixel() as u64)
+            .map_err(DecodeError::over_limit)
     }
 
     /// A black (or index 0) frame, after checking the size against `limits`.
@@ -234,6 +223,8 @@ pub struct DecodeError {
     pub at: Option<usize>,
     /// What was wrong.
     pub what: String,
+    /// The limit the frame is over, when that was the problem (`what` is its text).
+    pub limit: Option<LimitError>,
 }
 
 impl DecodeError {
@@ -242,6 +233,7 @@ impl DecodeError {
         DecodeError {
             at: Some(at),
             what: what.into(),
+            limit: None,
         }
     }
 
@@ -250,6 +242,16 @@ impl DecodeError {
         DecodeError {
             at: None,
             what: what.into(),
+            limit: None,
+        }
+    }
+
+    /// A frame over one of the [`Limits`].
+    pub fn over_limit(limit: LimitError) -> Self {
+        DecodeError {
+            at: None,
+            what: limit.to_string(),
+            limit: Some(limit),
         }
     }
 
@@ -315,5 +317,55 @@ pub fn decoder_for(info: &StreamInfo) -> Result<Box<dyn Decoder>, Unsupported> {
             still::StillDecoder::new(info).map(|d| Box::new(d) as Box<dyn Decoder>)
         }
         _ => Err(Unsupported::Codec(codec)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::limits::Resource;
+
+    #[test]
+    fn frames_over_the_limits_are_typed_decode_errors() {
+        let limits = Limits {
+            frame_max_side: 64,
+            frame_max_bytes: 1024,
+            ..Limits::default()
+        };
+        let e = Frame::new(65, 1, FrameKind::Indexed, None, &limits).unwrap_err();
+        assert_eq!(
+            e.limit,
+            Some(LimitError::TooLarge {
+                what: Resource::Frame,
+                width: 65,
+                height: 1,
+                max_side: 64
+            })
+        );
+        assert_eq!(e.at, None);
+        assert_eq!(
+            e.to_string(),
+            "the frame is 65×1 pixels, more than 64 on a side"
+        );
+        let e = Frame::check_size(17, 16, FrameKind::Rgba, &limits).unwrap_err();
+        assert!(matches!(
+            e.limit,
+            Some(LimitError::OverLimit {
+                what: Resource::Frame,
+                requested: 1088,
+                limit: 1024,
+                ..
+            })
+        ));
+        assert_eq!(
+            e.to_string(),
+            "a 17×16 frame needs 1088 bytes, more than the limit of 1024"
+        );
+        let e = Frame::check_size(0, 16, FrameKind::Rgba, &limits).unwrap_err();
+        assert_eq!(e.limit, None);
+        assert_eq!(
+            Frame::check_size(16, 16, FrameKind::Rgba, &limits),
+            Ok(1024)
+        );
     }
 }

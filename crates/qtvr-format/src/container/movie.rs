@@ -11,6 +11,7 @@ use super::reader::{AtomBody, Children};
 use super::sample_desc::{SampleDescription, read_stsd};
 use super::samples::{Sample, SampleTables, build_samples};
 use crate::error::{Location, Problem, Result, Warning};
+use crate::ids::TrackId;
 use crate::limits::Budget;
 
 /// Maximum nesting depth for any atom tree.
@@ -76,7 +77,7 @@ impl RawAtom {
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Track {
     /// Track ID from `tkhd`.
-    pub id: u32,
+    pub id: TrackId,
     /// File offset of the `trak` atom.
     pub offset: u64,
     /// `tkhd` flags bit 0.
@@ -329,13 +330,13 @@ pub fn read_tkhd(a: &AtomBody<'_>, t: &mut Track) -> Result<()> {
     match version {
         0 => {
             f.skip(8)?;
-            t.id = f.u32()?;
+            t.id = TrackId(f.u32()?);
             f.skip(4)?;
             t.duration = u64::from(f.u32()?);
         }
         1 => {
             f.skip(16)?;
-            t.id = f.u32()?;
+            t.id = TrackId(f.u32()?);
             f.skip(4)?;
             t.duration = f.u64()?;
         }

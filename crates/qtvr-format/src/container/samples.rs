@@ -7,6 +7,7 @@
 use super::movie::charge;
 use super::reader::AtomBody;
 use crate::error::{Problem, Result, Warning};
+use crate::ids::TrackId;
 use crate::limits::Budget;
 
 /// One media sample.
@@ -41,7 +42,7 @@ pub struct SampleTables<'a> {
 pub fn build_samples(
     t: &SampleTables<'_>,
     stbl: &AtomBody<'_>,
-    track_id: u32,
+    track_id: TrackId,
     budget: &Budget,
 ) -> Result<(Vec<Sample>, Vec<Warning>)> {
     let mut warnings = Vec::new();
@@ -293,7 +294,7 @@ mod tests {
             stco: Some((body(&co64), true)),
             stss: Some(body(&stss)),
         };
-        let (s, w) = build_samples(&t, &body(&stbl), 1, &Budget::for_file(1000)).unwrap();
+        let (s, w) = build_samples(&t, &body(&stbl), TrackId(1), &Budget::for_file(1000)).unwrap();
         assert!(w.is_empty(), "{w:?}");
         let got: Vec<_> = s
             .iter()
@@ -339,7 +340,7 @@ mod tests {
             stco: Some((body(&stco), false)),
             ..Default::default()
         };
-        let e = build_samples(&t, &body(&stbl), 1, &Budget::for_file(1000)).unwrap_err();
+        let e = build_samples(&t, &body(&stbl), TrackId(1), &Budget::for_file(1000)).unwrap_err();
         assert!(e.to_string().contains("allocation budget"), "{e}");
     }
 
@@ -368,7 +369,7 @@ mod tests {
             stco: Some((body(&stco), false)),
             ..Default::default()
         };
-        let e = build_samples(&t, &body(&stbl), 1, &Budget::for_file(1000)).unwrap_err();
+        let e = build_samples(&t, &body(&stbl), TrackId(1), &Budget::for_file(1000)).unwrap_err();
         assert!(e.to_string().contains("'stsc'"), "{e}");
     }
 }

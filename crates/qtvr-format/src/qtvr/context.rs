@@ -18,7 +18,7 @@ pub(crate) struct Ctx<'a> {
     pub src: &'a dyn ByteSource,
     pub budget: &'a Budget,
     pub warnings: Vec<Warning>,
-    presented: HashMap<u32, Vec<Presented>>,
+    presented: HashMap<TrackId, Vec<Presented>>,
 }
 
 impl<'a> Ctx<'a> {
@@ -39,7 +39,7 @@ impl<'a> Ctx<'a> {
         });
     }
 
-    pub fn track(&self, id: u32) -> Option<&'a Track> {
+    pub fn track(&self, id: TrackId) -> Option<&'a Track> {
         self.movie.tracks.iter().find(|t| t.id == id)
     }
 
@@ -75,7 +75,7 @@ impl<'a> Ctx<'a> {
     /// Reads one sample's bytes (for VR tracks: small atom containers).
     pub fn read_sample(&self, track: &Track, index: usize) -> Result<(Vec<u8>, Location)> {
         let s = track.samples.get(index).ok_or(SceneError::NoSample {
-            track: TrackId(track.id),
+            track: track.id,
             sample: index + 1,
         })?;
         let loc = Location::file(s.offset);
@@ -116,7 +116,7 @@ impl<'a> Ctx<'a> {
         role: &str,
         node: NodeId,
     ) -> Option<TrackUse> {
-        let Some(track) = self.track(id.0) else {
+        let Some(track) = self.track(id) else {
             self.warn(
                 None,
                 format!("node {node}: {role} track {id} does not exist"),
@@ -184,7 +184,7 @@ pub fn track_use_of(track: &Track, samples: Vec<usize>) -> TrackUse {
         .or(track.descriptions.first());
     let video = desc.and_then(|d| d.video.as_ref());
     TrackUse {
-        track_id: TrackId(track.id),
+        track_id: track.id,
         codec: desc.map(|d| d.format).unwrap_or_default(),
         first_sample: samples.first().map_or(0, |i| i + 1),
         sample_count: samples.len(),

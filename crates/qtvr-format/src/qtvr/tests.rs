@@ -242,8 +242,8 @@ fn qtvr2_multinode_movie_reads_back() {
     assert_eq!(s.name.as_deref(), Some("Test world"));
     assert_eq!(s.default_node, NodeId(2));
     assert_eq!(
-        s.nodes.iter().map(|n| n.id.0).collect::<Vec<_>>(),
-        vec![1, 2, 3]
+        s.nodes.iter().map(|n| n.id).collect::<Vec<_>>(),
+        [1, 2, 3].map(NodeId)
     );
     assert_eq!(
         s.imaging,

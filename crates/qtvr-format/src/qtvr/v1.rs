@@ -116,9 +116,7 @@ pub(crate) fn read_panorama_scene(ctx: &mut Ctx<'_>, controller: FourCC) -> Resu
         .descriptions
         .iter()
         .find(|d| d.format.0 == *b"pano")
-        .ok_or(SceneError::NoPanoDescription {
-            track: TrackId(pano.id),
-        })?;
+        .ok_or(SceneError::NoPanoDescription { track: pano.id })?;
     let d = read_pano_description(&desc.data, desc.location)?;
     let info = read_pinf(pano)?;
     if info.is_none() {

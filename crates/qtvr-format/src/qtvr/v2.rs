@@ -32,20 +32,17 @@ pub(crate) fn read_scene(ctx: &mut Ctx<'_>, controller: FourCC) -> Result<Scene>
     let pano_track = qtvr
         .reference(b"pano")
         .first()
-        .and_then(|&id| ctx.track(id))
+        .and_then(|&id| ctx.track(TrackId(id)))
         .or_else(|| ctx.track_by_handler(b"pano"));
     let obje_track = qtvr
         .reference(b"obje")
         .first()
-        .and_then(|&id| ctx.track(id))
+        .and_then(|&id| ctx.track(TrackId(id)))
         .or_else(|| ctx.track_by_handler(b"obje"));
 
     let presented = ctx.presented(qtvr).to_vec();
     if presented.is_empty() {
-        return Err(SceneError::EmptyQtvrTrack {
-            track: TrackId(qtvr.id),
-        }
-        .into());
+        return Err(SceneError::EmptyQtvrTrack { track: qtvr.id }.into());
     }
     let spans = NodeSpan::for_nodes(
         &presented
@@ -416,7 +413,7 @@ fn read_node_sample(
         .map(|p| p.index)
         .ok_or(SceneError::NoNodeSample {
             node,
-            track: TrackId(track.id),
+            track: track.id,
             samples: FourCC::new(what),
         })?;
     let (bytes, loc) = ctx.read_sample(track, index)?;
@@ -915,7 +912,10 @@ fn tiles_per_face_edge(
         .unwrap_or(1);
     // A magnitude that does not fit the tile count (6·k² tiles) is not trusted.
     let from_count = ((n / 6) as f64).sqrt().round().max(1.0) as u32;
-    if u64::from(k) * u64::from(k) * 6 == n as u64 {
+    let tiles = u64::from(k)
+        .checked_mul(u64::from(k))
+        .and_then(|t| t.checked_mul(6));
+    if tiles == Some(n as u64) {
         k
     } else {
         if !standard {
@@ -1047,7 +1047,7 @@ fn read_object_node(
         .and_then(|id| ctx.track_use(TrackId(id), span, "hot spot", node));
 
     // Frames per view: viewDuration over the movie-time length of one image sample.
-    let (frames_per_view, frame_seconds) = match ctx.track(image_id) {
+    let (frames_per_view, frame_seconds) = match ctx.track(TrackId(image_id)) {
         Some(t) => frames_per_view(ctx, t, &image, view_duration, node),
         None => (1, DEFAULT_FRAME_SECONDS),
     };

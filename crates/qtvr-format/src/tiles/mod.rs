@@ -23,7 +23,8 @@ use rayon::prelude::*;
 use crate::codec::{self, Frame, FrameKind, Palette, StreamInfo};
 use crate::container::{FourCC, Track};
 use crate::error::Warning;
-use crate::limits::Limits;
+use crate::ids::TrackId;
+use crate::limits::{LimitError, Limits, Resource};
 use crate::source::ByteSource;
 
 /// What a track's frames are for.
@@ -89,7 +90,7 @@ pub struct Request<'a> {
 /// The tiles of one request, in the order asked, and what went wrong.
 #[derive(Debug, Clone)]
 pub struct DecodedTrack {
-    pub track_id: u32,
+    pub track_id: TrackId,
     pub tiles: Vec<Tile>,
     pub warnings: Vec<Warning>,
 }
@@ -97,8 +98,11 @@ pub struct DecodedTrack {
 /// Why a whole track could not be decoded (nothing to show, not even placeholders).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TrackError {
-    pub track_id: u32,
+    pub track_id: TrackId,
     pub what: String,
+    /// The limit the track's frames are over, when that was the problem
+    /// (`what` is its text).
+    pub limit: Option<LimitError>,
 }
 
 impl std::fmt::Display for TrackError {
@@ -278,10 +282,11 @@ pub fn for_each_tile(
         .unwrap_or_else(|| Err(nothing_decoded(track.id)))
 }
 
-fn nothing_decoded(track_id: u32) -> TrackError {
+fn nothing_decoded(track_id: TrackId) -> TrackError {
     TrackError {
         track_id,
         what: "was not decoded".into(),
+        limit: None,
     }
 }
 
@@ -295,6 +300,7 @@ fn plan<'a>(
     let err = |what: String| TrackError {
         track_id: track.id,
         what,
+        limit: None,
     };
     let streams: Vec<Option<StreamInfo>> = track
         .descriptions
@@ -302,7 +308,7 @@ fn plan<'a>(
         .map(StreamInfo::from_description)
         .collect();
     // Every wanted sample exists; their frames fit the budget of frames kept.
-    for &s in req.samples {
+    for (counted, &s) in req.samples.iter().enumerate() {
         let sample = track
             .samples
             .get(s)
@@ -315,10 +321,18 @@ fn plan<'a>(
         let bytes = u64::from(w) * u64::from(h) * 4;
         *total = total.saturating_add(bytes);
         if *total > opts.limits.request_max_bytes {
-            return Err(err(format!(
-                "its frames need more than the {} bytes allowed for one decode",
-                opts.limits.request_max_bytes
-            )));
+            let limit = LimitError::OverLimit {
+                what: Resource::Request,
+                count: (counted + 1) as u64,
+                width: w.into(),
+                height: h.into(),
+                requested: *total,
+                limit: opts.limits.request_max_bytes,
+            };
+            return Err(TrackError {
+                limit: Some(limit),
+                ..err(limit.to_string())
+            });
         }
     }
     // One warning per description that cannot be decoded at all.
@@ -683,7 +697,7 @@ pub fn decode_node(
     let uses = node_tracks(node);
     let tracks: Vec<Option<&Track>> = uses
         .iter()
-        .map(|(u, _)| movie.tracks.iter().find(|t| t.id == u.track_id.0))
+        .map(|(u, _)| movie.tracks.iter().find(|t| t.id == u.track_id))
         .collect();
     let requests: Vec<Request<'_>> = uses
         .iter()
@@ -702,8 +716,9 @@ pub fn decode_node(
         .map(|((u, _), track)| match track {
             Some(t) => decoded.next().unwrap_or_else(|| Err(nothing_decoded(t.id))),
             None => Err(TrackError {
-                track_id: u.track_id.0,
+                track_id: u.track_id,
                 what: "does not exist".into(),
+                limit: None,
             }),
         })
         .collect()

@@ -201,8 +201,23 @@ fn oversized_requests_are_refused_before_allocating() {
         ..DecodeOptions::default()
     };
     let e = decode_track(&bytes, &m.tracks[0], &[0, 1, 2, 3], Role::Image, &opts).unwrap_err();
-    assert_eq!(e.track_id, 7);
+    assert_eq!(e.track_id, TrackId(7));
     assert!(e.what.contains("more than"), "{e}");
+    let limit = e.limit.expect("the request limit");
+    assert_eq!(limit.what(), Resource::Request);
+    assert!(matches!(
+        limit,
+        LimitError::OverLimit { count: 4, requested, limit, .. }
+            if limit == u64::from(W) * u64::from(H) * 4 * 3
+                && requested == u64::from(W) * u64::from(H) * 4 * 4
+    ));
+    assert_eq!(
+        e.what,
+        format!(
+            "its frames need more than the {} bytes allowed for one decode",
+            u64::from(W) * u64::from(H) * 4 * 3
+        )
+    );
     let e = decode_track(&bytes, &m.tracks[0], &[9], Role::Image, &opts).unwrap_err();
     assert_eq!(e.to_string(), "track 7: has no sample 10");
 }

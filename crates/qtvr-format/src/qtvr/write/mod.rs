@@ -42,7 +42,7 @@ mod tests {
     use crate::codec::rle::RleDecoder;
     use crate::codec::{Decoder, Frame, FrameLimits, StreamInfo};
     use crate::container::FourCC;
-    use crate::qtvr::scene::{NodeContent, NodeId};
+    use crate::qtvr::scene::{HotspotId, NodeContent, NodeId};
 
     fn rle_round_trip(indices: &[u8], w: u32, h: u32) -> Vec<u8> {
         let info = StreamInfo {
@@ -96,11 +96,11 @@ mod tests {
         map.put_pixel(3, 3, image::Luma([7]));
         Tour {
             name: None,
-            default_node: 5,
+            default_node: NodeId(5),
             jpeg_quality: 80,
             nodes: vec![
                 TourNode {
-                    id: 5,
+                    id: NodeId(5),
                     name: Some("Cyl".into()),
                     content: TourContent::Cylinder(CylinderSpec {
                         image: RgbImage::new(128, 32),
@@ -109,12 +109,12 @@ mod tests {
                         limits,
                     }),
                     hotspots: vec![TourHotSpot {
-                        id: 7,
+                        id: HotspotId(7),
                         name: None,
                         best_view: None,
                         rect: None,
                         action: HotSpotAction::Link {
-                            to_node: 9,
+                            to_node: NodeId(9),
                             pan: None,
                             tilt: Some(3.0),
                             fov: None,
@@ -122,7 +122,7 @@ mod tests {
                     }],
                 },
                 TourNode {
-                    id: 9,
+                    id: NodeId(9),
                     name: None,
                     content: TourContent::Object(ObjectSpec {
                         frames: vec![RgbImage::new(16, 8); 6],
@@ -178,12 +178,12 @@ mod tests {
             let e = t.write().unwrap_err().to_string();
             assert!(e.contains(want), "{e}");
         };
-        check(&|t| t.default_node = 1, "default node 1");
+        check(&|t| t.default_node = NodeId(1), "default node 1");
         check(&|t| t.jpeg_quality = 0, "JPEG quality 0");
         check(
             &|t| {
                 t.nodes[0].hotspots[0].action = HotSpotAction::Link {
-                    to_node: 4,
+                    to_node: NodeId(4),
                     pan: None,
                     tilt: None,
                     fov: None,
@@ -191,8 +191,8 @@ mod tests {
             },
             "links to node 4",
         );
-        check(&|t| t.nodes[0].hotspots[0].id = 8, "holds ID 7");
-        check(&|t| t.nodes[1].id = 5, "used twice");
+        check(&|t| t.nodes[0].hotspots[0].id = HotspotId(8), "holds ID 7");
+        check(&|t| t.nodes[1].id = NodeId(5), "used twice");
         check(
             &|t| {
                 if let TourContent::Cylinder(c) = &mut t.nodes[0].content {

@@ -11,7 +11,7 @@ use super::atoms::{
 };
 use crate::codec::Palette;
 use crate::container::build::{MovieWriter, TrackSpec, atom, qt_container, raw_entry, video_entry};
-use crate::qtvr::scene::View;
+use crate::qtvr::scene::{HotspotId, NodeId, View};
 
 /// Why a tour cannot be written.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -33,7 +33,7 @@ fn invalid<T>(msg: impl Into<String>) -> Result<T, WriteError> {
 pub struct Tour {
     /// The VR world's name (`vrsc` name string).
     pub name: Option<String>,
-    pub default_node: u32,
+    pub default_node: NodeId,
     pub nodes: Vec<TourNode>,
     /// JPEG quality of the image tiles, 1–100.
     pub jpeg_quality: u8,
@@ -43,7 +43,7 @@ pub struct Tour {
 #[derive(Debug, Clone)]
 pub struct TourNode {
     /// Node ID (not 0, unique in the tour).
-    pub id: u32,
+    pub id: NodeId,
     pub name: Option<String>,
     pub content: TourContent,
     /// The hot spots whose IDs the node's hot spot map holds.
@@ -160,7 +160,7 @@ impl Default for ObjectBehaviour {
 #[derive(Debug, Clone, PartialEq)]
 pub struct TourHotSpot {
     /// 1–255.
-    pub id: u32,
+    pub id: HotspotId,
     pub name: Option<String>,
     /// The view that shows it best (zeros when `None`).
     pub best_view: Option<View>,
@@ -175,7 +175,7 @@ pub enum HotSpotAction {
     /// Go to another node (hot spot type `link`), arriving at the given view
     /// (each angle optional: `None` keeps the destination's default).
     Link {
-        to_node: u32,
+        to_node: NodeId,
         pan: Option<f32>,
         tilt: Option<f32>,
         fov: Option<f32>,
@@ -297,7 +297,7 @@ impl Tour {
         }
         let mut ids = std::collections::HashSet::new();
         for n in &self.nodes {
-            if n.id == 0 || !ids.insert(n.id) {
+            if n.id == NodeId(0) || !ids.insert(n.id) {
                 return invalid(format!("node ID {} is 0 or used twice", n.id));
             }
         }
@@ -316,7 +316,7 @@ impl Tour {
     fn world(&self) -> Vec<u8> {
         let mut atoms = vec![vrsc(
             if self.name.is_some() { 1 } else { 0 },
-            self.default_node,
+            self.default_node.0,
         )];
         if let Some(name) = &self.name {
             atoms.push(string_atom(1, name));
@@ -324,7 +324,7 @@ impl Tour {
         let nodes: Vec<(u32, &[u8; 4])> = self
             .nodes
             .iter()
-            .map(|n| (n.id, n.content.node_type()))
+            .map(|n| (n.id.0, n.content.node_type()))
             .collect();
         atoms.push(vrnp(&nodes));
         qt_container(&atoms)
@@ -439,11 +439,11 @@ fn vr_tracks(vr: [VrTrack; 2]) -> Vec<TrackSpec> {
 /// (`ids`), and maps holding only the node's hot spot IDs.
 fn check_node_hotspots(
     n: &TourNode,
-    ids: &std::collections::HashSet<u32>,
+    ids: &std::collections::HashSet<NodeId>,
 ) -> Result<(), WriteError> {
     let mut hs = std::collections::HashSet::new();
     for h in &n.hotspots {
-        if !(1..=255).contains(&h.id) || !hs.insert(h.id) {
+        if !(1..=255).contains(&h.id.0) || !hs.insert(h.id) {
             return invalid(format!(
                 "node {}: hot spot ID {} is not 1–255 or is used twice",
                 n.id, h.id
@@ -467,7 +467,7 @@ fn check_node_hotspots(
         if let Some(v) = m
             .as_raw()
             .iter()
-            .find(|&&v| v != 0 && !hs.contains(&u32::from(v)))
+            .find(|&&v| v != 0 && !hs.contains(&HotspotId(u32::from(v))))
         {
             return invalid(format!(
                 "node {}: its hot spot map holds ID {v}, which is not one of its hot spots",
@@ -480,7 +480,7 @@ fn check_node_hotspots(
 
 /// A cylinder node: its strips as JPEG tiles, its hot spot map's strips, one `pdat`.
 fn encode_cylinder(
-    node: u32,
+    node: NodeId,
     c: &CylinderSpec,
     quality: u8,
     at: TrackIndexes,
@@ -527,7 +527,7 @@ fn encode_cylinder(
 
 /// A cylinder's limits: pan 0..360, tilt within the `w`×`h` image's vertical
 /// extent, and what [`check_limits`] asks.
-fn check_cylinder_limits(node: u32, l: &PanoLimits, w: u32, h: u32) -> Result<(), WriteError> {
+fn check_cylinder_limits(node: NodeId, l: &PanoLimits, w: u32, h: u32) -> Result<(), WriteError> {
     if l.pan != [0.0, 360.0] {
         return invalid(format!("node {node}: cylinders are written 0..360 only"));
     }
@@ -543,7 +543,7 @@ fn check_cylinder_limits(node: u32, l: &PanoLimits, w: u32, h: u32) -> Result<()
 }
 
 /// A cylinder's hot spot map, cut into `k` strips like its image.
-fn cylinder_hotspot_track(node: u32, m: &GrayImage, k: u32) -> Result<TrackSpec, WriteError> {
+fn cylinder_hotspot_track(node: NodeId, m: &GrayImage, k: u32) -> Result<TrackSpec, WriteError> {
     let (mw, mh) = m.dimensions();
     if mw == 0 || mh == 0 || mw % k != 0 {
         return invalid(format!(
@@ -562,7 +562,7 @@ fn cylinder_hotspot_track(node: u32, m: &GrayImage, k: u32) -> Result<TrackSpec,
 /// A cube node: six JPEG faces, six hot spot maps, a standard `pdat` and the
 /// node's limits in `cuvw`.
 fn encode_cube(
-    node: u32,
+    node: NodeId,
     c: &CubeSpec,
     quality: u8,
     at: TrackIndexes,
@@ -613,7 +613,7 @@ fn encode_cube(
 }
 
 /// A cube's six hot spot maps, one sample each.
-fn cube_hotspot_track(node: u32, maps: &[GrayImage; 6]) -> Result<TrackSpec, WriteError> {
+fn cube_hotspot_track(node: NodeId, maps: &[GrayImage; 6]) -> Result<TrackSpec, WriteError> {
     let (mw, mh) = maps[0].dimensions();
     if mw == 0 || mh == 0 || maps.iter().any(|m| m.dimensions() != (mw, mh)) {
         return invalid(format!(
@@ -630,7 +630,7 @@ fn cube_hotspot_track(node: u32, maps: &[GrayImage; 6]) -> Result<TrackSpec, Wri
 /// An object node: its frames as JPEG samples, its hot spot maps, and the
 /// `obji` sample with its track references.
 fn encode_object(
-    node: u32,
+    node: NodeId,
     o: &ObjectSpec,
     quality: u8,
     at: TrackIndexes,
@@ -672,7 +672,7 @@ fn encode_object(
 
 /// An object's frames: as many as rows × columns × states × frames per view,
 /// all one size. Returns their count.
-fn check_object_frames(node: u32, o: &ObjectSpec) -> Result<u64, WriteError> {
+fn check_object_frames(node: NodeId, o: &ObjectSpec) -> Result<u64, WriteError> {
     let b = &o.behaviour;
     let count = u64::from(o.rows)
         * u64::from(o.columns)
@@ -705,7 +705,7 @@ fn check_object_frames(node: u32, o: &ObjectSpec) -> Result<u64, WriteError> {
 /// An object's hot spot maps: none, one lasting the whole node (`duration`),
 /// or one per frame.
 fn object_hotspot_track(
-    node: u32,
+    node: NodeId,
     maps: &[GrayImage],
     duration: u32,
 ) -> Result<Option<TrackSpec>, WriteError> {
@@ -770,7 +770,7 @@ impl TourContent {
 fn node_info(n: &TourNode) -> Vec<u8> {
     let mut atoms = vec![ndhd(
         n.content.node_type(),
-        n.id,
+        n.id.0,
         if n.name.is_some() { 1 } else { 0 },
     )];
     if let Some(name) = &n.name {
@@ -804,7 +804,7 @@ fn hotspot_atom(h: &TourHotSpot) -> Vec<u8> {
                 | u32::from(tilt.is_some()) << 1
                 | u32::from(fov.is_some()) << 2;
             children.push(link(
-                *to_node,
+                to_node.0,
                 valid,
                 [pan.unwrap_or(0.0), tilt.unwrap_or(0.0), fov.unwrap_or(0.0)],
             ));
@@ -815,11 +815,11 @@ fn hotspot_atom(h: &TourHotSpot) -> Vec<u8> {
     if let Some(name) = &h.name {
         children.push(string_atom(1, name));
     }
-    hots(h.id, &children)
+    hots(h.id.0, &children)
 }
 
 /// Limits the reader accepts without repair: ordered ranges, the default inside.
-fn check_limits(node: u32, l: &PanoLimits) -> Result<(), WriteError> {
+fn check_limits(node: NodeId, l: &PanoLimits) -> Result<(), WriteError> {
     let ok = |r: [f32; 2]| r[0].is_finite() && r[1].is_finite() && r[0] <= r[1];
     let d = l.default;
     if !ok(l.pan) || !ok(l.tilt) || !ok(l.fov) || l.fov[0] <= 0.0 {
@@ -840,7 +840,7 @@ fn check_limits(node: u32, l: &PanoLimits) -> Result<(), WriteError> {
     Ok(())
 }
 
-fn u16_of(v: u32, what: &str, node: u32) -> Result<u16, WriteError> {
+fn u16_of(v: u32, what: &str, node: NodeId) -> Result<u16, WriteError> {
     u16::try_from(v)
         .map_err(|_| WriteError::Invalid(format!("node {node}: {what} {v} is over 65535")))
 }

@@ -18,6 +18,29 @@ impl Drop for Display {
     fn drop(&mut self) {
         let _ = self.xvfb.kill();
         let _ = self.xvfb.wait();
+        // A killed server leaves its lock and socket behind: remove them, so
+        // that display numbers do not run out over many runs.
+        if let Some(n) = self.name.strip_prefix(':') {
+            remove_server_files(n);
+        }
+    }
+}
+
+fn remove_server_files(n: &str) {
+    let _ = std::fs::remove_file(format!("/tmp/.X{n}-lock"));
+    let _ = std::fs::remove_file(format!("/tmp/.X11-unix/X{n}"));
+}
+
+/// Whether display `n`'s lock file names a server that is still running (a
+/// lock whose process is gone, left by a killed server, is stale).
+fn in_use(n: u32) -> bool {
+    let Ok(text) = std::fs::read_to_string(format!("/tmp/.X{n}-lock")) else {
+        return false;
+    };
+    match text.trim().parse::<u32>() {
+        Ok(pid) => Path::new(&format!("/proc/{pid}")).exists(),
+        // Unreadable: leave it to its owner.
+        Err(_) => true,
     }
 }
 
@@ -42,9 +65,10 @@ pub fn display_sized(size: [u32; 2]) -> Option<Display> {
     }
     let base = 100 + std::process::id() % 400;
     for n in base..base + 50 {
-        if Path::new(&format!("/tmp/.X{n}-lock")).exists() {
+        if in_use(n) {
             continue;
         }
+        remove_server_files(&n.to_string());
         let name = format!(":{n}");
         let Ok(xvfb) = Command::new("Xvfb")
             .args([

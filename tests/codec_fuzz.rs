@@ -8,9 +8,10 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use qtvr_format::codec::{Frame, FrameLimits, StreamInfo, decoder_for};
+use qtvr_format::codec::{Frame, StreamInfo, decoder_for};
 use qtvr_format::container::read_movie;
 use qtvr_format::limits::Budget;
+use qtvr_format::limits::Limits;
 use qtvr_format::source::{ByteSource, FileSource, read_vec};
 use qtvr_testkit::{Rng, alloc};
 
@@ -106,7 +107,7 @@ fn mutated_samples_never_panic_or_overallocate() {
                 .filter(|p| p.to_string_lossy().contains("/gen/")),
         );
     }
-    let limits = FrameLimits::default();
+    let limits = Limits::default();
     let mut failures = Vec::new();
     let mut total = 0usize;
     let mut per_codec: std::collections::BTreeMap<String, usize> = Default::default();

@@ -113,7 +113,7 @@ pub fn open(
             Ok(m) => {
                 let id = node.unwrap_or_else(|| m.scene().map_or(NodeId(0), |s| s.default_node));
                 send(LoadEvent::Opened(generation, m.clone()));
-                decode_node(generation, &m, id, &send);
+                decode_node(generation, &m, id, None, &send);
             }
             Err(e) => send(LoadEvent::Failed(generation, e)),
         }
@@ -139,19 +139,28 @@ pub fn open_now(origin: Origin) -> Result<OpenMovie, String> {
 }
 
 /// Decodes a node's picture on a new thread.
+/// Object nodes are decoded at `object_view` (default: the node's default view).
 pub fn load_node(
     generation: u64,
     movie: OpenMovie,
     node: NodeId,
+    object_view: Option<crate::view::ObjectView>,
     send: impl Fn(LoadEvent) + Send + 'static,
 ) {
-    std::thread::spawn(move || decode_node(generation, &movie, node, &send));
+    std::thread::spawn(move || decode_node(generation, &movie, node, object_view, &send));
 }
 
 /// Batches a full-resolution track is decoded in (for progress).
 const BATCHES: usize = 8;
 
-pub(crate) fn decode_node(generation: u64, m: &OpenMovie, id: NodeId, send: &dyn Fn(LoadEvent)) {
+pub(crate) fn decode_node(
+    generation: u64,
+    m: &OpenMovie,
+    id: NodeId,
+    object_view: Option<crate::view::ObjectView>,
+    send: &dyn Fn(LoadEvent),
+) {
+    let asked = object_view;
     let fail = |e: String| send(LoadEvent::Failed(generation, e));
     let Some(scene) = m.scene() else {
         return fail("not a QuickTime VR movie".into());
@@ -163,7 +172,7 @@ pub(crate) fn decode_node(generation: u64, m: &OpenMovie, id: NodeId, send: &dyn
     let mut object_view = None;
     let picture = match &node.content {
         NodeContent::Object(o) => {
-            let view = crate::view::ObjectView::default_for(o);
+            let view = asked.unwrap_or_else(|| crate::view::ObjectView::default_for(o));
             object_view = Some(view);
             qtvr_format::assemble::object_picture(
                 m.src.as_ref(),

@@ -187,6 +187,9 @@ pub enum Effect {
         generation: u64,
         movie: OpenMovie,
         node: NodeId,
+        /// Object nodes: the view to decode first (the one the node will
+        /// show on arrival); `None`: the node's default view.
+        object_view: Option<ObjectView>,
     },
     /// Give the renderer this picture (answer [`Input::UploadFailed`] on error).
     Upload {

@@ -193,6 +193,11 @@ impl Viewer {
             history,
         };
         let generation = self.switch.generation() + 1;
+        // An object is decoded at the view it arrives at, not its default.
+        let object_view = movie
+            .scene()
+            .and_then(|sc| sc.node(node))
+            .and_then(|n| self.arrival_navigator(n, view).object_view());
         self.switch = if transition.ready() {
             Switch::Loading {
                 generation,
@@ -214,6 +219,7 @@ impl Viewer {
             generation,
             movie,
             node,
+            object_view,
         });
         self.redraw();
     }
@@ -305,10 +311,19 @@ impl Viewer {
         }
     }
 
+    /// The navigation of `node` as it shows on arrival: at `view` when
+    /// given (a link's, Back's, the command line's), else its default view.
+    fn arrival_navigator(&self, node: &qtvr_format::qtvr::Node, view: Option<View>) -> Navigator {
+        let mut nav = Navigator::new(Subject::of_node(node), self.logical_size(), self.settings);
+        if let Some(v) = view {
+            nav.set_view(v);
+        }
+        nav
+    }
+
     /// Shows a loaded picture; for object nodes `a.object_view` is the view
     /// whose frame it holds.
     pub(super) fn show_picture(&mut self, a: Arrival) {
-        let size = self.logical_size();
         let awaited = self.switch.target().is_some_and(|t| t.node == a.node);
         // While a link's swing runs, the new node waits (its latest picture kept).
         if awaited && let Switch::Swinging { held, .. } = &mut self.switch {
@@ -325,15 +340,16 @@ impl Viewer {
             if transition.is_some() {
                 self.snapshot_for_fade();
             }
-            self.switch_to(to, transition, size);
+            self.switch_to(to, transition);
         }
         let Some(s) = &mut self.shown else { return };
         if s.node != a.node {
             return;
         }
         s.stage = a.stage;
-        // The loader decodes an object's default view; the navigator may be
-        // at another (a link's, Back's or the command line's view): that
+        // The loader decodes an object at the view it was asked for (a link's
+        // or Back's; the default view when a movie opens). Where the
+        // navigator is at another (a start view from the command line), that
         // frame follows right after the upload, before anything is drawn.
         if let Some(v) = a.object_view {
             // Too large to keep: the frame is decoded again when wanted.
@@ -361,7 +377,7 @@ impl Viewer {
     }
 
     /// A new movie or node becomes current with its first picture.
-    pub(super) fn switch_to(&mut self, to: Target, transition: Option<Transition>, size: [f64; 2]) {
+    pub(super) fn switch_to(&mut self, to: Target, transition: Option<Transition>) {
         let Target {
             movie,
             node: id,
@@ -372,10 +388,7 @@ impl Viewer {
             return;
         };
         self.hover_name = None;
-        let mut nav = Navigator::new(Subject::of_node(&node), size, self.settings);
-        if let Some(v) = view {
-            nav.set_view(v);
-        }
+        let nav = self.arrival_navigator(&node, view);
         let replaced_movie = self
             .shown
             .as_ref()

@@ -164,7 +164,7 @@ fn run_loads(fx: &[Effect]) -> Vec<LoadEvent> {
                     let id =
                         node.unwrap_or_else(|| m.scene().map_or(NodeId(0), |s| s.default_node));
                     send(LoadEvent::Opened(*generation, m.clone()));
-                    load::decode_node(*generation, &m, id, &send);
+                    load::decode_node(*generation, &m, id, None, &send);
                 }
                 Err(e) => send(LoadEvent::Failed(*generation, e)),
             },
@@ -172,7 +172,8 @@ fn run_loads(fx: &[Effect]) -> Vec<LoadEvent> {
                 generation,
                 movie,
                 node,
-            } => load::decode_node(*generation, movie, *node, &send),
+                object_view,
+            } => load::decode_node(*generation, movie, *node, *object_view, &send),
             _ => {}
         }
     }
@@ -520,6 +521,49 @@ fn an_object_arriving_at_another_view_shows_that_frame() {
     assert_ne!(v.column, Some(d.column), "{v:?}");
     let shown = h.viewer.shown.as_ref().unwrap();
     assert_eq!(shown.object_view, shown.nav.object_view());
+}
+
+#[test]
+fn back_to_an_object_decodes_the_view_it_left_once() {
+    let mut h = Harness::opened(options(), None, DEMO);
+    h.type_char("n");
+    let fx = h.type_char("3");
+    assert_eq!(loads_node(&fx), Some(DICE));
+    h.deliver(run_loads(&fx));
+    h.run(1.0);
+    h.key(KeyName::Named(NamedKey::Right), true);
+    h.key(KeyName::Named(NamedKey::Right), false);
+    h.run(1.0);
+    let left = h.viewer.shown.as_ref().unwrap().nav.object_view().unwrap();
+    assert_ne!(
+        Some(left.column),
+        Harness::opened(options(), Some(DICE), DEMO)
+            .viewer
+            .shown
+            .as_ref()
+            .unwrap()
+            .nav
+            .object_view()
+            .map(|d| d.column),
+        "the arrow moved off the default view"
+    );
+    h.type_char("n");
+    let fx = h.type_char("1");
+    h.deliver(run_loads(&fx));
+    h.run(1.0);
+    let fx = h.key(KeyName::Named(NamedKey::Backspace), true);
+    // Back asks the loader for the object's frame at the view we left…
+    let asked = fx.iter().find_map(|e| match e {
+        Effect::LoadNode { object_view, .. } => Some(*object_view),
+        _ => None,
+    });
+    assert_eq!(asked, Some(Some(left)), "{fx:?}");
+    // …so that frame is uploaded once, with no default frame before it.
+    let fx = h.deliver(run_loads(&fx));
+    assert_eq!(uploads(&fx), 1, "{fx:?}");
+    let shown = h.viewer.shown.as_ref().unwrap();
+    assert_eq!(shown.nav.object_view(), Some(left));
+    assert_eq!(shown.object_view, Some(left));
 }
 
 #[test]

@@ -676,8 +676,8 @@ fn blocks<O: Out, const INTER: bool, const V1_ONLY: bool>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::codec::FrameLimits;
     use crate::container::FourCC;
+    use crate::limits::Limits;
 
     fn info(width: u32, height: u32, depth: u16) -> StreamInfo {
         StreamInfo {
@@ -691,7 +691,7 @@ mod tests {
 
     fn setup(width: u32, height: u32, depth: u16) -> (CinepakDecoder, Frame) {
         let dec = CinepakDecoder::new(&info(width, height, depth)).unwrap();
-        let frame = Frame::new(width, height, dec.kind(), None, &FrameLimits::default()).unwrap();
+        let frame = Frame::new(width, height, dec.kind(), None, &Limits::default()).unwrap();
         (dec, frame)
     }
 

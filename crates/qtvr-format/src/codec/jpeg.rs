@@ -401,8 +401,8 @@ fn same_layout(a: &Image, b: &Image) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::codec::FrameLimits;
     use crate::container::FourCC;
+    use crate::limits::Limits;
     use sha2::{Digest, Sha256};
 
     // Tiny JPEGs made once with ffmpeg 5.1 (`-c:v mjpeg`, 4:2:0, 4:2:2, 4:4:4,
@@ -611,7 +611,7 @@ mod tests {
     }
 
     fn frame(w: u32, h: u32) -> Frame {
-        Frame::new(w, h, FrameKind::Rgba, None, &FrameLimits::default()).unwrap()
+        Frame::new(w, h, FrameKind::Rgba, None, &Limits::default()).unwrap()
     }
 
     fn decode(codec: &[u8; 4], w: u32, h: u32, data: &[u8]) -> (Frame, Result<(), DecodeError>) {
@@ -722,7 +722,7 @@ mod tests {
         let mut f = frame(16, 16);
         f.data.truncate(100);
         assert!(d.decode(J420, true, &mut f).is_err());
-        let mut f = Frame::new(16, 16, FrameKind::Indexed, None, &FrameLimits::default()).unwrap();
+        let mut f = Frame::new(16, 16, FrameKind::Indexed, None, &Limits::default()).unwrap();
         assert!(d.decode(J420, true, &mut f).is_err());
     }
 

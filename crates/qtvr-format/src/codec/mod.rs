@@ -8,7 +8,7 @@
 //! the job of [`crate::tiles`].
 //!
 //! Decoders follow image-rs's shape: the caller allocates the frame (its size comes
-//! from the description and is checked against [`FrameLimits`] first), the decoder
+//! from the description and is checked against [`Limits::frame_max_side`] and [`Limits::frame_max_bytes`] first), the decoder
 //! fills it. A decoder never allocates more than the frame's own size, never reads
 //! or writes out of bounds, and turns every malformed sample into a
 //! [`DecodeError`] saying what was wrong and at which byte of the sample.
@@ -113,18 +113,13 @@ pub struct Frame {
     pub palette: Option<Palette>,
 }
 
-/// The limits a frame is checked against: [`Limits::frame_max_side`] and
-/// [`Limits::frame_max_bytes`] (32768 pixels a side, 1 GiB a frame by default).
-/// The same type as [`Limits`]; the name says which part the decoders use.
-pub type FrameLimits = Limits;
-
 impl Frame {
     /// Checks that a frame of this size and kind may be allocated.
     pub fn check_size(
         width: u32,
         height: u32,
         kind: FrameKind,
-        limits: &FrameLimits,
+        limits: &Limits,
     ) -> Result<u64, DecodeError> {
         if width == 0 || height == 0 {
             return Err(DecodeError::header(format!(
@@ -142,7 +137,7 @@ impl Frame {
         height: u32,
         kind: FrameKind,
         palette: Option<Palette>,
-        limits: &FrameLimits,
+        limits: &Limits,
     ) -> Result<Frame, DecodeError> {
         let bytes = Frame::check_size(width, height, kind, limits)?;
         let mut data = vec![0u8; bytes as usize];

@@ -228,8 +228,9 @@ impl Decoder for RawDecoder {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::codec::{FrameLimits, Palette};
+    use crate::codec::Palette;
     use crate::container::FourCC;
+    use crate::limits::Limits;
 
     fn info(w: u32, h: u32, depth: u16) -> StreamInfo {
         StreamInfo {
@@ -244,14 +245,7 @@ mod tests {
     fn decode(w: u32, h: u32, depth: u16, sample: &[u8]) -> Result<Frame, DecodeError> {
         let info = info(w, h, depth);
         let mut d = RawDecoder::new(&info).unwrap();
-        let mut f = Frame::new(
-            w,
-            h,
-            d.kind(),
-            info.palette.clone(),
-            &FrameLimits::default(),
-        )
-        .unwrap();
+        let mut f = Frame::new(w, h, d.kind(), info.palette.clone(), &Limits::default()).unwrap();
         d.decode(sample, true, &mut f)?;
         Ok(f)
     }
@@ -336,9 +330,9 @@ mod tests {
     fn wrong_frame_is_an_error() {
         let info = info(4, 4, 24);
         let mut d = RawDecoder::new(&info).unwrap();
-        let mut f = Frame::new(4, 3, FrameKind::Rgba, None, &FrameLimits::default()).unwrap();
+        let mut f = Frame::new(4, 3, FrameKind::Rgba, None, &Limits::default()).unwrap();
         assert!(d.decode(&[0; 48], true, &mut f).is_err());
-        let mut f = Frame::new(4, 4, FrameKind::Indexed, None, &FrameLimits::default()).unwrap();
+        let mut f = Frame::new(4, 4, FrameKind::Indexed, None, &Limits::default()).unwrap();
         assert!(d.decode(&[0; 48], true, &mut f).is_err());
     }
 

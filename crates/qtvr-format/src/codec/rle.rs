@@ -406,8 +406,9 @@ fn decode_1bpp(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::codec::{FrameLimits, Palette};
+    use crate::codec::Palette;
     use crate::container::FourCC;
+    use crate::limits::Limits;
 
     fn info(w: u32, h: u32, depth: u16) -> StreamInfo {
         StreamInfo {
@@ -422,14 +423,7 @@ mod tests {
     fn new_frame(w: u32, h: u32, depth: u16) -> (RleDecoder, Frame) {
         let info = info(w, h, depth);
         let d = RleDecoder::new(&info).unwrap();
-        let f = Frame::new(
-            w,
-            h,
-            d.kind(),
-            info.palette.clone(),
-            &FrameLimits::default(),
-        )
-        .unwrap();
+        let f = Frame::new(w, h, d.kind(), info.palette.clone(), &Limits::default()).unwrap();
         (d, f)
     }
 
@@ -650,7 +644,7 @@ mod tests {
     #[test]
     fn wrong_frame_is_an_error() {
         let (mut d, _) = new_frame(4, 4, 24);
-        let mut f = Frame::new(4, 4, FrameKind::Indexed, None, &FrameLimits::default()).unwrap();
+        let mut f = Frame::new(4, 4, FrameKind::Indexed, None, &Limits::default()).unwrap();
         assert!(d.decode(&sample(&[1, 0xFF]), true, &mut f).is_err());
     }
 

@@ -380,8 +380,8 @@ impl Decoder for StillDecoder {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::codec::FrameLimits;
     use crate::container::FourCC;
+    use crate::limits::Limits;
     use image::{ImageBuffer, ImageEncoder, Luma, LumaA, Rgb, Rgba};
     use sha2::{Digest, Sha256};
 
@@ -396,7 +396,7 @@ mod tests {
     }
 
     fn frame(w: u32, h: u32) -> Frame {
-        Frame::new(w, h, FrameKind::Rgba, None, &FrameLimits::default()).unwrap()
+        Frame::new(w, h, FrameKind::Rgba, None, &Limits::default()).unwrap()
     }
 
     fn decode(codec: &[u8; 4], w: u32, h: u32, data: &[u8]) -> (Frame, Result<(), DecodeError>) {

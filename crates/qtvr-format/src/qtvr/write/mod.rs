@@ -40,8 +40,9 @@ use {
 mod tests {
     use super::*;
     use crate::codec::rle::RleDecoder;
-    use crate::codec::{Decoder, Frame, FrameLimits, StreamInfo};
+    use crate::codec::{Decoder, Frame, StreamInfo};
     use crate::container::FourCC;
+    use crate::limits::Limits;
     use crate::qtvr::scene::{HotspotId, NodeContent, NodeId};
 
     fn rle_round_trip(indices: &[u8], w: u32, h: u32) -> Vec<u8> {
@@ -53,7 +54,7 @@ mod tests {
             palette: Some(Palette::mac_256()),
         };
         let mut d = RleDecoder::new(&info).unwrap();
-        let mut f = Frame::new(w, h, d.kind(), info.palette, &FrameLimits::default()).unwrap();
+        let mut f = Frame::new(w, h, d.kind(), info.palette, &Limits::default()).unwrap();
         d.decode(&rle8_frame(indices, w as usize, h as usize), true, &mut f)
             .unwrap();
         f.data

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use super::scene::{NodeId, TrackId, TrackUse};
+use super::scene::{Node, NodeId, TrackId, TrackUse};
 use crate::container::timing::{MovieTime, Presented, presented_samples, samples_starting_in};
 use crate::container::{Movie, Track};
 use crate::error::{Error, Location, Problem, Result, SceneError, Warning};
@@ -30,6 +30,23 @@ impl<'a> Ctx<'a> {
             warnings: Vec::new(),
             presented: HashMap::new(),
         }
+    }
+
+    /// The scene's default node: `asked` (0 = unset) when it is one of
+    /// `nodes`, else the first node, with a warning when `asked` was set.
+    /// `nodes` is not empty.
+    pub fn default_node(&mut self, asked: NodeId, nodes: &[Node]) -> NodeId {
+        let first = nodes.first().map_or(asked, |n| n.id);
+        if nodes.iter().any(|n| n.id == asked) {
+            return asked;
+        }
+        if asked != NodeId(0) {
+            self.warn(
+                None,
+                format!("default node {asked} does not exist; using node {first}"),
+            );
+        }
+        first
     }
 
     pub fn warn(&mut self, offset: Option<u64>, msg: impl Into<String>) {

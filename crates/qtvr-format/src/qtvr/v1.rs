@@ -176,19 +176,8 @@ pub(crate) fn read_panorama_scene(ctx: &mut Ctx<'_>, controller: FourCC) -> Resu
         }
         .into());
     }
-    let mut default_node = NodeId(info.as_ref().map_or(0, |i| i.default_node));
-    if !nodes.iter().any(|n| n.id == default_node) {
-        if default_node != NodeId(0) {
-            ctx.warn(
-                None,
-                format!(
-                    "default node {default_node} does not exist; using node {}",
-                    nodes[0].id
-                ),
-            );
-        }
-        default_node = nodes[0].id;
-    }
+    let default_node =
+        ctx.default_node(NodeId(info.as_ref().map_or(0, |i| i.default_node)), &nodes);
     Ok(Scene {
         qtvr_version: "1.0".into(),
         controller,

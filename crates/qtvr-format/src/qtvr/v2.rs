@@ -84,19 +84,7 @@ pub(crate) fn read_scene(ctx: &mut Ctx<'_>, controller: FourCC) -> Result<Scene>
         }
         .into());
     }
-    let mut default_node = NodeId(world.default_node);
-    if !nodes.iter().any(|n| n.id == default_node) {
-        if default_node != NodeId(0) {
-            ctx.warn(
-                None,
-                format!(
-                    "default node {default_node} does not exist; using node {}",
-                    nodes[0].id
-                ),
-            );
-        }
-        default_node = nodes[0].id;
-    }
+    let default_node = ctx.default_node(NodeId(world.default_node), &nodes);
     Ok(Scene {
         qtvr_version: world.version,
         controller,

@@ -143,9 +143,22 @@ enum ExportKind {
     Cubemap,
 }
 
+impl Command {
+    /// Whether the command draws with the GPU (the viewer does too).
+    fn draws(&self) -> bool {
+        match self {
+            Command::Render { .. } => true,
+            Command::Export { to, .. } => matches!(to, ExportKind::Equirect | ExportKind::Cubemap),
+            _ => false,
+        }
+    }
+}
+
 fn main() -> ExitCode {
-    quiet_device_select();
     let cli = Cli::parse();
+    if cli.command.as_ref().is_none_or(Command::draws) {
+        quiet_device_select();
+    }
     match cli.command {
         Some(Command::Info { file, json }) => info(&file, json),
         Some(Command::Export {
@@ -392,7 +405,7 @@ fn info(file: &Path, json: bool) -> ExitCode {
 /// loads) asks libwayland for the default GPU; without a usable
 /// `XDG_RUNTIME_DIR` (ssh, cron, CI) libwayland prints
 /// `error: XDG_RUNTIME_DIR is invalid or not set in the environment.` once per
-/// Vulkan instance, although nothing failed. In exactly that case the program
+/// Vulkan instance, although nothing failed. In exactly that case a command that draws
 /// runs itself again with `NODEVICE_SELECT=1`, which turns that layer off (the
 /// layer only reorders GPUs, and wgpu chooses its adapter itself; errors of
 /// the driver itself still print). The environment can only be changed for a

@@ -123,6 +123,27 @@ fn ours_tiles(path: &Path, index: usize) {
 }
 
 fn ffmpeg(path: &Path, index: usize, threads: Option<u32>) -> Option<Duration> {
+    ffmpeg_to(path, index, threads, &[])
+}
+
+/// Sorenson Video 1 decoded to its own YUV planes only, one thread (what
+/// `ffmpeg -f null` measures for a YUV codec).
+fn ours_svq1_yuv(path: &Path, index: usize) {
+    let (src, movie) = open_track(path, index);
+    let track = video_track(&movie, index);
+    let info = StreamInfo::from_description(&track.descriptions[0]).expect("video");
+    let mut dec = qtvr_format::codec::svq1::Svq1Decoder::new(&info).expect("SVQ1");
+    let mut buf = Vec::new();
+    for s in &track.samples {
+        buf.resize(s.size as usize, 0);
+        src.read_exact_at(s.offset, &mut buf)
+            .expect("readable sample");
+        let _ = dec.decode_yuv(&buf);
+    }
+}
+
+/// The ffmpeg command with `extra` output options (e.g. `-pix_fmt rgba`).
+fn ffmpeg_to(path: &Path, index: usize, threads: Option<u32>, extra: &[&str]) -> Option<Duration> {
     let run = || {
         let mut cmd = Command::new("ffmpeg");
         cmd.args(["-v", "error"]);
@@ -133,7 +154,9 @@ fn ffmpeg(path: &Path, index: usize, threads: Option<u32>) -> Option<Duration> {
         // rate-6 edits show 4 of 24 tiles); we decode every sample, so must it.
         cmd.args(["-ignore_editlist", "1"]);
         cmd.arg("-i").arg(path);
-        cmd.args(["-map", &format!("0:v:{index}"), "-f", "null", "-"]);
+        cmd.args(["-map", &format!("0:v:{index}")]);
+        cmd.args(extra);
+        cmd.args(["-f", "null", "-"]);
         let t = Instant::now();
         let ok = cmd.output().ok()?.status.success();
         ok.then(|| t.elapsed())
@@ -180,6 +203,7 @@ fn make_clips(dir: &Path) -> Vec<PathBuf> {
         ("rle16", &["-c:v", "qtrle", "-pix_fmt", "rgb555be"]),
         ("rle32", &["-c:v", "qtrle", "-pix_fmt", "argb"]),
         ("jpeg", &["-c:v", "mjpeg", "-q:v", "3"]),
+        ("svq1", &["-c:v", "svq1"]),
         ("png", &["-c:v", "png"]),
         ("raw24", &["-c:v", "rawvideo", "-pix_fmt", "rgb24"]),
     ];
@@ -273,6 +297,18 @@ fn main() {
     };
 
     let mut rows = Vec::new();
+    // Sorenson Video 1 rows: (movie, size, frames, ours YUV, ffmpeg null,
+    // ours RGBA, ffmpeg to RGBA).
+    type YuvRow = (
+        String,
+        String,
+        usize,
+        Duration,
+        Option<Duration>,
+        Duration,
+        Option<Duration>,
+    );
+    let mut svq1: Vec<YuvRow> = Vec::new();
     for path in &movies {
         let shown = path
             .strip_prefix(root)
@@ -296,6 +332,23 @@ fn main() {
             } else {
                 (None, None)
             };
+            if codec == "SVQ1" {
+                let yuv = best(runs, min_time, || ours_svq1_yuv(path, index));
+                let ff_rgba = if have_ffmpeg {
+                    ffmpeg_to(path, index, Some(1), &["-pix_fmt", "rgba"])
+                } else {
+                    None
+                };
+                svq1.push((
+                    shown.clone(),
+                    size.clone(),
+                    frames,
+                    yuv,
+                    ff_1,
+                    ours_1,
+                    ff_rgba,
+                ));
+            }
             let note = if bad > 0 {
                 format!("{bad} samples not decoded")
             } else {
@@ -393,6 +446,20 @@ fn main() {
             "| `{c}` | {} | {g1:.2} | {w1:.2} | {gn:.2} | {wn:.2} |\n",
             rs.len()
         ));
+    }
+    if !svq1.is_empty() {
+        md.push_str("\nSorenson Video 1 is YUV 4:1:0: ffmpeg's `-f null` stops at its planes, while our decoder also converts every frame to RGBA for the renderer. Codec against codec, one thread each: our planes only against `ffmpeg -threads 1 … -f null`, and our RGBA against `ffmpeg -threads 1 … -pix_fmt rgba -f null` (net of start-up; ratio > 1: we are faster):\n\n| movie | size | frames | ours: YUV | ffmpeg: YUV (net) | ratio | ours: RGBA | ffmpeg: RGBA (net) | ratio |\n|---|---|---|---|---|---|---|---|---|\n");
+        for (movie, size, frames, yuv, ff_yuv, rgba, ff_rgba) in &svq1 {
+            md.push_str(&format!(
+                "| {movie} | {size} | {frames} | {} | {} | {} | {} | {} | {} |\n",
+                ms(*yuv),
+                net(*ff_yuv).map_or("–".into(), ms),
+                fmt_ratio(r(net(*ff_yuv), *yuv)),
+                ms(*rgba),
+                net(*ff_rgba).map_or("–".into(), ms),
+                fmt_ratio(r(net(*ff_rgba), *rgba)),
+            ));
+        }
     }
     println!("{md}");
     let _ = std::fs::write(root.join("target/bench-decode.md"), &md);

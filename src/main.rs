@@ -323,6 +323,9 @@ fn export_tiles(file: &Path, dir: &Path) -> ExitCode {
             for w in &report.warnings {
                 eprintln!("qtvr: {shown}: warning: {}", w.message);
             }
+            for n in &report.notes {
+                eprintln!("qtvr: {n}");
+            }
             println!(
                 "wrote {} tiles to {}{}",
                 report.written.len(),

@@ -6,7 +6,9 @@
 //!   only the renderer (`src/render/`) uses wgpu, the window shell does
 //!   not reach into the command-line front end (`crate::cli`), and the viewer
 //!   core (`src/viewer/`) uses none of the shell, the renderer and the
-//!   command line.
+//!   command line;
+//! - in the format library, only the ffmpeg fallback
+//!   (`crates/qtvr-format/src/tiles/external.rs`) starts processes.
 //!
 //! Sources are read as tokens with comments and string literals removed, so
 //! docs may name the crates freely.
@@ -272,6 +274,45 @@ fn the_window_shell_does_not_use_the_command_line() {
     );
 }
 
+/// Where `code` starts processes or names what does (`std::process::Command`,
+/// `Child`, `Stdio`, a `use std::process` and `Command::new`): the lines.
+/// `std::process::id()` does not count.
+fn process_uses(code: &str) -> Vec<usize> {
+    paths(code)
+        .into_iter()
+        .filter(|(_, t)| {
+            t == "std::process"
+                || (t.starts_with("std::process::") && t != "std::process::id")
+                || t.starts_with("Command::")
+        })
+        .map(|(line, _)| line)
+        .collect()
+}
+
+#[test]
+fn only_the_ffmpeg_fallback_starts_processes_in_the_format_library() {
+    let lib = root().join("crates/qtvr-format/src");
+    let allowed = lib.join("tiles/external.rs");
+    let mut v = Vec::new();
+    let mut seen_allowed = false;
+    for f in rust_files(&lib) {
+        let lines = process_uses(&code_only(&std::fs::read_to_string(&f).unwrap()));
+        if f == allowed {
+            seen_allowed = !lines.is_empty();
+        } else if !lines.is_empty() {
+            v.push(format!("{}: lines {lines:?}", f.display()));
+        }
+    }
+    assert!(
+        seen_allowed,
+        "the scanner sees the fallback's own process use"
+    );
+    assert!(
+        v.is_empty(),
+        "the format library starts processes outside src/tiles/external.rs: {v:#?}"
+    );
+}
+
 /// The dependency names (after `package = ` renames too) a Cargo manifest
 /// lists in its dependency tables.
 fn dependencies(manifest: &str) -> Vec<String> {
@@ -346,6 +387,10 @@ fn the_scanner_sees_uses_and_skips_comments_and_strings() {
     assert_eq!(uses(&code, "winit"), vec![5]);
     assert_eq!(uses(&code, "crate::cli"), vec![6, 9, 12]);
     assert_eq!(uses(&code, "open"), Vec::<usize>::new());
+    let spawn = code_only(
+        "// std::process::Command\nlet p = std::process::id();\nuse std::process::{Command, Stdio};\nlet c = Command::new(\"ffmpeg\");\n",
+    );
+    assert_eq!(process_uses(&spawn), vec![3, 4]);
     let deps = dependencies(
         "[package]\nname = \"x\"\n[dependencies]\nimage = \"1\" # wgpu\ngpu = { package = \"wgpu\", version = \"1\" }\n\
          [target.'cfg(unix)'.dependencies.winit]\nversion = \"1\"\n[dev-dependencies]\nrfd = \"1\"\n",

@@ -15,9 +15,13 @@ mod common;
 // ---------------------------------------------------------------------------
 // Helpers.
 
+/// Runs `qtvr` without the ffmpeg fallback (`QTVR_FFMPEG` set but empty),
+/// so that what these tests see does not depend on ffmpeg being installed
+/// (the fallback is tested in tests/ffmpeg_fallback.rs).
 fn qtvr(args: &[&std::ffi::OsStr]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_qtvr"))
         .args(args)
+        .env("QTVR_FFMPEG", "")
         .output()
         .expect("run the qtvr binary")
 }
@@ -526,7 +530,9 @@ fn export_tiles_of_a_plain_movie() {
         stdout(&o)
     );
     assert!(
-        stderr(&o).contains("warning: track 5: codec 'SVQ3' is not supported"),
+        stderr(&o).contains(
+            "warning: track 5: codec 'SVQ3' is not supported without ffmpeg; install ffmpeg (or set QTVR_FFMPEG) to show it; its 1 sample(s) show as a grey checkerboard"
+        ),
         "{}",
         stderr(&o)
     );
@@ -633,7 +639,7 @@ fn info_names_codecs_that_cannot_be_decoded() {
     assert!(o.status.success());
     assert!(
         stdout(&o).contains(
-            "track 3 'vide': 1 sample, codec 'SVQ3', depth 24 — codec 'SVQ3' is not supported: shown as a grey checkerboard"
+            "track 3 'vide': 1 sample, codec 'SVQ3', depth 24 — codec 'SVQ3' needs ffmpeg (not found; install it or set QTVR_FFMPEG): shown as a grey checkerboard"
         ),
         "{}",
         stdout(&o)

@@ -727,9 +727,9 @@ fn sample_movie(rel: &str) -> Option<Movie> {
 fn svq1_sample_view_states_animation_and_reversed_drag() {
     // 2 states × 2 rows × 8 columns × 4 frames; grabber; animate frames,
     // start on the first frame; wrap pan, can zoom, reverse horizontal; frame
-    // rate 2 over 0.1 s frames; default state 1, mouse-down state 2. Its
-    // SVQ1 frames are not decoded (see docs/formats.md), so this checks the
-    // navigation state and the sample each view selects.
+    // rate 2 over 0.1 s frames; default state 1, mouse-down state 2. This
+    // checks the navigation state and the sample each view selects (the
+    // pictures are checked in tests/render_cli.rs).
     let Some(m) = sample_movie("gen/object_viewstates_anim_svq1.mov") else {
         return;
     };

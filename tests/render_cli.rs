@@ -592,14 +592,16 @@ fn render_object_views_by_row_column_state_frame_and_nearest_angles() {
         );
     }
 
-    // SVQ1 frames are not decoded, but the view asked for selects its sample:
-    // ((state·rows + row)·columns + column)·frames + frame = 119, the 120th.
+    // Sorenson Video 1: the view asked for selects its sample,
+    // ((state·rows + row)·columns + column)·frames + frame = 119, the 120th,
+    // and shows its label ("r1 c5 s1 f3") as ffmpeg decodes it.
     let svq = sample(&dir, "gen/object_viewstates_anim_svq1.mov");
+    let out = d.join("svq.png");
     let o = render(
         &svq,
-        &d.join("svq.png"),
+        &out,
         &[
-            "--state", "1", "--row", "1", "--column", "5", "--frame", "3",
+            "--state", "1", "--row", "1", "--column", "5", "--frame", "3", "--size", "160x120",
         ],
     );
     ok(&o);
@@ -608,6 +610,17 @@ fn render_object_views_by_row_column_state_frame_and_nearest_angles() {
         err.contains("view: row 1, column 5, state 1, frame 3 (sample 120 of track 3)"),
         "{err}"
     );
+    assert!(!err.contains("checkerboard"), "{err}");
+    if qtvr_testkit::require_tool("ffmpeg", "ffmpeg") {
+        let want = ffmpeg_frame(&svq, 119, &d.join("svq-ff-119.png")).expect("ffmpeg decodes it");
+        let other = ffmpeg_frame(&svq, 118, &d.join("svq-ff-118.png")).expect("ffmpeg decodes it");
+        let got = rgba(&out);
+        let (diff, wrong) = (mean_diff(&got, &want), mean_diff(&got, &other));
+        assert!(
+            diff <= 2.0 && diff * 2.0 < wrong,
+            "SVQ1 view: mean difference {diff} from ffmpeg's frame 120, {wrong} from frame 119"
+        );
+    }
 }
 
 #[test]

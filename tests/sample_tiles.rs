@@ -38,16 +38,6 @@ fn every_node_tile_decodes() {
                         Role::Image => t.frame.kind,
                     };
                     assert_eq!(t.frame.kind, expected_kind);
-                    if u.codec.0 == *b"SVQ1" {
-                        // Documented as unsupported: a checkerboard and one warning.
-                        assert!(matches!(t.status, TileStatus::Placeholder(_)));
-                        assert!(
-                            d.warnings
-                                .iter()
-                                .any(|w| w.message.contains("codec 'SVQ1' is not supported"))
-                        );
-                        continue;
-                    }
                     assert_eq!(
                         t.status,
                         TileStatus::Decoded,

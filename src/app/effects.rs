@@ -11,6 +11,14 @@ use crate::render::image_file::ImageKind;
 use crate::viewer::{CursorShape, Effect, FADE, Input};
 
 impl App {
+    /// Stops the load in progress (its results would be dropped: a new load
+    /// replaces it) and returns the flag of the next one.
+    fn next_load(&mut self) -> qtvr_format::tiles::Cancel {
+        self.load_cancel.cancel();
+        self.load_cancel = qtvr_format::tiles::Cancel::new();
+        self.load_cancel.clone()
+    }
+
     /// Does what the viewer asked; answers it where the effect says so.
     pub(super) fn apply(&mut self, e: Effect) {
         match e {
@@ -18,16 +26,25 @@ impl App {
                 generation,
                 origin,
                 node,
-            } => load::open(generation, origin, node, self.sender()),
+            } => {
+                let cancel = self.next_load();
+                load::open(generation, origin, node, cancel, self.sender())
+            }
             Effect::LoadNode {
                 generation,
                 movie,
                 node,
                 object_view,
-            } => load::load_node(generation, movie, node, object_view, self.sender()),
+            } => {
+                let cancel = self.next_load();
+                load::load_node(generation, movie, node, object_view, cancel, self.sender())
+            }
             Effect::Report(r) => println!("{}", r.to_json()),
             Effect::WakeAt(t) => self.wake = Some(t),
-            Effect::Quit => self.quit = true,
+            Effect::Quit => {
+                self.load_cancel.cancel();
+                self.quit = true
+            }
             Effect::Fullscreen(on) => self.toggle_fullscreen(on),
             Effect::OpenDialog => self.open_dialog(),
             Effect::OpenUrl(url) => {

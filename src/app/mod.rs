@@ -138,6 +138,8 @@ struct App {
     fatal: Option<String>,
     /// The window was destroyed from outside: the program ends normally.
     destroyed: bool,
+    /// The flag that stops the load in progress.
+    load_cancel: qtvr_format::tiles::Cancel,
 }
 
 impl App {
@@ -160,6 +162,7 @@ impl App {
             quit: false,
             fatal: None,
             destroyed: false,
+            load_cancel: qtvr_format::tiles::Cancel::new(),
         }
     }
 

@@ -24,6 +24,8 @@ pub struct ExportReport {
     pub warnings: Vec<Warning>,
     /// Tiles that are placeholders or damaged.
     pub imperfect: usize,
+    /// Which tracks ffmpeg decoded.
+    pub notes: Vec<String>,
 }
 
 /// The tracks to export: for a QTVR movie every image, preview, low-resolution and
@@ -69,6 +71,9 @@ pub fn export_tiles(
             });
             continue;
         };
+        report
+            .notes
+            .extend(tiles::external::note(track, &opts.fallback));
         // Each tile is written as soon as it is decoded (in parallel), so at
         // most one frame per worker is held, whatever the track's length.
         let all: Vec<usize> = (0..track.samples.len()).collect();
@@ -85,16 +90,29 @@ pub fn export_tiles(
                 }
             }
         };
-        let warnings = tiles::for_each_tile(src, track, &all, role, &opts, &sink)
-            .map_err(|e| e.to_string())?;
+        let result = tiles::for_each_tile(src, track, &all, role, &opts, &sink);
         let (mut written, imperfect, failure) =
             done.into_inner().unwrap_or_else(|e| e.into_inner());
         if let Some(e) = failure {
             return Err(e);
         }
+        // A track that cannot be decoded (ffmpeg failed) is a warning: the
+        // other tracks are still written.
+        let warnings = match result {
+            Ok(w) => w,
+            Err(e) => vec![Warning {
+                offset: Some(track.offset),
+                message: format!(
+                    "{e}; {} of its {} tiles were written",
+                    written.len(),
+                    all.len()
+                ),
+            }],
+        };
         written.sort();
+        let missing = all.len().saturating_sub(written.len());
         report.written.append(&mut written);
-        report.imperfect += imperfect;
+        report.imperfect += imperfect + missing;
         for w in warnings {
             if !report.warnings.iter().any(|x| x.message == w.message) {
                 report.warnings.push(w);

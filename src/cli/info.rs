@@ -14,6 +14,8 @@ use qtvr_format::error::Warning;
 use qtvr_format::qtvr::{
     HotSpot, Loaded, Node, NodeContent, ObjectNode, Panorama, Projection, Scene, TrackId, TrackUse,
 };
+use qtvr_format::tiles::Fallback;
+use qtvr_format::tiles::external::{self, Decoding};
 
 /// Version of the JSON layout.
 pub const SCHEMA: u32 = 1;
@@ -40,6 +42,10 @@ struct TrackSummary<'a> {
     references: Vec<RefSummary>,
     edits: usize,
     external_data: Vec<String>,
+    /// How its video samples are decoded: "native", "ffmpeg", "needs
+    /// ffmpeg" (none found: placeholders), "unsupported"; null when the
+    /// track has no video description.
+    decoder: Option<&'static str>,
 }
 
 fn track_summary(t: &Track) -> TrackSummary<'_> {
@@ -70,6 +76,30 @@ fn track_summary(t: &Track) -> TrackSummary<'_> {
             .collect(),
         edits: t.edits.len(),
         external_data: external_refs(t),
+        decoder: decoding(t).map(|d| match d {
+            Decoding::Native => "native",
+            Decoding::Ffmpeg(_) => "ffmpeg",
+            Decoding::NeedsFfmpeg(_) => "needs ffmpeg",
+            Decoding::Unsupported(_) => "unsupported",
+        }),
+    }
+}
+
+/// How a track's video samples are decoded (ffmpeg looked up as the viewer does).
+fn decoding(t: &Track) -> Option<Decoding> {
+    external::decoding(t, &Fallback::Auto)
+}
+
+/// What the report adds to a video track that is not decoded natively.
+fn decoding_text(t: &Track) -> String {
+    match decoding(t) {
+        Some(Decoding::Ffmpeg(_)) => " — decoded by ffmpeg".into(),
+        Some(Decoding::NeedsFfmpeg(c)) => format!(
+            " — codec '{c}' needs ffmpeg (not found; install it or set {}): shown as a grey checkerboard",
+            external::ENV
+        ),
+        Some(Decoding::Unsupported(why)) => format!(" — {why}: shown as a grey checkerboard"),
+        Some(Decoding::Native) | None => String::new(),
     }
 }
 
@@ -131,20 +161,21 @@ pub fn to_json(file: &str, file_size: u64, l: &Loaded) -> String {
     serde_json::to_string_pretty(&r).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
 }
 
-/// Why a video track's samples cannot be decoded, if they cannot.
-fn undecodable(t: &qtvr_format::container::Track) -> Option<String> {
-    let info = t
-        .descriptions
+/// A node's track: ID, codec, samples, size, depth; and, for a codec that
+/// ffmpeg decodes (or would), the same mark as in the track list.
+fn track_line(u: &TrackUse, m: &Movie) -> String {
+    let mark = match m
+        .tracks
         .iter()
-        .find_map(qtvr_format::codec::StreamInfo::from_description)?;
-    qtvr_format::codec::decoder_for(&info)
-        .err()
-        .map(|u| u.to_string())
-}
-
-fn track_line(u: &TrackUse) -> String {
+        .find(|t| t.id == u.track_id)
+        .and_then(decoding)
+    {
+        Some(Decoding::Ffmpeg(_)) => " (decoded by ffmpeg)",
+        Some(Decoding::NeedsFfmpeg(_)) => " (needs ffmpeg, not found)",
+        _ => "",
+    };
     format!(
-        "track {} '{}', samples {}..{} ({}), {}x{} depth {}",
+        "track {} '{}', samples {}..{} ({}), {}x{} depth {}{mark}",
         u.track_id,
         u.codec,
         u.first_sample,
@@ -163,7 +194,7 @@ pub fn to_text(file: &str, l: &Loaded) -> String {
     movie_text(&mut o, l);
     if let Some(s) = &l.scene {
         for n in &s.nodes {
-            node_text(&mut o, s, n);
+            node_text(&mut o, s, n, &l.movie);
         }
     }
     tracks_text(&mut o, &l.movie);
@@ -219,7 +250,7 @@ fn movie_text(o: &mut String, l: &Loaded) {
 }
 
 /// One node: its heading, comment, content and hot spots.
-fn node_text(o: &mut String, s: &Scene, n: &Node) {
+fn node_text(o: &mut String, s: &Scene, n: &Node, m: &Movie) {
     let _ = writeln!(
         o,
         "\nnode {}{}: {}{}",
@@ -239,8 +270,8 @@ fn node_text(o: &mut String, s: &Scene, n: &Node) {
         let _ = writeln!(o, "  comment: {c}");
     }
     match &n.content {
-        NodeContent::Panorama(p) => panorama_text(o, p),
-        NodeContent::Object(ob) => object_text(o, ob),
+        NodeContent::Panorama(p) => panorama_text(o, p, m),
+        NodeContent::Object(ob) => object_text(o, ob, m),
     }
     for h in &n.hotspots {
         let _ = writeln!(o, "{}", hotspot_line(h));
@@ -248,7 +279,7 @@ fn node_text(o: &mut String, s: &Scene, n: &Node) {
 }
 
 /// A panorama node: its projection, image, limits and tracks.
-fn panorama_text(o: &mut String, p: &Panorama) {
+fn panorama_text(o: &mut String, p: &Panorama, m: &Movie) {
     let kind = match &p.projection {
         Projection::Cylinder {
             orientation,
@@ -306,20 +337,20 @@ fn panorama_text(o: &mut String, p: &Panorama) {
         l.default.fov,
         l.source
     );
-    let _ = writeln!(o, "  image {}", track_line(&p.image_track));
+    let _ = writeln!(o, "  image {}", track_line(&p.image_track, m));
     if let Some(h) = &p.hotspot_track {
-        let _ = writeln!(o, "  hot spot {}", track_line(h));
+        let _ = writeln!(o, "  hot spot {}", track_line(h, m));
     }
     if let Some(h) = &p.preview_track {
-        let _ = writeln!(o, "  preview {}", track_line(h));
+        let _ = writeln!(o, "  preview {}", track_line(h, m));
     }
     for (res, h) in &p.low_res_tracks {
-        let _ = writeln!(o, "  low-res (0x{res:04x}) {}", track_line(h));
+        let _ = writeln!(o, "  low-res (0x{res:04x}) {}", track_line(h, m));
     }
 }
 
 /// An object node: its grid, states, limits, settings and tracks.
-fn object_text(o: &mut String, ob: &ObjectNode) {
+fn object_text(o: &mut String, ob: &ObjectNode, m: &Movie) {
     let _ = writeln!(
         o,
         "  object: {} rows x {} columns, {} view state{}, {} frame{} per view, controller {:?} (movieType {})",
@@ -379,9 +410,9 @@ fn object_text(o: &mut String, ob: &ObjectNode) {
         ob.default_view_state,
         ob.mouse_down_view_state
     );
-    let _ = writeln!(o, "  image {}", track_line(&ob.image_track));
+    let _ = writeln!(o, "  image {}", track_line(&ob.image_track, m));
     if let Some(h) = &ob.hotspot_track {
-        let _ = writeln!(o, "  hot spot {}", track_line(h));
+        let _ = writeln!(o, "  hot spot {}", track_line(h, m));
     }
 }
 
@@ -437,9 +468,7 @@ fn tracks_text(o: &mut String, m: &Movie) {
                     .join(", ")
             },
             s.depth.map(|d| format!(", depth {d}")).unwrap_or_default(),
-            undecodable(t)
-                .map(|why| format!(" — {why}: shown as a grey checkerboard"))
-                .unwrap_or_default(),
+            decoding_text(t),
             if s.external_data.is_empty() {
                 String::new()
             } else {

@@ -11,7 +11,7 @@ use qtvr_format::container::Movie;
 use qtvr_format::error::Warning;
 use qtvr_format::qtvr::scene::{Node, NodeContent, NodeId, Scene, View};
 use qtvr_format::source::ByteSource;
-use qtvr_format::tiles::DecodeOptions;
+use qtvr_format::tiles::{DecodeOptions, Fallback, external};
 
 /// What `qtvr render` was asked for.
 #[derive(Debug, Clone, Default)]
@@ -145,6 +145,24 @@ pub fn node_picture(
     }
 }
 
+/// Notes naming the tracks of `node` that ffmpeg decodes.
+pub fn ffmpeg_notes(movie: &Movie, node: &Node) -> Vec<String> {
+    let mut seen = Vec::new();
+    let mut notes = Vec::new();
+    for (u, _) in qtvr_format::tiles::node_tracks(node) {
+        if seen.contains(&u.track_id) {
+            continue;
+        }
+        seen.push(u.track_id);
+        if let Some(t) = movie.tracks.iter().find(|t| t.id == u.track_id)
+            && let Some(n) = external::note(t, &Fallback::Auto)
+        {
+            notes.push(n);
+        }
+    }
+    notes
+}
+
 /// A renderer on a headless device with a node's pictures uploaded.
 pub fn renderer_for(node: &Node, picture: NodePicture) -> Result<(Gpu, Renderer), String> {
     let gpu = Gpu::headless().map_err(|e| e.to_string())?;
@@ -177,6 +195,7 @@ pub fn render(
         ));
     }
     let kind = ImageKind::from_path(out)?;
+    report.notes.extend(ffmpeg_notes(movie, node));
     let mut picture = node_picture(src, movie, node, ov.as_ref())?;
     report.warnings.append(&mut picture.warnings);
     let (gpu, mut r) = renderer_for(node, picture)?;
@@ -227,6 +246,7 @@ pub fn export_panorama(
         ));
     }
     let kind = ImageKind::from_path(out)?;
+    report.notes.extend(ffmpeg_notes(movie, node));
     let mut picture = node_picture(src, movie, node, None)?;
     report.warnings.append(&mut picture.warnings);
     let natural = natural_width(&picture);

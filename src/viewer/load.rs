@@ -4,6 +4,9 @@
 //! the full-resolution tiles follow in batches, each batch reported as
 //! progress. Results go to the shell through a callback, tagged with the
 //! request's generation so that stale results of a replaced movie are dropped.
+//! Each load takes a [`Cancel`] flag: the shell sets it when it starts the
+//! next load (or quits), so an abandoned load stops early — its chains stop,
+//! and an ffmpeg process decoding a codec without a decoder here is killed.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -12,7 +15,7 @@ use qtvr_format::assemble::NodePicture;
 use qtvr_format::container::Movie;
 use qtvr_format::qtvr::{Loaded, Node, NodeContent, NodeId, Scene, TrackId};
 use qtvr_format::source::{ByteSource, FileSource};
-use qtvr_format::tiles::{self, DecodeOptions, Role};
+use qtvr_format::tiles::{self, Cancel, DecodeOptions, Role};
 
 /// Where a movie comes from.
 #[derive(Debug, Clone)]
@@ -100,11 +103,12 @@ pub enum LoadEvent {
 }
 
 /// Opens a movie on a new thread, then loads `node` (default: the scene's
-/// default node) like [`load_node`].
+/// default node) like [`load_node`]; `cancel` stops the decoding.
 pub fn open(
     generation: u64,
     origin: Origin,
     node: Option<NodeId>,
+    cancel: Cancel,
     send: impl Fn(LoadEvent) + Send + 'static,
 ) {
     std::thread::spawn(move || {
@@ -113,7 +117,7 @@ pub fn open(
             Ok(m) => {
                 let id = node.unwrap_or_else(|| m.scene().map_or(NodeId(0), |s| s.default_node));
                 send(LoadEvent::Opened(generation, m.clone()));
-                decode_node(generation, &m, id, None, &send);
+                decode_node(generation, &m, id, None, &cancel, &send);
             }
             Err(e) => send(LoadEvent::Failed(generation, e)),
         }
@@ -138,16 +142,17 @@ pub fn open_now(origin: Origin) -> Result<OpenMovie, String> {
     }
 }
 
-/// Decodes a node's picture on a new thread.
+/// Decodes a node's picture on a new thread; `cancel` stops it.
 /// Object nodes are decoded at `object_view` (default: the node's default view).
 pub fn load_node(
     generation: u64,
     movie: OpenMovie,
     node: NodeId,
     object_view: Option<crate::view::ObjectView>,
+    cancel: Cancel,
     send: impl Fn(LoadEvent) + Send + 'static,
 ) {
-    std::thread::spawn(move || decode_node(generation, &movie, node, object_view, &send));
+    std::thread::spawn(move || decode_node(generation, &movie, node, object_view, &cancel, &send));
 }
 
 /// Batches a full-resolution track is decoded in (for progress).
@@ -158,6 +163,7 @@ pub(crate) fn decode_node(
     m: &OpenMovie,
     id: NodeId,
     object_view: Option<crate::view::ObjectView>,
+    cancel: &Cancel,
     send: &dyn Fn(LoadEvent),
 ) {
     let asked = object_view;
@@ -168,7 +174,10 @@ pub(crate) fn decode_node(
     let Some(node) = scene.node(id) else {
         return fail(format!("the movie has no node {id}"));
     };
-    let opts = DecodeOptions::default();
+    let opts = DecodeOptions {
+        cancel: cancel.clone(),
+        ..DecodeOptions::default()
+    };
     let mut object_view = None;
     let picture = match &node.content {
         NodeContent::Object(o) => {
@@ -267,7 +276,7 @@ mod tests {
     /// Every event of one load, in order.
     fn events(path: PathBuf) -> Vec<LoadEvent> {
         let (tx, rx) = mpsc::channel();
-        open(7, Origin::File(path), None, move |e| {
+        open(7, Origin::File(path), None, Cancel::new(), move |e| {
             let _ = tx.send(e);
         });
         let mut out = Vec::new();
@@ -338,6 +347,30 @@ mod tests {
             .collect();
         assert!(fractions.windows(2).all(|w| w[0] < w[1]), "{s:?}");
         assert!(s[s.len() - 1].starts_with("Full "), "{s:?}");
+    }
+
+    #[test]
+    fn a_cancelled_load_stops_with_a_failure() {
+        static DEMO: &[u8] = include_bytes!("../../assets/demo.mov");
+        let m = open_now(Origin::Bundled("demo.mov", DEMO)).unwrap();
+        let id = m.scene().unwrap().default_node;
+        let cancel = Cancel::new();
+        cancel.cancel();
+        let events = std::sync::Mutex::new(Vec::new());
+        let send = |e: LoadEvent| events.lock().unwrap().push(e);
+        decode_node(3, &m, id, None, &cancel, &send);
+        let s = shape(&events.into_inner().unwrap());
+        assert_eq!(s.len(), 1, "{s:?}");
+        assert!(
+            s[0].starts_with("failed ") && s[0].contains("cancelled"),
+            "{s:?}"
+        );
+        // Not cancelled: the picture comes.
+        let events = std::sync::Mutex::new(Vec::new());
+        let send = |e: LoadEvent| events.lock().unwrap().push(e);
+        decode_node(3, &m, id, None, &Cancel::new(), &send);
+        let s = shape(&events.into_inner().unwrap());
+        assert!(s.last().is_some_and(|l| l.starts_with("Full ")), "{s:?}");
     }
 
     #[test]

@@ -164,7 +164,7 @@ fn run_loads(fx: &[Effect]) -> Vec<LoadEvent> {
                     let id =
                         node.unwrap_or_else(|| m.scene().map_or(NodeId(0), |s| s.default_node));
                     send(LoadEvent::Opened(*generation, m.clone()));
-                    load::decode_node(*generation, &m, id, None, &send);
+                    load::decode_node(*generation, &m, id, None, &Default::default(), &send);
                 }
                 Err(e) => send(LoadEvent::Failed(*generation, e)),
             },
@@ -173,7 +173,14 @@ fn run_loads(fx: &[Effect]) -> Vec<LoadEvent> {
                 movie,
                 node,
                 object_view,
-            } => load::decode_node(*generation, movie, *node, *object_view, &send),
+            } => load::decode_node(
+                *generation,
+                movie,
+                *node,
+                *object_view,
+                &Default::default(),
+                &send,
+            ),
             _ => {}
         }
     }

@@ -14,7 +14,9 @@
 //! 3. [`codec`] — one video sample → pixels (JPEG, Cinepak, Apple Video,
 //!    Graphics, Animation, raw, PNG/GIF/TIFF), with the Mac palettes.
 //! 4. [`tiles`] — the samples of image and hot spot tracks decoded in order from
-//!    sync samples, in parallel, with placeholders for what cannot be decoded.
+//!    sync samples, in parallel; codecs without a decoder here by an `ffmpeg`
+//!    executable when one is found ([`tiles::external`], the only code here
+//!    that starts a process); placeholders for what cannot be decoded.
 //! 5. [`assemble`] — decoded tiles → the node's pictures: upright cylinders,
 //!    cube faces placed by their orientation, object frames.
 //!

@@ -7,8 +7,8 @@
 //!
 //! [`Limits`] holds the numbers of every budget: the file's allocation budget,
 //! the decoders' frame limits and the total one decode request may keep, the
-//! assembled picture's limits, and the root package's texture upload limit and
-//! object frame cache. Each stage draws on the part it needs; the defaults are
+//! assembled picture's limits, the root package's texture upload limit and
+//! object frame cache, and the time an ffmpeg run of the codec fallback may take. Each stage draws on the part it needs; the defaults are
 //! the values documented on each field.
 
 use std::cell::Cell;
@@ -45,6 +45,14 @@ pub struct Limits {
     pub upload_max_layers: u32,
     /// Memory the viewer's object frame cache may hold. Default 256 MiB.
     pub frame_cache_bytes: u64,
+    /// Time one ffmpeg run of the codec fallback may take
+    /// ([`crate::tiles::external`]), in milliseconds, before
+    /// [`Limits::fallback_time_per_sample_ms`] is added. Default 10 s.
+    pub fallback_time_ms: u64,
+    /// What one ffmpeg run may take on top of [`Limits::fallback_time_ms`]
+    /// for each sample it decodes and each started megapixel of the frame,
+    /// in milliseconds. Default 100 ms.
+    pub fallback_time_per_sample_ms: u64,
 }
 
 impl Limits {
@@ -61,6 +69,8 @@ impl Limits {
         upload_max_bytes: 4 << 30,
         upload_max_layers: u32::MAX,
         frame_cache_bytes: 256 << 20,
+        fallback_time_ms: 10_000,
+        fallback_time_per_sample_ms: 100,
     };
 
     /// The allocation budget for parsing a file of `file_len` bytes.

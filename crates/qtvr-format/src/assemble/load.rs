@@ -34,7 +34,8 @@ pub fn panorama_picture(
 }
 
 /// [`panorama_picture`] with the image track decoded in up to `batches`
-/// parts (one for predictive codecs, which decode from their sync samples),
+/// parts (one for predictive codecs, which decode from their sync samples,
+/// and for codecs that ffmpeg decodes, one process per request),
 /// calling `progress(tiles done, tiles in all)` after each; the hot spot track
 /// follows. With one batch both tracks decode together.
 pub fn panorama_picture_in_batches(
@@ -76,7 +77,7 @@ pub fn panorama_picture_in_batches(
     };
     let samples = &p.image_track.samples;
     let total = samples.len();
-    let batch = if batches <= 1 || tiles::is_predictive(p.image_track.codec) {
+    let batch = if batches <= 1 || tiles::decodes_in_order(p.image_track.codec) {
         total.max(1)
     } else {
         total.div_ceil(batches).max(1)

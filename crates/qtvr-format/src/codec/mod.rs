@@ -17,18 +17,22 @@
 //! the frame in place: the caller passes the same [`Frame`] for consecutive
 //! samples, starting at a sync sample.
 //!
-//! The old Apple codecs (Cinepak, Apple Video, Graphics, Animation, raw) have no
-//! maintained Rust decoder, so they are written here by hand, each in its own
-//! file. JPEG uses `zune-jpeg`; PNG, GIF and TIFF use `image`.
+//! The old Apple codecs (Cinepak, Apple Video, Graphics, Animation, raw, Planar
+//! RGB, 4:2:2 Y′CbCr, Motion-JPEG B) have no maintained Rust decoder, so they
+//! are written here by hand, each in its own file. JPEG uses `zune-jpeg`; PNG, GIF and TIFF use `image`.
 
 pub mod cinepak;
 pub mod jpeg;
+pub mod mjpb;
 pub mod palette;
+pub mod planar;
 pub mod raw;
 pub mod rle;
 pub mod rpza;
 pub mod smc;
 pub mod still;
+pub mod svq1;
+pub mod yuv;
 
 use std::fmt;
 
@@ -307,7 +311,13 @@ pub fn decoder_for(info: &StreamInfo) -> Result<Box<dyn Decoder>, Unsupported> {
         b"smc " => smc::SmcDecoder::new(info).map(|d| Box::new(d) as Box<dyn Decoder>),
         b"rpza" => rpza::RpzaDecoder::new(info).map(|d| Box::new(d) as Box<dyn Decoder>),
         b"cvid" => cinepak::CinepakDecoder::new(info).map(|d| Box::new(d) as Box<dyn Decoder>),
+        b"SVQ1" => svq1::Svq1Decoder::new(info).map(|d| Box::new(d) as Box<dyn Decoder>),
         b"jpeg" | b"mjpa" => jpeg::JpegDecoder::new(info).map(|d| Box::new(d) as Box<dyn Decoder>),
+        b"mjpb" => mjpb::MjpbDecoder::new(info).map(|d| Box::new(d) as Box<dyn Decoder>),
+        b"8BPS" => planar::PlanarDecoder::new(info).map(|d| Box::new(d) as Box<dyn Decoder>),
+        b"2vuy" | b"yuvs" | b"yuv2" => {
+            yuv::YuvDecoder::new(info).map(|d| Box::new(d) as Box<dyn Decoder>)
+        }
         b"png " | b"gif " | b"tiff" => {
             still::StillDecoder::new(info).map(|d| Box::new(d) as Box<dyn Decoder>)
         }

@@ -151,6 +151,9 @@ pub struct TrackSpec {
     /// 1-based sync sample numbers for an `stss` atom (None: no `stss`, every
     /// sample is a sync sample).
     pub sync_samples: Option<Vec<u32>>,
+    /// Composition offsets (`ctts`), one per sample in decode order; empty
+    /// for none (every sample shown at its decode time).
+    pub composition_offsets: Vec<i32>,
     /// Samples per chunk (0 or 1 = one chunk per sample).
     pub samples_per_chunk: u32,
     pub width: u16,
@@ -488,6 +491,21 @@ fn stbl(t: &TrackSpec, chunks: &[u64], co64: bool) -> Vec<u8> {
             .done(),
     );
     let mut stbl = vec![stsd, stts(&t.samples)];
+    if !t.composition_offsets.is_empty() {
+        let mut runs: Vec<(u32, i32)> = Vec::new();
+        for &o in &t.composition_offsets {
+            match runs.last_mut() {
+                Some(r) if r.1 == o => r.0 += 1,
+                _ => runs.push((1, o)),
+            }
+        }
+        let body = runs
+            .iter()
+            .fold(Body::new().u32(runs.len() as u32), |b, &(n, o)| {
+                b.u32(n).i32(o)
+            });
+        stbl.push(full_atom(b"ctts", 0, 0, &body.done()));
+    }
     if let Some(sync) = &t.sync_samples {
         stbl.push(full_atom(
             b"stss",

@@ -108,6 +108,11 @@ pub struct Track {
     pub samples: Vec<Sample>,
     /// True when `stss` is present (otherwise every sample is a sync sample).
     pub has_sync_table: bool,
+    /// Each sample's composition offset (`ctts`: presentation time minus
+    /// decode time, media units), in decode order; empty when the track has
+    /// no `ctts` (every sample is shown in decode order).
+    #[serde(skip)]
+    pub composition_offsets: Vec<i32>,
     /// Children of the base media information header (`gmhd`), raw.
     #[serde(skip)]
     pub base_media_info: Vec<RawAtom>,
@@ -552,6 +557,7 @@ fn read_stbl(
     warnings: &mut Vec<Warning>,
 ) -> Result<()> {
     let mut tables = SampleTables::default();
+    let mut ctts = None;
     let is_video = t.handler.0 == *b"vide";
     for c in stbl.children().lenient_tail() {
         let c = c?;
@@ -563,11 +569,25 @@ fn read_stbl(
             b"stco" => tables.stco = Some((c, false)),
             b"co64" => tables.stco = Some((c, true)),
             b"stss" => tables.stss = Some(c),
+            b"ctts" => ctts = Some(c),
             _ => {}
         }
     }
     t.has_sync_table = tables.stss.is_some();
     let (samples, w) = build_samples(&tables, stbl, t.id, budget)?;
+    if let Some(ctts) = &ctts {
+        // Optional: a broken table only loses the presentation order.
+        match super::samples::read_ctts(ctts, samples.len(), budget) {
+            Ok(offsets) => t.composition_offsets = offsets,
+            Err(e) => warnings.push(Warning::at(
+                ctts.location.offset,
+                format!(
+                    "track {}: composition offsets ignored ({e}); samples are taken in decode order",
+                    t.id
+                ),
+            )),
+        }
+    }
     t.samples = samples;
     warnings.extend(w);
     Ok(())

@@ -222,6 +222,30 @@ impl Durations {
     }
 }
 
+/// ctts (QTFF "Composition offset atom"): runs of (sample count, offset)
+/// expanded to one offset per sample of the track's `count` samples (0 past
+/// the table's end); empty when every offset is 0. Version 0 offsets are read
+/// as signed, as writers store negative ones there too.
+pub fn read_ctts(ctts: &AtomBody<'_>, count: usize, budget: &Budget) -> Result<Vec<i32>> {
+    let mut f = ctts.fields();
+    f.version_flags()?;
+    let runs = u64::from(f.u32()?);
+    f.check_table(runs, 8)?;
+    charge::<i32>(ctts, budget, count as u64)?;
+    let mut out: Vec<i32> = Vec::with_capacity(count);
+    for _ in 0..runs {
+        let n = f.u32()? as usize;
+        let offset = f.i32()?;
+        let n = n.min(count - out.len());
+        out.resize(out.len() + n, offset);
+    }
+    if out.iter().all(|&o| o == 0) {
+        return Ok(Vec::new());
+    }
+    out.resize(count, 0);
+    Ok(out)
+}
+
 /// stss (QTFF "Sync sample atom"): 1-based sample numbers of the key frames.
 fn mark_sync_samples(stss: &AtomBody<'_>, samples: &mut [Sample]) -> Result<()> {
     let mut f = stss.fields();

@@ -10,22 +10,37 @@
 //!   decoded in order from the previous sync sample, so any sample can be asked
 //!   for. Samples whose chains are independent are decoded in parallel
 //!   (rayon), as are the samples of intra-only codecs (JPEG, PNG, ...).
-//! * A codec without a decoder gives a neutral checkerboard (hot spot tracks: no
-//!   hot spots) and one warning naming the codec and the track; a damaged sample
-//!   keeps what was decoded before the damage, with a warning.
+//! * A codec without a decoder here (`SVQ3`, `mp4v`, `avc1`, …) is decoded by
+//!   ffmpeg when one is found ([`external`]: one process per track and
+//!   request, every sample decoded once, under the same frame limits and a
+//!   time limit); a failed run is an error for that track only. Without
+//!   ffmpeg such a codec gives a neutral checkerboard (hot spot tracks: no
+//!   hot spots) and one warning naming the codec and the track, saying that
+//!   ffmpeg would show it; a damaged sample keeps what was decoded before the
+//!   damage, with a warning.
 //! * Frame sizes come from the sample description and are checked against
 //!   the frame and request limits of [`Limits`] before anything is allocated.
+//! * A decode can be stopped from another thread ([`Cancel`] in
+//!   [`DecodeOptions`]): chains stop at their next sample, an ffmpeg run is
+//!   killed, and the request ends with an error.
 
+pub mod external;
+
+use std::path::PathBuf;
+use std::sync::Arc;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use rayon::prelude::*;
 
-use crate::codec::{self, Frame, FrameKind, Palette, StreamInfo};
+use crate::codec::{self, Frame, FrameKind, Palette, StreamInfo, Unsupported};
 use crate::container::{FourCC, Track};
 use crate::error::Warning;
 use crate::ids::TrackId;
 use crate::limits::{LimitError, Limits, Resource};
 use crate::source::ByteSource;
+
+pub use external::Fallback;
 
 /// What a track's frames are for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,16 +72,21 @@ pub struct Tile {
     pub status: TileStatus,
 }
 
-/// Limits for one decode request.
-#[derive(Debug, Clone, Copy)]
+/// Limits and settings for one decode request.
+#[derive(Debug, Clone)]
 pub struct DecodeOptions {
     /// Per-frame limits ([`Limits::frame_max_side`], [`Limits::frame_max_bytes`])
     /// and the bytes all the frames of one request may take together
     /// ([`Limits::request_max_bytes`]); assembly draws its picture limits from
-    /// here too.
+    /// here too; the ffmpeg fallback's time limit.
     pub limits: Limits,
     /// Decode in parallel (rayon's global pool).
     pub parallel: bool,
+    /// Where codecs without a decoder here are decoded (default
+    /// [`Fallback::Auto`]: `QTVR_FFMPEG`, else `ffmpeg` on `PATH`).
+    pub fallback: Fallback,
+    /// Set it (from any thread) to stop the decode: see [`Cancel`].
+    pub cancel: Cancel,
 }
 
 impl Default for DecodeOptions {
@@ -74,7 +94,33 @@ impl Default for DecodeOptions {
         DecodeOptions {
             limits: Limits::default(),
             parallel: true,
+            fallback: Fallback::Auto,
+            cancel: Cancel::default(),
         }
+    }
+}
+
+/// Stops a decode from another thread: once [`Cancel::cancel`] is called,
+/// every chain stops before its next sample, a running ffmpeg is killed, and
+/// each unfinished request ends with a [`TrackError`] saying it was
+/// cancelled. Clones share the flag.
+#[derive(Debug, Clone, Default)]
+pub struct Cancel(Arc<AtomicBool>);
+
+impl Cancel {
+    /// A flag that is not set.
+    pub fn new() -> Cancel {
+        Cancel::default()
+    }
+
+    /// Stops every decode that holds this flag (or a clone of it).
+    pub fn cancel(&self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+
+    /// Whether [`Cancel::cancel`] was called.
+    pub fn is_cancelled(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
     }
 }
 
@@ -121,6 +167,13 @@ pub fn is_predictive(codec: FourCC) -> bool {
     )
 }
 
+/// Whether a track of this codec is best decoded in one request rather than
+/// in batches: predictive codecs (decoded from their sync samples) and codecs
+/// that go to ffmpeg (one process per request).
+pub fn decodes_in_order(codec: FourCC) -> bool {
+    is_predictive(codec) || external::codec_needs_fallback(codec)
+}
+
 /// A run of samples decoded in order with one decoder.
 struct Chain {
     /// First sample to decode (a sync sample, or the wanted one).
@@ -129,6 +182,9 @@ struct Chain {
     end: usize,
     /// (sample index, positions in the request's output) wanted from this chain.
     wanted: Vec<(usize, Vec<usize>)>,
+    /// Decoded by ffmpeg: every sample from `start` to `end` with the
+    /// description of `start`, in one run.
+    external: bool,
 }
 
 /// A planned request: the stream of each sample description and the chains.
@@ -140,6 +196,8 @@ struct Plan<'a> {
     chains: Vec<Chain>,
     /// Track-level warnings found while planning.
     warnings: Vec<Warning>,
+    /// The ffmpeg of the external chains.
+    ffmpeg: Option<PathBuf>,
 }
 
 /// Plans every request and runs all their chains (in parallel when asked),
@@ -166,9 +224,14 @@ fn run_requests(
         .flat_map(|p| p.chains.iter().map(move |c| (p, c)))
         .collect();
     let run = |cache: &mut DecoderCache, &(plan, chain): &(&Plan<'_>, &Chain)| {
-        (plan.index, run_chain(src, plan, chain, opts, cache, emit))
+        let result = if chain.external {
+            run_external(src, plan, chain, opts, emit)
+        } else {
+            run_chain(src, plan, chain, opts, cache, emit)
+        };
+        (plan.index, result)
     };
-    let chain_warnings: Vec<(usize, Vec<Warning>)> = if opts.parallel {
+    let chain_results: Vec<(usize, Result<Vec<Warning>, TrackError>)> = if opts.parallel {
         work.par_iter()
             .map_init(DecoderCache::default, run)
             .collect()
@@ -179,14 +242,14 @@ fn run_requests(
     plans
         .into_iter()
         .map(|p| {
-            p.map(|plan| {
+            p.and_then(|plan| {
                 let mut w = plan.warnings;
-                for (ri, cw) in &chain_warnings {
+                for (ri, cw) in &chain_results {
                     if *ri == plan.index {
-                        w.extend(cw.iter().cloned());
+                        w.extend(cw.clone()?);
                     }
                 }
-                w
+                Ok(w)
             })
         })
         .collect()
@@ -335,8 +398,11 @@ fn plan<'a>(
             });
         }
     }
-    // One warning per description that cannot be decoded at all.
+    // One warning per description that cannot be decoded at all; which
+    // descriptions ffmpeg decodes.
     let mut warnings = Vec::new();
+    let mut external = vec![false; streams.len()];
+    let mut ffmpeg = None;
     for (di, info) in streams.iter().enumerate() {
         let uses = req
             .samples
@@ -352,12 +418,30 @@ fn plan<'a>(
                 di + 1,
                 track.descriptions[di].format
             )),
-            Some(i) => match codec::decoder_for(i) {
-                Err(u) => Some(u.to_string()),
-                Ok(_) => Frame::check_size(i.width, i.height, FrameKind::Rgba, &opts.limits)
-                    .err()
-                    .map(|e| e.to_string()),
-            },
+            Some(i) => {
+                let size = || {
+                    Frame::check_size(i.width, i.height, FrameKind::Rgba, &opts.limits)
+                        .err()
+                        .map(|e| e.to_string())
+                };
+                match codec::decoder_for(i) {
+                    Err(Unsupported::Codec(c)) => {
+                        if ffmpeg.is_none() {
+                            ffmpeg = opts.fallback.ffmpeg();
+                        }
+                        match ffmpeg {
+                            Some(_) => {
+                                let problem = size();
+                                external[di] = problem.is_none();
+                                problem
+                            }
+                            None => Some(external::missing_text(c)),
+                        }
+                    }
+                    Err(u) => Some(u.to_string()),
+                    Ok(_) => size(),
+                }
+            }
         };
         if let Some(p) = problem {
             let what = match req.role {
@@ -390,19 +474,43 @@ fn plan<'a>(
             }
         }
     }
-    let starts = chain_starts(track, &streams);
+    let is_external = |description_index: u32| {
+        (description_index as usize)
+            .checked_sub(1)
+            .and_then(|i| external.get(i))
+            .copied()
+            .unwrap_or(false)
+    };
+    let starts = chain_starts(track, &streams, &external);
     let mut chains: Vec<Chain> = Vec::new();
     for (s, positions) in wanted {
+        let desc = track.samples[s].description_index;
+        // ffmpeg's samples: one chain (one run) per description.
         let start = starts[s];
-        match chains.last_mut() {
-            Some(c) if c.start == start => {
+        let joins = |c: &Chain| {
+            let c_desc = track.samples[c.start].description_index;
+            if is_external(desc) {
+                c.external && c_desc == desc
+            } else {
+                !c.external && c.start == start
+            }
+        };
+        let at = if is_external(desc) {
+            chains.iter().position(joins)
+        } else {
+            chains.len().checked_sub(1).filter(|&i| joins(&chains[i]))
+        };
+        match at {
+            Some(i) => {
+                let c = &mut chains[i];
                 c.end = s;
                 c.wanted.push((s, positions));
             }
-            _ => chains.push(Chain {
+            None => chains.push(Chain {
                 start,
                 end: s,
                 wanted: vec![(s, positions)],
+                external: is_external(desc),
             }),
         }
     }
@@ -412,6 +520,7 @@ fn plan<'a>(
         streams,
         chains,
         warnings,
+        ffmpeg,
     })
 }
 
@@ -426,12 +535,19 @@ fn stream_of(streams: &[Option<StreamInfo>], description_index: u32) -> Option<&
 /// claims every sample is a sync sample, but encoders (ffmpeg's `rpza`, for one)
 /// write difference frames into such tracks and players decode them in order:
 /// for predictive codecs such a track is one chain from its first sample (or the
-/// first after a description change).
-fn chain_starts(track: &Track, streams: &[Option<StreamInfo>]) -> Vec<usize> {
+/// first after a description change). Descriptions that ffmpeg decodes
+/// (`external`, by 0-based index) count as predictive.
+fn chain_starts(track: &Track, streams: &[Option<StreamInfo>], external: &[bool]) -> Vec<usize> {
     let mut starts: Vec<usize> = Vec::with_capacity(track.samples.len());
     for (i, sample) in track.samples.iter().enumerate() {
         let desc = sample.description_index;
-        let predictive = stream_of(streams, desc).is_some_and(|info| is_predictive(info.codec));
+        let by_ffmpeg = (desc as usize)
+            .checked_sub(1)
+            .and_then(|d| external.get(d))
+            .copied()
+            .unwrap_or(false);
+        let predictive =
+            by_ffmpeg || stream_of(streams, desc).is_some_and(|info| is_predictive(info.codec));
         let start = match i.checked_sub(1) {
             Some(prev)
                 if predictive
@@ -465,8 +581,8 @@ impl DecoderCache {
 }
 
 /// Decodes one chain in order, handing each wanted tile to `emit`; returns the
-/// warnings about damaged samples. Chains never span a change of sample
-/// description (see [`chain_starts`]).
+/// warnings about damaged samples, or that the decode was cancelled. Chains
+/// never span a change of sample description (see [`chain_starts`]).
 fn run_chain(
     src: &dyn ByteSource,
     plan: &Plan<'_>,
@@ -474,7 +590,7 @@ fn run_chain(
     opts: &DecodeOptions,
     cache: &mut DecoderCache,
     emit: &(dyn Fn(usize, &[usize], Tile) + Sync),
-) -> Vec<Warning> {
+) -> Result<Vec<Warning>, TrackError> {
     let track = plan.request.track;
     let role = plan.request.role;
     let mut warnings = Vec::new();
@@ -483,6 +599,9 @@ fn run_chain(
     let mut buf = Vec::new();
     let key = (plan.index, track.samples[chain.start].description_index);
     for s in chain.start..=chain.end {
+        if opts.cancel.is_cancelled() {
+            return Err(cancelled(track.id));
+        }
         let sample = &track.samples[s];
         let info = stream_of(&plan.streams, sample.description_index);
         let status = decode_one(src, plan, s, &mut state, &mut buf, opts, (cache, key));
@@ -522,7 +641,85 @@ fn run_chain(
     if let Some((dec, _)) = state.take() {
         cache.put(key, dec);
     }
-    warnings
+    Ok(warnings)
+}
+
+fn cancelled(track_id: TrackId) -> TrackError {
+    TrackError {
+        track_id,
+        what: "decoding was cancelled".into(),
+        limit: None,
+    }
+}
+
+/// Decodes an external chain with one ffmpeg run, handing each wanted tile
+/// to `emit` as its frame arrives; a failed run is the request's error.
+fn run_external(
+    src: &dyn ByteSource,
+    plan: &Plan<'_>,
+    chain: &Chain,
+    opts: &DecodeOptions,
+    emit: &(dyn Fn(usize, &[usize], Tile) + Sync),
+) -> Result<Vec<Warning>, TrackError> {
+    let track = plan.request.track;
+    let role = plan.request.role;
+    let description_index = track.samples[chain.start].description_index;
+    let fail = |what: String| TrackError {
+        track_id: track.id,
+        what,
+        limit: None,
+    };
+    let (Some(info), Some(ffmpeg)) = (
+        stream_of(&plan.streams, description_index),
+        plan.ffmpeg.as_deref(),
+    ) else {
+        return Err(fail("has no ffmpeg to decode it".into()));
+    };
+    let job = external::Job {
+        src,
+        track,
+        info,
+        description_index,
+        first: chain.start,
+        last: chain.end,
+        ffmpeg,
+        limits: &opts.limits,
+        cancel: &opts.cancel,
+    };
+    let mut on_frame = |s: usize, frame: Frame| {
+        let Ok(i) = chain.wanted.binary_search_by_key(&s, |(w, _)| *w) else {
+            return;
+        };
+        let frame = match role {
+            Role::HotSpots => to_index_frame(frame),
+            Role::Image => frame,
+        };
+        emit(
+            plan.index,
+            &chain.wanted[i].1,
+            Tile {
+                sample: s,
+                frame,
+                status: TileStatus::Decoded,
+            },
+        );
+    };
+    let codec = info.codec;
+    match external::run(&job, &mut on_frame) {
+        Ok(said) if said.is_empty() => Ok(Vec::new()),
+        Ok(said) => Ok(vec![Warning {
+            offset: Some(track.offset),
+            message: format!(
+                "track {}: ffmpeg decoding codec '{codec}' reported: {said}",
+                track.id
+            ),
+        }]),
+        Err(_) if opts.cancel.is_cancelled() => Err(cancelled(track.id)),
+        Err(e) => Err(fail(format!(
+            "ffmpeg ({}) could not decode codec '{codec}': {e}",
+            ffmpeg.display()
+        ))),
+    }
 }
 
 /// Decodes sample `s` into the chain's state (creating the decoder and frame at the
@@ -549,6 +746,14 @@ fn decode_one(
     if state.is_none() {
         let dec = match cache.take(key).map_or_else(|| codec::decoder_for(info), Ok) {
             Ok(d) => d,
+            // Here only when ffmpeg was not found or the frame is over the limits.
+            Err(Unsupported::Codec(c)) => {
+                return TileStatus::Placeholder(
+                    Frame::check_size(info.width, info.height, FrameKind::Rgba, &opts.limits)
+                        .err()
+                        .map_or_else(|| external::missing_text(c), |e| e.to_string()),
+                );
+            }
             Err(u) => return TileStatus::Placeholder(u.to_string()),
         };
         match Frame::new(

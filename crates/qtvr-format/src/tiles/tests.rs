@@ -67,6 +67,7 @@ fn decode_all(bytes: &Vec<u8>, wanted: &[usize], role: Role, parallel: bool) -> 
     let m = read_movie(bytes, &Budget::for_file(bytes.len() as u64)).unwrap();
     let opts = DecodeOptions {
         parallel,
+        fallback: Fallback::Off,
         ..DecodeOptions::default()
     };
     decode_track(bytes, &m.tracks[0], wanted, role, &opts).unwrap()
@@ -123,7 +124,7 @@ fn predictive_samples_decode_from_the_previous_sync_sample() {
         .iter()
         .map(StreamInfo::from_description)
         .collect();
-    assert_eq!(chain_starts(&m.tracks[0], &streams), [0, 0, 0, 0]);
+    assert_eq!(chain_starts(&m.tracks[0], &streams, &[]), [0, 0, 0, 0]);
     let d = decode_all(&no_stss, &[3], Role::Image, true);
     assert_eq!(pixel(&d.tiles[0].frame, 0, 1), white);
     assert_eq!(pixel(&d.tiles[0].frame, 0, 0), green);
@@ -134,7 +135,7 @@ fn predictive_samples_decode_from_the_previous_sync_sample() {
         .iter()
         .map(StreamInfo::from_description)
         .collect();
-    assert_eq!(chain_starts(&m.tracks[0], &streams), [0, 0, 2, 2]);
+    assert_eq!(chain_starts(&m.tracks[0], &streams, &[]), [0, 0, 2, 2]);
     let d = decode_all(&bytes, &[3, 1], Role::Image, true);
     let (s3, s1) = (&d.tiles[0].frame, &d.tiles[1].frame);
     assert_eq!(
@@ -164,7 +165,7 @@ fn unknown_codec_gives_a_checkerboard_and_one_warning() {
     assert_eq!(d.warnings.len(), 1, "{:?}", d.warnings);
     assert_eq!(
         d.warnings[0].message,
-        "track 7: codec 'SVQ3' is not supported; its 3 sample(s) show as a grey checkerboard"
+        "track 7: codec 'SVQ3' is not supported without ffmpeg; install ffmpeg (or set QTVR_FFMPEG) to show it; its 3 sample(s) show as a grey checkerboard"
     );
     // As a hot spot track: no hot spots.
     let d = decode_all(&bytes, &[0], Role::HotSpots, false);

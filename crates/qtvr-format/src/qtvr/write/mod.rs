@@ -172,6 +172,56 @@ mod tests {
     }
 
     #[test]
+    fn encoded_images_replace_the_jpeg_tiles_when_they_fit() {
+        use crate::container::build::video_entry;
+        let t = tiny_tour();
+        // The cylinder's tiles are 32×32 (128×32 in 4 strips, turned).
+        let good = EncodedImages {
+            description: video_entry(b"mp4v", 32, 32, 24, None),
+            samples: (0..4).map(|k| vec![k; 5]).collect(),
+            sync_samples: Some(vec![1]),
+            composition_offsets: vec![60, 180, 0, 60],
+        };
+        let bytes = t.write_encoded(&[(NodeId(5), good.clone())]).unwrap();
+        let loaded = crate::qtvr::load(&bytes).unwrap();
+        let s = loaded.scene.as_ref().unwrap();
+        assert!(s.warnings.is_empty(), "{:?}", s.warnings);
+        let NodeContent::Panorama(p) = &s.nodes[0].content else {
+            panic!("a panorama")
+        };
+        let track = loaded
+            .movie
+            .tracks
+            .iter()
+            .find(|t| t.id == p.image_track.track_id)
+            .unwrap();
+        assert_eq!(track.codec(), Some(FourCC(*b"mp4v")));
+        assert_eq!(track.composition_offsets, [60, 180, 0, 60]);
+        assert_eq!(
+            track.samples.iter().map(|s| s.is_sync).collect::<Vec<_>>(),
+            [true, false, false, false]
+        );
+        assert_eq!(track.samples[3].size, 5);
+        let refuse = |e: EncodedImages, node: u32, want: &str| {
+            let err = t
+                .write_encoded(&[(NodeId(node), e)])
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(want), "{err}");
+        };
+        let mut few = good.clone();
+        few.samples.pop();
+        refuse(few, 5, "3 encoded samples for 4 tiles");
+        let mut size = good.clone();
+        size.description = video_entry(b"mp4v", 32, 16, 24, None);
+        refuse(size, 5, "the tiles 32x32");
+        let mut cut = good.clone();
+        cut.description.truncate(40);
+        refuse(cut, 5, "not one whole video description entry");
+        refuse(good, 4, "node 4, which is not in the tour");
+    }
+
+    #[test]
     fn inconsistent_tours_are_refused() {
         let check = |f: &dyn Fn(&mut Tour), want: &str| {
             let mut t = tiny_tour();

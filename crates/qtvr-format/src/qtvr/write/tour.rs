@@ -50,6 +50,26 @@ pub struct TourNode {
     pub hotspots: Vec<TourHotSpot>,
 }
 
+/// A node's image track as samples already encoded (by ffmpeg, say), written
+/// as they are in place of the JPEG tiles [`Tour::write`] makes from the
+/// node's pictures ([`Tour::write_encoded`]); the pictures still give the
+/// node's sizes and tile count.
+#[derive(Debug, Clone, Default)]
+pub struct EncodedImages {
+    /// The whole sample description entry (size, format, body), stored byte
+    /// for byte; its width and height must be the tile's.
+    pub description: Vec<u8>,
+    /// One sample per tile, in decode order, as the writer cuts the pictures:
+    /// a cylinder's strips right to left, each turned 90° counter-clockwise;
+    /// a cube's six faces; an object's frames.
+    pub samples: Vec<Vec<u8>>,
+    /// 1-based sync sample numbers (None: every sample is a sync sample).
+    pub sync_samples: Option<Vec<u32>>,
+    /// Composition offsets in media units (600 a second; a tile lasts 60),
+    /// one per sample, or empty.
+    pub composition_offsets: Vec<i32>,
+}
+
 /// What a node shows.
 #[derive(Debug, Clone)]
 pub enum TourContent {
@@ -217,8 +237,23 @@ impl Tour {
     /// The movie file's bytes (`mdat` first, then `moov`), or what is wrong
     /// with the tour. The same tour always gives the same bytes.
     pub fn write(&self) -> Result<Vec<u8>, WriteError> {
+        self.write_encoded(&[])
+    }
+
+    /// [`Tour::write`] with the image tracks of the nodes listed in `images`
+    /// made of their already-encoded samples instead of JPEG tiles of their
+    /// pictures: any codec, e.g. one that only ffmpeg decodes.
+    pub fn write_encoded(&self, images: &[(NodeId, EncodedImages)]) -> Result<Vec<u8>, WriteError> {
         self.check()?;
-        let media = self.encode_nodes()?;
+        let mut media = self.encode_nodes()?;
+        for (id, encoded) in images {
+            let Some(k) = self.nodes.iter().position(|n| n.id == *id) else {
+                return invalid(format!(
+                    "encoded images for node {id}, which is not in the tour"
+                ));
+            };
+            use_encoded(*id, &mut media[k].image, encoded)?;
+        }
         let (starts, end) = node_starts(&media)?;
         let (vr, media_tracks) = place_media(media, &starts);
         let mut all = vec![self.qtvr_track(&starts, end, &vr)];
@@ -881,6 +916,56 @@ fn video_track(
         height: h,
         ..Default::default()
     })
+}
+
+/// Replaces an image track's description and samples with `e`'s, after
+/// checking that they fit: as many samples as tiles, the tile's size.
+fn use_encoded(node: NodeId, image: &mut TrackSpec, e: &EncodedImages) -> Result<(), WriteError> {
+    let d = &e.description;
+    let size_field = d
+        .get(..4)
+        .map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]));
+    let dims = d.get(32..36).map(|b| {
+        (
+            u16::from_be_bytes([b[0], b[1]]),
+            u16::from_be_bytes([b[2], b[3]]),
+        )
+    });
+    if d.len() < 86 || size_field != Some(d.len() as u32) {
+        return invalid(format!(
+            "node {node}: the encoded images' sample description is not one whole video description entry"
+        ));
+    }
+    if dims != Some((image.width, image.height)) {
+        return invalid(format!(
+            "node {node}: the encoded images are {:?}, the tiles {}x{}",
+            dims, image.width, image.height
+        ));
+    }
+    if e.samples.len() != image.samples.len() {
+        return invalid(format!(
+            "node {node}: {} encoded samples for {} tiles",
+            e.samples.len(),
+            image.samples.len()
+        ));
+    }
+    if !e.composition_offsets.is_empty() && e.composition_offsets.len() != e.samples.len() {
+        return invalid(format!(
+            "node {node}: {} composition offsets for {} samples",
+            e.composition_offsets.len(),
+            e.samples.len()
+        ));
+    }
+    image.descriptions = vec![d.clone()];
+    image.samples = e
+        .samples
+        .iter()
+        .zip(&image.samples)
+        .map(|(s, (_, duration))| (s.clone(), *duration))
+        .collect();
+    image.sync_samples = e.sync_samples.clone();
+    image.composition_offsets = e.composition_offsets.clone();
+    Ok(())
 }
 
 /// Edit list placing media segments `(movie start, duration, media start)` in

@@ -691,3 +691,193 @@ fn a_crashing_or_hanging_ffmpeg_is_an_error_for_its_track_only() {
     assert!(took < Duration::from_secs(30), "{took:?}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The window's viewer turning an object whose frames ffmpeg decodes: the
+/// decoding happens on loader threads (as the shell runs them), never in the
+/// viewer's event handling. On arrival every view is asked for in one
+/// request; a turn before they are in keeps the picture shown (no decode, no
+/// upload); once in, the view turned to shows ffmpeg's decode of its frame,
+/// and further turns come from the cache at once.
+#[test]
+fn the_viewer_decodes_ffmpeg_object_views_in_the_background() {
+    use qtvr::viewer::load::{self, LoadEvent, Origin};
+    use qtvr::viewer::{Effect, Host, Input, KeyName, KeyPress, NamedKey, Options, Report, Viewer};
+    use std::sync::mpsc;
+
+    if !have_ffmpeg() {
+        return;
+    }
+    struct NoHost;
+    impl Host for NoHost {
+        fn hotspot_at(&self, _: &qtvr::view::Shot, _: [u32; 2], _: [f64; 2]) -> Option<HotspotId> {
+            None
+        }
+        fn fullscreen(&self) -> bool {
+            false
+        }
+    }
+    let made = make("viewer", &["mpeg4", "-q:v", "2", "-bf", "2", "-g", "100"]);
+    let frames = reference(&made.frames_mov, TILE);
+    let (tx, rx) = mpsc::channel::<LoadEvent>();
+    // Carries out the load effects as the shell does (threads), keeping the
+    // uploads and the views asked for.
+    let run = |fx: Vec<Effect>, uploads: &mut Vec<Vec<u8>>, asked: &mut Vec<usize>| {
+        for e in fx {
+            let tx = tx.clone();
+            let send = move |e| {
+                let _ = tx.send(e);
+            };
+            match e {
+                Effect::Open {
+                    generation,
+                    origin,
+                    node,
+                } => load::open(generation, origin, node, Default::default(), send),
+                Effect::LoadNode {
+                    generation,
+                    movie,
+                    node,
+                    object_view,
+                } => load::load_node(
+                    generation,
+                    movie,
+                    node,
+                    object_view,
+                    Default::default(),
+                    send,
+                ),
+                Effect::DecodeViews {
+                    generation,
+                    movie,
+                    node,
+                    views,
+                } => {
+                    asked.push(views.len());
+                    load::decode_views(generation, movie, node, views, Default::default(), send)
+                }
+                Effect::Upload { picture, .. } => {
+                    uploads.push(picture.surfaces[0].image.data.clone())
+                }
+                _ => {}
+            }
+        }
+    };
+    let now = Instant::now();
+    let mut v = Viewer::new(
+        Options {
+            view: [None; 3],
+            drag: qtvr::view::nav::DragMode::Continuous,
+            report_state: true,
+        },
+        now,
+    );
+    let host = NoHost;
+    let (mut uploads, mut asked) = (Vec::new(), Vec::new());
+    let fx = v.handle(
+        now,
+        Input::Resized {
+            size: [640, 480],
+            scale: 1.0,
+        },
+        &host,
+    );
+    run(fx, &mut uploads, &mut asked);
+    let fx = v.handle(
+        now,
+        Input::Open {
+            origin: Origin::File(made.movie.clone()),
+            node: Some(OBJ),
+        },
+        &host,
+    );
+    run(fx, &mut uploads, &mut asked);
+    let next = || {
+        rx.recv_timeout(Duration::from_secs(120))
+            .expect("a loader answers")
+    };
+    // Opened, then the arrival picture (decoded by ffmpeg on the loader).
+    let mut views_event = None;
+    while uploads.is_empty() {
+        let e = next();
+        if matches!(e, LoadEvent::Views { .. }) {
+            views_event = Some(e);
+            continue;
+        }
+        let fx = v.handle(now, Input::Load(e), &host);
+        run(fx, &mut uploads, &mut asked);
+    }
+    assert_eq!(
+        asked,
+        vec![(ROWS * COLUMNS) as usize],
+        "every view asked for at once"
+    );
+    let at = |v: &mut Viewer| {
+        let fx = v.handle(now, Input::ReportState, &host);
+        fx.into_iter()
+            .find_map(|e| match e {
+                Effect::Report(Report::State { view, .. }) => {
+                    Some(view.row.unwrap() * COLUMNS + view.column.unwrap())
+                }
+                _ => None,
+            })
+            .expect("a state report")
+    };
+    let first = at(&mut v);
+    let key = |v: &mut Viewer, down| {
+        v.handle(
+            now,
+            Input::Key(KeyPress {
+                key: KeyName::Named(NamedKey::Right),
+                code: None,
+                down,
+                repeat: false,
+            }),
+            &host,
+        )
+    };
+    // A turn while the views are being decoded: nothing decoded here.
+    let (before, before_asked) = (uploads.len(), asked.len());
+    let mut fx = key(&mut v, true);
+    fx.extend(key(&mut v, false));
+    run(fx, &mut uploads, &mut asked);
+    let turned = at(&mut v);
+    assert_ne!(turned, first, "the key turned the object");
+    assert_eq!(
+        uploads.len(),
+        before,
+        "no frame decoded in the event handling"
+    );
+    assert_eq!(
+        asked.len(),
+        before_asked,
+        "nothing more asked while all are coming"
+    );
+    // The views arrive: the view turned to shows its frame as ffmpeg decodes it.
+    let e = views_event.unwrap_or_else(|| {
+        loop {
+            let e = next();
+            if matches!(e, LoadEvent::Views { .. }) {
+                break e;
+            }
+        }
+    });
+    let fx = v.handle(now, Input::Load(e), &host);
+    run(fx, &mut uploads, &mut asked);
+    assert_eq!(uploads.len(), before + 1, "the turned view is shown");
+    let shown = uploads.last().unwrap();
+    let diff = |i: usize| max_diff(shown, frames[i].as_raw());
+    assert!(
+        diff(turned as usize) <= 2,
+        "view {turned}: max difference {} from ffmpeg's frame",
+        diff(turned as usize)
+    );
+    // Later turns: from the cache, at once, nothing asked.
+    let mut fx = key(&mut v, true);
+    fx.extend(key(&mut v, false));
+    run(fx, &mut uploads, &mut asked);
+    let again = at(&mut v);
+    assert_ne!(again, turned);
+    assert_eq!(uploads.len(), before + 2);
+    assert_eq!(asked.len(), before_asked);
+    assert!(max_diff(uploads.last().unwrap(), frames[again as usize].as_raw()) <= 2);
+}

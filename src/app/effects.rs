@@ -39,6 +39,15 @@ impl App {
                 let cancel = self.next_load();
                 load::load_node(generation, movie, node, object_view, cancel, self.sender())
             }
+            Effect::DecodeViews {
+                generation,
+                movie,
+                node,
+                views,
+            } => {
+                let cancel = self.next_load();
+                load::decode_views(generation, movie, node, views, cancel, self.sender())
+            }
             Effect::Report(r) => println!("{}", r.to_json()),
             Effect::WakeAt(t) => self.wake = Some(t),
             Effect::Quit => {

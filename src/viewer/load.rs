@@ -7,11 +7,13 @@
 //! Each load takes a [`Cancel`] flag: the shell sets it when it starts the
 //! next load (or quits), so an abandoned load stops early — its chains stop,
 //! and an ffmpeg process decoding a codec without a decoder here is killed.
+//! Object nodes whose codec only ffmpeg decodes have their views decoded here
+//! too ([`decode_views`]), never on the event loop.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use qtvr_format::assemble::NodePicture;
+use qtvr_format::assemble::{NodePicture, ObjectFrame};
 use qtvr_format::container::Movie;
 use qtvr_format::qtvr::{Loaded, Node, NodeContent, NodeId, Scene, TrackId};
 use qtvr_format::source::{ByteSource, FileSource};
@@ -100,6 +102,13 @@ pub enum LoadEvent {
         object_view: Option<crate::view::ObjectView>,
     },
     Failed(u64, String),
+    /// Object views decoded in the background ([`decode_views`]), with the
+    /// frame each picture holds; or why they could not be.
+    Views {
+        generation: u64,
+        node: NodeId,
+        pictures: Result<Vec<(ObjectFrame, NodePicture)>, String>,
+    },
 }
 
 /// Opens a movie on a new thread, then loads `node` (default: the scene's
@@ -153,6 +162,46 @@ pub fn load_node(
     send: impl Fn(LoadEvent) + Send + 'static,
 ) {
     std::thread::spawn(move || decode_node(generation, &movie, node, object_view, &cancel, &send));
+}
+
+/// Decodes views of an object node on a new thread, all in one request (a
+/// track decoded through ffmpeg runs one process); `cancel` stops it.
+pub fn decode_views(
+    generation: u64,
+    movie: OpenMovie,
+    node: NodeId,
+    views: Vec<ObjectFrame>,
+    cancel: Cancel,
+    send: impl Fn(LoadEvent) + Send + 'static,
+) {
+    std::thread::spawn(move || send(decode_views_now(generation, &movie, node, views, &cancel)));
+}
+
+/// [`decode_views`] on this thread.
+pub(crate) fn decode_views_now(
+    generation: u64,
+    m: &OpenMovie,
+    id: NodeId,
+    views: Vec<ObjectFrame>,
+    cancel: &Cancel,
+) -> LoadEvent {
+    let opts = DecodeOptions {
+        cancel: cancel.clone(),
+        ..DecodeOptions::default()
+    };
+    let pictures = match m.scene().and_then(|s| s.node(id)).map(|n| &n.content) {
+        Some(NodeContent::Object(o)) => {
+            qtvr_format::assemble::object_pictures(m.src.as_ref(), m.movie(), id, o, &views, &opts)
+                .map(|p| views.iter().copied().zip(p).collect())
+                .map_err(|e| format!("node {id}: {e}"))
+        }
+        _ => Err(format!("node {id} is not an object")),
+    };
+    LoadEvent::Views {
+        generation,
+        node: id,
+        pictures,
+    }
 }
 
 /// Batches a full-resolution track is decoded in (for progress).
@@ -307,6 +356,10 @@ mod tests {
                     picture.surfaces[0].image.width, picture.surfaces[0].image.height
                 ),
                 LoadEvent::Failed(_, e) => format!("failed {e}"),
+                LoadEvent::Views { pictures, .. } => match pictures {
+                    Ok(p) => format!("{} views", p.len()),
+                    Err(e) => format!("views failed {e}"),
+                },
             })
             .collect()
     }

@@ -35,7 +35,7 @@ use qtvr_format::qtvr::{HotspotId, Node, NodeId};
 use input::ZOOM_KEY_DELAY;
 use load::{LoadEvent, OpenMovie, Origin, Stage};
 pub use report::{ButtonAt, Report, ViewState};
-use switch::{FrameCache, Switch};
+use switch::{FrameCache, Switch, ViewDecoding};
 
 /// Overlay slots, drawn in this order: the old node fading out, the bar,
 /// help or the node list, messages.
@@ -191,6 +191,15 @@ pub enum Effect {
         /// show on arrival); `None`: the node's default view.
         object_view: Option<ObjectView>,
     },
+    /// Decode these views of an object node in the background and answer with
+    /// [`LoadEvent::Views`]: the node's codec is decoded by ffmpeg, which
+    /// must never hold up the event loop (one process for all the views).
+    DecodeViews {
+        generation: u64,
+        movie: OpenMovie,
+        node: NodeId,
+        views: Vec<qtvr_format::assemble::ObjectFrame>,
+    },
     /// Give the renderer this picture (answer [`Input::UploadFailed`] on error).
     Upload {
         picture: Box<NodePicture>,
@@ -272,6 +281,8 @@ struct Shown {
     /// Object nodes: decoded frames, so animation loops and drags back and
     /// forth decode each frame once.
     frames: FrameCache,
+    /// Object nodes: where their frames are decoded.
+    views: ViewDecoding,
 }
 
 /// The window as the viewer knows it.

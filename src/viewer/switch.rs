@@ -104,6 +104,69 @@ impl Switch {
 
 /// Decoded object frames by (row, column, state, frame), within a byte budget
 /// ([`Limits::frame_cache_bytes`](qtvr_format::limits::Limits::frame_cache_bytes)).
+/// How `node`'s frames are decoded: in the background when it is an object
+/// whose image track's codec ffmpeg decodes.
+fn view_decoding(movie: &OpenMovie, node: &qtvr_format::qtvr::Node) -> ViewDecoding {
+    let qtvr_format::qtvr::NodeContent::Object(o) = &node.content else {
+        return ViewDecoding::Here;
+    };
+    let by_ffmpeg = movie
+        .movie()
+        .tracks
+        .iter()
+        .find(|t| t.id == o.image_track.track_id)
+        .and_then(|t| {
+            qtvr_format::tiles::external::decoding(t, &qtvr_format::tiles::Fallback::Auto)
+        })
+        .is_some_and(|d| matches!(d, qtvr_format::tiles::external::Decoding::Ffmpeg(_)));
+    if by_ffmpeg {
+        ViewDecoding::Background {
+            all: false,
+            asked: None,
+        }
+    } else {
+        ViewDecoding::Here
+    }
+}
+
+/// Every view of an object node: each state, row, column and frame.
+fn all_views(o: &qtvr_format::qtvr::ObjectNode) -> Vec<qtvr_format::assemble::ObjectFrame> {
+    let mut v = Vec::new();
+    for state in 0..o.view_states.max(1) {
+        for row in 0..o.rows {
+            for column in 0..o.columns {
+                for frame in 0..o.frames_per_view.max(1) {
+                    v.push(qtvr_format::assemble::ObjectFrame {
+                        row,
+                        column,
+                        state,
+                        frame,
+                    });
+                }
+            }
+        }
+    }
+    v
+}
+
+/// Where an object node's frames are decoded when they are not in its
+/// [`FrameCache`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum ViewDecoding {
+    /// Here, on the event loop, when wanted (the codecs written here decode a
+    /// frame in a millisecond or so).
+    Here,
+    /// In the background ([`Effect::DecodeViews`]): the codec is decoded by
+    /// ffmpeg, a process that takes its time (and may hang until its time
+    /// limit). On arrival every view is decoded in one run when they fit the
+    /// cache (`all` while that runs); later misses one view at a time
+    /// (`asked`: the view being decoded, or the last that failed).
+    Background {
+        all: bool,
+        asked: Option<(u32, u32, u32, u32)>,
+    },
+}
+
 pub(super) struct FrameCache {
     pictures: std::collections::HashMap<(u32, u32, u32, u32), NodePicture>,
     bytes: u64,
@@ -126,6 +189,11 @@ impl FrameCache {
         }
     }
 
+    /// The most bytes it keeps.
+    pub(super) fn max_bytes(&self) -> u64 {
+        self.max_bytes
+    }
+
     pub(super) fn get(&self, key: (u32, u32, u32, u32)) -> Option<NodePicture> {
         self.pictures.get(&key).cloned()
     }
@@ -144,6 +212,10 @@ impl FrameCache {
                 requested: size,
                 remaining: self.max_bytes,
             });
+        }
+        if let Some(old) = self.pictures.remove(&key) {
+            let old: u64 = old.surfaces.iter().map(|s| s.image.data.len() as u64).sum();
+            self.bytes -= old;
         }
         if self.bytes + size > self.max_bytes {
             self.pictures.clear();
@@ -288,6 +360,11 @@ impl Viewer {
                 picture: *picture,
                 object_view,
             }),
+            LoadEvent::Views {
+                generation,
+                node,
+                pictures,
+            } if generation == self.switch.generation() => self.views_decoded(node, pictures),
             LoadEvent::Failed(g, why) if g == self.switch.generation() => {
                 let name = match &self.switch {
                     Switch::Opening { name, .. } => Some(name.clone()),
@@ -358,6 +435,35 @@ impl Viewer {
                 .put((v.row, v.column, v.state, v.frame), &a.picture);
             s.object_view = Some(v);
         }
+        // An object whose frames ffmpeg decodes: all its views at once, in
+        // the background, when they fit the frame cache.
+        let mut decode_all = None;
+        if a.stage == Stage::Full
+            && let ViewDecoding::Background { all, .. } = &mut s.views
+            && let Some(node) = s.movie.scene().and_then(|sc| sc.node(s.node))
+            && let qtvr_format::qtvr::NodeContent::Object(o) = &node.content
+        {
+            let views = all_views(o);
+            let bytes = a
+                .picture
+                .surfaces
+                .iter()
+                .map(|x| x.image.data.len() as u64)
+                .sum::<u64>()
+                .saturating_mul(views.len() as u64);
+            if bytes <= s.frames.max_bytes() {
+                *all = true;
+                decode_all = Some(Effect::DecodeViews {
+                    generation: self.switch.generation(),
+                    movie: s.movie.clone(),
+                    node: s.node,
+                    views,
+                });
+            }
+        }
+        if let Some(e) = decode_all {
+            self.effect(e);
+        }
         let picture = a.picture;
         if a.stage == Stage::Full {
             self.progress = None;
@@ -411,6 +517,7 @@ impl Viewer {
                 transition: t,
             };
         }
+        let views = view_decoding(&movie, &node);
         self.shown = Some(Shown {
             movie,
             node: id,
@@ -418,6 +525,7 @@ impl Viewer {
             stage: Stage::Preview,
             object_view: None,
             frames: FrameCache::default(),
+            views,
         });
         self.update_title();
     }
@@ -433,8 +541,10 @@ impl Viewer {
         });
     }
 
-    /// Object nodes: decode the frame of a new row/column.
+    /// Object nodes: show the frame of a new row/column (from the cache, else
+    /// decoded here, or asked of the background where ffmpeg decodes it).
     pub(super) fn refresh_object_frame(&mut self) {
+        let generation = self.switch.generation();
         let Some(s) = &mut self.shown else { return };
         let Subject::Object(o) = s.nav.subject() else {
             return;
@@ -446,11 +556,10 @@ impl Viewer {
         if same {
             return;
         }
-        s.object_view = Some(*view);
         let key = (view.row, view.column, view.state, view.frame);
-        let pic = match s.frames.get(key) {
-            Some(p) => Ok(p),
-            None => qtvr_format::assemble::object_picture(
+        let pic = match (s.frames.get(key), &mut s.views) {
+            (Some(p), _) => Ok(p),
+            (None, ViewDecoding::Here) => qtvr_format::assemble::object_picture(
                 s.movie.src.as_ref(),
                 s.movie.movie(),
                 s.node,
@@ -462,11 +571,62 @@ impl Viewer {
                 // Too large to keep: the frame is decoded again when wanted.
                 let _ = s.frames.put(key, p);
             }),
+            // Every view is on its way: the picture shown stays until then.
+            (None, ViewDecoding::Background { all: true, .. }) => return,
+            (None, ViewDecoding::Background { asked, .. }) => {
+                if *asked != Some(key) {
+                    *asked = Some(key);
+                    let e = Effect::DecodeViews {
+                        generation,
+                        movie: s.movie.clone(),
+                        node: s.node,
+                        views: vec![view.object_frame()],
+                    };
+                    self.effect(e);
+                }
+                return;
+            }
         };
+        s.object_view = Some(*view);
         match pic {
             Ok(p) => self.upload(p),
             Err(e) => self.say("Cannot show this view", vec![e.to_string()], true),
         }
+    }
+
+    /// Object views decoded in the background: into the cache, and the one
+    /// the navigator is at onto the screen.
+    fn views_decoded(
+        &mut self,
+        node: NodeId,
+        pictures: Result<Vec<(qtvr_format::assemble::ObjectFrame, NodePicture)>, String>,
+    ) {
+        let Some(s) = &mut self.shown else { return };
+        if s.node != node {
+            return;
+        }
+        let failed = match pictures {
+            Ok(list) => {
+                for (f, p) in &list {
+                    // Too large to keep: decoded again when wanted.
+                    let _ = s.frames.put((f.row, f.column, f.state, f.frame), p);
+                }
+                None
+            }
+            Err(e) => Some(e),
+        };
+        if let ViewDecoding::Background { all, asked } = &mut s.views {
+            *all = false;
+            // A view that failed is not asked for again until another was.
+            if failed.is_none() {
+                *asked = None;
+            }
+        }
+        if let Some(e) = failed {
+            self.say("Cannot show this view", vec![e], true);
+        }
+        self.refresh_object_frame();
+        self.changed();
     }
 
     /// Runs a link's swing and cross-fade; true when the view moved.

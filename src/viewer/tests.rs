@@ -181,6 +181,18 @@ fn run_loads(fx: &[Effect]) -> Vec<LoadEvent> {
                 &Default::default(),
                 &send,
             ),
+            Effect::DecodeViews {
+                generation,
+                movie,
+                node,
+                views,
+            } => send(load::decode_views_now(
+                *generation,
+                movie,
+                *node,
+                views.clone(),
+                &Default::default(),
+            )),
             _ => {}
         }
     }

@@ -175,17 +175,38 @@ pub fn object_picture(
     view: &ObjectFrame,
     opts: &DecodeOptions,
 ) -> Result<NodePicture, PictureError> {
-    let sample = o
-        .sample_for(view.row, view.column, view.state, view.frame)
-        .ok_or_else(|| {
-            PictureError::Node(
-                node_id,
-                format!(
-                    "has no frame for row {} column {} state {} frame {}",
-                    view.row, view.column, view.state, view.frame
-                ),
-            )
-        })?;
+    let mut pictures = object_pictures(src, movie, node_id, o, std::slice::from_ref(view), opts)?;
+    pictures
+        .pop()
+        .ok_or_else(|| PictureError::Node(node_id, "its view was not decoded".into()))
+}
+
+/// Several object views' pictures, in the order asked, their frames decoded in
+/// one request per track (a track decoded through ffmpeg runs one process for
+/// all of them).
+pub fn object_pictures(
+    src: &dyn ByteSource,
+    movie: &Movie,
+    node_id: NodeId,
+    o: &ObjectNode,
+    views: &[ObjectFrame],
+    opts: &DecodeOptions,
+) -> Result<Vec<NodePicture>, PictureError> {
+    let mut samples = Vec::with_capacity(views.len());
+    for view in views {
+        let sample = o
+            .sample_for(view.row, view.column, view.state, view.frame)
+            .ok_or_else(|| {
+                PictureError::Node(
+                    node_id,
+                    format!(
+                        "has no frame for row {} column {} state {} frame {}",
+                        view.row, view.column, view.state, view.frame
+                    ),
+                )
+            })?;
+        samples.push(sample);
+    }
     let track = movie
         .tracks
         .iter()
@@ -195,34 +216,48 @@ pub fn object_picture(
             what: "does not exist".into(),
             limit: None,
         })?;
-    let mut warnings = Vec::new();
-    let decoded = tiles::decode_track(src, track, &[sample], Role::Image, opts)?;
-    warnings.extend(decoded.warnings);
-    let Some(tile) = decoded.tiles.into_iter().next() else {
+    let decoded = tiles::decode_track(src, track, &samples, Role::Image, opts)?;
+    if decoded.tiles.len() != samples.len() {
         return Err(PictureError::Node(
             node_id,
-            format!("sample {} was not decoded", sample + 1),
+            format!(
+                "{} of its {} views were decoded",
+                decoded.tiles.len(),
+                samples.len()
+            ),
         ));
-    };
-    if let tiles::TileStatus::Damaged(w) | tiles::TileStatus::Placeholder(w) = &tile.status {
-        warnings.push(Warning::general(format!(
-            "node {node_id}: sample {}: {w}",
-            sample + 1
-        )));
     }
-    let hs_tile = match (
-        &o.hotspot_track,
-        o.hotspot_sample_for(view.row, view.column, view.state, view.frame),
-    ) {
-        (Some(h), Some(s)) => movie
+    // The hot spot maps, where the node has them (none when they cannot be
+    // decoded).
+    let hs_samples: Option<Vec<usize>> = o.hotspot_track.as_ref().and_then(|_| {
+        views
+            .iter()
+            .map(|v| o.hotspot_sample_for(v.row, v.column, v.state, v.frame))
+            .collect()
+    });
+    let hs_tiles: Option<Vec<tiles::Tile>> = match (&o.hotspot_track, hs_samples) {
+        (Some(h), Some(hs)) => movie
             .tracks
             .iter()
             .find(|t| t.id == h.track_id)
-            .and_then(|t| tiles::decode_track(src, t, &[s], Role::HotSpots, opts).ok())
-            .and_then(|d| d.tiles.into_iter().next()),
+            .and_then(|t| tiles::decode_track(src, t, &hs, Role::HotSpots, opts).ok())
+            .map(|d| d.tiles)
+            .filter(|t| t.len() == views.len()),
         _ => None,
     };
-    let mut pic = super::flat(node_id, &tile.frame, hs_tile.as_ref().map(|t| &t.frame));
-    pic.warnings = warnings;
-    Ok(pic)
+    let mut pictures = Vec::with_capacity(views.len());
+    for (i, (tile, sample)) in decoded.tiles.iter().zip(&samples).enumerate() {
+        let mut warnings = decoded.warnings.clone();
+        if let tiles::TileStatus::Damaged(w) | tiles::TileStatus::Placeholder(w) = &tile.status {
+            warnings.push(Warning::general(format!(
+                "node {node_id}: sample {}: {w}",
+                sample + 1
+            )));
+        }
+        let hs = hs_tiles.as_ref().map(|t| &t[i].frame);
+        let mut pic = super::flat(node_id, &tile.frame, hs);
+        pic.warnings = warnings;
+        pictures.push(pic);
+    }
+    Ok(pictures)
 }

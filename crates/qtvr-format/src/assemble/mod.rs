@@ -30,7 +30,8 @@
 mod load;
 
 pub use load::{
-    ObjectFrame, PictureError, object_picture, panorama_picture, panorama_picture_in_batches,
+    ObjectFrame, PictureError, object_picture, object_pictures, panorama_picture,
+    panorama_picture_in_batches,
 };
 
 use glam::DVec3;

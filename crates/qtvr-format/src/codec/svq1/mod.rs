@@ -131,7 +131,7 @@ impl Vlc {
     }
 
     /// The next value, or None when the bits start no code.
-    #[inline]
+    #[inline(always)]
     fn read(&self, br: &mut Bits<'_>) -> Option<u16> {
         let peek = br.peek32();
         let mut e = self.fast[(peek >> (32 - FAST)) as usize];
@@ -223,7 +223,7 @@ impl<'a> Bits<'a> {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn peek32(&self) -> u32 {
         let byte = (self.pos >> 3) as usize;
         let mut b = [0u8; 8];
@@ -238,13 +238,13 @@ impl<'a> Bits<'a> {
         ((u64::from_be_bytes(b) << (self.pos & 7)) >> 32) as u32
     }
 
-    #[inline]
+    #[inline(always)]
     fn skip(&mut self, n: u32) {
         self.pos += u64::from(n);
     }
 
     /// Up to 25 bits.
-    #[inline]
+    #[inline(always)]
     fn bits(&mut self, n: u32) -> u32 {
         if n == 0 {
             return 0;
@@ -254,7 +254,7 @@ impl<'a> Bits<'a> {
         v
     }
 
-    #[inline]
+    #[inline(always)]
     fn bit(&mut self) -> bool {
         self.bits(1) == 1
     }
@@ -687,13 +687,12 @@ fn convert_row(ys: &[u8], rt: &[i16], gt: &[i16], bt: &[i16], out: &mut [u8]) {
             rg[i] = u16::from(channel(l[i], r[i])) | u16::from(channel(l[i], g[i])) << 8;
             ba[i] = u16::from(channel(l[i], b[i])) | 0xFF00;
         }
-        let mut px = [0u32; N];
+        let mut halves = [[0u8; 2]; 2 * N];
         for i in 0..N {
-            px[i] = u32::from(rg[i]) | u32::from(ba[i]) << 16;
+            halves[2 * i] = rg[i].to_le_bytes();
+            halves[2 * i + 1] = ba[i].to_le_bytes();
         }
-        for (o, p) in o.chunks_exact_mut(4).zip(px) {
-            o.copy_from_slice(&p.to_le_bytes());
-        }
+        o.copy_from_slice(halves.as_flattened());
     }
     for i in n..ys.len() {
         let l = luma(ys[i]);
@@ -740,12 +739,19 @@ fn decode_tree(
     intra: bool,
     buggy: bool,
 ) -> Result<(), DecodeError> {
-    // Breadth first: the split bits and vectors come in that order.
-    let mut queue = [(0u32, 0u8); 63];
-    queue[0] = (origin as u32, 5);
-    let (mut head, mut tail) = (0, 1);
+    // Most macroblocks are one 16×16 vector.
+    if !br.bit() {
+        return decode_vector(t, br, plane, stride, origin, 5, intra, buggy);
+    }
+    // Breadth first: the split bits and vectors come in that order. Each
+    // entry: the vector's offset from `origin` (under 16 rows) and its level.
+    let mut queue = [0u32; 62];
+    let half = stride << 3;
+    queue[0] = 4;
+    queue[1] = (half as u32) << 3 | 4;
+    let (mut head, mut tail) = (0, 2);
     while head < tail {
-        let (at, level) = (queue[head].0 as usize, usize::from(queue[head].1));
+        let (at, level) = ((queue[head] >> 3) as usize, (queue[head] & 7) as usize);
         head += 1;
         if level > 0 && br.bit() {
             let step = if level & 1 == 1 {
@@ -753,95 +759,115 @@ fn decode_tree(
             } else {
                 1 << ((level >> 1) + 1)
             };
-            queue[tail] = (at as u32, level as u8 - 1);
-            queue[tail + 1] = ((at + step) as u32, level as u8 - 1);
+            let child = level as u32 - 1;
+            queue[tail] = (at as u32) << 3 | child;
+            queue[tail + 1] = ((at + step) as u32) << 3 | child;
             tail += 2;
             continue;
         }
-        let (w, h) = vector_size(level);
-        let stages_vlc = if intra {
-            &t.intra_stages[level]
-        } else {
-            &t.inter_stages[level]
-        };
-        let stages = i32::from(
-            stages_vlc
-                .read(br)
-                .ok_or_else(|| br.fail("an invalid stage count code"))?,
-        ) - 1;
-        if stages < 0 {
-            if intra {
-                for row in 0..h {
-                    plane[at + row * stride..][..w].fill(0);
-                }
-            }
-            continue;
-        }
-        if stages > 0 && level >= 4 {
-            return Err(br.fail(format!(
-                "a {w}×{h} vector with {stages} codebook stages (only 8×8 and smaller have any)"
-            )));
-        }
-        let mean = if intra {
-            i32::from(
-                t.intra_mean
-                    .read(br)
-                    .ok_or_else(|| br.fail("an invalid mean code"))?,
-            )
-        } else {
-            let m = i32::from(
-                t.inter_mean
-                    .read(br)
-                    .ok_or_else(|| br.fail("an invalid mean code"))?,
-            ) - 256;
-            match m {
-                -128 if buggy => 128,
-                128 if buggy => -128,
-                m => m,
-            }
-        };
-        let stages = stages as usize;
-        if stages == 0 {
-            // A mean alone: a fill (intra) or a constant added (inter).
-            for row in 0..h {
-                let dst = &mut plane[at + row * stride..][..w];
-                if intra {
-                    dst.fill(mean.clamp(0, 255) as u8);
-                } else {
-                    add_clamped(dst, mean);
-                }
-            }
-            continue;
-        }
-        // Stages: the mean plus one vector of each stage's codebook, summed in
-        // 16 bits (at most 255 + 255 + 6·128 in size), then clamped.
-        let n = w * h;
-        let book = codebook(intra, level);
-        let picks = br.bits(4 * stages as u32);
-        let mut sum = [0i16; 64];
-        let sum = &mut sum[..n];
+        decode_vector(t, br, plane, stride, origin + at, level, intra, buggy)?;
+    }
+    Ok(())
+}
+
+/// Decodes one vector of the tree (a leaf) at byte `at` of `plane`.
+#[allow(clippy::too_many_arguments)]
+fn decode_vector(
+    t: &Tables,
+    br: &mut Bits<'_>,
+    plane: &mut [u8],
+    stride: usize,
+    at: usize,
+    level: usize,
+    intra: bool,
+    buggy: bool,
+) -> Result<(), DecodeError> {
+    let (w, h) = vector_size(level);
+    let stages_vlc = if intra {
+        &t.intra_stages[level]
+    } else {
+        &t.inter_stages[level]
+    };
+    let stages = i32::from(
+        stages_vlc
+            .read(br)
+            .ok_or_else(|| br.fail("an invalid stage count code"))?,
+    ) - 1;
+    if stages < 0 {
         if intra {
-            sum.fill(mean as i16);
-        } else {
             for row in 0..h {
-                let src = &plane[at + row * stride..][..w];
-                for (s, &p) in sum[row * w..][..w].iter_mut().zip(src) {
-                    *s = mean as i16 + i16::from(p);
-                }
+                plane[at + row * stride..][..w].fill(0);
             }
         }
-        for s in 0..stages {
-            let index = ((picks >> (4 * (stages - 1 - s))) & 15) as usize;
-            let vector = &book[(s * 16 + index) * n..][..n];
-            for (acc, &c) in sum.iter_mut().zip(vector) {
-                *acc += i16::from(c);
-            }
+        return Ok(());
+    }
+    if stages > 0 && level >= 4 {
+        return Err(br.fail(format!(
+            "a {w}×{h} vector with {stages} codebook stages (only 8×8 and smaller have any)"
+        )));
+    }
+    let mean = if intra {
+        i32::from(
+            t.intra_mean
+                .read(br)
+                .ok_or_else(|| br.fail("an invalid mean code"))?,
+        )
+    } else {
+        let m = i32::from(
+            t.inter_mean
+                .read(br)
+                .ok_or_else(|| br.fail("an invalid mean code"))?,
+        ) - 256;
+        match m {
+            -128 if buggy => 128,
+            128 if buggy => -128,
+            m => m,
         }
+    };
+    let stages = stages as usize;
+    if stages == 0 && !intra && mean == 0 {
+        return Ok(());
+    }
+    if stages == 0 {
+        // A mean alone: a fill (intra) or a constant added (inter).
         for row in 0..h {
             let dst = &mut plane[at + row * stride..][..w];
-            for (d, &v) in dst.iter_mut().zip(&sum[row * w..][..w]) {
-                *d = v.clamp(0, 255) as u8;
+            if intra {
+                dst.fill(mean.clamp(0, 255) as u8);
+            } else {
+                add_clamped(dst, mean);
             }
+        }
+        return Ok(());
+    }
+    // Stages: the mean plus one vector of each stage's codebook, summed in
+    // 16 bits (at most 255 + 255 + 6·128 in size), then clamped.
+    let n = w * h;
+    let book = codebook(intra, level);
+    let picks = br.bits(4 * stages as u32);
+    let mut sum = [0i16; 64];
+    let sum = &mut sum[..n];
+    if intra {
+        sum.fill(mean as i16);
+    } else {
+        for row in 0..h {
+            let src = &plane[at + row * stride..][..w];
+            for (s, &p) in sum[row * w..][..w].iter_mut().zip(src) {
+                *s = mean as i16 + i16::from(p);
+            }
+        }
+    }
+    for s in 0..stages {
+        let index = ((picks >> (4 * (stages - 1 - s))) & 15) as usize;
+        let vector = &book[(s * 16 + index) * n..][..n];
+        for (acc, &c) in sum.iter_mut().zip(vector) {
+            *acc += i16::from(c);
+        }
+    }
+    for row in 0..h {
+        let dst = &mut plane[at + row * stride..][..w];
+        for (d, &v) in dst.iter_mut().zip(&sum[row * w..][..w]) {
+            *d = v.clamp(0, 255) as u8;
         }
     }
     Ok(())
@@ -904,10 +930,12 @@ fn read_vector(
     Ok((x, y))
 }
 
-/// Copies a `size`×`size` block from `src` at half-pixel vector `mv` (already
+/// Copies a `N`×`N` block from `src` at half-pixel vector `mv` (already
 /// clipped to the plane) relative to (`x`, `y`) into `dst` at (`dx`, `dy`).
+/// Rows are fixed-size arrays, so the copies and averages are inline vector
+/// code rather than calls.
 #[allow(clippy::too_many_arguments)]
-fn predict(
+fn predict<const N: usize>(
     dst: &mut [u8],
     src: &[u8],
     stride: usize,
@@ -915,38 +943,37 @@ fn predict(
     y: usize,
     (dx, dy): (usize, usize),
     mv: (i32, i32),
-    size: usize,
 ) {
     let sx = (x as i32 + (mv.0 >> 1)) as usize;
     let sy = (y as i32 + (mv.1 >> 1)) as usize;
     let (hx, hy) = (mv.0 & 1 == 1, mv.1 & 1 == 1);
-    for row in 0..size {
-        let s0 = &src[(sy + row) * stride + sx..][..size + usize::from(hx)];
-        let d = &mut dst[(dy + row) * stride + dx..][..size];
-        match (hx, hy) {
-            (false, false) => d.copy_from_slice(&s0[..size]),
+    let row_of = |r: usize, shift: usize| -> [u8; N] {
+        let mut a = [0u8; N];
+        a.copy_from_slice(&src[(sy + r) * stride + sx + shift..][..N]);
+        a
+    };
+    for row in 0..N {
+        let s0 = row_of(row, 0);
+        let out: [u8; N] = match (hx, hy) {
+            (false, false) => s0,
             (true, false) => {
-                for (i, p) in d.iter_mut().enumerate() {
-                    *p = ((u16::from(s0[i]) + u16::from(s0[i + 1]) + 1) >> 1) as u8;
-                }
+                let s0r = row_of(row, 1);
+                std::array::from_fn(|i| ((u16::from(s0[i]) + u16::from(s0r[i]) + 1) >> 1) as u8)
             }
             (false, true) => {
-                let s1 = &src[(sy + row + 1) * stride + sx..][..size];
-                for (i, p) in d.iter_mut().enumerate() {
-                    *p = ((u16::from(s0[i]) + u16::from(s1[i]) + 1) >> 1) as u8;
-                }
+                let s1 = row_of(row + 1, 0);
+                std::array::from_fn(|i| ((u16::from(s0[i]) + u16::from(s1[i]) + 1) >> 1) as u8)
             }
             (true, true) => {
-                let s1 = &src[(sy + row + 1) * stride + sx..][..size + 1];
-                for (i, p) in d.iter_mut().enumerate() {
-                    let sum = u16::from(s0[i])
-                        + u16::from(s0[i + 1])
-                        + u16::from(s1[i])
-                        + u16::from(s1[i + 1]);
-                    *p = ((sum + 2) >> 2) as u8;
-                }
+                let (s0r, s1, s1r) = (row_of(row, 1), row_of(row + 1, 0), row_of(row + 1, 1));
+                std::array::from_fn(|i| {
+                    let sum =
+                        u16::from(s0[i]) + u16::from(s0r[i]) + u16::from(s1[i]) + u16::from(s1r[i]);
+                    ((sum + 2) >> 2) as u8
+                })
             }
-        }
+        };
+        dst[(dy + row) * stride + dx..][..N].copy_from_slice(&out);
     }
 }
 
@@ -997,10 +1024,15 @@ fn decode_delta_plane(
             let at = y * stride + x;
             match kind {
                 SKIP => {
-                    for row in 0..16 {
-                        let o = at + row * stride;
-                        plane.data[o..o + 16].copy_from_slice(&previous.data[o..o + 16]);
-                    }
+                    predict::<16>(
+                        &mut plane.data,
+                        &previous.data,
+                        stride,
+                        x,
+                        y,
+                        (x, y),
+                        (0, 0),
+                    );
                 }
                 INTER => {
                     let p = if y == 0 {
@@ -1013,16 +1045,7 @@ fn decode_delta_plane(
                     motion[col + 2] = mv;
                     motion[col + 3] = mv;
                     let mv = clip_vector(mv, x, y, 16, width, height);
-                    predict(
-                        &mut plane.data,
-                        &previous.data,
-                        stride,
-                        x,
-                        y,
-                        (x, y),
-                        mv,
-                        16,
-                    );
+                    predict::<16>(&mut plane.data, &previous.data, stride, x, y, (x, y), mv);
                     decode_tree(t, br, &mut plane.data, stride, at, false, buggy)?;
                 }
                 INTER_4V => {
@@ -1051,7 +1074,7 @@ fn decode_delta_plane(
                         let (ox, oy) = ((i & 1) * 8, (i >> 1) * 8);
                         let mv = (v.0 + 2 * ox as i32, v.1 + 2 * oy as i32);
                         let mv = clip_vector(mv, x, y, 8, width, height);
-                        predict(
+                        predict::<8>(
                             &mut plane.data,
                             &previous.data,
                             stride,
@@ -1059,7 +1082,6 @@ fn decode_delta_plane(
                             y,
                             (x + ox, y + oy),
                             mv,
-                            8,
                         );
                     }
                     decode_tree(t, br, &mut plane.data, stride, at, false, buggy)?;

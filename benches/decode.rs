@@ -204,6 +204,14 @@ fn make_clips(dir: &Path) -> Vec<PathBuf> {
         ("rle32", &["-c:v", "qtrle", "-pix_fmt", "argb"]),
         ("jpeg", &["-c:v", "mjpeg", "-q:v", "3"]),
         ("svq1", &["-c:v", "svq1"]),
+        (
+            "2vuy",
+            &["-c:v", "rawvideo", "-pix_fmt", "uyvy422", "-tag:v", "2vuy"],
+        ),
+        (
+            "yuvs",
+            &["-c:v", "rawvideo", "-pix_fmt", "yuyv422", "-tag:v", "yuvs"],
+        ),
         ("png", &["-c:v", "png"]),
         ("raw24", &["-c:v", "rawvideo", "-pix_fmt", "rgb24"]),
     ];

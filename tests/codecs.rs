@@ -34,19 +34,30 @@ fn rule_for(codec: &[u8; 4]) -> Rule {
     }
 }
 
-/// Decodes every frame of the fixture's video track: (codec, width, height, frames as RGB24).
-fn decode_fixture(mov: &Path) -> (String, u32, u32, Vec<Vec<u8>>, Vec<String>) {
+/// A fixture file and its movie.
+fn open_fixture(mov: &Path) -> (FileSource, qtvr_format::container::Movie) {
     let src = FileSource::open(mov).unwrap();
     let movie = read_movie(
         &src,
         &Budget::for_file(qtvr_format::source::ByteSource::len(&src)),
     )
     .unwrap();
-    let track = movie
+    (src, movie)
+}
+
+/// The movie's video track.
+fn video_track(movie: &qtvr_format::container::Movie) -> &qtvr_format::container::Track {
+    movie
         .tracks
         .iter()
         .find(|t| t.handler.0 == *b"vide")
-        .expect("a video track");
+        .expect("a video track")
+}
+
+/// Decodes every frame of the fixture's video track: (codec, width, height, frames as RGB24).
+fn decode_fixture(mov: &Path) -> (String, u32, u32, Vec<Vec<u8>>, Vec<String>) {
+    let (src, movie) = open_fixture(mov);
+    let track = video_track(&movie);
     let all: Vec<usize> = (0..track.samples.len()).collect();
     // The project's own decoders: no ffmpeg fallback.
     let opts = DecodeOptions {
@@ -236,17 +247,8 @@ fn svq1_planes_are_ffmpegs() {
     movs.sort();
     assert!(movs.len() >= 4, "{movs:?}");
     for mov in &movs {
-        let src = FileSource::open(mov).unwrap();
-        let movie = read_movie(
-            &src,
-            &Budget::for_file(qtvr_format::source::ByteSource::len(&src)),
-        )
-        .unwrap();
-        let track = movie
-            .tracks
-            .iter()
-            .find(|t| t.handler.0 == *b"vide")
-            .unwrap();
+        let (src, movie) = open_fixture(mov);
+        let track = video_track(&movie);
         let info = StreamInfo::from_description(&track.descriptions[0]).unwrap();
         let mut d = Svq1Decoder::new(&info).unwrap();
         let mut f = Frame::new(

@@ -140,15 +140,47 @@ impl YuvDecoder {
             self.odd = Some(odd);
             return;
         }
-        for ([y0, cb, y1, cr], d) in self.pairs(src).zip(dst.chunks_mut(8)) {
-            let r = i32::from(R_CR[usize::from(cr)]);
-            let g = i32::from(G_CB[usize::from(cb)]) + i32::from(G_CR[usize::from(cr)]);
-            let b = i32::from(B_CB[usize::from(cb)]);
-            for (px, y) in d.chunks_exact_mut(4).zip([y0, y1]) {
-                let y = i32::from(y);
-                px.copy_from_slice(&[level(y + r), level(y + g), level(y + b), 255]);
-            }
+        let pairs = self.width.div_ceil(2);
+        let last_cr_flip = if self.width % 2 == 1 { 0 } else { 0x80 };
+        // One loop per layout, so that each is straight-line code.
+        match self.layout {
+            Layout::Uyvy => convert_pairs(src, dst, |s, _| [s[1], s[0], s[3], s[2]]),
+            Layout::Yuyv => convert_pairs(src, dst, |s, _| [s[0], s[1], s[2], s[3]]),
+            Layout::YuyvSigned => convert_pairs(src, dst, |s, p| {
+                let flip = if p + 1 == pairs { last_cr_flip } else { 0x80 };
+                [s[0], s[1] ^ 0x80, s[2], s[3] ^ flip]
+            }),
         }
+    }
+}
+
+/// Converts a row of coded pairs (`pick` gives pair `p`'s Y0, Cb, Y1, Cr from
+/// its four bytes) into RGBA pixels: whole pairs as fixed-size writes, an odd
+/// width's last pixel alone.
+#[inline(always)]
+fn convert_pairs(src: &[u8], dst: &mut [u8], pick: impl Fn(&[u8], usize) -> [u8; 4]) {
+    let pixel = |y: u8, r: i32, g: i32, b: i32| {
+        let y = i32::from(y);
+        [level(y + r), level(y + g), level(y + b), 255]
+    };
+    let convert = |[y0, cb, y1, cr]: [u8; 4]| -> [[u8; 4]; 2] {
+        let r = i32::from(R_CR[usize::from(cr)]);
+        let g = i32::from(G_CB[usize::from(cb)]) + i32::from(G_CR[usize::from(cr)]);
+        let b = i32::from(B_CB[usize::from(cb)]);
+        [pixel(y0, r, g, b), pixel(y1, r, g, b)]
+    };
+    let mut chunks = dst.chunks_exact_mut(8);
+    let mut coded = src.chunks_exact(4).enumerate();
+    for (d, (p, s)) in chunks.by_ref().zip(coded.by_ref()) {
+        d.copy_from_slice(convert(pick(s, p)).as_flattened());
+    }
+    let d = chunks.into_remainder();
+    if let Some((p, s)) = coded.next()
+        && !d.is_empty()
+    {
+        let px = convert(pick(s, p));
+        let n = d.len();
+        d.copy_from_slice(&px.as_flattened()[..n]);
     }
 }
 
@@ -392,10 +424,7 @@ static LEVELS: [u8; 768] = {
 fn level(index: i32) -> u8 {
     // Luma 0..=255 plus offsets within ±256 always lands in the table; the
     // fallback only keeps this total.
-    LEVELS
-        .get((index - INDEX_MIN) as usize)
-        .copied()
-        .unwrap_or(if index < 0 { 0 } else { 255 })
+    LEVELS[((index - INDEX_MIN) as usize).min(LEVELS.len() - 1)]
 }
 
 impl Decoder for YuvDecoder {

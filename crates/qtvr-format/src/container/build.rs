@@ -446,7 +446,7 @@ fn data_handler() -> Vec<u8> {
 }
 
 /// `dinf` with a `dref` of one self-reference (`alis`, flag 1: data in this file).
-fn dinf() -> Vec<u8> {
+pub(crate) fn dinf() -> Vec<u8> {
     container(
         b"dinf",
         &[full_atom(

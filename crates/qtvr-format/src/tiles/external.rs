@@ -792,18 +792,7 @@ fn input_moov(
         )
     };
     let vmhd = full_atom(b"vmhd", 0, 1, &Body::new().u16(0x40).zeros(6).done());
-    let dinf = container(
-        b"dinf",
-        &[full_atom(
-            b"dref",
-            0,
-            0,
-            &Body::new()
-                .u32(1)
-                .bytes(&full_atom(b"alis", 0, 1, &[]))
-                .done(),
-        )],
-    );
+    let dinf = crate::container::build::dinf();
     let mut stbl = vec![
         full_atom(b"stsd", 0, 0, &Body::new().u32(1).bytes(&entry).done()),
         full_atom(

@@ -156,35 +156,40 @@ fn a_split_tree_with_codebook_stages() {
     }
 }
 
-#[test]
-fn delta_frames_skip_and_move() {
+/// Two 32×16 frames: a key frame whose two luma macroblocks are `left` and
+/// `right` (chroma neutral), then a delta frame whose first luma macroblock
+/// moves by the half-pixel vector (`dx`, 0) with no residual and whose other
+/// macroblocks are skipped. Returns the second picture's planes.
+fn moved(left: usize, right: usize, dx: usize) -> Yuv410 {
     let mut key = Writer::default();
     key_header(&mut key, 32, 16, 0);
-    flat_intra(&mut key, 40);
-    flat_intra(&mut key, 220);
-    flat_intra(&mut key, 128);
-    flat_intra(&mut key, 128);
-    // Delta frame: Y block 0 inter with vector (+16, 0) half-pels (8 pixels
-    // right) and no residual; Y block 1 skipped; chroma skipped.
+    for mean in [left, right, 128, 128] {
+        flat_intra(&mut key, mean);
+    }
     let mut delta = Writer::default();
     delta.put(0x20, 22);
-    delta.put(1, 8);
-    delta.put(1, 2);
-    delta.put(0, 1);
-    delta.put(0, 1);
+    delta.put(1, 8); // temporal reference
+    delta.put(1, 2); // delta frame
+    delta.put(0, 2); // no optional header fields
     delta.code(&vlc::BLOCK_TYPE, 1);
-    delta.code(&MOTION, 16);
+    delta.code(&MOTION, dx);
     delta.put(0, 1); // positive
     delta.code(&MOTION, 0);
     delta.put(0, 1); // residual: no split
     delta.code(&vlc::INTER_STAGES[5], 0); // nothing added
-    delta.code(&vlc::BLOCK_TYPE, 0);
-    delta.code(&vlc::BLOCK_TYPE, 0);
-    delta.code(&vlc::BLOCK_TYPE, 0);
+    for _ in 0..3 {
+        delta.code(&vlc::BLOCK_TYPE, 0);
+    }
     let (d, _, r) = decode(32, 16, &[key.finish(), delta.finish()]);
     r[0].as_ref().unwrap();
     r[1].as_ref().unwrap();
-    let p = d.last_picture().unwrap();
+    d.last_picture().unwrap()
+}
+
+#[test]
+fn delta_frames_skip_and_move() {
+    // (+16, 0) half-pixels: 8 pixels right; block 1 skipped.
+    let p = moved(40, 220, 16);
     for y in 0..16 {
         let row = &p.y[y * 32..][..32];
         assert_eq!(&row[..8], &[40; 8], "row {y}");
@@ -194,31 +199,9 @@ fn delta_frames_skip_and_move() {
 
 #[test]
 fn half_pixel_vectors_average_with_rounding_up() {
-    let mut key = Writer::default();
-    key_header(&mut key, 32, 16, 0);
-    flat_intra(&mut key, 41);
-    flat_intra(&mut key, 200);
-    flat_intra(&mut key, 128);
-    flat_intra(&mut key, 128);
-    // Vector (+15, 0): 7.5 pixels right: column 8 of the block averages
-    // columns 15 and 16: (41 + 200 + 1) / 2 = 121.
-    let mut delta = Writer::default();
-    delta.put(0x20, 22);
-    delta.put(1, 8);
-    delta.put(1, 2);
-    delta.put(0, 2);
-    delta.code(&vlc::BLOCK_TYPE, 1);
-    delta.code(&MOTION, 15);
-    delta.put(0, 1);
-    delta.code(&MOTION, 0);
-    delta.put(0, 1);
-    delta.code(&vlc::INTER_STAGES[5], 0);
-    for _ in 0..3 {
-        delta.code(&vlc::BLOCK_TYPE, 0);
-    }
-    let (d, _, r) = decode(32, 16, &[key.finish(), delta.finish()]);
-    r[1].as_ref().unwrap();
-    let p = d.last_picture().unwrap();
+    // (+15, 0): 7.5 pixels right: column 8 of the block averages columns 15
+    // and 16: (41 + 200 + 1) / 2 = 121.
+    let p = moved(41, 200, 15);
     assert_eq!(
         &p.y[..16],
         &[

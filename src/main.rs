@@ -18,7 +18,14 @@ struct Cli {
     command: Option<Command>,
     #[command(flatten)]
     view: ViewArgs,
+    /// A reference movie's alternate to open (1-based, as `info` lists them;
+    /// default: the best one that is here).
+    #[arg(long, global = true, value_parser = clap::value_parser!(u32).range(1..))]
+    alternate: Option<u32>,
 }
+
+/// `--alternate`, as `main` read it (0-based).
+static ALTERNATE: std::sync::OnceLock<Option<usize>> = std::sync::OnceLock::new();
 
 /// A view's angles (the node's defaults where not given).
 #[derive(clap::Args)]
@@ -122,6 +129,19 @@ enum Command {
         #[arg(short, long)]
         output: PathBuf,
     },
+    /// List the QuickTime movies inside a disc image.
+    ///
+    /// HFS, HFS+, Apple partition maps, ISO 9660 and hybrid ISO 9660 + HFS
+    /// CD-ROMs: one movie per line, its path (`IMAGE//Folder/Movie`, which
+    /// every command accepts; `:` stands for a `/` in a name), data fork size
+    /// in bytes and kind, separated by tabs.
+    Ls {
+        /// The disc image.
+        image: PathBuf,
+        /// Print JSON (schema in docs/cli.md) instead of text.
+        #[arg(long)]
+        json: bool,
+    },
     /// Register the viewer with the desktop for the current user: a menu
     /// entry, an icon and the default application for QuickTime movies
     /// (.mov, .qt, .qtvr).
@@ -156,6 +176,7 @@ impl Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let _ = ALTERNATE.set(cli.alternate.map(|n| n as usize - 1));
     if cli.command.as_ref().is_none_or(Command::draws) {
         quiet_device_select();
     }
@@ -220,15 +241,46 @@ fn main() -> ExitCode {
                 qtvr::cli::render::render(src, &loaded.movie, scene, &req, &output)
             })
         }
+        Some(Command::Ls { image, json }) => ls(&image, json),
         Some(Command::InstallDesktop) => desktop(true),
         Some(Command::UninstallDesktop) => desktop(false),
         None => view(cli.view),
     }
 }
 
+/// `qtvr ls IMAGE`.
+fn ls(image: &Path, json: bool) -> ExitCode {
+    match qtvr::cli::ls::list(image) {
+        Ok(l) => {
+            for w in &l.warnings {
+                eprintln!("qtvr: {}: warning: {w}", image.display());
+            }
+            if json {
+                println!("{}", qtvr::cli::ls::to_json(&l));
+            } else {
+                print!("{}", qtvr::cli::ls::to_text(&l));
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("qtvr: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
 /// The viewer window.
 fn view(a: ViewArgs) -> ExitCode {
-    let origin = match a.file {
+    // A disc image: its only QTVR movie, or the list to choose from (exit 2).
+    let file = match a.file.as_deref().map(qtvr::cli::ls::pick) {
+        Some(qtvr::cli::ls::Pick::Movie(p)) => Some(p),
+        Some(qtvr::cli::ls::Pick::Choose(msg)) => {
+            eprintln!("qtvr: {msg}");
+            return ExitCode::from(2);
+        }
+        _ => a.file,
+    };
+    let origin = match file {
         Some(f) => qtvr::app::load::Origin::File(f),
         None => qtvr::app::load::Origin::Bundled("demo.mov", qtvr::app::DEMO),
     };
@@ -292,8 +344,18 @@ fn desktop(install: bool) -> ExitCode {
 /// Opens a movie, or prints why not (exit code 1).
 fn open(
     file: &Path,
-) -> Result<(qtvr_format::source::FileSource, qtvr_format::qtvr::Loaded), ExitCode> {
-    qtvr_format::qtvr::open(file).map_err(|e| {
+) -> Result<
+    (
+        std::sync::Arc<dyn qtvr_format::source::ByteSource>,
+        qtvr_format::qtvr::Loaded,
+    ),
+    ExitCode,
+> {
+    // A plain file, or a Mac file's forks (MacBinary, AppleSingle, BinHex,
+    // AppleDouble sidecars, the macOS named fork); a reference movie's
+    // alternate.
+    let alternate = ALTERNATE.get().copied().flatten();
+    qtvr_format::qtvr::open_alternate(file, alternate).map_err(|e| {
         match e {
             // These already name the file.
             qtvr_format::Error::Io { .. } | qtvr_format::Error::IsDirectory(_) => {
@@ -318,7 +380,7 @@ fn export_tiles(file: &Path, dir: &Path) -> ExitCode {
     for w in warnings {
         eprintln!("qtvr: {shown}: warning: {}", w.message);
     }
-    match qtvr::cli::export::export_tiles(&src, &loaded.movie, loaded.scene.as_ref(), dir) {
+    match qtvr::cli::export::export_tiles(src.as_ref(), &loaded.movie, loaded.scene.as_ref(), dir) {
         Ok(report) => {
             for w in &report.warnings {
                 eprintln!("qtvr: {shown}: warning: {}", w.message);
@@ -352,7 +414,7 @@ fn export_tiles(file: &Path, dir: &Path) -> ExitCode {
 fn with_scene(
     file: &Path,
     run: impl FnOnce(
-        &qtvr_format::source::FileSource,
+        &dyn qtvr_format::source::ByteSource,
         &qtvr_format::qtvr::Loaded,
         &qtvr_format::qtvr::Scene,
     ) -> Result<qtvr::cli::render::Report, String>,
@@ -369,7 +431,7 @@ fn with_scene(
     for w in &scene.warnings {
         eprintln!("qtvr: {shown}: warning: {}", w.message);
     }
-    match run(&src, &loaded, scene) {
+    match run(src.as_ref(), &loaded, scene) {
         Ok(report) => {
             for w in &report.warnings {
                 eprintln!("qtvr: {shown}: warning: {}", w.message);
@@ -390,14 +452,16 @@ fn with_scene(
 }
 
 fn info(file: &Path, json: bool) -> ExitCode {
-    let (src, loaded) = match open(file) {
+    let (_src, loaded) = match open(file) {
         Ok(x) => x,
         Err(code) => return code,
     };
-    use qtvr_format::source::ByteSource;
     let shown = file.display().to_string();
     if json {
-        println!("{}", qtvr::cli::info::to_json(&shown, src.len(), &loaded));
+        println!(
+            "{}",
+            qtvr::cli::info::to_json(&shown, loaded.data_len, &loaded)
+        );
     } else {
         print!("{}", qtvr::cli::info::to_text(&shown, &loaded));
     }

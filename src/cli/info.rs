@@ -1,7 +1,8 @@
 //! `qtvr info`: the scene and tracks, as text or as JSON.
 //!
 //! The JSON schema (documented in docs/cli.md, version 1):
-//! `{ schema, file, file_size, quicktime: {timescale, duration, compressed_header,
+//! `{ schema, file, file_size, forks: null | {how, finder: null | {type,
+//! creator}, moov_resource}, quicktime: {timescale, duration, compressed_header,
 //! tracks: [...]}, qtvr: null | {version, controller, name, default_node, nodes:
 //! [...]}, warnings: [...] }`.
 
@@ -11,6 +12,7 @@ use serde::Serialize;
 
 use qtvr_format::container::{FourCC, Movie, Track};
 use qtvr_format::error::Warning;
+use qtvr_format::mac::Origin;
 use qtvr_format::qtvr::{
     HotSpot, Loaded, Node, NodeContent, ObjectNode, Panorama, Projection, Scene, TrackId, TrackUse,
 };
@@ -103,7 +105,8 @@ fn decoding_text(t: &Track) -> String {
     }
 }
 
-/// Data references that point outside this file (reported, never followed).
+/// Data references that point outside this file (followed by `qtvr::open`
+/// where the file is here).
 fn external_refs(t: &Track) -> Vec<String> {
     t.data_refs
         .iter()
@@ -120,6 +123,13 @@ struct Report<'a> {
     schema: u32,
     file: &'a str,
     file_size: u64,
+    forks: Option<&'a Origin>,
+    /// Reference movies followed to reach this movie (outermost first).
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    references: &'a [qtvr_format::qtvr::Reference],
+    /// Other files the media was found in.
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    media_files: &'a [String],
     quicktime: QuickTime<'a>,
     qtvr: Option<&'a Scene>,
     warnings: &'a [Warning],
@@ -148,6 +158,9 @@ pub fn to_json(file: &str, file_size: u64, l: &Loaded) -> String {
         schema: SCHEMA,
         file,
         file_size,
+        forks: l.origin.as_ref(),
+        references: &l.references,
+        media_files: &l.media_files,
         quicktime: QuickTime {
             timescale: m.timescale,
             duration: m.duration,
@@ -187,10 +200,34 @@ fn track_line(u: &TrackUse, m: &Movie) -> String {
     )
 }
 
+/// Where the movie came from, for a Mac file (nothing for a plain file
+/// that holds the whole movie).
+fn origin_text(o: &Origin) -> Option<String> {
+    if o.how == "a plain file" && o.finder.is_none() && o.moov_resource.is_none() {
+        return None;
+    }
+    let mut line = format!("file: {}", o.how);
+    if let Some(f) = o.finder {
+        let _ = write!(
+            line,
+            ", Finder type '{}' creator '{}'",
+            f.file_type, f.creator
+        );
+    }
+    if let Some(id) = o.moov_resource {
+        let _ = write!(
+            line,
+            ", movie atom from the resource fork ('moov' resource {id})"
+        );
+    }
+    Some(line)
+}
+
 /// The human-readable report.
 pub fn to_text(file: &str, l: &Loaded) -> String {
     let mut o = String::new();
     let _ = writeln!(o, "{file}");
+    references_text(&mut o, l);
     movie_text(&mut o, l);
     if let Some(s) = &l.scene {
         for n in &s.nodes {
@@ -209,6 +246,48 @@ pub fn to_text(file: &str, l: &Loaded) -> String {
 }
 
 /// The report's head: what kind of movie, its nodes, its time scale and duration.
+/// The reference movies followed: each alternate with its selectors, where
+/// it is here, and which was opened.
+fn references_text(o: &mut String, l: &Loaded) {
+    for r in &l.references {
+        let _ = writeln!(
+            o,
+            "reference movie {} with {} alternate{}:",
+            r.file,
+            r.alternates.len(),
+            if r.alternates.len() == 1 { "" } else { "s" }
+        );
+        for (i, (a, found)) in r.alternates.iter().zip(&r.found).enumerate() {
+            let mut line = format!("  {}. {}", i + 1, qtvr_format::qtvr::target_text(&a.target));
+            if let Some(v) = a.data_rate {
+                let _ = write!(line, ", data rate {v}");
+            }
+            if let Some(v) = a.quality {
+                let _ = write!(line, ", quality {v}");
+            }
+            if let Some(v) = a.cpu_speed {
+                let _ = write!(line, ", CPU speed {v}");
+            }
+            if let Some(v) = &a.version_check {
+                let _ = write!(line, ", version check '{v}'");
+            }
+            if let Some(v) = a.language {
+                let _ = write!(line, ", language {v}");
+            }
+            match found {
+                Some(p) if i == r.chosen => {
+                    let _ = write!(line, " — {p} (opened)");
+                }
+                Some(p) => {
+                    let _ = write!(line, " — {p}");
+                }
+                None => line.push_str(" — not here"),
+            }
+            let _ = writeln!(o, "{line}");
+        }
+    }
+}
+
 fn movie_text(o: &mut String, l: &Loaded) {
     let m = &l.movie;
     let secs = if m.timescale > 0 {
@@ -235,6 +314,12 @@ fn movie_text(o: &mut String, l: &Loaded) {
         None => {
             let _ = writeln!(o, "QuickTime movie, not QuickTime VR");
         }
+    }
+    if let Some(line) = l.origin.as_ref().and_then(origin_text) {
+        let _ = writeln!(o, "  {line}");
+    }
+    if !l.media_files.is_empty() {
+        let _ = writeln!(o, "  media also from: {}", l.media_files.join(", "));
     }
     let _ = writeln!(
         o,

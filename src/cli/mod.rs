@@ -6,4 +6,5 @@
 pub mod desktop;
 pub mod export;
 pub mod info;
+pub mod ls;
 pub mod render;

@@ -16,7 +16,7 @@ use std::sync::Arc;
 use qtvr_format::assemble::{NodePicture, ObjectFrame};
 use qtvr_format::container::Movie;
 use qtvr_format::qtvr::{Loaded, Node, NodeContent, NodeId, Scene, TrackId};
-use qtvr_format::source::{ByteSource, FileSource};
+use qtvr_format::source::ByteSource;
 use qtvr_format::tiles::{self, Cancel, DecodeOptions, Role};
 
 /// Where a movie comes from.
@@ -135,11 +135,16 @@ pub fn open(
 
 /// Opens and parses a movie, refusing movies without QTVR nodes.
 pub fn open_now(origin: Origin) -> Result<OpenMovie, String> {
-    let src: Arc<dyn ByteSource> = match &origin {
-        Origin::File(p) => Arc::new(FileSource::open(p).map_err(|e| e.to_string())?),
-        Origin::Bundled(_, bytes) => Arc::new(bytes.to_vec()),
+    let (src, loaded): (Arc<dyn ByteSource>, _) = match &origin {
+        // A plain file, or a Mac file's forks (MacBinary, AppleSingle,
+        // BinHex, AppleDouble sidecars, the macOS named fork).
+        Origin::File(p) => qtvr_format::qtvr::open(p).map_err(|e| e.to_string())?,
+        Origin::Bundled(_, bytes) => {
+            let src: Arc<dyn ByteSource> = Arc::new(bytes.to_vec());
+            let loaded = qtvr_format::qtvr::load(src.as_ref()).map_err(|e| e.to_string())?;
+            (src, loaded)
+        }
     };
-    let loaded = qtvr_format::qtvr::load(src.as_ref()).map_err(|e| e.to_string())?;
     match &loaded.scene {
         None => Err(qtvr_format::qtvr::NOT_QTVR.into()),
         Some(s) if s.nodes.is_empty() => Err("the movie has no QTVR nodes".into()),

@@ -118,6 +118,10 @@ pub enum Error {
     /// The file is atom-structured but has no movie atom.
     #[error("{0}")]
     NoMovieAtom(String),
+    /// A reference movie none of whose alternates can be opened here (or
+    /// whose asked-for alternate does not exist).
+    #[error("{0}")]
+    Reference(String),
     /// A specific atom is broken.
     #[error("'{atom}' atom at {location}: {problem}")]
     Atom {
@@ -125,9 +129,31 @@ pub enum Error {
         location: Location,
         problem: Problem,
     },
+    /// A Mac file wrapper (MacBinary, AppleSingle, AppleDouble, BinHex) or a
+    /// resource fork is broken; `offset` counts in the file or fork named
+    /// by `structure`.
+    #[error("{structure}, byte offset {offset}: {problem}")]
+    Mac {
+        /// What was being read, and in which file or fork.
+        structure: String,
+        offset: u64,
+        problem: String,
+    },
     /// The movie is QuickTime but lacks what a QTVR scene needs.
     #[error(transparent)]
     Scene(#[from] SceneError),
+    /// A structure of a disc image (HFS, HFS+, partition map) is broken;
+    /// `offset` is the byte offset of the structure in the image file.
+    #[error("{structure} at byte offset {offset}: {problem}")]
+    Disk {
+        structure: String,
+        offset: u64,
+        problem: String,
+    },
+    /// A path inside a disc image (`IMAGE//PATH`) names nothing there, or
+    /// the image holds no volume this reader knows.
+    #[error("{0}")]
+    NotInImage(String),
 }
 
 /// What a QuickTime movie lacks that its QTVR scene needs.
@@ -219,6 +245,15 @@ pub enum SceneError {
 }
 
 impl Error {
+    /// Builds an [`Error::Mac`].
+    pub fn mac(structure: impl Into<String>, offset: u64, problem: impl Into<String>) -> Self {
+        Error::Mac {
+            structure: structure.into(),
+            offset,
+            problem: problem.into(),
+        }
+    }
+
     /// Builds an [`Error::Atom`].
     pub fn atom(atom: FourCC, location: Location, problem: Problem) -> Self {
         Error::Atom {

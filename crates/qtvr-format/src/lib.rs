@@ -5,6 +5,13 @@
 //!
 //! Data flows one way, one module per stage:
 //!
+//! 0. [`mac`] — where the bytes come from: a plain file, or the data and
+//!    resource forks of a classic Mac OS file (MacBinary, AppleSingle,
+//!    BinHex 4.0, AppleDouble sidecars, the macOS named fork);
+//!    [`qtvr::open_forks`] reads a movie whose movie atom is the resource
+//!    fork's `moov` resource.
+//!    [`disk`] opens files inside disc images (HFS, HFS+, Apple partition
+//!    maps, ISO 9660; `IMAGE//PATH`) as forks over the image's bytes.
 //! 1. [`container`] — file bytes → atoms, tracks, sample tables (Apple's
 //!    *QuickTime File Format* specification).
 //! 2. [`qtvr`](mod@qtvr) — tracks → the QTVR scene: nodes, panoramas, objects, hot
@@ -85,9 +92,11 @@
 pub mod assemble;
 pub mod codec;
 pub mod container;
+pub mod disk;
 pub mod error;
 mod ids;
 pub mod limits;
+pub mod mac;
 pub mod qtvr;
 pub mod source;
 pub mod text;

@@ -43,6 +43,17 @@ impl ByteSource for Vec<u8> {
     }
 }
 
+/// A shared source reads like the source it holds (a movie's data fork is
+/// an `Arc<dyn ByteSource>`: a file, a range of a wrapper, decoded bytes).
+impl<T: ByteSource + ?Sized> ByteSource for std::sync::Arc<T> {
+    fn len(&self) -> u64 {
+        (**self).len()
+    }
+    fn read_exact_at(&self, offset: u64, buf: &mut [u8]) -> io::Result<()> {
+        (**self).read_exact_at(offset, buf)
+    }
+}
+
 fn eof() -> io::Error {
     io::Error::new(
         io::ErrorKind::UnexpectedEof,

@@ -121,7 +121,7 @@ pub fn scan_top_level(src: &dyn ByteSource) -> Result<(Vec<TopAtom>, Vec<Warning
 
 /// Reads the movie atom of a file.
 pub fn read_movie(src: &dyn ByteSource, budget: &Budget) -> Result<Movie> {
-    let (atoms, mut warnings) = scan_top_level(src)?;
+    let (atoms, warnings) = scan_top_level(src)?;
     let Some(moov) = atoms.iter().find(|a| a.kind.0 == *b"moov") else {
         return Err(no_moov_error(&atoms));
     };
@@ -139,7 +139,40 @@ pub fn read_movie(src: &dyn ByteSource, budget: &Budget) -> Result<Movie> {
         .reserve(moov.size)
         .map_err(|e| Error::atom(moov.kind, Location::file(moov.offset), e.into()))?;
     let bytes = read_vec(src, moov.offset, moov.size)?;
-    let (body, _) = parse_atom_at(&bytes, 0, Location::file(moov.offset))?;
+    movie_from_moov(src, &bytes, Location::file(moov.offset), warnings, budget)
+}
+
+/// Reads a movie whose movie atom comes from elsewhere than `src` (the `moov`
+/// resource of a classic Mac OS file's resource fork) while its samples lie
+/// in `src` (the data fork). `moov` holds the whole atom, header included;
+/// `at` is where it was found, for messages (its offsets count in `moov`'s
+/// own home, the resource fork). The data fork may be any bytes at all (a
+/// bare `mdat`, or nothing but media), so it is not scanned for atoms.
+pub fn read_movie_with_moov(
+    src: &dyn ByteSource,
+    moov: &[u8],
+    at: Location,
+    budget: &Budget,
+) -> Result<Movie> {
+    movie_from_moov(src, moov, at, Vec::new(), budget)
+}
+
+/// The movie of the movie atom `bytes` (found at `at`), its samples in `src`.
+fn movie_from_moov(
+    src: &dyn ByteSource,
+    bytes: &[u8],
+    at: Location,
+    mut warnings: Vec<Warning>,
+    budget: &Budget,
+) -> Result<Movie> {
+    let (body, _) = parse_atom_at(bytes, 0, at)?;
+    if body.kind.0 != *b"moov" {
+        return Err(Error::atom(
+            body.kind,
+            at,
+            Problem::Invalid("expected the movie atom ('moov')".into()),
+        ));
+    }
     let mut movie = read_moov(&body, budget, 0)?;
     let len = src.len();
     for t in &movie.tracks {
@@ -165,6 +198,25 @@ pub fn read_movie(src: &dyn ByteSource, budget: &Budget) -> Result<Movie> {
     warnings.append(&mut movie.warnings);
     movie.warnings = warnings;
     Ok(movie)
+}
+
+/// Why a file without a movie atom cannot be read; `looked` lists where a
+/// resource fork was looked for (empty: the caller did not look).
+pub fn no_moov_error_looked(src: &dyn ByteSource, looked: &[String]) -> Error {
+    let atoms = match scan_top_level(src) {
+        Ok((atoms, _)) => atoms,
+        Err(e) => return e,
+    };
+    match no_moov_error(&atoms) {
+        Error::NoMovieAtom(mut msg) if !looked.is_empty() => {
+            msg.push_str(&format!(
+                " Looked for the resource fork in: {}.",
+                looked.join("; ")
+            ));
+            Error::NoMovieAtom(msg)
+        }
+        e => e,
+    }
 }
 
 fn no_moov_error(atoms: &[TopAtom]) -> Error {
@@ -193,8 +245,9 @@ fn no_moov_error(atoms: &[TopAtom]) -> Error {
     if has_media {
         msg.push_str(
             "This is the data fork of a classic Mac OS QuickTime movie whose movie atom lived in the \
-             resource fork, which was lost when the file was copied off the Mac. Recover the resource \
-             fork (from a MacBinary, AppleDouble '._' file or HFS disk image) or re-save the movie as \
+             resource fork, which was lost when the file was copied off the Mac. Open the file that \
+             still holds both forks (MacBinary, AppleSingle or BinHex, or the file inside its HFS \
+             disk image), put its AppleDouble '._' file beside it, or re-save the movie as \
              self-contained (flattened) on a Mac.",
         );
     } else {

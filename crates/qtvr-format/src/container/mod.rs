@@ -12,11 +12,12 @@ pub mod file;
 mod fourcc;
 pub mod movie;
 pub mod reader;
+pub mod reference;
 pub mod sample_desc;
 pub mod samples;
 pub mod timing;
 
-pub use file::{read_movie, scan_top_level};
+pub use file::{read_movie, read_movie_with_moov, scan_top_level};
 pub use fourcc::FourCC;
 pub use movie::{DataRef, Edit, Movie, RawAtom, Track, TrackReference};
 pub use sample_desc::{ColorTable, SampleDescription, VideoDescription};

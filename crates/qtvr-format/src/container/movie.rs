@@ -33,6 +33,8 @@ pub struct Movie {
     pub user_data: Vec<RawAtom>,
     /// What was skipped or repaired.
     pub warnings: Vec<Warning>,
+    /// A reference movie's alternates (`rmra`), in order; empty for others.
+    pub alternates: Vec<super::reference::Alternate>,
 }
 
 /// An atom kept as bytes, for readers further up (user data, `gmhd` children).
@@ -169,6 +171,9 @@ pub struct DataRef {
     pub self_contained: bool,
     /// For a `url ` reference, the URL text.
     pub url: Option<String>,
+    /// For an `alis` reference to another file, the names its alias record
+    /// keeps.
+    pub alias: Option<super::reference::Alias>,
 }
 
 /// Reads a `moov` body. `moov` (QTFF "Movie atoms").
@@ -223,8 +228,20 @@ pub fn read_moov(moov: &AtomBody<'_>, budget: &Budget, depth: u32) -> Result<Mov
                 )),
             },
             b"udta" => movie.user_data = read_udta(&child),
+            b"rmra" => match super::reference::read_rmra(&child) {
+                Ok(a) => movie.alternates = a,
+                Err(e) => movie.warnings.push(Warning::at(
+                    child.location.offset,
+                    format!("reference movie alternates skipped: {e}"),
+                )),
+            },
             _ => {}
         }
+    }
+    // A reference movie may hold its alternates alone.
+    if !saw_mvhd && !movie.alternates.is_empty() {
+        movie.timescale = 600;
+        return Ok(movie);
     }
     if !saw_mvhd {
         return Err(moov.error(Problem::MissingChild(FourCC::new(b"mvhd"))));
@@ -540,10 +557,15 @@ pub fn read_dref(a: &AtomBody<'_>) -> Result<Vec<DataRef>> {
         let (_, flags) = cf.version_flags()?;
         let rest = cf.rest();
         let url = (c.kind.0 == *b"url " && !rest.is_empty()).then(|| crate::text::mac_text(rest));
+        let self_contained = flags & 1 != 0;
+        let alias = (c.kind.0 == *b"alis" && !self_contained)
+            .then(|| super::reference::read_alias(rest))
+            .flatten();
         v.push(DataRef {
             kind: c.kind,
-            self_contained: flags & 1 != 0,
+            self_contained,
             url,
+            alias,
         });
     }
     Ok(v)

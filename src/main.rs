@@ -280,6 +280,20 @@ fn view(a: ViewArgs) -> ExitCode {
         }
         _ => a.file,
     };
+    // `--alternate N` of a reference movie: open that alternate's file.
+    let file = match (file, ALTERNATE.get().copied().flatten()) {
+        (Some(f), Some(n)) => match qtvr_format::qtvr::open_alternate(&f, Some(n)) {
+            Ok((_, loaded)) => match loaded.references.first() {
+                Some(r) => r.found[r.chosen].clone().map(PathBuf::from).or(Some(f)),
+                None => Some(f),
+            },
+            Err(e) => {
+                eprintln!("qtvr: {}: {e}", f.display());
+                return ExitCode::from(1);
+            }
+        },
+        (f, _) => f,
+    };
     let origin = match file {
         Some(f) => qtvr::app::load::Origin::File(f),
         None => qtvr::app::load::Origin::Bundled("demo.mov", qtvr::app::DEMO),

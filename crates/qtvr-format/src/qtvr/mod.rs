@@ -457,7 +457,20 @@ pub fn target_text(t: &crate::container::reference::Target) -> String {
 fn reference_target(movie: &Path, t: &crate::container::reference::Target) -> Option<PathBuf> {
     use crate::container::reference::Target;
     let dir = movie.parent().unwrap_or(Path::new(""));
-    let opens = |p: &Path| crate::mac::open(p).is_ok();
+    // On the host's disks a name may differ in case from the one the Mac
+    // stored (a copy to a case-sensitive disk): each part is matched
+    // exactly, else ignoring case.
+    let opens = |p: &Path| {
+        if crate::disk::split_image_path(p).is_some() {
+            return crate::mac::open(p).is_ok().then(|| p.to_path_buf());
+        }
+        let found = if p.exists() {
+            p.to_path_buf()
+        } else {
+            match_case(p)?
+        };
+        crate::mac::open(&found).is_ok().then_some(found)
+    };
     match t {
         Target::Url { url } => {
             let local = if let Some(rest) = url.strip_prefix("file://") {
@@ -476,7 +489,7 @@ fn reference_target(movie: &Path, t: &crate::container::reference::Target) -> Op
             } else {
                 dir.join(percent_decode(url))
             };
-            opens(&local).then_some(local)
+            opens(&local)
         }
         Target::Alias(a) => {
             let parts = a.parts();
@@ -500,16 +513,52 @@ fn reference_target(movie: &Path, t: &crate::container::reference::Target) -> Op
                         PathBuf::from(format!("{}//{p}{rel}", image.display()))
                     })
                     .chain(std::iter::once(last))
-                    .find(|p| opens(p));
+                    .find_map(|p| opens(&p));
             }
             let rel: PathBuf = names.iter().collect();
             dir.ancestors()
                 .map(|d| d.join(&rel))
                 .chain(std::iter::once(last))
-                .find(|p| opens(p))
+                .find_map(|p| opens(&p))
         }
         Target::Other { .. } => None,
     }
+}
+
+/// `path` with each part that does not exist as written replaced by the one
+/// entry of its folder whose name matches ignoring case (folders of at most
+/// 10,000 entries are searched).
+fn match_case(path: &Path) -> Option<PathBuf> {
+    use std::path::Component;
+    let mut at = PathBuf::new();
+    for c in path.components() {
+        let Component::Normal(name) = c else {
+            at.push(c.as_os_str());
+            continue;
+        };
+        let exact = at.join(name);
+        if exact.exists() {
+            at = exact;
+            continue;
+        }
+        let want = name.to_str()?.to_lowercase();
+        let folder = if at.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            at.as_path()
+        };
+        let entry = std::fs::read_dir(folder)
+            .ok()?
+            .take(10_000)
+            .filter_map(|e| e.ok())
+            .find(|e| {
+                e.file_name()
+                    .to_str()
+                    .is_some_and(|n| n.to_lowercase() == want)
+            })?;
+        at = at.join(entry.file_name());
+    }
+    Some(at)
 }
 
 /// `%xx` escapes of a URL path decoded (bytes as UTF-8, else as they are).

@@ -693,3 +693,72 @@ fn a_truncated_image_says_what_is_missing() {
     assert!(err.contains("runs past the end of the image"), "{err}");
     assert!(err.contains("warning"), "{err}");
 }
+
+/// A hybrid CD made by xorriso (ISO 9660 + HFS+ behind an Apple partition
+/// map): listed from its HFS+ side with the Finder types xorriso gave, names
+/// with accents as typed, and rendered like the original movie.
+#[test]
+fn an_xorriso_hybrid_cd_is_listed_and_renders_like_the_original() {
+    if !qtvr_testkit::require_tool("xorriso", "xorriso") {
+        return;
+    }
+    let d = dir("xorriso");
+    let root = d.join("root");
+    std::fs::create_dir_all(root.join("Tours")).unwrap();
+    let movie = root.join("Tours/Café Tour.mov");
+    std::fs::write(&movie, tours::tour()).unwrap();
+    std::fs::write(root.join("readme.txt"), b"not a movie").unwrap();
+    let iso = d.join("hybrid.iso");
+    let o = Command::new("xorriso")
+        .args(["-as", "mkisofs", "-quiet", "-hfsplus", "-V", "QTVR CD"])
+        .args([
+            "-hfsplus-file-creator-type",
+            "TVOD",
+            "MooV",
+            "/Tours/Café Tour.mov",
+        ])
+        .arg("-o")
+        .arg(&iso)
+        .arg(&root)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let i = iso.to_str().unwrap();
+    let out = stdout(&qtvr(&["ls", i]));
+    assert_eq!(
+        out,
+        format!(
+            "{i}//Tours/Café Tour.mov\t{}\tQTVR tour (3 nodes)\n",
+            tours::tour().len()
+        )
+    );
+    let json: serde_json::Value = serde_json::from_str(&stdout(&qtvr(&[
+        "info",
+        "--json",
+        &format!("{i}//tours/cafe tour.mov"),
+    ])))
+    .unwrap();
+    assert_eq!(json["forks"]["finder"]["type"], "MooV", "{json}");
+    let (a, b) = (d.join("inside.png"), d.join("original.png"));
+    for (file, out) in [
+        (format!("{i}//Tours/Café Tour.mov"), &a),
+        (movie.display().to_string(), &b),
+    ] {
+        stdout(&qtvr(&[
+            "render",
+            &file,
+            "--node",
+            "2",
+            "--size",
+            "160x120",
+            "-o",
+            out.to_str().unwrap(),
+        ]));
+    }
+    assert!(
+        image::open(&a).unwrap().to_rgba8() == image::open(&b).unwrap().to_rgba8(),
+        "{} and {} differ",
+        a.display(),
+        b.display()
+    );
+}

@@ -1,7 +1,7 @@
 //! `qtvr-format`: read and write QuickTime VR movies — bytes in, scenes and
 //! pixels out, and back. No windows, no GPU: this crate depends only on
-//! decoders (`image`, `png`, `zune-jpeg`, `flate2`), `rayon`, `serde` and
-//! `thiserror`. The viewer (`qtvr`) draws what it makes.
+//! decoders (`image`, `png`, `zune-jpeg`, `flate2`), `rayon`, `serde`,
+//! `thiserror` and `unicode-normalization` (HFS+ names). The viewer (`qtvr`) draws what it makes.
 //!
 //! Data flows one way, one module per stage:
 //!

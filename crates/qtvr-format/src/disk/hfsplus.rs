@@ -114,7 +114,11 @@ pub fn read(image: &Arc<dyn ByteSource>, at: u64) -> Result<Volume> {
             ));
         }
         let units: Vec<u16> = (0..n).map(|i| be16(rec, 8 + 2 * i)).collect();
-        let name = String::from_utf16_lossy(&units);
+        // HFS+ stores names decomposed (NFD); shown and matched composed.
+        let name: String = unicode_normalization::UnicodeNormalization::nfc(
+            String::from_utf16_lossy(&units).as_str(),
+        )
+        .collect();
         let d = &rec[2 + key_len..];
         match be16(d, 0) {
             1 => {

@@ -271,11 +271,12 @@ fn ls(image: &Path, json: bool) -> ExitCode {
 
 /// The viewer window.
 fn view(a: ViewArgs) -> ExitCode {
-    // A disc image: its only QTVR movie, or the list to choose from (exit 2).
+    // A disc image: its only QTVR movie; several: the window opens the
+    // image and offers them in its chooser; none: why not (exit 2).
     let file = match a.file.as_deref().map(qtvr::cli::ls::pick) {
         Some(qtvr::cli::ls::Pick::Movie(p)) => Some(p),
-        Some(qtvr::cli::ls::Pick::Choose(msg)) => {
-            eprintln!("qtvr: {msg}");
+        Some(qtvr::cli::ls::Pick::Choose { qtvr: 0, message }) => {
+            eprintln!("qtvr: {message}");
             return ExitCode::from(2);
         }
         _ => a.file,

@@ -384,7 +384,7 @@ fn a_700_mb_image_is_listed_from_its_catalog_and_movie_headers() {
 }
 
 #[test]
-fn the_viewer_opens_the_only_qtvr_movie_or_lists_them() {
+fn the_viewer_opens_the_only_qtvr_movie_or_offers_them() {
     use qtvr::cli::ls::{Pick, pick};
     let one = vec![
         FileSpec::new("Movies/Tour", Content::Bytes(tours::tour()), b"MooV"),
@@ -400,16 +400,46 @@ fn the_viewer_opens_the_only_qtvr_movie_or_lists_them() {
     let open = qtvr::viewer::load::open_now(qtvr::viewer::load::Origin::File(movie)).unwrap();
     assert_eq!(open.loaded.scene.as_ref().unwrap().nodes.len(), 3);
     let (p, shown) = write("pick-many", &diskimg::hfs("Disc Vol", 512, &files()));
-    assert!(matches!(pick(&p), Pick::Choose(_)));
-    // `qtvr IMAGE` with several: the list on stderr, exit 2, no window.
+    match pick(&p) {
+        Pick::Choose { qtvr: 3, message } => assert!(
+            message.contains(&format!("qtvr '{shown}//Demos/Tour'")),
+            "{message}"
+        ),
+        other => panic!("{other:?}"),
+    }
+    // `qtvr IMAGE` with several opens the window on the image: its loader
+    // offers them to choose from, each named as it opens, with its kind.
+    match qtvr::viewer::load::open_or_list(qtvr::viewer::load::Origin::File(p.clone())) {
+        Ok(qtvr::viewer::load::Opened::Choose { image, movies }) => {
+            assert_eq!(image, "disc.img");
+            let labels: Vec<&str> = movies.iter().map(|m| m.label.as_str()).collect();
+            assert_eq!(
+                labels,
+                [
+                    "Demos/Field Pano - QTVR panorama",
+                    "Demos/Tour - QTVR tour (3 nodes)",
+                    "Objects/Café Die - QTVR object",
+                ]
+            );
+            assert_eq!(
+                movies[1].path,
+                PathBuf::from(format!("{shown}//Demos/Tour"))
+            );
+        }
+        Ok(_) => panic!("opened a movie"),
+        Err(e) => panic!("{e}"),
+    }
+    // None: `qtvr IMAGE` says so on stderr, exit 2, no window.
+    let none = vec![FileSpec::new(
+        "Read Me",
+        Content::Bytes(b"text".to_vec()),
+        b"TEXT",
+    )];
+    let (_, shown) = write("pick-none", &diskimg::hfs("Empty", 512, &none));
     let o = qtvr(&[&shown]);
     assert_eq!(o.status.code(), Some(2));
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("3 QuickTime VR movies"), "{err}");
-    assert!(
-        err.contains(&format!("qtvr '{shown}//Demos/Tour'")),
-        "{err}"
-    );
+    assert!(err.contains("without QuickTime VR movies"), "{err}");
     // Not an image: left to the movie reader.
     assert!(matches!(pick(Path::new("Cargo.toml")), Pick::NotAnImage));
 }

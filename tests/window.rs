@@ -14,6 +14,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+#[path = "support/diskimg.rs"]
+mod diskimg;
 #[path = "support/objects.rs"]
 mod objects;
 #[path = "support/tours.rs"]
@@ -496,6 +498,79 @@ fn cube_window_matches_render_and_bad_files_keep_the_movie() {
     assert!(
         v.child.try_wait().expect("status").is_none(),
         "the viewer quit"
+    );
+}
+
+/// `qtvr IMAGE` with several QTVR movies opens the window with the chooser:
+/// Down and Return open the second movie, drawn as `qtvr render IMAGE//PATH`
+/// draws it. The image dropped again (`open` on stdin, as a drop) shows the
+/// chooser again; Escape keeps the tour, a digit opens that movie.
+#[test]
+fn a_disc_image_offers_its_movies_and_opens_the_chosen_one() {
+    let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(d) = display() else { return };
+    let dir = out_dir().join("disc-image");
+    std::fs::create_dir_all(&dir).expect("folder");
+    let img = dir.join("disc.img");
+    let files = [
+        diskimg::FileSpec::new(
+            "Objects/Die",
+            diskimg::Content::Bytes(objects::labelled_object(2, 2, Default::default())),
+            b"MooV",
+        ),
+        diskimg::FileSpec::new(
+            "Tours/Three Nodes",
+            diskimg::Content::Bytes(tours::tour()),
+            b"MooV",
+        ),
+    ];
+    diskimg::hfs("Disc", 512, &files).to_file(&img);
+    let image = img.display().to_string();
+    let mut v = Viewer::start(&d, &[&image, "--size", "500x400"]);
+    let c = v.wait_for("chooser", Duration::from_secs(30));
+    assert_eq!(
+        c["movies"],
+        serde_json::json!([
+            "Objects/Die - QTVR object",
+            "Tours/Three Nodes - QTVR tour (3 nodes)"
+        ])
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    v.focus();
+    v.xdo(&["key", "Down", "Return"]);
+    let tour = format!("{image}//Tours/Three Nodes");
+    let s = v.idle_until("file", tour.as_str());
+    assert_matches(
+        &v.screenshot(),
+        &render(&tour, &s, "disc-tour"),
+        &s,
+        "disc-tour",
+    );
+    // Dropped again: the chooser; Escape closes it, the tour stays.
+    v.send(&format!("open {image}"));
+    v.wait_for("chooser", Duration::from_secs(30));
+    std::thread::sleep(Duration::from_millis(300));
+    v.xdo(&["key", "Escape"]);
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(v.state()["file"], tour.as_str());
+    assert_matches(
+        &v.screenshot(),
+        &render(&tour, &s, "disc-tour-kept"),
+        &s,
+        "disc-tour-kept",
+    );
+    // Again, and 1 opens the object.
+    v.send(&format!("open {image}"));
+    v.wait_for("chooser", Duration::from_secs(30));
+    std::thread::sleep(Duration::from_millis(300));
+    v.xdo(&["key", "1"]);
+    let object = format!("{image}//Objects/Die");
+    let s = v.idle_until("file", object.as_str());
+    assert_matches(
+        &v.screenshot(),
+        &render(&object, &s, "disc-object"),
+        &s,
+        "disc-object",
     );
 }
 

@@ -361,6 +361,7 @@ fn key_press(event: &KeyEvent) -> KeyPress {
         WKey::Named(WNamed::F11) => named(NamedKey::F11),
         WKey::Named(WNamed::Escape) => named(NamedKey::Escape),
         WKey::Named(WNamed::Backspace) => named(NamedKey::Backspace),
+        WKey::Named(WNamed::Enter) => named(NamedKey::Enter),
         WKey::Character(c) => KeyName::Char(c.to_string()),
         _ => KeyName::Other,
     };

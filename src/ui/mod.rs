@@ -388,6 +388,34 @@ pub fn draw_panel(
     c
 }
 
+/// Which of `lines` (its index) the point `y` pixels below the top of a
+/// panel drawn by [`draw_panel`] with the same `lines`, `scale`,
+/// `text_scale` and `max_width` lies on (wrapped lines count as theirs).
+pub fn panel_line_at(
+    lines: &[String],
+    scale: u32,
+    text_scale: u32,
+    max_width: u32,
+    y: i64,
+) -> Option<usize> {
+    let k = scale.max(1);
+    let ts = text_scale.max(1);
+    let pad = 12 * k;
+    let line_h = i64::from(8 * ts + 4 * k);
+    let max_chars = ((max_width.saturating_sub(2 * pad)) / (ADVANCE as u32 * ts)).max(8) as usize;
+    let mut top = i64::from(pad) + line_h + i64::from(4 * k);
+    for (i, l) in lines.iter().enumerate() {
+        let mut w = Vec::new();
+        wrap(l, max_chars, &mut w);
+        let bottom = top + line_h * w.len() as i64;
+        if (top..bottom).contains(&y) {
+            return Some(i);
+        }
+        top = bottom;
+    }
+    None
+}
+
 fn wrap(line: &str, max: usize, out: &mut Vec<String>) {
     let mut cur = String::new();
     for word in line.split(' ') {

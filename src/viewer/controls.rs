@@ -1,7 +1,7 @@
 //! The controls: what the bar, the help or node list panel and the message
 //! show, drawn into the overlay slots when they change.
 
-use super::{BAR, Effect, MESSAGE, PANEL, Panel, Viewer};
+use super::{BAR, Effect, MESSAGE, PANEL, Panel, PanelAt, Viewer};
 use crate::ui::{self, BarState};
 use crate::view::nav::Subject;
 use qtvr_format::qtvr::NodeContent;
@@ -33,6 +33,9 @@ impl Viewer {
                     t
                 }
             },
+            None if self.chooser.is_some() && self.switch.target().is_none() => {
+                "choose a movie".into()
+            }
             None => "loading".into(),
         };
         BarState {
@@ -80,11 +83,52 @@ impl Viewer {
         })
     }
 
-    /// Lays out and draws the controls into the overlay slots.
-    pub(super) fn update_overlay(&mut self) {
-        let Some(win) = self.window else { return };
-        let bar = self.bar_state();
-        let panel = if self.show_nodes {
+    /// The disc image chooser's lines: number key, path and kind; the
+    /// selected one marked like the node list's current node.
+    fn chooser_panel(&self) -> Option<Panel> {
+        let c = self.chooser.as_ref()?;
+        let mut lines: Vec<String> = c
+            .movies
+            .iter()
+            .enumerate()
+            .map(|(i, m)| {
+                let mark = if i == c.selected { "  <" } else { "" };
+                let key = if i < 9 {
+                    format!("{}", i + 1)
+                } else {
+                    " ".into()
+                };
+                format!("{key}  {}{mark}", m.label)
+            })
+            .collect();
+        lines.push(String::new());
+        lines.push("Up/Down, Enter or 1-9: open   Esc: close".into());
+        Some(Panel {
+            title: format!("{}: choose a movie", c.image),
+            lines,
+        })
+    }
+
+    /// The chooser's movie (0-based) under the pointer, if the chooser shows.
+    pub(super) fn chooser_line_under_pointer(&self) -> Option<usize> {
+        let c = self.chooser.as_ref()?;
+        let p = self.panel_at?;
+        let x = self.pointer[0] - f64::from(p.at[0]);
+        let y = self.pointer[1] - f64::from(p.at[1]);
+        if x < 0.0 || y < 0.0 || x >= f64::from(p.size[0]) || y >= f64::from(p.size[1]) {
+            return None;
+        }
+        let k = ui::ui_scale(self.window?.scale);
+        let lines = self.chooser_panel()?.lines;
+        ui::panel_line_at(&lines, k, p.text_scale, p.max_width, y as i64)
+            .filter(|&i| i < c.movies.len())
+    }
+
+    /// The panel shown: the disc image chooser, the node list or the keys.
+    pub(super) fn panel(&self) -> Option<Panel> {
+        if self.chooser.is_some() {
+            self.chooser_panel()
+        } else if self.show_nodes {
             self.node_list()
         } else if self.show_help {
             Some(Panel {
@@ -93,7 +137,14 @@ impl Viewer {
             })
         } else {
             None
-        };
+        }
+    }
+
+    /// Lays out and draws the controls into the overlay slots.
+    pub(super) fn update_overlay(&mut self) {
+        let Some(win) = self.window else { return };
+        let bar = self.bar_state();
+        let panel = self.panel();
         let message = self.message.clone();
         let k = ui::ui_scale(win.scale);
         let [w, h] = win.size;
@@ -126,19 +177,28 @@ impl Viewer {
             return;
         }
         self.panels_shown = Some(panels);
+        self.panel_at = None;
         let panel = panel.map(|p| {
             let room = [
                 w.saturating_sub(16),
                 h.saturating_sub(ui::bar_height(k) + 16),
             ];
-            let mut c = ui::draw_panel(&p.title, ui::ACCENT, &p.lines, k, 2 * k, room[0]);
+            let mut text_scale = 2 * k;
+            let mut c = ui::draw_panel(&p.title, ui::ACCENT, &p.lines, k, text_scale, room[0]);
             if c.width > room[0] || c.height > room[1] {
-                c = ui::draw_panel(&p.title, ui::ACCENT, &p.lines, k, k, room[0]);
+                text_scale = k;
+                c = ui::draw_panel(&p.title, ui::ACCENT, &p.lines, k, text_scale, room[0]);
             }
             let at = [
                 (w.saturating_sub(c.width) / 2) as i32,
                 (h.saturating_sub(c.height) / 2) as i32,
             ];
+            self.panel_at = Some(PanelAt {
+                at,
+                size: [c.width, c.height],
+                text_scale,
+                max_width: room[0],
+            });
             (c, at)
         });
         self.effect(Effect::Overlay {

@@ -44,6 +44,57 @@ impl Viewer {
         self.changed();
     }
 
+    /// The disc image chooser's keys: Up/Down select, Enter or a digit opens,
+    /// Escape closes (the current movie stays). Whether the key was its.
+    fn chooser_key(&mut self, key: &KeyName, down: bool) -> bool {
+        let Some(c) = &mut self.chooser else {
+            return false;
+        };
+        let last = c.movies.len().saturating_sub(1);
+        let open = match key {
+            KeyName::Named(NamedKey::Up) => {
+                if down {
+                    c.selected = c.selected.saturating_sub(1);
+                }
+                None
+            }
+            KeyName::Named(NamedKey::Down) => {
+                if down {
+                    c.selected = (c.selected + 1).min(last);
+                }
+                None
+            }
+            KeyName::Named(NamedKey::Enter) => Some(c.selected),
+            KeyName::Named(NamedKey::Escape) => {
+                if down {
+                    self.chooser = None;
+                    self.changed();
+                }
+                return true;
+            }
+            KeyName::Char(d) if d.len() == 1 && d.as_bytes()[0].is_ascii_digit() && d != "0" => {
+                Some(usize::from(d.as_bytes()[0] - b'1'))
+            }
+            _ => return false,
+        };
+        if down && let Some(i) = open {
+            self.choose(i);
+        }
+        self.changed();
+        true
+    }
+
+    /// Opens the chooser's `i`th movie (0-based) and closes it.
+    pub(super) fn choose(&mut self, i: usize) {
+        let Some(m) = self.chooser.as_ref().and_then(|c| c.movies.get(i)) else {
+            return;
+        };
+        let path = m.path.clone();
+        self.chooser = None;
+        self.open(super::load::Origin::File(path), None);
+        self.changed();
+    }
+
     pub(super) fn keyboard(&mut self, k: KeyPress) {
         let KeyPress {
             key,
@@ -51,6 +102,9 @@ impl Viewer {
             down,
             repeat,
         } = k;
+        if self.chooser.is_some() && !self.ctrl && self.chooser_key(&key, down) {
+            return;
+        }
         // Shift / Ctrl held alone zoom (QuickTime VR's keys), after a moment.
         if let KeyName::Named(n @ (NamedKey::Shift | NamedKey::Control)) = key {
             let key = if n == NamedKey::Shift {
@@ -187,6 +241,10 @@ impl Viewer {
         if down {
             if let Some(b) = self.button_under_pointer() {
                 self.press_button(b);
+                return;
+            }
+            if let Some(i) = self.chooser_line_under_pointer() {
+                self.choose(i);
                 return;
             }
             if self.message.is_some() {

@@ -102,6 +102,13 @@ pub enum LoadEvent {
         object_view: Option<crate::view::ObjectView>,
     },
     Failed(u64, String),
+    /// The file opened is a disc image with several QuickTime VR movies: the
+    /// ones to choose from (`image`: the image's name to show).
+    Choose {
+        generation: u64,
+        image: String,
+        movies: Vec<Choice>,
+    },
     /// Object views decoded in the background ([`decode_views`]), with the
     /// frame each picture holds; or why they could not be.
     Views {
@@ -111,8 +118,30 @@ pub enum LoadEvent {
     },
 }
 
+/// One QuickTime VR movie of a disc image, to choose from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Choice {
+    /// `IMAGE//Folder/Movie`, as it opens.
+    pub path: PathBuf,
+    /// The path inside the image and the kind: `Tours/Three Nodes - QTVR
+    /// tour (3 nodes)` (ASCII: the controls' font has no dashes).
+    pub label: String,
+}
+
+/// What opening a file gives.
+pub enum Opened {
+    Movie(OpenMovie),
+    /// A disc image with several QuickTime VR movies.
+    Choose {
+        image: String,
+        movies: Vec<Choice>,
+    },
+}
+
 /// Opens a movie on a new thread, then loads `node` (default: the scene's
-/// default node) like [`load_node`]; `cancel` stops the decoding.
+/// default node) like [`load_node`]; `cancel` stops the decoding. A disc
+/// image opens its only QuickTime VR movie, or answers
+/// [`LoadEvent::Choose`] with its movies ([`open_or_list`]).
 pub fn open(
     generation: u64,
     origin: Origin,
@@ -120,17 +149,72 @@ pub fn open(
     cancel: Cancel,
     send: impl Fn(LoadEvent) + Send + 'static,
 ) {
-    std::thread::spawn(move || {
-        let opened = open_now(origin);
-        match opened {
-            Ok(m) => {
-                let id = node.unwrap_or_else(|| m.scene().map_or(NodeId(0), |s| s.default_node));
-                send(LoadEvent::Opened(generation, m.clone()));
-                decode_node(generation, &m, id, None, &cancel, &send);
-            }
-            Err(e) => send(LoadEvent::Failed(generation, e)),
+    std::thread::spawn(move || open_and_load(generation, origin, node, &cancel, &send));
+}
+
+/// [`open`] on this thread.
+pub(crate) fn open_and_load(
+    generation: u64,
+    origin: Origin,
+    node: Option<NodeId>,
+    cancel: &Cancel,
+    send: &dyn Fn(LoadEvent),
+) {
+    match open_or_list(origin) {
+        Ok(Opened::Movie(m)) => {
+            let id = node.unwrap_or_else(|| m.scene().map_or(NodeId(0), |s| s.default_node));
+            send(LoadEvent::Opened(generation, m.clone()));
+            decode_node(generation, &m, id, None, cancel, send);
         }
-    });
+        Ok(Opened::Choose { image, movies }) => send(LoadEvent::Choose {
+            generation,
+            image,
+            movies,
+        }),
+        Err(e) => send(LoadEvent::Failed(generation, e)),
+    }
+}
+
+/// Opens a movie like [`open_now`]; a disc image (HFS, HFS+, ISO 9660) opens
+/// its only QuickTime VR movie (`IMAGE//PATH`), lists several to choose
+/// from, or says that it holds none (naming its plain QuickTime movies).
+pub fn open_or_list(origin: Origin) -> Result<Opened, String> {
+    let Origin::File(path) = &origin else {
+        return open_now(origin).map(Opened::Movie);
+    };
+    // Anything that is not a readable image is left to the movie reader.
+    let Ok(Some(image)) = qtvr_format::disk::Image::open(path) else {
+        return open_now(origin).map(Opened::Movie);
+    };
+    let l = super::listing::list_image(&image, &path.display().to_string());
+    let (vr, plain): (Vec<_>, Vec<_>) = l.movies.iter().partition(|m| m.kind.is_qtvr());
+    match vr[..] {
+        [one] => open_now(Origin::File(PathBuf::from(&one.path))).map(Opened::Movie),
+        [] => {
+            let mut why = format!(
+                "the disc image ({} volume \"{}\") holds no QuickTime VR movie",
+                l.volume_kind, l.volume
+            );
+            if !plain.is_empty() {
+                let names: Vec<String> = plain
+                    .iter()
+                    .map(|m| format!("{} ({})", m.inner, m.describe()))
+                    .collect();
+                why.push_str(&format!("; its QuickTime movies: {}", names.join(", ")));
+            }
+            Err(why)
+        }
+        _ => Ok(Opened::Choose {
+            image: origin.name(),
+            movies: vr
+                .iter()
+                .map(|m| Choice {
+                    path: PathBuf::from(&m.path),
+                    label: format!("{} - {}", m.inner, m.describe()),
+                })
+                .collect(),
+        }),
+    }
 }
 
 /// Opens and parses a movie, refusing movies without QTVR nodes.
@@ -361,6 +445,7 @@ mod tests {
                     picture.surfaces[0].image.width, picture.surfaces[0].image.height
                 ),
                 LoadEvent::Failed(_, e) => format!("failed {e}"),
+                LoadEvent::Choose { movies, .. } => format!("choose {}", movies.len()),
                 LoadEvent::Views { pictures, .. } => match pictures {
                     Ok(p) => format!("{} views", p.len()),
                     Err(e) => format!("views failed {e}"),

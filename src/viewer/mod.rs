@@ -17,6 +17,7 @@
 
 mod controls;
 mod input;
+pub mod listing;
 pub mod load;
 mod report;
 mod switch;
@@ -49,6 +50,24 @@ pub const SLOTS: usize = 4;
 /// A message stays this long.
 const MESSAGE_TIME: Duration = Duration::from_secs(10);
 
+/// The chooser of a disc image's movies: the list panel, one line selected.
+#[derive(Debug, Clone)]
+struct Chooser {
+    /// The image's name.
+    image: String,
+    movies: Vec<load::Choice>,
+    selected: usize,
+}
+
+/// Where the panel is drawn (see [`Viewer::update_overlay`]).
+#[derive(Debug, Clone, Copy)]
+struct PanelAt {
+    at: [i32; 2],
+    size: [u32; 2],
+    text_scale: u32,
+    max_width: u32,
+}
+
 /// How the viewer starts.
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -72,6 +91,7 @@ pub enum NamedKey {
     F11,
     Escape,
     Backspace,
+    Enter,
 }
 
 /// A key as the keyboard layout names it.
@@ -310,10 +330,15 @@ pub struct Viewer {
     cursor: Option<CursorShape>,
     /// What the help and message slots show (redrawn only when it changes).
     panels_shown: Option<Panels>,
+    /// Where the panel is drawn: top-left, size, and the text scale and
+    /// width it was laid out with (for clicks on the chooser's lines).
+    panel_at: Option<PanelAt>,
     show_bar: bool,
     show_help: bool,
     /// The node list (N): digits jump to a node.
     show_nodes: bool,
+    /// A disc image's QuickTime VR movies to choose from.
+    chooser: Option<Chooser>,
     show_hotspots: bool,
     settings: Settings,
     ctrl: bool,
@@ -358,9 +383,11 @@ impl Viewer {
             message: None,
             cursor: None,
             panels_shown: None,
+            panel_at: None,
             show_bar: true,
             show_help: false,
             show_nodes: false,
+            chooser: None,
             show_hotspots: false,
             settings,
             ctrl: false,

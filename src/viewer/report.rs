@@ -24,6 +24,10 @@ pub enum Report {
     /// An error panel was shown.
     #[serde(rename = "error")]
     Error { title: String, lines: Vec<String> },
+    /// A disc image's chooser was shown: the image's name and its movies'
+    /// lines (`Folder/Movie - kind`), the first one selected.
+    #[serde(rename = "chooser")]
+    Chooser { image: String, movies: Vec<String> },
     /// Ctrl+C put this text on the clipboard (or tried to).
     #[serde(rename = "copied")]
     Copied { text: String },

@@ -229,7 +229,9 @@ impl FrameCache {
 
 impl Viewer {
     /// Opens a movie in the background; the current one stays until it shows.
+    /// A disc image's chooser closes (another image brings its own).
     pub(super) fn open(&mut self, origin: Origin, node: Option<NodeId>) {
+        self.chooser = None;
         let generation = self.switch.generation() + 1;
         self.switch = Switch::Opening {
             generation,
@@ -365,6 +367,27 @@ impl Viewer {
                 node,
                 pictures,
             } if generation == self.switch.generation() => self.views_decoded(node, pictures),
+            LoadEvent::Choose {
+                generation,
+                image,
+                movies,
+            } if generation == self.switch.generation() => {
+                self.progress = None;
+                self.end_transition();
+                self.show_help = false;
+                self.show_nodes = false;
+                self.message = None;
+                self.report(super::Report::Chooser {
+                    image: image.clone(),
+                    movies: movies.iter().map(|m| m.label.clone()).collect(),
+                });
+                self.chooser = Some(super::Chooser {
+                    image,
+                    movies,
+                    selected: 0,
+                });
+                self.changed();
+            }
             LoadEvent::Failed(g, why) if g == self.switch.generation() => {
                 let name = match &self.switch {
                     Switch::Opening { name, .. } => Some(name.clone()),

@@ -159,15 +159,13 @@ fn run_loads(fx: &[Effect]) -> Vec<LoadEvent> {
                 generation,
                 origin,
                 node,
-            } => match load::open_now(origin.clone()) {
-                Ok(m) => {
-                    let id =
-                        node.unwrap_or_else(|| m.scene().map_or(NodeId(0), |s| s.default_node));
-                    send(LoadEvent::Opened(*generation, m.clone()));
-                    load::decode_node(*generation, &m, id, None, &Default::default(), &send);
-                }
-                Err(e) => send(LoadEvent::Failed(*generation, e)),
-            },
+            } => load::open_and_load(
+                *generation,
+                origin.clone(),
+                *node,
+                &Default::default(),
+                &send,
+            ),
             Effect::LoadNode {
                 generation,
                 movie,
@@ -734,4 +732,219 @@ fn results_of_an_older_request_are_dropped() {
         (DICE, 0),
         "a new movie starts a new history"
     );
+}
+
+// Disc images: the viewer's chooser of their QuickTime VR movies.
+
+#[path = "../../tests/support/diskimg.rs"]
+mod diskimg;
+
+use diskimg::{Content, FileSpec};
+
+/// An HFS disc image holding `files`, written to a temporary folder.
+fn disc(tag: &str, files: &[FileSpec]) -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("qtvr-viewer-{tag}-{}", std::process::id()));
+    std::fs::create_dir_all(&d).unwrap();
+    let p = d.join("disc.img");
+    diskimg::hfs("Disc", 512, files).to_file(&p);
+    p
+}
+
+/// The demo tour as a file `path` of an image.
+fn tour_file(path: &str) -> FileSpec {
+    FileSpec::new(path, Content::Bytes(DEMO.to_vec()), b"MooV")
+}
+
+fn text_file(path: &str) -> FileSpec {
+    FileSpec::new(path, Content::Bytes(b"read me".to_vec()), b"TEXT")
+}
+
+/// Opens `path` as a drop or Ctrl+O does, runs the loads, draws a frame.
+fn open_file(h: &mut Harness, path: &std::path::Path) -> Vec<Effect> {
+    let fx = h.send(Input::Open {
+        origin: Origin::File(path.to_path_buf()),
+        node: None,
+    });
+    let mut fx = h.deliver(run_loads(&fx));
+    fx.extend(h.frame());
+    fx
+}
+
+/// The file an [`Effect::Open`] opens.
+fn opens(fx: &[Effect]) -> Option<String> {
+    fx.iter().find_map(|e| match e {
+        Effect::Open {
+            origin: Origin::File(p),
+            ..
+        } => Some(p.display().to_string()),
+        _ => None,
+    })
+}
+
+/// The panel's lines as the user reads them (title first).
+fn panel_text(h: &Harness) -> Vec<String> {
+    h.viewer
+        .panel()
+        .map(|p| [vec![p.title], p.lines].concat())
+        .unwrap_or_default()
+}
+
+fn panel_shown(fx: &[Effect]) -> Option<bool> {
+    fx.iter().rev().find_map(|e| match e {
+        Effect::Overlay { slot, show } if *slot == PANEL => Some(show.is_some()),
+        _ => None,
+    })
+}
+
+fn three_movies() -> Vec<FileSpec> {
+    vec![
+        tour_file("Tours/Three Nodes"),
+        text_file("Read Me"),
+        tour_file("Tours/Again"),
+        tour_file("Demo"),
+    ]
+}
+
+#[test]
+fn a_disc_image_with_several_movies_offers_them_and_enter_opens_the_chosen_one() {
+    let img = disc("chooser", &three_movies());
+    let shown = img.display().to_string();
+    let mut h = Harness::new(options());
+    let fx = open_file(&mut h, &img);
+    assert_eq!(uploads(&fx), 0, "nothing opens by itself");
+    assert_eq!(panel_shown(&fx), Some(true));
+    let r = reports(fx);
+    assert!(
+        r.contains(&Report::Chooser {
+            image: "disc.img".into(),
+            movies: vec![
+                "Demo - QTVR tour (3 nodes)".into(),
+                "Tours/Again - QTVR tour (3 nodes)".into(),
+                "Tours/Three Nodes - QTVR tour (3 nodes)".into(),
+            ],
+        }),
+        "{r:?}"
+    );
+    assert_eq!(
+        panel_text(&h),
+        [
+            "disc.img: choose a movie",
+            "1  Demo - QTVR tour (3 nodes)  <",
+            "2  Tours/Again - QTVR tour (3 nodes)",
+            "3  Tours/Three Nodes - QTVR tour (3 nodes)",
+            "",
+            "Up/Down, Enter or 1-9: open   Esc: close",
+        ]
+    );
+    assert_eq!(h.viewer.bar_state().view, "choose a movie");
+    // Up/Down move the selection, stopping at the last line.
+    for k in [NamedKey::Down, NamedKey::Down, NamedKey::Down] {
+        h.key(KeyName::Named(k), true);
+        h.key(KeyName::Named(k), false);
+    }
+    assert_eq!(
+        panel_text(&h)[3],
+        "3  Tours/Three Nodes - QTVR tour (3 nodes)  <"
+    );
+    for k in [NamedKey::Up, NamedKey::Down] {
+        h.key(KeyName::Named(k), true);
+        h.key(KeyName::Named(k), false);
+    }
+    assert_eq!(
+        panel_text(&h)[3],
+        "3  Tours/Three Nodes - QTVR tour (3 nodes)  <"
+    );
+    let fx = h.key(KeyName::Named(NamedKey::Enter), true);
+    assert_eq!(
+        opens(&fx),
+        Some(format!("{shown}//Tours/Three Nodes")),
+        "{fx:?}"
+    );
+    assert!(h.viewer.panel().is_none(), "the chooser closes");
+    let mut fx = h.deliver(run_loads(&fx));
+    fx.extend(h.frame());
+    assert_eq!(uploads(&fx), 1);
+    assert_eq!(h.state().file, format!("{shown}//Tours/Three Nodes"));
+    assert_eq!(h.state().node, MEADOW);
+    let _ = std::fs::remove_dir_all(img.parent().unwrap());
+}
+
+#[test]
+fn the_chooser_opens_a_clicked_or_numbered_movie_and_escape_keeps_the_current_one() {
+    let img = disc("chooser-click", &three_movies());
+    let shown = img.display().to_string();
+    // The demo shows; an image is dropped on the window.
+    let mut h = Harness::opened(options(), None, DEMO);
+    let before = h.state().file;
+    open_file(&mut h, &img);
+    assert_eq!(panel_text(&h).len(), 6);
+    // Escape closes the chooser; the demo stays.
+    let fx = h.key(KeyName::Named(NamedKey::Escape), true);
+    h.key(KeyName::Named(NamedKey::Escape), false);
+    assert!(opens(&fx).is_none());
+    assert!(h.viewer.panel().is_none());
+    assert_eq!(panel_shown(&h.frame()), Some(false));
+    assert_eq!(h.state().file, before);
+    // A digit opens that movie.
+    open_file(&mut h, &img);
+    let fx = h.type_char("2");
+    assert_eq!(opens(&fx), Some(format!("{shown}//Tours/Again")));
+    h.deliver(run_loads(&fx));
+    h.frame();
+    assert_eq!(h.state().file, format!("{shown}//Tours/Again"));
+    // A click on a line opens it: the panel's second movie line, at scale 1
+    // with text twice the font's size (padding 12, lines 20 apart, the first
+    // one 36 below the top).
+    open_file(&mut h, &img);
+    let at = h.viewer.panel_at.expect("the chooser is drawn");
+    let [x, y] = [at.at[0] + 40, at.at[1] + 36 + 20 + 10];
+    h.send(Input::PointerMoved([f64::from(x), f64::from(y)]));
+    let fx = h.send(Input::Button(true));
+    h.send(Input::Button(false));
+    assert_eq!(opens(&fx), Some(format!("{shown}//Tours/Again")), "{fx:?}");
+    assert!(h.viewer.panel().is_none());
+    // Another movie dropped while it shows replaces the chooser.
+    open_file(&mut h, &img);
+    assert!(h.viewer.panel().is_some());
+    h.send(Input::Open {
+        origin: Origin::Bundled("demo.mov", DEMO),
+        node: None,
+    });
+    assert!(h.viewer.panel().is_none());
+    let _ = std::fs::remove_dir_all(img.parent().unwrap());
+}
+
+#[test]
+fn a_disc_image_opens_its_only_qtvr_movie_or_says_it_holds_none() {
+    // One QTVR movie (and a text file): it opens at once.
+    let img = disc(
+        "chooser-one",
+        &[text_file("Read Me"), tour_file("Movies/Tour")],
+    );
+    let shown = img.display().to_string();
+    let mut h = Harness::new(options());
+    let fx = open_file(&mut h, &img);
+    assert_eq!(uploads(&fx), 1);
+    assert!(h.viewer.panel().is_none());
+    assert_eq!(h.state().file, format!("{shown}//Movies/Tour"));
+    // None: an error says so, and the current movie stays.
+    let none = disc("chooser-none", &[text_file("Read Me")]);
+    let fx = open_file(&mut h, &none);
+    let error = reports(fx)
+        .into_iter()
+        .find_map(|r| match r {
+            Report::Error { title, lines } => Some((title, lines)),
+            _ => None,
+        })
+        .expect("an error");
+    assert_eq!(error.0, "Cannot show disc.img");
+    assert!(
+        error.1[0].contains("holds no QuickTime VR movie"),
+        "{error:?}"
+    );
+    assert_eq!(error.1[1], "The current movie stays open.");
+    assert!(h.viewer.panel().is_none());
+    assert_eq!(h.state().file, format!("{shown}//Movies/Tour"));
+    let _ = std::fs::remove_dir_all(img.parent().unwrap());
+    let _ = std::fs::remove_dir_all(none.parent().unwrap());
 }

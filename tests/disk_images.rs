@@ -210,6 +210,29 @@ fn hfs_image_lists_and_opens_its_movies() {
     check_open(&image, "HFS");
 }
 
+/// An uncompressed `.dmg` (UDIF read/write: the disk's bytes, then a 512-byte
+/// `koly` trailer), partitioned or not, reads like the raw image.
+#[test]
+fn uncompressed_dmg_images_read_like_raw_ones() {
+    for (tag, img) in [
+        ("dmg", diskimg::hfsplus("Disc Vol", &files())),
+        ("dmg-apm", diskimg::hfsplus("Disc Vol", &files()).with_apm()),
+    ] {
+        let d = dir(tag);
+        let mut bytes = img.to_vec();
+        let mut koly = vec![0u8; 512];
+        koly[..4].copy_from_slice(b"koly");
+        koly[4..8].copy_from_slice(&4u32.to_be_bytes());
+        koly[8..12].copy_from_slice(&512u32.to_be_bytes());
+        bytes.extend_from_slice(&koly);
+        let p = d.join("disc.dmg");
+        std::fs::write(&p, bytes).unwrap();
+        let image = p.display().to_string();
+        check_listing(&image, "HFS+");
+        check_open(&image, "HFS+");
+    }
+}
+
 #[test]
 fn hfsplus_image_lists_and_opens_its_movies() {
     let (_, image) = write("hfsplus", &diskimg::hfsplus("Disc Vol", &files()));

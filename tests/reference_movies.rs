@@ -255,6 +255,12 @@ fn drefs(bytes: &[u8]) -> Vec<(usize, usize, Vec<usize>)> {
 /// tracks are a `url ` to `name` (not self-contained), and their samples
 /// here are zeros (the node descriptions stay in the movie).
 fn media_elsewhere(movie: &[u8], name: &str) -> Vec<u8> {
+    media_moved(movie, full_atom(b"url ", 0, 0, &url(name)))
+}
+
+/// The movie with its video tracks' data references replaced by `entry` and
+/// their samples here zeroed.
+fn media_moved(movie: &[u8], entry: Vec<u8>) -> Vec<u8> {
     let mut bytes = movie.to_vec();
     let m = qtvr_format::container::read_movie(
         &bytes,
@@ -267,15 +273,7 @@ fn media_elsewhere(movie: &[u8], name: &str) -> Vec<u8> {
             bytes[at..at + s.size as usize].fill(0);
         }
     }
-    let dref = full_atom(
-        b"dref",
-        0,
-        0,
-        &Body::new()
-            .u32(1)
-            .bytes(&full_atom(b"url ", 0, 0, &url(name)))
-            .done(),
-    );
+    let dref = full_atom(b"dref", 0, 0, &Body::new().u32(1).bytes(&entry).done());
     let mut found = drefs(&bytes);
     assert!(!found.is_empty());
     // Last first, so that earlier offsets stay put.
@@ -368,5 +366,59 @@ fn inside_a_disc_image_targets_are_found_from_the_movie_folder_and_the_volume_ro
     assert_eq!(
         loaded.media_files,
         vec![inside("Movies/media.mov").display().to_string()]
+    );
+}
+
+/// `rsrc` data references: the media in a resource of the movie's own
+/// resource fork (here an AppleDouble file beside it).
+#[test]
+fn media_in_a_resource_is_read_from_the_resource_fork() {
+    use qtvr_format::container::FourCC;
+    use qtvr_format::mac::{FinderInfo, apple_single, resource};
+    let d = dir("rsrc");
+    let movie = tours::tour();
+    // Flag 1: in this file; the data: resource type and ID.
+    let entry = full_atom(b"rsrc", 0, 1, &Body::new().bytes(b"Data").u16(128).done());
+    std::fs::write(d.join("scene.mov"), media_moved(&movie, entry)).unwrap();
+    let fork = resource::write(&[(FourCC(*b"Data"), 128, &movie)]);
+    let finder = FinderInfo {
+        file_type: FourCC(*b"MooV"),
+        creator: FourCC(*b"TVOD"),
+    };
+    std::fs::write(
+        d.join("._scene.mov"),
+        apple_single::write(finder, None, &fork),
+    )
+    .unwrap();
+    std::fs::write(d.join("whole.mov"), &movie).unwrap();
+    let (_, loaded) = open(&d.join("scene.mov")).unwrap();
+    assert_eq!(loaded.media_files.len(), 1, "{:?}", loaded.movie.warnings);
+    assert!(
+        loaded.media_files[0].ends_with("('Data' resource 128)"),
+        "{:?}",
+        loaded.media_files
+    );
+    let render = |name: &str, out: &str| {
+        let o = Command::new(env!("CARGO_BIN_EXE_qtvr"))
+            .args(["render", d.join(name).to_str().unwrap()])
+            .args(["--size", "160x120", "-o", d.join(out).to_str().unwrap()])
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        std::fs::read(d.join(out)).unwrap()
+    };
+    assert_eq!(
+        render("scene.mov", "scene.png"),
+        render("whole.mov", "whole.png")
+    );
+    // Without the resource fork: a warning naming the resource.
+    std::fs::remove_file(d.join("._scene.mov")).unwrap();
+    let (_, loaded) = open(&d.join("scene.mov")).unwrap();
+    assert!(
+        loaded.movie.warnings.iter().any(|w| w
+            .message
+            .contains("its media is in 'Data' resource 128, which is not here")),
+        "{:?}",
+        loaded.movie.warnings
     );
 }

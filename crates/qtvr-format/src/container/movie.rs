@@ -172,8 +172,10 @@ pub struct DataRef {
     /// For a `url ` reference, the URL text.
     pub url: Option<String>,
     /// For an `alis` reference to another file, the names its alias record
-    /// keeps.
+    /// keeps (for `rsrc`: the file whose resource fork holds the media).
     pub alias: Option<super::reference::Alias>,
+    /// For an `rsrc` reference: the resource (type, ID) holding the media.
+    pub resource: Option<(FourCC, i16)>,
 }
 
 /// Reads a `moov` body. `moov` (QTFF "Movie atoms").
@@ -558,14 +560,40 @@ pub fn read_dref(a: &AtomBody<'_>) -> Result<Vec<DataRef>> {
         let rest = cf.rest();
         let url = (c.kind.0 == *b"url " && !rest.is_empty()).then(|| crate::text::mac_text(rest));
         let self_contained = flags & 1 != 0;
-        let alias = (c.kind.0 == *b"alis" && !self_contained)
+        let mut alias = (c.kind.0 == *b"alis" && !self_contained)
             .then(|| super::reference::read_alias(rest))
             .flatten();
+        // `rsrc`: an alias record (its size at byte 4), then the resource's
+        // type and ID; a bare type and ID where the alias is left out.
+        let mut resource = None;
+        if c.kind.0 == *b"rsrc" {
+            let alias_len = rest
+                .get(4..6)
+                .map(|b| usize::from(u16::from_be_bytes([b[0], b[1]])))
+                .filter(|&n| rest.len() == n + 6);
+            let at = match alias_len {
+                Some(n) => {
+                    if !self_contained {
+                        alias = super::reference::read_alias(&rest[..n]);
+                    }
+                    Some(n)
+                }
+                None => (rest.len() == 6).then_some(0),
+            };
+            resource = at.map(|at| {
+                let t = &rest[at..at + 6];
+                (
+                    FourCC([t[0], t[1], t[2], t[3]]),
+                    i16::from_be_bytes([t[4], t[5]]),
+                )
+            });
+        }
         v.push(DataRef {
             kind: c.kind,
             self_contained,
             url,
             alias,
+            resource,
         });
     }
     Ok(v)

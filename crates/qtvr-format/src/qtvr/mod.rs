@@ -215,7 +215,7 @@ pub fn open_forks_at(
         }
     };
     let (src, media_files) = match path {
-        Some(p) => attach_media(p, forks.data.clone(), &mut movie),
+        Some(p) => attach_media(p, forks, &mut movie),
         None => (forks.data.clone(), Vec::new()),
     };
     let mut l = with_scene(movie, src.as_ref(), &budget)?;
@@ -323,16 +323,74 @@ pub fn open_alternate(
 /// its tracks keep their samples' offsets (and show placeholders).
 fn attach_media(
     path: &Path,
-    data: Arc<dyn ByteSource>,
+    forks: &crate::mac::Forks,
     movie: &mut Movie,
 ) -> (Arc<dyn ByteSource>, Vec<String>) {
+    let data = forks.data.clone();
     use crate::container::reference::Target;
     use crate::error::Warning;
     const STEP: u64 = 1 << 44;
     let mut files: Vec<(PathBuf, Arc<dyn ByteSource>)> = Vec::new();
     let mut warnings = Vec::new();
     for t in &mut movie.tracks {
-        for (j, d) in t.data_refs.iter().enumerate() {
+        let refs = t.data_refs.clone();
+        for (j, d) in refs.iter().enumerate() {
+            // Media in a resource (`rsrc`): of this file's resource fork, or
+            // of the file its alias names.
+            if let Some((kind, id)) = d.resource {
+                let fork = if d.self_contained {
+                    forks.resource.clone().map(|r| (path.to_path_buf(), r))
+                } else {
+                    d.alias
+                        .clone()
+                        .and_then(|a| reference_target(path, &Target::Alias(a)))
+                        .and_then(|f| Some((f.clone(), crate::mac::open(&f).ok()?.resource?)))
+                };
+                let found = fork.and_then(|(f, r)| {
+                    let name = format!("resource fork of {}", f.display());
+                    let res = crate::mac::resource::find(r.as_ref(), kind, &name).ok()?;
+                    let res = res.into_iter().find(|x| x.id == id)?;
+                    let src: Arc<dyn ByteSource> =
+                        Arc::new(crate::mac::Range::new(r, res.offset, res.len));
+                    Some((
+                        PathBuf::from(format!("{} ('{kind}' resource {id})", f.display())),
+                        src,
+                    ))
+                });
+                let Some((label, src)) = found else {
+                    warnings.push(Warning::at(
+                        t.offset,
+                        format!(
+                            "track {}: its media is in '{kind}' resource {id}, which is not here",
+                            t.id
+                        ),
+                    ));
+                    continue;
+                };
+                if files.len() >= 64 {
+                    continue;
+                }
+                let len = src.len();
+                let k = match files.iter().position(|(p, _)| *p == label) {
+                    Some(k) => k,
+                    None => {
+                        files.push((label, src));
+                        files.len() - 1
+                    }
+                };
+                let base = STEP * (k as u64 + 1);
+                let past = move_samples(t, j, base, len);
+                if past > 0 {
+                    warnings.push(Warning::at(
+                        t.offset,
+                        format!(
+                            "track {}: {past} of its samples lie past the end of '{kind}' resource {id}",
+                            t.id
+                        ),
+                    ));
+                }
+                continue;
+            }
             if d.self_contained {
                 continue;
             }
@@ -364,27 +422,7 @@ fn attach_media(
             };
             let base = STEP * (k as u64 + 1);
             let len = files[k].1.len();
-            let index = j as u16 + 1;
-            let uses: Vec<bool> = t
-                .descriptions
-                .iter()
-                .map(|desc| desc.data_ref_index == index)
-                .collect();
-            let mut past = 0usize;
-            for s in &mut t.samples {
-                let by = usize::try_from(s.description_index)
-                    .ok()
-                    .and_then(|i| i.checked_sub(1))
-                    .and_then(|i| uses.get(i))
-                    .copied()
-                    .unwrap_or(false);
-                if by {
-                    if s.offset.saturating_add(u64::from(s.size)) > len {
-                        past += 1;
-                    }
-                    s.offset = s.offset.saturating_add(base);
-                }
-            }
+            let past = move_samples(t, j, base, len);
             if past > 0 {
                 warnings.push(Warning::at(
                     t.offset,
@@ -407,6 +445,34 @@ fn attach_media(
         files: files.into_iter().map(|(_, f)| f).collect(),
     });
     (src, names)
+}
+
+/// Moves the samples of `t` that data reference `j` (0-based) holds by
+/// `base`; returns how many of them run past `len`, the referenced data's
+/// length.
+fn move_samples(t: &mut crate::container::Track, j: usize, base: u64, len: u64) -> usize {
+    let index = j as u16 + 1;
+    let uses: Vec<bool> = t
+        .descriptions
+        .iter()
+        .map(|desc| desc.data_ref_index == index)
+        .collect();
+    let mut past = 0usize;
+    for s in &mut t.samples {
+        let by = usize::try_from(s.description_index)
+            .ok()
+            .and_then(|i| i.checked_sub(1))
+            .and_then(|i| uses.get(i))
+            .copied()
+            .unwrap_or(false);
+        if by {
+            if s.offset.saturating_add(u64::from(s.size)) > len {
+                past += 1;
+            }
+            s.offset = s.offset.saturating_add(base);
+        }
+    }
+    past
 }
 
 /// A movie's bytes, then the files its media is in, each at 2⁴⁴ × k.

@@ -299,10 +299,13 @@ impl Viewer {
     }
 
     pub(super) fn update_title(&mut self) {
-        let title = match (&self.shown, self.switch.target()) {
-            (Some(s), _) => format!("{} — {} — qtvr", s.movie.origin.name(), self.node_name()),
-            (None, Some(t)) => format!("{} — loading — qtvr", t.movie.origin.name()),
-            (None, None) => "qtvr".to_string(),
+        let title = match (&self.shown, self.switch.target(), &self.chooser) {
+            (Some(s), _, _) => {
+                format!("{} — {} — qtvr", s.movie.origin.name(), self.node_name())
+            }
+            (None, Some(t), _) => format!("{} — loading — qtvr", t.movie.origin.name()),
+            (None, None, Some(c)) => format!("{} — choose a movie — qtvr", c.image),
+            (None, None, None) => "qtvr".to_string(),
         };
         self.effect(Effect::Title(title));
     }
@@ -386,6 +389,7 @@ impl Viewer {
                     movies,
                     selected: 0,
                 });
+                self.update_title();
                 self.changed();
             }
             LoadEvent::Failed(g, why) if g == self.switch.generation() => {

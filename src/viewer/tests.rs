@@ -813,6 +813,11 @@ fn a_disc_image_with_several_movies_offers_them_and_enter_opens_the_chosen_one()
     let fx = open_file(&mut h, &img);
     assert_eq!(uploads(&fx), 0, "nothing opens by itself");
     assert_eq!(panel_shown(&fx), Some(true));
+    let title = fx.iter().rev().find_map(|e| match e {
+        Effect::Title(t) => Some(t.clone()),
+        _ => None,
+    });
+    assert_eq!(title.as_deref(), Some("disc.img — choose a movie — qtvr"));
     let r = reports(fx);
     assert!(
         r.contains(&Report::Chooser {

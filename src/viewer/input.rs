@@ -312,6 +312,15 @@ impl Viewer {
 
     pub(super) fn pointer_moved(&mut self, p: [f64; 2], host: &dyn Host) {
         self.pointer = p;
+        // The disc image chooser's line under the pointer is the selected one.
+        if let Some(i) = self.chooser_line_under_pointer()
+            && let Some(c) = &mut self.chooser
+            && c.selected != i
+        {
+            c.selected = i;
+            self.overlay_dirty = true;
+            self.changed();
+        }
         if let Some((start, moved)) = &mut self.pressed_at
             && (start[0] - p[0]).hypot(start[1] - p[1]) > 4.0
         {

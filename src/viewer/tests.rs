@@ -904,6 +904,8 @@ fn the_chooser_opens_a_clicked_or_numbered_movie_and_escape_keeps_the_current_on
     let at = h.viewer.panel_at.expect("the chooser is drawn");
     let [x, y] = [at.at[0] + 40, at.at[1] + 36 + 20 + 10];
     h.send(Input::PointerMoved([f64::from(x), f64::from(y)]));
+    // Hovering selects the line (the panel marks it).
+    assert_eq!(h.viewer.chooser.as_ref().map(|c| c.selected), Some(1));
     let fx = h.send(Input::Button(true));
     h.send(Input::Button(false));
     assert_eq!(opens(&fx), Some(format!("{shown}//Tours/Again")), "{fx:?}");

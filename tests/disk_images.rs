@@ -8,6 +8,7 @@
 //! Images are built by the test writers in `support/diskimg.rs`.
 
 mod common;
+use common::succeeded as stdout;
 #[path = "support/diskimg.rs"]
 mod diskimg;
 #[path = "support/objects.rs"]
@@ -33,17 +34,6 @@ fn qtvr(args: &[&str]) -> Output {
         .env("QTVR_FFMPEG", "")
         .output()
         .expect("run the qtvr binary")
-}
-
-fn stdout(o: &Output) -> String {
-    assert!(
-        o.status.success(),
-        "exit {:?}\nstdout: {}\nstderr: {}",
-        o.status.code(),
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8(o.stdout.clone()).unwrap()
 }
 
 fn dir(tag: &str) -> PathBuf {

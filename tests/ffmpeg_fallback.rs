@@ -7,6 +7,8 @@
 //! ffmpeg the warning says what to install; a fake ffmpeg that crashes or
 //! hangs is an error for its track, never a hang.
 
+mod common;
+use common::succeeded as ok;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
@@ -55,16 +57,6 @@ fn has_encoder(name: &str) -> bool {
     String::from_utf8_lossy(&o.stdout)
         .lines()
         .any(|l| l.split_whitespace().nth(1) == Some(name))
-}
-
-fn ok(o: &Output) {
-    assert!(
-        o.status.success(),
-        "exit {:?}\nstdout: {}\nstderr: {}",
-        o.status.code(),
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
 }
 
 fn stderr(o: &Output) -> String {
@@ -518,7 +510,8 @@ fn h264_is_decoded_by_ffmpeg_where_libx264_is_present() {
         return;
     }
     if !has_encoder("libx264") {
-        eprintln!("this ffmpeg has no libx264: the H.264 check is left out");
+        // Debian's ffmpeg (what CI installs) has it: under CI=true this fails.
+        qtvr_testkit::skip("this ffmpeg has no libx264 encoder");
         return;
     }
     run_codec("h264", &["libx264", "-crf", "12", "-preset", "veryfast"]);

@@ -19,6 +19,8 @@ mod objects;
 #[path = "support/tours.rs"]
 mod tours;
 
+mod common;
+use common::succeeded as ok;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -290,17 +292,6 @@ fn qtvr(args: &[&str]) -> Output {
         .args(args)
         .output()
         .expect("run the qtvr binary")
-}
-
-fn ok(o: &Output) -> String {
-    assert!(
-        o.status.success(),
-        "exit {:?}\nstdout: {}\nstderr: {}",
-        o.status.code(),
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
 #[test]

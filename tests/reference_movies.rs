@@ -69,6 +69,17 @@ fn reference_movie(alternates: &[(&[u8; 4], Vec<u8>, u32)]) -> Vec<u8> {
     container(b"moov", &[container(b"rmra", &rmdas)])
 }
 
+/// `qtvr render DIR/NAME` at 160×120 into DIR/OUT; the PNG's bytes.
+fn render_png(d: &Path, name: &str, out: &str) -> Vec<u8> {
+    let o = Command::new(env!("CARGO_BIN_EXE_qtvr"))
+        .args(["render", d.join(name).to_str().unwrap()])
+        .args(["--size", "160x120", "-o", d.join(out).to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    std::fs::read(d.join(out)).unwrap()
+}
+
 fn url(s: &str) -> Vec<u8> {
     let mut v = s.as_bytes().to_vec();
     v.push(0);
@@ -302,15 +313,7 @@ fn media_in_another_file_is_found_or_named() {
         vec![d.join("media.mov").display().to_string()]
     );
     // What the user sees: the same pictures as the self-contained movie.
-    let render = |name: &str, out: &str| {
-        let o = Command::new(env!("CARGO_BIN_EXE_qtvr"))
-            .args(["render", d.join(name).to_str().unwrap()])
-            .args(["--size", "160x120", "-o", d.join(out).to_str().unwrap()])
-            .output()
-            .unwrap();
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-        std::fs::read(d.join(out)).unwrap()
-    };
+    let render = |name: &str, out: &str| render_png(&d, name, out);
     assert_eq!(
         render("scene.mov", "scene.png"),
         render("whole.mov", "whole.png")
@@ -398,15 +401,7 @@ fn media_in_a_resource_is_read_from_the_resource_fork() {
         "{:?}",
         loaded.media_files
     );
-    let render = |name: &str, out: &str| {
-        let o = Command::new(env!("CARGO_BIN_EXE_qtvr"))
-            .args(["render", d.join(name).to_str().unwrap()])
-            .args(["--size", "160x120", "-o", d.join(out).to_str().unwrap()])
-            .output()
-            .unwrap();
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-        std::fs::read(d.join(out)).unwrap()
-    };
+    let render = |name: &str, out: &str| render_png(&d, name, out);
     assert_eq!(
         render("scene.mov", "scene.png"),
         render("whole.mov", "whole.png")

@@ -2,6 +2,7 @@
 //! on the sample movies (skipped with a message when they are absent).
 
 mod common;
+use common::succeeded as ok;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -32,16 +33,6 @@ fn out_dir(tag: &str) -> PathBuf {
 
 fn sample(dir: &Path, rel: &str) -> String {
     dir.join(rel).to_string_lossy().into_owned()
-}
-
-fn ok(o: &Output) {
-    assert!(
-        o.status.success(),
-        "exit {:?}\nstdout: {}\nstderr: {}",
-        o.status.code(),
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
 }
 
 fn rgba(p: &Path) -> image::RgbaImage {

@@ -5,6 +5,7 @@
 #![allow(dead_code, unused_imports)]
 
 use std::path::Path;
+use std::process::Output;
 
 // The sample finder and the skip rule live in crates/qtvr-testkit.
 pub use qtvr_testkit::{sample_movies, samples_dir, skip};
@@ -25,4 +26,17 @@ pub fn png_indices(path: &Path) -> image::GrayImage {
         buf[..(info.width * info.height) as usize].to_vec(),
     )
     .expect("one byte per pixel")
+}
+
+/// The standard output of a command that must have succeeded (else the
+/// failure with its exit code and both outputs).
+pub fn succeeded(o: &Output) -> String {
+    assert!(
+        o.status.success(),
+        "exit {:?}\nstdout: {}\nstderr: {}",
+        o.status.code(),
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8_lossy(&o.stdout).into_owned()
 }

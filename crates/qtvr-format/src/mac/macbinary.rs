@@ -145,10 +145,7 @@ pub fn write(name: &str, finder: FinderInfo, data: &[u8], rsrc: &[u8], iii: bool
 mod tests {
     use super::*;
 
-    const F: FinderInfo = FinderInfo {
-        file_type: FourCC(*b"MooV"),
-        creator: FourCC(*b"TVOD"),
-    };
+    const F: FinderInfo = crate::mac::MOOV_TVOD;
 
     fn open(bytes: Vec<u8>) -> Result<Option<Forks>> {
         read(&(Arc::new(bytes) as Arc<dyn ByteSource>), "test")

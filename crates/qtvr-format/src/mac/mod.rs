@@ -52,6 +52,13 @@ pub struct FinderInfo {
     pub creator: FourCC,
 }
 
+/// A QuickTime movie's Finder type and creator (for the wrappers' tests).
+#[cfg(test)]
+pub(crate) const MOOV_TVOD: FinderInfo = FinderInfo {
+    file_type: FourCC(*b"MooV"),
+    creator: FourCC(*b"TVOD"),
+};
+
 /// The forks of one file.
 #[derive(Clone)]
 pub struct Forks {

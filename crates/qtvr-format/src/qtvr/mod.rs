@@ -523,9 +523,10 @@ pub fn target_text(t: &crate::container::reference::Target) -> String {
 fn reference_target(movie: &Path, t: &crate::container::reference::Target) -> Option<PathBuf> {
     use crate::container::reference::Target;
     let dir = movie.parent().unwrap_or(Path::new(""));
-    // On the host's disks a name may differ in case from the one the Mac
-    // stored (a copy to a case-sensitive disk): each part is matched
-    // exactly, else ignoring case.
+    // Whether a target is here, without reading it (the caller opens the
+    // one it takes, once): on the host's disks a file, its name matched
+    // exactly else ignoring case (a copy to a case-sensitive disk); inside a
+    // disc image, a catalog look-up.
     let opens = |p: &Path| {
         if crate::disk::split_image_path(p).is_some() {
             return crate::mac::open(p).is_ok().then(|| p.to_path_buf());
@@ -535,7 +536,7 @@ fn reference_target(movie: &Path, t: &crate::container::reference::Target) -> Op
         } else {
             match_case(p)?
         };
-        crate::mac::open(&found).is_ok().then_some(found)
+        found.is_file().then_some(found)
     };
     match t {
         Target::Url { url } => {

@@ -46,3 +46,4 @@ pub mod render;
 pub mod ui;
 pub mod view;
 pub mod viewer;
+pub mod web;

@@ -123,7 +123,10 @@ enum Command {
         /// Cubemap: face size in pixels (default: the panorama's own resolution).
         #[arg(long)]
         size: Option<u32>,
-        /// Output: a folder for `tiles`; a .png/.jpg file for `panorama` and
+        /// Web and pannellum: replace an existing non-empty output folder.
+        #[arg(long)]
+        force: bool,
+        /// Output: a folder for `tiles`, `web` and `pannellum`; a .png/.jpg file for `panorama` and
         /// `equirect`; for `cubemap`, NAME.png gives NAME_front.png, NAME_right.png,
         /// NAME_back.png, NAME_left.png, NAME_top.png and NAME_bottom.png.
         #[arg(short, long)]
@@ -161,6 +164,11 @@ enum ExportKind {
     Equirect,
     /// Six cube faces: front, right, back, left, top, bottom.
     Cubemap,
+    /// A self-contained web player folder (open its index.html): every node,
+    /// hot spot, link and object movie (docs/web.md).
+    Web,
+    /// A Pannellum tour configuration with its pictures (docs/web.md).
+    Pannellum,
 }
 
 impl Command {
@@ -168,7 +176,10 @@ impl Command {
     fn draws(&self) -> bool {
         match self {
             Command::Render { .. } => true,
-            Command::Export { to, .. } => matches!(to, ExportKind::Equirect | ExportKind::Cubemap),
+            Command::Export { to, .. } => matches!(
+                to,
+                ExportKind::Equirect | ExportKind::Cubemap | ExportKind::Pannellum
+            ),
             _ => false,
         }
     }
@@ -190,11 +201,20 @@ fn main() -> ExitCode {
         }) => export_tiles(&file, &output),
         Some(Command::Export {
             file,
+            to: ExportKind::Web,
+            node,
+            output,
+            force,
+            ..
+        }) => export_web(&file, node.map(NodeId), &output, force),
+        Some(Command::Export {
+            file,
             to,
             node,
             width,
             size,
             output,
+            ..
         }) => {
             use qtvr::cli::render::PanoramaExport as P;
             let what = match to {
@@ -415,6 +435,48 @@ fn export_tiles(file: &Path, dir: &Path) -> ExitCode {
                 } else {
                     String::new()
                 }
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("qtvr: {shown}: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// `qtvr export --to web`.
+fn export_web(file: &Path, node: Option<NodeId>, dir: &Path, force: bool) -> ExitCode {
+    let started = std::time::Instant::now();
+    let (src, loaded) = match open(file) {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
+    let shown = file.display();
+    let Some(scene) = loaded.scene.as_ref() else {
+        eprintln!("qtvr: {shown}: {}", qtvr_format::qtvr::NOT_QTVR);
+        return ExitCode::from(1);
+    };
+    let opts = qtvr::web::WebOptions {
+        nodes: node.map(|n| vec![n]),
+        source_name: file.file_name().map(|n| n.to_string_lossy().into_owned()),
+    };
+    match qtvr::web::export_to(src.as_ref(), &loaded.movie, scene, dir, force, &opts) {
+        Ok((report, path)) => {
+            for w in &report.warnings {
+                eprintln!("qtvr: {shown}: warning: {w}");
+            }
+            for n in &report.notes {
+                eprintln!("qtvr: {n}");
+            }
+            println!(
+                "wrote {} ({} nodes, {} files, {:.1} MB) in {:.2} s; open {}",
+                path.display(),
+                report.nodes,
+                report.files,
+                report.bytes as f64 / 1e6,
+                started.elapsed().as_secs_f64(),
+                path.join("index.html").display()
             );
             ExitCode::SUCCESS
         }

@@ -1,0 +1,1 @@
+//! `qtvr export --to pannellum` (being written).

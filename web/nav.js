@@ -103,6 +103,8 @@
   /** A view {pan, tilt, fov} as f32 values. */
   const viewOf = (v) => ({ pan: n32(v && v.pan), tilt: n32(v && v.tilt), fov: n32(v && v.fov) });
 
+  // Node and limits JSON are read once and cached by object identity: treat
+  // them as read-only after first use.
   const NORMAL = typeof Symbol === 'function' ? Symbol('qtvr.normal') : '__qtvrNormal';
   const cache = new WeakMap();
 

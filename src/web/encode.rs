@@ -13,8 +13,14 @@ use std::collections::HashSet;
 use base64::Engine;
 use qtvr_format::assemble::{IdImage, RgbaImage};
 
-/// JPEG quality of full-resolution pictures (README: why 90).
-pub const JPEG_QUALITY: u8 = 90;
+/// JPEG qualities tried for full-resolution pictures, lowest first: the
+/// first whose decoded picture is within [`JPEG_MAX_ERROR`] of the source
+/// (mean absolute difference per channel) is kept, else the last.
+pub const JPEG_QUALITIES: [u8; 3] = [88, 92, 96];
+/// The mean difference (0..255 per channel) a full-resolution JPEG may have
+/// from the decoded movie: the web page is held to 4/255 from `qtvr render`
+/// (tests/web_export.rs), so the pictures spend well under half of it.
+pub const JPEG_MAX_ERROR: f64 = 1.5;
 /// JPEG quality of previews.
 pub const PREVIEW_QUALITY: u8 = 75;
 /// Pictures with at most this many colours are also tried as lossless WebP.
@@ -92,11 +98,43 @@ fn webp(rgb: &[u8], w: u32, h: u32) -> Result<Vec<u8>, String> {
     Ok(out)
 }
 
-/// The smaller of JPEG at [`JPEG_QUALITY`] and lossless WebP, WebP tried only
-/// for pictures of few colours (drawings, dithered 8-bit movies), where it
-/// is both exact and usually smaller; photographs are JPEG.
+/// Mean absolute difference per channel between packed RGB and a JPEG's
+/// decoded pixels (255 when it cannot be decoded).
+fn jpeg_error(rgb: &[u8], bytes: &[u8]) -> f64 {
+    let Ok(img) = image::load_from_memory_with_format(bytes, image::ImageFormat::Jpeg) else {
+        return 255.0;
+    };
+    let dec = img.to_rgb8();
+    if dec.as_raw().len() != rgb.len() || rgb.is_empty() {
+        return 255.0;
+    }
+    let sum: u64 = rgb
+        .iter()
+        .zip(dec.as_raw())
+        .map(|(a, b)| u64::from(a.abs_diff(*b)))
+        .sum();
+    sum as f64 / rgb.len() as f64
+}
+
+/// The smallest JPEG of [`JPEG_QUALITIES`] within [`JPEG_MAX_ERROR`] of
+/// the picture.
+fn jpeg_within(rgb: &[u8], w: u32, h: u32) -> Result<Vec<u8>, String> {
+    let mut last = Vec::new();
+    for q in JPEG_QUALITIES {
+        last = jpeg(rgb, w, h, q)?;
+        if jpeg_error(rgb, &last) <= JPEG_MAX_ERROR {
+            break;
+        }
+    }
+    Ok(last)
+}
+
+/// The smaller of a JPEG of high enough quality ([`JPEG_QUALITIES`]) and
+/// lossless WebP, WebP tried only for pictures of few colours (drawings,
+/// dithered 8-bit movies), where it is both exact and usually smaller;
+/// photographs are JPEG.
 pub fn picture(rgb: &[u8], w: u32, h: u32) -> Result<Encoded, String> {
-    let j = jpeg(rgb, w, h, JPEG_QUALITY)?;
+    let j = jpeg_within(rgb, w, h)?;
     if few_colours(rgb) {
         let wp = webp(rgb, w, h)?;
         if wp.len() <= j.len() {
@@ -201,16 +239,16 @@ mod tests {
 
     #[test]
     fn few_colours_choose_lossless_webp_and_photos_jpeg() {
-        let flat = img(64, 48, |x, y| {
-            if (x / 8 + y / 8) % 2 == 0 {
+        let flat = img(256, 192, |x, y| {
+            if (x / 32 + y / 32) % 2 == 0 {
                 [200, 10, 10]
             } else {
                 [0, 0, 90]
             }
         });
-        let e = picture(&crop_rgb(&flat, 0, 0, 64, 48), 64, 48).unwrap();
+        let e = picture(&crop_rgb(&flat, 0, 0, 256, 192), 256, 192).unwrap();
         assert_eq!(e.ext, "webp");
-        let noisy = img(64, 48, |x, y| {
+        let noisy = img(128, 96, |x, y| {
             let v = x
                 .wrapping_mul(2654435761)
                 .wrapping_add(y.wrapping_mul(40503))
@@ -221,9 +259,26 @@ mod tests {
                 ((v >> 16) & 255) as u8,
             ]
         });
-        let e = picture(&crop_rgb(&noisy, 0, 0, 64, 48), 64, 48).unwrap();
+        let e = picture(&crop_rgb(&noisy, 0, 0, 128, 96), 128, 96).unwrap();
         assert_eq!(e.ext, "jpg");
         assert_eq!(&e.bytes[..2], &[0xFF, 0xD8]);
+    }
+
+    #[test]
+    fn jpeg_quality_rises_until_close_enough() {
+        // Fine noise needs a higher quality than a smooth ramp.
+        let ramp = img(96, 64, |x, y| [(x * 2) as u8, (y * 3) as u8, 128]);
+        let rgb = crop_rgb(&ramp, 0, 0, 96, 64);
+        let j = jpeg_within(&rgb, 96, 64).unwrap();
+        assert!(jpeg_error(&rgb, &j) <= JPEG_MAX_ERROR);
+        assert_eq!(j, jpeg(&rgb, 96, 64, JPEG_QUALITIES[0]).unwrap());
+        let noisy = img(96, 64, |x, y| {
+            let v = (x * 7919 + y * 104729) % 251;
+            [v as u8, (v * 3 % 251) as u8, (255 - v) as u8]
+        });
+        let rgb = crop_rgb(&noisy, 0, 0, 96, 64);
+        let j = jpeg_within(&rgb, 96, 64).unwrap();
+        assert_ne!(j, jpeg(&rgb, 96, 64, JPEG_QUALITIES[0]).unwrap());
     }
 
     #[test]

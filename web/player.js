@@ -657,6 +657,9 @@ void main() {
       this.canvas = el('canvas', null, rootEl);
       this.canvas.id = 'qtvr-canvas';
       try {
+        // index.html?renderer=2d asks for the fallback (to compare, or on a
+        // machine whose WebGL misbehaves).
+        if (/[?&]renderer=2d(&|$)/.test(root.location.search)) throw new Error('asked for in the address');
         this.gfx = new GlRenderer(this.canvas);
       } catch (e) {
         this.canvas.remove();

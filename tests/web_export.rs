@@ -718,3 +718,57 @@ fn output_folders_are_replaced_only_with_force() {
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }
+
+/// Firefox opens the page from `file://` too: the picture shows (WebGL 2
+/// where Firefox offers it, else the 2D canvas; headless Firefox without a
+/// GPU offers none here) and a click on a link hot spot follows it.
+#[test]
+fn firefox_plays_the_page_from_disk() {
+    let Some(b) = browser::firefox() else { return };
+    let Some(movie) = sample("gen/multinode_2pano_1obj_links.mov") else {
+        return;
+    };
+    let (here, point) = hotspot_point(&movie, 2, 30);
+    let dir = export(&movie, "firefox");
+    let url = format!(
+        "{}#node=2&pan={}&tilt={}&fov={}",
+        file_url(&dir.join("index.html")),
+        here.pan,
+        here.tilt,
+        here.fov
+    );
+    let shot = temp_path("firefox.png");
+    let mut steps = vec![json!({ "viewport": [W, H] })];
+    steps.extend(open(&url));
+    steps.push(json!({ "screenshot": shot }));
+    steps.push(json!({ "eval": "qtvrPlayer.state()" }));
+    steps.push(json!({ "click": point }));
+    steps.push(
+        json!({ "waitFor": format!("{READY} && qtvrPlayer.state().node === 1"), "timeout": 60000 }),
+    );
+    steps.push(json!({ "eval": "qtvrPlayer.state()" }));
+    let out = b.run_clean(&Value::Array(steps));
+    let state = result(&out, 0);
+    let expected = render(
+        &movie,
+        &{
+            let mut a = args(&["--node", "2"]);
+            a.extend(angles(here));
+            a
+        },
+        "firefox",
+    );
+    if state["renderer"] == "webgl2" {
+        assert_matches(&shot, &expected, "Firefox");
+    } else {
+        assert_eq!(state["renderer"], "2d", "{state}");
+        let mean = compare_png(&shot, &expected, [0, 0, W, H - BAR]);
+        assert!(
+            mean < 25.0,
+            "Firefox's 2D view is far from the view: {mean:.1}/255"
+        );
+    }
+    let arrived = result(&out, 1);
+    assert_eq!(arrived["node"], 1, "{arrived}");
+    assert_eq!(arrived["history"], 1, "{arrived}");
+}

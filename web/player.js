@@ -1488,7 +1488,11 @@ void main() {
       this.ready = sh.node.error ? 'full' : layers.length === 0 ? 'loading' : sharp && !busy ? 'full' : 'preview';
       this.spinner.hidden = this.ready === 'full';
       document.documentElement.dataset.qtvrReady = this.ready;
-      if (this.ready === 'full' && this.firstFull === undefined) this.firstFull = performance.now();
+      if (this.ready === 'full' && this.firstFull === undefined) {
+        // Drawn now; shown by the time the next frame begins.
+        this.firstFull = performance.now();
+        requestAnimationFrame(() => (this.firstShown = performance.now()));
+      }
     }
 
     /** What the page shows, for tests and scripts. */
@@ -1507,6 +1511,7 @@ void main() {
         hover: this.hover,
         frames: this.frames,
         firstFull: this.firstFull,
+        firstShown: this.firstShown,
         hash: this.lastHash,
       };
     }

@@ -33,6 +33,8 @@ pub fn web_dir() -> PathBuf {
 /// A way to run pages in headless Chromium.
 pub struct Browser {
     web: PathBuf,
+    /// "chromium" or "firefox" (drive.mjs's DRIVE_BROWSER).
+    kind: &'static str,
     /// How long one [`Browser::run`] may take before it is killed.
     pub timeout: Duration,
 }
@@ -64,7 +66,36 @@ pub fn browser() -> Option<Browser> {
     }
     Some(Browser {
         web,
+        kind: "chromium",
         timeout: Duration::from_secs(180),
+    })
+}
+
+/// Firefox (Debian's firefox-esr) through the same steps, or None after a
+/// skip (a failure under `CI=true`).
+pub fn firefox() -> Option<Browser> {
+    let ff = std::env::var_os("QTVR_FIREFOX")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/usr/bin/firefox-esr"));
+    if !ff.is_file() {
+        qtvr_testkit::skip(&format!(
+            "{} is not installed (apt install firefox-esr)",
+            ff.display()
+        ));
+        return None;
+    }
+    let b = browser()?;
+    if !b
+        .web
+        .join("node_modules/puppeteer-core/package.json")
+        .is_file()
+    {
+        qtvr_testkit::skip("tests/web/node_modules lacks puppeteer-core (run `npm ci` there)");
+        return None;
+    }
+    Some(Browser {
+        kind: "firefox",
+        ..b
     })
 }
 
@@ -110,6 +141,7 @@ impl Browser {
             .arg(&file)
             .current_dir(&self.web)
             .env("DRIVE_FAILURE_SCREENSHOT", &shot)
+            .env("DRIVE_BROWSER", self.kind)
             .env(
                 "DRIVE_TIMEOUT_MS",
                 self.timeout

@@ -23,6 +23,7 @@
   const NEUTRAL = [64 / 255, 64 / 255, 64 / 255];
   const BAR = 28; // controller bar height, CSS pixels (the desktop's, at scale 1)
   const HASH_EVERY = 0.25; // seconds between address updates while moving
+  const FRAME_BUDGET = 256 << 20; // texture bytes of an object's frames kept at once
   const FROM_FILE = root.location && root.location.protocol === 'file:';
 
   // ------------------------------------------------------------ loading
@@ -990,6 +991,10 @@ void main() {
       f.promise = Promise.all([loadImage(entry.file), entry.hotspots ? loadMap(entry.hotspots).catch(() => null) : null])
         .then(([img, map]) => {
           const surface = { kind: 'flat', size: entry.size };
+          // Texture bytes with mip levels; the oldest frames go past the budget.
+          f.bytes = Math.ceil((entry.size[0] * entry.size[1] * 4 * 4) / 3);
+          f.used = performance.now();
+          s.frameBytes = (s.frameBytes || 0) + f.bytes;
           f.layer = {
             surface,
             map,
@@ -997,6 +1002,7 @@ void main() {
             page: { texture: this.gfx.texture(img), rect: [0, 0, entry.size[0], entry.size[1]], texel: [0, 0, 1, 1], size: entry.size },
           };
           this.dirty = true;
+          this.evictFrames(s);
           return f;
         })
         .catch((e) => {
@@ -1007,12 +1013,38 @@ void main() {
       return f.promise;
     }
 
-    /** Loads every frame of an object in the background, a few at a time. */
+    /** Drops the least recently shown object frames while their textures exceed the budget. */
+    evictFrames(s) {
+      if ((s.frameBytes || 0) <= FRAME_BUDGET) return;
+      const current = this.currentFrame();
+      const shown = this.lastObject && this.lastObject[1];
+      const loaded = [...s.frames.entries()]
+        .filter(([, f]) => f.layer && f !== current && f.layer !== shown)
+        .sort((a, b) => a[1].used - b[1].used);
+      for (const [file, f] of loaded) {
+        if (s.frameBytes <= FRAME_BUDGET) break;
+        this.gfx.release(f.layer.page.texture);
+        this.gfx.release(f.layer.mapTexture);
+        s.frames.delete(file);
+        s.frameBytes -= f.bytes;
+      }
+    }
+
+    /**
+     * Loads every frame of an object in the background, a few at a time,
+     * when they all fit the frame budget (else frames load as they are shown).
+     */
     preloadFrames(s) {
       if (s.preloading) return;
+      const o = s.node.object;
+      const size = (s.node.frames || []).find(Boolean);
+      const distinct = new Set((s.node.frames || []).filter(Boolean).map((f) => f.file)).size;
+      if (size && ((size.size[0] * size.size[1] * 16) / 3) * distinct > FRAME_BUDGET) {
+        s.full = true;
+        return;
+      }
       const jobs = [];
       const seen = new Set();
-      const o = s.node.object;
       (s.node.frames || []).forEach((entry, k) => {
         if (!entry || seen.has(entry.file)) return;
         seen.add(entry.file);
@@ -1472,6 +1504,7 @@ void main() {
       if (sh.node.kind === 'object') {
         const f = this.currentFrame();
         if (f && f.layer) {
+          f.used = performance.now();
           layers = [f.layer];
           this.lastObject = [sh.node.id, f.layer];
         } else if (this.lastObject && this.lastObject[0] === sh.node.id) layers = [this.lastObject[1]];

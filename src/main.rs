@@ -209,6 +209,15 @@ fn main() -> ExitCode {
         }) => export_web(&file, node.map(NodeId), &output, force),
         Some(Command::Export {
             file,
+            to: ExportKind::Pannellum,
+            output,
+            force,
+            ..
+        }) => with_scene(&file, |src, loaded, scene| {
+            qtvr::web::pannellum::export_to(src, &loaded.movie, scene, &output, force)
+        }),
+        Some(Command::Export {
+            file,
             to,
             node,
             width,

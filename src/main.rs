@@ -457,43 +457,34 @@ fn export_tiles(file: &Path, dir: &Path) -> ExitCode {
 /// `qtvr export --to web`.
 fn export_web(file: &Path, node: Option<NodeId>, dir: &Path, force: bool) -> ExitCode {
     let started = std::time::Instant::now();
-    let (src, loaded) = match open(file) {
-        Ok(x) => x,
-        Err(code) => return code,
-    };
-    let shown = file.display();
-    let Some(scene) = loaded.scene.as_ref() else {
-        eprintln!("qtvr: {shown}: {}", qtvr_format::qtvr::NOT_QTVR);
-        return ExitCode::from(1);
-    };
     let opts = qtvr::web::WebOptions {
         nodes: node.map(|n| vec![n]),
         source_name: file.file_name().map(|n| n.to_string_lossy().into_owned()),
     };
-    match qtvr::web::export_to(src.as_ref(), &loaded.movie, scene, dir, force, &opts) {
-        Ok((report, path)) => {
-            for w in &report.warnings {
-                eprintln!("qtvr: {shown}: warning: {w}");
-            }
-            for n in &report.notes {
-                eprintln!("qtvr: {n}");
-            }
-            println!(
-                "wrote {} ({} nodes, {} files, {:.1} MB) in {:.2} s; open {}",
-                path.display(),
-                report.nodes,
-                report.files,
-                report.bytes as f64 / 1e6,
-                started.elapsed().as_secs_f64(),
-                path.join("index.html").display()
-            );
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("qtvr: {shown}: {e}");
-            ExitCode::from(1)
-        }
-    }
+    with_scene(file, |src, loaded, scene| {
+        let (web, path) = qtvr::web::export_to(src, &loaded.movie, scene, dir, force, &opts)?;
+        let mut report = qtvr::cli::render::Report {
+            notes: web.notes,
+            warnings: web
+                .warnings
+                .into_iter()
+                .map(|message| qtvr_format::error::Warning {
+                    offset: None,
+                    message,
+                })
+                .collect(),
+            written: vec![path.clone()],
+        };
+        report.notes.push(format!(
+            "{} nodes, {} files, {:.1} MB in {:.2} s; open {}",
+            web.nodes,
+            web.files,
+            web.bytes as f64 / 1e6,
+            started.elapsed().as_secs_f64(),
+            path.join("index.html").display()
+        ));
+        Ok(report)
+    })
 }
 
 /// Opens a QTVR movie, runs a command on its scene and prints its report.

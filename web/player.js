@@ -745,8 +745,12 @@ void main() {
       const n = this.shown && this.shown.node;
       const name = n ? n.name || 'Node ' + n.id : '';
       const hs = this.hover && n ? (n.hotspots || []).find((h) => h.id === this.hover) : null;
-      this.label.firstChild && this.label.firstChild.nodeType === 3 && this.label.removeChild(this.label.firstChild);
-      this.label.insertBefore(document.createTextNode(name + (hs ? ' \u2014 ' : '')), this.status);
+      // The label: the node's name, then the hot spot's (in its own colour).
+      if (!this.labelName) {
+        this.labelName = document.createTextNode('');
+        this.label.insertBefore(this.labelName, this.status);
+      }
+      this.labelName.data = name + (hs ? ' \u2014 ' : '');
       this.status.textContent = hs ? nav.hotspotName(hs) + (hs.url ? ' (' + hs.url + ')' : '') : '';
       this.backButton.disabled = this.history.depth() === 0;
       this.hotspotButton.setAttribute('aria-pressed', String(this.hotspots));
@@ -1165,11 +1169,9 @@ void main() {
 
     back() {
       if (this.transition) return;
-      const here = this.shown ? this.shown.nav.view() : null;
       const l = this.history.back();
       if (!l) return;
       const [node, view] = l;
-      void here;
       this.show(node, view, nav.Transition.fadeOnly()).catch((e) => this.fail(e));
       this.updateBar();
     }
@@ -1511,7 +1513,7 @@ void main() {
         sharp = !!(f && f.layer);
       } else {
         layers = sh.scene.layers;
-        sharp = this.sharp(sh.scene, new ScreenBoxes(shot, w, h));
+        sharp = sh.scene.full || this.sharp(sh.scene, new ScreenBoxes(shot, w, h));
       }
       const fade = this.transition ? this.transition.fade() : null;
       this.gfx.draw(shot, layers, w, h, this.hotspots, fade);

@@ -86,15 +86,40 @@ pub struct WebReport {
     pub notes: Vec<String>,
 }
 
-/// Writes files under the export folder, counting them.
-struct Out<'a> {
+/// Writes files under an export folder, counting them (from several threads).
+pub(crate) struct Out<'a> {
     dir: &'a Path,
     files: AtomicUsize,
     bytes: AtomicU64,
 }
 
-impl Out<'_> {
-    fn write(&self, rel: &str, bytes: &[u8]) -> Result<(), String> {
+impl<'a> Out<'a> {
+    pub(crate) fn new(dir: &'a Path) -> Out<'a> {
+        Out {
+            dir,
+            files: AtomicUsize::new(0),
+            bytes: AtomicU64::new(0),
+        }
+    }
+
+    /// Files written so far.
+    pub(crate) fn files(&self) -> usize {
+        self.files.load(Ordering::Relaxed)
+    }
+
+    /// Bytes written so far.
+    pub(crate) fn bytes(&self) -> u64 {
+        self.bytes.load(Ordering::Relaxed)
+    }
+
+    /// Counts files written elsewhere (a nested export).
+    pub(crate) fn add(&self, files: usize, bytes: u64) {
+        self.files.fetch_add(files, Ordering::Relaxed);
+        self.bytes.fetch_add(bytes, Ordering::Relaxed);
+    }
+
+    /// Writes `rel` (creating its folders); returns its path.
+    pub(crate) fn write(&self, rel: &str, bytes: &[u8]) -> Result<PathBuf, String> {
         let path = self.dir.join(rel);
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent)
@@ -104,11 +129,11 @@ impl Out<'_> {
             .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
         self.files.fetch_add(1, Ordering::Relaxed);
         self.bytes.fetch_add(bytes.len() as u64, Ordering::Relaxed);
-        Ok(())
+        Ok(path)
     }
 
     /// Writes `stem.ext` and its `.js` twin; returns the picture's path.
-    fn picture(&self, stem: &str, e: &encode::Encoded) -> Result<String, String> {
+    pub(crate) fn picture(&self, stem: &str, e: &encode::Encoded) -> Result<String, String> {
         let rel = format!("{stem}.{}", e.ext);
         self.write(&rel, &e.bytes)?;
         self.write(&format!("{rel}.js"), &encode::wrapper(&rel, e))?;
@@ -125,11 +150,7 @@ pub fn export_web(
     dir: &Path,
     opts: &WebOptions,
 ) -> Result<WebReport, String> {
-    let out = Out {
-        dir,
-        files: AtomicUsize::new(0),
-        bytes: AtomicU64::new(0),
-    };
+    let out = Out::new(dir);
     let mut report = WebReport::default();
     report
         .warnings
@@ -191,8 +212,8 @@ pub fn export_web(
         out.write(rel, text.as_bytes())?;
     }
     out.write("index.html", index_html(&title).as_bytes())?;
-    report.files = out.files.load(Ordering::Relaxed);
-    report.bytes = out.bytes.load(Ordering::Relaxed);
+    report.files = out.files();
+    report.bytes = out.bytes();
     Ok(report)
 }
 

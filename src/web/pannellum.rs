@@ -73,7 +73,7 @@
 //! shown as text, never as markup.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use rayon::prelude::*;
 use serde_json::{Map, Value, json};
@@ -477,7 +477,7 @@ fn render_node(
     renderer: &mut Renderer,
     picture: NodePicture,
     node: &Node,
-    out: &mut Out,
+    out: &super::Out,
 ) -> Result<Rendered, String> {
     let layout = layout_of(&picture)?;
     let ids: Vec<u8> = hotspot_ids(node)
@@ -715,28 +715,6 @@ fn index_html(title: &str, config: &Value) -> String {
     )
 }
 
-/// Writes files, remembering what was written.
-struct Out<'a> {
-    dir: &'a Path,
-    files: usize,
-    bytes: u64,
-}
-
-impl Out<'_> {
-    fn write(&mut self, rel: &str, bytes: &[u8]) -> Result<PathBuf, String> {
-        let path = self.dir.join(rel);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)
-                .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
-        }
-        std::fs::write(&path, bytes)
-            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-        self.files += 1;
-        self.bytes += bytes.len() as u64;
-        Ok(path)
-    }
-}
-
 /// Exports `scene`'s panoramas as a Pannellum tour into the existing, empty
 /// folder `dir` (callers wrap it in an [`super::output::AtomicDir`], as
 /// [`export_to`] does), and its object nodes with the web player into
@@ -749,11 +727,7 @@ pub fn export_pannellum(
     dir: &Path,
 ) -> Result<Report, String> {
     let mut report = Report::default();
-    let mut out = Out {
-        dir,
-        files: 0,
-        bytes: 0,
-    };
+    let out = super::Out::new(dir);
     let panoramas: Vec<&Node> = scene
         .nodes
         .iter()
@@ -782,7 +756,7 @@ pub fn export_pannellum(
         report.notes.extend(ffmpeg_notes(movie, node));
         let r = node_picture(src, movie, node, None).and_then(|mut picture| {
             report.warnings.append(&mut picture.warnings);
-            render_node(&gpu, &mut renderer, picture, node, &mut out)
+            render_node(&gpu, &mut renderer, picture, node, &out)
         });
         match r {
             Ok(r) => rendered.push((node, p.limits.clone(), r)),
@@ -852,16 +826,15 @@ pub fn export_pannellum(
         report
             .notes
             .extend(web.warnings.into_iter().map(|w| format!("objects: {w}")));
-        out.files += web.files;
-        out.bytes += web.bytes;
+        out.add(web.files, web.bytes);
         report.written.push(objdir.join("index.html"));
     }
     let plural = |n: usize, one: &str| format!("{n} {one}{}", if n == 1 { "" } else { "s" });
     report.notes.push(format!(
         "{}, {}, {:.1} MB",
         plural(rendered.len(), "scene"),
-        plural(out.files, "file"),
-        out.bytes as f64 / 1e6
+        plural(out.files(), "file"),
+        out.bytes() as f64 / 1e6
     ));
     Ok(report)
 }

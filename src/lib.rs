@@ -42,6 +42,7 @@
 
 pub mod app;
 pub mod cli;
+pub mod convert;
 pub mod render;
 pub mod ui;
 pub mod view;

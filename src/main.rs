@@ -132,6 +132,39 @@ enum Command {
         #[arg(short, long)]
         output: PathBuf,
     },
+    /// Convert every QuickTime VR movie in folders, zip files and disc images.
+    ///
+    /// Files are recognised by content (old Mac files have no extensions);
+    /// Mac wrappers and AppleDouble files (also `__MACOSX/` in zips) are
+    /// read. The input's folder structure is kept in OUTDIR, which also gets
+    /// `index.html` (a gallery) and `report.json` (every file looked at). A
+    /// second run skips what is already converted. Exit code 0: every movie
+    /// converted; 2: some failed (or Ctrl+C stopped the run); 1: nothing
+    /// could be read.
+    Convert {
+        /// Files, folders, zip files and disc images.
+        #[arg(required = true)]
+        inputs: Vec<PathBuf>,
+        /// The output folder.
+        #[arg(short, long)]
+        output: PathBuf,
+        /// What each movie becomes.
+        #[arg(long, value_enum, default_value = "web")]
+        to: ConvertKind,
+        /// Movies converted at once (default: the number of CPUs).
+        #[arg(long)]
+        jobs: Option<usize>,
+        /// Convert again what an earlier run converted.
+        #[arg(long)]
+        force: bool,
+        /// Only every N-th movie, starting with the I-th (`I/N`), to share a
+        /// large archive between machines.
+        #[arg(long, value_parser = qtvr::cli::convert::parse_shard)]
+        shard: Option<(usize, usize)>,
+        /// Decoded pictures the running conversions may hold together, in MB.
+        #[arg(long, default_value_t = 1024)]
+        max_memory: u64,
+    },
     /// List the QuickTime movies inside a disc image.
     ///
     /// HFS, HFS+, Apple partition maps, ISO 9660 and hybrid ISO 9660 + HFS
@@ -151,6 +184,20 @@ enum Command {
     InstallDesktop,
     /// Undo `install-desktop`.
     UninstallDesktop,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ConvertKind {
+    /// The web player (`export --to web`).
+    Web,
+    /// A Pannellum tour.
+    Pannellum,
+    /// An equirectangular JPEG of the default node.
+    Equirect,
+    /// Six cube-face JPEGs of the default node.
+    Cubemap,
+    /// Every decoded tile as PNG.
+    Tiles,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -175,7 +222,7 @@ impl Command {
     /// Whether the command draws with the GPU (the viewer does too).
     fn draws(&self) -> bool {
         match self {
-            Command::Render { .. } => true,
+            Command::Render { .. } | Command::Convert { .. } => true,
             Command::Export { to, .. } => matches!(
                 to,
                 ExportKind::Equirect | ExportKind::Cubemap | ExportKind::Pannellum
@@ -271,6 +318,34 @@ fn main() -> ExitCode {
             })
         }
         Some(Command::Ls { image, json }) => ls(&image, json),
+        Some(Command::Convert {
+            inputs,
+            output,
+            to,
+            jobs,
+            force,
+            shard,
+            max_memory,
+        }) => {
+            use qtvr::convert::run::{Options, Target};
+            let opts = Options {
+                inputs,
+                out: output,
+                to: match to {
+                    ConvertKind::Web => Target::Web,
+                    ConvertKind::Pannellum => Target::Pannellum,
+                    ConvertKind::Equirect => Target::Equirect,
+                    ConvertKind::Cubemap => Target::Cubemap,
+                    ConvertKind::Tiles => Target::Tiles,
+                },
+                jobs: jobs
+                    .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get())),
+                force,
+                shard,
+                budget: max_memory.saturating_mul(1 << 20),
+            };
+            ExitCode::from(qtvr::cli::convert::convert(&opts))
+        }
         Some(Command::InstallDesktop) => desktop(true),
         Some(Command::UninstallDesktop) => desktop(false),
         None => view(cli.view),

@@ -3,6 +3,7 @@
 //! window), and `qtvr install-desktop` / `uninstall-desktop` ([`desktop`]).
 //! `src/main.rs` parses the command line and prints what these return.
 
+pub mod convert;
 pub mod desktop;
 pub mod export;
 pub mod info;

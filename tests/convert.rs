@@ -1,11 +1,23 @@
-//! `qtvr convert` from the command line: the report and gallery, skipping on
-//! a second run and `--force`, Ctrl+C, exit codes, shards, and the gallery
-//! in headless Chromium. (What the walk finds in a built archive is
+//! `qtvr convert` from the command line: the archive that
+//! tests/support/archive.rs builds (nested folders with Mac Roman names,
+//! files without extensions, MacBinary and AppleDouble, an HFS image, a zip
+//! with `__MACOSX/`, non-movies, broken and truncated movies, duplicates)
+//! converted and its gallery checked in headless Chromium; the report and
+//! gallery of sample movies, skipping on a second run and `--force`,
+//! Ctrl+C, exit codes, shards. (What the walk itself finds is
 //! tests/convert_discover.rs.)
 
+#[path = "support/archive.rs"]
+mod archive;
 #[path = "support/browser.rs"]
 mod browser;
 mod common;
+#[path = "support/diskimg.rs"]
+mod diskimg;
+#[path = "support/objects.rs"]
+mod objects;
+#[path = "support/tours.rs"]
+mod tours;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -72,7 +84,12 @@ fn tree_digest(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
     while let Some(d) = stack.pop() {
         for e in std::fs::read_dir(&d).expect("dir") {
             let p = e.expect("entry").path();
-            if p.is_dir() {
+            let meta = std::fs::symlink_metadata(&p).expect("metadata");
+            if meta.file_type().is_symlink() {
+                // Links are not followed (the archive has a loop).
+                let target = std::fs::read_link(&p).expect("link");
+                out.push((p.clone(), target.to_string_lossy().as_bytes().to_vec()));
+            } else if meta.is_dir() {
                 stack.push(p);
             } else {
                 out.push((p.clone(), std::fs::read(&p).expect("read")));
@@ -310,4 +327,108 @@ fn the_gallery_shows_every_converted_movie() {
         .filter(|p| p[0] == p[1] && p[1] == p[2])
         .count();
     assert!(grey < img.pixels().len() * 9 / 10, "the gallery is blank");
+}
+
+/// The built archive: every file in the report with its kind, every QTVR
+/// movie converted (duplicates pointing at the first), broken ones failed,
+/// the inputs untouched, and the gallery showing a thumbnail for each.
+#[test]
+fn the_built_archive_converts_with_a_thumbnail_for_every_movie() {
+    use archive::Want;
+    let root = browser::temp_path("archive");
+    std::fs::create_dir_all(&root).expect("mkdir");
+    let expected = archive::build_archive(&root);
+    let inputs: Vec<&Path> = expected.inputs.iter().map(|p| p.as_path()).collect();
+    let before: Vec<_> = expected
+        .inputs
+        .iter()
+        .map(|p| {
+            if p.is_dir() {
+                tree_digest(p)
+            } else {
+                vec![(p.clone(), std::fs::read(p).expect("read"))]
+            }
+        })
+        .collect();
+    let out = browser::temp_path("archive-out");
+    let o = run(&[], &inputs, &out);
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let after: Vec<_> = expected
+        .inputs
+        .iter()
+        .map(|p| {
+            if p.is_dir() {
+                tree_digest(p)
+            } else {
+                vec![(p.clone(), std::fs::read(p).expect("read"))]
+            }
+        })
+        .collect();
+    assert!(before == after, "an input was written");
+    let r = report(&out);
+    let files = r["files"].as_array().expect("files");
+    let by_path = |path: &str| {
+        files
+            .iter()
+            .find(|e| e["path"] == path)
+            .unwrap_or_else(|| panic!("{path} is not in the report"))
+    };
+    let mut movies = 0;
+    for (path, want) in &expected.items {
+        let e = by_path(path);
+        let (kind, status) = (
+            e["kind"].as_str().unwrap_or(""),
+            e["status"].as_str().unwrap_or(""),
+        );
+        match want {
+            Want::Qtvr { .. } => {
+                movies += 1;
+                assert_eq!((kind, status), ("qtvr", "converted"), "{path}: {e}");
+                let index = e["outputs"][0].as_str().expect("an output");
+                assert!(out.join(index).is_file(), "{path}: {index}");
+            }
+            Want::Broken => assert_eq!((kind, status), ("broken movie", "failed"), "{path}: {e}"),
+            Want::Movie => assert_eq!(kind, "movie", "{path}: {e}"),
+            Want::NotAMovie(_) | Want::Sidecar(_) => assert_eq!(kind, "not a movie", "{path}: {e}"),
+            Want::Container(_) => assert_eq!(kind, "container", "{path}: {e}"),
+            Want::Unreadable(_) => assert_eq!(kind, "unreadable", "{path}: {e}"),
+        }
+    }
+    assert_eq!(r["counts"]["converted"], movies);
+    for group in &expected.duplicates {
+        for later in &group[1..] {
+            assert_eq!(by_path(later)["duplicate_of"], group[0].as_str(), "{later}");
+        }
+    }
+    for p in &expected.never_written {
+        assert!(!p.exists(), "{} was written", p.display());
+    }
+
+    // The gallery: a thumbnail for every converted movie.
+    let Some(b) = browser::browser() else { return };
+    let steps = json!([
+        { "viewport": [1200, 900] },
+        { "goto": browser::file_url(&out.join("index.html")) },
+        { "waitFor": "[...document.images].every(i => i.complete)", "timeout": 20000 },
+        { "eval": "[...document.querySelectorAll('.card')].map(c => ({ path: c.dataset.path, status: c.className, img: c.querySelector('img') ? [c.querySelector('img').naturalWidth, c.querySelector('img').naturalHeight] : null }))" },
+    ]);
+    let res = b.run_clean(&steps);
+    let cards = res["results"][0].as_array().expect("cards");
+    let converted: Vec<&Value> = cards
+        .iter()
+        .filter(|c| {
+            c["status"]
+                .as_str()
+                .is_some_and(|s| s.ends_with(" converted"))
+        })
+        .collect();
+    assert_eq!(converted.len(), movies, "{cards:#?}");
+    for c in converted {
+        assert_eq!(c["img"], json!([320, 240]), "a thumbnail for {}", c["path"]);
+    }
 }

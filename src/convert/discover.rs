@@ -161,8 +161,8 @@ impl Default for Limits {
 
 /// Finds every file under `inputs` (files, folders, zip archives, disc
 /// images). `work` is a scratch folder for extracted zip members (created;
-/// the caller removes it afterwards); it and the folder that holds it (the
-/// output folder) are left out when an input contains them.
+/// the caller removes it afterwards); it, and the folder that holds it (the
+/// output folder) when it lies inside an input, are left out of the walk.
 pub fn discover(inputs: &[PathBuf], work: &Path) -> Discovery {
     discover_with(inputs, work, &Limits::default())
 }
@@ -173,7 +173,8 @@ pub fn discover_with(inputs: &[PathBuf], work: &Path, limits: &Limits) -> Discov
     let mut w = Walker {
         limits,
         work: work.clone(),
-        skip: Vec::new(),
+        scratch: None,
+        output: None,
         found: Vec::new(),
         warnings: Vec::new(),
         extracted: 0,
@@ -187,11 +188,8 @@ pub fn discover_with(inputs: &[PathBuf], work: &Path, limits: &Limits) -> Discov
             work.display()
         ));
     }
-    for dir in [Some(work.as_path()), work.parent()].into_iter().flatten() {
-        if let Ok(c) = dir.canonicalize() {
-            w.skip.push(c);
-        }
-    }
+    w.scratch = work.canonicalize().ok();
+    w.output = work.parent().and_then(|p| p.canonicalize().ok());
     let mut names: HashMap<String, usize> = HashMap::new();
     for input in inputs {
         // `a//b` and `a/./b` are `a/b` (a `//` would read as `IMAGE//PATH`).
@@ -261,8 +259,10 @@ struct Ctx {
 struct Walker<'a> {
     limits: &'a Limits,
     work: PathBuf,
-    /// Folders not walked (the scratch and output folders), canonical.
-    skip: Vec<PathBuf>,
+    /// The scratch folder and the folder that holds it (the output folder),
+    /// canonical: not walked (the output folder is, when it is an input).
+    scratch: Option<PathBuf>,
+    output: Option<PathBuf>,
     found: Vec<Found>,
     warnings: Vec<String>,
     /// Bytes extracted from zip archives so far.
@@ -331,13 +331,22 @@ impl Walker<'_> {
     }
 
     fn dir(&mut self, real: &Path, shown: &str, meta: &fs::Metadata, ctx: Ctx) {
-        if let Ok(c) = real.canonicalize()
-            && self.skip.contains(&c)
-        {
-            self.warnings.push(format!(
-                "{shown}: left out (the output folder or its scratch folder)"
-            ));
-            return;
+        if let Ok(c) = real.canonicalize() {
+            if self.scratch.as_ref() == Some(&c) {
+                self.warnings
+                    .push(format!("{shown}: left out (the scratch folder)"));
+                return;
+            }
+            if self.output.as_ref() == Some(&c) {
+                if ctx.depth > 0 || ctx.zips > 0 {
+                    self.warnings
+                        .push(format!("{shown}: left out (the output folder)"));
+                    return;
+                }
+                self.warnings.push(format!(
+                    "{shown}: the output folder is an input: what an earlier run wrote there is listed too"
+                ));
+            }
         }
         if let Some(id) = dir_id(meta)
             && !self.seen.insert(id)
@@ -512,13 +521,15 @@ impl Walker<'_> {
             Ok(None) => None,
             Err(e) => Some(e),
         };
-        let (mut kind, digest) = classify_file(real, &head);
+        let (mut kind, mut digest) = classify_file(real, &head);
         if let Some(e) = image_err
             && !matches!(kind, FoundKind::Qtvr { .. } | FoundKind::Movie)
         {
+            // The disc image's signature, and not a movie: a broken image.
             let msg = format!("a disc image that cannot be read: {e}");
             self.warnings.push(format!("{shown}: {msg}"));
             kind = FoundKind::Unreadable(msg);
+            digest = None;
         }
         self.push_digest(shown, real, size, kind, digest);
     }
@@ -1659,6 +1670,14 @@ mod tests {
             "{:?}",
             r.warnings
         );
+        // The output folder as the input itself is walked, its scratch
+        // folder not.
+        fs::write(d.join("a/photos/out/movie"), b"text").unwrap();
+        let r = discover(
+            &[d.join("a/photos/out")],
+            &d.join("a/photos/out/.qtvr-work"),
+        );
+        assert_eq!(paths(&r), ["out/movie", "out/report.json"]);
         // "." is named after the folder it is.
         assert_eq!(
             input_name(&d.join("a/photos/.").components().collect::<PathBuf>()),

@@ -158,6 +158,7 @@ pub fn run(
     let started_at = now_text();
     std::fs::create_dir_all(&opts.out)
         .map_err(|e| format!("cannot create {}: {e}", opts.out.display()))?;
+    clean_partials(&opts.out);
     let work = opts.out.join(".qtvr-work");
     let _ = std::fs::remove_dir_all(&work);
     let discovery = super::discover::discover(&opts.inputs, &work);
@@ -227,7 +228,7 @@ pub fn run(
                     let n = next.fetch_add(1, Ordering::Relaxed);
                     let Some(&i) = todo.get(n) else { break };
                     let mut e = entries[i].clone();
-                    convert_one(&found[i], &mut e, n, opts, gpu.as_ref(), &budget);
+                    convert_one(&found[i], &mut e, opts, gpu.as_ref(), &budget);
                     let d = done.fetch_add(1, Ordering::Relaxed) + 1;
                     progress(Progress::Done {
                         entry: Box::new(e.clone()),
@@ -358,22 +359,50 @@ struct Record {
     codecs: Vec<String>,
 }
 
-fn record_path(out: &Path, rel: &str, to: Target) -> PathBuf {
+/// A short name for a movie's files of one target (its record, its thumbnail).
+fn key(rel: &str, to: Target) -> String {
     use sha2::Digest;
     let h = sha2::Sha256::digest(format!("{}\0{rel}", to.name()).as_bytes());
-    let hex: String = h.iter().take(12).map(|b| format!("{b:02x}")).collect();
-    out.join(".qtvr-convert").join(format!("{hex}.json"))
+    h.iter().take(12).map(|b| format!("{b:02x}")).collect()
+}
+
+fn record_path(out: &Path, rel: &str, to: Target) -> PathBuf {
+    out.join(".qtvr-convert")
+        .join(format!("{}.json", key(rel, to)))
+}
+
+/// Removes what an interrupted run left half-written under `dir` (hidden
+/// `.NAME.qtvr-partial-PID` folders and `.NAME.partial` files), and old
+/// folders a replacement did not get to remove.
+fn clean_partials(dir: &Path) {
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(list) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in list.flatten() {
+            let p = e.path();
+            let name = e.file_name().to_string_lossy().into_owned();
+            let Ok(t) = e.file_type() else { continue };
+            let stale = name.starts_with('.')
+                && (name.contains(".qtvr-partial-")
+                    || name.contains(".qtvr-old-")
+                    || name.ends_with(".partial"));
+            if stale {
+                if t.is_dir() {
+                    let _ = std::fs::remove_dir_all(&p);
+                } else {
+                    let _ = std::fs::remove_file(&p);
+                }
+            } else if t.is_dir() && name != ".qtvr-work" {
+                stack.push(p);
+            }
+        }
+    }
 }
 
 /// Converts one QTVR movie, filling in its entry.
-fn convert_one(
-    f: &Found,
-    e: &mut Entry,
-    n: usize,
-    opts: &Options,
-    gpu: Option<&Gpu>,
-    budget: &Budget,
-) {
+fn convert_one(f: &Found, e: &mut Entry, opts: &Options, gpu: Option<&Gpu>, budget: &Budget) {
     let t = Instant::now();
     let rel = output_rel(&f.path);
     let record = record_path(&opts.out, &rel, opts.to);
@@ -392,7 +421,7 @@ fn convert_one(
         e.seconds = t.elapsed().as_secs_f64();
         return;
     }
-    match convert(f, e, &rel, n, opts, gpu, budget) {
+    match convert(f, e, &rel, opts, gpu, budget) {
         Ok(false) => e.status = "skipped".into(),
         Ok(true) => {
             e.status = "converted".into();
@@ -441,7 +470,6 @@ fn convert(
     f: &Found,
     e: &mut Entry,
     rel: &str,
-    n: usize,
     opts: &Options,
     gpu: Option<&Gpu>,
     budget: &Budget,
@@ -554,7 +582,7 @@ fn convert(
         }
     }
     if let Some(gpu) = gpu {
-        let thumb = format!("gallery/{n:05}.jpg");
+        let thumb = format!("gallery/{}.jpg", key(rel, opts.to));
         match thumbnail(gpu, src.as_ref(), &loaded.movie, scene, &out.join(&thumb)) {
             Ok(()) => e.thumbnail = Some(thumb),
             Err(err) => e.warnings.push(format!("no thumbnail: {err}")),
@@ -597,7 +625,12 @@ fn thumbnail(
         std::fs::create_dir_all(dir)
             .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     }
-    let tmp = path.with_extension("jpg.partial");
+    let tmp = path.with_file_name(format!(
+        ".{}.partial",
+        path.file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    ));
     save(&img, &tmp, ImageKind::Jpeg)?;
     std::fs::rename(&tmp, path).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     Ok(())

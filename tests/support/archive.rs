@@ -1,11 +1,12 @@
 //! A test archive as archivists hand them to `qtvr convert`: nested folders
 //! with Mac Roman names (as UTF-8), QuickTime VR movies without file name
 //! extensions — flat, in MacBinary, as a data fork with its AppleDouble
-//! `._NAME` — an HFS disc image, a zip made on a Mac (`__MACOSX/` members,
-//! a deep one, a Mac Roman name, a nested zip, a disc image, a duplicate),
-//! a hostile zip (zip-slip names, a declared zip bomb), non-movies (text,
-//! PNG, JPEG, `.DS_Store`, an empty file, a MacBinary text file), a corrupt
-//! and a truncated movie, a plain QuickTime movie, and duplicates.
+//! `._NAME` — an HFS disc image and a damaged one, a zip made on a Mac
+//! (`__MACOSX/` members, a deep one, a Mac Roman name, a nested zip, a disc
+//! image, a duplicate), a hostile zip (zip-slip names, a declared zip
+//! bomb), non-movies (text, PNG, JPEG, `.DS_Store`, an empty file, a
+//! MacBinary text file), a corrupt and a truncated movie, a plain QuickTime
+//! movie, duplicates, and a link to a folder.
 //! [`build_archive`] writes it and says what discovery should find.
 //!
 //! The test that includes this file also includes `support/diskimg.rs`,
@@ -301,6 +302,15 @@ pub fn build_archive(dir: &Path) -> Expected {
     add(
         "Archive/Discs/QTVR CD/Read Me",
         Want::NotAMovie("text; Mac type 'TEXT'"),
+    );
+
+    // A disc image cut after its volume header: its catalog is missing.
+    let mut damaged = cd.to_vec();
+    damaged.truncate(1536);
+    write(&root.join("Discs/Damaged CD"), &damaged);
+    add(
+        "Archive/Discs/Damaged CD",
+        Want::Unreadable("a disc image that cannot be read"),
     );
 
     // A zip made on a Mac, without an extension.

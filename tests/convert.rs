@@ -339,17 +339,20 @@ fn the_built_archive_converts_with_a_thumbnail_for_every_movie() {
     std::fs::create_dir_all(&root).expect("mkdir");
     let expected = archive::build_archive(&root);
     let inputs: Vec<&Path> = expected.inputs.iter().map(|p| p.as_path()).collect();
-    let before: Vec<_> = expected
-        .inputs
-        .iter()
-        .map(|p| {
-            if p.is_dir() {
-                tree_digest(p)
-            } else {
-                vec![(p.clone(), std::fs::read(p).expect("read"))]
-            }
-        })
-        .collect();
+    let inputs_now = || -> Vec<_> {
+        expected
+            .inputs
+            .iter()
+            .map(|p| {
+                if p.is_dir() {
+                    tree_digest(p)
+                } else {
+                    vec![(p.clone(), std::fs::read(p).expect("read"))]
+                }
+            })
+            .collect()
+    };
+    let before = inputs_now();
     let out = browser::temp_path("archive-out");
     let o = run(&[], &inputs, &out);
     assert_eq!(
@@ -358,18 +361,7 @@ fn the_built_archive_converts_with_a_thumbnail_for_every_movie() {
         "{}",
         String::from_utf8_lossy(&o.stderr)
     );
-    let after: Vec<_> = expected
-        .inputs
-        .iter()
-        .map(|p| {
-            if p.is_dir() {
-                tree_digest(p)
-            } else {
-                vec![(p.clone(), std::fs::read(p).expect("read"))]
-            }
-        })
-        .collect();
-    assert!(before == after, "an input was written");
+    assert!(before == inputs_now(), "an input was written");
     let r = report(&out);
     let files = r["files"].as_array().expect("files");
     let by_path = |path: &str| {

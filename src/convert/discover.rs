@@ -976,23 +976,8 @@ fn looks_like_quicktime(src: &dyn ByteSource) -> bool {
     false
 }
 
-/// Whether a resource fork's map lists the type `moov` (its header and
-/// type list only).
-fn has_moov_resource(src: &dyn ByteSource) -> bool {
-    let mut h = [0u8; 16];
-    if src.read_exact_at(0, &mut h).is_err() {
-        return false;
-    }
-    let map = u64::from(u32::from_be_bytes([h[4], h[5], h[6], h[7]]));
-    let mut m = [0u8; 30];
-    if src.read_exact_at(map, &mut m).is_err() {
-        return false;
-    }
-    let list = map + u64::from(u16::from_be_bytes([m[24], m[25]]));
-    let count = (usize::from(u16::from_be_bytes([m[28], m[29]])) + 1) & 0xFFFF;
-    let mut types = vec![0u8; 8 * count];
-    src.read_exact_at(list + 2, &mut types).is_ok() && types.chunks(8).any(|t| &t[..4] == b"moov")
-}
+// Whether a resource fork's map lists the type `moov` (the listing's test).
+use crate::viewer::listing::has_moov_resource;
 
 /// Finder type `MooV`.
 fn typed_moov(forks: &Forks) -> bool {

@@ -90,7 +90,7 @@ fn starts_like_quicktime(src: &dyn ByteSource) -> bool {
 
 /// Whether a resource fork's map lists the type `moov` (reads its header
 /// and type list only).
-fn has_moov_resource(src: &dyn ByteSource) -> bool {
+pub(crate) fn has_moov_resource(src: &dyn ByteSource) -> bool {
     let mut h = [0u8; 16];
     if src.read_exact_at(0, &mut h).is_err() {
         return false;

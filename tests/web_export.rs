@@ -763,3 +763,50 @@ fn firefox_plays_the_page_from_disk() {
     assert_eq!(arrived["node"], 1, "{arrived}");
     assert_eq!(arrived["history"], 1, "{arrived}");
 }
+
+/// An object whose frames do not fit the frame budget (here
+/// `?framebudget=1`, 1 MB) keeps only the frames it can and still shows
+/// every view it is turned to, as `qtvr render` draws it.
+#[test]
+fn objects_over_the_frame_budget_still_turn() {
+    let Some(b) = browser::browser() else { return };
+    let Some(movie) = sample("tools-made/libquicktime_object_12x3_jpeg.mov") else {
+        return;
+    };
+    let dir = export(&movie, "framebudget");
+    let url = format!("{}?framebudget=1", file_url(&dir.join("index.html")));
+    let shot = temp_path("framebudget.png");
+    let mut steps = vec![json!({ "viewport": [W, H] })];
+    steps.extend(open(&url));
+    steps.push(json!({ "eval": "qtvrPlayer.state().objectView" }));
+    // Turn through every column with the arrow key (each step loads a frame).
+    for _ in 0..14 {
+        steps.push(json!({ "press": "ArrowRight" }));
+        steps.push(json!({ "waitFor": READY, "timeout": 30000 }));
+    }
+    steps.push(json!({ "wait": 300 }));
+    steps.push(json!({ "screenshot": shot }));
+    steps.push(json!({ "eval": "qtvrPlayer.state()" }));
+    let out = b.run_clean(&Value::Array(steps));
+    let first = result(&out, 0).clone();
+    let state = result(&out, 1);
+    assert_ne!(
+        first["column"], state["objectView"]["column"],
+        "the keys turned it"
+    );
+    let held = state["framesHeld"].as_u64().unwrap_or(0);
+    // 320×240 frames with mips take 400 KB: two or three fit in 1 MB.
+    assert!((1..=4).contains(&held), "frames held: {state}");
+    let v = &state["objectView"];
+    let expected = render(
+        &movie,
+        &args(&[
+            "--row",
+            &v["row"].to_string(),
+            "--column",
+            &v["column"].to_string(),
+        ]),
+        "framebudget",
+    );
+    assert_matches(&shot, &expected, "after turning past the budget");
+}

@@ -23,7 +23,12 @@
   const NEUTRAL = [64 / 255, 64 / 255, 64 / 255];
   const BAR = 28; // controller bar height, CSS pixels (the desktop's, at scale 1)
   const HASH_EVERY = 0.25; // seconds between address updates while moving
-  const FRAME_BUDGET = 256 << 20; // texture bytes of an object's frames kept at once
+  // Texture bytes of an object's frames kept at once: 256 MB, or
+  // index.html?framebudget=MB (for devices with little memory).
+  const FRAME_BUDGET = (() => {
+    const m = /[?&]framebudget=(\d+)/.exec((root.location && root.location.search) || '');
+    return m ? Math.max(1, Number(m[1])) << 20 : 256 << 20;
+  })();
   const FROM_FILE = root.location && root.location.protocol === 'file:';
 
   // ------------------------------------------------------------ loading
@@ -1547,6 +1552,7 @@ void main() {
         frames: this.frames,
         firstFull: this.firstFull,
         firstShown: this.firstShown,
+        framesHeld: sh && sh.scene.frames ? [...sh.scene.frames.values()].filter((f) => f.layer).length : 0,
         hash: this.lastHash,
       };
     }

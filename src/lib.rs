@@ -41,6 +41,7 @@
 #![forbid(unsafe_code)]
 
 pub mod app;
+pub mod budget;
 pub mod cli;
 pub mod convert;
 pub mod render;

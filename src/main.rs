@@ -22,6 +22,27 @@ struct Cli {
     /// default: the best one that is here).
     #[arg(long, global = true, value_parser = clap::value_parser!(u32).range(1..))]
     alternate: Option<u32>,
+    /// Most decoded pixels a node may hold (its frames, picture and
+    /// textures), in MB: a movie whose claims need more is refused before
+    /// anything is decoded. `convert` holds its running conversions to it
+    /// together.
+    #[arg(long, global = true, value_name = "MB", default_value_t = 1024,
+          value_parser = clap::value_parser!(u64).range(1..=(1 << 24)))]
+    max_memory: u64,
+    /// Longest one decode may take, in seconds, before it is abandoned with
+    /// a message: each of the viewer's loads (default 30), each node of
+    /// `render`, `export` and `convert` (default: no limit).
+    #[arg(long, global = true, value_name = "SECONDS",
+          value_parser = parse_seconds)]
+    decode_timeout: Option<std::time::Duration>,
+}
+
+/// A positive number of seconds.
+fn parse_seconds(s: &str) -> Result<std::time::Duration, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v > 0.0 && v <= 1e9 => Ok(std::time::Duration::from_secs_f64(v)),
+        _ => Err(format!("{s:?} is not a number of seconds above 0")),
+    }
 }
 
 /// `--alternate`, as `main` read it (0-based).
@@ -161,9 +182,6 @@ enum Command {
         /// large archive between machines.
         #[arg(long, value_parser = qtvr::cli::convert::parse_shard)]
         shard: Option<(usize, usize)>,
-        /// Decoded pictures the running conversions may hold together, in MB.
-        #[arg(long, default_value_t = 1024)]
-        max_memory: u64,
     },
     /// List the QuickTime movies inside a disc image.
     ///
@@ -235,6 +253,10 @@ impl Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let _ = ALTERNATE.set(cli.alternate.map(|n| n as usize - 1));
+    qtvr::budget::set_memory(cli.max_memory << 20);
+    if let Some(t) = cli.decode_timeout {
+        qtvr::budget::set_decode_time(t);
+    }
     if cli.command.as_ref().is_none_or(Command::draws) {
         quiet_device_select();
     }
@@ -325,7 +347,6 @@ fn main() -> ExitCode {
             jobs,
             force,
             shard,
-            max_memory,
         }) => {
             use qtvr::convert::run::{Options, Target};
             let opts = Options {
@@ -342,7 +363,7 @@ fn main() -> ExitCode {
                     .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get())),
                 force,
                 shard,
-                budget: max_memory.saturating_mul(1 << 20),
+                budget: cli.max_memory << 20,
             };
             ExitCode::from(qtvr::cli::convert::convert(&opts))
         }

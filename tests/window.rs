@@ -1111,3 +1111,181 @@ fn a_destroyed_window_or_a_lost_display_ends_the_viewer() {
     assert_eq!(lines.len(), 1, "one line on stderr: {err}");
     assert!(!err.contains("panicked"), "{err}");
 }
+
+/// A fake ffmpeg that sleeps (as a hung decoder would) under a name of its
+/// own: `exec sleep 987.<pid>`; returns the script and the process's name.
+#[cfg(unix)]
+fn sleeping_ffmpeg(dir: &Path) -> (String, String) {
+    use std::os::unix::fs::PermissionsExt as _;
+    let name = format!("sleep 987.{}", std::process::id());
+    let p = dir.join("slow-ffmpeg");
+    std::fs::write(&p, format!("#!/bin/sh\nexec {name}\n")).expect("write");
+    std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    (p.to_string_lossy().into_owned(), name)
+}
+
+/// Whether a process whose command line is `name` runs.
+#[cfg(unix)]
+fn running(name: &str) -> bool {
+    Command::new("pgrep")
+        .args(["-f", &format!("^{name}$")])
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false)
+}
+
+/// Waits (up to `limit`, a guard against a hang, not a timing) until
+/// `running(name)` is `want`; how long that took.
+#[cfg(unix)]
+fn until_running(name: &str, want: bool, limit: Duration) -> Duration {
+    let t = Instant::now();
+    while running(name) != want {
+        assert!(
+            t.elapsed() < limit,
+            "{name} {} after {limit:?}",
+            if want { "never ran" } else { "still runs" }
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    t.elapsed()
+}
+
+/// A movie that decodes slowly never stops the window. The test tour's
+/// cylinder is stored in a codec that only ffmpeg decodes, and the "ffmpeg"
+/// (`QTVR_FFMPEG`) sleeps instead. While it sleeps the window answers: a key
+/// shows the help (the picture changes, frames are drawn, the state says
+/// so). Opening another movie stops the sleeping decode (its process ends)
+/// and shows that movie as `qtvr render` draws it; a decode time budget
+/// (`--decode-timeout 1`) abandons it with a message; quitting while it
+/// sleeps ends the viewer and the decode. How long each stop took is
+/// printed (README: cancelling within 100 ms; no timing is asserted).
+#[cfg(unix)]
+#[test]
+fn a_slow_movie_never_stops_the_window() {
+    use qtvr_format::container::build::video_entry;
+    use qtvr_format::qtvr::write::EncodedImages;
+
+    let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(d) = display() else { return };
+    if !qtvr_testkit::require_tool("pgrep", "procps") {
+        return;
+    }
+    let dir = out_dir().join("slow");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    let images = EncodedImages {
+        description: video_entry(b"IV50", 256, 256, 24, None),
+        samples: vec![vec![1, 2, 3]; 4],
+        ..Default::default()
+    };
+    let slow = dir.join("slow.mov");
+    std::fs::write(
+        &slow,
+        tours::tour_spec()
+            .write_encoded(&[(tours::CYLINDER, images)])
+            .expect("a tour"),
+    )
+    .expect("write");
+    let slow = slow.display().to_string();
+    let plain = dir.join("plain.mov");
+    std::fs::write(&plain, tours::tour()).expect("write");
+    let plain = plain.display().to_string();
+    let (ffmpeg, name) = sleeping_ffmpeg(&dir);
+    let env = [("QTVR_FFMPEG", ffmpeg.as_str())];
+    let size = ["--size", "640x480"];
+
+    // 1. A movie is shown; the slow one is opened (dropped) over it. The
+    // window answers while its decode sleeps.
+    let plain2 = dir.join("plain-again.mov");
+    std::fs::write(&plain2, tours::tour()).expect("write");
+    let plain2 = plain2.display().to_string();
+    let mut v = Viewer::start_with(&d, &[&plain, size[0], size[1]], &env);
+    v.idle();
+    v.send(&format!("open {slow}"));
+    until_running(&name, true, Duration::from_secs(20));
+    let s0 = v.state();
+    assert_eq!(s0["help"], false, "{s0}");
+    let before = v.screenshot();
+    v.focus();
+    v.xdo(&["key", "h"]);
+    let mut s1 = v.state();
+    for _ in 0..100 {
+        if s1["help"] == true && s1["frames"].as_u64() > s0["frames"].as_u64() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+        s1 = v.state();
+    }
+    assert_eq!(s1["help"], true, "{s1}");
+    assert!(s1["frames"].as_u64() > s0["frames"].as_u64(), "{s0} {s1}");
+    let after = v.screenshot();
+    let changed = before
+        .pixels()
+        .zip(after.pixels())
+        .filter(|(a, b)| a != b)
+        .count();
+    assert!(
+        changed > 1000,
+        "the help did not show: {changed} pixels changed"
+    );
+    assert!(running(&name), "the decode ended early");
+
+    // 2. Opening another movie stops it and shows the new movie.
+    v.xdo(&["key", "h"]);
+    v.send(&format!("open {plain2}"));
+    let opened = Instant::now();
+    let stopped = until_running(&name, false, Duration::from_secs(10));
+    let s2 = v.idle_until("file", plain2.as_str());
+    std::thread::sleep(Duration::from_millis(300));
+    assert_matches(
+        &v.screenshot(),
+        &render(&plain2, &s2, "slow-then-plain"),
+        &s2,
+        "slow-then-plain",
+    );
+    eprintln!(
+        "slow movie: the decode stopped {} ms after `open` was written ({} ms to see it)",
+        stopped.as_millis(),
+        opened.elapsed().as_millis()
+    );
+    drop(v);
+    until_running(&name, false, Duration::from_secs(10));
+
+    // 3. A decode time budget abandons it with a message.
+    let mut v = Viewer::start_with(
+        &d,
+        &[&slow, size[0], size[1], "--decode-timeout", "1"],
+        &env,
+    );
+    until_running(&name, true, Duration::from_secs(20));
+    let e = v.wait_for("error", Duration::from_secs(20));
+    assert!(
+        e.to_string()
+            .contains("decoding took longer than its time budget of 1 s and was abandoned"),
+        "{e}"
+    );
+    let stopped = until_running(&name, false, Duration::from_secs(10));
+    eprintln!(
+        "slow movie: the decode ended {} ms after the error",
+        stopped.as_millis()
+    );
+    drop(v);
+
+    // 4. Quitting while it sleeps ends the viewer and the decode.
+    let mut v = Viewer::start_with(&d, &[&slow, size[0], size[1]], &env);
+    until_running(&name, true, Duration::from_secs(20));
+    v.focus();
+    let quit = Instant::now();
+    v.xdo(&["key", "q"]);
+    let end = Instant::now() + Duration::from_secs(10);
+    while v.child.try_wait().expect("status").is_none() {
+        assert!(Instant::now() < end, "the viewer did not quit");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let exited = quit.elapsed();
+    let stopped = until_running(&name, false, Duration::from_secs(10));
+    eprintln!(
+        "slow movie: the viewer quit {} ms after the key, its decode {} ms later",
+        exited.as_millis(),
+        stopped.as_millis()
+    );
+}

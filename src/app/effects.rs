@@ -12,10 +12,11 @@ use crate::viewer::{CursorShape, Effect, FADE, Input};
 
 impl App {
     /// Stops the load in progress (its results would be dropped: a new load
-    /// replaces it) and returns the flag of the next one.
+    /// replaces it) and returns the flag of the next one, whose decode time
+    /// budget starts now.
     fn next_load(&mut self) -> qtvr_format::tiles::Cancel {
         self.load_cancel.cancel();
-        self.load_cancel = qtvr_format::tiles::Cancel::new();
+        self.load_cancel = crate::budget::viewer_cancel();
         self.load_cancel.clone()
     }
 

@@ -94,9 +94,14 @@ pub fn run(opts: Options) -> Result<(), String> {
     let (origin, node) = (opts.origin.clone(), opts.node);
     let mut app = App::new(opts, proxy);
     app.send(Input::Open { origin, node });
-    event_loop
+    let ran = event_loop
         .run_app(&mut app)
-        .map_err(|e| format!("the window failed: {e}"))?;
+        .map_err(|e| format!("the window failed: {e}"));
+    // A load still decoding stops; an ffmpeg it runs would outlive the
+    // program, so its end is waited for (each run notices within 20 ms).
+    app.load_cancel.cancel();
+    qtvr_format::tiles::external::wait_for_ended(std::time::Duration::from_millis(500));
+    ran?;
     match app.fatal {
         // A window destroyed from outside also fails to draw: not an error.
         Some(e) if !app.destroyed => Err(e),

@@ -15,7 +15,7 @@ use qtvr_format::container::Movie;
 use qtvr_format::error::Warning;
 use qtvr_format::qtvr::scene::{Scene, TrackId};
 use qtvr_format::source::ByteSource;
-use qtvr_format::tiles::{self, DecodeOptions, Role, Tile, TileStatus};
+use qtvr_format::tiles::{self, Role, Tile, TileStatus};
 
 /// What an export wrote and what it had to say.
 #[derive(Debug, Default)]
@@ -62,7 +62,7 @@ pub fn export_tiles(
 ) -> Result<ExportReport, String> {
     std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     let mut report = ExportReport::default();
-    let opts = DecodeOptions::default();
+    let opts = crate::budget::decode_options();
     for (id, role) in export_tracks(movie, scene) {
         let Some(track) = movie.tracks.iter().find(|t| t.id == id) else {
             report.warnings.push(Warning {
@@ -77,6 +77,29 @@ pub fn export_tiles(
         // Each tile is written as soon as it is decoded (in parallel), so at
         // most one frame per worker is held, whatever the track's length.
         let all: Vec<usize> = (0..track.samples.len()).collect();
+        // A worker holds its chain's frame, the tile being written and its
+        // RGBA copy: as many workers as the budget has room for, else one;
+        // a track whose one frame does not fit is not decoded.
+        let (count, largest, _) = tiles::claimed_frames(track, &all);
+        let held = u64::from(largest[0]) * u64::from(largest[1]) * 4 * 3;
+        let needs = qtvr_format::limits::MemoryNeeds {
+            frames: count,
+            largest,
+            bytes: held,
+        };
+        if let Err(e) = opts.limits.check_memory(&needs) {
+            report.warnings.push(Warning {
+                offset: Some(track.offset),
+                message: format!("track {id}: {e}; its tiles were not written"),
+            });
+            report.imperfect += all.len();
+            continue;
+        }
+        let workers = rayon::current_num_threads() as u64;
+        let opts = tiles::DecodeOptions {
+            parallel: held.saturating_mul(workers) <= opts.limits.memory,
+            ..opts.clone()
+        };
         let done: Mutex<(Vec<PathBuf>, usize, Option<String>)> = Mutex::new((Vec::new(), 0, None));
         let sink = |t: Tile| {
             let path = dir.join(format!("track{id}-sample{:04}.png", t.sample + 1));

@@ -11,7 +11,7 @@ use qtvr_format::container::Movie;
 use qtvr_format::error::Warning;
 use qtvr_format::qtvr::scene::{Node, NodeContent, NodeId, Scene, View};
 use qtvr_format::source::ByteSource;
-use qtvr_format::tiles::{DecodeOptions, Fallback, external};
+use qtvr_format::tiles::{Fallback, external};
 
 /// What `qtvr render` was asked for.
 #[derive(Debug, Clone, Default)]
@@ -130,18 +130,26 @@ pub fn node_picture(
     node: &Node,
     object_view: Option<&ObjectView>,
 ) -> Result<NodePicture, String> {
-    let opts = DecodeOptions::default();
+    let opts = crate::budget::decode_options();
     match &node.content {
         NodeContent::Object(o) => {
             let v = object_view
                 .copied()
                 .unwrap_or_else(|| ObjectView::default_for(o));
             assemble::object_picture(src, movie, node.id, o, &v.object_frame(), &opts)
-                .map_err(|e| e.to_string())
+                .map_err(|e| picture_error(node, e))
         }
         NodeContent::Panorama(_) => {
-            assemble::panorama_picture(src, movie, node, &opts).map_err(|e| e.to_string())
+            assemble::panorama_picture(src, movie, node, &opts).map_err(|e| picture_error(node, e))
         }
+    }
+}
+
+/// A picture's error, naming the node where the error does not.
+fn picture_error(node: &Node, e: assemble::PictureError) -> String {
+    match e {
+        assemble::PictureError::Memory(..) => format!("node {}: {e}", node.id),
+        e => e.to_string(),
     }
 }
 

@@ -448,22 +448,23 @@ fn convert_one(f: &Found, e: &mut Entry, opts: &Options, gpu: Option<&Gpu>, budg
     e.seconds = t.elapsed().as_secs_f64();
 }
 
-/// Bytes of decoded pictures a movie's largest node holds (its estimate for
-/// the budget).
-fn picture_bytes(scene: &Scene) -> u64 {
-    scene
-        .nodes
-        .iter()
-        .map(|n| match &n.content {
-            NodeContent::Panorama(p) => {
-                u64::from(p.image_size[0]) * u64::from(p.image_size[1]) * 4 * 2
-            }
-            NodeContent::Object(o) => {
-                u64::from(o.image_track.width) * u64::from(o.image_track.height) * 4 * 33
-            }
-        })
-        .max()
-        .unwrap_or(0)
+/// The decoded pixels each node of a movie would hold, from the file's
+/// claims ([`qtvr_format::assemble::node_memory`]; an object's views are
+/// decoded in batches, counted as one here): the node errors of those over the program's budget,
+/// and the bytes of the largest that fits (the movie's estimate for the
+/// scheduling budget).
+fn node_needs(movie: &qtvr_format::container::Movie, scene: &Scene) -> (Vec<String>, u64) {
+    let limits = crate::budget::limits();
+    let mut over = Vec::new();
+    let mut largest = 0;
+    for n in &scene.nodes {
+        let needs = qtvr_format::assemble::node_memory(movie, n, 1);
+        match limits.check_memory(&needs) {
+            Ok(()) => largest = largest.max(needs.bytes),
+            Err(e) => over.push(format!("node {}: {e}", n.id)),
+        }
+    }
+    (over, largest)
 }
 
 fn convert(
@@ -495,7 +496,12 @@ fn convert(
     e.codecs = codecs;
     e.warnings
         .extend(scene.warnings.iter().map(|w| w.message.clone()));
-    let _held = budget.take(picture_bytes(scene));
+    // Nothing of a movie whose every node is over the budget is decoded.
+    let (over, largest) = node_needs(&loaded.movie, scene);
+    if !over.is_empty() && over.len() == scene.nodes.len() {
+        return Err(over.join("; "));
+    }
+    let _held = budget.take(largest);
     let out = &opts.out;
     let dest = out.join(rel);
     if let Some(parent) = dest.parent() {

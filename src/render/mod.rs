@@ -326,11 +326,12 @@ impl Renderer {
             globals,
             surface_buf,
             scene: None,
-            limits: Limits::default(),
+            limits: crate::budget::limits(),
         }
     }
 
-    /// The limits uploads and pictures are held to (default: [`Limits::DEFAULT`]).
+    /// The limits uploads and pictures are held to (default: the program's,
+    /// [`crate::budget::limits`]).
     pub fn limits(&self) -> &Limits {
         &self.limits
     }

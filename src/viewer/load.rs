@@ -276,7 +276,7 @@ pub(crate) fn decode_views_now(
 ) -> LoadEvent {
     let opts = DecodeOptions {
         cancel: cancel.clone(),
-        ..DecodeOptions::default()
+        ..crate::budget::decode_options()
     };
     let pictures = match m.scene().and_then(|s| s.node(id)).map(|n| &n.content) {
         Some(NodeContent::Object(o)) => {
@@ -314,7 +314,7 @@ pub(crate) fn decode_node(
     };
     let opts = DecodeOptions {
         cancel: cancel.clone(),
-        ..DecodeOptions::default()
+        ..crate::budget::decode_options()
     };
     let mut object_view = None;
     let picture = match &node.content {

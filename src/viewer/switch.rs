@@ -105,11 +105,14 @@ impl Switch {
 /// Decoded object frames by (row, column, state, frame), within a byte budget
 /// ([`Limits::frame_cache_bytes`](qtvr_format::limits::Limits::frame_cache_bytes)).
 /// How `node`'s frames are decoded: in the background when it is an object
-/// whose image track's codec ffmpeg decodes.
+/// whose image track's codec ffmpeg decodes, or whose frames are large
+/// (over [`HERE_MAX_PIXELS`]), so that the window never waits on them.
 fn view_decoding(movie: &OpenMovie, node: &qtvr_format::qtvr::Node) -> ViewDecoding {
     let qtvr_format::qtvr::NodeContent::Object(o) = &node.content else {
         return ViewDecoding::Here;
     };
+    let one = qtvr_format::assemble::object_memory(movie.movie(), o, 1);
+    let large = u64::from(one.largest[0]) * u64::from(one.largest[1]) > HERE_MAX_PIXELS;
     let by_ffmpeg = movie
         .movie()
         .tracks
@@ -119,7 +122,7 @@ fn view_decoding(movie: &OpenMovie, node: &qtvr_format::qtvr::Node) -> ViewDecod
             qtvr_format::tiles::external::decoding(t, &qtvr_format::tiles::Fallback::Auto)
         })
         .is_some_and(|d| matches!(d, qtvr_format::tiles::external::Decoding::Ffmpeg(_)));
-    if by_ffmpeg {
+    if by_ffmpeg || large {
         ViewDecoding::Background {
             all: false,
             asked: None,
@@ -128,6 +131,10 @@ fn view_decoding(movie: &OpenMovie, node: &qtvr_format::qtvr::Node) -> ViewDecod
         ViewDecoding::Here
     }
 }
+
+/// Largest object frame decoded on the event loop (a frame of the codecs
+/// written here this size decodes in a few milliseconds).
+const HERE_MAX_PIXELS: u64 = 1024 * 1024;
 
 /// Every view of an object node: each state, row, column and frame.
 fn all_views(o: &qtvr_format::qtvr::ObjectNode) -> Vec<qtvr_format::assemble::ObjectFrame> {
@@ -154,11 +161,11 @@ fn all_views(o: &qtvr_format::qtvr::ObjectNode) -> Vec<qtvr_format::assemble::Ob
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum ViewDecoding {
     /// Here, on the event loop, when wanted (the codecs written here decode a
-    /// frame in a millisecond or so).
+    /// frame of up to [`HERE_MAX_PIXELS`] in a few milliseconds).
     Here,
     /// In the background ([`Effect::DecodeViews`]): the codec is decoded by
     /// ffmpeg, a process that takes its time (and may hang until its time
-    /// limit). On arrival every view is decoded in one run when they fit the
+    /// limit), or the frames are larger than [`HERE_MAX_PIXELS`]. On arrival every view is decoded in one run when they fit the
     /// cache (`all` while that runs); later misses one view at a time
     /// (`asked`: the view being decoded, or the last that failed).
     Background {
@@ -592,7 +599,7 @@ impl Viewer {
                 s.node,
                 node,
                 &view.object_frame(),
-                &Default::default(),
+                &crate::budget::decode_options(),
             )
             .inspect(|p| {
                 // Too large to keep: the frame is decoded again when wanted.

@@ -955,3 +955,30 @@ fn a_disc_image_opens_its_only_qtvr_movie_or_says_it_holds_none() {
     let _ = std::fs::remove_dir_all(img.parent().unwrap());
     let _ = std::fs::remove_dir_all(none.parent().unwrap());
 }
+
+// The decoded-pixel budget.
+
+#[path = "../../tests/support/tours.rs"]
+mod tours;
+
+#[test]
+fn a_movie_claiming_more_than_the_budget_is_refused_with_how_to_raise_it() {
+    // The test tour with every frame claiming 16000² pixels (40 KB).
+    let bytes = qtvr_testkit::claim::video_size(&tours::tour(), 16000, 16000);
+    let mut h = Harness::new(options());
+    let fx = h.send(Input::Open {
+        origin: Origin::Bundled("huge.mov", Box::leak(bytes.into_boxed_slice())),
+        node: None,
+    });
+    let events = run_loads(&fx);
+    assert!(events.iter().any(|e| matches!(e, LoadEvent::Failed(..))));
+    let said = reports(h.deliver(events));
+    assert!(
+        said.iter().any(|r| matches!(r, Report::Error { lines, .. }
+            if lines.iter().any(|l| l.contains("MB of decoded pixels")
+                && l.contains("more than the 1024 MB memory budget; `--max-memory "))))
+            || panel_text(&h).iter().any(|l| l.contains("`--max-memory ")),
+        "{said:?} {:?}",
+        panel_text(&h)
+    );
+}

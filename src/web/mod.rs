@@ -43,7 +43,6 @@ use qtvr_format::assemble::{self, Geometry, NodePicture, ObjectFrame, RgbaImage,
 use qtvr_format::container::Movie;
 use qtvr_format::qtvr::scene::{Node, NodeContent, NodeId, ObjectNode, Scene, View, ViewLimits};
 use qtvr_format::source::ByteSource;
-use qtvr_format::tiles::DecodeOptions;
 
 /// The largest page side (texels, gutters included): every WebGL 2
 /// implementation takes textures of 2048 (the minimum it must support).
@@ -157,6 +156,7 @@ pub fn export_web(
         .extend(scene.warnings.iter().map(|w| w.message.clone()));
     let wanted = |id: NodeId| opts.nodes.as_ref().is_none_or(|n| n.contains(&id));
     let mut nodes = Vec::new();
+    let mut failed = Vec::new();
     for node in scene.nodes.iter().filter(|n| wanted(n.id)) {
         report
             .notes
@@ -173,6 +173,7 @@ pub fn export_web(
             Ok(c) => merge(&mut v, c),
             Err(e) => {
                 warnings.push(format!("node {}: {e}", node.id));
+                failed.push(format!("node {}: {e}", node.id));
                 v["error"] = Value::from(e);
             }
         }
@@ -184,6 +185,10 @@ pub fn export_web(
     }
     if nodes.is_empty() {
         return Err("the movie has none of the nodes asked for".into());
+    }
+    // A page of nothing but errors is not an export.
+    if failed.len() == nodes.len() {
+        return Err(failed.join("; "));
     }
     report.nodes = nodes.len();
     let default = if wanted(scene.default_node) && scene.node(scene.default_node).is_some() {
@@ -377,7 +382,7 @@ fn panorama_node(
     out: &Out,
     warnings: &mut Vec<String>,
 ) -> Result<Value, String> {
-    let opts = DecodeOptions::default();
+    let opts = crate::budget::decode_options();
     let picture: NodePicture =
         assemble::panorama_picture(src, movie, node, &opts).map_err(|e| e.to_string())?;
     warnings.extend(picture.warnings.iter().map(|w| w.message.clone()));
@@ -527,11 +532,18 @@ fn object_node(
         ));
     }
     let keep = hotspot_ids(node);
-    let opts = DecodeOptions::default();
+    let opts = crate::budget::decode_options();
     let mut files: HashMap<usize, Value> = HashMap::new();
     let mut maps: HashMap<usize, String> = HashMap::new();
     let mut size = [o.image_track.width, o.image_track.height];
-    for batch in wanted.chunks(OBJECT_BATCH) {
+    // Views are decoded in batches as large as the memory budget allows (a
+    // view's frame, hot spot map and their encoding copies), up to
+    // OBJECT_BATCH; a node whose one view does not fit is not decoded.
+    let one = assemble::object_memory(movie, o, 1);
+    opts.limits.check_memory(&one).map_err(|e| e.to_string())?;
+    let batch_len = (opts.limits.memory / one.bytes.saturating_mul(2).max(1))
+        .clamp(1, OBJECT_BATCH as u64) as usize;
+    for batch in wanted.chunks(batch_len) {
         let frames: Vec<ObjectFrame> = batch.iter().map(|(_, f)| *f).collect();
         let pictures = match assemble::object_pictures(src, movie, node.id, o, &frames, &opts) {
             Ok(p) => p,

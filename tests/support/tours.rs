@@ -100,6 +100,12 @@ pub fn v(pan: f32, tilt: f32, fov: f32) -> View {
 
 /// The tour's bytes.
 pub fn tour() -> Vec<u8> {
+    tour_spec().write().expect("a valid tour")
+}
+
+/// The tour, to write ([`Tour::write`], or [`Tour::write_encoded`] with other
+/// samples for a node).
+pub fn tour_spec() -> Tour {
     let cylinder = TourNode {
         id: CYLINDER,
         name: Some("Field".into()),
@@ -203,6 +209,4 @@ pub fn tour() -> Vec<u8> {
         nodes: vec![cylinder, cube, object],
         jpeg_quality: 90,
     }
-    .write()
-    .expect("a valid tour")
 }

@@ -90,6 +90,7 @@
 #![forbid(unsafe_code)]
 
 pub mod assemble;
+pub mod cancel;
 pub mod codec;
 pub mod container;
 pub mod disk;

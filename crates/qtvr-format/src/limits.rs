@@ -10,6 +10,14 @@
 //! assembled picture's limits, the root package's texture upload limit and
 //! object frame cache, and the time an ffmpeg run of the codec fallback may take. Each stage draws on the part it needs; the defaults are
 //! the values documented on each field.
+//!
+//! One number bounds the decoded pixels: [`Limits::memory`] (1 GiB unless the
+//! user raises it with `--max-memory`). Before a node is decoded its claims
+//! (every frame's size from its sample description, the picture they make,
+//! its texture pages) are added up ([`crate::assemble::node_memory`]) and
+//! checked against it; the per-stage limits (one frame, one decode request,
+//! one picture, one node's textures) are each at most the same number, so a
+//! file whose contents disagree with its claims is stopped too.
 
 use std::cell::Cell;
 
@@ -31,18 +39,24 @@ pub struct Limits {
     /// Most bytes one decoded frame's pixels may take. Default 1 GiB.
     pub frame_max_bytes: u64,
     /// Most bytes all the frames one decode request keeps may take together.
-    /// Default 8 GiB.
+    /// Default 1 GiB.
     pub request_max_bytes: u64,
     /// Largest width or height of one assembled picture, in pixels. Default 65536.
     pub picture_max_side: u64,
-    /// Most bytes one assembled (or rendered) picture may take. Default 2 GiB.
+    /// Most bytes one assembled (or rendered) picture may take. Default 1 GiB.
     pub picture_max_bytes: u64,
     /// Most bytes one node's textures (texture pages with mip chains) may take.
-    /// Default 4 GiB.
+    /// Default 1 GiB.
     pub upload_max_bytes: u64,
     /// Most texture pages (array layers) one node may use; the adapter's own
     /// limit applies as well. Default `u32::MAX` (the adapter's limit alone).
     pub upload_max_layers: u32,
+    /// The decoded-pixel budget: most bytes of decoded pixels one node may
+    /// hold at once (its decoded frames, the picture assembled from them and
+    /// its texture pages), checked against the file's claims before anything
+    /// is decoded. Default 1 GiB; [`Limits::with_memory`] sets it (the
+    /// command line's `--max-memory`).
+    pub memory: u64,
     /// Memory the viewer's object frame cache may hold. Default 256 MiB.
     pub frame_cache_bytes: u64,
     /// Time one ffmpeg run of the codec fallback may take
@@ -63,15 +77,46 @@ impl Limits {
         file_ceiling: 4 << 30,
         frame_max_side: 32768,
         frame_max_bytes: 1 << 30,
-        request_max_bytes: 8 << 30,
+        request_max_bytes: 1 << 30,
         picture_max_side: 65536,
-        picture_max_bytes: 2 << 30,
-        upload_max_bytes: 4 << 30,
+        picture_max_bytes: 1 << 30,
+        upload_max_bytes: 1 << 30,
         upload_max_layers: u32::MAX,
+        memory: 1 << 30,
         frame_cache_bytes: 256 << 20,
         fallback_time_ms: 10_000,
         fallback_time_per_sample_ms: 100,
     };
+
+    /// These limits with a decoded-pixel budget of `bytes` ([`Limits::memory`]):
+    /// the limits of one frame, one decode request, one picture and one
+    /// node's textures become that number too.
+    pub const fn with_memory(self, bytes: u64) -> Limits {
+        Limits {
+            memory: bytes,
+            frame_max_bytes: bytes,
+            request_max_bytes: bytes,
+            picture_max_bytes: bytes,
+            upload_max_bytes: bytes,
+            ..self
+        }
+    }
+
+    /// Checks a node's decoded pixels, as its file claims them
+    /// ([`crate::assemble::node_memory`]), against [`Limits::memory`].
+    pub fn check_memory(&self, needs: &MemoryNeeds) -> std::result::Result<(), LimitError> {
+        if needs.bytes > self.memory {
+            return Err(LimitError::OverLimit {
+                what: Resource::Memory,
+                count: needs.frames,
+                width: needs.largest[0].into(),
+                height: needs.largest[1].into(),
+                requested: needs.bytes,
+                limit: self.memory,
+            });
+        }
+        Ok(())
+    }
 
     /// The allocation budget for parsing a file of `file_len` bytes.
     pub fn budget_for_file(&self, file_len: u64) -> Budget {
@@ -143,6 +188,19 @@ impl Default for Limits {
     }
 }
 
+/// The decoded pixels one node would hold, from its file's claims
+/// ([`crate::assemble::node_memory`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MemoryNeeds {
+    /// Frames decoded (image and hot spot tracks).
+    pub frames: u64,
+    /// The largest frame's width and height.
+    pub largest: [u32; 2],
+    /// Bytes at the busiest moment: the decoded frames, the picture made of
+    /// them and its texture pages.
+    pub bytes: u64,
+}
+
 /// Which budget of [`Limits`] a request did not fit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Resource {
@@ -158,6 +216,8 @@ pub enum Resource {
     Upload,
     /// The viewer's object frame cache ([`Limits::frame_cache_bytes`]).
     FrameCache,
+    /// The decoded pixels of one node ([`Limits::memory`]).
+    Memory,
 }
 
 impl std::fmt::Display for Resource {
@@ -169,6 +229,7 @@ impl std::fmt::Display for Resource {
             Resource::Picture => "picture limit",
             Resource::Upload => "texture upload limit",
             Resource::FrameCache => "frame cache",
+            Resource::Memory => "memory budget",
         })
     }
 }
@@ -250,8 +311,16 @@ fn over_limit(
             format!("its frames need more than the {limit} bytes allowed for one decode")
         }
         Resource::Upload => format!(
-            "{count} texture pages of {width}x{height} are more than this viewer uploads ({} GiB)",
-            limit >> 30
+            "{count} texture pages of {width}x{height} are more than this viewer uploads ({} MB; \
+             --max-memory MB raises it)",
+            limit >> 20
+        ),
+        Resource::Memory => format!(
+            "needs {} MB of decoded pixels ({count} frames of up to {width}×{height} and what is \
+             made of them), more than the {} MB memory budget; `--max-memory {}` raises it",
+            requested.div_ceil(1 << 20),
+            limit >> 20,
+            requested.div_ceil(1 << 20)
         ),
         _ => format!(
             "{count} of {width}×{height} pixels need {requested} bytes, more than the {what} of {limit}"
@@ -420,6 +489,53 @@ mod tests {
     }
 
     #[test]
+    fn the_memory_budget_bounds_every_stage() {
+        let l = Limits::DEFAULT.with_memory(100 << 20);
+        assert_eq!(l.memory, 100 << 20);
+        for stage in [
+            l.frame_max_bytes,
+            l.request_max_bytes,
+            l.picture_max_bytes,
+            l.upload_max_bytes,
+        ] {
+            assert_eq!(stage, 100 << 20);
+        }
+        assert_eq!(l.frame_cache_bytes, Limits::DEFAULT.frame_cache_bytes);
+        // The default: 1 GiB, and no stage above it.
+        let d = Limits::DEFAULT;
+        assert_eq!(d.memory, 1 << 30);
+        assert!(
+            [
+                d.frame_max_bytes,
+                d.request_max_bytes,
+                d.picture_max_bytes,
+                d.upload_max_bytes
+            ]
+            .iter()
+            .all(|&b| b <= d.memory)
+        );
+        let needs = MemoryNeeds {
+            frames: 6,
+            largest: [4000, 4000],
+            bytes: (100 << 20) + 1,
+        };
+        let e = l.check_memory(&needs).unwrap_err();
+        assert_eq!(e.what(), Resource::Memory);
+        assert_eq!(
+            e.to_string(),
+            "needs 101 MB of decoded pixels (6 frames of up to 4000×4000 and what is made of \
+             them), more than the 100 MB memory budget; `--max-memory 101` raises it"
+        );
+        assert_eq!(
+            l.check_memory(&MemoryNeeds {
+                bytes: 100 << 20,
+                ..needs
+            }),
+            Ok(())
+        );
+    }
+
+    #[test]
     fn uploads_over_the_limit_are_typed() {
         let l = Limits {
             upload_max_bytes: 3 << 30,
@@ -442,7 +558,8 @@ mod tests {
         assert_eq!(e.what(), Resource::Upload);
         assert_eq!(
             e.to_string(),
-            "3 texture pages of 16384x16384 are more than this viewer uploads (3 GiB)"
+            "3 texture pages of 16384x16384 are more than this viewer uploads (3072 MB; \
+             --max-memory MB raises it)"
         );
         let budget = LimitError::from(Budget::with_total(1).take(2).unwrap_err());
         assert_eq!(budget.what(), Resource::Allocation);

@@ -2,6 +2,7 @@
 //!
 //! * [`Rng`]: one deterministic random number generator (SplitMix64) for
 //!   property tests, fuzzing and generated test data;
+//! * [`claim`]: movies whose sample descriptions claim other frame sizes;
 //! * [`alloc`]: a counting global allocator (live and peak heap bytes per
 //!   thread, an optional cap) — the only `unsafe` code of the workspace;
 //! * [`samples_dir`]: the sample movies, `../shared/samples` beside the
@@ -15,6 +16,7 @@
 // The only module that may use `unsafe`: `GlobalAlloc` is an unsafe trait.
 #[allow(unsafe_code)]
 pub mod alloc;
+pub mod claim;
 mod rng;
 mod samples;
 mod skip;

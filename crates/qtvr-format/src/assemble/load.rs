@@ -4,7 +4,8 @@
 
 use crate::container::Movie;
 use crate::error::Warning;
-use crate::qtvr::scene::{Node, NodeContent, NodeId, ObjectNode, TrackId};
+use crate::limits::{LimitError, MemoryNeeds};
+use crate::qtvr::scene::{Node, NodeContent, NodeId, ObjectNode, TrackId, TrackUse};
 use crate::source::ByteSource;
 use crate::tiles::{self, DecodeOptions, Request, Role, TrackError};
 
@@ -19,6 +20,70 @@ pub enum PictureError {
     Assemble(#[from] AssembleError),
     #[error("node {0}: {1}")]
     Node(NodeId, String),
+    /// The node's claims are over the decoded-pixel budget
+    /// ([`crate::limits::Limits::memory`]); nothing was decoded. (Its
+    /// message does not name the node: callers say which.)
+    #[error("{1}")]
+    Memory(NodeId, LimitError),
+}
+
+/// [`tiles::claimed_frames`] of the track `u` names (none if it is missing).
+fn claimed_frames(movie: &Movie, u: &TrackUse, samples: &[usize]) -> (u64, [u32; 2], u64) {
+    movie
+        .tracks
+        .iter()
+        .find(|t| t.id == u.track_id)
+        .map_or((0, [0, 0], 0), |t| tiles::claimed_frames(t, samples))
+}
+
+/// The decoded pixels a node holds at its busiest, from what its file claims
+/// (each sample's size from its sample description), before anything is
+/// decoded: for a panorama, its image and hot spot frames, the picture
+/// assembled from them and its texture pages (mip chains add a third),
+/// counted together (the upload's staging copies make up for the frames
+/// freed before it, `qtvr render` of a 4000² cube peaks at 1.35 GB above
+/// the program's floor for 1.28 GB counted here); for an object, the frames of `views` views (image and hot
+/// spots; each view's picture is its frame, and the viewer's frame cache has
+/// its own limit).
+pub fn node_memory(movie: &Movie, node: &Node, views: usize) -> MemoryNeeds {
+    let mut needs = MemoryNeeds::default();
+    let mut add = |u: &TrackUse, samples: &[usize]| {
+        let (n, largest, bytes) = claimed_frames(movie, u, samples);
+        needs.frames = needs.frames.saturating_add(n);
+        if u64::from(largest[0]) * u64::from(largest[1])
+            > u64::from(needs.largest[0]) * u64::from(needs.largest[1])
+        {
+            needs.largest = largest;
+        }
+        bytes
+    };
+    match &node.content {
+        NodeContent::Panorama(p) => {
+            let image = add(&p.image_track, &p.image_track.samples);
+            // Hot spot maps: decoded as RGBA, kept as one byte a pixel.
+            let hot = p.hotspot_track.as_ref().map_or(0, |h| add(h, &h.samples));
+            let picture = image.saturating_add(hot / 4);
+            let textures = image / 3 * 4;
+            needs.bytes =
+                picture.saturating_add(image.saturating_add(hot).saturating_add(textures));
+        }
+        NodeContent::Object(o) => return object_memory(movie, o, views),
+    }
+    needs
+}
+
+/// [`node_memory`] of an object node: `views` views, each one frame of the
+/// image track and one hot spot map.
+pub fn object_memory(movie: &Movie, o: &ObjectNode, views: usize) -> MemoryNeeds {
+    let first = |u: &TrackUse| claimed_frames(movie, u, &u.samples[..u.samples.len().min(1)]);
+    let (_, largest, frame) = first(&o.image_track);
+    let hot = o.hotspot_track.as_ref().map_or(0, |h| first(h).2);
+    let views = views as u64;
+    MemoryNeeds {
+        frames: views.saturating_mul(1 + u64::from(o.hotspot_track.is_some())),
+        largest,
+        bytes: frame.saturating_add(hot).saturating_mul(views),
+    }
 }
 
 /// A panorama node's pictures (image and hot spot tracks decoded in parallel).
@@ -60,6 +125,9 @@ pub fn panorama_picture_in_batches(
         })
     };
     let image_track = track(p.image_track.track_id)?;
+    opts.limits
+        .check_memory(&node_memory(movie, node, 0))
+        .map_err(|e| PictureError::Memory(node.id, e))?;
     let mut warnings = Vec::new();
     let hot_request = match &p.hotspot_track {
         Some(h) => match track(h.track_id) {
@@ -146,7 +214,10 @@ pub fn panorama_picture_in_batches(
         }
         None => None,
     };
-    let mut pic = super::panorama(node.id, p, &image, hotspots.as_ref(), &opts.limits)?;
+    // Assembly polls the load's flag every tile.
+    let mut pic = crate::cancel::while_decoding(&opts.cancel, || {
+        super::panorama(node.id, p, &image, hotspots.as_ref(), &opts.limits)
+    })?;
     warnings.extend(image.warnings);
     if let Some(h) = hotspots {
         warnings.extend(h.warnings);
@@ -192,6 +263,9 @@ pub fn object_pictures(
     views: &[ObjectFrame],
     opts: &DecodeOptions,
 ) -> Result<Vec<NodePicture>, PictureError> {
+    opts.limits
+        .check_memory(&object_memory(movie, o, views.len()))
+        .map_err(|e| PictureError::Memory(node_id, e))?;
     let mut samples = Vec::with_capacity(views.len());
     for view in views {
         let sample = o

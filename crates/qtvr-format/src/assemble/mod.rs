@@ -30,8 +30,8 @@
 mod load;
 
 pub use load::{
-    ObjectFrame, PictureError, object_picture, object_pictures, panorama_picture,
-    panorama_picture_in_batches,
+    ObjectFrame, PictureError, node_memory, object_memory, object_picture, object_pictures,
+    panorama_picture, panorama_picture_in_batches,
 };
 
 use glam::DVec3;
@@ -284,6 +284,19 @@ pub enum AssembleError {
     },
     #[error("node {node}: no cube face has a usable orientation ('cufa')")]
     NoFaces { node: NodeId },
+    /// The load was cancelled (or ran out of time) while its picture was
+    /// being assembled ([`crate::cancel`]; checked every tile).
+    #[error("node {node}: {why}")]
+    Cancelled { node: NodeId, why: String },
+}
+
+/// `Err` when the load assembling this picture was cancelled
+/// ([`crate::cancel::interrupted`]).
+fn check_cancelled(node: NodeId) -> Result<(), AssembleError> {
+    match crate::cancel::current_reason() {
+        Some(why) => Err(AssembleError::Cancelled { node, why }),
+        None => Ok(()),
+    }
 }
 
 /// Assembles a panorama from its decoded image track (and hot spot track),
@@ -475,6 +488,7 @@ fn place_tiles(
     let (tw, th, uw) = (tw as usize, th as usize, uw as usize);
     let mut out = vec![0u8; uw * uh as usize * bpp];
     for (i, t) in tiles.iter().enumerate() {
+        check_cancelled(node)?;
         let px = frame_pixels(t, bpp);
         let (ox, oy) = ((i % grid[0]) * tw, (i / grid[0]) * th);
         if vertical {
@@ -527,6 +541,7 @@ fn cube_surfaces(
     });
     let mut out = Vec::new();
     for group in group_tiles(&faces[..n], frames) {
+        check_cancelled(node)?;
         let first = group.tiles[0];
         let th = frames[first].height;
         let plane = if group.cols * group.rows == 1 {

@@ -120,3 +120,17 @@ fn mismatched_tiles_are_an_error_not_a_panic() {
         Err(AssembleError::TooLarge { .. })
     ));
 }
+
+#[test]
+fn assembly_stops_between_tiles_when_its_load_is_cancelled() {
+    let t0 = frame(3, 2, |x, _| x as u8);
+    let t1 = frame(3, 2, |x, _| x as u8);
+    let place = || place_tiles(NodeId(4), &[&t0, &t1], [1, 2], true, 4, &Limits::DEFAULT);
+    // The first poll passes, the second (the second tile) trips.
+    let tripping = crate::cancel::Cancel::tripping_after(2);
+    let e = crate::cancel::while_decoding(&tripping, place).unwrap_err();
+    assert_eq!(e.to_string(), "node 4: decoding was cancelled");
+    let fine = crate::cancel::Cancel::new();
+    assert!(crate::cancel::while_decoding(&fine, place).is_ok());
+    assert!(place().is_ok(), "outside a load nothing is polled");
+}

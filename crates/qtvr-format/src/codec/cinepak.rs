@@ -224,6 +224,7 @@ impl CinepakDecoder {
         let mut pos = h.first_strip;
         let mut y0: usize = 0;
         for i in 0..num_strips {
+            super::check_interrupt(pos)?;
             let (rect, stated) = strip_header(s, pos, i, y0)?;
             pos += 12;
             let end = (pos + stated - 12).min(s.len());

@@ -226,6 +226,16 @@ pub struct DecodeError {
     pub limit: Option<LimitError>,
 }
 
+/// `Err` when the decode running on this thread was cancelled or ran out of
+/// time ([`crate::cancel::interrupted`]): decoders call it every row of
+/// blocks, `at` being where in the sample they are.
+pub(crate) fn check_interrupt(at: usize) -> Result<(), DecodeError> {
+    if crate::cancel::interrupted() {
+        return Err(DecodeError::at(at, "decoding was cancelled"));
+    }
+    Ok(())
+}
+
 impl DecodeError {
     /// A problem at byte `at` of the sample.
     pub fn at(at: usize, what: impl Into<String>) -> Self {

@@ -269,6 +269,7 @@ fn decode_lines<F: Format>(
     let cap = width.div_ceil(F::PIXELS);
     let unit_len = F::PIXELS * F::OUT;
     for row in out.chunks_exact_mut(row_len).skip(start).take(lines) {
+        super::check_interrupt(p)?;
         // The line's skip byte; data that ends here ends the update.
         let skip = match data.get(p) {
             None => return Ok(()),

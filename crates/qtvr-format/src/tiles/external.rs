@@ -286,6 +286,7 @@ pub(super) fn run(job: &Job<'_>, on_frame: &mut dyn FnMut(usize, Frame)) -> Resu
     let started = Instant::now();
     let (stdout, stderr) = (child.stdout.take(), child.stderr.take());
     // Declared after `input`, so dropped (killed and waited for) before it is removed.
+    RUNNING.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     let mut proc = ChildGuard(Some(child));
     let (Some(stdout), Some(stderr)) = (stdout, stderr) else {
         return Err("its output pipes are missing".into());
@@ -535,12 +536,33 @@ impl ChildGuard {
 
 impl Drop for ChildGuard {
     fn drop(&mut self) {
-        if let Some(mut c) = self.0.take()
-            && !matches!(c.try_wait(), Ok(Some(_)))
-        {
-            let _ = c.kill();
-            let _ = c.wait();
+        if let Some(mut c) = self.0.take() {
+            if !matches!(c.try_wait(), Ok(Some(_))) {
+                let _ = c.kill();
+                let _ = c.wait();
+            }
+            RUNNING.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
         }
+    }
+}
+
+/// ffmpeg processes started and not yet ended (see [`wait_for_ended`]).
+static RUNNING: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Waits up to `limit` until no ffmpeg process of this program runs: a
+/// program that cancelled its decodes calls it before it exits, since a
+/// process left running would outlive it (each run polls its flag every
+/// 20 ms and then kills and reaps its process). Whether none runs.
+pub fn wait_for_ended(limit: Duration) -> bool {
+    let end = Instant::now() + limit;
+    loop {
+        if RUNNING.load(std::sync::atomic::Ordering::SeqCst) == 0 {
+            return true;
+        }
+        if Instant::now() >= end {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(2));
     }
 }
 

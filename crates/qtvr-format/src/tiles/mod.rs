@@ -27,9 +27,7 @@
 pub mod external;
 
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use rayon::prelude::*;
 
@@ -100,29 +98,7 @@ impl Default for DecodeOptions {
     }
 }
 
-/// Stops a decode from another thread: once [`Cancel::cancel`] is called,
-/// every chain stops before its next sample, a running ffmpeg is killed, and
-/// each unfinished request ends with a [`TrackError`] saying it was
-/// cancelled. Clones share the flag.
-#[derive(Debug, Clone, Default)]
-pub struct Cancel(Arc<AtomicBool>);
-
-impl Cancel {
-    /// A flag that is not set.
-    pub fn new() -> Cancel {
-        Cancel::default()
-    }
-
-    /// Stops every decode that holds this flag (or a clone of it).
-    pub fn cancel(&self) {
-        self.0.store(true, Ordering::Relaxed);
-    }
-
-    /// Whether [`Cancel::cancel`] was called.
-    pub fn is_cancelled(&self) -> bool {
-        self.0.load(Ordering::Relaxed)
-    }
-}
+pub use crate::cancel::Cancel;
 
 /// One track's samples to decode.
 #[derive(Debug, Clone, Copy)]
@@ -524,6 +500,34 @@ fn plan<'a>(
     })
 }
 
+/// The frames `samples` of `track` claim, from their sample descriptions
+/// alone: how many samples, the largest frame's width and height, and the
+/// bytes of all their frames as RGBA. A sample whose description is not
+/// video claims nothing (it becomes a placeholder).
+pub fn claimed_frames(track: &Track, samples: &[usize]) -> (u64, [u32; 2], u64) {
+    let streams: Vec<Option<StreamInfo>> = track
+        .descriptions
+        .iter()
+        .map(StreamInfo::from_description)
+        .collect();
+    let mut largest = [0u32; 2];
+    let mut bytes = 0u64;
+    for &s in samples {
+        let Some(sample) = track.samples.get(s) else {
+            continue;
+        };
+        let Some(info) = stream_of(&streams, sample.description_index) else {
+            continue;
+        };
+        let pixels = u64::from(info.width) * u64::from(info.height);
+        if pixels > u64::from(largest[0]) * u64::from(largest[1]) {
+            largest = [info.width, info.height];
+        }
+        bytes = bytes.saturating_add(pixels * 4);
+    }
+    (samples.len() as u64, largest, bytes)
+}
+
 fn stream_of(streams: &[Option<StreamInfo>], description_index: u32) -> Option<&StreamInfo> {
     let i = usize::try_from(description_index).ok()?.checked_sub(1)?;
     streams.get(i)?.as_ref()
@@ -600,11 +604,17 @@ fn run_chain(
     let key = (plan.index, track.samples[chain.start].description_index);
     for s in chain.start..=chain.end {
         if opts.cancel.is_cancelled() {
-            return Err(cancelled(track.id));
+            return Err(cancelled(track.id, &opts.cancel));
         }
         let sample = &track.samples[s];
         let info = stream_of(&plan.streams, sample.description_index);
-        let status = decode_one(src, plan, s, &mut state, &mut buf, opts, (cache, key));
+        let status = crate::cancel::while_decoding(&opts.cancel, || {
+            decode_one(src, plan, s, &mut state, &mut buf, opts, (cache, key))
+        });
+        // Stopped inside the sample: its frame is unfinished.
+        if opts.cancel.is_cancelled() {
+            return Err(cancelled(track.id, &opts.cancel));
+        }
         if let TileStatus::Damaged(what) = &status {
             warnings.push(Warning {
                 offset: Some(sample.offset),
@@ -644,10 +654,10 @@ fn run_chain(
     Ok(warnings)
 }
 
-fn cancelled(track_id: TrackId) -> TrackError {
+fn cancelled(track_id: TrackId, cancel: &Cancel) -> TrackError {
     TrackError {
         track_id,
-        what: "decoding was cancelled".into(),
+        what: cancel.reason(),
         limit: None,
     }
 }
@@ -714,7 +724,7 @@ fn run_external(
                 track.id
             ),
         }]),
-        Err(_) if opts.cancel.is_cancelled() => Err(cancelled(track.id)),
+        Err(_) if opts.cancel.is_cancelled() => Err(cancelled(track.id, &opts.cancel)),
         Err(e) => Err(fail(format!(
             "ffmpeg ({}) could not decode codec '{codec}': {e}",
             ffmpeg.display()

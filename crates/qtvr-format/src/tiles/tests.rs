@@ -234,3 +234,44 @@ fn direct_colour_hot_spot_maps_become_indices() {
     assert_eq!(idx.kind, FrameKind::Indexed);
     assert_eq!(idx.data, [17, 0]);
 }
+
+#[test]
+fn a_cancel_stops_inside_a_sample_and_a_deadline_says_it_ran_out_of_time() {
+    // One 4-line Animation sample. The chain polls the flag once before the
+    // sample and once after; the decoder polls it every line. A flag that
+    // trips at its third poll can only trip inside the sample.
+    let bytes = movie(
+        b"rle ",
+        24,
+        vec![rle24(
+            &[
+                (0, [9, 9, 9]),
+                (1, [8, 8, 8]),
+                (2, [7, 7, 7]),
+                (3, [6, 6, 6]),
+            ],
+            false,
+        )],
+        None,
+    );
+    let m = read_movie(&bytes, &Budget::for_file(bytes.len() as u64)).unwrap();
+    let run = |cancel: Cancel| {
+        let opts = DecodeOptions {
+            parallel: false,
+            fallback: Fallback::Off,
+            cancel,
+            ..DecodeOptions::default()
+        };
+        decode_track(&bytes, &m.tracks[0], &[0], Role::Image, &opts)
+    };
+    let e = run(Cancel::tripping_after(3)).unwrap_err();
+    assert_eq!(e.what, "decoding was cancelled");
+    // Polled at most 6 times: a flag tripping later lets it finish.
+    let d = run(Cancel::tripping_after(7)).unwrap();
+    assert_eq!(d.tiles[0].status, TileStatus::Decoded);
+    assert_eq!(pixel(&d.tiles[0].frame, 5, 3), [6, 6, 6]);
+    // A spent time budget: abandoned, and the error says why.
+    let late = Cancel::new().with_deadline(std::time::Duration::ZERO);
+    let e = run(late).unwrap_err();
+    assert!(e.what.contains("longer than its time budget"), "{}", e.what);
+}

@@ -14,6 +14,9 @@ pub(super) enum Failure {
     Fallback,
 }
 
+/// A scan stopped because its decode was cancelled ([`crate::cancel`]).
+const CANCELLED: &str = "decoding was cancelled";
+
 fn bad<T>(at: usize, what: impl Into<String>) -> Result<T, Failure> {
     Err(Failure::Bad(at, what.into()))
 }
@@ -440,6 +443,9 @@ impl Image {
         let mcu_h = 8 * self.vmax;
         let mut todo = restart;
         for my in 0..mcuy {
+            if crate::cancel::interrupted() {
+                return Err(CANCELLED);
+            }
             for mx in 0..mcux {
                 if restart > 0 {
                     if todo == 0 {
@@ -507,6 +513,9 @@ impl Image {
         let (bw, bh) = (cw.div_ceil(8), ch.div_ceil(8));
         let mut todo = restart;
         for by in 0..bh {
+            if crate::cancel::interrupted() {
+                return Err(CANCELLED);
+            }
             let (Some(dc), Some(ac)) = (
                 table(&self.tables.huff[0][dci]),
                 table(&self.tables.huff[1][aci]),

@@ -571,6 +571,7 @@ impl Svq1Decoder {
         let t = tables();
         let mut result = Ok(());
         for p in 0..3 {
+            crate::codec::check_interrupt(0)?;
             let (pw, ph) = if p == 0 {
                 (h.width.next_multiple_of(16), h.height.next_multiple_of(16))
             } else {

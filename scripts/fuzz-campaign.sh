@@ -17,7 +17,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 work=${WORK:-$root/fuzz/campaign}
 bin=${BIN:-$root/fuzz/target/x86_64-unknown-linux-gnu/release}
 slice=${SLICE:-1200}
-targets=(movie codecs mac disk web_plan)
+targets=(movie codecs mac disk web_plan archive)
 mkdir -p "$work"
 cd "$work" || exit 1
 touch log.tsv
@@ -33,7 +33,7 @@ fi
 
 while true; do
   any=0
-  for t in codecs mac disk movie web_plan; do
+  for t in codecs mac disk movie web_plan archive; do
     execs=$(awk -v t="$t" -F'\t' '$1==t{s+=$4} END{print s+0}' log.tsv)
     secs=$(awk -v t="$t" -F'\t' '$1==t{s+=$3} END{print s+0}' log.tsv)
     if (( execs >= 10000000 || secs >= 7200 )); then continue; fi

@@ -1,5 +1,6 @@
 //! Cancelling a decode stops inside a frame, not after it: every codec
-//! written here with rows of blocks polls the load's flag as it goes
+//! written here whose work can grow past its sample's bytes (runs, repeats,
+//! codebooks, entropy coding) polls the load's flag as it goes
 //! ([`qtvr_format::cancel`]). Each codec fixture's first sample is decoded
 //! with a flag that trips at its third poll — the chain polls once before
 //! the sample and once after, so only a poll inside the decoder can trip it.
@@ -42,6 +43,9 @@ fn codecs_with_rows_of_blocks_stop_inside_a_frame() {
         "rle24_photo.mov",
         "cvid_pattern_strips.mov",
         "svq1_photo.mov",
+        "smc_photo.mov",
+        "rpza_photo.mov",
+        "8bps24_photo.mov",
     ] {
         let bytes = fixture(name);
         assert_eq!(

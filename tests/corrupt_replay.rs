@@ -1,5 +1,6 @@
 //! Replays the fuzzing inputs kept in the repository through the fuzz
-//! targets' own code (`fuzz/src/lib.rs` and `fuzz/src/web.rs`, included here
+//! targets' own code (`fuzz/src/lib.rs`, `fuzz/src/web.rs` and
+//! `fuzz/src/archive.rs`, included here
 //! as modules, so an input runs exactly as the fuzzer ran it):
 //!
 //! * every minimised finding under `tests/fixtures/corrupt/`, named
@@ -13,6 +14,8 @@
 //! thread by the test kit's counting allocator; an allocation that would
 //! take the thread past twice that is refused, naming the input.
 
+#[path = "../fuzz/src/archive.rs"]
+mod archive;
 #[path = "../fuzz/src/lib.rs"]
 #[allow(dead_code)]
 mod harness;
@@ -38,7 +41,7 @@ const HARD_CAP: u64 = 2 * PEAK;
 /// libFuzzer's `-timeout` in the fuzz runs (without the sanitizer here).
 const SLOW: Duration = Duration::from_secs(if cfg!(debug_assertions) { 10 } else { 1 });
 
-const TARGETS: [&str; 5] = ["movie", "codecs", "mac", "disk", "web_plan"];
+const TARGETS: [&str; 6] = ["movie", "codecs", "mac", "disk", "web_plan", "archive"];
 
 thread_local! {
     static CURRENT: Cell<&'static str> = const { Cell::new("") };
@@ -81,6 +84,7 @@ fn replay(target: &str, data: &[u8], shown: &'static str, web_dir: &Path) -> Opt
         "mac" => harness::mac(data),
         "disk" => harness::disk(data),
         "web_plan" => web::web_plan(data, web_dir),
+        "archive" => archive::archive(data, web_dir),
         _ => unreachable!(),
     }));
     let took = started.elapsed();

@@ -3,8 +3,8 @@
 //! cylinders, cubes and objects with hot spots), the sample movies of
 //! `../shared/samples` cut down to their movie atom and the start of their
 //! media, the codec fixtures' sample descriptions and first samples, the
-//! small movie wrapped in every Mac format, and small disc images holding
-//! it; then every minimised finding under `tests/fixtures/corrupt/` for its
+//! small movie wrapped in every Mac format, small disc images holding it,
+//! and zip archives holding it as Macs make them; then every minimised finding under `tests/fixtures/corrupt/` for its
 //! target. Run from anywhere:
 //!
 //! ```sh
@@ -34,7 +34,7 @@ const CODEC_SEED: usize = 16 << 10;
 /// Samples of a `codecs` seed.
 const CODEC_SAMPLES: usize = 3;
 
-const TARGETS: [&str; 5] = ["movie", "codecs", "mac", "disk", "web_plan"];
+const TARGETS: [&str; 6] = ["movie", "codecs", "mac", "disk", "web_plan", "archive"];
 
 struct Corpus {
     dir: PathBuf,
@@ -314,6 +314,24 @@ fn split_moov(movie: &[u8]) -> (Vec<u8>, Vec<u8>) {
     (data, atom)
 }
 
+/// A zip archive of `(name, bytes, deflated)` members.
+fn zip_of(members: &[(&str, &[u8], bool)]) -> Vec<u8> {
+    use std::io::Write as _;
+    use zip::write::SimpleFileOptions;
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for (name, bytes, deflated) in members {
+        let method = if *deflated {
+            zip::CompressionMethod::Deflated
+        } else {
+            zip::CompressionMethod::Stored
+        };
+        let opts = SimpleFileOptions::default().compression_method(method);
+        w.start_file(*name, opts).unwrap();
+        w.write_all(bytes).unwrap();
+    }
+    w.finish().unwrap().into_inner()
+}
+
 fn main() {
     let fuzz = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let root = fuzz.parent().unwrap().to_path_buf();
@@ -322,7 +340,7 @@ fn main() {
         .iter()
         .map(|t| Corpus::new(fuzz.join("corpus").join(t)))
         .collect();
-    let [movie, codecs, mac, disk, web] = &mut corpora[..] else {
+    let [movie, codecs, mac, disk, web, archive] = &mut corpora[..] else {
         unreachable!()
     };
 
@@ -375,6 +393,7 @@ fn main() {
     // data fork or in the resource fork's 'moov' resource.
     let small = &tours[0].1;
     let (data_only, moov) = split_moov(small);
+    let data_only_copy = data_only.clone();
     let rsrc = qtvr_format::mac::resource::write(&[
         (FourCC(*b"moov"), 128, &moov),
         (FourCC(*b"STR "), -16396, b"\x05hello"),
@@ -439,6 +458,25 @@ fn main() {
         &diskimg::iso9660("Fuzz", &files, true).to_vec(),
     );
     disk.add("iso9660", &diskimg::iso9660("Fuzz", &files, false).to_vec());
+
+    // archive: zip archives as Macs and other machines make them: the tour
+    // stored; a Mac zip (the movie's data fork, its resource fork in
+    // `__MACOSX/._NAME`, deflated, an accented name); a zip in a zip.
+    let appledouble = apple_single::write(finder, None, &rsrc);
+    archive.add("stored", &zip_of(&[("Tours/Tour.mov", small, false)]));
+    archive.add(
+        "mac",
+        &zip_of(&[
+            ("Pans/Café", &data_only_copy, true),
+            ("__MACOSX/Pans/._Café", &appledouble, true),
+            ("Read Me", b"hello", true),
+        ]),
+    );
+    let inner = zip_of(&[("Tour", small, true)]);
+    archive.add(
+        "nested",
+        &zip_of(&[("inner.zip", &inner, false), ("notes.txt", b"x", false)]),
+    );
 
     // The minimised findings, each to its target's corpus.
     if let Ok(rd) = std::fs::read_dir(root.join("tests/fixtures/corrupt")) {

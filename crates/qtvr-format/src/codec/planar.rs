@@ -77,6 +77,8 @@ fn unpack_row(
 ) -> Result<(), DecodeError> {
     let width = dst.len().div_ceil(step);
     let mut x = 0;
+    // Every row of every plane, the load's flag.
+    super::check_interrupt(pos)?;
     while pos < end {
         let Some(&code) = sample.get(pos) else {
             return Err(DecodeError::truncated(sample.len()));

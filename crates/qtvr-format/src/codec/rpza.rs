@@ -248,8 +248,14 @@ impl Decoder for RpzaDecoder {
             total,
         };
         let mut p = 4;
+        let mut ops = 0u32;
         while p < end {
             let at = p;
+            // Every 64 opcodes (at most 2,048 blocks) the load's flag.
+            ops = ops.wrapping_add(1);
+            if ops.is_multiple_of(64) {
+                super::check_interrupt(at)?;
+            }
             let op = s[p];
             p += 1;
             if op & 0x80 == 0 {

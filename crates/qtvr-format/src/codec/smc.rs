@@ -579,8 +579,14 @@ impl Decoder for SmcDecoder {
         let mut next = NextSlots::default();
         // The header: a flag byte and the chunk length, both ignored.
         let mut p = 4;
+        let mut ops = 0u32;
         while b.left > 0 {
             let at = p;
+            // Every 64 opcodes (at most 16,384 blocks) the load's flag.
+            ops = ops.wrapping_add(1);
+            if ops.is_multiple_of(64) {
+                super::check_interrupt(at)?;
+            }
             let op = byte(s, p)?;
             p += 1;
             // Block count for opcodes 0x00–0x7F.

@@ -230,16 +230,19 @@ fn max_memory_raises_and_lowers_the_budget() {
     assert!(mb > 8 && mb < 1024, "{mb}");
     let png = d.join("cube.png").to_string_lossy().into_owned();
     let below = (mb - 1).to_string();
-    let o = qtvr(&[
-        "render",
-        &movie,
-        "--node",
-        "2",
-        "--max-memory",
-        &below,
-        "-o",
-        &png,
-    ]);
+    let cube_at = |budget: &str| {
+        qtvr(&[
+            "render",
+            &movie,
+            "--node",
+            "2",
+            "--max-memory",
+            budget,
+            "-o",
+            &png,
+        ])
+    };
+    let o = cube_at(&below);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     let e = stderr(&o);
     assert!(
@@ -249,16 +252,7 @@ fn max_memory_raises_and_lowers_the_budget() {
         "{e}"
     );
     assert!(!Path::new(&png).exists());
-    let o = qtvr(&[
-        "render",
-        &movie,
-        "--node",
-        "2",
-        "--max-memory",
-        &mb.to_string(),
-        "-o",
-        &png,
-    ]);
+    let o = cube_at(&mb.to_string());
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(image::open(&png).is_ok());
     // The default budget takes it too.

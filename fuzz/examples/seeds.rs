@@ -13,14 +13,17 @@
 
 #[path = "../../tests/support/diskimg.rs"]
 mod diskimg;
+#[path = "../../tests/support/tours.rs"]
+mod tours;
 
 use std::path::{Path, PathBuf};
 
-use image::{GrayImage, Luma, Rgb, RgbImage};
+use image::{GrayImage, Luma};
+use tours::{gradient, v};
 use qtvr_format::container::{FourCC, read_movie, scan_top_level};
 use qtvr_format::limits::Budget;
 use qtvr_format::mac::FinderInfo;
-use qtvr_format::qtvr::scene::{HotspotId, NodeId, View};
+use qtvr_format::qtvr::scene::{HotspotId, NodeId};
 use qtvr_format::qtvr::write::{
     CubeSpec, CylinderSpec, HotSpotAction, ObjectBehaviour, ObjectSpec, PanoLimits, Tour,
     TourContent, TourHotSpot, TourNode,
@@ -60,18 +63,6 @@ impl Corpus {
     }
 }
 
-fn gradient(w: u32, h: u32, tint: [u8; 3]) -> RgbImage {
-    RgbImage::from_fn(w, h, |x, y| {
-        let a = (x * 255 / w.max(1)) as u8;
-        let b = (y * 255 / h.max(1)) as u8;
-        Rgb([
-            a / 2 + tint[0] / 2,
-            b / 2 + tint[1] / 2,
-            (a ^ b) / 2 + tint[2] / 2,
-        ])
-    })
-}
-
 /// A hot spot map: `id` in the rectangle [x0, y0, x1, y1).
 fn map(w: u32, h: u32, spots: &[(u8, [u32; 4])]) -> GrayImage {
     GrayImage::from_fn(w, h, |x, y| {
@@ -81,10 +72,6 @@ fn map(w: u32, h: u32, spots: &[(u8, [u32; 4])]) -> GrayImage {
             .map_or(0, |(id, _)| *id);
         Luma([id])
     })
-}
-
-fn v(pan: f32, tilt: f32, fov: f32) -> View {
-    View { pan, tilt, fov }
 }
 
 fn link(id: u8, to: u32, pan: Option<f32>) -> TourHotSpot {

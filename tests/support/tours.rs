@@ -61,7 +61,7 @@ fn map(size: [u32; 2], node: NodeId, face: usize) -> GrayImage {
     m
 }
 
-fn gradient(w: u32, h: u32, tint: [u8; 3]) -> RgbImage {
+pub fn gradient(w: u32, h: u32, tint: [u8; 3]) -> RgbImage {
     RgbImage::from_fn(w, h, |x, y| {
         let a = (x * 255 / w.max(1)) as u8;
         let b = (y * 255 / h.max(1)) as u8;

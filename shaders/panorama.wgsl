@@ -7,6 +7,22 @@
 // so filtering is seamless across pages, tiles, faces and the 360° wrap.
 // Texture gradients are computed analytically from the ray's derivatives, so
 // mip selection does not jump at seams either.
+//
+// What the fragment shader reads per pixel is kept cheap for software
+// rasterisers (src/render/mod.rs): the view arrives from the vertex shader
+// as flat (per-triangle) values, and the
+// surfaces are texels of a small float texture. Storage buffer loads cost
+// lavapipe a loop over the pixels of a block for every value, and uniform
+// buffers make it compile a copy of the shader per draw; the vertex shader
+// reads the view's storage buffer three times a frame, the fragment shader
+// only reads it for the hot spot overlay's mask. Cubes whose faces look along
+// the axes test only the three faces a ray's signs point to (the face table)
+// instead of all six in turn.
+//
+// Software rasterisers run every branch of a shader under a mask, taken or
+// not, so each pipeline is specialised with override constants to what it
+// draws (projection, the node's kinds of surface, the face table, the hot
+// spot overlay) and the rest compiles away.
 
 struct Globals {
     fwd: vec4f,
@@ -14,7 +30,8 @@ struct Globals {
     up: vec4f,
     // full target width, height; this tile's offset x, y
     dest: vec4f,
-    // x: mode (0 perspective, 1 equirect, 2 flat); y: surfaces; z: show hot spots (outlined)
+    // x: mode (0 perspective, 1 equirect, 2 flat); y: surfaces; z: show hot
+    // spots (outlined); w: the face table is used
     mode: vec4u,
     // flat: scale (target px per frame px), centre x, y
     obj: vec4f,
@@ -23,6 +40,10 @@ struct Globals {
     layer: vec4f,
     // hot spot layer width, height
     hs_layer: vec4f,
+    // the face table: byte d (of x, then y) is 1 + the surface whose plane
+    // faces direction d (+X, -X, +Y, -Y, +Z, -Z), 0 for none; every surface
+    // is in it
+    faces: vec4u,
     // bit i set: hot spot id i exists
     hs_mask: array<vec4u, 2>,
 };
@@ -38,28 +59,69 @@ struct Surface {
     p: vec4f,
     // plane: centre x, y (pixels, +y up)
     c: vec4f,
-    // x: has hot spots; y: first layer; z, w: pages across, down
-    hs: vec4u,
-    // hot spot map width, height; page width, height
-    hs_size: vec4f,
 };
+
+// 0 perspective, 1 equirect, 2 flat (object views).
+override PROJECTION: u32 = 0u;
+// Bits: 1 the node has cylinders, 2 it has planes.
+override KINDS: u32 = 3u;
+// Every surface is a plane in the face table.
+override FACES: bool = false;
+// The hot spot overlay is drawn.
+override HOTSPOTS: bool = false;
 
 const MAX_SURFACES: u32 = 64u;
 const PI: f32 = 3.14159265358979;
 
-// Storage, not uniform, buffers: lavapipe recompiles shaders specialised to the
-// uniform values their branches test at every draw (src/render/mod.rs).
+// A storage buffer, not a uniform buffer: lavapipe recompiles shaders
+// specialised to the uniform values their branches test at every draw.
 @group(0) @binding(0) var<storage, read> g: Globals;
-@group(0) @binding(1) var<storage, read> surfaces: array<Surface, MAX_SURFACES>;
+// One row per surface: kind, size, q, p, c, hot spot pages, hot spot sizes.
+@group(0) @binding(1) var surf: texture_2d<f32>;
 @group(0) @binding(2) var img: texture_2d_array<f32>;
 @group(0) @binding(3) var smp: sampler;
 @group(0) @binding(4) var hsm: texture_2d_array<u32>;
 
+struct Frag {
+    @builtin(position) pos: vec4f,
+    @location(0) @interpolate(flat) fwd: vec3f,
+    @location(1) @interpolate(flat) right: vec3f,
+    @location(2) @interpolate(flat) up: vec3f,
+    @location(3) @interpolate(flat) dest: vec4f,
+    @location(4) @interpolate(flat) mode: vec4u,
+    @location(5) @interpolate(flat) obj: vec4f,
+    @location(6) @interpolate(flat) layer: vec4f,
+    @location(7) @interpolate(flat) neutral: vec4f,
+    @location(8) @interpolate(flat) faces: vec4u,
+};
+
 @vertex
-fn vs_main(@builtin(vertex_index) i: u32) -> @builtin(position) vec4f {
+fn vs_main(@builtin(vertex_index) i: u32) -> Frag {
     let x = f32(i32(i & 1u) * 4 - 1);
     let y = f32(i32(i >> 1u) * 4 - 1);
-    return vec4f(x, y, 0.0, 1.0);
+    var o: Frag;
+    o.pos = vec4f(x, y, 0.0, 1.0);
+    o.fwd = g.fwd.xyz;
+    o.right = g.right.xyz;
+    o.up = g.up.xyz;
+    o.dest = g.dest;
+    o.mode = g.mode;
+    o.obj = g.obj;
+    o.layer = g.layer;
+    o.neutral = g.neutral;
+    o.faces = g.faces;
+    return o;
+}
+
+fn surface(i: u32) -> Surface {
+    let y = i32(i);
+    var s: Surface;
+    s.kind = vec4u(textureLoad(surf, vec2i(0, y), 0));
+    s.size = textureLoad(surf, vec2i(1, y), 0);
+    s.q = textureLoad(surf, vec2i(2, y), 0);
+    s.p = textureLoad(surf, vec2i(3, y), 0);
+    s.c = textureLoad(surf, vec2i(4, y), 0);
+    return s;
 }
 
 // Rotates v by the conjugate of the unit quaternion q (world → surface).
@@ -82,7 +144,8 @@ fn hit(s: Surface, r: vec3f, rx: vec3f, ry: vec3f) -> Hit {
     h.ok = false;
     let w = s.size.x;
     let ht = s.size.y;
-    if (s.kind.x == 0u) {
+    let cylinder = (KINDS & 1u) != 0u && ((KINDS & 2u) == 0u || s.kind.x == 0u);
+    if (cylinder) {
         let rho2 = max(r.x * r.x + r.z * r.z, 1e-30);
         let rho = sqrt(rho2);
         let range = max(s.p.y, 1e-3);
@@ -130,12 +193,12 @@ fn hit(s: Surface, r: vec3f, rx: vec3f, ry: vec3f) -> Hit {
     return h;
 }
 
-fn sample_surface(s: Surface, h: Hit) -> vec4f {
+fn sample_surface(s: Surface, h: Hit, layers: vec4f) -> vec4f {
     let pages = vec2f(f32(s.kind.z), f32(s.kind.w));
     let page = clamp(floor(h.uv / s.size.zw), vec2f(0.0), pages - 1.0);
-    let local = h.uv - page * s.size.zw + g.layer.z;
+    let local = h.uv - page * s.size.zw + layers.z;
     let layer = s.kind.y + u32(page.y) * s.kind.z + u32(page.x);
-    let inv = 1.0 / g.layer.xy;
+    let inv = 1.0 / layers.xy;
     // Non-finite or absurd gradients (rays grazing a plane): use the base level.
     let big = vec2f(1e5);
     let sane = all(abs(h.dx) < big) && all(abs(h.dy) < big);
@@ -144,15 +207,18 @@ fn sample_surface(s: Surface, h: Hit) -> vec4f {
     return textureSampleGrad(img, smp, local * inv, layer, dx, dy);
 }
 
-fn hotspot_id(s: Surface, h: Hit) -> u32 {
-    if (s.hs.x == 0u) {
+// The hot spot under a hit on surface `i` (0: none, or not shown).
+fn hotspot_id(i: u32, s: Surface, h: Hit) -> u32 {
+    let hs = vec4u(textureLoad(surf, vec2i(5, i32(i)), 0));
+    if (hs.x == 0u) {
         return 0u;
     }
-    let t = clamp(floor(h.uv / s.size.xy * s.hs_size.xy), vec2f(0.0), s.hs_size.xy - 1.0);
-    let pages = vec2f(f32(s.hs.z), f32(s.hs.w));
-    let page = clamp(floor(t / s.hs_size.zw), vec2f(0.0), pages - 1.0);
-    let local = vec2i(t - page * s.hs_size.zw);
-    let layer = s.hs.y + u32(page.y) * s.hs.z + u32(page.x);
+    let hs_size = textureLoad(surf, vec2i(6, i32(i)), 0);
+    let t = clamp(floor(h.uv / s.size.xy * hs_size.xy), vec2f(0.0), hs_size.xy - 1.0);
+    let pages = vec2f(f32(hs.z), f32(hs.w));
+    let page = clamp(floor(t / hs_size.zw), vec2f(0.0), pages - 1.0);
+    let local = vec2i(t - page * hs_size.zw);
+    let layer = hs.y + u32(page.y) * hs.z + u32(page.x);
     let id = textureLoad(hsm, local, layer, 0).r;
     let bits = g.hs_mask[id / 128u];
     let word = bits[(id / 32u) % 4u];
@@ -172,25 +238,25 @@ fn id_colour(id: u32) -> vec3f {
 
 // Whether a hot spot pixel lies on its region's edge: a pixel two target
 // pixels away (along the ray's texel derivatives) shows another id.
-fn on_edge(s: Surface, h: Hit, id: u32) -> bool {
+fn on_edge(i: u32, s: Surface, h: Hit, id: u32) -> bool {
     let offsets = array<vec2f, 4>(vec2f(2.0, 0.0), vec2f(-2.0, 0.0), vec2f(0.0, 2.0), vec2f(0.0, -2.0));
-    for (var i = 0u; i < 4u; i = i + 1u) {
+    for (var k = 0u; k < 4u; k = k + 1u) {
         var n = h;
-        n.uv = h.uv + h.dx * offsets[i].x + h.dy * offsets[i].y;
-        if (hotspot_id(s, n) != id) {
+        n.uv = h.uv + h.dx * offsets[k].x + h.dy * offsets[k].y;
+        if (hotspot_id(i, s, n) != id) {
             return true;
         }
     }
     return false;
 }
 
-fn shade(s: Surface, h: Hit) -> vec4f {
-    var c = sample_surface(s, h);
-    if (g.mode.z != 0u) {
-        let id = hotspot_id(s, h);
+fn shade(f: Frag, i: u32, s: Surface, h: Hit) -> vec4f {
+    var c = sample_surface(s, h, f.layer);
+    if (HOTSPOTS) {
+        let id = hotspot_id(i, s, h);
         if (id != 0u) {
             // Outlined in the hot spot's colour, lightly tinted inside.
-            if (on_edge(s, h, id)) {
+            if (on_edge(i, s, h, id)) {
                 c = vec4f(id_colour(id), 1.0);
             } else {
                 c = vec4f(mix(c.rgb, id_colour(id), 0.3), 1.0);
@@ -200,30 +266,36 @@ fn shade(s: Surface, h: Hit) -> vec4f {
     return vec4f(c.rgb, 1.0);
 }
 
+// The face table's entry for direction d: 1 + a surface, 0 for none.
+fn face(f: Frag, d: u32) -> u32 {
+    let word = select(f.faces.y, f.faces.x, d < 4u);
+    return (word >> (8u * (d % 4u))) & 255u;
+}
+
 @fragment
-fn fs_main(@builtin(position) pos: vec4f) -> @location(0) vec4f {
-    let p = pos.xy + g.dest.zw;
-    let size = g.dest.xy;
-    let n = min(g.mode.y, MAX_SURFACES);
-    if (g.mode.x == 2u) {
+fn fs_main(f: Frag) -> @location(0) vec4f {
+    let p = f.pos.xy + f.dest.zw;
+    let size = f.dest.xy;
+    let n = min(f.mode.y, MAX_SURFACES);
+    if (PROJECTION == 2u) {
         if (n == 0u) {
-            return g.neutral;
+            return f.neutral;
         }
-        let s = surfaces[0];
+        let s = surface(0u);
         var h: Hit;
-        let inv = 1.0 / g.obj.x;
-        h.uv = (p - size * 0.5) * inv + s.size.xy * 0.5 + g.obj.yz;
+        let inv = 1.0 / f.obj.x;
+        h.uv = (p - size * 0.5) * inv + s.size.xy * 0.5 + f.obj.yz;
         h.dx = vec2f(inv, 0.0);
         h.dy = vec2f(0.0, inv);
         if (h.uv.x < 0.0 || h.uv.y < 0.0 || h.uv.x > s.size.x || h.uv.y > s.size.y) {
-            return g.neutral;
+            return f.neutral;
         }
-        return shade(s, h);
+        return shade(f, 0u, s, h);
     }
     var r: vec3f;
     var rx: vec3f;
     var ry: vec3f;
-    if (g.mode.x == 1u) {
+    if (PROJECTION == 1u) {
         let pan = PI - 2.0 * PI * p.x / size.x;
         let tilt = 0.5 * PI - PI * p.y / size.y;
         let sp = sin(pan);
@@ -235,16 +307,39 @@ fn fs_main(@builtin(position) pos: vec4f) -> @location(0) vec4f {
         ry = vec3f(-sp * st, -ct, -cp * st) * (-PI / size.y);
     } else {
         let ndc = vec2f(2.0 * p.x / size.x - 1.0, 1.0 - 2.0 * p.y / size.y);
-        r = g.fwd.xyz + ndc.x * g.right.xyz + ndc.y * g.up.xyz;
-        rx = g.right.xyz * (2.0 / size.x);
-        ry = -g.up.xyz * (2.0 / size.y);
+        r = f.fwd + ndc.x * f.right + ndc.y * f.up;
+        rx = f.right * (2.0 / size.x);
+        ry = -f.up * (2.0 / size.y);
     }
-    for (var i = 0u; i < n; i = i + 1u) {
-        let s = surfaces[i];
-        let h = hit(s, r, rx, ry);
-        if (h.ok) {
-            return shade(s, h);
+    // The surface the ray meets (the face its largest component points to,
+    // else the first in turn), then shaded once.
+    var found = false;
+    var at = 0u;
+    var h: Hit;
+    if (FACES) {
+        // The faces the ray's signs point to: of those it meets, the first
+        // in the node's order (what testing every surface in turn finds).
+        let dirs = vec3u(select(1u, 0u, r.x > 0.0), select(3u, 2u, r.y > 0.0), select(5u, 4u, r.z > 0.0));
+        for (var a = 0u; a < 3u; a = a + 1u) {
+            let k = face(f, dirs[a]);
+            if (k != 0u && k <= n && (!found || k - 1u < at)) {
+                let t = hit(surface(k - 1u), r, rx, ry);
+                if (t.ok) {
+                    h = t;
+                    found = true;
+                    at = k - 1u;
+                }
+            }
+        }
+    } else {
+        for (var i = 0u; i < n && !found; i = i + 1u) {
+            h = hit(surface(i), r, rx, ry);
+            found = h.ok;
+            at = i;
         }
     }
-    return g.neutral;
+    if (!found) {
+        return f.neutral;
+    }
+    return shade(f, at, surface(at), h);
 }

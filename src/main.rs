@@ -85,6 +85,11 @@ struct ViewArgs {
     /// scripts and tests).
     #[arg(long)]
     report_state: bool,
+    /// The resolution of moving frames: `auto` (lowered while frames are
+    /// slower than 1/60 s, full again at rest), `full`, or a fraction such
+    /// as `0.5`.
+    #[arg(long, default_value = "auto", value_parser = qtvr::viewer::quality::MotionSetting::parse)]
+    motion_quality: qtvr::viewer::quality::MotionSetting,
 }
 
 #[derive(Subcommand)]
@@ -124,6 +129,10 @@ enum Command {
         /// Overlay the hot spot regions.
         #[arg(long)]
         hotspots: bool,
+        /// Draw the view as the window draws it while moving: at this
+        /// fraction of the size (0.2 to 1), scaled up.
+        #[arg(long, value_parser = parse_motion_scale)]
+        motion_scale: Option<f32>,
         /// Output file (.png, .jpg or .jpeg).
         #[arg(short, long)]
         output: PathBuf,
@@ -250,6 +259,14 @@ impl Command {
     }
 }
 
+/// `--motion-scale`: a fraction of the resolution, as `--motion-quality` takes it.
+fn parse_motion_scale(s: &str) -> Result<f32, String> {
+    match qtvr::viewer::quality::MotionSetting::parse(s)? {
+        qtvr::viewer::quality::MotionSetting::Fixed(f) => Ok(f),
+        _ => Err(format!("`{s}` is not a fraction from 0.2 to 1")),
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let _ = ALTERNATE.set(cli.alternate.map(|n| n as usize - 1));
@@ -321,6 +338,7 @@ fn main() -> ExitCode {
             frame,
             size,
             hotspots,
+            motion_scale,
             output,
         }) => {
             let req = qtvr::cli::render::RenderRequest {
@@ -334,6 +352,7 @@ fn main() -> ExitCode {
                 frame,
                 size,
                 hotspots,
+                motion_scale,
             };
             with_scene(&file, |src, loaded, scene| {
                 qtvr::cli::render::render(src, &loaded.movie, scene, &req, &output)
@@ -436,6 +455,7 @@ fn view(a: ViewArgs) -> ExitCode {
             qtvr::view::nav::DragMode::Continuous
         },
         report_state: a.report_state,
+        motion: a.motion_quality,
     };
     match qtvr::app::run(opts) {
         Ok(()) => ExitCode::SUCCESS,

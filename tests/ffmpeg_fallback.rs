@@ -761,6 +761,7 @@ fn the_viewer_decodes_ffmpeg_object_views_in_the_background() {
             view: [None; 3],
             drag: qtvr::view::nav::DragMode::Continuous,
             report_state: true,
+            motion: qtvr::viewer::quality::MotionSetting::Auto,
         },
         now,
     );

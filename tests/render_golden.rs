@@ -1006,3 +1006,66 @@ fn pictures_the_device_cannot_hold_are_errors_not_panics() {
         .unwrap();
     assert_eq!(&img.data[..4], &[128, 128, 128, 255]);
 }
+
+/// A moving window frame (motion quality) is the view drawn at the reduced
+/// size and scaled up bilinearly: `render_image_scaled` (what the window
+/// and `qtvr render --motion-scale` draw) against the renderer's own
+/// reduced-size picture scaled up on the CPU, and close to the full-size
+/// picture. A scale of 1 is the full-size picture to the byte.
+#[test]
+fn moving_frames_are_the_reduced_view_scaled_up() {
+    let (w, h) = (600u32, 200u32);
+    let frames = vec![rgba_frame(w, h, pattern(w, h, 7))];
+    let proj = Projection::Cylinder {
+        orientation: CylinderOrientation::Horizontal,
+        legacy_flags: false,
+        first_tile: CylinderOrientation::Horizontal.first_tile(),
+    };
+    let p = panorama_model(proj, [1, 1], [0.0, 360.0]);
+    let pic =
+        assemble::panorama(NodeId(1), &p, &decoded(frames), None, &Default::default()).unwrap();
+    let gpu = gpu().lock().unwrap_or_else(|e| e.into_inner());
+    let mut r = Renderer::new(&gpu);
+    r.set_picture(&gpu, pic, &[], UploadOptions::default())
+        .expect("upload");
+    let shot = Shot::Perspective(View {
+        pan: 30.0,
+        tilt: 0.0,
+        fov: 30.0,
+    });
+    let (fw, fh) = (480u32, 360u32);
+    let full = r.render_image(&gpu, &shot, fw, fh, false).unwrap();
+    let same = r
+        .render_image_scaled(&gpu, &shot, fw, fh, false, 1.0)
+        .unwrap();
+    assert!(full.data == same.data, "a scale of 1 is the full picture");
+    let mut failures = Vec::new();
+    for scale in [0.5f32, 0.25] {
+        let [sw, sh] = qtvr::render::reduced_size([fw, fh], scale);
+        let small = r.render_image(&gpu, &shot, sw, sh, false).unwrap();
+        let small = image::RgbaImage::from_raw(sw, sh, small.data).unwrap();
+        let expected =
+            image::imageops::resize(&small, fw, fh, image::imageops::FilterType::Triangle);
+        let moving = r
+            .render_image_scaled(&gpu, &shot, fw, fh, false, scale)
+            .unwrap();
+        let name = format!("motion-{scale}");
+        failures.extend(compare(
+            &name,
+            &moving.data,
+            expected.as_raw(),
+            fw as usize,
+            fh as usize,
+        ));
+        // Blurrier, but the same view as the full picture.
+        let mae = moving
+            .data
+            .iter()
+            .zip(&full.data)
+            .map(|(a, b)| f64::from(a.abs_diff(*b)))
+            .sum::<f64>()
+            / moving.data.len() as f64;
+        assert!(mae < 40.0, "{name}: {mae:.1}/255 from the full picture");
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

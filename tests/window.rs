@@ -505,6 +505,47 @@ fn cube_window_matches_render_and_bad_files_keep_the_movie() {
 /// Down and Return open the second movie, drawn as `qtvr render IMAGE//PATH`
 /// draws it. The image dropped again (`open` on stdin, as a drop) shows the
 /// chooser again; Escape keeps the tour, a digit opens that movie.
+/// Motion quality in the real window: while a drag turns the view, frames
+/// are drawn at a quarter of the resolution (`--motion-quality 0.25`; the
+/// viewer counts them), and when the view comes to rest the window shows it
+/// at full resolution, as `qtvr render` draws it.
+#[test]
+fn moving_frames_are_drawn_smaller_and_the_view_at_rest_in_full() {
+    let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(root) = samples() else { return };
+    let Some(d) = display() else { return };
+    let file = root.join("real/cuty_CuTy.mov").display().to_string();
+    let mut v = Viewer::start(
+        &d,
+        &[&file, "--size", "560x420", "--motion-quality", "0.25"],
+    );
+    let s0 = v.idle();
+    let before = v.state();
+    assert_eq!(f(&before, "scale"), 1.0);
+    v.focus();
+    v.drag([280, 210], [90, -40], Duration::from_millis(600));
+    let s1 = v.idle();
+    assert!(pan_delta(&s0, &s1).abs() > 1.0, "{s0} → {s1}");
+    let after = v.state();
+    let reduced = f(&after, "reduced_frames") - f(&before, "reduced_frames");
+    let drawn = f(&after, "frames") - f(&before, "frames");
+    assert!(
+        reduced >= 3.0 && reduced < drawn,
+        "{reduced} of {drawn} frames drawn reduced"
+    );
+    assert_eq!(
+        f(&after, "scale"),
+        1.0,
+        "the last frame is at full resolution"
+    );
+    assert_matches(
+        &v.screenshot(),
+        &render(&file, &s1, "motion-rest"),
+        &s1,
+        "motion-rest",
+    );
+}
+
 #[test]
 fn a_disc_image_offers_its_movies_and_opens_the_chosen_one() {
     let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());

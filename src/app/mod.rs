@@ -50,6 +50,8 @@ pub struct Options {
     pub fullscreen: bool,
     pub drag: DragMode,
     pub report_state: bool,
+    /// Motion quality (`--motion-quality`).
+    pub motion: crate::viewer::quality::MotionSetting,
 }
 
 /// Events from other threads.
@@ -154,6 +156,7 @@ impl App {
                 view: opts.view,
                 drag: opts.drag,
                 report_state: opts.report_state,
+                motion: opts.motion,
             },
             Instant::now(),
         );
@@ -232,6 +235,7 @@ impl App {
         self.send(Input::Frame);
         let shot = self.viewer.shot();
         let hotspots = self.viewer.hotspots_shown();
+        let scale = self.viewer.frame_scale();
         if self.fatal.is_some() {
             return;
         }
@@ -249,12 +253,28 @@ impl App {
             // Skipped; the next event (exposure, input, resize) draws again.
             Acquired::Skip => return,
         };
+        // The frame's work, from a frame to draw into until it is shown:
+        // what motion quality adapts to.
+        let started = Instant::now();
         let (renderer, overlay) = (&mut g.renderer, &mut g.overlay);
-        g.surface
-            .draw_frame(&g.gpu, &frame, renderer, overlay, shot.as_ref(), hotspots);
+        g.surface.draw_frame(
+            &g.gpu,
+            &frame,
+            renderer,
+            overlay,
+            shot.as_ref(),
+            hotspots,
+            scale,
+        );
         g.window.pre_present_notify();
         g.surface.present(&g.gpu, frame);
-        self.send(Input::Presented);
+        // The slower of the shell's part and the device's (a frame or two
+        // behind: software rasterisers draw after the frame is presented).
+        let mut work = started.elapsed();
+        if let Some(busy) = g.surface.device_busy(&g.gpu) {
+            work = work.max(busy);
+        }
+        self.send(Input::Presented { work });
     }
 }
 

@@ -26,6 +26,9 @@ pub struct RenderRequest {
     pub frame: Option<u32>,
     pub size: [u32; 2],
     pub hotspots: bool,
+    /// Draw as a moving window frame is drawn: at this fraction of the
+    /// resolution, scaled up (motion quality; `None` or 1: full resolution).
+    pub motion_scale: Option<f32>,
 }
 
 /// What a command did, for the caller to print.
@@ -208,7 +211,14 @@ pub fn render(
     report.warnings.append(&mut picture.warnings);
     let (gpu, mut r) = renderer_for(node, picture)?;
     let img = r
-        .render_image(&gpu, &shot, req.size[0], req.size[1], req.hotspots)
+        .render_image_scaled(
+            &gpu,
+            &shot,
+            req.size[0],
+            req.size[1],
+            req.hotspots,
+            req.motion_scale.unwrap_or(1.0),
+        )
         .map_err(|e| e.to_string())?;
     save(&img, out, kind)?;
     report.written.push(out.to_path_buf());

@@ -14,10 +14,12 @@
 //! spot lies under a pixel on the CPU through the same projection ([`crate::view`]).
 
 pub mod image_file;
+mod motion;
 pub mod overlay;
 pub mod pages;
 mod surface;
 
+pub use motion::reduced_size;
 pub use surface::{Acquired, Frame, WindowSurface, clear};
 
 use std::sync::mpsc;
@@ -163,23 +165,23 @@ struct Globals {
     neutral: [f32; 4],
     layer: [f32; 4],
     hs_layer: [f32; 4],
+    faces: [u32; 4],
     hs_mask: [u32; 8],
 }
 
-#[repr(C)]
-#[derive(Debug, Clone, Copy, Pod, Zeroable)]
-struct SurfaceData {
-    kind: [u32; 4],
-    size: [f32; 4],
-    q: [f32; 4],
-    p: [f32; 4],
-    c: [f32; 4],
-    hs: [u32; 4],
-    hs_size: [f32; 4],
-}
+/// Texels per surface in the surface texture (one row each): kind and
+/// pages, size, rotation, plane or cylinder parameters, centre, hot spot
+/// pages, hot spot sizes. Whole numbers are stored as floats (exact: they are
+/// far below 2^24).
+const SURFACE_TEXELS: u32 = 7;
+type SurfaceRow = [[f32; 4]; SURFACE_TEXELS as usize];
 
 struct Uploaded {
     bind_group: wgpu::BindGroup,
+    /// The face table ([`face_table`]), if the node's planes face the axes.
+    faces: Option<[u32; 2]>,
+    /// Bits: 1 the node has cylinders, 2 planes (the shader's `KINDS`).
+    kinds: u32,
     layer: [u32; 3],
     hs_layer: [u32; 2],
     hs_mask: [u32; 8],
@@ -226,11 +228,15 @@ pub struct Renderer {
     layout: wgpu::BindGroupLayout,
     pipeline_layout: wgpu::PipelineLayout,
     shader: wgpu::ShaderModule,
-    pipelines: Vec<(wgpu::TextureFormat, wgpu::RenderPipeline)>,
+    /// Pipelines made so far, by target format and shader specialisation.
+    pipelines: Vec<((wgpu::TextureFormat, Variant), wgpu::RenderPipeline)>,
     sampler: wgpu::Sampler,
     globals: wgpu::Buffer,
-    surface_buf: wgpu::Buffer,
+    /// The surfaces' data, one row of [`SURFACE_TEXELS`] each.
+    surface_tex: wgpu::Texture,
     scene: Option<Uploaded>,
+    /// Scales frames drawn at a fraction of the resolution up (motion quality).
+    upscaler: motion::Upscaler,
     /// The upload limits ([`Limits::upload_max_bytes`], [`Limits::upload_max_layers`])
     /// and the largest picture [`Renderer::render_image`] makes
     /// ([`Limits::picture_max_bytes`]).
@@ -265,8 +271,22 @@ impl Renderer {
         let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
             label: Some("panorama"),
             entries: &[
-                entry(0, data),
-                entry(1, data),
+                // The view: read by the vertex shader (and the fragment
+                // shader's hot spot overlay).
+                wgpu::BindGroupLayoutEntry {
+                    binding: 0,
+                    visibility: wgpu::ShaderStages::VERTEX_FRAGMENT,
+                    ty: data,
+                    count: None,
+                },
+                entry(
+                    1,
+                    wgpu::BindingType::Texture {
+                        sample_type: wgpu::TextureSampleType::Float { filterable: false },
+                        view_dimension: wgpu::TextureViewDimension::D2,
+                        multisampled: false,
+                    },
+                ),
                 entry(
                     2,
                     wgpu::BindingType::Texture {
@@ -311,11 +331,19 @@ impl Renderer {
             usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST,
             mapped_at_creation: false,
         });
-        let surface_buf = device.create_buffer(&wgpu::BufferDescriptor {
+        let surface_tex = device.create_texture(&wgpu::TextureDescriptor {
             label: Some("surfaces"),
-            size: (std::mem::size_of::<SurfaceData>() * MAX_SURFACES) as u64,
-            usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST,
-            mapped_at_creation: false,
+            size: wgpu::Extent3d {
+                width: SURFACE_TEXELS,
+                height: MAX_SURFACES as u32,
+                depth_or_array_layers: 1,
+            },
+            mip_level_count: 1,
+            sample_count: 1,
+            dimension: wgpu::TextureDimension::D2,
+            format: wgpu::TextureFormat::Rgba32Float,
+            usage: wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::COPY_DST,
+            view_formats: &[],
         });
         Renderer {
             layout,
@@ -324,8 +352,9 @@ impl Renderer {
             pipelines: Vec::new(),
             sampler,
             globals,
-            surface_buf,
+            surface_tex,
             scene: None,
+            upscaler: motion::Upscaler::new(gpu),
             limits: crate::budget::limits(),
         }
     }
@@ -341,9 +370,10 @@ impl Renderer {
         self.limits = limits;
     }
 
-    /// The index of the render pipeline for a target format (made on first use).
-    fn pipeline(&mut self, gpu: &Gpu, format: wgpu::TextureFormat) -> usize {
-        cached_pipeline(&mut self.pipelines, format, || {
+    /// The index of the render pipeline for a target format and shader
+    /// specialisation (made on first use).
+    fn pipeline(&mut self, gpu: &Gpu, format: wgpu::TextureFormat, variant: Variant) -> usize {
+        cached_pipeline(&mut self.pipelines, (format, variant), || {
             full_screen_pipeline(
                 gpu,
                 "panorama",
@@ -352,7 +382,23 @@ impl Renderer {
                 wgpu::PrimitiveTopology::TriangleList,
                 format,
                 None,
+                &variant.constants(),
             )
+        })
+    }
+
+    /// The specialisation that draws `shot` of the uploaded node.
+    fn variant(&self, shot: &Shot, hotspots: bool) -> Result<Variant, RenderError> {
+        let scene = self.scene.as_ref().ok_or(RenderError::NoPicture)?;
+        Ok(Variant {
+            projection: match shot {
+                Shot::Perspective(_) => 0,
+                Shot::Equirect => 1,
+                Shot::Flat { .. } => 2,
+            },
+            kinds: scene.kinds,
+            faces: scene.faces.is_some(),
+            hotspots,
         })
     }
 
@@ -361,7 +407,6 @@ impl Renderer {
     /// compile the shader at its first draw, which takes longer than decoding
     /// most movies, so the viewer does this on another thread while it decodes.
     pub fn warm_up(&mut self, gpu: &Gpu, format: wgpu::TextureFormat) {
-        self.pipeline(gpu, format);
         if self.scene.is_some() {
             return;
         }
@@ -388,20 +433,26 @@ impl Renderer {
         let target = target_texture(gpu, [1, 1], format, wgpu::TextureUsages::empty());
         let view = target.create_view(&Default::default());
         let mut enc = gpu.device.create_command_encoder(&Default::default());
-        for shot in [
-            Shot::Equirect,
-            Shot::Flat {
-                zoom: 1.0,
-                centre: [0.0, 0.0],
-            },
-        ] {
+        // What the window draws first: a cylinder, a cube or an object.
+        let variants =
+            [(1, false, 0), (2, true, 0), (0, false, 2)].map(|(kinds, faces, p)| Variant {
+                projection: p,
+                kinds,
+                faces,
+                hotspots: false,
+            });
+        for variant in variants {
             let to = DrawTarget {
                 view: &view,
                 format,
                 full: [1, 1],
                 offset: [0, 0],
             };
-            let _ = self.draw_into(gpu, &mut enc, &to, &shot, true);
+            let shot = Shot::Flat {
+                zoom: 1.0,
+                centre: [0.0, 0.0],
+            };
+            let _ = self.draw_variant(gpu, &mut enc, &to, &shot, false, variant);
         }
         gpu.queue.submit([enc.finish()]);
         let _ = gpu.device.poll(wgpu::PollType::wait_indefinitely());
@@ -435,8 +486,29 @@ impl Renderer {
         let img = upload_image_pages(gpu, &layout, &layers);
         let hs = upload_hotspot_pages(gpu, &hs_layout, &id_layers);
         let data = surface_data(&picture, &layout, &hs_layout);
-        gpu.queue
-            .write_buffer(&self.surface_buf, 0, bytemuck::cast_slice(&data));
+        let row_bytes = std::mem::size_of::<SurfaceRow>() as u32;
+        gpu.queue.write_texture(
+            self.surface_tex.as_image_copy(),
+            bytemuck::cast_slice(&data),
+            wgpu::TexelCopyBufferLayout {
+                offset: 0,
+                bytes_per_row: Some(row_bytes),
+                rows_per_image: None,
+            },
+            wgpu::Extent3d {
+                width: SURFACE_TEXELS,
+                height: MAX_SURFACES as u32,
+                depth_or_array_layers: 1,
+            },
+        );
+        let faces = face_table(&picture);
+        let kinds = picture.surfaces.iter().fold(0, |k, s| {
+            k | match s.geometry {
+                Geometry::Cylinder { .. } => 1,
+                Geometry::Plane(_) => 2,
+                Geometry::Flat => 0,
+            }
+        });
         let bind_group = self.bind_group(gpu, &img, &hs);
 
         let failed = [
@@ -457,6 +529,8 @@ impl Renderer {
         }
         self.scene = Some(Uploaded {
             bind_group,
+            faces,
+            kinds,
             layer: [layout.layer[0], layout.layer[1], layout.gutter],
             hs_layer: hs_layout.layer,
             hs_mask,
@@ -475,6 +549,7 @@ impl Renderer {
             })
         };
         let (img_view, hs_view) = (view(img), view(hs));
+        let surfaces = self.surface_tex.create_view(&Default::default());
         gpu.device.create_bind_group(&wgpu::BindGroupDescriptor {
             label: Some("panorama"),
             layout: &self.layout,
@@ -485,7 +560,7 @@ impl Renderer {
                 },
                 wgpu::BindGroupEntry {
                     binding: 1,
-                    resource: self.surface_buf.as_entire_binding(),
+                    resource: wgpu::BindingResource::TextureView(&surfaces),
                 },
                 wgpu::BindGroupEntry {
                     binding: 2,
@@ -518,10 +593,24 @@ impl Renderer {
         shot: &Shot,
         hotspots: bool,
     ) -> Result<(), RenderError> {
-        let globals = self.globals_for(shot, target.full, target.offset, hotspots)?;
+        let variant = self.variant(shot, hotspots)?;
+        self.draw_variant(gpu, encoder, target, shot, hotspots, variant)
+    }
+
+    /// [`Self::draw_into`] with the shader specialised as `variant` says.
+    fn draw_variant(
+        &mut self,
+        gpu: &Gpu,
+        encoder: &mut wgpu::CommandEncoder,
+        target: &DrawTarget<'_>,
+        shot: &Shot,
+        hotspots: bool,
+        variant: Variant,
+    ) -> Result<(), RenderError> {
+        let globals = self.globals_for(shot, target, hotspots)?;
         gpu.queue
             .write_buffer(&self.globals, 0, bytemuck::bytes_of(&globals));
-        let i = self.pipeline(gpu, target.format);
+        let i = self.pipeline(gpu, target.format, variant);
         let pipeline = &self.pipelines[i].1;
         let scene = self.scene.as_ref().ok_or(RenderError::NoPicture)?;
         let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
@@ -546,13 +635,38 @@ impl Renderer {
         Ok(())
     }
 
+    /// Records drawing `shot` into `target` at `scale` of its resolution
+    /// (motion quality, [`crate::viewer::quality`]): drawn at
+    /// [`reduced_size`] into an intermediate texture, then scaled up to the
+    /// whole target. At a scale of 1 (or for a part of a larger picture) this
+    /// is [`Self::draw_into`].
+    pub fn draw_scaled_into(
+        &mut self,
+        gpu: &Gpu,
+        encoder: &mut wgpu::CommandEncoder,
+        target: &DrawTarget<'_>,
+        shot: &Shot,
+        hotspots: bool,
+        scale: f32,
+    ) -> Result<(), RenderError> {
+        let small = reduced_size(target.full, scale);
+        if small == target.full || target.offset != [0, 0] {
+            return self.draw_into(gpu, encoder, target, shot, hotspots);
+        }
+        let scratch = self.upscaler.scratch(gpu, small, target.format).clone();
+        let reduced = DrawTarget::whole(&scratch, target.format, small);
+        self.draw_into(gpu, encoder, &reduced, shot, hotspots)?;
+        self.upscaler.upscale(gpu, encoder, target.view);
+        Ok(())
+    }
+
     fn globals_for(
         &self,
         shot: &Shot,
-        full: [u32; 2],
-        offset: [u32; 2],
+        target: &DrawTarget<'_>,
         hotspots: bool,
     ) -> Result<Globals, RenderError> {
+        let (full, offset) = (target.full, target.offset);
         let scene = self.scene.as_ref().ok_or(RenderError::NoPicture)?;
         let rays = Rays::new(*shot, full[0], full[1]);
         let [fwd, right, up] = rays
@@ -585,7 +699,7 @@ impl Renderer {
                 mode,
                 scene.pick.surfaces.len() as u32,
                 u32::from(hotspots),
-                0,
+                u32::from(scene.faces.is_some()),
             ],
             obj: flat,
             neutral: [n(NEUTRAL[0]), n(NEUTRAL[1]), n(NEUTRAL[2]), 1.0],
@@ -596,6 +710,10 @@ impl Renderer {
                 0.0,
             ],
             hs_layer: [scene.hs_layer[0] as f32, scene.hs_layer[1] as f32, 0.0, 0.0],
+            faces: {
+                let [a, b] = scene.faces.unwrap_or([0, 0]);
+                [a, b, 0, 0]
+            },
             hs_mask: scene.hs_mask,
         })
     }
@@ -609,6 +727,21 @@ impl Renderer {
         width: u32,
         height: u32,
         hotspots: bool,
+    ) -> Result<RgbaImage, RenderError> {
+        self.render_image_scaled(gpu, shot, width, height, hotspots, 1.0)
+    }
+
+    /// [`Self::render_image`] as a moving window frame draws it: at `scale`
+    /// of the resolution, scaled up ([`Self::draw_scaled_into`]; pictures
+    /// larger than one target are drawn at full resolution).
+    pub fn render_image_scaled(
+        &mut self,
+        gpu: &Gpu,
+        shot: &Shot,
+        width: u32,
+        height: u32,
+        hotspots: bool,
+        scale: f32,
     ) -> Result<RgbaImage, RenderError> {
         if width == 0 || height == 0 {
             return Err(RenderError::TooLarge(
@@ -629,8 +762,15 @@ impl Renderer {
             let mut x0 = 0;
             while x0 < width {
                 let tw = tile.min(width - x0);
-                let px =
-                    self.render_tile(gpu, shot, [width, height], [x0, y0], [tw, th], hotspots)?;
+                let px = self.render_tile(
+                    gpu,
+                    shot,
+                    [width, height],
+                    [x0, y0],
+                    [tw, th],
+                    hotspots,
+                    scale,
+                )?;
                 for row in 0..th as usize {
                     let d = ((y0 as usize + row) * width as usize + x0 as usize) * 4;
                     out[d..d + tw as usize * 4]
@@ -647,6 +787,7 @@ impl Renderer {
         })
     }
 
+    #[allow(clippy::too_many_arguments)] // the tile's place and the drawing's options
     fn render_tile(
         &mut self,
         gpu: &Gpu,
@@ -655,6 +796,7 @@ impl Renderer {
         offset: [u32; 2],
         size: [u32; 2],
         hotspots: bool,
+        scale: f32,
     ) -> Result<Vec<u8>, RenderError> {
         let format = wgpu::TextureFormat::Rgba8Unorm;
         let texture = target_texture(gpu, size, format, wgpu::TextureUsages::COPY_SRC);
@@ -679,7 +821,11 @@ impl Renderer {
             full,
             offset,
         };
-        self.draw_into(gpu, &mut encoder, &target, shot, hotspots)?;
+        if size == full {
+            self.draw_scaled_into(gpu, &mut encoder, &target, shot, hotspots, scale)?;
+        } else {
+            self.draw_into(gpu, &mut encoder, &target, shot, hotspots)?;
+        }
         encoder.copy_texture_to_buffer(
             wgpu::TexelCopyTextureInfo {
                 texture: &texture,
@@ -909,14 +1055,15 @@ fn upload_hotspot_pages(
     hs
 }
 
-/// The shader's surface array: each surface's geometry and where its image
-/// and hot spot pages lie (the rest zeroed).
+/// The shader's surface texture: a row per surface with its geometry and
+/// where its image and hot spot pages lie (the rest zeroed).
 fn surface_data(
     picture: &NodePicture,
     layout: &pages::PageLayout,
     hs_layout: &pages::PageLayout,
-) -> Vec<SurfaceData> {
-    let mut data = vec![SurfaceData::zeroed(); MAX_SURFACES];
+) -> Vec<SurfaceRow> {
+    let mut data = vec![[[0.0f32; 4]; SURFACE_TEXELS as usize]; MAX_SURFACES];
+    let f = |v: [u32; 4]| v.map(|x| x as f32);
     for (i, s) in picture.surfaces.iter().enumerate() {
         let sp = layout.surfaces[i];
         let hp = hs_layout.surfaces[i];
@@ -936,9 +1083,9 @@ fn surface_data(
             Geometry::Flat => (2, [0.0; 4], [0.0; 4], [0.0; 4]),
         };
         let m = s.hotspots.as_ref();
-        data[i] = SurfaceData {
-            kind: [kind, sp.first_layer, sp.pages[0], sp.pages[1]],
-            size: [
+        data[i] = [
+            f([kind, sp.first_layer, sp.pages[0], sp.pages[1]]),
+            [
                 s.image.width as f32,
                 s.image.height as f32,
                 sp.page_size[0] as f32,
@@ -947,33 +1094,113 @@ fn surface_data(
             q,
             p,
             c,
-            hs: [
+            f([
                 u32::from(m.is_some()),
                 hp.first_layer,
                 hp.pages[0],
                 hp.pages[1],
-            ],
-            hs_size: [
+            ]),
+            [
                 m.map_or(1.0, |m| m.width as f32),
                 m.map_or(1.0, |m| m.height as f32),
                 hp.page_size[0] as f32,
                 hp.page_size[1] as f32,
             ],
-        };
+        ];
     }
     data
 }
 
-/// The index in `cache` of the pipeline for `format`, made by `make` on first use.
-fn cached_pipeline(
-    cache: &mut Vec<(wgpu::TextureFormat, wgpu::RenderPipeline)>,
-    format: wgpu::TextureFormat,
+/// The direction (0..6: +X, −X, +Y, −Y, +Z, −Z) a plane faces, when it faces
+/// along an axis (within about 0.3°): where a ray along that axis meets it.
+fn axis_of(rotation: [f32; 4]) -> Option<usize> {
+    // The plane's forward axis: its local +Z rotated into the world
+    // (the shader tests rays by rotating them the other way).
+    let [w, x, y, z] = rotation.map(f64::from);
+    let n = (w * w + x * x + y * y + z * z).sqrt();
+    if n.is_nan() || n <= 1e-9 {
+        return None;
+    }
+    let (w, x, y, z) = (w / n, x / n, y / n, z / n);
+    let fwd = [
+        2.0 * (x * z + w * y),
+        2.0 * (y * z - w * x),
+        1.0 - 2.0 * (x * x + y * y),
+    ];
+    let (axis, v) = fwd
+        .iter()
+        .enumerate()
+        .max_by(|a, b| a.1.abs().total_cmp(&b.1.abs()))?;
+    (v.abs() > 0.99998).then_some(2 * axis + usize::from(*v < 0.0))
+}
+
+/// The face table of a cube whose every surface is a plane facing its own
+/// axis direction (standard cubes, and tiled ones whose tiles were joined
+/// into faces): for each direction, 1 + the surface facing it (0 for none),
+/// a byte each, as the shader reads it. `None` otherwise: the shader then
+/// tests the surfaces in turn. A ray can only meet the faces its components'
+/// signs point to, so the shader tests those three and keeps the first in
+/// the node's order that it meets: the surface testing them all in turn
+/// would find.
+fn face_table(picture: &NodePicture) -> Option<[u32; 2]> {
+    let mut first = [0u32; 6];
+    for (i, s) in picture.surfaces.iter().enumerate() {
+        let Geometry::Plane(pl) = s.geometry else {
+            return None;
+        };
+        let d = axis_of(pl.rotation)?;
+        if first[d] != 0 {
+            return None;
+        }
+        first[d] = u32::try_from(i + 1).ok()?;
+    }
+    if first.iter().all(|&k| k == 0) {
+        return None;
+    }
+    let word = |ks: &[u32]| {
+        ks.iter()
+            .enumerate()
+            .fold(0u32, |w, (b, &k)| w | k << (8 * b))
+    };
+    Some([word(&first[..4]), word(&first[4..])])
+}
+
+/// What a panorama pipeline's shader is specialised to (its override
+/// constants): software rasterisers run every branch of a shader, taken or
+/// not, so each pipeline leaves out what it does not draw.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Variant {
+    /// 0 perspective, 1 equirect, 2 flat.
+    projection: u32,
+    /// Bits: 1 cylinders, 2 planes.
+    kinds: u32,
+    /// The face table is used.
+    faces: bool,
+    /// The hot spot overlay is drawn.
+    hotspots: bool,
+}
+
+impl Variant {
+    fn constants(&self) -> [(&'static str, f64); 4] {
+        [
+            ("PROJECTION", f64::from(self.projection)),
+            ("KINDS", f64::from(self.kinds)),
+            ("FACES", f64::from(u8::from(self.faces))),
+            ("HOTSPOTS", f64::from(u8::from(self.hotspots))),
+        ]
+    }
+}
+
+/// The index in `cache` of the pipeline for `key`, made by `make` on first use.
+fn cached_pipeline<K: PartialEq>(
+    cache: &mut Vec<(K, wgpu::RenderPipeline)>,
+    key: K,
     make: impl FnOnce() -> wgpu::RenderPipeline,
 ) -> usize {
-    match cache.iter().position(|(f, _)| *f == format) {
+    match cache.iter().position(|(k, _)| *k == key) {
         Some(i) => i,
         None => {
-            cache.push((format, make()));
+            cache.push((key, make()));
             cache.len() - 1
         }
     }
@@ -981,6 +1208,7 @@ fn cached_pipeline(
 
 /// A pipeline whose vertex shader makes its own vertices (`vs_main`, no
 /// buffers) and whose fragment shader (`fs_main`) writes one colour target.
+#[allow(clippy::too_many_arguments)] // a pipeline descriptor's parts
 fn full_screen_pipeline(
     gpu: &Gpu,
     label: &str,
@@ -989,6 +1217,7 @@ fn full_screen_pipeline(
     topology: wgpu::PrimitiveTopology,
     format: wgpu::TextureFormat,
     blend: Option<wgpu::BlendState>,
+    constants: &[(&str, f64)],
 ) -> wgpu::RenderPipeline {
     gpu.device
         .create_render_pipeline(&wgpu::RenderPipelineDescriptor {
@@ -997,7 +1226,10 @@ fn full_screen_pipeline(
             vertex: wgpu::VertexState {
                 module: shader,
                 entry_point: Some("vs_main"),
-                compilation_options: Default::default(),
+                compilation_options: wgpu::PipelineCompilationOptions {
+                    constants,
+                    ..Default::default()
+                },
                 buffers: &[],
             },
             primitive: wgpu::PrimitiveState {
@@ -1009,7 +1241,10 @@ fn full_screen_pipeline(
             fragment: Some(wgpu::FragmentState {
                 module: shader,
                 entry_point: Some("fs_main"),
-                compilation_options: Default::default(),
+                compilation_options: wgpu::PipelineCompilationOptions {
+                    constants,
+                    ..Default::default()
+                },
                 targets: &[Some(wgpu::ColorTargetState {
                     format,
                     blend,

@@ -92,6 +92,7 @@ impl Overlay {
                 wgpu::PrimitiveTopology::TriangleStrip,
                 format,
                 Some(wgpu::BlendState::PREMULTIPLIED_ALPHA_BLENDING),
+                &[],
             )
         })
     }

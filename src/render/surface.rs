@@ -3,6 +3,8 @@
 //! needs no wgpu of its own.
 
 use std::fmt::Debug;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use super::{Gpu, NEUTRAL};
 
@@ -13,6 +15,16 @@ pub struct WindowSurface {
     /// The surface was reconfigured after a lost or outdated frame and has
     /// not given a frame since (a second failure is fatal).
     reconfigured: bool,
+    /// How long the device worked on the frames drawn.
+    device_time: Arc<Mutex<DeviceTime>>,
+}
+
+/// When the device finished the last frame, and how long it was busy with
+/// the latest frame it finished.
+#[derive(Debug, Default)]
+struct DeviceTime {
+    last_done: Option<Instant>,
+    busy: Option<Duration>,
 }
 
 /// What [`WindowSurface::acquire`] got.
@@ -91,6 +103,7 @@ impl WindowSurface {
                 surface,
                 config,
                 reconfigured: false,
+                device_time: Arc::default(),
             },
             gpu,
         ))
@@ -150,9 +163,12 @@ impl WindowSurface {
         Acquired::Frame(Frame { texture, view })
     }
 
-    /// Draws a window frame: `shot` with `renderer` (the neutral colour when
-    /// there is nothing to show, or it cannot be drawn), then the controls of
-    /// `overlay`; submits the commands. Present it with [`Self::present`].
+    /// Draws a window frame: `shot` with `renderer` at `scale` of the
+    /// window's resolution (motion quality; 1 at rest), or the neutral colour
+    /// when there is nothing to show or it cannot be drawn; then the controls
+    /// of `overlay` at full resolution; submits the commands. Present it with
+    /// [`Self::present`].
+    #[allow(clippy::too_many_arguments)] // what is drawn, and how
     pub fn draw_frame(
         &self,
         gpu: &Gpu,
@@ -161,6 +177,7 @@ impl WindowSurface {
         overlay: &mut super::overlay::Overlay,
         shot: Option<&crate::view::Shot>,
         hotspots: bool,
+        scale: f32,
     ) {
         let view = &frame.view;
         let mut enc = gpu.device.create_command_encoder(&Default::default());
@@ -168,7 +185,7 @@ impl WindowSurface {
         let target = super::DrawTarget::whole(view, format, size);
         let drawn = match shot {
             Some(shot) if renderer.node().is_some() => renderer
-                .draw_into(gpu, &mut enc, &target, shot, hotspots)
+                .draw_scaled_into(gpu, &mut enc, &target, shot, hotspots, scale)
                 .is_ok(),
             _ => false,
         };
@@ -177,6 +194,26 @@ impl WindowSurface {
         }
         overlay.draw(gpu, &mut enc, view, format, size);
         gpu.queue.submit([enc.finish()]);
+        // The device's time for this frame: from when it could start (its
+        // submission, or the previous frame's end) to its end.
+        let submitted = Instant::now();
+        let times = self.device_time.clone();
+        gpu.queue.on_submitted_work_done(move || {
+            let done = Instant::now();
+            if let Ok(mut t) = times.lock() {
+                let start = t.last_done.map_or(submitted, |d| d.max(submitted));
+                t.busy = Some(done.saturating_duration_since(start));
+                t.last_done = Some(done);
+            }
+        });
+    }
+
+    /// How long the device was busy with the latest frame it has finished
+    /// (software rasterisers draw on their own threads after the frame is
+    /// submitted and presented, so the time the shell waits is not it).
+    pub fn device_busy(&self, gpu: &Gpu) -> Option<Duration> {
+        let _ = gpu.device.poll(wgpu::PollType::Poll);
+        self.device_time.lock().ok().and_then(|t| t.busy)
     }
 
     /// Shows a drawn frame (after the commands drawing it were submitted).

@@ -19,6 +19,7 @@ mod controls;
 mod input;
 pub mod listing;
 pub mod load;
+pub mod quality;
 mod report;
 mod switch;
 #[cfg(test)]
@@ -35,6 +36,7 @@ use qtvr_format::qtvr::{HotspotId, Node, NodeId};
 
 use input::ZOOM_KEY_DELAY;
 use load::{LoadEvent, OpenMovie, Origin, Stage};
+use quality::{MotionQuality, MotionSetting};
 pub use report::{ButtonAt, Report, ViewState};
 use switch::{FrameCache, Switch, ViewDecoding};
 
@@ -77,6 +79,8 @@ pub struct Options {
     pub drag: DragMode,
     /// Emit [`Effect::Report`]s.
     pub report_state: bool,
+    /// Motion quality: the resolution moving frames are drawn at.
+    pub motion: MotionSetting,
 }
 
 /// Named keys the viewer knows.
@@ -151,8 +155,11 @@ pub enum Input {
     ReportState,
     /// A frame is about to be drawn: animate up to now.
     Frame,
-    /// The frame was presented.
-    Presented,
+    /// The frame was presented; drawing, scaling and presenting it took
+    /// `work` (what motion quality adapts to).
+    Presented {
+        work: Duration,
+    },
     /// The shell is about to wait for events.
     Wait,
     /// An [`Effect::Upload`] failed.
@@ -354,6 +361,14 @@ pub struct Viewer {
     hover_name: Option<String>,
     overlay_dirty: bool,
     frames: u64,
+    /// Frames drawn at a reduced resolution (motion quality).
+    reduced_frames: u64,
+    /// Motion quality: the resolution of moving frames.
+    quality: MotionQuality,
+    /// The fraction of the resolution the frame being drawn uses.
+    frame_scale: f32,
+    /// The view the last frame showed.
+    last_shot: Option<Shot>,
     /// The last frame: its time, whether a transition moved, whether anything animated.
     frame: Option<(Instant, bool, bool)>,
     /// When object animation next changes the view.
@@ -366,6 +381,7 @@ pub struct Viewer {
 impl Viewer {
     /// A viewer started at `now`, showing nothing yet.
     pub fn new(opts: Options, now: Instant) -> Viewer {
+        let quality = MotionQuality::new(opts.motion);
         let settings = Settings {
             drag: opts.drag,
             ..Settings::default()
@@ -402,6 +418,10 @@ impl Viewer {
             hover_name: None,
             overlay_dirty: true,
             frames: 0,
+            reduced_frames: 0,
+            quality,
+            frame_scale: 1.0,
+            last_shot: None,
             frame: None,
             wake_at: None,
             first_frame_reported: false,
@@ -413,6 +433,12 @@ impl Viewer {
     /// What to draw: the current node's shot (none before the first picture).
     pub fn shot(&self) -> Option<Shot> {
         self.shown.as_ref().map(|s| s.nav.shot())
+    }
+
+    /// The fraction of the window's resolution to draw the frame at
+    /// (motion quality: below 1 while the view moves and frames are slow).
+    pub fn frame_scale(&self) -> f32 {
+        self.frame_scale
     }
 
     /// Whether hot spots are outlined.
@@ -464,7 +490,7 @@ impl Viewer {
             Input::Load(e) => self.handle_load(e),
             Input::ReportState => self.report_state("state", host),
             Input::Frame => self.tick(),
-            Input::Presented => self.presented(host),
+            Input::Presented { work } => self.presented(work, host),
             Input::Wait => self.wait(),
             Input::UploadFailed(e) => self.say("Cannot show this node", vec![e], true),
             Input::Saved(Ok(path)) => {
@@ -593,14 +619,27 @@ impl Viewer {
         let animating = transition || self.shown.as_ref().is_some_and(|s| s.nav.animating());
         self.last_tick = animating.then_some(now);
         self.frame = Some((now, transition, animating));
+        // Moving views (not an object's own animation, whose frames come
+        // at their pace, nor a view held still under the button) may be
+        // drawn at a reduced resolution.
+        let shot = self.shot();
+        let moving = transition
+            || self.shown.as_ref().is_some_and(|s| {
+                s.nav.wake_in() == Some(0.0) || (s.nav.dragging() && shot != self.last_shot)
+            });
+        self.last_shot = shot;
+        self.frame_scale = self.quality.scale(moving);
     }
 
     /// After a frame: wake for the next, report the first frame and rest.
-    fn presented(&mut self, host: &dyn Host) {
+    fn presented(&mut self, work: Duration, host: &dyn Host) {
         let Some((now, transition, animating)) = self.frame else {
             return;
         };
         self.frames += 1;
+        let reduced = self.frame_scale < 1.0;
+        self.reduced_frames += u64::from(reduced);
+        self.quality.observe(self.frame_scale, work);
         // Moving views redraw every frame; object animation wakes when its
         // next frame is due.
         let wake = if transition {
@@ -613,6 +652,11 @@ impl Viewer {
             Some(t) => self.wake_at = Some(now + Duration::from_secs_f64(t.min(1.0))),
             None => {}
         }
+        // A reduced frame is never the last: the view at rest is drawn at
+        // full resolution.
+        if reduced {
+            self.redraw();
+        }
         let full = self.shown.as_ref().is_some_and(|s| s.stage == Stage::Full);
         if full && !self.first_frame_reported {
             self.first_frame_reported = true;
@@ -621,7 +665,7 @@ impl Viewer {
         }
         let dragging = self.shown.as_ref().is_some_and(|s| s.nav.dragging());
         let settled = matches!(self.switch, Switch::Idle { .. } | Switch::Opening { .. });
-        if !animating && !dragging && settled && full {
+        if !animating && !dragging && settled && full && !reduced {
             self.report_state("idle", host);
         }
     }
@@ -719,6 +763,8 @@ impl Viewer {
                 cursor: self.cursor.map(|c| format!("{c:?}")),
                 hover: self.hover_name.clone(),
                 frames: self.frames,
+                reduced_frames: self.reduced_frames,
+                scale: self.frame_scale,
             });
             return;
         }

@@ -51,6 +51,10 @@ pub enum Report {
         hover: Option<String>,
         /// Frames drawn so far.
         frames: u64,
+        /// Of those, frames drawn at a reduced resolution (motion quality).
+        reduced_frames: u64,
+        /// The fraction of the resolution the last frame was drawn at.
+        scale: f32,
     },
 }
 

@@ -49,6 +49,7 @@ fn options() -> Options {
         view: [None; 3],
         drag: DragMode::Continuous,
         report_state: true,
+        motion: crate::viewer::quality::MotionSetting::Auto,
     }
 }
 
@@ -99,7 +100,9 @@ impl Harness {
     /// One frame drawn: the effects of animating and of presenting.
     fn frame(&mut self) -> Vec<Effect> {
         let mut fx = self.send(Input::Frame);
-        fx.extend(self.send(Input::Presented));
+        fx.extend(self.send(Input::Presented {
+            work: Duration::from_millis(5),
+        }));
         fx
     }
 
@@ -981,4 +984,80 @@ fn a_movie_claiming_more_than_the_budget_is_refused_with_how_to_raise_it() {
         "{said:?} {:?}",
         panel_text(&h)
     );
+}
+
+/// One frame whose drawing took `cost(scale)`: the scale it was drawn at,
+/// and the effects of animating and presenting it.
+fn frame_costing(h: &mut Harness, cost: impl Fn(f32) -> Duration) -> (f32, Vec<Effect>) {
+    h.advance(1.0 / 60.0);
+    let mut fx = h.send(Input::Frame);
+    let scale = h.viewer.frame_scale();
+    fx.extend(h.send(Input::Presented { work: cost(scale) }));
+    (scale, fx)
+}
+
+fn frame_taking(h: &mut Harness, work: Duration) -> (f32, Vec<Effect>) {
+    frame_costing(h, |_| work)
+}
+
+#[test]
+fn slow_moving_frames_are_drawn_smaller_and_the_view_at_rest_in_full() {
+    let mut h = Harness::opened(options(), Some(MEADOW), DEMO);
+    // At rest: full resolution, whatever the frames cost.
+    let (scale, _) = frame_taking(&mut h, Duration::from_millis(80));
+    assert_eq!(scale, 1.0);
+    // A continuous drag off-centre with 80 ms frames: the drawn size drops
+    // at once and settles where the frames meet 1/60 s.
+    h.send(Input::PointerMoved([320.0, 240.0]));
+    h.send(Input::Button(true));
+    h.send(Input::PointerMoved([480.0, 240.0]));
+    let mut scales = Vec::new();
+    for _ in 0..20 {
+        // 80 ms a full frame, in proportion to the pixels drawn.
+        let (scale, fx) = frame_costing(&mut h, |s| Duration::from_secs_f32(0.08 * s * s));
+        assert!(idles(fx).is_empty(), "no idle report while dragging");
+        scales.push(scale);
+    }
+    assert!(scales[1] < 0.5, "{scales:?}");
+    let settled = *scales.last().unwrap();
+    assert!(0.08 * settled * settled <= 1.0 / 60.0, "{scales:?}");
+    let reduced = h.viewer.reduced_frames;
+    assert!(reduced >= 19, "{reduced}");
+    // Released: the view comes to rest. A reduced frame is never the last:
+    // a redraw follows at full resolution, and only that one reports idle.
+    h.send(Input::Button(false));
+    let mut seen = Vec::new();
+    let mut idle_at = None;
+    for i in 0..600 {
+        let (scale, fx) = frame_costing(&mut h, |s| Duration::from_secs_f32(0.08 * s * s));
+        seen.push(scale);
+        if !idles(fx).is_empty() {
+            idle_at = Some(i);
+            break;
+        }
+    }
+    let i = idle_at.expect("the view comes to rest");
+    assert_eq!(seen[i], 1.0, "the view at rest is drawn in full: {seen:?}");
+    assert!(
+        i > 0 && seen[i - 1] < 1.0,
+        "moving frames were reduced: {seen:?}"
+    );
+    let (scale, fx) = frame_taking(&mut h, Duration::from_millis(5));
+    assert_eq!(scale, 1.0);
+    assert!(!redraws(&fx), "nothing more is drawn at rest");
+}
+
+#[test]
+fn full_motion_quality_never_draws_smaller() {
+    let mut opts = options();
+    opts.motion = crate::viewer::quality::MotionSetting::Full;
+    let mut h = Harness::opened(opts, Some(MEADOW), DEMO);
+    h.send(Input::PointerMoved([320.0, 240.0]));
+    h.send(Input::Button(true));
+    h.send(Input::PointerMoved([480.0, 240.0]));
+    for _ in 0..10 {
+        let (scale, _) = frame_taking(&mut h, Duration::from_millis(200));
+        assert_eq!(scale, 1.0);
+    }
+    assert_eq!(h.viewer.reduced_frames, 0);
 }

@@ -8,6 +8,7 @@
 //! (`ffmpeg -v error -i FILE -map 0:v:0 -f null -`) as a reference. Best of 3.
 //!
 //! Writes a Markdown table to stdout and `target/bench-launch.md`.
+//! `QTVR_BIN` times another viewer binary (e.g. an older build).
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -16,12 +17,16 @@ use std::time::{Duration, Instant};
 
 use qtvr_testkit::xvfb;
 
-const BIN: &str = env!("CARGO_BIN_EXE_qtvr");
+/// The viewer timed: this build's, or `QTVR_BIN` (e.g. an older build, to
+/// compare in the same run).
+fn bin() -> std::ffi::OsString {
+    std::env::var_os("QTVR_BIN").unwrap_or_else(|| env!("CARGO_BIN_EXE_qtvr").into())
+}
 
 /// (wall ms to first frame, the viewer's own ms), or why not.
 fn launch(display: &str, file: Option<&Path>) -> Result<(f64, f64), String> {
     let t = Instant::now();
-    let mut cmd = Command::new(BIN);
+    let mut cmd = Command::new(bin());
     if let Some(f) = file {
         cmd.arg(f);
     }

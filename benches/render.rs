@@ -1,10 +1,17 @@
-//! Renderer benchmark (`cargo bench --bench render`).
+//! Renderer benchmark (`cargo bench --bench render`): the one command for
+//! any machine, with or without a GPU (it names the adapter it ran on).
 //!
-//! 1. Frame time: the window's drawing path (uniforms, one full-screen pass,
-//!    submit, wait for the GPU) into an offscreen target of 1280×720 and
-//!    1920×1080, for a cylinder (`real/archon_facilities-panorama-lg.mov`,
-//!    5280×640) and a 3×3-tiled cube (`real/cuty_CuTy.mov`), over a pan sweep.
-//! 2. Time to first frame for every sample movie's default node: open and read
+//! 1. Frame time: the window's drawing path (view data, one full-screen pass,
+//!    submit, wait for the GPU; hot spot outlines off, as the window starts)
+//!    into an offscreen target of 1280×720, 1920×1080 and 3840×2160, for a
+//!    cylinder (`real/archon_facilities-panorama-lg.mov`, 5280×640), a
+//!    3×3-tiled cube (`real/cuty_CuTy.mov`) and a cube of 1800² faces
+//!    (`real/panini_OutsideSionHillCampus.mov`), over a pan sweep. Without
+//!    `../shared/samples`, made-up pictures of the same sizes stand in.
+//! 2. Upload: [`Renderer::set_picture`] of a cube of six 1800² faces (pages
+//!    with gutters and mip chains made, then copied to the device), in MB of
+//!    texture (mips included) per second, best of 3.
+//! 3. Time to first frame for every sample movie's default node: open and read
 //!    the movie, decode and assemble the node (while the GPU device and pipeline
 //!    are made on another thread, as the viewer does), upload with mips, render
 //!    and read back one 1024×768 frame. Beside it, side by side in the same run,
@@ -12,7 +19,7 @@
 //!    -f null -`, best of 3, its process start-up included) as a reference.
 //!
 //! Writes a Markdown report to stdout and `target/bench-render.md`.
-//! `--quick`: fewer frames.
+//! `--quick`: fewer frames; `--frames-only`: parts 1 and 2.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -71,7 +78,7 @@ fn frame_times(
                 &mut enc,
                 &DrawTarget::whole(&view, format, [w, h]),
                 &shot,
-                true,
+                false,
             )
             .expect("draw");
             gpu.queue.submit([enc.finish()]);
@@ -150,12 +157,81 @@ fn video_index(path: &Path) -> Option<usize> {
         .position(|t| t.id == id)
 }
 
+/// A made-up picture: a cylinder `w`×`h` or a cube of six `w`² faces.
+fn made_up(cube: bool, w: u32, h: u32) -> NodePicture {
+    use qtvr_format::assemble::{Geometry, Plane, RgbaImage, Surface};
+    let image = |seed: u32, w: u32, h: u32| {
+        let mut data = Vec::with_capacity((w * h * 4) as usize);
+        for y in 0..h {
+            for x in 0..w {
+                data.extend_from_slice(&[
+                    (x ^ y).wrapping_add(seed) as u8,
+                    (x / 3) as u8,
+                    (y / 5 + seed * 40) as u8,
+                    255,
+                ]);
+            }
+        }
+        RgbaImage {
+            width: w,
+            height: h,
+            data,
+        }
+    };
+    let h2 = std::f32::consts::FRAC_1_SQRT_2;
+    // Yaw 0, 90, 180, 270 about Y, then pitch ±90 about X: the six faces.
+    let rotations = [
+        [1.0, 0.0, 0.0, 0.0],
+        [h2, 0.0, h2, 0.0],
+        [0.0, 0.0, 1.0, 0.0],
+        [h2, 0.0, -h2, 0.0],
+        [h2, h2, 0.0, 0.0],
+        [h2, -h2, 0.0, 0.0],
+    ];
+    let surfaces = if cube {
+        (0..6)
+            .map(|i| Surface {
+                geometry: Geometry::Plane(Plane {
+                    rotation: rotations[i],
+                    focal: w as f32 / 2.0,
+                    centre: [0.0, 0.0],
+                    aspect: 1.0,
+                    skew: 0.0,
+                }),
+                image: image(i as u32, w, w),
+                hotspots: None,
+            })
+            .collect()
+    } else {
+        vec![Surface {
+            geometry: Geometry::Cylinder {
+                pan: [0.0, 360.0],
+                wraps: true,
+            },
+            image: image(0, w, h),
+            hotspots: None,
+        }]
+    };
+    NodePicture {
+        node: NodeId(1),
+        surfaces,
+        warnings: Vec::new(),
+    }
+}
+
+/// Texture bytes of a picture as uploaded: RGBA with mip chains (4/3).
+fn texture_mb(pic: &NodePicture) -> f64 {
+    let base: u64 = pic
+        .surfaces
+        .iter()
+        .map(|s| u64::from(s.image.width) * u64::from(s.image.height) * 4)
+        .sum();
+    base as f64 * 4.0 / 3.0 / 1e6
+}
+
 fn main() {
     let quick = std::env::args().any(|a| a == "--quick");
-    let Some(dir) = samples() else {
-        println!("SKIP: ../shared/samples not found; the render benchmark needs the sample movies");
-        return;
-    };
+    let dir = samples();
     let mut md = String::new();
     let gpu = Gpu::headless().expect("a graphics adapter (lavapipe or a GPU)");
     md += &format!(
@@ -164,41 +240,86 @@ fn main() {
     );
     md += "| picture | target | ms/frame | frames/s |\n|---|---|---:|---:|\n";
     let frames = if quick { 10 } else { 60 };
-    for (name, rel) in [
-        (
-            "cylinder 5280×640 (archon-lg)",
-            "real/archon_facilities-panorama-lg.mov",
-        ),
-        ("cube 3×3 tiles, 510² faces (CuTy)", "real/cuty_CuTy.mov"),
-        (
-            "cube 1800² faces (Panini)",
-            "real/panini_OutsideSionHillCampus.mov",
-        ),
-    ] {
-        let (_, pic, _, _) = load(&dir.join(rel));
-        for (size, ms) in frame_times(&gpu, pic, &[[1280, 720], [1920, 1080]], frames) {
+    let pictures: Vec<(&str, NodePicture)> = match &dir {
+        Some(dir) => [
+            (
+                "cylinder 5280×640 (archon-lg)",
+                "real/archon_facilities-panorama-lg.mov",
+            ),
+            ("cube 3×3 tiles, 510² faces (CuTy)", "real/cuty_CuTy.mov"),
+            (
+                "cube 1800² faces (Panini)",
+                "real/panini_OutsideSionHillCampus.mov",
+            ),
+        ]
+        .into_iter()
+        .map(|(name, rel)| (name, load(&dir.join(rel)).1))
+        .collect(),
+        None => vec![
+            ("made-up cylinder 5280×640", made_up(false, 5280, 640)),
+            ("made-up cube 1800² faces", made_up(true, 1800, 1800)),
+        ],
+    };
+    for (name, pic) in pictures {
+        let sizes = [[1280, 720], [1920, 1080], [3840, 2160]];
+        for (size, ms) in frame_times(&gpu, pic, &sizes, frames) {
             md += &format!("| {name} | {size} | {ms:.2} | {:.0} |\n", 1000.0 / ms);
         }
     }
+    // Upload throughput.
+    let cube = made_up(true, 1800, 1800);
+    let mb = texture_mb(&cube);
+    let mut best = Duration::MAX;
+    let mut r = Renderer::new(&gpu);
+    for _ in 0..3 {
+        let pic = cube.clone();
+        let t = Instant::now();
+        r.set_picture(&gpu, pic, &[], UploadOptions::default())
+            .expect("upload");
+        gpu.device
+            .poll(wgpu::PollType::wait_indefinitely())
+            .expect("poll");
+        best = best.min(t.elapsed());
+    }
+    drop(r);
+    md += &format!(
+        "\nUpload of a cube of six 1800² faces ({mb:.0} MB of texture with mips): {:.0} ms, {:.0} MB/s\n",
+        best.as_secs_f64() * 1000.0,
+        mb / best.as_secs_f64()
+    );
     drop(gpu);
-    if std::env::args().any(|a| a == "--frames-only") {
-        println!("{md}");
-        return;
-    }
-    md += "\n| movie | open → first frame (ms) | of which read + decode + assemble | ffmpeg decode of the track (ms) | ratio ffmpeg / ours |\n|---|---:|---:|---:|---:|\n";
-    let mut movies: Vec<PathBuf> = Vec::new();
-    for sub in ["real", "tools-made", "gen"] {
-        if let Ok(rd) = std::fs::read_dir(dir.join(sub)) {
-            movies.extend(
-                rd.flatten()
-                    .map(|e| e.path())
-                    .filter(|p| p.extension().is_some_and(|e| e == "mov")),
-            );
+    let quick_exit = std::env::args().any(|a| a == "--frames-only");
+    let movies: Vec<(PathBuf, String)> = match &dir {
+        _ if quick_exit => Vec::new(),
+        Some(dir) => {
+            let mut movies: Vec<PathBuf> = Vec::new();
+            for sub in ["real", "tools-made", "gen"] {
+                if let Ok(rd) = std::fs::read_dir(dir.join(sub)) {
+                    movies.extend(
+                        rd.flatten()
+                            .map(|e| e.path())
+                            .filter(|p| p.extension().is_some_and(|e| e == "mov")),
+                    );
+                }
+            }
+            movies.sort();
+            movies
+                .into_iter()
+                .map(|m| {
+                    let name = m.strip_prefix(dir).unwrap_or(&m).display().to_string();
+                    (m, name)
+                })
+                .collect()
         }
+        None => {
+            let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/demo.mov");
+            vec![(demo, "(bundled demo)".to_string())]
+        }
+    };
+    if !movies.is_empty() {
+        md += "\n| movie | open → first frame (ms) | of which read + decode + assemble | ffmpeg decode of the track (ms) | ratio ffmpeg / ours |\n|---|---:|---:|---:|---:|\n";
     }
-    movies.sort();
-    for m in movies {
-        let name = m.strip_prefix(&dir).unwrap_or(&m).display().to_string();
+    for (m, name) in movies {
         let runs = if quick { 1 } else { 3 };
         let mut best = (Duration::MAX, Duration::MAX);
         for _ in 0..runs {

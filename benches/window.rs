@@ -107,7 +107,11 @@ impl Viewer {
         let w = v.wait_for("window", Duration::from_secs(30))?;
         v.window = w["x11_id"].as_u64().ok_or("not an X11 window")?;
         v.wait_for("first-frame", Duration::from_secs(60))?;
-        let idle = v.wait_for("idle", Duration::from_secs(30))?;
+        // An animated object never rests: its state after a while will do.
+        let idle = match v.wait_for("idle", Duration::from_secs(5)) {
+            Ok(idle) => idle,
+            Err(_) => v.state()?,
+        };
         Ok((v, idle))
     }
 
@@ -169,7 +173,7 @@ struct Drag {
     /// The fraction of the resolution of the last frame measured.
     scale: f64,
     seconds: f64,
-    /// The first view measured, and the pan turned after it (degrees, signed).
+    /// The first view measured, and how far the pan turned after it (degrees, either way).
     start: View,
     turned: f32,
 }
@@ -203,21 +207,48 @@ fn drag_window(
         return Err(format!("the window is {shown:?}, not {size:?}"));
     }
     let [w, h] = size;
+    let object = idle.get("row").is_some();
     v.pointer_to(w / 2, h / 2)?;
     v.xdo(&["mousedown".into(), "1".into()])?;
-    // Off-centre by a quarter of the width: the view keeps turning.
-    v.pointer_to(w / 2 + w / 4, h / 2)?;
+    // Panoramas: off-centre by a quarter of the width, the view keeps
+    // turning (the other way for the second half, for partial panoramas
+    // that reach their edge). Objects turn as the pointer moves: it sweeps
+    // back and forth across the window as fast as xdotool moves it.
+    let sweep: Vec<String> = (0..=40)
+        .flat_map(|i| {
+            let x = w / 8 + (w * 3 / 4) * if i <= 20 { i } else { 40 - i } / 20;
+            [
+                "mousemove".to_string(),
+                "--window".to_string(),
+                v.window.to_string(),
+                x.to_string(),
+                (h / 2).to_string(),
+            ]
+        })
+        .collect();
+    if !object {
+        v.pointer_to(w / 2 + w / 4, h / 2)?;
+    }
     std::thread::sleep(Duration::from_secs(1));
     let first = v.state()?;
     let t0 = Instant::now();
     let mut last = first.clone();
     let mut turned = 0.0f32;
+    let mut reversed = false;
     while t0.elapsed().as_secs_f64() < seconds {
-        std::thread::sleep(Duration::from_millis(250));
+        if object {
+            v.xdo(&sweep)?;
+        } else {
+            if !reversed && t0.elapsed().as_secs_f64() > seconds / 2.0 {
+                reversed = true;
+                v.pointer_to(w / 2 - w / 4, h / 2)?;
+            }
+            std::thread::sleep(Duration::from_millis(250));
+        }
         let s = v.state()?;
         // Sampled often enough that each step is the short way round.
         let d = view_of(&s).pan - view_of(&last).pan;
-        turned += (d + 540.0).rem_euclid(360.0) - 180.0;
+        turned += ((d + 540.0).rem_euclid(360.0) - 180.0).abs();
         last = s;
     }
     let elapsed = t0.elapsed().as_secs_f64();
@@ -225,8 +256,7 @@ fn drag_window(
     let count = |s: &Value, k: &str| s[k].as_u64().unwrap_or(0);
     let frames = count(&last, "frames").saturating_sub(count(&first, "frames"));
     let reduced = count(&last, "reduced_frames").saturating_sub(count(&first, "reduced_frames"));
-    let object = idle.get("row").is_some();
-    if frames == 0 || (turned.abs() < 1e-3 && !object) {
+    if frames == 0 || (turned < 1e-3 && !object) {
         return Err("the view did not turn while dragging".into());
     }
     Ok(Drag {

@@ -12,6 +12,8 @@
 #
 # BIN (default fuzz/target/x86_64-unknown-linux-gnu/release) holds the target
 # binaries; a file WORK/stop ends the campaign after the running slice.
+# Never pause it with SIGSTOP: libFuzzer's per-input timeout counts wall
+# time, so the input running when it resumes is reported as a timeout.
 set -u
 root=$(cd "$(dirname "$0")/.." && pwd)
 work=${WORK:-$root/fuzz/campaign}
@@ -24,7 +26,9 @@ touch log.tsv
 
 if [[ ${1:-} == table ]]; then
   for t in "${targets[@]}"; do
-    awk -v t="$t" -F'\t' '$1==t{e+=$4; s+=$3; c=$5; if ($6!=0) f++} END{
+    # rc "paused": a slice ended by a SIGSTOP from outside (libFuzzer's
+    # per-input timer counts wall time), its input checked and not a finding.
+    awk -v t="$t" -F'\t' '$1==t{e+=$4; s+=$3; if ($5>c) c=$5; if ($6!=0 && $6!="paused") f++} END{
       if (s==0) {printf "| `%s` | not run yet | | | | |\n", t; exit}
       printf "| `%s` | %\047d | %.1f h | %d | %d | %d |\n", t, e, s/3600, e/s, c, f+0}' log.tsv
   done

@@ -147,6 +147,8 @@ struct App {
     destroyed: bool,
     /// The flag that stops the load in progress.
     load_cancel: qtvr_format::tiles::Cancel,
+    /// Shader pipelines remain to be prepared ([`Renderer::warm_up_next`]).
+    warming: bool,
 }
 
 impl App {
@@ -171,6 +173,7 @@ impl App {
             fatal: None,
             destroyed: false,
             load_cancel: qtvr_format::tiles::Cancel::new(),
+            warming: false,
         }
     }
 
@@ -296,12 +299,11 @@ impl ApplicationHandler<UserEvent> for App {
         let (size, scale) = (g.surface.size(), g.window.scale_factor());
         self.send(Input::Resized { size, scale });
         self.redraw();
-        // Compile the shader while the movie decodes (software renderers
-        // compile at the first draw).
+        // Compile the first shader while the movie decodes (software
+        // renderers compile at the first draw); the others follow, one per
+        // turn of the event loop, until a picture is shown.
         if let Some(g) = &mut self.gfx {
-            if g.renderer.node().is_none() {
-                g.renderer.warm_up(&g.gpu, g.surface.format());
-            }
+            self.warming = g.renderer.warm_up_next(&g.gpu, g.surface.format());
             g.window.request_redraw();
         }
     }
@@ -363,11 +365,20 @@ impl ApplicationHandler<UserEvent> for App {
             el.exit();
             return;
         }
+        if self.warming
+            && let Some(g) = &mut self.gfx
+        {
+            self.warming = g.renderer.warm_up_next(&g.gpu, g.surface.format());
+        }
         self.wake = None;
         self.send(Input::Wait);
         let mut due = self.wake.take();
         if let Some(t) = self.check_fullscreen() {
             due = Some(due.map_or(t, |d| d.min(t)));
+        }
+        if self.warming {
+            // Back at once for the next pipeline.
+            due = Some(Instant::now());
         }
         el.set_control_flow(due.map_or(ControlFlow::Wait, ControlFlow::WaitUntil));
     }

@@ -402,14 +402,49 @@ impl Renderer {
         })
     }
 
-    /// Prepares the pipeline for a format ahead of the first frame, and draws
-    /// one pixel with a stand-in picture: software rasterisers (lavapipe)
-    /// compile the shader at its first draw, which takes longer than decoding
-    /// most movies, so the viewer does this on another thread while it decodes.
+    /// Prepares the pipelines for a format ahead of the first frame, drawing
+    /// one pixel with a stand-in picture for each: software rasterisers
+    /// (lavapipe) compile a shader at its first draw, which takes longer than
+    /// decoding most movies, so the viewer does this while it decodes.
     pub fn warm_up(&mut self, gpu: &Gpu, format: wgpu::TextureFormat) {
+        while self.warm_up_next(gpu, format) {}
+    }
+
+    /// Prepares the next of the pipelines the window draws first (a
+    /// cylinder, a cube, an object), most common first; false when all are
+    /// ready or a node is shown (its pipeline is made at its first draw).
+    /// The viewer calls it once per turn of its event loop while nothing is
+    /// shown, so that a picture decoded meanwhile waits for one at most.
+    pub fn warm_up_next(&mut self, gpu: &Gpu, format: wgpu::TextureFormat) -> bool {
+        const FIRST: [Variant; 3] = [
+            Variant {
+                projection: 0,
+                kinds: 1,
+                faces: false,
+                hotspots: false,
+            },
+            Variant {
+                projection: 0,
+                kinds: 2,
+                faces: true,
+                hotspots: false,
+            },
+            Variant {
+                projection: 2,
+                kinds: 0,
+                faces: false,
+                hotspots: false,
+            },
+        ];
         if self.scene.is_some() {
-            return;
+            return false;
         }
+        let Some(variant) = FIRST
+            .into_iter()
+            .find(|v| !self.pipelines.iter().any(|(k, _)| *k == (format, *v)))
+        else {
+            return false;
+        };
         let grey = qtvr_format::assemble::RgbaImage {
             width: 1,
             height: 1,
@@ -428,35 +463,21 @@ impl Renderer {
             .set_picture(gpu, stand_in, &[], UploadOptions::default())
             .is_err()
         {
-            return;
+            return false;
         }
         let target = target_texture(gpu, [1, 1], format, wgpu::TextureUsages::empty());
         let view = target.create_view(&Default::default());
         let mut enc = gpu.device.create_command_encoder(&Default::default());
-        // What the window draws first: a cylinder, a cube or an object.
-        let variants =
-            [(1, false, 0), (2, true, 0), (0, false, 2)].map(|(kinds, faces, p)| Variant {
-                projection: p,
-                kinds,
-                faces,
-                hotspots: false,
-            });
-        for variant in variants {
-            let to = DrawTarget {
-                view: &view,
-                format,
-                full: [1, 1],
-                offset: [0, 0],
-            };
-            let shot = Shot::Flat {
-                zoom: 1.0,
-                centre: [0.0, 0.0],
-            };
-            let _ = self.draw_variant(gpu, &mut enc, &to, &shot, false, variant);
-        }
+        let to = DrawTarget::whole(&view, format, [1, 1]);
+        let shot = Shot::Flat {
+            zoom: 1.0,
+            centre: [0.0, 0.0],
+        };
+        let _ = self.draw_variant(gpu, &mut enc, &to, &shot, false, variant);
         gpu.queue.submit([enc.finish()]);
         let _ = gpu.device.poll(wgpu::PollType::wait_indefinitely());
         self.scene = None;
+        true
     }
 
     /// Uploads a node's pictures (replacing the previous node's). `hotspot_ids`

@@ -91,7 +91,7 @@ impl MotionQuality {
     /// would have met the target is `scale · √(target / work)`; a little
     /// under it is aimed at, since scaling up and presenting cost the same
     /// at every fraction. Lowering takes effect at once, raising at most by
-    /// [`MAX_RAISE`] a frame, and the result is a multiple of 1/32.
+    /// 12% a frame (or one step), and the result is a multiple of 1/32.
     pub fn observe(&mut self, scale: f32, work: Duration) {
         let secs = work.as_secs_f32();
         if secs <= 0.0 || !scale.is_finite() {

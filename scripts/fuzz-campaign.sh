@@ -11,7 +11,8 @@
 #   scripts/fuzz-campaign.sh table
 #
 # BIN (default fuzz/target/x86_64-unknown-linux-gnu/release) holds the target
-# binaries; a file WORK/stop ends the campaign after the running slice.
+# binaries; a file WORK/stop ends the campaign after the running slice (and
+# SIGINT to the running target ends that slice at once).
 # Never pause it with SIGSTOP: libFuzzer's per-input timeout counts wall
 # time, so the input running when it resumes is reported as a timeout.
 set -u
@@ -26,9 +27,11 @@ touch log.tsv
 
 if [[ ${1:-} == table ]]; then
   for t in "${targets[@]}"; do
-    # rc "paused": a slice ended by a SIGSTOP from outside (libFuzzer's
-    # per-input timer counts wall time), its input checked and not a finding.
-    awk -v t="$t" -F'\t' '$1==t{e+=$4; s+=$3; if ($5>c) c=$5; if ($6!=0 && $6!="paused") f++} END{
+    # Not findings: rc 72, a slice interrupted (Ctrl+C, SIGINT: libFuzzer
+    # prints its statistics and exits), and "paused", a slice ended by a
+    # SIGSTOP from outside (libFuzzer's per-input timer counts wall time),
+    # its input checked by hand.
+    awk -v t="$t" -F'\t' '$1==t{e+=$4; s+=$3; if ($5>c) c=$5; if ($6!=0 && $6!=72 && $6!="paused") f++} END{
       if (s==0) {printf "| `%s` | not run yet | | | | |\n", t; exit}
       printf "| `%s` | %\047d | %.1f h | %d | %d | %d |\n", t, e, s/3600, e/s, c, f+0}' log.tsv
   done

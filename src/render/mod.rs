@@ -495,16 +495,13 @@ impl Renderer {
             .iter()
             .map(|s| s.hotspots.as_ref())
             .collect();
-        let (layers, id_layers) = rayon::join(
-            || image_pages(&picture, &layout),
-            || pages::id_layers(&maps, &hs_layout),
-        );
+        let id_layers = pages::id_layers(&maps, &hs_layout);
 
         // The device may refuse textures this large (or run out of memory):
         // that is an error for this picture, not a crash.
         let oom = gpu.device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
         let invalid = gpu.device.push_error_scope(wgpu::ErrorFilter::Validation);
-        let img = upload_image_pages(gpu, &layout, &layers);
+        let img = upload_image_pages(gpu, &picture, &layout);
         let hs = upload_hotspot_pages(gpu, &hs_layout, &id_layers);
         let data = surface_data(&picture, &layout, &hs_layout);
         let row_bytes = std::mem::size_of::<SurfaceRow>() as u32;
@@ -958,33 +955,25 @@ fn plan_pages(
 }
 
 /// A page's level 0 and its mip chain (each level's width, height and texels).
-type PageLevels = (Vec<u8>, Vec<(u32, u32, Vec<u8>)>);
-
-/// The image pages with their mip chains, built on the CPU in parallel.
-fn image_pages(picture: &NodePicture, layout: &pages::PageLayout) -> Vec<PageLevels> {
-    let level0 = pages::image_layers(picture, layout);
-    use rayon::prelude::*;
-    level0
-        .into_par_iter()
-        .map(|l| {
-            let chain = pages::mip_chain(&l, layout.layer[0], layout.layer[1]);
-            (l, chain)
-        })
-        .collect::<Vec<_>>()
-}
-
-/// The `Rgba8Unorm` texture array of the image pages, every mip level written.
+/// Makes a node's image pages (gutters, mip chains) and uploads them, a few
+/// layers at a time: as many as there are threads are made in parallel,
+/// copied to the device, and dropped (with the device's staging copies,
+/// once the copy is done) before the next are made, so that the pages of a
+/// large node never exist twice over in memory.
 fn upload_image_pages(
     gpu: &Gpu,
+    picture: &NodePicture,
     layout: &pages::PageLayout,
-    layers: &[PageLevels],
 ) -> wgpu::Texture {
-    let levels = 1 + layers.first().map_or(0, |l| l.1.len() as u32);
+    use rayon::prelude::*;
+    let [lw, lh] = layout.layer;
+    // Down to 1×1, as `pages::mip_chain` makes them.
+    let levels = 32 - lw.max(lh).max(1).leading_zeros();
     let img = gpu.device.create_texture(&wgpu::TextureDescriptor {
         label: Some("panorama pages"),
         size: wgpu::Extent3d {
-            width: layout.layer[0],
-            height: layout.layer[1],
+            width: lw,
+            height: lh,
             depth_or_array_layers: layout.layers,
         },
         mip_level_count: levels,
@@ -994,41 +983,58 @@ fn upload_image_pages(
         usage: wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::COPY_DST,
         view_formats: &[],
     });
-    for (i, (l0, chain)) in layers.iter().enumerate() {
-        let write = |level: u32, w: u32, h: u32, data: &[u8]| {
-            gpu.queue.write_texture(
-                wgpu::TexelCopyTextureInfo {
-                    texture: &img,
-                    mip_level: level,
-                    origin: wgpu::Origin3d {
-                        x: 0,
-                        y: 0,
-                        z: i as u32,
-                    },
-                    aspect: wgpu::TextureAspect::All,
+    let write = |z: usize, level: u32, w: u32, h: u32, data: &[u8]| {
+        gpu.queue.write_texture(
+            wgpu::TexelCopyTextureInfo {
+                texture: &img,
+                mip_level: level,
+                origin: wgpu::Origin3d {
+                    x: 0,
+                    y: 0,
+                    z: z as u32,
                 },
-                data,
-                wgpu::TexelCopyBufferLayout {
-                    offset: 0,
-                    bytes_per_row: Some(4 * w),
-                    rows_per_image: Some(h),
-                },
-                wgpu::Extent3d {
-                    width: w,
-                    height: h,
-                    depth_or_array_layers: 1,
-                },
-            );
-        };
-        write(0, layout.layer[0], layout.layer[1], l0);
-        for (k, (w, h, d)) in chain.iter().enumerate() {
-            write(k as u32 + 1, *w, *h, d);
+                aspect: wgpu::TextureAspect::All,
+            },
+            data,
+            wgpu::TexelCopyBufferLayout {
+                offset: 0,
+                bytes_per_row: Some(4 * w),
+                rows_per_image: Some(h),
+            },
+            wgpu::Extent3d {
+                width: w,
+                height: h,
+                depth_or_array_layers: 1,
+            },
+        );
+    };
+    let total = pages::layer_count(layout);
+    let batch = rayon::current_num_threads().max(1);
+    let mut first = 0;
+    while first < total {
+        let end = (first + batch).min(total);
+        let built: Vec<_> = pages::image_layers(picture, layout, first..end)
+            .into_par_iter()
+            .map(|l0| {
+                let chain = pages::mip_chain(&l0, lw, lh);
+                (l0, chain)
+            })
+            .collect();
+        for (k, (l0, chain)) in built.iter().enumerate() {
+            write(first + k, 0, lw, lh, l0);
+            for (level, (w, h, d)) in chain.iter().enumerate() {
+                write(first + k, level as u32 + 1, *w, *h, d);
+            }
         }
+        drop(built);
+        // The copies go now, and their staging memory is freed once done.
+        gpu.queue.submit([]);
+        let _ = gpu.device.poll(wgpu::PollType::wait_indefinitely());
+        first = end;
     }
     img
 }
 
-/// The `R8Uint` texture array of the hot spot pages.
 fn upload_hotspot_pages(
     gpu: &Gpu,
     hs_layout: &pages::PageLayout,

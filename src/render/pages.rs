@@ -80,10 +80,22 @@ pub fn plan(
     })
 }
 
-/// Level-0 RGBA texels of every layer, gutters filled.
-pub fn image_layers(pic: &NodePicture, layout: &PageLayout) -> Vec<Vec<u8>> {
+/// How many layers [`image_layers`] makes.
+pub fn layer_count(layout: &PageLayout) -> usize {
+    layer_jobs(layout).len()
+}
+
+/// Level-0 RGBA texels of the layers in `range` (of [`layer_count`]),
+/// gutters filled, made in parallel.
+pub fn image_layers(
+    pic: &NodePicture,
+    layout: &PageLayout,
+    range: std::ops::Range<usize>,
+) -> Vec<Vec<u8>> {
     let jobs = layer_jobs(layout);
-    jobs.par_iter()
+    let range = range.start.min(jobs.len())..range.end.min(jobs.len());
+    jobs[range]
+        .par_iter()
         .map(|&(s, px, py)| {
             let surface = &pic.surfaces[s];
             build_layer(

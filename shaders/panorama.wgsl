@@ -38,8 +38,6 @@ struct Globals {
     neutral: vec4f,
     // image layer width, height (texels), gutter
     layer: vec4f,
-    // hot spot layer width, height
-    hs_layer: vec4f,
     // the face table: byte d (of x, then y) is 1 + the surface whose plane
     // faces direction d (+X, -X, +Y, -Y, +Z, -Z), 0 for none; every surface
     // is in it

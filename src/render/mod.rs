@@ -164,7 +164,6 @@ struct Globals {
     obj: [f32; 4],
     neutral: [f32; 4],
     layer: [f32; 4],
-    hs_layer: [f32; 4],
     faces: [u32; 4],
     hs_mask: [u32; 8],
 }
@@ -183,7 +182,6 @@ struct Uploaded {
     /// Bits: 1 the node has cylinders, 2 planes (the shader's `KINDS`).
     kinds: u32,
     layer: [u32; 3],
-    hs_layer: [u32; 2],
     hs_mask: [u32; 8],
     /// What stays on the CPU for hot spot picking: the node's geometry and
     /// hot spot maps (picture data dropped).
@@ -550,7 +548,6 @@ impl Renderer {
             faces,
             kinds,
             layer: [layout.layer[0], layout.layer[1], layout.gutter],
-            hs_layer: hs_layout.layer,
             hs_mask,
             pick,
         });
@@ -631,22 +628,7 @@ impl Renderer {
         let i = self.pipeline(gpu, target.format, variant);
         let pipeline = &self.pipelines[i].1;
         let scene = self.scene.as_ref().ok_or(RenderError::NoPicture)?;
-        let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
-            label: Some("panorama"),
-            color_attachments: &[Some(wgpu::RenderPassColorAttachment {
-                view: target.view,
-                depth_slice: None,
-                resolve_target: None,
-                ops: wgpu::Operations {
-                    load: wgpu::LoadOp::Clear(wgpu::Color::BLACK),
-                    store: wgpu::StoreOp::Store,
-                },
-            })],
-            depth_stencil_attachment: None,
-            timestamp_writes: None,
-            occlusion_query_set: None,
-            multiview_mask: None,
-        });
+        let mut pass = colour_pass(encoder, "panorama", target.view, wgpu::Color::BLACK);
         pass.set_pipeline(pipeline);
         pass.set_bind_group(0, &scene.bind_group, &[]);
         pass.draw(0..3, 0..1);
@@ -727,7 +709,6 @@ impl Renderer {
                 scene.layer[2] as f32,
                 0.0,
             ],
-            hs_layer: [scene.hs_layer[0] as f32, scene.hs_layer[1] as f32, 0.0, 0.0],
             faces: {
                 let [a, b] = scene.faces.unwrap_or([0, 0]);
                 [a, b, 0, 0]
@@ -1281,6 +1262,31 @@ fn full_screen_pipeline(
             multiview_mask: None,
             cache: None,
         })
+}
+
+/// A render pass into one colour target, cleared to `clear` first.
+fn colour_pass<'e>(
+    encoder: &'e mut wgpu::CommandEncoder,
+    label: &str,
+    view: &wgpu::TextureView,
+    clear: wgpu::Color,
+) -> wgpu::RenderPass<'e> {
+    encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
+        label: Some(label),
+        color_attachments: &[Some(wgpu::RenderPassColorAttachment {
+            view,
+            depth_slice: None,
+            resolve_target: None,
+            ops: wgpu::Operations {
+                load: wgpu::LoadOp::Clear(clear),
+                store: wgpu::StoreOp::Store,
+            },
+        })],
+        depth_stencil_attachment: None,
+        timestamp_writes: None,
+        occlusion_query_set: None,
+        multiview_mask: None,
+    })
 }
 
 /// A 2D texture to draw into (`RENDER_ATTACHMENT` plus `usage`).

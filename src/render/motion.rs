@@ -159,22 +159,7 @@ impl Upscaler {
         let Some(scratch) = &self.scratch else {
             return;
         };
-        let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
-            label: Some("upscale"),
-            color_attachments: &[Some(wgpu::RenderPassColorAttachment {
-                view: target,
-                depth_slice: None,
-                resolve_target: None,
-                ops: wgpu::Operations {
-                    load: wgpu::LoadOp::Clear(wgpu::Color::BLACK),
-                    store: wgpu::StoreOp::Store,
-                },
-            })],
-            depth_stencil_attachment: None,
-            timestamp_writes: None,
-            occlusion_query_set: None,
-            multiview_mask: None,
-        });
+        let mut pass = super::colour_pass(encoder, "upscale", target, wgpu::Color::BLACK);
         pass.set_pipeline(&self.pipelines[i].1);
         pass.set_bind_group(0, &scratch.bind_group, &[]);
         pass.draw(0..4, 0..1);

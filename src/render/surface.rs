@@ -228,25 +228,11 @@ impl WindowSurface {
 pub fn clear(enc: &mut wgpu::CommandEncoder, view: &wgpu::TextureView) {
     let n = |c: u8| f64::from(c) / 255.0;
     let [r, g, b, _] = NEUTRAL;
-    let _ = enc.begin_render_pass(&wgpu::RenderPassDescriptor {
-        label: Some("clear"),
-        color_attachments: &[Some(wgpu::RenderPassColorAttachment {
-            view,
-            depth_slice: None,
-            resolve_target: None,
-            ops: wgpu::Operations {
-                load: wgpu::LoadOp::Clear(wgpu::Color {
-                    r: n(r),
-                    g: n(g),
-                    b: n(b),
-                    a: 1.0,
-                }),
-                store: wgpu::StoreOp::Store,
-            },
-        })],
-        depth_stencil_attachment: None,
-        timestamp_writes: None,
-        occlusion_query_set: None,
-        multiview_mask: None,
-    });
+    let colour = wgpu::Color {
+        r: n(r),
+        g: n(g),
+        b: n(b),
+        a: 1.0,
+    };
+    let _ = super::colour_pass(enc, "clear", view, colour);
 }

@@ -537,7 +537,7 @@ fn made_here_vertical_cylinder_split_and_whole() {
     };
     let p = panorama_model(proj, [1, n], [0.0, 360.0]);
     let pic =
-        assemble::panorama(NodeId(1), &p, &decoded(frames), None, &Default::default()).unwrap();
+        assemble::panorama(NodeId(1), &p, decoded(frames), None, &Default::default()).unwrap();
     assert_eq!(
         (pic.surfaces[0].image.width, pic.surfaces[0].image.height),
         (w, h)
@@ -611,7 +611,7 @@ fn made_here_partial_horizontal_cylinder() {
     };
     let p = panorama_model(proj, [n, 1], [20.0, 200.0]);
     let pic =
-        assemble::panorama(NodeId(1), &p, &decoded(frames), None, &Default::default()).unwrap();
+        assemble::panorama(NodeId(1), &p, decoded(frames), None, &Default::default()).unwrap();
     let reference = Reference::Cylinder {
         pic: Pic {
             w: w as usize,
@@ -688,7 +688,7 @@ fn made_here_nonstandard_tiled_cube() {
         [0.0, 360.0],
     );
     let pic =
-        assemble::panorama(NodeId(1), &p, &decoded(frames), None, &Default::default()).unwrap();
+        assemble::panorama(NodeId(1), &p, decoded(frames), None, &Default::default()).unwrap();
     // Each face's tiles are joined, the rotated ones in their own frame.
     assert_eq!(pic.surfaces.len(), 6);
     let std = CubeFace::standard();
@@ -872,7 +872,7 @@ fn sample_panoramas_match_the_reference() {
                 continue;
             }
             let frames: Vec<Frame> = decoded.tiles.iter().map(|t| t.frame.clone()).collect();
-            let pic = assemble::panorama(node.id, p, &decoded, None, &Default::default()).unwrap();
+            let pic = assemble::panorama(node.id, p, decoded, None, &Default::default()).unwrap();
             let reference = sample_reference(&path, node, p, &frames);
             let (w, h) = (320u32, 240u32);
             let name = format!("{stem}-n{}", node.id);
@@ -883,7 +883,7 @@ fn sample_panoramas_match_the_reference() {
                     let fov = (0.8 * f64::from(h) / density)
                         .min(50.0)
                         .min(f64::from(p.limits.tilt[1] - p.limits.tilt[0]));
-                    cylinder_views(p, fov, decoded.tiles.len() as u32)
+                    cylinder_views(p, fov, frames.len() as u32)
                 }
                 Reference::Cube(tiles) => {
                     // n×n tiles per face: |q|² = n.
@@ -1023,7 +1023,7 @@ fn moving_frames_are_the_reduced_view_scaled_up() {
     };
     let p = panorama_model(proj, [1, 1], [0.0, 360.0]);
     let pic =
-        assemble::panorama(NodeId(1), &p, &decoded(frames), None, &Default::default()).unwrap();
+        assemble::panorama(NodeId(1), &p, decoded(frames), None, &Default::default()).unwrap();
     let gpu = gpu().lock().unwrap_or_else(|e| e.into_inner());
     let mut r = Renderer::new(&gpu);
     r.set_picture(&gpu, pic, &[], UploadOptions::default())

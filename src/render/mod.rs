@@ -483,7 +483,7 @@ impl Renderer {
     pub fn set_picture(
         &mut self,
         gpu: &Gpu,
-        picture: NodePicture,
+        mut picture: NodePicture,
         hotspot_ids: &[HotspotId],
         opts: UploadOptions,
     ) -> Result<(), RenderError> {
@@ -499,7 +499,7 @@ impl Renderer {
         // that is an error for this picture, not a crash.
         let oom = gpu.device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
         let invalid = gpu.device.push_error_scope(wgpu::ErrorFilter::Validation);
-        let img = upload_image_pages(gpu, &picture, &layout);
+        let img = upload_image_pages(gpu, &mut picture, &layout);
         let hs = upload_hotspot_pages(gpu, &hs_layout, &id_layers);
         let data = surface_data(&picture, &layout, &hs_layout);
         let row_bytes = std::mem::size_of::<SurfaceRow>() as u32;
@@ -935,18 +935,17 @@ fn plan_pages(
     Ok((layout, hs_layout))
 }
 
-/// A page's level 0 and its mip chain (each level's width, height and texels).
-/// Makes a node's image pages (gutters, mip chains) and uploads them, a few
-/// layers at a time: as many as there are threads are made in parallel,
-/// copied to the device, and dropped (with the device's staging copies,
-/// once the copy is done) before the next are made, so that the pages of a
-/// large node never exist twice over in memory.
+/// Makes a node's image pages (gutters, mip chains) and uploads them one
+/// layer at a time (its rows made in parallel), each dropped once written;
+/// every [`UPLOAD_BATCH_BYTES`] the copies are submitted and waited for so
+/// the device's staging copies go too. Each surface's picture is freed once
+/// its last page is made, so the pictures shrink as the textures grow: the
+/// picture, the pages and their staging copies never exist all at once.
 fn upload_image_pages(
     gpu: &Gpu,
-    picture: &NodePicture,
+    picture: &mut NodePicture,
     layout: &pages::PageLayout,
 ) -> wgpu::Texture {
-    use rayon::prelude::*;
     let [lw, lh] = layout.layer;
     // Down to 1×1, as `pages::mip_chain` makes them.
     let levels = 32 - lw.max(lh).max(1).leading_zeros();
@@ -989,32 +988,42 @@ fn upload_image_pages(
             },
         );
     };
-    let total = pages::layer_count(layout);
-    let batch = rayon::current_num_threads().max(1);
-    let mut first = 0;
-    while first < total {
-        let end = (first + batch).min(total);
-        let built: Vec<_> = pages::image_layers(picture, layout, first..end)
-            .into_par_iter()
-            .map(|l0| {
-                let chain = pages::mip_chain(&l0, lw, lh);
-                (l0, chain)
-            })
-            .collect();
-        for (k, (l0, chain)) in built.iter().enumerate() {
-            write(first + k, 0, lw, lh, l0);
-            for (level, (w, h, d)) in chain.iter().enumerate() {
-                write(first + k, level as u32 + 1, *w, *h, d);
-            }
+    // Each layer is made (rows in parallel), written and dropped in turn;
+    // the copies are submitted every few megabytes so their staging memory is
+    // freed, and each surface's picture is freed once its pages are made
+    // (cube faces' gutters come from rings taken from their neighbours first).
+    let rings = pages::gutter_rings(picture, layout);
+    let jobs = pages::layer_jobs(layout);
+    let mut staged = 0usize;
+    for (z, &(s, px, py)) in jobs.iter().enumerate() {
+        let (Some(surface), Some(sp)) = (picture.surfaces.get(s), layout.surfaces.get(s)) else {
+            continue;
+        };
+        let l0 = pages::image_layer(surface, rings[s].as_ref(), layout, sp, px, py);
+        let chain = pages::mip_chain(&l0, lw, lh);
+        write(z, 0, lw, lh, &l0);
+        staged += l0.len();
+        for (level, (w, h, d)) in chain.iter().enumerate() {
+            write(z, level as u32 + 1, *w, *h, d);
+            staged += d.len();
         }
-        drop(built);
-        // The copies go now, and their staging memory is freed once done.
-        gpu.queue.submit([]);
-        let _ = gpu.device.poll(wgpu::PollType::wait_indefinitely());
-        first = end;
+        drop((l0, chain));
+        let last_of_surface = jobs.get(z + 1).is_none_or(|&(next, _, _)| next != s);
+        if last_of_surface && let Some(surface) = picture.surfaces.get_mut(s) {
+            surface.image.data = Vec::new();
+        }
+        if staged >= UPLOAD_BATCH_BYTES || z + 1 == jobs.len() {
+            gpu.queue.submit([]);
+            let _ = gpu.device.poll(wgpu::PollType::wait_indefinitely());
+            staged = 0;
+        }
     }
     img
 }
+
+/// Staged texture bytes after which an upload is submitted and waited for,
+/// so that its staging memory is freed.
+const UPLOAD_BATCH_BYTES: usize = 16 << 20;
 
 fn upload_hotspot_pages(
     gpu: &Gpu,

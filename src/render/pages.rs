@@ -80,43 +80,149 @@ pub fn plan(
     })
 }
 
-/// How many layers [`image_layers`] makes.
-pub fn layer_count(layout: &PageLayout) -> usize {
-    layer_jobs(layout).len()
+/// The layers [`image_layer`] makes, in layer order: (surface, page across,
+/// page down).
+pub fn layer_jobs(layout: &PageLayout) -> Vec<(usize, u32, u32)> {
+    let mut jobs = Vec::new();
+    for (s, sp) in layout.surfaces.iter().enumerate() {
+        for py in 0..sp.pages[1] {
+            for px in 0..sp.pages[0] {
+                jobs.push((s, px, py));
+            }
+        }
+    }
+    jobs
 }
 
-/// Level-0 RGBA texels of the layers in `range` (of [`layer_count`]),
-/// gutters filled, made in parallel.
-pub fn image_layers(
-    pic: &NodePicture,
-    layout: &PageLayout,
-    range: std::ops::Range<usize>,
-) -> Vec<Vec<u8>> {
-    let jobs = layer_jobs(layout);
-    let range = range.start.min(jobs.len())..range.end.min(jobs.len());
-    jobs[range]
-        .par_iter()
-        .map(|&(s, px, py)| {
-            let surface = &pic.surfaces[s];
-            build_layer(
-                layout,
-                &layout.surfaces[s],
-                px,
-                py,
-                4,
-                |x, y, out| {
-                    out.copy_from_slice(&fetch_rgba(pic, s, surface, x, y));
-                },
-                |row_y| {
-                    let img = &surface.image;
-                    (row_y >= 0 && row_y < img.height as i64).then(|| {
-                        let w = img.width as usize * 4;
-                        &img.data[row_y as usize * w..(row_y as usize + 1) * w]
-                    })
-                },
-            )
+/// What lies just outside a cube face's picture, out to the gutter: taken
+/// from the neighbouring faces while every face is still there, so that each
+/// face's picture can be freed as soon as its own pages are made.
+#[derive(Debug, Clone)]
+pub struct Ring {
+    /// The extent the pages read, gutters included: `[-g, right) × [-g, bottom)`.
+    g: i64,
+    width: i64,
+    height: i64,
+    right: i64,
+    bottom: i64,
+    /// Rows −g..0, all columns −g..right.
+    top: Vec<[u8; 4]>,
+    /// Rows height..bottom, all columns.
+    below: Vec<[u8; 4]>,
+    /// Rows 0..height, columns −g..0.
+    left: Vec<[u8; 4]>,
+    /// Rows 0..height, columns width..right.
+    beyond: Vec<[u8; 4]>,
+}
+
+impl Ring {
+    fn new(pic: &NodePicture, index: usize, sp: &SurfacePages, g: u32) -> Ring {
+        let s = &pic.surfaces[index];
+        let g = i64::from(g);
+        let (width, height) = (i64::from(s.image.width), i64::from(s.image.height));
+        // The last page may reach past the picture (pages are equal).
+        let right = (i64::from(sp.pages[0]) * i64::from(sp.page_size[0])).max(width) + g;
+        let bottom = (i64::from(sp.pages[1]) * i64::from(sp.page_size[1])).max(height) + g;
+        let fetch = |xs: std::ops::Range<i64>, ys: std::ops::Range<i64>| -> Vec<[u8; 4]> {
+            ys.flat_map(|y| xs.clone().map(move |x| (x, y)))
+                .map(|(x, y)| fetch_rgba(pic, index, s, x, y))
+                .collect()
+        };
+        Ring {
+            top: fetch(-g..right, -g..0),
+            below: fetch(-g..right, height..bottom),
+            left: fetch(-g..0, 0..height),
+            beyond: fetch(width..right, 0..height),
+            g,
+            width,
+            height,
+            right,
+            bottom,
+        }
+    }
+
+    /// The texel at (x, y) outside the picture, within the pages' extent.
+    fn get(&self, x: i64, y: i64) -> Option<[u8; 4]> {
+        let (g, full) = (self.g, self.right + self.g);
+        if x < -g || x >= self.right || y < -g || y >= self.bottom {
+            return None;
+        }
+        let at = |v: &[[u8; 4]], i: i64| v.get(usize::try_from(i).ok()?).copied();
+        if y < 0 {
+            at(&self.top, (y + g) * full + x + g)
+        } else if y >= self.height {
+            at(&self.below, (y - self.height) * full + x + g)
+        } else if x < 0 {
+            at(&self.left, y * g + x + g)
+        } else if x >= self.width {
+            at(&self.beyond, y * (self.right - self.width) + x - self.width)
+        } else {
+            None
+        }
+    }
+}
+
+/// The gutter rings of every cube face (None for other surfaces, whose
+/// gutters come from their own picture), made in parallel.
+pub fn gutter_rings(pic: &NodePicture, layout: &PageLayout) -> Vec<Option<Ring>> {
+    (0..pic.surfaces.len())
+        .into_par_iter()
+        .map(|i| {
+            let s = &pic.surfaces[i];
+            let sp = layout.surfaces.get(i)?;
+            matches!(s.geometry, Geometry::Plane(_)).then(|| Ring::new(pic, i, sp, layout.gutter))
         })
         .collect()
+}
+
+/// Level-0 RGBA texels of one layer of `surface` (page `px`, `py`), gutters
+/// filled from its own picture, or for a cube face from its `ring`; rows
+/// made in parallel.
+pub fn image_layer(
+    surface: &Surface,
+    ring: Option<&Ring>,
+    layout: &PageLayout,
+    sp: &SurfacePages,
+    px: u32,
+    py: u32,
+) -> Vec<u8> {
+    build_layer(
+        layout,
+        sp,
+        px,
+        py,
+        4,
+        |x, y, out| out.copy_from_slice(&fetch_own(surface, ring, x, y)),
+        |row_y| {
+            let img = &surface.image;
+            (row_y >= 0 && row_y < i64::from(img.height)).then(|| {
+                let w = img.width as usize * 4;
+                img.data.get(row_y as usize * w..(row_y as usize + 1) * w)
+            })?
+        },
+    )
+}
+
+/// A texel of a surface at coordinates that may lie outside its picture,
+/// from the surface alone (and a cube face's ring).
+fn fetch_own(s: &Surface, ring: Option<&Ring>, x: i64, y: i64) -> [u8; 4] {
+    let img = &s.image;
+    let (w, h) = (i64::from(img.width), i64::from(img.height));
+    let inside = (0..w).contains(&x) && (0..h).contains(&y);
+    match s.geometry {
+        Geometry::Plane(_) if !inside => ring
+            .and_then(|r| r.get(x, y))
+            .unwrap_or_else(|| texel(img, x.clamp(0, w - 1), y.clamp(0, h - 1))),
+        Geometry::Cylinder { wraps, .. } => {
+            let x = if wraps {
+                x.rem_euclid(w)
+            } else {
+                x.clamp(0, w - 1)
+            };
+            texel(img, x, y.clamp(0, h - 1))
+        }
+        _ => texel(img, x.clamp(0, w - 1), y.clamp(0, h - 1)),
+    }
 }
 
 /// Hot spot IDs of every layer (no gutter: hot spots are sampled nearest).
@@ -149,19 +255,6 @@ pub fn id_layers(maps: &[Option<&IdImage>], layout: &PageLayout) -> Vec<Vec<u8>>
         .collect()
 }
 
-/// (surface, page x, page y) for every layer, in layer order.
-fn layer_jobs(layout: &PageLayout) -> Vec<(usize, u32, u32)> {
-    let mut jobs = Vec::new();
-    for (s, sp) in layout.surfaces.iter().enumerate() {
-        for py in 0..sp.pages[1] {
-            for px in 0..sp.pages[0] {
-                jobs.push((s, px, py));
-            }
-        }
-    }
-    jobs
-}
-
 /// Fills one layer: interior runs are copied from the picture's rows, the rest
 /// (gutters, and the unused part of a layer larger than the page) comes from
 /// `texel(x, y)` with picture coordinates that may lie outside it.
@@ -171,8 +264,8 @@ fn build_layer<'a>(
     px: u32,
     py: u32,
     bpp: usize,
-    texel: impl Fn(i64, i64, &mut [u8]),
-    row: impl Fn(i64) -> Option<&'a [u8]>,
+    texel: impl Fn(i64, i64, &mut [u8]) + Sync,
+    row: impl Fn(i64) -> Option<&'a [u8]> + Sync,
 ) -> Vec<u8> {
     let [lw, lh] = layout.layer.map(|v| v as usize);
     let g = i64::from(layout.gutter);
@@ -182,9 +275,13 @@ fn build_layer<'a>(
     // The page's extent with gutters; texels past it repeat its last column/row.
     let ext_w = i64::from(sp.page_size[0]) + 2 * g;
     let ext_h = i64::from(sp.page_size[1]) + 2 * g;
-    for ly in 0..lh {
+    // Rows in parallel, in bands of at least 64 KiB.
+    let band = (65536 / (lw * bpp).max(1)).max(1);
+    out.par_chunks_mut(lw * bpp)
+        .with_min_len(band)
+        .enumerate()
+        .for_each(|(ly, dst)| {
         let sy = y0 + (ly as i64).min(ext_h - 1) - g;
-        let dst = &mut out[ly * lw * bpp..(ly + 1) * lw * bpp];
         // The run of layer texels that come straight from this picture row
         // (lx < ext_w, so sx = x0 + lx − g there): one copy.
         let (lo, hi) = match row(sy) {
@@ -202,7 +299,7 @@ fn build_layer<'a>(
             let sx = x0 + (lx as i64).min(ext_w - 1) - g;
             texel(sx, sy, &mut dst[lx * bpp..(lx + 1) * bpp]);
         }
-    }
+    });
     out
 }
 
@@ -238,14 +335,14 @@ fn fetch_rgba(pic: &NodePicture, index: usize, s: &Surface, x: i64, y: i64) -> [
     }
 }
 
+/// A texel inside the picture (opaque black where there is none: a picture
+/// already freed, which the callers never ask for).
 fn texel(img: &RgbaImage, x: i64, y: i64) -> [u8; 4] {
     let i = (y as usize * img.width as usize + x as usize) * 4;
-    [
-        img.data[i],
-        img.data[i + 1],
-        img.data[i + 2],
-        img.data[i + 3],
-    ]
+    match img.data.get(i..i + 4) {
+        Some(&[r, g, b, a]) => [r, g, b, a],
+        _ => [0, 0, 0, 255],
+    }
 }
 
 /// Bilinear sample at a continuous texel position, edges clamped.
@@ -278,7 +375,9 @@ pub fn mip_chain(level0: &[u8], width: u32, height: u32) -> Vec<(u32, u32, Vec<u
         let (nw, nh) = ((w / 2).max(1), (h / 2).max(1));
         let src: &[u8] = out.last().map_or(level0, |l| &l.2);
         let mut dst = vec![0u8; nw * nh * 4];
-        for (y, d) in dst.chunks_exact_mut(nw * 4).enumerate() {
+        // Rows in parallel, in bands of at least 64 KiB.
+        let band = (65536 / (nw * 4)).max(1);
+        dst.par_chunks_exact_mut(nw * 4).with_min_len(band).enumerate().for_each(|(y, d)| {
             let (y0, y1) = ((2 * y).min(h - 1), (2 * y + 1).min(h - 1));
             let r0 = &src[y0 * w * 4..(y0 + 1) * w * 4];
             let r1 = &src[y1 * w * 4..(y1 + 1) * w * 4];
@@ -302,7 +401,7 @@ pub fn mip_chain(level0: &[u8], width: u32, height: u32) -> Vec<(u32, u32, Vec<u
                     d[c] = avg(r0[c], r0[c], r1[c], r1[c]);
                 }
             }
-        }
+        });
         out.push((nw as u32, nh as u32, dst));
         (w, h) = (nw, nh);
     }
@@ -325,6 +424,82 @@ mod tests {
         assert_eq!(l.surfaces[1].first_layer, 3);
         assert_eq!(l.layers, 4);
         assert!(plan(&[[100, 100]; 5], 2048, 4, 8).is_err());
+    }
+
+    /// A cube of six 37×37 faces, each texel different.
+    fn cube(side: u32) -> NodePicture {
+        use qtvr_format::assemble::Plane;
+        use qtvr_format::qtvr::scene::{CubeFace, NodeId};
+        let surfaces = CubeFace::standard()
+            .iter()
+            .enumerate()
+            .map(|(f, face)| Surface {
+                geometry: Geometry::Plane(Plane::from_cufa(face, side).unwrap()),
+                image: RgbaImage {
+                    width: side,
+                    height: side,
+                    data: (0..side * side)
+                        .flat_map(|i| [(i % 251) as u8, (i / 7) as u8, 40 * f as u8, 255])
+                        .collect(),
+                },
+                hotspots: None,
+            })
+            .collect();
+        NodePicture {
+            node: NodeId(1),
+            surfaces,
+            warnings: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_face_alone_with_its_ring_makes_the_pages_the_whole_cube_makes() {
+        let pic = cube(37);
+        // Pages of 8 texels: the last page of each row reaches past the face.
+        let layout = plan(&[[37, 37]; 6], 24, 256, 8).unwrap();
+        assert_eq!(layout.surfaces[0].pages, [5, 5]);
+        let rings = gutter_rings(&pic, &layout);
+        for (s, ring) in rings.iter().enumerate() {
+            let ring = ring.as_ref().expect("cube faces have rings");
+            let sp = &layout.surfaces[s];
+            // Every texel outside the face that a page reads.
+            for y in -8..48 {
+                for x in -8..48 {
+                    if (0..37).contains(&x) && (0..37).contains(&y) {
+                        continue;
+                    }
+                    let want = fetch_rgba(&pic, s, &pic.surfaces[s], x, y);
+                    assert_eq!(ring.get(x, y), Some(want), "face {s} at ({x}, {y})");
+                }
+            }
+            assert_eq!(ring.get(48, 0), None);
+            // The face alone (the others freed) makes the same layers as
+            // the whole cube read directly.
+            let mut alone = pic.clone();
+            for (j, other) in alone.surfaces.iter_mut().enumerate() {
+                if j != s {
+                    other.image.data = Vec::new();
+                }
+            }
+            for (_, px, py) in layer_jobs(&layout).into_iter().filter(|j| j.0 == s) {
+                let from_ring = image_layer(&alone.surfaces[s], Some(ring), &layout, sp, px, py);
+                let surface = &pic.surfaces[s];
+                let direct = build_layer(
+                    &layout,
+                    sp,
+                    px,
+                    py,
+                    4,
+                    |x, y, out| out.copy_from_slice(&fetch_rgba(&pic, s, surface, x, y)),
+                    |row_y| {
+                        (0..37).contains(&row_y).then(|| {
+                            &surface.image.data[row_y as usize * 148..(row_y as usize + 1) * 148]
+                        })
+                    },
+                );
+                assert_eq!(from_ring, direct, "face {s}, page ({px}, {py})");
+            }
+        }
     }
 
     #[test]

@@ -366,7 +366,7 @@ fn panorama(
     if let Some(q) = quick
         && let Some(t) = track(q.track_id)
         && let Ok(d) = tiles::decode_track(m.src.as_ref(), t, &q.samples, Role::Image, opts)
-        && let Ok(pic) = qtvr_format::assemble::panorama(node.id, p, &d, None, &opts.limits)
+        && let Ok(pic) = qtvr_format::assemble::panorama(node.id, p, d, None, &opts.limits)
     {
         send(LoadEvent::Picture {
             generation,

@@ -214,14 +214,15 @@ pub fn panorama_picture_in_batches(
         }
         None => None,
     };
+    warnings.append(&mut image.warnings);
+    let mut hotspots = hotspots;
+    if let Some(h) = &mut hotspots {
+        warnings.append(&mut h.warnings);
+    }
     // Assembly polls the load's flag every tile.
     let mut pic = crate::cancel::while_decoding(&opts.cancel, || {
-        super::panorama(node.id, p, &image, hotspots.as_ref(), &opts.limits)
+        super::panorama(node.id, p, image, hotspots, &opts.limits)
     })?;
-    warnings.extend(image.warnings);
-    if let Some(h) = hotspots {
-        warnings.extend(h.warnings);
-    }
     warnings.append(&mut pic.warnings);
     pic.warnings = warnings;
     Ok(pic)

@@ -36,7 +36,7 @@ pub use load::{
 
 use glam::DVec3;
 
-use crate::codec::Frame;
+use crate::codec::{Frame, FrameKind};
 use crate::error::Warning;
 use crate::limits::Limits;
 use crate::qtvr::scene::{CubeFace, CylinderOrientation, NodeId, Panorama, Projection};
@@ -305,8 +305,8 @@ fn check_cancelled(node: NodeId) -> Result<(), AssembleError> {
 pub fn panorama(
     node: NodeId,
     pano: &Panorama,
-    image: &DecodedTrack,
-    hotspots: Option<&DecodedTrack>,
+    image: DecodedTrack,
+    hotspots: Option<DecodedTrack>,
     limits: &Limits,
 ) -> Result<NodePicture, AssembleError> {
     let mut warnings = Vec::new();
@@ -318,9 +318,12 @@ pub fn panorama(
             )),
         }
     }
-    let frames: Vec<&Frame> = image.tiles.iter().map(|t| &t.frame).collect();
-    let hs_frames: Option<Vec<&Frame>> =
-        hotspots.map(|h| h.tiles.iter().map(|t| &t.frame).collect());
+    // The tiles are taken over: each is moved into its picture (a face of one
+    // tile) or dropped once placed, so a node's frames and its picture are
+    // not held twice.
+    let frames: Vec<Frame> = image.tiles.into_iter().map(|t| t.frame).collect();
+    let hs_frames: Option<Vec<Frame>> =
+        hotspots.map(|h| h.tiles.into_iter().map(|t| t.frame).collect());
     if frames.is_empty() {
         return Err(AssembleError::NoTiles { node });
     }
@@ -328,13 +331,14 @@ pub fn panorama(
         Projection::Cylinder { orientation, .. } => {
             let vertical = *orientation == CylinderOrientation::Vertical;
             let grid = grid_for(pano.tile_grid, frames.len(), vertical);
-            let image = place_tiles(node, &frames, grid, vertical, 4, limits)?;
-            let hotspots = match &hs_frames {
+            let image = place_tiles(node, frames, grid, vertical, 4, limits)?;
+            let hotspots = match hs_frames {
                 Some(h) if !h.is_empty() => {
+                    let grid = grid_for(pano.tile_grid, h.len(), vertical);
                     match place_tiles(
                         node,
                         h,
-                        grid_for(pano.tile_grid, h.len(), vertical),
+                        grid,
                         vertical,
                         1,
                         limits,
@@ -366,14 +370,9 @@ pub fn panorama(
                 }),
             }]
         }
-        Projection::Cube { faces, .. } => cube_surfaces(
-            node,
-            faces,
-            &frames,
-            hs_frames.as_deref(),
-            &mut warnings,
-            limits,
-        )?,
+        Projection::Cube { faces, .. } => {
+            cube_surfaces(node, faces, frames, hs_frames, &mut warnings, limits)?
+        }
     };
     Ok(NodePicture {
         node,
@@ -416,21 +415,32 @@ fn grid_for(stored: [u32; 2], n: usize, vertical: bool) -> [usize; 2] {
     }
 }
 
-/// A frame's pixels as opaque RGBA (or, for `bpp` 1, hot spot indices).
-fn frame_pixels(frame: &Frame, bpp: usize) -> Vec<u8> {
+/// A frame's pixels as opaque RGBA (or, for `bpp` 1, hot spot indices),
+/// reusing the frame's own bytes where they already are.
+fn frame_pixels(frame: Frame, bpp: usize) -> Vec<u8> {
     if bpp == 1 {
-        crate::tiles::to_index_frame(frame.clone()).data
+        crate::tiles::to_index_frame(frame).data
     } else {
-        opaque_rgba(frame)
+        let mut rgba = match frame.kind {
+            FrameKind::Rgba => frame.data,
+            _ => frame.to_rgba(),
+        };
+        opaque(&mut rgba);
+        rgba
     }
 }
 
 fn opaque_rgba(frame: &Frame) -> Vec<u8> {
     let mut rgba = frame.to_rgba();
+    opaque(&mut rgba);
+    rgba
+}
+
+/// Sets every pixel's alpha to 255.
+fn opaque(rgba: &mut [u8]) {
     for px in rgba.chunks_exact_mut(4) {
         px[3] = 255;
     }
-    rgba
 }
 
 fn check_size(
@@ -462,7 +472,7 @@ fn check_size(
 /// Returns (width, height, pixels) of the upright image.
 fn place_tiles(
     node: NodeId,
-    tiles: &[&Frame],
+    tiles: Vec<Frame>,
     grid: [usize; 2],
     vertical: bool,
     bpp: usize,
@@ -485,10 +495,17 @@ fn place_tiles(
     let sh = u64::from(th) * grid[1] as u64;
     let (uw, uh) = if vertical { (sh, sw) } else { (sw, sh) };
     check_size(node, uw, uh, bpp, limits)?;
+    if tiles.len() == 1 && !vertical {
+        // One tile is the picture: its bytes are moved, not copied.
+        check_cancelled(node)?;
+        let px = tiles.into_iter().next().map(|t| frame_pixels(t, bpp));
+        return Ok((tw, th, px.unwrap_or_default()));
+    }
     let (tw, th, uw) = (tw as usize, th as usize, uw as usize);
     let mut out = vec![0u8; uw * uh as usize * bpp];
-    for (i, t) in tiles.iter().enumerate() {
+    for (i, t) in tiles.into_iter().enumerate() {
         check_cancelled(node)?;
+        // Each tile is dropped once placed.
         let px = frame_pixels(t, bpp);
         let (ox, oy) = ((i % grid[0]) * tw, (i / grid[0]) * th);
         if vertical {
@@ -516,8 +533,8 @@ fn place_tiles(
 fn cube_surfaces(
     node: NodeId,
     faces: &[CubeFace],
-    frames: &[&Frame],
-    hotspots: Option<&[&Frame]>,
+    frames: Vec<Frame>,
+    hotspots: Option<Vec<Frame>>,
     warnings: &mut Vec<Warning>,
     limits: &Limits,
 ) -> Result<Vec<Surface>, AssembleError> {
@@ -539,11 +556,19 @@ fn cube_surfaces(
         }
         ok
     });
+    let sizes: Vec<[u32; 2]> = frames.iter().map(|f| [f.width, f.height]).collect();
+    let hs_sizes: Option<Vec<[u32; 2]>> = hotspots
+        .as_ref()
+        .map(|h| h.iter().map(|f| [f.width, f.height]).collect());
+    // Each group takes its tiles out as it is joined.
+    let mut frames: Vec<Option<Frame>> = frames.into_iter().map(Some).collect();
+    let mut hotspots: Option<Vec<Option<Frame>>> =
+        hotspots.map(|h| h.into_iter().map(Some).collect());
     let mut out = Vec::new();
-    for group in group_tiles(&faces[..n], frames) {
+    for group in group_tiles(&faces[..n], &sizes) {
         check_cancelled(node)?;
         let first = group.tiles[0];
-        let th = frames[first].height;
+        let th = sizes[first][1];
         let plane = if group.cols * group.rows == 1 {
             Plane::from_cufa(&faces[first], th)
         } else {
@@ -561,13 +586,10 @@ fn cube_surfaces(
             )));
             continue;
         };
-        let image = join_grid(node, frames, &group, 4, limits)?;
-        let hs = match hotspots {
-            Some(h) => {
-                let sizes_match = group
-                    .tiles
-                    .iter()
-                    .all(|&i| (h[i].width, h[i].height) == (h[first].width, h[first].height));
+        let image = join_grid(node, &mut frames, &group, 4, limits)?;
+        let hs = match (hotspots.as_mut(), hs_sizes.as_ref()) {
+            (Some(h), Some(hs)) => {
+                let sizes_match = group.tiles.iter().all(|&i| hs[i] == hs[first]);
                 if sizes_match {
                     let (w, hh, data) = join_grid(node, h, &group, 1, limits)?;
                     Some(IdImage {
@@ -579,7 +601,7 @@ fn cube_surfaces(
                     None
                 }
             }
-            None => None,
+            _ => None,
         };
         out.push(Surface {
             geometry: Geometry::Plane(plane),
@@ -608,7 +630,7 @@ struct TileGroup {
 /// Groups tiles that share orientation, focal length, aspect, skew and size and
 /// whose centres form a complete grid 2 half-tile units apart (how writers cut
 /// a face into n×m tiles). Everything else stays a group of one.
-fn group_tiles(faces: &[CubeFace], frames: &[&Frame]) -> Vec<TileGroup> {
+fn group_tiles(faces: &[CubeFace], sizes: &[[u32; 2]]) -> Vec<TileGroup> {
     let key = |i: usize| {
         let f = &faces[i];
         let q = f.orientation;
@@ -628,8 +650,8 @@ fn group_tiles(faces: &[CubeFace], frames: &[&Frame]) -> Vec<TileGroup> {
             ],
             r(f.aspect),
             r(f.skew),
-            frames[i].width,
-            frames[i].height,
+            sizes[i][0],
+            sizes[i][1],
         )
     };
     let mut groups: Vec<(_, Vec<usize>)> = Vec::new();
@@ -699,16 +721,24 @@ fn as_grid(faces: &[CubeFace], members: &[usize]) -> Option<TileGroup> {
     })
 }
 
-/// Joins a group's tiles into one picture.
+/// Joins a group's tiles into one picture, taking them out of `frames`.
 fn join_grid(
     node: NodeId,
-    frames: &[&Frame],
+    frames: &mut [Option<Frame>],
     group: &TileGroup,
     bpp: usize,
     limits: &Limits,
 ) -> Result<(u32, u32, Vec<u8>), AssembleError> {
-    let grid: Vec<&Frame> = group.tiles.iter().map(|&i| frames[i]).collect();
-    place_tiles(node, &grid, [group.cols, group.rows], false, bpp, limits)
+    // Groups partition the tiles, so each is still there.
+    let grid: Vec<Frame> = group
+        .tiles
+        .iter()
+        .filter_map(|&i| frames.get_mut(i).and_then(Option::take))
+        .collect();
+    if grid.len() != group.tiles.len() {
+        return Err(AssembleError::NoTiles { node });
+    }
+    place_tiles(node, grid, [group.cols, group.rows], false, bpp, limits)
 }
 
 #[cfg(test)]

@@ -23,7 +23,7 @@ fn vertical_tiles_turn_upright_right_to_left() {
     let t0 = frame(3, 2, |x, y| (10 + y * 3 + x) as u8);
     let t1 = frame(3, 2, |x, y| (20 + y * 3 + x) as u8);
     let (w, h, px) =
-        place_tiles(NodeId(1), &[&t0, &t1], [1, 2], true, 4, &Limits::DEFAULT).unwrap();
+        place_tiles(NodeId(1), vec![t0, t1], [1, 2], true, 4, &Limits::DEFAULT).unwrap();
     assert_eq!((w, h), (4, 3));
     let red: Vec<u8> = px.chunks(4).map(|p| p[0]).collect();
     // upright(x, y) = stored(y, W − 1 − x); stored rows 0..1 = tile 0, 2..3 = tile 1
@@ -35,13 +35,13 @@ fn vertical_tiles_turn_upright_right_to_left() {
 fn tile_grids_join_by_centre_and_odd_ones_stay_apart() {
     let faces = CubeFace::standard_tiled(2);
     let frames: Vec<Frame> = (0..24).map(|i| frame(4, 4, move |_, _| i as u8)).collect();
-    let refs: Vec<&Frame> = frames.iter().collect();
-    let groups = group_tiles(&faces, &refs);
+    let sizes: Vec<[u32; 2]> = frames.iter().map(|f| [f.width, f.height]).collect();
+    let groups = group_tiles(&faces, &sizes);
     assert_eq!(groups.len(), 6);
     assert_eq!(groups[0].tiles, vec![0, 1, 2, 3]);
     let mut odd = faces.clone();
     odd[5].center = [7.0, 7.0]; // breaks the right face's grid
-    let groups = group_tiles(&odd, &refs);
+    let groups = group_tiles(&odd, &sizes);
     assert_eq!(groups.len(), 5 + 4);
     // The joined standard face has the whole-face geometry.
     let p = Plane::from_parts(&faces[0], 2.0, [0.0, 0.0], 8).unwrap();
@@ -98,7 +98,7 @@ fn mismatched_tiles_are_an_error_not_a_panic() {
     let a = frame(4, 4, |_, _| 0);
     let b = frame(5, 4, |_, _| 0);
     assert!(matches!(
-        place_tiles(NodeId(1), &[&a, &b], [2, 1], false, 4, &Limits::DEFAULT),
+        place_tiles(NodeId(1), vec![a, b], [2, 1], false, 4, &Limits::DEFAULT),
         Err(AssembleError::TileSize { tile: 1, .. })
     ));
     let huge = Frame {
@@ -111,7 +111,7 @@ fn mismatched_tiles_are_an_error_not_a_panic() {
     assert!(matches!(
         place_tiles(
             NodeId(1),
-            &[&huge, &huge],
+            vec![huge.clone(), huge],
             [2, 1],
             false,
             4,
@@ -125,7 +125,9 @@ fn mismatched_tiles_are_an_error_not_a_panic() {
 fn assembly_stops_between_tiles_when_its_load_is_cancelled() {
     let t0 = frame(3, 2, |x, _| x as u8);
     let t1 = frame(3, 2, |x, _| x as u8);
-    let place = || place_tiles(NodeId(4), &[&t0, &t1], [1, 2], true, 4, &Limits::DEFAULT);
+    let place = || {
+        place_tiles(NodeId(4), vec![t0.clone(), t1.clone()], [1, 2], true, 4, &Limits::DEFAULT)
+    };
     // The first poll passes, the second (the second tile) trips.
     let tripping = crate::cancel::Cancel::tripping_after(2);
     let e = crate::cancel::while_decoding(&tripping, place).unwrap_err();

@@ -183,6 +183,8 @@ struct Uploaded {
     kinds: u32,
     layer: [u32; 3],
     hs_mask: [u32; 8],
+    /// Bytes of the image and hot spot textures, mip levels included.
+    texture_bytes: u64,
     /// What stays on the CPU for hot spot picking: the node's geometry and
     /// hot spot maps (picture data dropped).
     pick: NodePicture,
@@ -543,15 +545,23 @@ impl Renderer {
         for s in &mut pick.surfaces {
             s.image.data = Vec::new();
         }
+        let texture_bytes = texture_bytes(&layout, 4, true) + texture_bytes(&hs_layout, 1, false);
         self.scene = Some(Uploaded {
             bind_group,
             faces,
             kinds,
             layer: [layout.layer[0], layout.layer[1], layout.gutter],
             hs_mask,
+            texture_bytes,
             pick,
         });
         Ok(())
+    }
+
+    /// Bytes of the node's textures on the device (image pages with their
+    /// mip chains, hot spot pages); 0 before a picture is set.
+    pub fn texture_bytes(&self) -> u64 {
+        self.scene.as_ref().map_or(0, |s| s.texture_bytes)
     }
 
     /// The bind group of a node's image and hot spot pages (with the
@@ -963,67 +973,90 @@ fn upload_image_pages(
         usage: wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::COPY_DST,
         view_formats: &[],
     });
-    let write = |z: usize, level: u32, w: u32, h: u32, data: &[u8]| {
-        gpu.queue.write_texture(
-            wgpu::TexelCopyTextureInfo {
-                texture: &img,
-                mip_level: level,
-                origin: wgpu::Origin3d {
-                    x: 0,
-                    y: 0,
-                    z: z as u32,
+    // Written in bands of rows; every UPLOAD_BATCH_BYTES the copies are
+    // submitted and waited for, so that the device's staging copies are freed.
+    let mut staged = 0usize;
+    let mut write = |z: usize, level: u32, w: u32, data: &[u8]| {
+        let row = 4 * w as usize;
+        let band = (UPLOAD_BATCH_BYTES / row.max(1)).max(1);
+        for (i, rows) in data.chunks(band * row).enumerate() {
+            let n = (rows.len() / row) as u32;
+            gpu.queue.write_texture(
+                wgpu::TexelCopyTextureInfo {
+                    texture: &img,
+                    mip_level: level,
+                    origin: wgpu::Origin3d {
+                        x: 0,
+                        y: (i * band) as u32,
+                        z: z as u32,
+                    },
+                    aspect: wgpu::TextureAspect::All,
                 },
-                aspect: wgpu::TextureAspect::All,
-            },
-            data,
-            wgpu::TexelCopyBufferLayout {
-                offset: 0,
-                bytes_per_row: Some(4 * w),
-                rows_per_image: Some(h),
-            },
-            wgpu::Extent3d {
-                width: w,
-                height: h,
-                depth_or_array_layers: 1,
-            },
-        );
+                rows,
+                wgpu::TexelCopyBufferLayout {
+                    offset: 0,
+                    bytes_per_row: Some(4 * w),
+                    rows_per_image: Some(n),
+                },
+                wgpu::Extent3d {
+                    width: w,
+                    height: n,
+                    depth_or_array_layers: 1,
+                },
+            );
+            staged += rows.len();
+            if staged >= UPLOAD_BATCH_BYTES {
+                gpu.queue.submit([]);
+                let _ = gpu.device.poll(wgpu::PollType::wait_indefinitely());
+                staged = 0;
+            }
+        }
     };
-    // Each layer is made (rows in parallel), written and dropped in turn;
-    // the copies are submitted every few megabytes so their staging memory is
-    // freed, and each surface's picture is freed once its pages are made
-    // (cube faces' gutters come from rings taken from their neighbours first).
+    // Each layer is made (rows in parallel), written and dropped in turn, and
+    // each surface's picture is freed once its last layer is made (cube
+    // faces' gutters come from rings taken from their neighbours first).
     let rings = pages::gutter_rings(picture, layout);
     let jobs = pages::layer_jobs(layout);
-    let mut staged = 0usize;
     for (z, &(s, px, py)) in jobs.iter().enumerate() {
         let (Some(surface), Some(sp)) = (picture.surfaces.get(s), layout.surfaces.get(s)) else {
             continue;
         };
         let l0 = pages::image_layer(surface, rings[s].as_ref(), layout, sp, px, py);
-        let chain = pages::mip_chain(&l0, lw, lh);
-        write(z, 0, lw, lh, &l0);
-        staged += l0.len();
-        for (level, (w, h, d)) in chain.iter().enumerate() {
-            write(z, level as u32 + 1, *w, *h, d);
-            staged += d.len();
-        }
-        drop((l0, chain));
         let last_of_surface = jobs.get(z + 1).is_none_or(|&(next, _, _)| next != s);
         if last_of_surface && let Some(surface) = picture.surfaces.get_mut(s) {
             surface.image.data = Vec::new();
         }
-        if staged >= UPLOAD_BATCH_BYTES || z + 1 == jobs.len() {
-            gpu.queue.submit([]);
-            let _ = gpu.device.poll(wgpu::PollType::wait_indefinitely());
-            staged = 0;
+        let chain = pages::mip_chain(&l0, lw, lh);
+        write(z, 0, lw, &l0);
+        drop(l0);
+        for (level, (w, _, d)) in chain.into_iter().enumerate() {
+            write(z, level as u32 + 1, w, &d);
         }
+    }
+    if staged > 0 {
+        gpu.queue.submit([]);
+        let _ = gpu.device.poll(wgpu::PollType::wait_indefinitely());
     }
     img
 }
 
+/// Bytes of a texture array of `layout`'s layers, `bpp` bytes a texel, with
+/// or without mip levels down to 1×1.
+fn texture_bytes(layout: &pages::PageLayout, bpp: u64, mips: bool) -> u64 {
+    let [mut w, mut h] = layout.layer.map(u64::from);
+    let mut bytes = 0u64;
+    loop {
+        bytes = bytes.saturating_add(w * h * bpp * u64::from(layout.layers));
+        if !mips || (w == 1 && h == 1) {
+            return bytes;
+        }
+        (w, h) = ((w / 2).max(1), (h / 2).max(1));
+    }
+}
+
 /// Staged texture bytes after which an upload is submitted and waited for,
 /// so that its staging memory is freed.
-const UPLOAD_BATCH_BYTES: usize = 16 << 20;
+const UPLOAD_BATCH_BYTES: usize = 2 << 20;
 
 fn upload_hotspot_pages(
     gpu: &Gpu,

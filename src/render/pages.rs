@@ -281,25 +281,26 @@ fn build_layer<'a>(
         .with_min_len(band)
         .enumerate()
         .for_each(|(ly, dst)| {
-        let sy = y0 + (ly as i64).min(ext_h - 1) - g;
-        // The run of layer texels that come straight from this picture row
-        // (lx < ext_w, so sx = x0 + lx − g there): one copy.
-        let (lo, hi) = match row(sy) {
-            Some(r) => {
-                let row_px = (r.len() / bpp) as i64;
-                let lo = (g - x0).clamp(0, ext_w.min(lw as i64));
-                let hi = (row_px - x0 + g).clamp(lo, ext_w.min(lw as i64));
-                let (s0, s1) = ((x0 + lo - g) as usize, (x0 + hi - g) as usize);
-                dst[lo as usize * bpp..hi as usize * bpp].copy_from_slice(&r[s0 * bpp..s1 * bpp]);
-                (lo as usize, hi as usize)
+            let sy = y0 + (ly as i64).min(ext_h - 1) - g;
+            // The run of layer texels that come straight from this picture row
+            // (lx < ext_w, so sx = x0 + lx − g there): one copy.
+            let (lo, hi) = match row(sy) {
+                Some(r) => {
+                    let row_px = (r.len() / bpp) as i64;
+                    let lo = (g - x0).clamp(0, ext_w.min(lw as i64));
+                    let hi = (row_px - x0 + g).clamp(lo, ext_w.min(lw as i64));
+                    let (s0, s1) = ((x0 + lo - g) as usize, (x0 + hi - g) as usize);
+                    dst[lo as usize * bpp..hi as usize * bpp]
+                        .copy_from_slice(&r[s0 * bpp..s1 * bpp]);
+                    (lo as usize, hi as usize)
+                }
+                None => (0, 0),
+            };
+            for lx in (0..lo).chain(hi..lw) {
+                let sx = x0 + (lx as i64).min(ext_w - 1) - g;
+                texel(sx, sy, &mut dst[lx * bpp..(lx + 1) * bpp]);
             }
-            None => (0, 0),
-        };
-        for lx in (0..lo).chain(hi..lw) {
-            let sx = x0 + (lx as i64).min(ext_w - 1) - g;
-            texel(sx, sy, &mut dst[lx * bpp..(lx + 1) * bpp]);
-        }
-    });
+        });
     out
 }
 
@@ -377,31 +378,34 @@ pub fn mip_chain(level0: &[u8], width: u32, height: u32) -> Vec<(u32, u32, Vec<u
         let mut dst = vec![0u8; nw * nh * 4];
         // Rows in parallel, in bands of at least 64 KiB.
         let band = (65536 / (nw * 4)).max(1);
-        dst.par_chunks_exact_mut(nw * 4).with_min_len(band).enumerate().for_each(|(y, d)| {
-            let (y0, y1) = ((2 * y).min(h - 1), (2 * y + 1).min(h - 1));
-            let r0 = &src[y0 * w * 4..(y0 + 1) * w * 4];
-            let r1 = &src[y1 * w * 4..(y1 + 1) * w * 4];
-            let avg = |a: u8, b: u8, c: u8, d: u8| {
-                ((u32::from(a) + u32::from(b) + u32::from(c) + u32::from(d) + 2) / 4) as u8
-            };
-            if w >= 2 {
-                // Pairs of texels side by side (what the compiler vectorises).
-                for ((d, a), b) in d
-                    .chunks_exact_mut(4)
-                    .zip(r0.chunks_exact(8))
-                    .zip(r1.chunks_exact(8))
-                {
+        dst.par_chunks_exact_mut(nw * 4)
+            .with_min_len(band)
+            .enumerate()
+            .for_each(|(y, d)| {
+                let (y0, y1) = ((2 * y).min(h - 1), (2 * y + 1).min(h - 1));
+                let r0 = &src[y0 * w * 4..(y0 + 1) * w * 4];
+                let r1 = &src[y1 * w * 4..(y1 + 1) * w * 4];
+                let avg = |a: u8, b: u8, c: u8, d: u8| {
+                    ((u32::from(a) + u32::from(b) + u32::from(c) + u32::from(d) + 2) / 4) as u8
+                };
+                if w >= 2 {
+                    // Pairs of texels side by side (what the compiler vectorises).
+                    for ((d, a), b) in d
+                        .chunks_exact_mut(4)
+                        .zip(r0.chunks_exact(8))
+                        .zip(r1.chunks_exact(8))
+                    {
+                        for c in 0..4 {
+                            d[c] = avg(a[c], a[c + 4], b[c], b[c + 4]);
+                        }
+                    }
+                } else {
+                    // One texel wide: it stands for both columns.
                     for c in 0..4 {
-                        d[c] = avg(a[c], a[c + 4], b[c], b[c + 4]);
+                        d[c] = avg(r0[c], r0[c], r1[c], r1[c]);
                     }
                 }
-            } else {
-                // One texel wide: it stands for both columns.
-                for c in 0..4 {
-                    d[c] = avg(r0[c], r0[c], r1[c], r1[c]);
-                }
-            }
-        });
+            });
         out.push((nw as u32, nh as u32, dst));
         (w, h) = (nw, nh);
     }

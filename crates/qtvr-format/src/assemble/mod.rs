@@ -335,14 +335,7 @@ pub fn panorama(
             let hotspots = match hs_frames {
                 Some(h) if !h.is_empty() => {
                     let grid = grid_for(pano.tile_grid, h.len(), vertical);
-                    match place_tiles(
-                        node,
-                        h,
-                        grid,
-                        vertical,
-                        1,
-                        limits,
-                    ) {
+                    match place_tiles(node, h, grid, vertical, 1, limits) {
                         Ok(m) => Some(m),
                         Err(e) => {
                             warnings.push(Warning::general(format!("hot spots not shown: {e}")));

@@ -126,7 +126,14 @@ fn assembly_stops_between_tiles_when_its_load_is_cancelled() {
     let t0 = frame(3, 2, |x, _| x as u8);
     let t1 = frame(3, 2, |x, _| x as u8);
     let place = || {
-        place_tiles(NodeId(4), vec![t0.clone(), t1.clone()], [1, 2], true, 4, &Limits::DEFAULT)
+        place_tiles(
+            NodeId(4),
+            vec![t0.clone(), t1.clone()],
+            [1, 2],
+            true,
+            4,
+            &Limits::DEFAULT,
+        )
     };
     // The first poll passes, the second (the second tile) trips.
     let tripping = crate::cancel::Cancel::tripping_after(2);

@@ -25,7 +25,7 @@ use qtvr_format::codec::{Frame, StreamInfo, decoder_for};
 use qtvr_format::container::read_movie;
 use qtvr_format::limits::{Budget, Limits};
 use qtvr_format::source::{ByteSource, FileSource};
-use qtvr_format::tiles::{DecodeOptions, Role, decode_track};
+use qtvr_format::tiles::{DecodeOptions, Role, decode_track, read_and_decode};
 
 struct Row {
     movie: String,
@@ -81,9 +81,10 @@ fn video_track(
 }
 
 /// Codec speed, as `ffmpeg -f null` measures it: open the file, read the movie,
-/// decode every sample in order into one frame, one thread. Returns the samples
-/// that failed.
-fn ours_stream(path: &Path, index: usize) -> usize {
+/// decode every sample in order into one frame, one thread (with `rgba`,
+/// each frame also turned into RGBA, as the picture's assembly does for the
+/// layouts decoders keep as stored). Returns the samples that failed.
+fn ours_stream(path: &Path, index: usize, rgba: bool) -> usize {
     let (src, movie) = open_track(path, index);
     let track = video_track(&movie, index);
     let Some(info) = StreamInfo::from_description(&track.descriptions[0]) else {
@@ -103,9 +104,11 @@ fn ours_stream(path: &Path, index: usize) -> usize {
     let mut bad = 0;
     let mut buf = Vec::new();
     for s in &track.samples {
-        buf.resize(s.size as usize, 0);
-        let ok = src.read_exact_at(s.offset, &mut buf).is_ok()
-            && dec.decode(&buf, s.is_sync, &mut frame).is_ok();
+        // As the tiles stage reads and decodes each sample.
+        let ok = read_and_decode(&src, s, dec.as_mut(), &mut frame, &mut buf).is_ok();
+        if rgba {
+            std::hint::black_box(frame.to_rgba());
+        }
         bad += usize::from(!ok);
     }
     bad
@@ -317,6 +320,19 @@ fn main() {
         Option<Duration>,
     );
     let mut svq1: Vec<YuvRow> = Vec::new();
+    // Uncompressed rows: (movie, codec, size, frames, ours as stored, ffmpeg
+    // null, ours to RGBA, ffmpeg to RGBA).
+    type StoredRow = (
+        String,
+        String,
+        String,
+        usize,
+        Duration,
+        Option<Duration>,
+        Duration,
+        Option<Duration>,
+    );
+    let mut stored: Vec<StoredRow> = Vec::new();
     for path in &movies {
         let shown = path
             .strip_prefix(root)
@@ -328,9 +344,9 @@ fn main() {
             continue;
         }
         for (index, codec, size, frames) in video_tracks(path) {
-            let bad = ours_stream(path, index);
+            let bad = ours_stream(path, index, false);
             let ours_1 = best(runs, min_time, || {
-                ours_stream(path, index);
+                ours_stream(path, index, false);
             });
             let ours_n = best(runs, min_time, || {
                 ours_tiles(path, index);
@@ -340,6 +356,27 @@ fn main() {
             } else {
                 (None, None)
             };
+            // Uncompressed video, kept as stored: also to RGBA, both sides.
+            if ["raw ", "2vuy", "yuvs", "yuv2"].contains(&codec.as_str()) {
+                let rgba = best(runs, min_time, || {
+                    ours_stream(path, index, true);
+                });
+                let ff_rgba = if have_ffmpeg {
+                    ffmpeg_to(path, index, Some(1), &["-pix_fmt", "rgba"])
+                } else {
+                    None
+                };
+                stored.push((
+                    shown.clone(),
+                    codec.clone(),
+                    size.clone(),
+                    frames,
+                    ours_1,
+                    ff_1,
+                    rgba,
+                    ff_rgba,
+                ));
+            }
             if codec == "SVQ1" {
                 let yuv = best(runs, min_time, || ours_svq1_yuv(path, index));
                 let ff_rgba = if have_ffmpeg {
@@ -454,6 +491,20 @@ fn main() {
             "| `{c}` | {} | {g1:.2} | {w1:.2} | {gn:.2} | {wn:.2} |\n",
             rs.len()
         ));
+    }
+    if !stored.is_empty() {
+        md.push_str("\nUncompressed video (`raw ` at 8, 24 and 32 bits, 4:2:2 Y′CbCr of even widths) is kept as stored when decoded, as ffmpeg's `rawvideo` decoder hands it on, and turned into RGBA where the picture is assembled. Both ways, one thread each: as stored against `ffmpeg -threads 1 … -f null`, and to RGBA against `ffmpeg -threads 1 … -pix_fmt rgba -f null` (net of start-up; ratio > 1: we are faster):\n\n| movie | codec | size | frames | ours: as stored | ffmpeg (net) | ratio | ours: RGBA | ffmpeg: RGBA (net) | ratio |\n|---|---|---|---|---|---|---|---|---|---|\n");
+        for (movie, codec, size, frames, ours, ff, rgba, ff_rgba) in &stored {
+            md.push_str(&format!(
+                "| {movie} | `{codec}` | {size} | {frames} | {} | {} | {} | {} | {} | {} |\n",
+                ms(*ours),
+                net(*ff).map_or("–".into(), ms),
+                fmt_ratio(r(net(*ff), *ours)),
+                ms(*rgba),
+                net(*ff_rgba).map_or("–".into(), ms),
+                fmt_ratio(r(net(*ff_rgba), *rgba)),
+            ));
+        }
     }
     if !svq1.is_empty() {
         md.push_str("\nSorenson Video 1 is YUV 4:1:0: ffmpeg's `-f null` stops at its planes, while our decoder also converts every frame to RGBA for the renderer. Codec against codec, one thread each: our planes only against `ffmpeg -threads 1 … -f null`, and our RGBA against `ffmpeg -threads 1 … -pix_fmt rgba -f null` (net of start-up; ratio > 1: we are faster):\n\n| movie | size | frames | ours: YUV | ffmpeg: YUV (net) | ratio | ours: RGBA | ffmpeg: RGBA (net) | ratio |\n|---|---|---|---|---|---|---|---|---|\n");

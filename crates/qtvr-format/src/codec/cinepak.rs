@@ -1370,7 +1370,7 @@ mod tests {
             let movie = crate::codec::smc::tests::clip_movie(b"cvid", w, h, depth as i16, &stream);
             let pix = match setup(width, height, depth).1.kind {
                 FrameKind::Indexed => "pal8",
-                FrameKind::Rgba => "rgb24",
+                _ => "rgb24",
             };
             std::fs::write(format!("{dir}/{seed}.{pix}.mov"), movie).unwrap();
         }
@@ -1379,8 +1379,8 @@ mod tests {
     /// The bytes ffmpeg writes for a frame: RGB24, or a PAL8 frame's indices.
     fn ffmpeg_bytes(f: &Frame) -> Vec<u8> {
         match f.kind {
-            FrameKind::Rgba => f.to_rgb24(),
             FrameKind::Indexed => f.data.clone(),
+            _ => f.to_rgb24(),
         }
     }
 

@@ -86,20 +86,32 @@ impl StreamInfo {
     }
 }
 
-/// The pixel layout a decoder writes.
+/// The pixel layout a decoder writes. Uncompressed video keeps the layout it
+/// is stored in (as ffmpeg's decoders hand it on): those frames are turned
+/// into RGBA once, where the picture is assembled ([`Frame::to_rgba`]), not
+/// when decoded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FrameKind {
     /// 4 bytes per pixel, R G B A, rows top to bottom, no padding.
     Rgba,
     /// 1 byte per pixel: an index into the stream's palette.
     Indexed,
+    /// 3 bytes per pixel, R G B (`raw ` at depth 24).
+    Rgb,
+    /// 4 bytes per pixel, A R G B (`raw ` at depth 32; the alpha is ignored).
+    Argb,
+    /// 4:2:2 Y′CbCr, 2 bytes per pixel in pairs of pixels (`2vuy`, `yuvs`,
+    /// `yuv2` of even widths), converted as [`yuv`] describes.
+    Yuv422(yuv::Layout),
 }
 
 impl FrameKind {
     /// Bytes per pixel.
     pub fn bytes_per_pixel(self) -> usize {
         match self {
-            FrameKind::Rgba => 4,
+            FrameKind::Rgba | FrameKind::Argb => 4,
+            FrameKind::Rgb => 3,
+            FrameKind::Yuv422(_) => 2,
             FrameKind::Indexed => 1,
         }
     }
@@ -145,9 +157,18 @@ impl Frame {
     ) -> Result<Frame, DecodeError> {
         let bytes = Frame::check_size(width, height, kind, limits)?;
         let mut data = vec![0u8; bytes as usize];
-        if kind == FrameKind::Rgba {
-            for px in data.chunks_exact_mut(4) {
-                px[3] = 255;
+        // Opaque black in every layout.
+        let black: &[u8] = match kind {
+            FrameKind::Rgba => &[0, 0, 0, 255],
+            FrameKind::Argb => &[255, 0, 0, 0],
+            FrameKind::Yuv422(yuv::Layout::Uyvy) => &[128, 16, 128, 16],
+            FrameKind::Yuv422(yuv::Layout::Yuyv) => &[16, 128, 16, 128],
+            FrameKind::Yuv422(yuv::Layout::YuyvSigned) => &[16, 0, 16, 0],
+            FrameKind::Rgb | FrameKind::Indexed => &[],
+        };
+        if !black.is_empty() {
+            for px in data.chunks_exact_mut(black.len()) {
+                px.copy_from_slice(black);
             }
         }
         Ok(Frame {
@@ -190,6 +211,21 @@ impl Frame {
 
     /// The frame as RGBA (indexed frames through their palette).
     pub fn to_rgba(&self) -> Vec<u8> {
+        let pixels = self.data.len() / self.kind.bytes_per_pixel();
+        let width = (self.width as usize).max(1);
+        // Row by row from the stored layout (whole rows: the frame's data is
+        // width × height × bytes per pixel, as the decoders keep it).
+        let convert = |bpp: usize, row: &dyn Fn(&[u8], &mut [u8])| {
+            let mut out = vec![0u8; pixels * 4];
+            for (src, dst) in self
+                .data
+                .chunks_exact(width * bpp)
+                .zip(out.chunks_exact_mut(width * 4))
+            {
+                row(src, dst);
+            }
+            out
+        };
         match self.kind {
             FrameKind::Rgba => self.data.clone(),
             FrameKind::Indexed => {
@@ -200,6 +236,9 @@ impl Frame {
                 }
                 out
             }
+            FrameKind::Rgb => convert(3, &raw::rgb24_row),
+            FrameKind::Argb => convert(4, &raw::argb_row),
+            FrameKind::Yuv422(layout) => convert(2, &|src, dst| yuv::convert_row(layout, src, dst)),
         }
     }
 
@@ -292,6 +331,15 @@ pub trait Decoder: Send {
     ///
     /// On error the frame keeps whatever was decoded before the problem.
     fn decode(&mut self, sample: &[u8], sync: bool, frame: &mut Frame) -> Result<(), DecodeError>;
+
+    /// Whether a sample of `len` bytes is, byte for byte, the frame this
+    /// decoder would write (uncompressed video without row padding): the
+    /// caller may then read the sample straight into the frame's data instead
+    /// of calling [`Decoder::decode`], one copy instead of two.
+    fn stored_as_is(&self, len: usize) -> bool {
+        let _ = len;
+        false
+    }
 }
 
 /// Why a stream cannot be decoded at all.

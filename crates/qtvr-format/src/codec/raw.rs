@@ -87,19 +87,23 @@ impl RawDecoder {
         Ok(())
     }
 
-    /// Depths 16, 24 and 32 into RGBA.
+    /// Depths 16 (into RGBA), 24 and 32 (their rows as stored).
     fn decode_direct(&self, sample: &[u8], out: &mut [u8]) -> Result<(), DecodeError> {
         let (w, h) = (self.width, self.height);
         let bpp = usize::from(self.bits / 8);
         let line = w * bpp;
+        let out_line = w * self.kind().bytes_per_pixel();
+        let row = |src: &[u8], dst: &mut [u8]| match bpp {
+            2 => rgb555_row(src, dst),
+            _ => dst.copy_from_slice(src),
+        };
         if sample.len() < line * h {
             // Show the whole rows there are, then say what is missing.
-            for (src, dst) in sample.chunks_exact(line).zip(out.chunks_exact_mut(w * 4)) {
-                match bpp {
-                    2 => rgb555_row(src, dst),
-                    3 => rgb24_row(src, dst),
-                    _ => argb_row(src, dst),
-                }
+            for (src, dst) in sample
+                .chunks_exact(line)
+                .zip(out.chunks_exact_mut(out_line))
+            {
+                row(src, dst);
             }
             return Err(DecodeError::at(
                 sample.len(),
@@ -117,13 +121,8 @@ impl RawDecoder {
         } else {
             line
         };
-        for (src, dst) in sample.chunks(stride).zip(out.chunks_exact_mut(w * 4)) {
-            let src = &src[..line];
-            match bpp {
-                2 => rgb555_row(src, dst),
-                3 => rgb24_row(src, dst),
-                _ => argb_row(src, dst),
-            }
+        for (src, dst) in sample.chunks(stride).zip(out.chunks_exact_mut(out_line)) {
+            row(&src[..line], dst);
         }
         Ok(())
     }
@@ -208,11 +207,22 @@ pub(super) fn argb_row(src: &[u8], dst: &mut [u8]) {
 
 impl Decoder for RawDecoder {
     fn kind(&self) -> FrameKind {
-        if self.bits <= 8 {
-            FrameKind::Indexed
-        } else {
-            FrameKind::Rgba
+        match self.bits {
+            0..=8 => FrameKind::Indexed,
+            24 => FrameKind::Rgb,
+            32 => FrameKind::Argb,
+            _ => FrameKind::Rgba,
         }
+    }
+
+    fn stored_as_is(&self, len: usize) -> bool {
+        // Packed rows of 8-bit indices, R G B or A R G B: the frame's layout.
+        matches!(self.bits, 8 | 24 | 32)
+            && self
+                .width
+                .checked_mul(self.height)
+                .and_then(|n| n.checked_mul(usize::from(self.bits / 8)))
+                == Some(len)
     }
 
     fn decode(&mut self, sample: &[u8], _sync: bool, frame: &mut Frame) -> Result<(), DecodeError> {
@@ -309,20 +319,24 @@ mod tests {
     #[test]
     fn rgb24_packed_and_padded() {
         // 1×2: rows of 3 bytes; packed when the sample has 6 bytes, padded to 4 with 8.
+        // Frames keep R G B as stored; RGBA when the picture is made.
         let f = decode(1, 2, 24, &[1, 2, 3, 4, 5, 6]).unwrap();
-        assert_eq!(f.data, [1, 2, 3, 255, 4, 5, 6, 255]);
+        assert_eq!(f.kind, FrameKind::Rgb);
+        assert_eq!(f.data, [1, 2, 3, 4, 5, 6]);
+        assert_eq!(f.to_rgba(), [1, 2, 3, 255, 4, 5, 6, 255]);
         let f = decode(1, 2, 24, &[1, 2, 3, 0, 4, 5, 6, 0]).unwrap();
-        assert_eq!(f.data, [1, 2, 3, 255, 4, 5, 6, 255]);
+        assert_eq!(f.to_rgba(), [1, 2, 3, 255, 4, 5, 6, 255]);
         // 7 bytes: too short for padded rows, so packed.
         let f = decode(1, 2, 24, &[1, 2, 3, 4, 5, 6, 7]).unwrap();
-        assert_eq!(f.data, [1, 2, 3, 255, 4, 5, 6, 255]);
+        assert_eq!(f.to_rgba(), [1, 2, 3, 255, 4, 5, 6, 255]);
         assert!(decode(1, 2, 24, &[1, 2, 3, 4, 5]).is_err());
     }
 
     #[test]
     fn argb_keeps_alpha() {
         let f = decode(2, 1, 32, &[9, 1, 2, 3, 0, 4, 5, 6]).unwrap();
-        assert_eq!(f.data, [1, 2, 3, 9, 4, 5, 6, 0]);
+        assert_eq!(f.kind, FrameKind::Argb);
+        assert_eq!(f.to_rgba(), [1, 2, 3, 9, 4, 5, 6, 0]);
         assert_eq!(f.to_rgb24(), [1, 2, 3, 4, 5, 6]);
     }
 

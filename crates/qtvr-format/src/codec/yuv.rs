@@ -48,8 +48,8 @@
 use super::{DecodeError, Decoder, Frame, FrameKind, StreamInfo, Unsupported};
 
 /// The byte layout of a pixel pair.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Layout {
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Layout {
     /// `2vuy`: Cb Y0 Cr Y1.
     Uyvy,
     /// `yuvs`: Y0 Cb Y1 Cr.
@@ -140,16 +140,19 @@ impl YuvDecoder {
             self.odd = Some(odd);
             return;
         }
-        let pairs = self.width.div_ceil(2);
-        let last_cr_flip = if self.width % 2 == 1 { 0 } else { 0x80 };
-        // One loop per layout, so that each is straight-line code.
-        match self.layout {
-            Layout::Uyvy => convert_pairs(src, dst, |s, _| [s[1], s[0], s[3], s[2]]),
-            Layout::Yuyv => convert_pairs(src, dst, |s, _| [s[0], s[1], s[2], s[3]]),
-            Layout::YuyvSigned => convert_pairs(src, dst, |s, p| {
-                let flip = if p + 1 == pairs { last_cr_flip } else { 0x80 };
-                [s[0], s[1] ^ 0x80, s[2], s[3] ^ flip]
-            }),
+        convert_row(self.layout, src, dst);
+    }
+}
+
+/// Converts a row of whole pixel pairs of an even width (as an even-width
+/// [`FrameKind::Yuv422`] frame stores them) into RGBA.
+pub(super) fn convert_row(layout: Layout, src: &[u8], dst: &mut [u8]) {
+    // One loop per layout, so that each is straight-line code.
+    match layout {
+        Layout::Uyvy => convert_pairs(src, dst, |s, _| [s[1], s[0], s[3], s[2]]),
+        Layout::Yuyv => convert_pairs(src, dst, |s, _| [s[0], s[1], s[2], s[3]]),
+        Layout::YuyvSigned => {
+            convert_pairs(src, dst, |s, _| [s[0], s[1] ^ 0x80, s[2], s[3] ^ 0x80])
         }
     }
 }
@@ -429,18 +432,35 @@ fn level(index: i32) -> u8 {
 
 impl Decoder for YuvDecoder {
     fn kind(&self) -> FrameKind {
-        FrameKind::Rgba
+        // Even widths keep their pairs as stored (converted when the picture
+        // is assembled); odd widths are filtered into RGBA here.
+        if self.odd.is_some() {
+            FrameKind::Rgba
+        } else {
+            FrameKind::Yuv422(self.layout)
+        }
+    }
+
+    fn stored_as_is(&self, len: usize) -> bool {
+        self.odd.is_none() && self.stride().checked_mul(self.height) == Some(len)
     }
 
     fn decode(&mut self, sample: &[u8], _sync: bool, frame: &mut Frame) -> Result<(), DecodeError> {
-        frame.check_shape(self.width, self.height, FrameKind::Rgba)?;
+        let kind = self.kind();
+        frame.check_shape(self.width, self.height, kind)?;
         let stride = self.stride();
         let need = stride * self.height;
-        let rows = sample
-            .chunks_exact(stride)
-            .zip(frame.data.chunks_exact_mut(self.width * 4));
+        let rows = sample.chunks_exact(stride).zip(
+            frame
+                .data
+                .chunks_exact_mut(self.width * kind.bytes_per_pixel()),
+        );
         for (src, dst) in rows {
-            self.row(src, dst);
+            if self.odd.is_some() {
+                self.row(src, dst);
+            } else {
+                dst.copy_from_slice(src);
+            }
         }
         if sample.len() < need {
             return Err(DecodeError::at(
@@ -496,7 +516,7 @@ mod tests {
         let grey = |y: u8| {
             let (f, r) = decode(b"yuvs", 2, 1, &[y, 128, y, 128]);
             r.unwrap();
-            f.data[0]
+            f.to_rgba()[0]
         };
         assert_eq!(grey(16), 0);
         assert_eq!(grey(17), 0);
@@ -506,9 +526,9 @@ mod tests {
         assert_eq!(grey(240), 255);
         // Saturated colours (ffmpeg's output for these triples).
         let (f, _) = decode(b"yuvs", 2, 1, &[81, 90, 81, 240]);
-        assert_eq!(&f.data[..4], &[252, 0, 0, 255]);
+        assert_eq!(&f.to_rgba()[..4], &[252, 0, 0, 255]);
         let (f, _) = decode(b"yuvs", 2, 1, &[41, 240, 41, 110]);
-        assert_eq!(&f.data[..4], &[0, 0, 253, 255]);
+        assert_eq!(&f.to_rgba()[..4], &[0, 0, 253, 255]);
     }
 
     #[test]
@@ -520,9 +540,13 @@ mod tests {
         r.unwrap();
         let (c, r) = decode(b"yuv2", 2, 1, &[50, 100 ^ 0x80, 200, 180 ^ 0x80]);
         r.unwrap();
-        assert_eq!(a.data, b.data);
-        assert_eq!(a.data, c.data);
-        assert!(a.data[0] < a.data[4], "{:?}", a.data);
+        // Even widths keep the pairs as stored until the picture is made.
+        assert_eq!(b.kind, FrameKind::Yuv422(Layout::Uyvy));
+        assert_eq!(b.data, [100, 50, 180, 200]);
+        let (a, b, c) = (a.to_rgba(), b.to_rgba(), c.to_rgba());
+        assert_eq!(a, b);
+        assert_eq!(a, c);
+        assert!(a[0] < a[4], "{a:?}");
     }
 
     #[test]
@@ -556,9 +580,15 @@ mod tests {
         let e = r.unwrap_err();
         assert_eq!(e.at, Some(9));
         assert!(e.what.contains("too few"), "{e}");
-        assert_eq!(f.data[0], f.data[8]);
-        assert_ne!(f.data[0], 0);
-        assert_eq!(&f.data[16..20], &[0, 0, 0, 255]);
+        // The rows not in the sample stay black.
+        let rgba = f.to_rgba();
+        assert_eq!(rgba[0], rgba[8]);
+        assert_ne!(rgba[0], 0);
+        assert_eq!(&rgba[16..24], &[0, 0, 0, 255, 0, 0, 0, 255]);
+        for codec in [b"2vuy", b"yuvs", b"yuv2"] {
+            let (f, _) = decode(codec, 2, 1, &[]);
+            assert_eq!(f.to_rgba(), [0, 0, 0, 255, 0, 0, 0, 255], "{codec:?}");
+        }
         // Extra bytes are ignored.
         let (_, r) = decode(b"2vuy", 2, 1, &[1, 2, 3, 4, 5, 6]);
         r.unwrap();

@@ -788,13 +788,46 @@ fn decode_one(
             sample.size
         ));
     }
-    if let Err(e) = read_into(src, sample.offset, sample.size, buf) {
-        return TileStatus::Damaged(format!("sample {} cannot be read: {e}", s + 1));
-    }
-    match dec.decode(buf, sample.is_sync, frame) {
+    match read_and_decode(src, sample, dec.as_mut(), frame, buf) {
         Ok(()) => TileStatus::Decoded,
-        Err(e) => TileStatus::Damaged(format!("sample {} is damaged: {e}", s + 1)),
+        Err(SampleError::Read(e)) => {
+            TileStatus::Damaged(format!("sample {} cannot be read: {e}", s + 1))
+        }
+        Err(SampleError::Decode(e)) => {
+            TileStatus::Damaged(format!("sample {} is damaged: {e}", s + 1))
+        }
     }
+}
+
+/// Why a sample gave no frame: it could not be read, or not decoded.
+#[derive(Debug)]
+pub enum SampleError {
+    Read(String),
+    Decode(codec::DecodeError),
+}
+
+/// Reads a sample and decodes it into `frame` (`buf` holds the sample's
+/// bytes, its allocation reused). A sample stored as the frame's own layout
+/// ([`codec::Decoder::stored_as_is`]) is read straight into the frame.
+pub fn read_and_decode(
+    src: &dyn ByteSource,
+    sample: &crate::container::Sample,
+    dec: &mut dyn codec::Decoder,
+    frame: &mut Frame,
+    buf: &mut Vec<u8>,
+) -> Result<(), SampleError> {
+    let size = sample.size as usize;
+    if dec.stored_as_is(size) && frame.data.len() == size {
+        let end = sample.offset.checked_add(u64::from(sample.size));
+        if end.is_some_and(|e| e <= src.len())
+            && src.read_exact_at(sample.offset, &mut frame.data).is_ok()
+        {
+            return Ok(());
+        }
+    }
+    read_into(src, sample.offset, sample.size, buf).map_err(SampleError::Read)?;
+    dec.decode(buf, sample.is_sync, frame)
+        .map_err(SampleError::Decode)
 }
 
 /// Reads a sample into `buf` (reusing its allocation), checking the range first.
@@ -855,6 +888,14 @@ pub fn to_index_frame(frame: Frame) -> Frame {
     if frame.kind == FrameKind::Indexed {
         return frame;
     }
+    let frame = match frame.kind {
+        FrameKind::Rgba => frame,
+        _ => Frame {
+            data: frame.to_rgba(),
+            kind: FrameKind::Rgba,
+            ..frame
+        },
+    };
     let pal = Palette::mac_256();
     let mut lookup = std::collections::HashMap::with_capacity(256);
     for (i, c) in pal.colors.iter().enumerate().rev() {

@@ -275,3 +275,59 @@ fn a_cancel_stops_inside_a_sample_and_a_deadline_says_it_ran_out_of_time() {
     let e = run(late).unwrap_err();
     assert!(e.what.contains("longer than its time budget"), "{}", e.what);
 }
+
+#[test]
+fn stored_samples_are_read_into_the_frame_as_decoding_would_write_them() {
+    // raw 24 and 2vuy samples of exactly a frame's bytes are read straight
+    // into the frame; a padded or short one goes through the decoder.
+    let cases: [(&[u8; 4], i16, usize); 3] = [(b"raw ", 24, 3), (b"raw ", 32, 4), (b"2vuy", 24, 2)];
+    for (codec, depth, bpp) in cases {
+        let exact: Vec<u8> = (0..usize::from(W) * usize::from(H) * bpp)
+            .map(|i| (i * 7 % 251) as u8)
+            .collect();
+        let mut padded = exact.clone();
+        padded.extend_from_slice(&[0; 9]);
+        let bytes = movie(
+            codec,
+            depth,
+            vec![exact.clone(), padded, exact[..10].to_vec()],
+            None,
+        );
+        let m = read_movie(&bytes, &Budget::for_file(bytes.len() as u64)).unwrap();
+        let track = &m.tracks[0];
+        let info = StreamInfo::from_description(&track.descriptions[0]).unwrap();
+        let mut dec = codec::decoder_for(&info).unwrap();
+        let new_frame = |dec: &dyn codec::Decoder| {
+            Frame::new(
+                info.width,
+                info.height,
+                dec.kind(),
+                None,
+                &Limits::default(),
+            )
+            .unwrap()
+        };
+        assert!(dec.stored_as_is(exact.len()), "{codec:?} {depth}");
+        assert!(!dec.stored_as_is(exact.len() + 9));
+        let mut want = new_frame(dec.as_ref());
+        dec.decode(&exact, true, &mut want).unwrap();
+        let mut buf = Vec::new();
+        for (i, sample) in track.samples.iter().enumerate() {
+            let mut got = new_frame(dec.as_ref());
+            let r = read_and_decode(&bytes, sample, dec.as_mut(), &mut got, &mut buf);
+            match i {
+                0 | 1 => {
+                    r.unwrap();
+                    assert_eq!(got, want, "{codec:?} {depth}, sample {i}");
+                }
+                _ => assert!(matches!(r, Err(SampleError::Decode(_))), "{r:?}"),
+            }
+        }
+        // A sample past the end of the file is a read error.
+        let mut past = track.samples[0].clone();
+        past.offset = bytes.len() as u64 - 4;
+        let mut f = new_frame(dec.as_ref());
+        let r = read_and_decode(&bytes, &past, dec.as_mut(), &mut f, &mut buf);
+        assert!(matches!(r, Err(SampleError::Read(_))), "{r:?}");
+    }
+}

@@ -100,7 +100,8 @@ fn opts(ffmpeg: &Path, time_ms: u64) -> DecodeOptions {
 }
 
 fn first_pixel(f: &Frame) -> [u8; 4] {
-    [f.data[0], f.data[1], f.data[2], f.data[3]]
+    let rgba = f.to_rgba();
+    [rgba[0], rgba[1], rgba[2], rgba[3]]
 }
 
 #[test]

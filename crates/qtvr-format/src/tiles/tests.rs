@@ -324,7 +324,7 @@ fn stored_samples_are_read_into_the_frame_as_decoding_would_write_them() {
             }
         }
         // A sample past the end of the file is a read error.
-        let mut past = track.samples[0].clone();
+        let mut past = track.samples[0];
         past.offset = bytes.len() as u64 - 4;
         let mut f = new_frame(dec.as_ref());
         let r = read_and_decode(&bytes, &past, dec.as_mut(), &mut f, &mut buf);

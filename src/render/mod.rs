@@ -18,6 +18,7 @@ mod motion;
 pub mod overlay;
 pub mod pages;
 mod surface;
+mod upload;
 
 pub use motion::reduced_size;
 pub use surface::{Acquired, Frame, WindowSurface, clear};
@@ -947,8 +948,7 @@ fn plan_pages(
 
 /// Makes a node's image pages (gutters, mip chains) and uploads them one
 /// layer at a time (its rows made in parallel), each dropped once written;
-/// every [`UPLOAD_BATCH_BYTES`] the copies are submitted and waited for so
-/// the device's staging copies go too. Each surface's picture is freed once
+/// the bands go through one reused staging buffer ([`upload::Stager`]). Each surface's picture is freed once
 /// its last page is made, so the pictures shrink as the textures grow: the
 /// picture, the pages and their staging copies never exist all at once.
 fn upload_image_pages(
@@ -973,44 +973,10 @@ fn upload_image_pages(
         usage: wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::COPY_DST,
         view_formats: &[],
     });
-    // Written in bands of rows; every UPLOAD_BATCH_BYTES the copies are
-    // submitted and waited for, so that the device's staging copies are freed.
-    let mut staged = 0usize;
+    // Through one reused staging buffer (`upload`), a band of rows at a time.
+    let mut stager = upload::Stager::new(gpu);
     let mut write = |z: usize, level: u32, w: u32, data: &[u8]| {
-        let row = 4 * w as usize;
-        let band = (UPLOAD_BATCH_BYTES / row.max(1)).max(1);
-        for (i, rows) in data.chunks(band * row).enumerate() {
-            let n = (rows.len() / row) as u32;
-            gpu.queue.write_texture(
-                wgpu::TexelCopyTextureInfo {
-                    texture: &img,
-                    mip_level: level,
-                    origin: wgpu::Origin3d {
-                        x: 0,
-                        y: (i * band) as u32,
-                        z: z as u32,
-                    },
-                    aspect: wgpu::TextureAspect::All,
-                },
-                rows,
-                wgpu::TexelCopyBufferLayout {
-                    offset: 0,
-                    bytes_per_row: Some(4 * w),
-                    rows_per_image: Some(n),
-                },
-                wgpu::Extent3d {
-                    width: w,
-                    height: n,
-                    depth_or_array_layers: 1,
-                },
-            );
-            staged += rows.len();
-            if staged >= UPLOAD_BATCH_BYTES {
-                gpu.queue.submit([]);
-                let _ = gpu.device.poll(wgpu::PollType::wait_indefinitely());
-                staged = 0;
-            }
-        }
+        stager.write(&img, z as u32, level, w, data);
     };
     // Each layer is made (rows in parallel), written and dropped in turn, and
     // each surface's picture is freed once its last layer is made (cube
@@ -1033,10 +999,7 @@ fn upload_image_pages(
             write(z, level as u32 + 1, w, &d);
         }
     }
-    if staged > 0 {
-        gpu.queue.submit([]);
-        let _ = gpu.device.poll(wgpu::PollType::wait_indefinitely());
-    }
+    stager.finish();
     img
 }
 
@@ -1053,10 +1016,6 @@ fn texture_bytes(layout: &pages::PageLayout, bpp: u64, mips: bool) -> u64 {
         (w, h) = ((w / 2).max(1), (h / 2).max(1));
     }
 }
-
-/// Staged texture bytes after which an upload is submitted and waited for,
-/// so that its staging memory is freed.
-const UPLOAD_BATCH_BYTES: usize = 2 << 20;
 
 fn upload_hotspot_pages(
     gpu: &Gpu,

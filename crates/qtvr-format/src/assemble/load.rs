@@ -40,9 +40,9 @@ fn claimed_frames(movie: &Movie, u: &TrackUse, samples: &[usize]) -> (u64, [u32;
 /// (each sample's size from its sample description), before anything is
 /// decoded. For a panorama: its image and hot spot frames, the picture
 /// assembled from them and its texture pages (mip chains add a third),
-/// counted together (the upload's staging copies make up for the frames
-/// freed before it: `qtvr render` of a 4000² cube peaks at 1.35 GB above
-/// the program's floor for 1.28 GB counted here). For an object: the frames
+/// counted together: an upper bound, since a face of one tile becomes its
+/// picture without a copy and pictures are freed as their pages are made
+/// (`cargo bench --bench memory` measures the peaks). For an object: the frames
 /// of `views` views, image and hot spots (each view's picture is its frame;
 /// the viewer's frame cache has its own limit).
 pub fn node_memory(movie: &Movie, node: &Node, views: usize) -> MemoryNeeds {

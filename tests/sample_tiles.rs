@@ -184,3 +184,67 @@ fn jpeg_tiles_within_45_db_of_ffmpeg() {
     eprintln!("{tiles} JPEG tiles, worst PSNR {worst:.1} dB");
     assert!(tiles > 100);
 }
+
+/// A panorama decoded in batches (as the viewer does, for its progress bar)
+/// is the picture decoded in one piece, for every panorama node of every
+/// sample.
+#[test]
+fn pictures_decoded_in_batches_are_the_pictures_decoded_at_once() {
+    use qtvr_format::assemble::{panorama_picture, panorama_picture_in_batches};
+    use qtvr_format::qtvr::NodeContent;
+    let Some(dir) = common::samples_dir() else {
+        return;
+    };
+    let mut cylinders = 0;
+    for path in common::sample_movies(&dir) {
+        let (src, loaded) = open(&path).unwrap();
+        let scene = loaded.scene.as_ref().expect("a QTVR movie");
+        for node in &scene.nodes {
+            let NodeContent::Panorama(p) = &node.content else {
+                continue;
+            };
+            let opts = DecodeOptions::default();
+            let whole = panorama_picture(&src, &loaded.movie, node, &opts);
+            let mut calls = Vec::new();
+            let batched =
+                panorama_picture_in_batches(&src, &loaded.movie, node, &opts, 8, &mut |d, t| {
+                    calls.push((d, t))
+                });
+            let what = format!("{} node {}", path.display(), node.id);
+            match (whole, batched) {
+                (Ok(a), Ok(b)) => {
+                    assert_eq!(a.surfaces.len(), b.surfaces.len(), "{what}");
+                    for (x, y) in a.surfaces.iter().zip(&b.surfaces) {
+                        assert!(x.image == y.image, "{what}: the pictures differ");
+                        assert!(x.hotspots == y.hotspots, "{what}: the hot spot maps differ");
+                    }
+                    assert_eq!(
+                        a.warnings.iter().map(|w| w.to_string()).collect::<Vec<_>>(),
+                        b.warnings.iter().map(|w| w.to_string()).collect::<Vec<_>>(),
+                        "{what}"
+                    );
+                }
+                (a, b) => assert_eq!(
+                    a.err().map(|e| e.to_string()),
+                    b.err().map(|e| e.to_string()),
+                    "{what}"
+                ),
+            }
+            assert_eq!(
+                calls.last().map(|c| c.0),
+                Some(p.image_track.samples.len()),
+                "{what}"
+            );
+            if matches!(p.projection, qtvr_format::qtvr::Projection::Cylinder { .. })
+                && calls.len() > 1
+            {
+                cylinders += 1;
+            }
+        }
+    }
+    // Cylinders whose tiles came in several batches.
+    assert!(
+        cylinders >= 3,
+        "only {cylinders} cylinders were decoded in batches"
+    );
+}

@@ -308,21 +308,10 @@ fn main() {
     };
 
     let mut rows = Vec::new();
-    // Sorenson Video 1 rows: (movie, size, frames, ours YUV, ffmpeg null,
-    // ours RGBA, ffmpeg to RGBA).
-    type YuvRow = (
-        String,
-        String,
-        usize,
-        Duration,
-        Option<Duration>,
-        Duration,
-        Option<Duration>,
-    );
-    let mut svq1: Vec<YuvRow> = Vec::new();
-    // Uncompressed rows: (movie, codec, size, frames, ours as stored, ffmpeg
-    // null, ours to RGBA, ffmpeg to RGBA).
-    type StoredRow = (
+    // Tracks timed two ways: (movie, codec, size, frames, ours, ffmpeg null,
+    // ours to RGBA, ffmpeg to RGBA); for Sorenson Video 1 the first way is
+    // its YUV planes, for uncompressed video the frames as stored.
+    type BothWays = (
         String,
         String,
         String,
@@ -332,7 +321,8 @@ fn main() {
         Duration,
         Option<Duration>,
     );
-    let mut stored: Vec<StoredRow> = Vec::new();
+    let mut svq1: Vec<BothWays> = Vec::new();
+    let mut stored: Vec<BothWays> = Vec::new();
     for path in &movies {
         let shown = path
             .strip_prefix(root)
@@ -356,16 +346,16 @@ fn main() {
             } else {
                 (None, None)
             };
+            let ff_rgba = || {
+                have_ffmpeg
+                    .then(|| ffmpeg_to(path, index, Some(1), &["-pix_fmt", "rgba"]))
+                    .flatten()
+            };
             // Uncompressed video, kept as stored: also to RGBA, both sides.
             if ["raw ", "2vuy", "yuvs", "yuv2"].contains(&codec.as_str()) {
                 let rgba = best(runs, min_time, || {
                     ours_stream(path, index, true);
                 });
-                let ff_rgba = if have_ffmpeg {
-                    ffmpeg_to(path, index, Some(1), &["-pix_fmt", "rgba"])
-                } else {
-                    None
-                };
                 stored.push((
                     shown.clone(),
                     codec.clone(),
@@ -374,24 +364,20 @@ fn main() {
                     ours_1,
                     ff_1,
                     rgba,
-                    ff_rgba,
+                    ff_rgba(),
                 ));
             }
             if codec == "SVQ1" {
                 let yuv = best(runs, min_time, || ours_svq1_yuv(path, index));
-                let ff_rgba = if have_ffmpeg {
-                    ffmpeg_to(path, index, Some(1), &["-pix_fmt", "rgba"])
-                } else {
-                    None
-                };
                 svq1.push((
                     shown.clone(),
+                    codec.clone(),
                     size.clone(),
                     frames,
                     yuv,
                     ff_1,
                     ours_1,
-                    ff_rgba,
+                    ff_rgba(),
                 ));
             }
             let note = if bad > 0 {
@@ -492,31 +478,34 @@ fn main() {
             rs.len()
         ));
     }
+    // Ours and ffmpeg's net time and their ratio, for two ways of decoding.
+    let both_ways = |a: Duration, ff_a: Option<Duration>, b: Duration, ff_b: Option<Duration>| {
+        [(a, ff_a), (b, ff_b)]
+            .map(|(ours, ff)| {
+                format!(
+                    "{} | {} | {}",
+                    ms(ours),
+                    net(ff).map_or("–".into(), ms),
+                    fmt_ratio(r(net(ff), ours))
+                )
+            })
+            .join(" | ")
+    };
     if !stored.is_empty() {
         md.push_str("\nUncompressed video (`raw ` at 8, 24 and 32 bits, 4:2:2 Y′CbCr of even widths) is kept as stored when decoded, as ffmpeg's `rawvideo` decoder hands it on, and turned into RGBA where the picture is assembled. Both ways, one thread each: as stored against `ffmpeg -threads 1 … -f null`, and to RGBA against `ffmpeg -threads 1 … -pix_fmt rgba -f null` (net of start-up; ratio > 1: we are faster):\n\n| movie | codec | size | frames | ours: as stored | ffmpeg (net) | ratio | ours: RGBA | ffmpeg: RGBA (net) | ratio |\n|---|---|---|---|---|---|---|---|---|---|\n");
         for (movie, codec, size, frames, ours, ff, rgba, ff_rgba) in &stored {
             md.push_str(&format!(
-                "| {movie} | `{codec}` | {size} | {frames} | {} | {} | {} | {} | {} | {} |\n",
-                ms(*ours),
-                net(*ff).map_or("–".into(), ms),
-                fmt_ratio(r(net(*ff), *ours)),
-                ms(*rgba),
-                net(*ff_rgba).map_or("–".into(), ms),
-                fmt_ratio(r(net(*ff_rgba), *rgba)),
+                "| {movie} | `{codec}` | {size} | {frames} | {} |\n",
+                both_ways(*ours, *ff, *rgba, *ff_rgba)
             ));
         }
     }
     if !svq1.is_empty() {
         md.push_str("\nSorenson Video 1 is YUV 4:1:0: ffmpeg's `-f null` stops at its planes, while our decoder also converts every frame to RGBA for the renderer. Codec against codec, one thread each: our planes only against `ffmpeg -threads 1 … -f null`, and our RGBA against `ffmpeg -threads 1 … -pix_fmt rgba -f null` (net of start-up; ratio > 1: we are faster):\n\n| movie | size | frames | ours: YUV | ffmpeg: YUV (net) | ratio | ours: RGBA | ffmpeg: RGBA (net) | ratio |\n|---|---|---|---|---|---|---|---|---|\n");
-        for (movie, size, frames, yuv, ff_yuv, rgba, ff_rgba) in &svq1 {
+        for (movie, _, size, frames, yuv, ff_yuv, rgba, ff_rgba) in &svq1 {
             md.push_str(&format!(
-                "| {movie} | {size} | {frames} | {} | {} | {} | {} | {} | {} |\n",
-                ms(*yuv),
-                net(*ff_yuv).map_or("–".into(), ms),
-                fmt_ratio(r(net(*ff_yuv), *yuv)),
-                ms(*rgba),
-                net(*ff_rgba).map_or("–".into(), ms),
-                fmt_ratio(r(net(*ff_rgba), *rgba)),
+                "| {movie} | {size} | {frames} | {} |\n",
+                both_ways(*yuv, *ff_yuv, *rgba, *ff_rgba)
             ));
         }
     }

@@ -10,7 +10,6 @@
 //! Writes a Markdown table to stdout and `target/bench-launch.md`.
 //! `QTVR_BIN` times another viewer binary (e.g. an older build).
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -30,24 +29,8 @@ fn launch(display: &str, file: Option<&Path>) -> Result<(f64, f64), String> {
     if let Some(f) = file {
         cmd.arg(f);
     }
-    let mut child = cmd
-        .args(["--size", "1024x768", "--report-state"])
-        .env("DISPLAY", display)
-        .env_remove("WAYLAND_DISPLAY")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .map_err(|e| e.to_string())?;
-    let out = child.stdout.take().ok_or("no stdout")?;
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(out).lines().map_while(Result::ok) {
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
+    cmd.args(["--size", "1024x768", "--report-state"]);
+    let (mut child, rx) = xvfb::spawn_on(display, cmd)?;
     let mut result = Err("no first frame within 60 s".to_string());
     while let Ok(line) = rx.recv_timeout(Duration::from_secs(60)) {
         let v: serde_json::Value = serde_json::from_str(&line).unwrap_or_default();

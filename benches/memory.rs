@@ -19,8 +19,7 @@
 //! `QTVR_BIN` measures another build's binary (e.g. an older one, to compare
 //! in the same run); `--filter TEXT` only movies whose path contains TEXT.
 
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -72,25 +71,9 @@ fn render_peak(file: &Path, out: &Path) -> Result<u64, String> {
 }
 
 fn viewer_peak(display: &str, file: &Path) -> Result<u64, String> {
-    let mut child = Command::new(bin())
-        .arg(file)
-        .args(["--size", "1024x768", "--report-state"])
-        .env("DISPLAY", display)
-        .env_remove("WAYLAND_DISPLAY")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .map_err(|e| e.to_string())?;
-    let out = child.stdout.take().ok_or("no stdout")?;
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(out).lines().map_while(Result::ok) {
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
+    let mut cmd = Command::new(bin());
+    cmd.arg(file).args(["--size", "1024x768", "--report-state"]);
+    let (mut child, rx) = xvfb::spawn_on(display, cmd)?;
     let start = Instant::now();
     let mut shown = false;
     let mut result = Err("not at rest within 60 s".to_string());
@@ -175,18 +158,7 @@ fn main() {
     };
     let gpu = Gpu::headless().expect("a graphics adapter (lavapipe or a GPU)");
     let floor_movie = samples.join("gen/cube_raw24_small.mov");
-    let mut movies: Vec<PathBuf> = Vec::new();
-    for dir in ["real", "tools-made", "gen"] {
-        let Ok(rd) = std::fs::read_dir(samples.join(dir)) else {
-            continue;
-        };
-        let mut files: Vec<PathBuf> = rd
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|e| e.eq_ignore_ascii_case("mov")))
-            .collect();
-        files.sort();
-        movies.extend(files);
-    }
+    let movies = qtvr_testkit::sample_movies(&samples);
     let out_png =
         std::env::temp_dir().join(format!("qtvr-bench-memory-{}.png", std::process::id()));
     let runs = 3;

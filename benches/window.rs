@@ -24,10 +24,10 @@
 //! Xvfb, xdotool or ImageMagick's `import` is missing, except under `CI=true`,
 //! where that fails.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc::{Receiver, channel};
+use std::process::{Child, Command};
+use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
 
 use qtvr::cli::render::{node_picture, pick_node};
@@ -46,7 +46,7 @@ const FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Bgra8Unorm;
 
 struct Viewer {
     child: Child,
-    events: Receiver<Value>,
+    events: Receiver<String>,
     window: u64,
     display: String,
 }
@@ -72,32 +72,14 @@ impl Viewer {
         if let Some(f) = file {
             cmd.arg(f);
         }
-        let mut child = cmd
-            .args([
-                "--size",
-                &format!("{}x{}", size[0], size[1]),
-                "--report-state",
-                "--motion-quality",
-                motion,
-            ])
-            .env("DISPLAY", display)
-            .env_remove("WAYLAND_DISPLAY")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .map_err(|e| format!("cannot start the viewer: {e}"))?;
-        let out = child.stdout.take().ok_or("no stdout")?;
-        let (tx, events) = channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(out).lines().map_while(Result::ok) {
-                if let Ok(v) = serde_json::from_str::<Value>(&line)
-                    && tx.send(v).is_err()
-                {
-                    break;
-                }
-            }
-        });
+        cmd.args([
+            "--size",
+            &format!("{}x{}", size[0], size[1]),
+            "--report-state",
+            "--motion-quality",
+            motion,
+        ]);
+        let (child, events) = xvfb::spawn_on(display, cmd)?;
         let mut v = Viewer {
             child,
             events,
@@ -119,10 +101,13 @@ impl Viewer {
         let end = Instant::now() + timeout;
         loop {
             let left = end.saturating_duration_since(Instant::now());
-            let v = self
+            let line = self
                 .events
                 .recv_timeout(left)
                 .map_err(|_| format!("no {name:?} event from the viewer within {timeout:?}"))?;
+            let Ok(v) = serde_json::from_str::<Value>(&line) else {
+                continue;
+            };
             if v["event"] == name {
                 return Ok(v);
             }

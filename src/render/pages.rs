@@ -304,36 +304,26 @@ fn build_layer<'a>(
     out
 }
 
-/// One RGBA texel at picture coordinates that may lie outside the picture.
+/// One RGBA texel at picture coordinates that may lie outside the picture:
+/// beyond a cube face's edge, from the face its ray meets.
 fn fetch_rgba(pic: &NodePicture, index: usize, s: &Surface, x: i64, y: i64) -> [u8; 4] {
     let img = &s.image;
     let (w, h) = (i64::from(img.width), i64::from(img.height));
-    match s.geometry {
-        Geometry::Cylinder { wraps, .. } => {
-            let x = if wraps {
-                x.rem_euclid(w)
-            } else {
-                x.clamp(0, w - 1)
-            };
-            texel(img, x, y.clamp(0, h - 1))
-        }
-        Geometry::Flat => texel(img, x.clamp(0, w - 1), y.clamp(0, h - 1)),
-        Geometry::Plane(p) => {
-            if (0..w).contains(&x) && (0..h).contains(&y) {
-                return texel(img, x, y);
+    let inside = (0..w).contains(&x) && (0..h).contains(&y);
+    if let Geometry::Plane(p) = s.geometry
+        && !inside
+    {
+        let ray = p.ray_of_texel([x as f64 + 0.5, y as f64 + 0.5], img.width, img.height);
+        for (j, other) in pic.surfaces.iter().enumerate() {
+            if j == index {
+                continue;
             }
-            let ray = p.ray_of_texel([x as f64 + 0.5, y as f64 + 0.5], img.width, img.height);
-            for (j, other) in pic.surfaces.iter().enumerate() {
-                if j == index {
-                    continue;
-                }
-                if let Some(t) = other.texel_of_ray(ray).filter(|t| other.contains(*t)) {
-                    return bilinear(&other.image, t);
-                }
+            if let Some(t) = other.texel_of_ray(ray).filter(|t| other.contains(*t)) {
+                return bilinear(&other.image, t);
             }
-            texel(img, x.clamp(0, w - 1), y.clamp(0, h - 1))
         }
     }
+    fetch_own(s, None, x, y)
 }
 
 /// A texel inside the picture (opaque black where there is none: a picture

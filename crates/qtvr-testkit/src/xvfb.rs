@@ -1,8 +1,10 @@
 //! A private Xvfb server for window tests and benchmarks (used by
 //! `tests/window.rs`, `benches/launch.rs` and `benches/window.rs`).
 
+use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::{Receiver, channel};
 use std::time::{Duration, Instant};
 
 use crate::{require_tool, skip};
@@ -97,4 +99,29 @@ pub fn display_sized(size: [u32; 2]) -> Option<Display> {
     }
     skip("could not start Xvfb");
     None
+}
+
+/// Starts `cmd` (the viewer, with its arguments) on `display`: stdin piped,
+/// stderr discarded, `WAYLAND_DISPLAY` removed so that it opens an X11
+/// window; each line it prints on stdout (its `--report-state` reports) is
+/// sent on the channel returned.
+pub fn spawn_on(display: &str, mut cmd: Command) -> Result<(Child, Receiver<String>), String> {
+    let mut child = cmd
+        .env("DISPLAY", display)
+        .env_remove("WAYLAND_DISPLAY")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("cannot start {:?}: {e}", cmd.get_program()))?;
+    let out = child.stdout.take().ok_or("no stdout")?;
+    let (tx, rx) = channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(out).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    Ok((child, rx))
 }

@@ -948,9 +948,10 @@ fn plan_pages(
 
 /// Makes a node's image pages (gutters, mip chains) and uploads them one
 /// layer at a time (its rows made in parallel), each dropped once written;
-/// the bands go through one reused staging buffer ([`upload::Stager`]). Each surface's picture is freed once
-/// its last page is made, so the pictures shrink as the textures grow: the
-/// picture, the pages and their staging copies never exist all at once.
+/// the bands of rows go through one reused staging buffer
+/// ([`upload::Stager`]). Each surface's picture is freed once its last page
+/// is made, so the pictures shrink as the textures grow: the pictures, the
+/// pages and their staging copies never exist all at once.
 fn upload_image_pages(
     gpu: &Gpu,
     picture: &mut NodePicture,

@@ -149,19 +149,17 @@ impl YuvDecoder {
 pub(super) fn convert_row(layout: Layout, src: &[u8], dst: &mut [u8]) {
     // One loop per layout, so that each is straight-line code.
     match layout {
-        Layout::Uyvy => convert_pairs(src, dst, |s, _| [s[1], s[0], s[3], s[2]]),
-        Layout::Yuyv => convert_pairs(src, dst, |s, _| [s[0], s[1], s[2], s[3]]),
-        Layout::YuyvSigned => {
-            convert_pairs(src, dst, |s, _| [s[0], s[1] ^ 0x80, s[2], s[3] ^ 0x80])
-        }
+        Layout::Uyvy => convert_pairs(src, dst, |s| [s[1], s[0], s[3], s[2]]),
+        Layout::Yuyv => convert_pairs(src, dst, |s| [s[0], s[1], s[2], s[3]]),
+        Layout::YuyvSigned => convert_pairs(src, dst, |s| [s[0], s[1] ^ 0x80, s[2], s[3] ^ 0x80]),
     }
 }
 
-/// Converts a row of coded pairs (`pick` gives pair `p`'s Y0, Cb, Y1, Cr from
-/// its four bytes) into RGBA pixels: whole pairs as fixed-size writes, an odd
-/// width's last pixel alone.
+/// Converts a row of coded pairs (`pick` gives a pair's Y0, Cb, Y1, Cr from
+/// its four bytes) into RGBA pixels: whole pairs as fixed-size writes, a
+/// last pixel without its pair (a shorter `dst`) alone.
 #[inline(always)]
-fn convert_pairs(src: &[u8], dst: &mut [u8], pick: impl Fn(&[u8], usize) -> [u8; 4]) {
+fn convert_pairs(src: &[u8], dst: &mut [u8], pick: impl Fn(&[u8]) -> [u8; 4]) {
     let pixel = |y: u8, r: i32, g: i32, b: i32| {
         let y = i32::from(y);
         [level(y + r), level(y + g), level(y + b), 255]
@@ -173,15 +171,15 @@ fn convert_pairs(src: &[u8], dst: &mut [u8], pick: impl Fn(&[u8], usize) -> [u8;
         [pixel(y0, r, g, b), pixel(y1, r, g, b)]
     };
     let mut chunks = dst.chunks_exact_mut(8);
-    let mut coded = src.chunks_exact(4).enumerate();
-    for (d, (p, s)) in chunks.by_ref().zip(coded.by_ref()) {
-        d.copy_from_slice(convert(pick(s, p)).as_flattened());
+    let mut coded = src.chunks_exact(4);
+    for (d, s) in chunks.by_ref().zip(coded.by_ref()) {
+        d.copy_from_slice(convert(pick(s)).as_flattened());
     }
     let d = chunks.into_remainder();
-    if let Some((p, s)) = coded.next()
+    if let Some(s) = coded.next()
         && !d.is_empty()
     {
-        let px = convert(pick(s, p));
+        let px = convert(pick(s));
         let n = d.len();
         d.copy_from_slice(&px.as_flattened()[..n]);
     }

@@ -144,7 +144,8 @@ enum Command {
         /// What to write.
         #[arg(long, value_enum)]
         to: ExportKind,
-        /// Node ID for panorama, equirect and cubemap (default: the movie's default node).
+        /// Node ID for panorama, equirect, cubemap and sound (default: the movie's default
+        /// node; for sound, the whole movie's sound).
         #[arg(long)]
         node: Option<u32>,
         /// Equirect: width in pixels (height = width / 2; default: the panorama's own resolution).
@@ -157,7 +158,7 @@ enum Command {
         #[arg(long)]
         force: bool,
         /// Output: a folder for `tiles`, `web` and `pannellum`; a .png/.jpg file for `panorama` and
-        /// `equirect`; for `cubemap`, NAME.png gives NAME_front.png, NAME_right.png,
+        /// `equirect`; a .wav file for `sound`; for `cubemap`, NAME.png gives NAME_front.png, NAME_right.png,
         /// NAME_back.png, NAME_left.png, NAME_top.png and NAME_bottom.png.
         #[arg(short, long)]
         output: PathBuf,
@@ -243,6 +244,8 @@ enum ExportKind {
     Web,
     /// A Pannellum tour configuration with its pictures (docs/web.md).
     Pannellum,
+    /// A WAV file: the sound of `--node`, or the movie's sound without it.
+    Sound,
 }
 
 impl Command {
@@ -301,6 +304,15 @@ fn main() -> ExitCode {
             ..
         }) => with_scene(&file, |src, loaded, scene| {
             qtvr::web::pannellum::export_to(src, &loaded.movie, scene, &output, force)
+        }),
+        Some(Command::Export {
+            file,
+            to: ExportKind::Sound,
+            node,
+            output,
+            ..
+        }) => with_scene(&file, |src, loaded, scene| {
+            qtvr::cli::sound::export_sound(src, &loaded.movie, scene, node.map(NodeId), &output)
         }),
         Some(Command::Export {
             file,

@@ -59,7 +59,10 @@ fn track_summary(t: &Track) -> TrackSummary<'_> {
         handler_name: &t.handler_name,
         enabled: t.enabled,
         codecs,
-        sample_count: t.samples.len(),
+        sample_count: t.samples.len()
+            + t.sound_chunks.as_ref().map_or(0, |c| {
+                c.chunks.iter().map(|k| k.samples as usize).sum::<usize>()
+            }),
         media_timescale: t.media_timescale,
         width: t.width,
         height: t.height,
@@ -132,7 +135,132 @@ struct Report<'a> {
     media_files: &'a [String],
     quicktime: QuickTime<'a>,
     qtvr: Option<&'a Scene>,
+    /// The sound tracks (see [`SoundSummary`]).
+    sound: Vec<SoundSummary>,
     warnings: &'a [Warning],
+}
+
+/// A sound track: its codec, rate, channels, length, and which node or
+/// views it belongs to; or why it cannot be read.
+#[derive(Serialize)]
+struct SoundSummary {
+    track: TrackId,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    info: Option<qtvr_format::sound::SoundTrackInfo>,
+    /// What the codec is, in words.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    codec_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    placement: Option<qtvr_format::sound::Placement>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+}
+
+fn sound_summaries(l: &Loaded) -> Vec<SoundSummary> {
+    qtvr_format::sound::sound_tracks(&l.movie)
+        .map(|t| match qtvr_format::sound::track_info(&l.movie, t) {
+            Ok(info) => SoundSummary {
+                track: t.id,
+                codec_name: Some(info.codec.describe()),
+                placement: l.scene.as_ref().map(|s| {
+                    qtvr_format::sound::place(
+                        s,
+                        l.movie.timescale,
+                        info.start,
+                        info.start + info.seconds,
+                    )
+                }),
+                info: Some(info),
+                error: None,
+            },
+            Err(e) => SoundSummary {
+                track: t.id,
+                info: None,
+                codec_name: None,
+                placement: None,
+                error: Some(e.to_string()),
+            },
+        })
+        .collect()
+}
+
+/// The sound tracks, one paragraph each.
+fn sound_text(o: &mut String, l: &Loaded) {
+    let all = sound_summaries(l);
+    if all.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        o,
+        "
+sound:"
+    );
+    for s in all {
+        let (Some(info), Some(name)) = (&s.info, &s.codec_name) else {
+            let _ = writeln!(
+                o,
+                "  track {}: cannot be read: {}",
+                s.track,
+                s.error.unwrap_or_default()
+            );
+            continue;
+        };
+        let d = &info.description;
+        let _ = writeln!(
+            o,
+            "  track {}{}: {name} ('{}', version {} description), {} Hz, {} channel{}, {:.2} s from {:.2} s",
+            s.track,
+            if info.enabled { "" } else { " (disabled)" },
+            d.format,
+            d.version,
+            trim_rate(d.rate),
+            d.channels,
+            if d.channels == 1 { "" } else { "s" },
+            info.seconds,
+            info.start,
+        );
+        let Some(p) = &s.placement else { continue };
+        use qtvr_format::sound::SoundRole;
+        let line = match p.role {
+            SoundRole::Node(n) => {
+                let part = p.parts.first();
+                format!(
+                    "node {n}'s sound, looping while the node shows{}",
+                    part.map(|q| format!(" ({:.2}–{:.2} s)", q.start, q.end))
+                        .unwrap_or_default()
+                )
+            }
+            SoundRole::Views(n) => {
+                let mut views: Vec<String> = p
+                    .parts
+                    .iter()
+                    .take(8)
+                    .filter_map(|q| {
+                        q.view
+                            .map(|[r, c]| format!("r{r}c{c} {:.2}–{:.2} s", q.start, q.end))
+                    })
+                    .collect();
+                if p.parts.len() > 8 {
+                    views.push(format!("… {} views in all", p.parts.len()));
+                }
+                format!(
+                    "object node {n}, a part for each view: {}",
+                    views.join(", ")
+                )
+            }
+            SoundRole::Movie => "plays across the whole movie, whatever node shows".into(),
+        };
+        let _ = writeln!(o, "    {line}");
+    }
+}
+
+/// A sample rate without needless decimals: 22050, 22254.55.
+fn trim_rate(r: f64) -> String {
+    if r.fract() == 0.0 {
+        format!("{r:.0}")
+    } else {
+        format!("{r:.2}")
+    }
 }
 
 #[derive(Serialize)]
@@ -169,6 +297,7 @@ pub fn to_json(file: &str, file_size: u64, l: &Loaded) -> String {
             tracks: m.tracks.iter().map(track_summary).collect(),
         },
         qtvr: l.scene.as_ref(),
+        sound: sound_summaries(l),
         warnings: warnings(l),
     };
     serde_json::to_string_pretty(&r).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
@@ -235,6 +364,7 @@ pub fn to_text(file: &str, l: &Loaded) -> String {
         }
     }
     tracks_text(&mut o, &l.movie);
+    sound_text(&mut o, l);
     let w = warnings(l);
     if !w.is_empty() {
         let _ = writeln!(o, "\nwarnings:");

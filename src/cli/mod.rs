@@ -9,3 +9,4 @@ pub mod export;
 pub mod info;
 pub mod ls;
 pub mod render;
+pub mod sound;

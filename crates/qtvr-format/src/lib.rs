@@ -99,6 +99,7 @@ mod ids;
 pub mod limits;
 pub mod mac;
 pub mod qtvr;
+pub mod sound;
 pub mod source;
 pub mod text;
 pub mod tiles;

@@ -156,8 +156,31 @@ pub struct TrackSpec {
     pub composition_offsets: Vec<i32>,
     /// Samples per chunk (0 or 1 = one chunk per sample).
     pub samples_per_chunk: u32,
+    /// A sound track stored in chunks of equal-sized samples, as QuickTime
+    /// stores sound (written instead of [`TrackSpec::samples`]).
+    pub sound_chunks: Option<SoundChunkSpec>,
     pub width: u16,
     pub height: u16,
+}
+
+/// A sound track's media: chunks of samples that all have one size.
+#[derive(Debug, Clone, Default)]
+pub struct SoundChunkSpec {
+    /// `stsz`'s one sample size (1 in classic files: a sample is a sound frame).
+    pub sample_size: u32,
+    /// Each sample's duration in media units (1 in classic files).
+    pub sample_duration: u32,
+    /// (bytes, samples) per chunk.
+    pub chunks: Vec<(Vec<u8>, u32)>,
+}
+
+impl SoundChunkSpec {
+    fn samples(&self) -> u64 {
+        self.chunks.iter().map(|c| u64::from(c.1)).sum()
+    }
+    fn media_duration(&self) -> u64 {
+        self.samples() * u64::from(self.sample_duration)
+    }
 }
 
 /// Where the atoms of a written movie go.
@@ -214,6 +237,77 @@ pub fn video_entry(
     atom(codec, &b.done())
 }
 
+/// How [`sound_entry`] writes a sound sample description.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum SoundEntryVersion {
+    /// Version 0: channels, sample size, rate.
+    V0,
+    /// Version 1: version 0's fields plus frames per packet, bytes per
+    /// packet (one channel), bytes per frame (all channels), bytes per sample.
+    V1([u32; 4]),
+    /// Version 2: the rate as a 64-bit float, bits per channel, the linear
+    /// PCM flags, bytes per packet, frames per packet.
+    V2 {
+        flags: u32,
+        bytes_per_packet: u32,
+        frames_per_packet: u32,
+    },
+}
+
+/// A sound sample description entry (QTFF "Sound sample descriptions"),
+/// followed by `extensions` (whole atoms: `wave`, `enda`, …).
+pub fn sound_entry(
+    format: &[u8; 4],
+    version: SoundEntryVersion,
+    channels: u16,
+    bits: u16,
+    rate: f64,
+    extensions: &[Vec<u8>],
+) -> Vec<u8> {
+    let mut b = Body::new().zeros(6).u16(1);
+    b = match version {
+        SoundEntryVersion::V0 | SoundEntryVersion::V1(_) => {
+            let v = u16::from(matches!(version, SoundEntryVersion::V1(_)));
+            let compressed = matches!(format, b"ima4" | b"MAC3" | b"MAC6");
+            let mut b = b
+                .u16(v)
+                .u16(0)
+                .u32(0)
+                .u16(channels)
+                .u16(bits)
+                .i16(if compressed { -2 } else { 0 })
+                .u16(0)
+                .u32((rate * 65536.0).round() as u32);
+            if let SoundEntryVersion::V1(f) = version {
+                b = b.u32(f[0]).u32(f[1]).u32(f[2]).u32(f[3]);
+            }
+            b
+        }
+        SoundEntryVersion::V2 {
+            flags,
+            bytes_per_packet,
+            frames_per_packet,
+        } => b
+            .u16(2)
+            .u16(0)
+            .u32(0)
+            .u16(3)
+            .u16(16)
+            .i16(-2)
+            .u16(0)
+            .u32(65536)
+            .u32(72)
+            .u64(rate.to_bits())
+            .u32(u32::from(channels))
+            .u32(0x7F00_0000)
+            .u32(u32::from(bits))
+            .u32(flags)
+            .u32(bytes_per_packet)
+            .u32(frames_per_packet),
+    };
+    atom(format, &b.bytes(&extensions.concat()).done())
+}
+
 /// A sample description entry with a raw body after the 8-byte common part.
 pub fn raw_entry(format: &[u8; 4], body: &[u8]) -> Vec<u8> {
     atom(format, &Body::new().zeros(6).u16(1).bytes(body).done())
@@ -233,6 +327,12 @@ impl MovieWriter {
         for t in &self.tracks {
             let per = t.samples_per_chunk.max(1) as usize;
             let mut chunks = Vec::new();
+            if let Some(sound) = &t.sound_chunks {
+                for (bytes, _) in &sound.chunks {
+                    chunks.push(mdat.len() as u64);
+                    mdat.extend_from_slice(bytes);
+                }
+            }
             for (i, (bytes, _)) in t.samples.iter().enumerate() {
                 if i % per == 0 {
                     chunks.push(mdat.len() as u64);
@@ -301,7 +401,8 @@ impl MovieWriter {
         if !t.edits.is_empty() {
             return t.edits.iter().map(|e| e.0).sum();
         }
-        let media: u64 = t.samples.iter().map(|s| u64::from(s.1)).sum();
+        let media: u64 = t.samples.iter().map(|s| u64::from(s.1)).sum::<u64>()
+            + t.sound_chunks.as_ref().map_or(0, |c| c.media_duration());
         (media * u64::from(self.timescale) / u64::from(t.media_timescale.max(1))) as u32
     }
 
@@ -371,7 +472,10 @@ fn tref(references: &[([u8; 4], Vec<u32>)]) -> Vec<u8> {
 
 /// `mdhd` (media header): time scale and media duration.
 fn mdhd(t: &TrackSpec) -> Vec<u8> {
-    let media_duration: u32 = t.samples.iter().map(|s| s.1).sum();
+    let media_duration: u32 = t.samples.iter().map(|s| s.1).sum::<u32>()
+        + t.sound_chunks
+            .as_ref()
+            .map_or(0, |c| c.media_duration() as u32);
     full_atom(
         b"mdhd",
         0,
@@ -406,7 +510,10 @@ fn media_handler(t: &TrackSpec) -> Vec<u8> {
 
 /// `vmhd` for video tracks, else `gmhd` (with `gmin` and the track's extra children).
 fn media_information_header(t: &TrackSpec) -> Vec<u8> {
-    if t.handler == *b"vide" {
+    if t.handler == *b"soun" {
+        // `smhd`: balance 0.
+        full_atom(b"smhd", 0, 0, &Body::new().u16(0).u16(0).done())
+    } else if t.handler == *b"vide" {
         full_atom(
             b"vmhd",
             0,
@@ -472,6 +579,9 @@ fn stbl(t: &TrackSpec, chunks: &[u64], co64: bool) -> Vec<u8> {
             .bytes(&t.descriptions.concat())
             .done(),
     );
+    if let Some(sound) = &t.sound_chunks {
+        return sound_stbl(stsd, sound, chunks, co64);
+    }
     let per = t.samples_per_chunk.max(1);
     let stsc = full_atom(
         b"stsc",
@@ -519,6 +629,49 @@ fn stbl(t: &TrackSpec, chunks: &[u64], co64: bool) -> Vec<u8> {
     }
     stbl.extend([stsc, stsz, chunk_offsets(chunks, co64)]);
     container(b"stbl", &stbl)
+}
+
+/// A sound track's `stbl`: one `stts` run, `stsc` runs of equal chunks,
+/// one `stsz` size.
+fn sound_stbl(stsd: Vec<u8>, sound: &SoundChunkSpec, chunks: &[u64], co64: bool) -> Vec<u8> {
+    let total = sound.samples() as u32;
+    let stts = full_atom(
+        b"stts",
+        0,
+        0,
+        &Body::new()
+            .u32(1)
+            .u32(total)
+            .u32(sound.sample_duration)
+            .done(),
+    );
+    let mut runs: Vec<(u32, u32)> = Vec::new();
+    for (i, c) in sound.chunks.iter().enumerate() {
+        if runs.last().is_none_or(|r| r.1 != c.1) {
+            runs.push((i as u32 + 1, c.1));
+        }
+    }
+    let stsc = full_atom(
+        b"stsc",
+        0,
+        0,
+        &runs
+            .iter()
+            .fold(Body::new().u32(runs.len() as u32), |b, r| {
+                b.u32(r.0).u32(r.1).u32(1)
+            })
+            .done(),
+    );
+    let stsz = full_atom(
+        b"stsz",
+        0,
+        0,
+        &Body::new().u32(sound.sample_size).u32(total).done(),
+    );
+    container(
+        b"stbl",
+        &[stsd, stts, stsc, stsz, chunk_offsets(chunks, co64)],
+    )
 }
 
 /// `stts` (time to sample): runs of equal sample durations.

@@ -21,4 +21,4 @@ pub use file::{read_movie, read_movie_with_moov, scan_top_level};
 pub use fourcc::FourCC;
 pub use movie::{DataRef, Edit, Movie, RawAtom, Track, TrackReference};
 pub use sample_desc::{ColorTable, SampleDescription, VideoDescription};
-pub use samples::Sample;
+pub use samples::{Sample, SoundChunk, SoundChunks};

@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::FourCC;
 use super::reader::{AtomBody, Children};
 use super::sample_desc::{SampleDescription, read_stsd};
-use super::samples::{Sample, SampleTables, build_samples};
+use super::samples::{Sample, SampleTables, SoundChunks, build_samples, build_sound_chunks};
 use crate::error::{Location, Problem, Result, Warning};
 use crate::ids::TrackId;
 use crate::limits::Budget;
@@ -108,6 +108,12 @@ pub struct Track {
     /// Every sample, in decode order.
     #[serde(skip)]
     pub samples: Vec<Sample>,
+    /// A sound track's chunks when its `stsz` gives every sample one size
+    /// (classic QuickTime sound: one "sample" per sound frame or packet;
+    /// [`Track::samples`] is then empty, as expanding one entry per sound
+    /// frame would take tens of bytes per frame). See [`SoundChunks`].
+    #[serde(skip)]
+    pub sound_chunks: Option<SoundChunks>,
     /// True when `stss` is present (otherwise every sample is a sync sample).
     pub has_sync_table: bool,
     /// Each sample's composition offset (`ctts`: presentation time minus
@@ -624,6 +630,13 @@ fn read_stbl(
         }
     }
     t.has_sync_table = tables.stss.is_some();
+    if t.handler.0 == *b"soun"
+        && let Some((chunks, w)) = build_sound_chunks(&tables, t.id, budget)?
+    {
+        t.sound_chunks = Some(chunks);
+        warnings.extend(w);
+        return Ok(());
+    }
     let (samples, w) = build_samples(&tables, stbl, t.id, budget)?;
     if let Some(ctts) = &ctts {
         // Optional: a broken table only loses the presentation order.

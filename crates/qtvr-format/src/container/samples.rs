@@ -142,6 +142,109 @@ pub fn build_samples(
     Ok((samples, warnings))
 }
 
+/// One chunk of a sound track whose samples all have one size.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SoundChunk {
+    /// Byte offset in the file.
+    pub offset: u64,
+    /// Samples in the chunk (`stsc`): sound frames in classic files, packets
+    /// where each sample is a packet (see [`SoundChunks::sample_size`]).
+    pub samples: u32,
+    /// 1-based index into the track's sample descriptions.
+    pub description_index: u32,
+}
+
+/// A sound track's chunks (QTFF "Sample-to-chunk atom", "Chunk offset
+/// atom"), kept as chunks rather than expanded sample by sample.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SoundChunks {
+    /// The one sample size of `stsz`: 1 (or a sound frame's bytes) in
+    /// classic files, where a sample is one sound frame; a packet's bytes
+    /// where each sample is a packet of a compressed format.
+    pub sample_size: u32,
+    /// The duration of the first `stts` run: 1 where a sample is one frame,
+    /// a packet's frames (64 for `ima4`) where each sample is a packet.
+    pub sample_duration: u32,
+    /// The chunks, in file order, with at least one sample each.
+    pub chunks: Vec<SoundChunk>,
+}
+
+/// A sound track's chunks, when `stsz` gives every sample one size; `None`
+/// when sizes vary (the track then gets [`Sample`]s like any other).
+pub fn build_sound_chunks(
+    t: &SampleTables<'_>,
+    track_id: TrackId,
+    budget: &Budget,
+) -> Result<Option<(SoundChunks, Vec<Warning>)>> {
+    let (Some(stsz), Some(stsc), Some((stco, is64))) = (&t.stsz, &t.stsc, &t.stco) else {
+        return Ok(None);
+    };
+    let mut fz = stsz.fields();
+    fz.version_flags()?;
+    let uniform = fz.u32()?;
+    let count = u64::from(fz.u32()?);
+    if uniform == 0 {
+        return Ok(None);
+    }
+    let mut fc = stco.fields();
+    fc.version_flags()?;
+    let chunk_count = u64::from(fc.u32()?);
+    fc.check_table(chunk_count, if *is64 { 8 } else { 4 })?;
+    charge::<SoundChunk>(stco, budget, chunk_count)?;
+    let runs = read_stsc(stsc, budget)?;
+    let sample_duration = match &t.stts {
+        Some(stts) => read_stts(stts, budget)?.first().map_or(1, |r| r.1.max(1)),
+        None => 1,
+    };
+    let mut chunks = Vec::with_capacity(chunk_count as usize);
+    let mut left = count;
+    let mut run = 0usize;
+    for chunk in 1..=chunk_count {
+        let offset = if *is64 {
+            fc.u64()?
+        } else {
+            u64::from(fc.u32()?)
+        };
+        while run + 1 < runs.len() && u64::from(runs[run + 1].0) <= chunk {
+            run += 1;
+        }
+        let Some(&(first, per, desc)) = runs.get(run) else {
+            break;
+        };
+        if u64::from(first) > chunk || per == 0 {
+            continue;
+        }
+        let n = u64::from(per).min(left);
+        if n == 0 {
+            break;
+        }
+        left -= n;
+        chunks.push(SoundChunk {
+            offset,
+            samples: n as u32,
+            description_index: desc,
+        });
+    }
+    let mut warnings = Vec::new();
+    if left > 0 {
+        warnings.push(Warning::at(
+            stsc.location.offset,
+            format!(
+                "track {track_id}: chunks hold only {} of the {count} sound samples in 'stsz'",
+                count - left
+            ),
+        ));
+    }
+    Ok(Some((
+        SoundChunks {
+            sample_size: uniform,
+            sample_duration,
+            chunks,
+        },
+        warnings,
+    )))
+}
+
 /// stsc (QTFF "Sample-to-chunk atom"): runs of (first chunk, samples per
 /// chunk, description index), first chunks increasing.
 fn read_stsc(stsc: &AtomBody<'_>, budget: &Budget) -> Result<Vec<(u32, u32, u32)>> {

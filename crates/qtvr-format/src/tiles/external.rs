@@ -523,10 +523,24 @@ fn presentation_order(track: &Track, samples: &[usize]) -> Vec<usize> {
 
 /// The running ffmpeg: killed and waited for when dropped (on every way out
 /// of [`run`]), unless it has already exited and been waited for.
-struct ChildGuard(Option<Child>);
+pub(crate) struct ChildGuard(Option<Child>);
 
 impl ChildGuard {
-    fn try_wait(&mut self) -> std::io::Result<Option<ExitStatus>> {
+    /// Guards a process just started (counted by [`wait_for_ended`]).
+    pub(crate) fn new(child: Child) -> ChildGuard {
+        RUNNING.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        ChildGuard(Some(child))
+    }
+
+    /// The process's standard output and error, taken.
+    pub(crate) fn pipes(&mut self) -> (Option<ChildStdout>, Option<std::process::ChildStderr>) {
+        match self.0.as_mut() {
+            Some(c) => (c.stdout.take(), c.stderr.take()),
+            None => (None, None),
+        }
+    }
+
+    pub(crate) fn try_wait(&mut self) -> std::io::Result<Option<ExitStatus>> {
         match self.0.as_mut() {
             Some(c) => c.try_wait(),
             None => Ok(None),

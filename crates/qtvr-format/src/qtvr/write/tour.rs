@@ -10,7 +10,9 @@ use super::atoms::{
     string_atom, url, vrnp, vrsc,
 };
 use crate::codec::Palette;
-use crate::container::build::{MovieWriter, TrackSpec, atom, qt_container, raw_entry, video_entry};
+use crate::container::build::{
+    MovieWriter, SoundChunkSpec, TrackSpec, atom, qt_container, raw_entry, video_entry,
+};
 use crate::qtvr::scene::{HotspotId, NodeId, View};
 
 /// Why a tour cannot be written.
@@ -230,7 +232,48 @@ struct NodeMedia {
     vr_sample_atoms: Vec<Vec<u8>>,
     image: TrackSpec,
     hotspots: Option<TrackSpec>,
+    /// The image (and hot spot) samples' movie time.
     duration: u32,
+    /// The node's movie time: its samples', or its sound's when that is longer.
+    span: u32,
+}
+
+/// A sound track to write with a [`Tour`] ([`Tour::write_with_sound`]).
+#[derive(Debug, Clone)]
+pub struct TourSound {
+    /// Where it plays: a node's time (a panorama's looping sound; for an
+    /// object node, a sound as long as the node gives each view its part),
+    /// or the whole movie.
+    pub at: SoundAt,
+    /// The whole sample description entry ([`crate::container::build::sound_entry`]).
+    pub description: Vec<u8>,
+    /// Media time units per second (the sample rate, for classic sound).
+    pub media_timescale: u32,
+    /// The media, in chunks.
+    pub media: SoundChunkSpec,
+}
+
+/// Where a [`TourSound`] plays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SoundAt {
+    /// At the node's time; the node lasts at least as long as the sound.
+    Node(NodeId),
+    /// From the movie's start.
+    Movie,
+}
+
+impl TourSound {
+    /// The media's length in movie time units.
+    fn movie_duration(&self) -> u32 {
+        let units: u64 = self
+            .media
+            .chunks
+            .iter()
+            .map(|c| u64::from(c.1) * u64::from(self.media.sample_duration))
+            .sum();
+        let d = units * u64::from(TIMESCALE) / u64::from(self.media_timescale.max(1));
+        u32::try_from(d).unwrap_or(u32::MAX)
+    }
 }
 
 impl Tour {
@@ -244,6 +287,17 @@ impl Tour {
     /// made of their already-encoded samples instead of JPEG tiles of their
     /// pictures: any codec, e.g. one that only ffmpeg decodes.
     pub fn write_encoded(&self, images: &[(NodeId, EncodedImages)]) -> Result<Vec<u8>, WriteError> {
+        self.write_with_sound(images, &[])
+    }
+
+    /// [`Tour::write_encoded`] with sound tracks: each node sound starts
+    /// at its node's time (the node lasting at least as long), a movie
+    /// sound at the movie's start.
+    pub fn write_with_sound(
+        &self,
+        images: &[(NodeId, EncodedImages)],
+        sounds: &[TourSound],
+    ) -> Result<Vec<u8>, WriteError> {
         self.check()?;
         let mut media = self.encode_nodes()?;
         for (id, encoded) in images {
@@ -254,11 +308,40 @@ impl Tour {
             };
             use_encoded(*id, &mut media[k].image, encoded)?;
         }
+        for sound in sounds {
+            if let SoundAt::Node(id) = sound.at {
+                let Some(k) = self.nodes.iter().position(|n| n.id == id) else {
+                    return invalid(format!("a sound for node {id}, which is not in the tour"));
+                };
+                media[k].span = media[k].span.max(sound.movie_duration());
+            }
+        }
         let (starts, end) = node_starts(&media)?;
         let (vr, media_tracks) = place_media(media, &starts);
         let mut all = vec![self.qtvr_track(&starts, end, &vr)];
         all.extend(vr_tracks(vr));
         all.extend(media_tracks);
+        let first_id = all.iter().map(|t| t.id).max().unwrap_or(0) + 1;
+        for (id, sound) in (first_id..).zip(sounds) {
+            let start = match sound.at {
+                SoundAt::Node(id) => self
+                    .nodes
+                    .iter()
+                    .position(|n| n.id == id)
+                    .map_or(0, |k| starts[k]),
+                SoundAt::Movie => 0,
+            };
+            all.push(TrackSpec {
+                id,
+                enabled: true,
+                handler: *b"soun",
+                media_timescale: sound.media_timescale,
+                descriptions: vec![sound.description.clone()],
+                sound_chunks: Some(sound.media.clone()),
+                edits: edits(&[(start, sound.movie_duration(), 0)]),
+                ..Default::default()
+            });
+        }
         let writer = MovieWriter {
             timescale: TIMESCALE,
             tracks: all,
@@ -407,7 +490,7 @@ fn node_starts(media: &[NodeMedia]) -> Result<(Vec<u32>, u32), WriteError> {
     for m in media {
         starts.push(t);
         t = t
-            .checked_add(m.duration)
+            .checked_add(m.span)
             .filter(|&t| i32::try_from(t).is_ok())
             .ok_or_else(|| WriteError::Invalid("the tour is too long".into()))?;
     }
@@ -435,10 +518,9 @@ fn place_media(media: Vec<NodeMedia>, starts: &[u32]) -> ([VrTrack; 2], Vec<Trac
             v.hott.push(h.id);
             tracks.push(h);
         }
-        v.samples
-            .push((qt_container(&m.vr_sample_atoms), m.duration));
-        v.segments.push((start, m.duration, v.used));
-        v.used += m.duration;
+        v.samples.push((qt_container(&m.vr_sample_atoms), m.span));
+        v.segments.push((start, m.span, v.used));
+        v.used += m.span;
     }
     (vr, tracks)
 }
@@ -557,6 +639,7 @@ fn encode_cylinder(
         image,
         hotspots,
         duration: u32::from(frames) * TILE_DURATION,
+        span: u32::from(frames) * TILE_DURATION,
     })
 }
 
@@ -644,6 +727,7 @@ fn encode_cube(
         image,
         hotspots,
         duration: 6 * TILE_DURATION,
+        span: 6 * TILE_DURATION,
     })
 }
 
@@ -702,6 +786,7 @@ fn encode_object(
         image,
         hotspots,
         duration,
+        span: duration,
     })
 }
 

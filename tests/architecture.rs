@@ -7,8 +7,12 @@
 //!   not reach into the command-line front end (`crate::cli`), and the viewer
 //!   core (`src/viewer/`) uses none of the shell, the renderer and the
 //!   command line;
-//! - in the format library, only the ffmpeg fallback
-//!   (`crates/qtvr-format/src/tiles/external.rs`) starts processes.
+//! - in the format library, only the ffmpeg fallbacks
+//!   (`crates/qtvr-format/src/tiles/external.rs` for video,
+//!   `crates/qtvr-format/src/sound/external.rs` for sound) start processes;
+//! - in the viewer, only the sound output (`src/audio/output/`) loads a
+//!   system library at run time (libloading) and holds `unsafe` code, and
+//!   the viewer core uses no sound output.
 //!
 //! Sources are read as tokens with comments and string literals removed, so
 //! docs may name the crates freely.
@@ -266,6 +270,49 @@ fn the_viewer_core_uses_neither_the_shell_nor_the_renderer() {
 }
 
 #[test]
+fn only_the_sound_output_loads_libraries_and_holds_unsafe_code() {
+    let v = violations("libloading", &["src/audio/output/"], None);
+    assert!(
+        v.is_empty(),
+        "libloading is used outside src/audio/output/: {v:#?}"
+    );
+    // `unsafe` (blocks, impls, the lint's name) only in the ALSA binding.
+    let mut seen = 0;
+    let mut outside = Vec::new();
+    for f in rust_files(&root().join("src")) {
+        let code = code_only(&std::fs::read_to_string(&f).unwrap());
+        let lines: Vec<usize> = paths(&code)
+            .into_iter()
+            .filter(|(_, t)| t == "unsafe" || t == "unsafe_code")
+            .map(|(l, _)| l)
+            .collect();
+        if f.ends_with("src/audio/output/alsa.rs") {
+            seen = lines.len();
+        } else if f.ends_with("src/lib.rs") || f.ends_with("src/main.rs") {
+            // `#![deny(unsafe_code)]`, `#![forbid(unsafe_code)]`: their one mention.
+            assert_eq!(lines.len(), 1, "{}: {lines:?}", f.display());
+        } else if !lines.is_empty() {
+            outside.push(format!("{}: lines {lines:?}", f.display()));
+        }
+    }
+    assert!(seen > 0, "the scanner sees the ALSA binding's unsafe code");
+    assert!(
+        outside.is_empty(),
+        "unsafe code outside src/audio/output/alsa.rs: {outside:#?}"
+    );
+    let lib = std::fs::read_to_string(root().join("src/lib.rs")).unwrap();
+    assert!(lib.contains("#![deny(unsafe_code)]"));
+    let main = std::fs::read_to_string(root().join("src/main.rs")).unwrap();
+    assert!(main.contains("#![forbid(unsafe_code)]"));
+}
+
+#[test]
+fn the_viewer_core_plays_no_sound_itself() {
+    let v = violations("crate::audio", &[], Some("src/viewer/"));
+    assert!(v.is_empty(), "src/viewer/ uses crate::audio: {v:#?}");
+}
+
+#[test]
 fn the_window_shell_does_not_use_the_command_line() {
     let v = violations("crate::cli", &[], Some("src/app/"));
     assert!(
@@ -290,26 +337,26 @@ fn process_uses(code: &str) -> Vec<usize> {
 }
 
 #[test]
-fn only_the_ffmpeg_fallback_starts_processes_in_the_format_library() {
+fn only_the_ffmpeg_fallbacks_start_processes_in_the_format_library() {
     let lib = root().join("crates/qtvr-format/src");
-    let allowed = lib.join("tiles/external.rs");
+    let allowed = [lib.join("tiles/external.rs"), lib.join("sound/external.rs")];
     let mut v = Vec::new();
-    let mut seen_allowed = false;
+    let mut seen_allowed = 0;
     for f in rust_files(&lib) {
         let lines = process_uses(&code_only(&std::fs::read_to_string(&f).unwrap()));
-        if f == allowed {
-            seen_allowed = !lines.is_empty();
+        if allowed.contains(&f) {
+            seen_allowed += usize::from(!lines.is_empty());
         } else if !lines.is_empty() {
             v.push(format!("{}: lines {lines:?}", f.display()));
         }
     }
-    assert!(
-        seen_allowed,
-        "the scanner sees the fallback's own process use"
+    assert_eq!(
+        seen_allowed, 2,
+        "the scanner sees the fallbacks' own process use"
     );
     assert!(
         v.is_empty(),
-        "the format library starts processes outside src/tiles/external.rs: {v:#?}"
+        "the format library starts processes outside the ffmpeg fallbacks: {v:#?}"
     );
 }
 

@@ -50,9 +50,12 @@ impl App {
                 load::decode_views(generation, movie, node, views, cancel, self.sender())
             }
             Effect::Report(r) => println!("{}", r.to_json()),
+            Effect::Sound(s) => self.sound.apply(s, &self.proxy),
             Effect::WakeAt(t) => self.wake = Some(t),
             Effect::Quit => {
                 self.load_cancel.cancel();
+                // Silent at once, before the window closes.
+                drop(std::mem::take(&mut self.sound));
                 self.quit = true
             }
             Effect::Fullscreen(on) => self.toggle_fullscreen(on),

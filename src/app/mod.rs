@@ -12,6 +12,7 @@
 //! `qtvr render` at the reported view.
 
 mod effects;
+mod sound;
 pub use crate::viewer::load;
 pub use crate::viewer::shell_quote;
 
@@ -60,6 +61,8 @@ enum UserEvent {
     Dialog(Option<PathBuf>),
     /// Print the state now (`--report-state` drivers).
     ReportState,
+    /// A movie's sound is decoded.
+    Sound(sound::Decoded),
 }
 
 /// Runs the viewer until its window closes.
@@ -99,8 +102,10 @@ pub fn run(opts: Options) -> Result<(), String> {
     let ran = event_loop
         .run_app(&mut app)
         .map_err(|e| format!("the window failed: {e}"));
-    // A load still decoding stops; an ffmpeg it runs would outlive the
-    // program, so its end is waited for (each run notices within 20 ms).
+    // Sound stops at once; a load still decoding stops; an ffmpeg it runs
+    // would outlive the program, so its end is waited for (each run notices
+    // within 20 ms).
+    drop(std::mem::take(&mut app.sound));
     app.load_cancel.cancel();
     qtvr_format::tiles::external::wait_for_ended(std::time::Duration::from_millis(500));
     ran?;
@@ -149,6 +154,8 @@ struct App {
     load_cancel: qtvr_format::tiles::Cancel,
     /// Shader pipelines remain to be prepared ([`Renderer::warm_up_next`]).
     warming: bool,
+    /// Sound: decoding and the player (dropped, and silent, on quitting).
+    sound: sound::Sound,
 }
 
 impl App {
@@ -174,6 +181,7 @@ impl App {
             destroyed: false,
             load_cancel: qtvr_format::tiles::Cancel::new(),
             warming: false,
+            sound: sound::Sound::new(),
         }
     }
 
@@ -317,6 +325,17 @@ impl ApplicationHandler<UserEvent> for App {
             }),
             UserEvent::Dialog(None) => {}
             UserEvent::ReportState => self.send(Input::ReportState),
+            UserEvent::Sound(d) => {
+                let id = d.id;
+                if let Some(r) = self.sound.decoded(d) {
+                    self.send(Input::SoundReady {
+                        id,
+                        playable: r.playable,
+                        no_output: r.no_output,
+                        notices: r.notices,
+                    });
+                }
+            }
         }
     }
 
@@ -339,6 +358,8 @@ impl ApplicationHandler<UserEvent> for App {
             },
             WindowEvent::KeyboardInput { event, .. } => Input::Key(key_press(&event)),
             WindowEvent::Focused(false) => Input::FocusLost,
+            // Minimised or covered: silence until it shows again.
+            WindowEvent::Occluded(hidden) => Input::Hidden(hidden),
             WindowEvent::CursorMoved { position: p, .. } => Input::PointerMoved([p.x, p.y]),
             WindowEvent::CursorLeft { .. } => Input::PointerLeft,
             WindowEvent::MouseInput {

@@ -115,6 +115,8 @@ pub enum Button {
     ZoomIn,
     HotSpots,
     Help,
+    /// Sound on and off (shown only when the movie has sound).
+    Sound,
 }
 
 /// What the controller bar shows.
@@ -131,6 +133,18 @@ pub struct BarState {
     /// Loading progress 0..1, while tiles decode.
     pub progress: Option<f32>,
     pub hover: Option<Button>,
+    /// The speaker button, when the movie has sound.
+    pub sound: Option<Speaker>,
+}
+
+/// What the speaker button shows.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Speaker {
+    /// Playing at this volume (0..1).
+    On(f32),
+    Muted,
+    /// The movie has sound, but there is no output to play it on.
+    NoOutput,
 }
 
 /// Where the bar's buttons are, in bar pixels.
@@ -178,12 +192,16 @@ pub fn draw_bar(width: u32, scale: u32, s: &BarState) -> (Canvas, BarLayout) {
     let top = (h - b) / 2;
     let mut buttons = Vec::new();
     let mut x = 4 * k;
+    let sound = s.sound.map(|_| Button::Sound);
     for button in [
         Button::Back,
         Button::ZoomOut,
         Button::ZoomIn,
         Button::HotSpots,
-    ] {
+    ]
+    .into_iter()
+    .chain(sound)
+    {
         let rect = [x, top, b, b];
         let enabled = button != Button::Back || s.can_go_back;
         let on = button == Button::HotSpots && s.hotspots_on;
@@ -196,6 +214,11 @@ pub fn draw_bar(width: u32, scale: u32, s: &BarState) -> (Canvas, BarLayout) {
             on,
             s.hover == Some(button),
         );
+        if button == Button::Sound
+            && let Some(speaker) = s.sound
+        {
+            draw_speaker(&mut c, rect, k, speaker);
+        }
         buttons.push((button, rect));
         x += b + 2 * k;
     }
@@ -317,6 +340,47 @@ fn draw_button(
         Button::Help => {
             c.text(cx - 8 * k, cy - 8 * k, "?", 2 * k as u32, fg);
         }
+        // Drawn by `draw_speaker`, which knows the volume.
+        Button::Sound => {}
+    }
+}
+
+/// The speaker: a box and a cone, then up to three waves for the volume, or
+/// a cross when muted (all greyed without an output).
+fn draw_speaker(c: &mut Canvas, [x, y, w, h]: [u32; 4], k: u32, speaker: Speaker) {
+    let (fg, cross, muted, volume) = match speaker {
+        Speaker::On(v) => (TEXT, ACCENT, false, v),
+        Speaker::Muted => (TEXT, ACCENT, true, 0.0),
+        Speaker::NoOutput => (DIM, DIM, true, 0.0),
+    };
+    let (k, cx, cy) = (i64::from(k), i64::from(x + w / 2), i64::from(y + h / 2));
+    let left = cx - 7 * k;
+    c.fill(left, cy - 2 * k, 3 * k, 4 * k, fg);
+    for i in 0..(4 * k) {
+        let half = 2 * k + i * 3 / 4;
+        c.fill(left + 3 * k + i, cy - half, 1, 2 * half, fg);
+    }
+    let right = left + 8 * k;
+    if muted {
+        for i in 0..(5 * k) {
+            c.fill(right + k + i, cy - 5 * k / 2 + i, k, k, cross);
+            c.fill(right + k + i, cy + 5 * k / 2 - i - k, k, k, cross);
+        }
+        return;
+    }
+    let waves = if volume <= 0.0 {
+        0
+    } else if volume < 0.4 {
+        1
+    } else if volume < 0.75 {
+        2
+    } else {
+        3
+    };
+    for n in 0..waves {
+        let dx = right + (1 + 2 * n) * k;
+        let half = (2 + 2 * n) * k;
+        c.fill(dx, cy - half, k, 2 * half, TEXT);
     }
 }
 
@@ -335,6 +399,8 @@ pub const HELP: &[(&str, &str)] = &[
     ("F11, dbl-click", "fullscreen"),
     ("B", "controller bar"),
     ("T", "show hot spots"),
+    ("S", "sound on / off"),
+    ("[  ]", "volume down / up"),
     ("M, Alt+drag", "objects: move view"),
     ("Ctrl+O, drop", "open a movie"),
     ("Ctrl+S", "save view as PNG"),

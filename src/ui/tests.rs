@@ -9,6 +9,7 @@ fn state() -> BarState {
         can_go_back: false,
         progress: None,
         hover: None,
+        sound: None,
     }
 }
 
@@ -132,4 +133,41 @@ fn panels_wrap_to_the_width() {
     assert_eq!(ui_scale(1.0), 1);
     assert_eq!(ui_scale(1.6), 2);
     assert_eq!(ui_scale(f64::NAN), 1);
+}
+
+#[test]
+fn the_speaker_button_shows_only_with_sound_and_draws_the_volume() {
+    let (_, without) = draw_bar(900, 1, &state());
+    assert!(!without.buttons.iter().any(|b| b.0 == Button::Sound));
+    let draw = |sound| {
+        let s = BarState {
+            sound: Some(sound),
+            ..state()
+        };
+        draw_bar(900, 1, &s)
+    };
+    let (loud, layout) = draw(Speaker::On(1.0));
+    let &(_, [x, y, w, h]) = layout
+        .buttons
+        .iter()
+        .find(|b| b.0 == Button::Sound)
+        .expect("a speaker button");
+    // After the hot spot button, before Help.
+    assert_eq!(layout.buttons[4].0, Button::Sound);
+    let lit = |c: &Canvas, colour: [u8; 4]| {
+        (y..y + h)
+            .flat_map(|py| (x..x + w).map(move |px| (px, py)))
+            .filter(|&(px, py)| c.pixel(px, py) == colour)
+            .count()
+    };
+    let (quiet, _) = draw(Speaker::On(0.2));
+    let (muted, _) = draw(Speaker::Muted);
+    let (none, _) = draw(Speaker::NoOutput);
+    // Three waves, one wave, a cross instead.
+    assert!(lit(&loud, TEXT) > lit(&quiet, TEXT));
+    assert_eq!(lit(&loud, ACCENT), 0);
+    assert!(lit(&muted, ACCENT) > 0);
+    // Without an output: greyed, crossed, nothing in the text colour.
+    assert_eq!(lit(&none, TEXT), 0);
+    assert!(lit(&none, DIM) > 0);
 }

@@ -2,7 +2,7 @@
 //! show, drawn into the overlay slots when they change.
 
 use super::{BAR, Effect, MESSAGE, PANEL, Panel, PanelAt, Viewer};
-use crate::ui::{self, BarState};
+use crate::ui::{self, BarState, Button};
 use crate::view::nav::Subject;
 use qtvr_format::qtvr::NodeContent;
 
@@ -41,7 +41,11 @@ impl Viewer {
         BarState {
             node: self.node_name(),
             view,
-            status: self.hover_name.clone(),
+            status: match self.bar_hover {
+                Some(Button::Sound) => self.sound.hover(),
+                _ => self.hover_name.clone(),
+            },
+            sound: self.sound.button(),
             hotspots_on: self.show_hotspots,
             can_go_back: self.tour.depth() > 0,
             progress: self.progress,

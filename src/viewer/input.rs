@@ -20,6 +20,7 @@ impl Viewer {
             Button::ZoomOut => self.zoom(-2.0),
             Button::HotSpots => self.show_hotspots = !self.show_hotspots,
             Button::Help => self.show_help = !self.show_help,
+            Button::Sound => self.toggle_mute(),
         }
         self.changed();
     }
@@ -230,6 +231,9 @@ impl Viewer {
                     self.refresh_object_frame();
                 }
             }
+            "s" | "S" => self.toggle_mute(),
+            "[" => self.volume_key(false),
+            "]" => self.volume_key(true),
             "q" | "Q" => self.effect(Effect::Quit),
             _ => {}
         }

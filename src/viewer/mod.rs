@@ -21,6 +21,7 @@ pub mod listing;
 pub mod load;
 pub mod quality;
 mod report;
+pub mod sound;
 mod switch;
 #[cfg(test)]
 mod tests;
@@ -38,6 +39,7 @@ use input::ZOOM_KEY_DELAY;
 use load::{LoadEvent, OpenMovie, Origin, Stage};
 use quality::{MotionQuality, MotionSetting};
 pub use report::{ButtonAt, Report, ViewState};
+pub use sound::SoundEffect;
 use switch::{FrameCache, Switch, ViewDecoding};
 
 /// Overlay slots, drawn in this order: the old node fading out, the bar,
@@ -176,6 +178,18 @@ pub enum Input {
         url: String,
         result: Result<(), String>,
     },
+    /// The answer to [`SoundEffect::Load`] `id`: whether the movie has sound
+    /// that plays, why there is no sound output (when the movie has sound
+    /// but nothing can play it), and what to tell the user (tracks that
+    /// cannot be decoded).
+    SoundReady {
+        id: u64,
+        playable: bool,
+        no_output: Option<String>,
+        notices: Vec<String>,
+    },
+    /// The window was hidden or minimised (true), or shown again.
+    Hidden(bool),
 }
 
 /// The pointer's looks (named as winit's cursor icons).
@@ -267,6 +281,8 @@ pub enum Effect {
     Copy(String),
     /// Print a `--report-state` line.
     Report(Report),
+    /// Play, switch, mute or pause sound.
+    Sound(SoundEffect),
     Quit,
 }
 
@@ -375,6 +391,8 @@ pub struct Viewer {
     wake_at: Option<Instant>,
     first_frame_reported: bool,
     reported: Option<String>,
+    /// Sound: mute, volume, the speaker button.
+    sound: sound::SoundControls,
     effects: Vec<Effect>,
 }
 
@@ -426,6 +444,7 @@ impl Viewer {
             wake_at: None,
             first_frame_reported: false,
             reported: None,
+            sound: sound::SoundControls::default(),
             effects: Vec::new(),
         }
     }
@@ -466,7 +485,13 @@ impl Viewer {
                 self.changed();
             }
             Input::Button(down) => self.mouse_button(down, host),
-            Input::Wheel(steps) => self.zoom(steps),
+            Input::Wheel(steps) => {
+                if self.button_under_pointer() == Some(Button::Sound) {
+                    self.change_volume(steps as f32 * 0.05);
+                } else {
+                    self.zoom(steps)
+                }
+            }
             Input::Pinch(delta) => {
                 if let Some(s) = &mut self.shown
                     && delta.is_finite()
@@ -503,6 +528,13 @@ impl Viewer {
                 Ok(()) => self.say("Copied the render command", vec![text], false),
                 Err(e) => self.say("Cannot use the clipboard", vec![e, text], true),
             },
+            Input::SoundReady {
+                id,
+                playable,
+                no_output,
+                notices,
+            } => self.sound_ready(id, playable, no_output, notices),
+            Input::Hidden(hidden) => self.window_hidden(hidden),
             Input::UrlOpened { url, result } => {
                 self.report(Report::OpenUrl {
                     url: url.clone(),
@@ -742,6 +774,7 @@ impl Viewer {
             state: object.map(|o| o.state),
             frame: object.map(|o| o.frame),
             buttons,
+            sound: self.sound.report(),
         })
     }
 

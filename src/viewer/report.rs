@@ -103,6 +103,9 @@ pub struct ViewState {
     /// The bar's buttons' centres in window pixels, while the bar shows.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub buttons: Option<Vec<ButtonAt>>,
+    /// Sound, when the movie has sound to play: `on 80%` or `muted`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sound: Option<String>,
 }
 
 /// A controller bar button and its centre in window pixels.

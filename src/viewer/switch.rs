@@ -541,6 +541,15 @@ impl Viewer {
             }
             Step::None => {}
         }
+        if replaced_movie {
+            self.sound_movie(&movie);
+        }
+        let fade = if transition.is_some() && !replaced_movie {
+            crate::view::tour::FADE_SECONDS
+        } else {
+            0.0
+        };
+        self.sound_node(id, fade);
         if let Some(mut t) = transition.filter(|_| !replaced_movie) {
             let was = t.phase();
             t.switched();
@@ -578,6 +587,7 @@ impl Viewer {
     /// Object nodes: show the frame of a new row/column (from the cache, else
     /// decoded here, or asked of the background where ffmpeg decodes it).
     pub(super) fn refresh_object_frame(&mut self) {
+        self.sound_view();
         let generation = self.switch.generation();
         let Some(s) = &mut self.shown else { return };
         let Subject::Object(o) = s.nav.subject() else {

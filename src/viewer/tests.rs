@@ -1061,3 +1061,229 @@ fn full_motion_quality_never_draws_smaller() {
     }
     assert_eq!(h.viewer.reduced_frames, 0);
 }
+
+fn sounds(fx: &[Effect]) -> Vec<String> {
+    fx.iter()
+        .filter_map(|e| match e {
+            Effect::Sound(SoundEffect::Load { id, .. }) => Some(format!("load {id}")),
+            Effect::Sound(SoundEffect::Node { node, fade }) => {
+                Some(format!("node {node} fade {fade:.2}"))
+            }
+            Effect::Sound(SoundEffect::View { node, row, column }) => {
+                Some(format!("view {node} r{row}c{column}"))
+            }
+            Effect::Sound(SoundEffect::Volume(v)) => Some(format!("volume {v:.1}")),
+            Effect::Sound(SoundEffect::Pause(p)) => Some(format!("pause {p}")),
+            _ => None,
+        })
+        .collect()
+}
+
+fn sound_button(v: &ViewState) -> bool {
+    v.buttons
+        .as_ref()
+        .is_some_and(|b| b.iter().any(|b| b.button == "Sound"))
+}
+
+#[test]
+fn a_movie_with_sound_asks_for_it_and_shows_the_speaker_once_it_plays() {
+    let mut h = Harness::new(options());
+    let fx = h.send(Input::Open {
+        origin: Origin::Bundled("demo.mov", DEMO),
+        node: None,
+    });
+    let fx = h.deliver(run_loads(&fx));
+    assert_eq!(
+        sounds(&fx),
+        ["load 1", "volume 0.8", &format!("node {MEADOW} fade 0.00")]
+    );
+    h.frame();
+    let v = h.state();
+    assert!(
+        !sound_button(&v) && v.sound.is_none(),
+        "no speaker before the sound plays"
+    );
+    // An answer for another movie changes nothing.
+    h.send(Input::SoundReady {
+        id: 7,
+        playable: true,
+        no_output: None,
+        notices: vec![],
+    });
+    h.frame();
+    assert!(!sound_button(&h.state()));
+    h.send(Input::SoundReady {
+        id: 1,
+        playable: true,
+        no_output: None,
+        notices: vec![],
+    });
+    h.frame();
+    let v = h.state();
+    assert!(sound_button(&v), "{v:?}");
+    assert_eq!(v.sound.as_deref(), Some("on 80%"));
+}
+
+#[test]
+fn a_movie_whose_sound_cannot_play_says_why_and_shows_no_speaker() {
+    let mut h = Harness::opened(options(), None, DEMO);
+    // A track that cannot be decoded: named in a message, no speaker.
+    let fx = h.send(Input::SoundReady {
+        id: 1,
+        playable: false,
+        no_output: None,
+        notices: vec!["sound track 10 is not played: broken".into()],
+    });
+    let said = reports(fx).into_iter().any(|r| {
+        matches!(r, Report::Message { title, lines } if title == "Sound" && lines[0].contains("track 10"))
+    });
+    assert!(said);
+    h.frame();
+    assert!(!sound_button(&h.state()));
+    let fx = h.type_char("s");
+    assert!(sounds(&fx).is_empty());
+    // No output: no message over the picture; a greyed speaker says why.
+    let fx = h.send(Input::SoundReady {
+        id: 1,
+        playable: false,
+        no_output: Some("no sound device can be opened".into()),
+        notices: vec![],
+    });
+    assert!(
+        !reports(fx)
+            .iter()
+            .any(|r| matches!(r, Report::Message { .. }))
+    );
+    h.frame();
+    let v = h.state();
+    assert!(sound_button(&v));
+    assert_eq!(v.sound.as_deref(), Some("no output"));
+    let fx = h.type_char("s");
+    assert!(sounds(&fx).is_empty(), "nothing to mute");
+    let said = reports(fx).into_iter().any(|r| {
+        matches!(r, Report::Message { title, lines } if title == "No sound output" && lines[0].contains("device"))
+    });
+    assert!(said);
+}
+
+#[test]
+fn mute_and_volume_from_keys_the_button_and_the_wheel() {
+    let mut h = Harness::opened(options(), None, DEMO);
+    h.send(Input::SoundReady {
+        id: 1,
+        playable: true,
+        no_output: None,
+        notices: vec![],
+    });
+    h.frame();
+    assert_eq!(sounds(&h.type_char("s")), ["volume 0.0"]);
+    assert_eq!(h.state().sound.as_deref(), Some("muted"));
+    assert_eq!(sounds(&h.type_char("S")), ["volume 0.8"]);
+    assert_eq!(sounds(&h.type_char("]")), ["volume 0.9"]);
+    assert_eq!(sounds(&h.type_char("]")), ["volume 1.0"]);
+    assert_eq!(sounds(&h.type_char("]")), ["volume 1.0"]);
+    assert_eq!(sounds(&h.type_char("[")), ["volume 0.9"]);
+    // The speaker button: a click mutes; the wheel over it sets the volume, not the zoom.
+    let v = h.state();
+    let b = v
+        .buttons
+        .unwrap()
+        .into_iter()
+        .find(|b| b.button == "Sound")
+        .unwrap();
+    h.send(Input::PointerMoved([f64::from(b.x), f64::from(b.y)]));
+    let mut fx = h.send(Input::Button(true));
+    fx.extend(h.send(Input::Button(false)));
+    assert_eq!(sounds(&fx), ["volume 0.0"]);
+    let fov = h.state().fov;
+    let fx = h.send(Input::Wheel(-2.0));
+    assert_eq!(sounds(&fx), ["volume 0.8"], "unmuted, 0.1 lower");
+    h.run(0.5);
+    assert_eq!(
+        h.state().fov,
+        fov,
+        "the wheel over the speaker does not zoom"
+    );
+    // Minimised and back.
+    assert_eq!(sounds(&h.send(Input::Hidden(true))), ["pause true"]);
+    assert_eq!(sounds(&h.send(Input::Hidden(false))), ["pause false"]);
+}
+
+#[test]
+fn a_link_cross_fades_the_sound_with_the_picture() {
+    let mut h = Harness::opened(options(), None, DEMO);
+    let fx = h.click(MEADOW_TO_GALLERY);
+    assert!(
+        sounds(&fx).is_empty(),
+        "nothing changes while the swing runs"
+    );
+    let mut fx = h.deliver(run_loads(&fx));
+    fx.extend(h.run(tour::SWING_SECONDS + 0.05));
+    // The new node's sound starts as its picture fades in, over the same time.
+    assert_eq!(
+        sounds(&fx),
+        [format!("node {GALLERY} fade {:.2}", tour::FADE_SECONDS)]
+    );
+    let snapshot = fx
+        .iter()
+        .position(|e| matches!(e, Effect::Snapshot { .. }))
+        .unwrap();
+    let sound = fx
+        .iter()
+        .position(|e| matches!(e, Effect::Sound(_)))
+        .unwrap();
+    assert!(snapshot < sound);
+}
+
+#[test]
+fn each_object_view_asks_for_its_sound_as_it_shows() {
+    let mut h = Harness::opened(options(), Some(DICE), DEMO);
+    let v = h.state();
+    let (row, col) = (v.row.unwrap(), v.column.unwrap());
+    // Arriving: the node, then its view.
+    // Turning one column: the next view's sound.
+    let fx = h.key(KeyName::Named(NamedKey::Right), true);
+    let mut fx2 = h.run(0.3);
+    fx2.extend(h.key(KeyName::Named(NamedKey::Right), false));
+    let all: Vec<String> = sounds(&fx).into_iter().chain(sounds(&fx2)).collect();
+    let now = h.state();
+    assert_ne!(now.column, Some(col), "the key turned the object");
+    assert!(!all.is_empty(), "{all:?}");
+    assert_eq!(
+        all.last().unwrap(),
+        &format!("view {DICE} r{}c{}", now.row.unwrap(), now.column.unwrap())
+    );
+    // Each view once, in the order shown, none repeated back to back.
+    for w in all.windows(2) {
+        assert_ne!(w[0], w[1]);
+    }
+    let _ = row;
+}
+
+#[test]
+fn opening_an_object_node_asks_for_the_node_then_its_view() {
+    let mut h = Harness::new(options());
+    let fx = h.send(Input::Open {
+        origin: Origin::Bundled("demo.mov", DEMO),
+        node: Some(DICE),
+    });
+    let fx = h.deliver(run_loads(&fx));
+    let s = sounds(&fx);
+    let v = h.state();
+    assert_eq!(
+        s[..3],
+        [
+            "load 1".to_string(),
+            "volume 0.8".into(),
+            format!("node {DICE} fade 0.00")
+        ]
+    );
+    assert_eq!(
+        s[3..],
+        [format!(
+            "view {DICE} r{}c{}",
+            v.row.unwrap(),
+            v.column.unwrap()
+        )]
+    );
+}

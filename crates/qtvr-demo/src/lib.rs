@@ -10,7 +10,9 @@
 //!   walls with grid lines, a checker floor, pictures, a door back to the
 //!   Meadow (hot spot 3) and one to the Dice (hot spot 4);
 //! - node 3 "Dice": an object movie, 3 rows × 24 columns of 240×180 frames of
-//!   a ray-traced die on a turntable, with a "< MEADOW" button (hot spot 5).
+//!   a ray-traced die on a turntable, with a "< MEADOW" button (hot spot 5);
+//! - sound (`sound.rs`): wind and birds in the Meadow, a room tone in the
+//!   Gallery, a turntable click for each view of the Dice.
 //!
 //! Every link arrives facing away from the door it came through. The output is
 //! the same bytes on every run and every platform: the pictures use only
@@ -60,9 +62,12 @@ const OBJ_TILT: [f32; 2] = [40.0, 0.0];
 /// The object's "< MEADOW" button: x0, y0, x1, y1 (exclusive).
 pub const DICE_BUTTON: [u32; 4] = [6, 6, 82, 24];
 
-/// The demo movie's bytes.
+mod sound;
+pub use sound::demo_sounds;
+
+/// The demo movie's bytes: the tour with its sound.
 pub fn demo_movie() -> Result<Vec<u8>, WriteError> {
-    demo_tour().write()
+    demo_tour().write_with_sound(&[], &demo_sounds())
 }
 
 /// The demo as a [`Tour`].

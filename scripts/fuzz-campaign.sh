@@ -22,7 +22,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 work=${WORK:-$root/fuzz/campaign}
 bin=${BIN:-$root/fuzz/target/x86_64-unknown-linux-gnu/release}
 slice=${SLICE:-1200}
-targets=(movie codecs mac disk web_plan archive)
+targets=(movie codecs mac disk web_plan archive sound)
 mkdir -p "$work"
 cd "$work" || exit 1
 touch log.tsv
@@ -42,7 +42,7 @@ fi
 
 while true; do
   any=0
-  for t in ${ONLY:-codecs mac disk movie web_plan archive}; do
+  for t in ${ONLY:-codecs mac disk movie web_plan archive sound}; do
     execs=$(awk -v t="$t" -F'\t' '$1==t{s+=$4} END{print s+0}' log.tsv)
     secs=$(awk -v t="$t" -F'\t' '$1==t{s+=$3} END{print s+0}' log.tsv)
     if (( execs >= 10000000 || secs >= 7200 )); then continue; fi

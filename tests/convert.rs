@@ -16,6 +16,8 @@ mod common;
 mod diskimg;
 #[path = "support/objects.rs"]
 mod objects;
+#[path = "support/sounds.rs"]
+mod sounds;
 #[path = "support/tours.rs"]
 mod tours;
 
@@ -422,5 +424,54 @@ fn the_built_archive_converts_with_a_thumbnail_for_every_movie() {
     assert_eq!(converted.len(), movies, "{cards:#?}");
     for c in converted {
         assert_eq!(c["img"], json!([320, 240]), "a thumbnail for {}", c["path"]);
+    }
+}
+
+/// Every target keeps the movie's sound: the web export plays it (its
+/// sound/ folder), the others write the movie's sound as a WAV file beside
+/// their pictures; the report lists the sound tracks and what they are for.
+#[test]
+fn conversion_keeps_the_sound() {
+    let dir = browser::temp_path("convert-sound-in");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("Klang"), sounds::sound_tour()).unwrap();
+    for (to, wav) in [
+        ("web", "Klang/sound/node-1.wav"),
+        ("equirect", "Klang.wav"),
+        ("tiles", "Klang/sound.wav"),
+    ] {
+        let out = browser::temp_path(&format!("convert-sound-{to}"));
+        let o = run(&["--to", to, "--jobs", "1"], &[&dir], &out);
+        assert!(
+            o.status.success(),
+            "{to}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        // The input folder's name is kept in the output.
+        let wav = out.join(dir.file_name().unwrap()).join(wav);
+        assert!(wav.is_file(), "{to}: {} is missing", wav.display());
+        let r = report(&out);
+        let e = entry(&r, "Klang");
+        let sound: Vec<&str> = e["sound"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .collect();
+        assert_eq!(sound.len(), 4, "{to}: {sound:?}");
+        assert!(sound[0].starts_with("track 10: 16-bit signed big-endian PCM ('twos'), 22050 Hz, 1 channel, 1.00 s, node 1"), "{}", sound[0]);
+        assert!(sound[2].ends_with("node 3's views"), "{}", sound[2]);
+        assert!(sound[3].ends_with("the whole movie"), "{}", sound[3]);
+        if to != "web" {
+            let outputs = e["outputs"].to_string();
+            assert!(outputs.contains(".wav"), "{to}: {outputs}");
+            // The whole movie's sound: every track mixed on its timeline,
+            // 4.9 s of 32-bit float stereo at the first track's 22050 Hz.
+            let bytes = std::fs::read(&wav).unwrap();
+            let rate = u32::from_le_bytes(bytes[24..28].try_into().unwrap());
+            assert_eq!(rate, 22050);
+            let seconds = (bytes.len() - 80) as f64 / 8.0 / 22050.0;
+            assert!((seconds - 4.9).abs() < 0.01, "{seconds} s");
+        }
     }
 }

@@ -41,7 +41,9 @@ const HARD_CAP: u64 = 2 * PEAK;
 /// libFuzzer's `-timeout` in the fuzz runs (without the sanitizer here).
 const SLOW: Duration = Duration::from_secs(if cfg!(debug_assertions) { 10 } else { 1 });
 
-const TARGETS: [&str; 6] = ["movie", "codecs", "mac", "disk", "web_plan", "archive"];
+const TARGETS: [&str; 7] = [
+    "movie", "codecs", "mac", "disk", "web_plan", "archive", "sound",
+];
 
 thread_local! {
     static CURRENT: Cell<&'static str> = const { Cell::new("") };
@@ -85,6 +87,7 @@ fn replay(target: &str, data: &[u8], shown: &'static str, web_dir: &Path) -> Opt
         "disk" => harness::disk(data),
         "web_plan" => web::web_plan(data, web_dir),
         "archive" => archive::archive(data, web_dir),
+        "sound" => harness::sound(data),
         _ => unreachable!(),
     }));
     let took = started.elapsed();

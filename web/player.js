@@ -655,6 +655,134 @@ void main() {
     return e;
   };
 
+  // ------------------------------------------------------------ sound
+
+  /**
+   * The movie's sound (src/web/sound.rs wrote it): HTML audio elements,
+   * which play from file:// pages too. Nothing plays before the first click
+   * or key (browsers require a gesture); then a node's loop fades in as the
+   * node shows and the last node's fades out over the picture's cross-fade,
+   * an object view's part plays as the view shows, and the movie's sound
+   * loops across nodes. S mutes, [ and ] set the volume; a hidden page is
+   * silent.
+   */
+  class SoundPlayer {
+    constructor(tour) {
+      this.movie = tour.sound && tour.sound.movie ? tour.sound.movie : null;
+      this.available = !!this.movie || tour.nodes.some((n) => n.sound);
+      this.unlocked = false;
+      this.muted = false;
+      this.volume = 0.8;
+      this.hidden = false;
+      this.loops = new Map(); // file → {audio, gain, target, step}
+      this.viewEl = null; // {audio, file, end}
+    }
+
+    element(file, loop) {
+      const a = new Audio(file);
+      a.loop = loop;
+      a.preload = 'auto';
+      a.volume = 0;
+      return a;
+    }
+
+    loop(file) {
+      let l = this.loops.get(file);
+      if (!l) {
+        l = { audio: this.element(file, true), gain: 0, target: 0, step: 100 };
+        this.loops.set(file, l);
+      }
+      return l;
+    }
+
+    fadeTo(l, target, seconds) {
+      l.target = target;
+      l.step = 1 / Math.max(seconds, 0.01);
+      if (target > 0) this.start(l.audio);
+    }
+
+    start(a) {
+      if (this.unlocked && !this.hidden && a.paused) a.play().catch(() => {});
+    }
+
+    showNode(node, fade) {
+      const want = node.sound && node.sound.loop;
+      for (const [file, l] of this.loops) if (file !== want && file !== this.movie) this.fadeTo(l, 0, fade);
+      if (want) this.fadeTo(this.loop(want), 1, fade);
+      if (this.movie) this.fadeTo(this.loop(this.movie), 1, 0.01);
+      if (this.viewEl) this.viewEl.audio.pause();
+    }
+
+    showView(node, view) {
+      if (this.viewEl) this.viewEl.audio.pause();
+      const v = node.sound && node.sound.views;
+      const part = v && v.parts.find((p) => p[0] === view.row && p[1] === view.column);
+      if (!part) return;
+      if (!this.viewEl || this.viewEl.file !== v.file) this.viewEl = { audio: this.element(v.file, false), file: v.file };
+      this.viewEl.end = part[3];
+      if (!this.unlocked || this.hidden) return;
+      const a = this.viewEl.audio;
+      a.currentTime = part[2];
+      a.volume = this.master();
+      a.play().catch(() => {});
+    }
+
+    master() {
+      return this.muted ? 0 : this.volume;
+    }
+
+    /** The first gesture: start what should be playing. */
+    unlock() {
+      if (this.unlocked) return;
+      this.unlocked = true;
+      for (const l of this.loops.values()) if (l.target > 0) this.start(l.audio);
+    }
+
+    setHidden(hidden) {
+      this.hidden = hidden;
+      for (const l of this.loops.values()) {
+        if (hidden) l.audio.pause();
+        else if (l.target > 0) this.start(l.audio);
+      }
+      if (hidden && this.viewEl) this.viewEl.audio.pause();
+    }
+
+    toggleMute() {
+      this.muted = !this.muted;
+    }
+
+    changeVolume(delta) {
+      this.muted = false;
+      this.volume = Math.min(1, Math.max(0, Math.round((this.volume + delta) * 10) / 10));
+    }
+
+    /** Fades and volumes, once a frame. */
+    tick(dt) {
+      const master = this.master();
+      for (const l of this.loops.values()) {
+        if (l.gain < l.target) l.gain = Math.min(l.target, l.gain + l.step * dt);
+        else if (l.gain > l.target) l.gain = Math.max(l.target, l.gain - l.step * dt);
+        l.audio.volume = Math.max(0, Math.min(1, l.gain * master));
+        if (l.gain === 0 && l.target === 0 && !l.audio.paused) l.audio.pause();
+      }
+      const v = this.viewEl;
+      if (v && !v.audio.paused) {
+        v.audio.volume = master;
+        if (v.audio.currentTime >= v.end) v.audio.pause();
+      }
+    }
+
+    /** For tests and scripts: what plays and how loud. */
+    state() {
+      const playing = [];
+      for (const [file, l] of this.loops) if (!l.audio.paused) playing.push({ file, gain: l.gain, volume: l.audio.volume });
+      if (this.viewEl && !this.viewEl.audio.paused) playing.push({ file: this.viewEl.file, at: this.viewEl.audio.currentTime, volume: this.viewEl.audio.volume });
+      return { available: this.available, unlocked: this.unlocked, muted: this.muted, volume: this.volume, playing };
+    }
+  }
+
+  // ------------------------------------------------------------ player
+
   class Player {
     constructor(rootEl, tour) {
       this.root = rootEl;
@@ -674,6 +802,7 @@ void main() {
         this.gfx = new CanvasRenderer(this.canvas);
         this.fallbackReason = String(e.message || e);
       }
+      this.sound = new SoundPlayer(tour);
       this.buildControls();
       this.history = new nav.Tour(tour.defaultNode);
       this.urlClicks = new nav.UrlClicks();
@@ -724,6 +853,19 @@ void main() {
       button('qtvr-zoom-out', '\u2212', 'Zoom out (Ctrl, \u2212)', () => this.zoomButton(-1));
       button('qtvr-zoom-in', '+', 'Zoom in (Shift, +)', () => this.zoomButton(1));
       this.hotspotButton = button('qtvr-hotspots', '\u25CE', 'Show hot spots (T)', () => this.toggleHotspots());
+      if (this.sound.available) {
+        this.soundButton = button('qtvr-sound', '\u266A', 'Sound on/off (S); volume: [ and ], or the wheel here', () => this.toggleSound());
+        this.soundButton.addEventListener(
+          'wheel',
+          (e) => {
+            e.preventDefault();
+            this.sound.unlock();
+            this.sound.changeVolume(-Math.sign(e.deltaY) * 0.1);
+            this.updateBar();
+          },
+          { passive: false }
+        );
+      }
       this.label = el('span', 'qtvr-label', bar);
       this.label.id = 'qtvr-label';
       this.status = el('span', 'qtvr-status', this.label);
@@ -759,6 +901,16 @@ void main() {
       this.status.textContent = hs ? nav.hotspotName(hs) + (hs.url ? ' (' + hs.url + ')' : '') : '';
       this.backButton.disabled = this.history.depth() === 0;
       this.hotspotButton.setAttribute('aria-pressed', String(this.hotspots));
+      if (this.soundButton) {
+        this.soundButton.classList.toggle('qtvr-muted', this.sound.muted);
+        this.soundButton.title = (this.sound.muted ? 'Sound off' : 'Sound ' + Math.round(this.sound.volume * 100) + '%') + ': S mutes, [ and ] or the wheel here set the volume';
+      }
+    }
+
+    toggleSound() {
+      this.sound.unlock();
+      this.sound.toggleMute();
+      this.updateBar();
     }
 
     togglePanel() {
@@ -798,6 +950,7 @@ void main() {
         'Click a hot spot: follow it \u00b7 T: show hot spots \u00b7 Backspace: back',
         'Objects: drag to turn \u00b7 M: move the view (when the object allows) \u00b7 0: default view',
         'F or double-click: full screen \u00b7 H: this panel \u00b7 Esc: close',
+        'S: sound on/off \u00b7 [ and ]: volume (sound starts at the first click or key)',
       ])
         el('li', null, keys, k);
       p.hidden = false;
@@ -1091,6 +1244,8 @@ void main() {
         transition.switched();
       }
       this.shown = { node, nav: n, scene: s };
+      this.sound.showNode(node, transition ? nav.FADE_SECONDS : 0.01);
+      this.soundView = null;
       this.transition = transition || null;
       this.hover = 0;
       this.urlClicks.reset();
@@ -1242,6 +1397,11 @@ void main() {
         },
         { passive: false }
       );
+      // The first gesture lets sound play (browsers allow nothing before).
+      const unlock = () => this.sound.unlock();
+      root.addEventListener('pointerdown', unlock, true);
+      root.addEventListener('keydown', unlock, true);
+      document.addEventListener('visibilitychange', () => this.sound.setHidden(document.hidden));
       root.addEventListener('keydown', (e) => this.keyDown(e));
       root.addEventListener('keyup', (e) => this.keyUp(e));
       root.addEventListener('blur', () => this.shown && this.shown.nav.releaseKeys());
@@ -1369,6 +1529,17 @@ void main() {
         case 'T':
           this.toggleHotspots();
           break;
+        case 's':
+        case 'S':
+          if (this.sound.available) this.toggleSound();
+          break;
+        case '[':
+        case ']':
+          if (this.sound.available) {
+            this.sound.changeVolume(e.key === ']' ? 0.1 : -0.1);
+            this.updateBar();
+          }
+          break;
         case 'f':
         case 'F':
           this.toggleFullscreen();
@@ -1466,6 +1637,7 @@ void main() {
     loop(now) {
       const dt = Math.min(Math.max((now - this.last) / 1000, 0), 0.1);
       this.last = now;
+      this.sound.tick(dt);
       const sh = this.shown;
       if (sh) {
         if (sh.nav.tick(dt)) this.dirty = true;
@@ -1483,6 +1655,12 @@ void main() {
           this.dirty = true;
         }
         if (sh.node.kind === 'object') {
+          const ov = sh.nav.objectView();
+          const key = sh.node.id + ':' + ov.row + ':' + ov.column;
+          if (key !== this.soundView) {
+            this.soundView = key;
+            this.sound.showView(sh.node, ov);
+          }
           const f = this.currentFrame();
           if (!f) {
             // Load the frame this view needs; the last drawn stays until then.
@@ -1554,6 +1732,7 @@ void main() {
         firstShown: this.firstShown,
         framesHeld: sh && sh.scene.frames ? [...sh.scene.frames.values()].filter((f) => f.layer).length : 0,
         hash: this.lastHash,
+        sound: this.sound.state(),
       };
     }
   }

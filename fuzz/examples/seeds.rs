@@ -19,7 +19,6 @@ mod tours;
 use std::path::{Path, PathBuf};
 
 use image::{GrayImage, Luma};
-use tours::{gradient, v};
 use qtvr_format::container::{FourCC, read_movie, scan_top_level};
 use qtvr_format::limits::Budget;
 use qtvr_format::mac::FinderInfo;
@@ -29,6 +28,7 @@ use qtvr_format::qtvr::write::{
     TourContent, TourHotSpot, TourNode,
 };
 use qtvr_format::source::{ByteSource, FileSource, read_vec};
+use tours::{gradient, v};
 
 /// The largest seed of a cut-down sample movie.
 const CUT: usize = 32 << 10;
@@ -37,7 +37,9 @@ const CODEC_SEED: usize = 16 << 10;
 /// Samples of a `codecs` seed.
 const CODEC_SAMPLES: usize = 3;
 
-const TARGETS: [&str; 6] = ["movie", "codecs", "mac", "disk", "web_plan", "archive"];
+const TARGETS: [&str; 7] = [
+    "movie", "codecs", "mac", "disk", "web_plan", "archive", "sound",
+];
 
 struct Corpus {
     dir: PathBuf,
@@ -196,6 +198,107 @@ fn tours() -> Vec<(&'static str, Vec<u8>)> {
     ]
 }
 
+/// Plain movies of one short sound track each: (name, bytes).
+fn sound_seeds() -> Vec<(String, Vec<u8>)> {
+    use qtvr_format::container::build::{
+        MovieWriter, SoundChunkSpec, SoundEntryVersion as V, TrackSpec, atom, container,
+        sound_entry,
+    };
+    let movie = |entry: Vec<u8>, rate: u32, chunks: SoundChunkSpec, edits| {
+        MovieWriter {
+            timescale: 600,
+            tracks: vec![TrackSpec {
+                id: 1,
+                enabled: true,
+                handler: *b"soun",
+                media_timescale: rate,
+                descriptions: vec![entry],
+                sound_chunks: Some(chunks),
+                edits,
+                ..Default::default()
+            }],
+            user_data: Vec::new(),
+            co64: false,
+        }
+        .finish()
+    };
+    let bytes = |n: usize| -> Vec<u8> { (0..n).map(|i| (i * 73 % 256) as u8).collect() };
+    // Two chunks of `frames` frames each, packets of (frames, bytes).
+    let classic = |frames: usize, packet: (usize, usize)| SoundChunkSpec {
+        sample_size: 1,
+        sample_duration: 1,
+        chunks: (0..2)
+            .map(|_| (bytes(frames.div_ceil(packet.0) * packet.1), frames as u32))
+            .collect(),
+    };
+    let enda = vec![container(
+        b"wave",
+        &[atom(b"frma", b"in24"), atom(b"enda", &[0, 1])],
+    )];
+    let mut out = Vec::new();
+    for (name, format, channels, bits, ext, packet, v1) in [
+        ("raw8", b"raw ", 1u16, 8u16, vec![], (1, 1), false),
+        ("none16", b"NONE", 2, 16, vec![], (1, 4), false),
+        ("twos16", b"twos", 2, 16, vec![], (1, 4), false),
+        ("sowt16", b"sowt", 1, 16, vec![], (1, 2), false),
+        ("in24le", b"in24", 1, 24, enda.clone(), (1, 3), true),
+        ("in32", b"in32", 2, 32, vec![], (1, 8), true),
+        ("fl32", b"fl32", 1, 32, vec![], (1, 4), true),
+        ("fl64le", b"fl64", 1, 64, enda, (1, 8), true),
+        ("ulaw", b"ulaw", 1, 16, vec![], (1, 1), false),
+        ("alaw", b"alaw", 2, 16, vec![], (1, 2), false),
+        ("ima4", b"ima4", 2, 16, vec![], (64, 68), true),
+        ("mac3", b"MAC3", 1, 8, vec![], (6, 2), true),
+        ("mac6", b"MAC6", 2, 8, vec![], (6, 2), true),
+    ] {
+        let version = if v1 {
+            V::V1([
+                packet.0 as u32,
+                (packet.1 / usize::from(channels)) as u32,
+                packet.1 as u32,
+                2,
+            ])
+        } else {
+            V::V0
+        };
+        let entry = sound_entry(format, version, channels, bits, 8000.0, &ext);
+        out.push((
+            format!("sound-{name}"),
+            movie(entry, 8000, classic(192, packet), Vec::new()),
+        ));
+    }
+    // One ima4 packet per sample (stsz 68, stts 64), as ffmpeg writes.
+    let entry = sound_entry(b"ima4", V::V1([64, 34, 68, 2]), 2, 16, 8000.0, &[]);
+    let packets = SoundChunkSpec {
+        sample_size: 68,
+        sample_duration: 64,
+        chunks: vec![(bytes(4 * 68), 4)],
+    };
+    out.push((
+        "sound-ima4-packets".into(),
+        movie(entry, 8000, packets, Vec::new()),
+    ));
+    // Version 2 linear PCM; edits that delay, repeat and silence it.
+    let entry = sound_entry(
+        b"lpcm",
+        V::V2 {
+            flags: 4 | 8,
+            bytes_per_packet: 6,
+            frames_per_packet: 1,
+        },
+        2,
+        24,
+        96000.0,
+        &[],
+    );
+    let edits = vec![(60, -1, 1.0), (30, 0, 1.0), (10, -1, 1.0), (30, 96, 1.0)];
+    out.push((
+        "sound-lpcm-edits".into(),
+        movie(entry, 96000, classic(192, (1, 6)), edits),
+    ));
+    out
+}
+
 /// A movie cut down to at most [`CUT`] bytes: its top-level atoms in order,
 /// each media data atom (`mdat`) shortened to what fits beside the others,
 /// so that the movie atom is whole and the first samples are still where
@@ -327,7 +430,7 @@ fn main() {
         .iter()
         .map(|t| Corpus::new(fuzz.join("corpus").join(t)))
         .collect();
-    let [movie, codecs, mac, disk, web, archive] = &mut corpora[..] else {
+    let [movie, codecs, mac, disk, web, archive, sound] = &mut corpora[..] else {
         unreachable!()
     };
 
@@ -464,6 +567,46 @@ fn main() {
         "nested",
         &zip_of(&[("inner.zip", &inner, false), ("notes.txt", b"x", false)]),
     );
+
+    // sound: a short track of every format with a decoder here, in the
+    // classic layout (one sample per frame), one packet per sample (as
+    // ffmpeg writes), version 2, with edits, little-endian by `enda`; and a
+    // small tour with a node's sound, an object's view sounds and a sound
+    // across the movie.
+    for (name, bytes) in sound_seeds() {
+        sound.add(&name, &bytes);
+    }
+    let tour_sound = {
+        use qtvr_format::container::build::{SoundChunkSpec, SoundEntryVersion, sound_entry};
+        use qtvr_format::qtvr::write::{SoundAt, TourSound};
+        let pcm = |n: usize| -> Vec<u8> { (0..n).map(|i| (i * 37 % 251) as u8).collect() };
+        let s = |at, frames: usize| TourSound {
+            at,
+            description: sound_entry(b"raw ", SoundEntryVersion::V0, 1, 8, 8000.0, &[]),
+            media_timescale: 8000,
+            media: SoundChunkSpec {
+                sample_size: 1,
+                sample_duration: 1,
+                chunks: vec![(pcm(frames), frames as u32)],
+            },
+        };
+        Tour {
+            name: Some("sound".into()),
+            default_node: NodeId(1),
+            nodes: vec![cylinder(1, 2, 1), object(3, 1, 1, 1)],
+            jpeg_quality: 70,
+        }
+        .write_with_sound(
+            &[],
+            &[
+                s(SoundAt::Node(NodeId(1)), 400),
+                s(SoundAt::Node(NodeId(3)), 2400),
+                s(SoundAt::Movie, 3000),
+            ],
+        )
+        .unwrap()
+    };
+    sound.add("tour-sound", &tour_sound);
 
     // The minimised findings, each to its target's corpus.
     if let Ok(rd) = std::fs::read_dir(root.join("tests/fixtures/corrupt")) {

@@ -96,6 +96,63 @@ pub fn movie(data: &[u8]) {
     }
 }
 
+/// The limits of sound decoding in the `sound` target: [`limits`] with a
+/// 32 MiB budget for one track's decoded samples, so that one input's work
+/// stays well under the fuzzer's 1 s timeout.
+pub fn sound_limits() -> Limits {
+    Limits {
+        memory: 32 << 20,
+        ..limits()
+    }
+}
+
+/// Target `sound`: a movie's sound tracks, each described (as `qtvr info`
+/// does), decoded with the decoders here (no ffmpeg), laid out by its edits
+/// and placed in the scene (nodes, object views), then cut and mixed as the
+/// WAV export and the player's clips do, and written as WAV.
+pub fn sound(data: &[u8]) {
+    use qtvr_format::sound::{self as snd, mix, wav};
+    let src = Bytes(data);
+    let loaded = scene::load(&src).ok();
+    let plain = match &loaded {
+        Some(_) => None,
+        None => qtvr_format::container::read_movie(
+            &src,
+            &qtvr_format::limits::Budget::for_file(src.len()),
+        )
+        .ok(),
+    };
+    let (movie, scene) = match (&loaded, &plain) {
+        (Some(l), _) => (&l.movie, l.scene.as_ref()),
+        (None, Some(m)) => (m, None),
+        (None, None) => return,
+    };
+    let limits = sound_limits();
+    let mut decoded = Vec::new();
+    for t in snd::sound_tracks(movie) {
+        let _ = snd::track_info(movie, t);
+        if let Ok((s, _)) = snd::decode(&src, movie, t, &limits, &Fallback::Off) {
+            decoded.push(s);
+        }
+    }
+    if let Some(sc) = scene {
+        for s in &decoded {
+            let p = snd::place(sc, movie.timescale, s.start, s.end());
+            for part in p.parts.iter().take(8) {
+                let _ = mix::cut(s, part.start, part.end, &limits);
+            }
+        }
+        let (placed, _) = snd::load_all(&src, movie, sc, &limits, &Fallback::Off);
+        let _ = placed.len();
+    }
+    if let Ok(Some(m)) = mix::mix(&decoded, 0.0, 60.0, &limits) {
+        let _ = wav::wav_bytes(&m.data, m.channels, m.rate);
+    }
+    if let Some(s) = decoded.first() {
+        let _ = wav::wav_bytes(&s.data, s.channels, s.rate);
+    }
+}
+
 /// Decodes and assembles what a loaded movie shows: the first [`NODES`]
 /// nodes' pictures, or for a plain movie the first samples of each video
 /// track.

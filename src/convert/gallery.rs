@@ -64,6 +64,10 @@ fn card(e: &Entry) -> String {
     if !e.codecs.is_empty() {
         facts.push(esc(&e.codecs.join(", ")));
     }
+    if !e.sound.is_empty() {
+        let n = e.sound.len();
+        facts.push(format!("{n} sound track{}", if n == 1 { "" } else { "s" }));
+    }
     let status = match e.status.as_str() {
         "converted" | "already converted" => String::new(),
         other => format!(

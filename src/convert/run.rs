@@ -97,6 +97,11 @@ pub struct Entry {
     pub thumbnail: Option<String>,
     /// Codecs of the movie's video tracks.
     pub codecs: Vec<String>,
+    /// The movie's sound tracks: codec, rate, channels, length, and the node
+    /// or views each belongs to (kept with every target: the web page plays
+    /// them, the other targets get the movie's sound as a WAV file).
+    #[serde(default)]
+    pub sound: Vec<String>,
     /// SHA-256 of the data fork, where read (duplicates share it).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub digest: Option<String>,
@@ -321,6 +326,7 @@ fn entry_of(f: &Found) -> Entry {
         outputs: Vec::new(),
         thumbnail: None,
         codecs: Vec::new(),
+        sound: Vec::new(),
         digest: f.digest.clone(),
         duplicate_of: None,
         seconds: 0.0,
@@ -357,6 +363,8 @@ struct Record {
     thumbnail: Option<String>,
     warnings: Vec<String>,
     codecs: Vec<String>,
+    #[serde(default)]
+    sound: Vec<String>,
 }
 
 /// A short name for a movie's files of one target (its record, its thumbnail).
@@ -418,6 +426,7 @@ fn convert_one(f: &Found, e: &mut Entry, opts: &Options, gpu: Option<&Gpu>, budg
         e.thumbnail = r.thumbnail;
         e.warnings = r.warnings;
         e.codecs = r.codecs;
+        e.sound = r.sound;
         e.seconds = t.elapsed().as_secs_f64();
         return;
     }
@@ -434,6 +443,7 @@ fn convert_one(f: &Found, e: &mut Entry, opts: &Options, gpu: Option<&Gpu>, budg
                 thumbnail: e.thumbnail.clone(),
                 warnings: e.warnings.clone(),
                 codecs: e.codecs.clone(),
+                sound: e.sound.clone(),
             };
             if let Ok(json) = serde_json::to_vec_pretty(&r) {
                 let _ = std::fs::create_dir_all(record.parent().unwrap_or(&opts.out));
@@ -587,6 +597,30 @@ fn convert(
             }
         }
     }
+    e.sound = sound_list(&loaded.movie, scene);
+    if opts.to != Target::Web && !e.sound.is_empty() {
+        // The web page plays the sound; the other targets keep it beside
+        // their pictures.
+        let wav = match opts.to {
+            Target::Pannellum | Target::Tiles => dest.join("sound.wav"),
+            _ => dest.with_file_name(format!(
+                "{}.wav",
+                dest.file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default()
+            )),
+        };
+        match crate::cli::sound::export_sound(src.as_ref(), &loaded.movie, scene, None, &wav) {
+            Ok(r) => {
+                e.warnings
+                    .extend(r.warnings.iter().map(|w| w.message.clone()));
+                if let Ok(p) = wav.strip_prefix(out) {
+                    e.outputs.push(p.to_string_lossy().replace('\\', "/"));
+                }
+            }
+            Err(err) => e.warnings.push(format!("the sound is not kept: {err}")),
+        }
+    }
     if let Some(gpu) = gpu {
         let thumb = format!("gallery/{}.jpg", key(rel, opts.to));
         match thumbnail(gpu, src.as_ref(), &loaded.movie, scene, &out.join(&thumb)) {
@@ -595,6 +629,35 @@ fn convert(
         }
     }
     Ok(true)
+}
+
+/// One line per sound track: what `qtvr info` says of it.
+fn sound_list(movie: &qtvr_format::container::Movie, scene: &Scene) -> Vec<String> {
+    use qtvr_format::sound::{self, SoundRole};
+    sound::sound_tracks(movie)
+        .map(|t| match sound::track_info(movie, t) {
+            Ok(i) => {
+                let role =
+                    match sound::place(scene, movie.timescale, i.start, i.start + i.seconds).role {
+                        SoundRole::Node(n) => format!("node {n}"),
+                        SoundRole::Views(n) => format!("node {n}'s views"),
+                        SoundRole::Movie => "the whole movie".into(),
+                    };
+                format!(
+                    "track {}: {} ('{}'), {} Hz, {} channel{}, {:.2} s, {role}{}",
+                    t.id,
+                    i.codec.describe(),
+                    i.description.format,
+                    i.description.rate.round(),
+                    i.description.channels,
+                    if i.description.channels == 1 { "" } else { "s" },
+                    i.seconds,
+                    if t.enabled { "" } else { " (disabled)" }
+                )
+            }
+            Err(err) => format!("track {}: cannot be read: {err}", t.id),
+        })
+        .collect()
 }
 
 /// Thumbnail size.

@@ -11,6 +11,7 @@
 //! tour.js             the movie: nodes, limits, surfaces, hot spots, links, warnings
 //! nodes/<id>/…        pictures (JPEG or lossless WebP), previews, hot spot maps (PNG)
 //!                     each with a `.js` twin for pages opened from file://
+//! sound/…             the movie's sound as WAV files ([`sound`])
 //! ```
 //!
 //! Panorama pictures are the same assembled surfaces the desktop renderer
@@ -30,6 +31,7 @@
 pub mod encode;
 pub mod output;
 pub mod pannellum;
+pub(crate) mod sound;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -186,6 +188,14 @@ pub fn export_web(
     if nodes.is_empty() {
         return Err("the movie has none of the nodes asked for".into());
     }
+    let sound = sound::export_sound(src, movie, scene, &wanted, &out);
+    report.warnings.extend(sound.warnings.iter().cloned());
+    for v in &mut nodes {
+        let id = NodeId(v["id"].as_u64().unwrap_or(0) as u32);
+        if let Some(s) = sound.nodes.get(&id) {
+            v["sound"] = s.clone();
+        }
+    }
     // A page of nothing but errors is not an export.
     if failed.len() == nodes.len() {
         return Err(failed.join("; "));
@@ -210,6 +220,7 @@ pub fn export_web(
         "generator": format!("qtvr {}", env!("CARGO_PKG_VERSION")),
         "warnings": report.warnings,
         "notes": report.notes,
+        "sound": sound.movie.map(|m| json!({ "movie": m })),
         "nodes": nodes,
     });
     out.write("tour.js", format!("QTVR.tour({tour});\n").as_bytes())?;

@@ -1,6 +1,6 @@
 //! Where mixed frames go: the system's sound output, or memory.
 //!
-//! [`open`] loads the system's ALSA library (`libasound.so.2`) at run time
+//! [`open()`] loads the system's ALSA library (`libasound.so.2`) at run time
 //! ([`alsa`]): nothing of it is needed to build, and where it or a sound
 //! device is missing (no sound card, CI, a container) the viewer runs
 //! silently and says so once. On Linux desktops ALSA's default device goes

@@ -21,10 +21,12 @@
 //!   sample by sample, each a whole number of packets.
 //! * **Budget.** The decoded size is computed from the chunks before
 //!   anything is read and must fit the decoded-pixel budget
-//!   ([`Limits::memory`], `--max-memory`); chunks that lie outside the file
-//!   end the track there with a warning; what was decoded is kept.
+//!   ([`Limits::memory`], `--max-memory`); chunks that lie outside the file,
+//!   or claim more bytes than the file holds (overlapping chunks), end the
+//!   track there with a warning; what was decoded is kept. Edits may repeat
+//!   the media up to 16 times its length.
 //! * **Time.** The media is laid out on the movie's timeline by the track's
-//!   edit list ([`Sound::start`] is where its first frame plays); [`place`]
+//!   edit list ([`Sound::start`] is where its first frame plays); [`mod@place`]
 //!   says which node or object view each part belongs to.
 
 pub mod desc;
@@ -266,7 +268,17 @@ pub fn decode(
             break;
         }
         read += p.bytes;
-        if read > limits.memory {
+        // Each stored byte of sound is read once: chunks that claim more
+        // bytes than the file holds overlap (a hostile file repeating one
+        // range to multiply the decoded size).
+        if read > src.len() || read > limits.memory {
+            warnings.push(Warning::at(
+                p.offset,
+                format!(
+                    "sound track {}: its chunks claim more bytes than the file holds; the sound stops after {kept} frames",
+                    track.id
+                ),
+            ));
             break;
         }
         let bytes = read_vec(src, p.offset, p.bytes)?;
@@ -351,7 +363,10 @@ fn present(
     let mut out = sound.data.empty_like();
     let mut start = 0.0;
     let mut warnings = Vec::new();
-    let cap = (limits.memory / sound.data.sample_bytes().max(1)) as usize;
+    // Edits may repeat the media (a loop authored as edits), up to 16 times
+    // its length, within the memory budget.
+    let cap = ((limits.memory / sound.data.sample_bytes().max(1)) as usize)
+        .min(sound.data.len().max(ch).saturating_mul(16));
     for e in &track.edits {
         let frames = (e.track_duration as f64 / ts * sound.rate).round() as usize;
         if e.media_time < 0 {
@@ -372,6 +387,10 @@ fn present(
         let from = from.min(total);
         let to = from.saturating_add(frames).min(total);
         if out.len().saturating_add((to - from) * ch) > cap {
+            warnings.push(Warning::general(format!(
+                "sound track {}: its edits repeat the sound more than the memory budget (or 16 times its length) holds; the rest is left out",
+                track.id
+            )));
             break;
         }
         out.extend_from(&sound.data, from * ch..to * ch);

@@ -1,7 +1,7 @@
 //! Which node or object view a sound track's parts belong to, by time.
 //!
 //! A QTVR movie keeps each node's samples at the node's time (the QTVR
-//! track's node sample: [`Node::start_time`], [`Node::duration`]), and a
+//! track's node sample: [`crate::qtvr::scene::Node::start_time`], [`crate::qtvr::scene::Node::duration`]), and a
 //! sound meant for a node lies at the same time; a sound meant for each
 //! view of an object lies at that view's time (the view's image samples:
 //! view k of a node starts `k × viewDuration` after the node). So:

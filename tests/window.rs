@@ -1330,3 +1330,91 @@ fn a_slow_movie_never_stops_the_window() {
         stopped.as_millis()
     );
 }
+
+/// Pixels of the controller bar button `name` (a 24-pixel square around
+/// its reported centre) that `pick` accepts.
+fn button_pixels(
+    img: &image::RgbaImage,
+    s: &Value,
+    name: &str,
+    pick: impl Fn([u8; 3]) -> bool,
+) -> usize {
+    let b = s["buttons"]
+        .as_array()
+        .and_then(|a| a.iter().find(|b| b["button"] == name))
+        .unwrap_or_else(|| panic!("no {name} button in {s}"));
+    let (cx, cy) = (
+        b["x"].as_u64().unwrap() as u32,
+        b["y"].as_u64().unwrap() as u32,
+    );
+    let mut n = 0;
+    for y in cy - 12..cy + 12 {
+        for x in cx - 12..cx + 12 {
+            let p = img.get_pixel(x, y);
+            n += usize::from(pick([p[0], p[1], p[2]]));
+        }
+    }
+    n
+}
+
+/// The demo has sound: once it plays (here into the silent device that
+/// `QTVR_SOUND_OUTPUT=null` gives) the speaker button shows in the bar with
+/// its waves; a click mutes it (the cross in the accent colour), S unmutes;
+/// the view above the bar stays what `qtvr render` draws.
+#[test]
+fn the_speaker_button_shows_and_mutes_the_demos_sound() {
+    let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(d) = display() else { return };
+    let demo = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("assets/demo.mov")
+        .display()
+        .to_string();
+    let mut v = Viewer::start_with(&d, &["--size", "800x600"], &[("QTVR_SOUND_OUTPUT", "null")]);
+    v.idle();
+    let mut s = v.state();
+    for _ in 0..100 {
+        if s["sound"] == "on 80%" {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+        s = v.state();
+    }
+    assert_eq!(s["sound"], "on 80%", "{s}");
+    let accent = |p: [u8; 3]| p[0] > 240 && (170..=220).contains(&p[1]) && p[2] < 100;
+    let light = |p: [u8; 3]| p.iter().all(|&c| c > 220);
+    let before = v.screenshot();
+    assert!(
+        button_pixels(&before, &s, "Sound", light) > 20,
+        "the speaker and its waves"
+    );
+    assert_eq!(button_pixels(&before, &s, "Sound", accent), 0, "no cross");
+    v.click_button(&s, "Sound");
+    let mut m = v.state();
+    for _ in 0..50 {
+        if m["sound"] == "muted" {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+        m = v.state();
+    }
+    assert_eq!(m["sound"], "muted", "{m}");
+    std::thread::sleep(Duration::from_millis(300));
+    let after = v.screenshot();
+    let _ = after.save(out_dir().join("speaker-muted.png"));
+    assert!(
+        button_pixels(&after, &m, "Sound", accent) >= 8,
+        "the cross of a muted speaker"
+    );
+    assert_matches(&after, &render(&demo, &m, "speaker"), &m, "speaker");
+    v.focus();
+    v.xdo(&["key", "s"]);
+    let mut u = v.state();
+    for _ in 0..50 {
+        if u["sound"] == "on 80%" {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+        u = v.state();
+    }
+    assert_eq!(u["sound"], "on 80%", "S unmutes: {u}");
+}

@@ -801,11 +801,18 @@ impl Viewer {
             });
             return;
         }
-        let report = Report::Idle(view);
-        let line = report.to_json();
+        // A view at rest is reported once. The sound's state (and its
+        // speaker button, which comes when the sound is ready) is not a new
+        // view: it does not make another idle report by itself.
+        let mut key = view.clone();
+        key.sound = None;
+        if let Some(b) = &mut key.buttons {
+            b.retain(|b| b.button != "Sound");
+        }
+        let line = Report::Idle(key).to_json();
         if self.reported.as_deref() != Some(&line) {
             self.reported = Some(line);
-            self.report(report);
+            self.report(Report::Idle(view));
         }
     }
 }

@@ -13,7 +13,9 @@
 # BIN (default fuzz/target/x86_64-unknown-linux-gnu/release) holds the target
 # binaries; ONLY (e.g. ONLY="archive web_plan") limits a process to some
 # targets, so that a second process with its own WORK works on what the
-# first does not (each process judges "done" from its own log.tsv); a file WORK/stop ends the campaign after the running slice (and
+# first does not (each process judges "done" from its own log.tsv, joined
+# with the other processes' logs that LOGS names, e.g.
+# LOGS=/work/other/log.tsv); a file WORK/stop ends the campaign after the running slice (and
 # SIGINT to the running target ends that slice at once).
 # Never pause it with SIGSTOP: libFuzzer's per-input timeout counts wall
 # time, so the input running when it resumes is reported as a timeout.
@@ -43,8 +45,10 @@ fi
 while true; do
   any=0
   for t in ${ONLY:-codecs mac disk movie web_plan archive sound}; do
-    execs=$(awk -v t="$t" -F'\t' '$1==t{s+=$4} END{print s+0}' log.tsv)
-    secs=$(awk -v t="$t" -F'\t' '$1==t{s+=$3} END{print s+0}' log.tsv)
+    # shellcheck disable=SC2086
+    execs=$(cat log.tsv ${LOGS:-} | awk -v t="$t" -F'\t' '$1==t{s+=$4} END{print s+0}')
+    # shellcheck disable=SC2086
+    secs=$(cat log.tsv ${LOGS:-} | awk -v t="$t" -F'\t' '$1==t{s+=$3} END{print s+0}')
     if (( execs >= 10000000 || secs >= 7200 )); then continue; fi
     [[ -e stop ]] && exit 0
     any=1

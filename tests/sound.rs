@@ -7,6 +7,8 @@
 //! the ffmpeg fallback. ffmpeg is the reference: without it these tests
 //! skip (and fail under `CI=true`).
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -27,22 +29,7 @@ fn out_dir() -> PathBuf {
 
 /// ffmpeg's decode of the first sound track as 64-bit floats.
 fn ffmpeg_decode(path: &Path) -> Vec<f64> {
-    let out = Command::new("ffmpeg")
-        .args(["-v", "error", "-i"])
-        .arg(path)
-        .args(["-map", "0:a:0", "-f", "f64le", "-c:a", "pcm_f64le", "-"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "ffmpeg failed on {}: {}",
-        path.display(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.stdout
-        .chunks_exact(8)
-        .map(|b| f64::from_le_bytes(b.try_into().unwrap()))
-        .collect()
+    common::ffmpeg_f64(path, "0:a:0")
 }
 
 /// Our decode of the movie's first sound track.

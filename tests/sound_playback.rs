@@ -14,22 +14,9 @@ use qtvr::audio::library::Library;
 use qtvr::audio::output::{self, Memory};
 use qtvr::audio::{Mixer, Player};
 use qtvr_format::limits::Limits;
-use qtvr_format::qtvr::load;
-use qtvr_format::sound;
-use qtvr_format::tiles::Fallback;
 
 fn library() -> Library {
-    let bytes = sounds::sound_tour();
-    let loaded = load(&bytes).unwrap();
-    let (placed, warnings) = sound::load_all(
-        &bytes,
-        &loaded.movie,
-        loaded.scene.as_ref().unwrap(),
-        &Limits::default(),
-        &Fallback::Off,
-    );
-    assert!(warnings.is_empty());
-    let (lib, notices) = Library::new(&placed, &Limits::default());
+    let (lib, notices) = Library::new(&sounds::placed(&sounds::sound_tour()), &Limits::default());
     assert!(notices.is_empty(), "{notices:?}");
     lib
 }

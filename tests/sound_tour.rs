@@ -12,6 +12,7 @@ mod tours;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use common::ffmpeg_f64;
 use qtvr_format::limits::Limits;
 use qtvr_format::qtvr::load;
 use qtvr_format::sound::{self, SoundRole};
@@ -94,12 +95,14 @@ fn info_lists_the_sound_tracks() {
     assert_eq!(sound[2]["placement"]["parts"].as_array().unwrap().len(), 24);
 }
 
-/// ffmpeg's decode of a file's `map` stream as 64-bit floats.
-fn ffmpeg_f64(path: &Path, map: &str) -> Vec<f64> {
-    let out = Command::new("ffmpeg")
-        .args(["-v", "error", "-i"])
-        .arg(path)
-        .args(["-map", map, "-f", "f64le", "-c:a", "pcm_f64le", "-"])
+/// `qtvr export --to sound` of `movie` (more arguments in `args`) to `name`.
+fn export_sound(movie: &Path, args: &[&str], name: &str) -> PathBuf {
+    let wav = out_dir().join(name);
+    let out = qtvr()
+        .args(["export", "--to", "sound", "-o"])
+        .arg(&wav)
+        .args(args)
+        .arg(movie)
         .output()
         .unwrap();
     assert!(
@@ -107,10 +110,7 @@ fn ffmpeg_f64(path: &Path, map: &str) -> Vec<f64> {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    out.stdout
-        .chunks_exact(8)
-        .map(|b| f64::from_le_bytes(b.try_into().unwrap()))
-        .collect()
+    wav
 }
 
 #[test]
@@ -119,18 +119,7 @@ fn a_nodes_sound_exports_as_ffmpeg_decodes_its_track() {
         return;
     }
     let path = write_tour();
-    let wav = out_dir().join("cylinder.wav");
-    let out = qtvr()
-        .args(["export", "--to", "sound", "--node", "1", "-o"])
-        .arg(&wav)
-        .arg(&path)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let wav = export_sound(&path, &["--node", "1"], "cylinder.wav");
     // The cylinder's sound is the movie's first sound stream, from time 0.
     let theirs = ffmpeg_f64(&path, "0:a:0");
     let ours = ffmpeg_f64(&wav, "0:a:0");
@@ -145,18 +134,7 @@ fn a_nodes_sound_exports_as_ffmpeg_decodes_its_track() {
     );
 
     // The object's node: its one track's parts, the node's time.
-    let wav = out_dir().join("object.wav");
-    let out = qtvr()
-        .args(["export", "--to", "sound", "--node", "3", "-o"])
-        .arg(&wav)
-        .arg(&path)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let wav = export_sound(&path, &["--node", "3"], "object.wav");
     // The node lasts 24 views of 0.1 s: 2.4 s at 11025 Hz.
     assert_eq!(ffmpeg_f64(&wav, "0:a:0").len(), 26460);
 }
@@ -167,33 +145,14 @@ fn the_movies_sound_mixes_every_track_on_its_timeline() {
         return;
     }
     let path = write_tour();
-    let wav = out_dir().join("movie.wav");
-    let out = qtvr()
-        .args(["export", "--to", "sound", "-o"])
-        .arg(&wav)
-        .arg(&path)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let wav = export_sound(&path, &[], "movie.wav");
     let mix = ffmpeg_f64(&wav, "0:a:0");
     // Stereo (the cube's), 22050 Hz (the first track's), until the object's sound ends at 4.9 s.
     assert_eq!(mix.len() % 2, 0);
     let seconds = mix.len() as f64 / 2.0 / 22050.0;
     assert!((seconds - 4.9).abs() < 0.01, "{seconds} s");
     // At 0.5 s only the cylinder's tone and the movie's sound play: their sum.
-    let bytes = std::fs::read(&path).unwrap();
-    let loaded = load(&bytes).unwrap();
-    let (placed, _) = sound::load_all(
-        &bytes,
-        &loaded.movie,
-        loaded.scene.as_ref().unwrap(),
-        &Limits::default(),
-        &Fallback::Off,
-    );
+    let placed = sounds::placed(&std::fs::read(&path).unwrap());
     let f = 11025;
     let cyl = placed[0].sound.data.get_f64(f);
     let movie = placed[3].sound.data.get_f64(4000);

@@ -13,30 +13,11 @@ mod sounds;
 #[path = "support/tours.rs"]
 mod tours;
 
-use std::path::Path;
 use std::process::Command;
 
 use browser::{file_url, result, temp_path};
-use common::succeeded;
+use common::{ffmpeg_f64, succeeded};
 use serde_json::{Value, json};
-
-fn ffmpeg_f64(path: &Path, map: &str) -> Vec<f64> {
-    let out = Command::new("ffmpeg")
-        .args(["-v", "error", "-i"])
-        .arg(path)
-        .args(["-map", map, "-f", "f64le", "-c:a", "pcm_f64le", "-"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.stdout
-        .chunks_exact(8)
-        .map(|b| f64::from_le_bytes(b.try_into().unwrap()))
-        .collect()
-}
 
 /// The tour written and exported: (movie, export folder).
 fn export() -> (std::path::PathBuf, std::path::PathBuf) {

@@ -55,6 +55,8 @@ impl<'a> Viewer<'a> {
             .args(args)
             .envs(env.iter().copied())
             .env("QTVR_SAVE_DIR", &saves)
+            // The same sound output on every machine: one that keeps time silently.
+            .env("QTVR_SOUND_OUTPUT", "null")
             .arg("--report-state")
             .env("DISPLAY", &display.name)
             .env_remove("WAYLAND_DISPLAY")
@@ -187,6 +189,20 @@ impl<'a> Viewer<'a> {
     fn state(&mut self) -> Value {
         self.send("state");
         self.wait_for("state", Duration::from_secs(10))
+    }
+
+    /// The state once its `key` is `value` (asked every 100 ms, for at
+    /// most 10 s; the last state when it never is).
+    fn state_until(&mut self, key: &str, value: &str) -> Value {
+        let mut s = self.state();
+        for _ in 0..100 {
+            if s[key] == value {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+            s = self.state();
+        }
+        s
     }
 
     /// Clicks the centre of a controller bar button, as the viewer reports it.
@@ -1069,6 +1085,7 @@ fn every_arrival_at_an_object_shows_the_view_it_reports() {
 fn start_captured(display: &Display) -> (Child, u64) {
     let mut child = Command::new(BIN)
         .args(["--size", "480x360", "--report-state"])
+        .env("QTVR_SOUND_OUTPUT", "null")
         .env("DISPLAY", &display.name)
         .env_remove("WAYLAND_DISPLAY")
         .env_remove("XDG_RUNTIME_DIR")
@@ -1371,14 +1388,7 @@ fn the_speaker_button_shows_and_mutes_the_demos_sound() {
         .to_string();
     let mut v = Viewer::start_with(&d, &["--size", "800x600"], &[("QTVR_SOUND_OUTPUT", "null")]);
     v.idle();
-    let mut s = v.state();
-    for _ in 0..100 {
-        if s["sound"] == "on 80%" {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-        s = v.state();
-    }
+    let s = v.state_until("sound", "on 80%");
     assert_eq!(s["sound"], "on 80%", "{s}");
     let accent = |p: [u8; 3]| p[0] > 240 && (170..=220).contains(&p[1]) && p[2] < 100;
     let light = |p: [u8; 3]| p.iter().all(|&c| c > 220);
@@ -1389,14 +1399,7 @@ fn the_speaker_button_shows_and_mutes_the_demos_sound() {
     );
     assert_eq!(button_pixels(&before, &s, "Sound", accent), 0, "no cross");
     v.click_button(&s, "Sound");
-    let mut m = v.state();
-    for _ in 0..50 {
-        if m["sound"] == "muted" {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-        m = v.state();
-    }
+    let m = v.state_until("sound", "muted");
     assert_eq!(m["sound"], "muted", "{m}");
     std::thread::sleep(Duration::from_millis(300));
     let after = v.screenshot();
@@ -1408,13 +1411,6 @@ fn the_speaker_button_shows_and_mutes_the_demos_sound() {
     assert_matches(&after, &render(&demo, &m, "speaker"), &m, "speaker");
     v.focus();
     v.xdo(&["key", "s"]);
-    let mut u = v.state();
-    for _ in 0..50 {
-        if u["sound"] == "on 80%" {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-        u = v.state();
-    }
+    let u = v.state_until("sound", "on 80%");
     assert_eq!(u["sound"], "on 80%", "S unmutes: {u}");
 }

@@ -156,6 +156,8 @@ struct App {
     warming: bool,
     /// Sound: decoding and the player (dropped, and silent, on quitting).
     sound: sound::Sound,
+    /// The window was minimised (the sound paused) and has not had the focus since.
+    minimized: bool,
 }
 
 impl App {
@@ -182,6 +184,7 @@ impl App {
             load_cancel: qtvr_format::tiles::Cancel::new(),
             warming: false,
             sound: sound::Sound::new(),
+            minimized: false,
         }
     }
 
@@ -357,8 +360,21 @@ impl ApplicationHandler<UserEvent> for App {
                 alt: m.state().alt_key(),
             },
             WindowEvent::KeyboardInput { event, .. } => Input::Key(key_press(&event)),
-            WindowEvent::Focused(false) => Input::FocusLost,
-            // Minimised or covered: silence until it shows again.
+            WindowEvent::Focused(false) => {
+                self.send(Input::FocusLost);
+                // Minimising loses the focus; X11 sends no other event for it.
+                if self.gfx.as_ref().and_then(|g| g.window.is_minimized()) == Some(true) {
+                    self.minimized = true;
+                    self.send(Input::Hidden(true));
+                }
+                return;
+            }
+            WindowEvent::Focused(true) if self.minimized => {
+                self.minimized = false;
+                Input::Hidden(false)
+            }
+            // Minimised or covered (where the platform says so): silence
+            // until it shows again.
             WindowEvent::Occluded(hidden) => Input::Hidden(hidden),
             WindowEvent::CursorMoved { position: p, .. } => Input::PointerMoved([p.x, p.y]),
             WindowEvent::CursorLeft { .. } => Input::PointerLeft,

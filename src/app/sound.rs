@@ -7,7 +7,7 @@
 //!
 //! `QTVR_SOUND_OUTPUT=null` plays into a device that keeps time and
 //! discards the frames (tests of the speaker button on machines without
-//! sound); `=none` turns the output off.
+//! sound); `=none` turns the output off (silently: no line on standard error).
 
 use std::sync::Arc;
 
@@ -24,11 +24,14 @@ use qtvr_format::qtvr::NodeId;
 /// The rate the null device runs at.
 const NULL_RATE: u32 = 48_000;
 
-/// A movie's decoded sound, from the decoding thread.
+/// A movie's decoded sound, from the decoding thread, with the output it
+/// opened when the shell had none yet (opening one can take a moment:
+/// never on the window's thread).
 pub(super) struct Decoded {
     pub id: u64,
     pub library: Library,
     pub notices: Vec<String>,
+    output: Option<Result<Box<dyn Output>, String>>,
 }
 
 /// What [`Sound::decoded`] tells the viewer.
@@ -98,10 +101,14 @@ impl Sound {
                     *m = Mixer::new(Library::default(), m.rate());
                 }
                 let proxy = proxy.clone();
+                let open = self.player.is_none() && self.no_output.is_none();
                 let _ = std::thread::Builder::new()
                     .name("qtvr-sound-decode".into())
                     .spawn(move || {
-                        let decoded = decode(id, &movie);
+                        let mut decoded = decode(id, &movie);
+                        if open && !decoded.library.is_empty() {
+                            decoded.output = Some(open_output());
+                        }
                         let _ = proxy.send_event(UserEvent::Sound(decoded));
                     });
             }
@@ -146,8 +153,11 @@ impl Sound {
                 notices,
             });
         }
-        if self.player.is_none() && self.no_output.is_none() {
-            match open_output().and_then(|o| {
+        if self.player.is_none()
+            && self.no_output.is_none()
+            && let Some(output) = d.output
+        {
+            match output.and_then(|o| {
                 let rate = o.rate();
                 Player::start(Mixer::new(Library::default(), rate), o)
             }) {
@@ -156,7 +166,8 @@ impl Sound {
             }
         }
         if let Some(why) = &self.no_output {
-            if !self.told {
+            let off = std::env::var("QTVR_SOUND_OUTPUT").is_ok_and(|v| v == "none");
+            if !self.told && !off {
                 // The one notice (the speaker button shows it too).
                 self.told = true;
                 eprintln!("qtvr: no sound output, movies play silently: {why}");
@@ -168,6 +179,9 @@ impl Sound {
             });
         }
         let Some(player) = &self.player else {
+            // The output is being opened by an earlier movie's thread:
+            // this movie's sound plays once asked for again (not reached
+            // in practice: one load runs at a time).
             return None;
         };
         if let Some(e) = player.error() {
@@ -204,6 +218,7 @@ fn decode(id: u64, movie: &OpenMovie) -> Decoded {
             id,
             library: Library::default(),
             notices: Vec::new(),
+            output: None,
         };
     };
     let limits = crate::budget::limits();
@@ -221,5 +236,6 @@ fn decode(id: u64, movie: &OpenMovie) -> Decoded {
         id,
         library,
         notices,
+        output: None,
     }
 }

@@ -1079,6 +1079,16 @@ fn sounds(fx: &[Effect]) -> Vec<String> {
         .collect()
 }
 
+/// The shell's answer that movie `id`'s sound plays.
+fn sound_plays(h: &mut Harness, id: u64) -> Vec<Effect> {
+    h.send(Input::SoundReady {
+        id,
+        playable: true,
+        no_output: None,
+        notices: vec![],
+    })
+}
+
 fn sound_button(v: &ViewState) -> bool {
     v.buttons
         .as_ref()
@@ -1104,20 +1114,10 @@ fn a_movie_with_sound_asks_for_it_and_shows_the_speaker_once_it_plays() {
         "no speaker before the sound plays"
     );
     // An answer for another movie changes nothing.
-    h.send(Input::SoundReady {
-        id: 7,
-        playable: true,
-        no_output: None,
-        notices: vec![],
-    });
+    sound_plays(&mut h, 7);
     h.frame();
     assert!(!sound_button(&h.state()));
-    h.send(Input::SoundReady {
-        id: 1,
-        playable: true,
-        no_output: None,
-        notices: vec![],
-    });
+    sound_plays(&mut h, 1);
     h.frame();
     let v = h.state();
     assert!(sound_button(&v), "{v:?}");
@@ -1169,12 +1169,7 @@ fn a_movie_whose_sound_cannot_play_says_why_and_shows_no_speaker() {
 #[test]
 fn mute_and_volume_from_keys_the_button_and_the_wheel() {
     let mut h = Harness::opened(options(), None, DEMO);
-    h.send(Input::SoundReady {
-        id: 1,
-        playable: true,
-        no_output: None,
-        notices: vec![],
-    });
+    sound_plays(&mut h, 1);
     h.frame();
     assert_eq!(sounds(&h.type_char("s")), ["volume 0.0"]);
     assert_eq!(h.state().sound.as_deref(), Some("muted"));

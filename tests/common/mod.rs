@@ -40,3 +40,25 @@ pub fn succeeded(o: &Output) -> String {
     );
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
+
+/// ffmpeg's decode of stream `map` (e.g. `0:a:0`) of `path` as 64-bit float
+/// samples (interleaved), the reference the sound tests compare with.
+#[allow(dead_code)]
+pub fn ffmpeg_f64(path: &Path, map: &str) -> Vec<f64> {
+    let out = std::process::Command::new("ffmpeg")
+        .args(["-v", "error", "-i"])
+        .arg(path)
+        .args(["-map", map, "-f", "f64le", "-c:a", "pcm_f64le", "-"])
+        .output()
+        .expect("ffmpeg runs");
+    assert!(
+        out.status.success(),
+        "ffmpeg failed on {}: {}",
+        path.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+        .chunks_exact(8)
+        .map(|b| f64::from_le_bytes(b.try_into().expect("8 bytes")))
+        .collect()
+}

@@ -112,3 +112,18 @@ pub fn sound_tour() -> Vec<u8> {
         .write_with_sound(&[], &sounds())
         .expect("a valid tour")
 }
+
+/// The tour's sound tracks decoded and placed (no warnings expected).
+pub fn placed(bytes: &[u8]) -> Vec<qtvr_format::sound::PlacedSound> {
+    let bytes = bytes.to_vec();
+    let loaded = qtvr_format::qtvr::load(&bytes).expect("the tour loads");
+    let (placed, warnings) = qtvr_format::sound::load_all(
+        &bytes,
+        &loaded.movie,
+        loaded.scene.as_ref().expect("a QTVR scene"),
+        &qtvr_format::limits::Limits::default(),
+        &qtvr_format::tiles::Fallback::Off,
+    );
+    assert!(warnings.is_empty(), "{warnings:?}");
+    placed
+}

@@ -23,6 +23,22 @@ type WriteI = unsafe extern "C" fn(*mut c_void, *const c_void, c_ulong) -> c_lon
 type Recover = unsafe extern "C" fn(*mut c_void, c_int, c_int) -> c_int;
 type Close = unsafe extern "C" fn(*mut c_void) -> c_int;
 type StrError = unsafe extern "C" fn(c_int) -> *const c_char;
+/// `snd_lib_error_handler_t` as far as it is called here: the fixed
+/// arguments (file, line, function, error, format) of a C variadic function.
+type ErrorHandler = unsafe extern "C" fn(*const c_char, c_int, *const c_char, c_int, *const c_char);
+type SetErrorHandler = unsafe extern "C" fn(Option<ErrorHandler>) -> c_int;
+
+/// ALSA's library prints its own errors on standard error (a dozen lines
+/// when a machine has no sound card); the viewer says it once, in its own
+/// words, so ALSA's go here and are dropped.
+unsafe extern "C" fn quiet(
+    _file: *const c_char,
+    _line: c_int,
+    _function: *const c_char,
+    _err: c_int,
+    _fmt: *const c_char,
+) {
+}
 
 const STREAM_PLAYBACK: c_int = 0;
 const FORMAT_S16_LE: c_int = 2;
@@ -69,6 +85,13 @@ impl Alsa {
         let recover: Recover = symbol(&lib, b"snd_pcm_recover\0")?;
         let close: Close = symbol(&lib, b"snd_pcm_close\0")?;
         let strerror: StrError = symbol(&lib, b"snd_strerror\0")?;
+        if let Ok(set_handler) = symbol::<SetErrorHandler>(&lib, b"snd_lib_error_set_handler\0") {
+            // SAFETY: `quiet` takes the handler's fixed arguments and reads
+            // none of them; a C variadic call passes the fixed arguments as
+            // a plain call does on the Linux ABIs, and the handler ignores
+            // the rest. It lives as long as the program.
+            unsafe { set_handler(Some(quiet)) };
+        }
         let text = |e: c_int| {
             // SAFETY: snd_strerror returns a static NUL-terminated string
             // for any error number (or null, checked).

@@ -215,18 +215,35 @@ pub fn decode(
 ) -> Result<(Sound, Vec<Warning>)> {
     let desc = description(track)?;
     let codec = desc.codec();
-    let channels = u16::try_from(desc.channels).unwrap_or(1);
-    let Some(packet) = codec.packet(desc.channels) else {
-        let data = external::decode(src, track, &desc, limits, fallback)?;
-        let sound = Sound {
-            track: track.id,
-            rate: desc.rate,
-            channels,
-            start: 0.0,
-            data,
-        };
-        return present(movie, track, sound, limits);
+    let (data, mut warnings) = match codec.packet(desc.channels) {
+        Some(packet) => decode_media(src, track, &desc, packet, limits)?,
+        None => (
+            external::decode(src, track, &desc, limits, fallback)?,
+            Vec::new(),
+        ),
     };
+    let sound = Sound {
+        track: track.id,
+        rate: desc.rate,
+        channels: u16::try_from(desc.channels).unwrap_or(1),
+        start: 0.0,
+        data,
+    };
+    let (sound, w) = present(movie, track, sound, limits)?;
+    warnings.extend(w);
+    Ok((sound, warnings))
+}
+
+/// The track's media decoded by the decoders here, in `packet`s of
+/// (frames, bytes for all channels).
+fn decode_media(
+    src: &dyn ByteSource,
+    track: &Track,
+    desc: &SoundDescription,
+    packet: (u32, u32),
+    limits: &Limits,
+) -> Result<(SampleData, Vec<Warning>)> {
+    let codec = desc.codec();
     if matches!(codec, SoundCodec::Mace3 | SoundCodec::Mace6) && desc.channels > 2 {
         return Err(too(
             track,
@@ -289,16 +306,7 @@ pub fn decode(
         data.truncate(before + p.frames as usize * ch);
         kept += ((data.len() - before) / ch) as u64;
     }
-    let sound = Sound {
-        track: track.id,
-        rate: desc.rate,
-        channels,
-        start: 0.0,
-        data,
-    };
-    let (sound, w) = present(movie, track, sound, limits)?;
-    warnings.extend(w);
-    Ok((sound, warnings))
+    Ok((data, warnings))
 }
 
 fn too(track: &Track, what: String) -> Error {

@@ -156,8 +156,10 @@ struct App {
     warming: bool,
     /// Sound: decoding and the player (dropped, and silent, on quitting).
     sound: sound::Sound,
-    /// The window was minimised (the sound paused) and has not had the focus since.
+    /// The window is minimised (the sound paused).
     minimized: bool,
+    /// The window has lost the focus (and not had it back).
+    unfocused: bool,
 }
 
 impl App {
@@ -185,6 +187,7 @@ impl App {
             warming: false,
             sound: sound::Sound::new(),
             minimized: false,
+            unfocused: false,
         }
     }
 
@@ -194,6 +197,15 @@ impl App {
         let effects = self.viewer.handle(Instant::now(), input, &host);
         for e in effects {
             self.apply(e);
+        }
+    }
+
+    /// Pauses the sound when the window is minimised, resumes it when not.
+    fn check_minimized(&mut self) {
+        let now = self.gfx.as_ref().and_then(|g| g.window.is_minimized()) == Some(true);
+        if now != self.minimized {
+            self.minimized = now;
+            self.send(Input::Hidden(now));
         }
     }
 
@@ -361,15 +373,17 @@ impl ApplicationHandler<UserEvent> for App {
             },
             WindowEvent::KeyboardInput { event, .. } => Input::Key(key_press(&event)),
             WindowEvent::Focused(false) => {
-                self.send(Input::FocusLost);
-                // Minimising loses the focus; X11 sends no other event for it.
-                if self.gfx.as_ref().and_then(|g| g.window.is_minimized()) == Some(true) {
-                    self.minimized = true;
-                    self.send(Input::Hidden(true));
-                }
-                return;
+                // Minimising loses the focus; X11 sends no event for the
+                // minimising itself: while unfocused, `about_to_wait` looks.
+                self.unfocused = true;
+                self.check_minimized();
+                Input::FocusLost
             }
-            WindowEvent::Focused(true) if self.minimized => {
+            WindowEvent::Focused(true) => {
+                self.unfocused = false;
+                if !self.minimized {
+                    return;
+                }
                 self.minimized = false;
                 Input::Hidden(false)
             }
@@ -416,6 +430,12 @@ impl ApplicationHandler<UserEvent> for App {
         if self.warming {
             // Back at once for the next pipeline.
             due = Some(Instant::now());
+        }
+        if self.unfocused && self.sound.playing() {
+            // Minimised? (X11 says so only in the window's state.)
+            self.check_minimized();
+            let t = Instant::now() + std::time::Duration::from_millis(500);
+            due = Some(due.map_or(t, |d| d.min(t)));
         }
         el.set_control_flow(due.map_or(ControlFlow::Wait, ControlFlow::WaitUntil));
     }

@@ -132,6 +132,11 @@ impl Sound {
         }
     }
 
+    /// Whether a player runs (what minimising must pause).
+    pub(super) fn playing(&self) -> bool {
+        self.player.is_some()
+    }
+
     fn with_mixer(&self, f: impl FnOnce(&mut Mixer)) {
         if let Some(mut m) = self.player.as_ref().and_then(|p| p.mixer()) {
             f(&mut m);

@@ -66,26 +66,16 @@ pub fn export_sound(
             } else {
                 (n.start_time / ts, (n.start_time + n.duration) / ts)
             };
-            match mine.as_slice() {
-                [one] => mix::cut(one, a, b, &limits),
-                _ => {
-                    let owned: Vec<_> = mine.into_iter().cloned().collect();
-                    mix::mix(&owned, a, b, &limits).map(|m| m.expect("at least two sounds"))
-                }
-            }
+            mix::stretch(&mine, a, b, &limits)
         }
         None => {
             let end = placed.iter().map(|p| p.sound.end()).fold(0.0, f64::max);
-            match placed.as_slice() {
-                [one] => mix::cut(&one.sound, 0.0, end, &limits),
-                _ => {
-                    let all: Vec<_> = placed.iter().map(|p| p.sound.clone()).collect();
-                    mix::mix(&all, 0.0, end, &limits).map(|m| m.expect("at least two sounds"))
-                }
-            }
+            let all: Vec<_> = placed.iter().map(|p| &p.sound).collect();
+            mix::stretch(&all, 0.0, end, &limits)
         }
     }
-    .map_err(|e| e.to_string())?;
+    .map_err(|e| e.to_string())?
+    .ok_or("there is no sound to write")?;
     let bytes = wav::wav_bytes(&result.data, result.channels, result.rate);
     std::fs::write(out, bytes).map_err(|e| format!("cannot write {}: {e}", out.display()))?;
     report.written.push(out.to_path_buf());

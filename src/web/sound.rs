@@ -47,20 +47,10 @@ pub(crate) fn to_pcm16(d: &SampleData) -> SampleData {
     })
 }
 
-/// The sounds between `from` and `to` (movie seconds): the one cut exactly,
-/// or several mixed.
+/// The sounds between `from` and `to` (movie seconds): one cut exactly,
+/// several mixed.
 fn stretch(sounds: &[&Sound], from: f64, to: f64) -> Result<Option<Sound>, String> {
-    let limits = crate::budget::limits();
-    match sounds {
-        [] => Ok(None),
-        [one] => mix::cut(one, from, to, &limits)
-            .map(Some)
-            .map_err(|e| e.to_string()),
-        _ => {
-            let owned: Vec<Sound> = sounds.iter().map(|s| (*s).clone()).collect();
-            mix::mix(&owned, from, to, &limits).map_err(|e| e.to_string())
-        }
-    }
+    mix::stretch(sounds, from, to, &crate::budget::limits()).map_err(|e| e.to_string())
 }
 
 fn write_wav(out: &Out<'_>, rel: &str, s: &Sound) -> Result<(), String> {

@@ -96,6 +96,19 @@ pub fn mix(sounds: &[Sound], from: f64, to: f64, limits: &Limits) -> Result<Opti
     }))
 }
 
+/// The sounds between `from` and `to` (movie seconds): one sound cut
+/// exactly ([`cut`]), several mixed ([`mix`]); `None` for none.
+pub fn stretch(sounds: &[&Sound], from: f64, to: f64, limits: &Limits) -> Result<Option<Sound>> {
+    match sounds {
+        [] => Ok(None),
+        [one] => cut(one, from, to, limits).map(Some),
+        _ => {
+            let owned: Vec<Sound> = sounds.iter().map(|s| (*s).clone()).collect();
+            mix(&owned, from, to, limits)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -94,11 +94,7 @@ fn replay(target: &str, data: &[u8], shown: &'static str, web_dir: &Path) -> Opt
     alloc::set_cap(None, None);
     let peak = alloc::peak().saturating_sub(base);
     if let Err(e) = r {
-        let msg = e
-            .downcast_ref::<String>()
-            .map(String::as_str)
-            .or_else(|| e.downcast_ref::<&str>().copied())
-            .unwrap_or("?");
+        let msg = qtvr_testkit::panic_message(e.as_ref());
         return Some(format!("{shown}: panicked: {msg}"));
     }
     if took > SLOW {

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use qtvr_format::container::build::{
-    MovieWriter, SoundChunkSpec, SoundEntryVersion, TrackSpec, atom, container, sound_entry,
+    SoundChunkSpec, SoundEntryVersion, atom, container, sound_entry, sound_movie,
 };
 use qtvr_format::container::read_movie;
 use qtvr_format::limits::{Budget, Limits};
@@ -83,25 +83,16 @@ fn classic_movie(
         chunks.push((packets[from..to].to_vec(), n as u32));
         done += n;
     }
-    MovieWriter {
-        timescale: 600,
-        tracks: vec![TrackSpec {
-            id: 1,
-            enabled: true,
-            handler: *b"soun",
-            media_timescale: rate,
-            descriptions: vec![entry],
-            sound_chunks: Some(SoundChunkSpec {
-                sample_size: 1,
-                sample_duration: 1,
-                chunks,
-            }),
-            ..Default::default()
-        }],
-        user_data: Vec::new(),
-        co64: false,
-    }
-    .finish()
+    sound_movie(
+        entry,
+        rate,
+        SoundChunkSpec {
+            sample_size: 1,
+            sample_duration: 1,
+            chunks,
+        },
+        Vec::new(),
+    )
 }
 
 fn enda_le() -> Vec<Vec<u8>> {

@@ -84,11 +84,7 @@ fn run(bytes: &[u8], what: &str) -> Option<String> {
     let took = started.elapsed();
     let peak = alloc::peak().saturating_sub(base);
     if let Err(e) = r {
-        let msg = e
-            .downcast_ref::<String>()
-            .map(String::as_str)
-            .or_else(|| e.downcast_ref::<&str>().copied())
-            .unwrap_or("?");
+        let msg = qtvr_testkit::panic_message(e.as_ref());
         return Some(format!("{what}: panicked: {msg}"));
     }
     if took > SLOW {

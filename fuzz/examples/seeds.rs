@@ -201,27 +201,9 @@ fn tours() -> Vec<(&'static str, Vec<u8>)> {
 /// Plain movies of one short sound track each: (name, bytes).
 fn sound_seeds() -> Vec<(String, Vec<u8>)> {
     use qtvr_format::container::build::{
-        MovieWriter, SoundChunkSpec, SoundEntryVersion as V, TrackSpec, atom, container,
-        sound_entry,
+        SoundChunkSpec, SoundEntryVersion as V, atom, container, sound_entry, sound_movie,
     };
-    let movie = |entry: Vec<u8>, rate: u32, chunks: SoundChunkSpec, edits| {
-        MovieWriter {
-            timescale: 600,
-            tracks: vec![TrackSpec {
-                id: 1,
-                enabled: true,
-                handler: *b"soun",
-                media_timescale: rate,
-                descriptions: vec![entry],
-                sound_chunks: Some(chunks),
-                edits,
-                ..Default::default()
-            }],
-            user_data: Vec::new(),
-            co64: false,
-        }
-        .finish()
-    };
+    let movie = sound_movie;
     let bytes = |n: usize| -> Vec<u8> { (0..n).map(|i| (i * 73 % 256) as u8).collect() };
     // Two chunks of `frames` frames each, packets of (frames, bytes).
     let classic = |frames: usize, packet: (usize, usize)| SoundChunkSpec {

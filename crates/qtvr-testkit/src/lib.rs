@@ -25,3 +25,12 @@ pub mod xvfb;
 pub use rng::Rng;
 pub use samples::{sample_movies, samples_dir, shared_samples, workspace_root};
 pub use skip::{have_tool, require_tool, skip, skipped};
+
+/// The message of a caught panic (`catch_unwind`'s payload), or `?`.
+pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> &str {
+    payload
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| payload.downcast_ref::<&str>().copied())
+        .unwrap_or("?")
+}

@@ -308,6 +308,33 @@ pub fn sound_entry(
     atom(format, &b.bytes(&extensions.concat()).done())
 }
 
+/// A movie of one sound track and nothing else (for tests and fuzzing
+/// seeds): `description` a whole entry ([`sound_entry`]), `media` its
+/// chunks, `edits` (track duration, media time, rate) in 1/600 s.
+pub fn sound_movie(
+    description: Vec<u8>,
+    media_timescale: u32,
+    media: SoundChunkSpec,
+    edits: Vec<(u32, i32, f64)>,
+) -> Vec<u8> {
+    MovieWriter {
+        timescale: 600,
+        tracks: vec![TrackSpec {
+            id: 1,
+            enabled: true,
+            handler: *b"soun",
+            media_timescale,
+            descriptions: vec![description],
+            sound_chunks: Some(media),
+            edits,
+            ..Default::default()
+        }],
+        user_data: Vec::new(),
+        co64: false,
+    }
+    .finish()
+}
+
 /// A sample description entry with a raw body after the 8-byte common part.
 pub fn raw_entry(format: &[u8; 4], body: &[u8]) -> Vec<u8> {
     atom(format, &Body::new().zeros(6).u16(1).bytes(body).done())

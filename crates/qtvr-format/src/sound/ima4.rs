@@ -123,7 +123,21 @@ pub fn encode(samples: &[i16], channels: usize) -> Vec<u8> {
         return Vec::new();
     }
     let frames = samples.len() / channels;
-    let mut states = vec![Channel::default(); channels];
+    // Each channel starts where its sound starts (the first packet's header
+    // carries the state), with a step that fits its first change, so a
+    // sound that does not start at silence (a loop's seam) starts right.
+    let mut states: Vec<Channel> = (0..channels)
+        .map(|c| {
+            let first = samples.get(c).map_or(0, |&s| i32::from(s));
+            let second = samples.get(channels + c).map_or(first, |&s| i32::from(s));
+            let change = (second - first).abs();
+            Channel {
+                // What the header can carry, so the decoder starts from the same state.
+                predictor: first & !0x7F,
+                step: STEPS.iter().position(|&s| s >= change).unwrap_or(88) as i32,
+            }
+        })
+        .collect();
     let mut out = Vec::with_capacity(frames.div_ceil(FRAMES) * PACKET * channels);
     for p in 0..frames.div_ceil(FRAMES) {
         for (c, state) in states.iter_mut().enumerate() {

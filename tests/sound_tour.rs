@@ -29,8 +29,9 @@ fn qtvr() -> Command {
     Command::new(env!("CARGO_BIN_EXE_qtvr"))
 }
 
-fn write_tour() -> PathBuf {
-    let p = out_dir().join("sound-tour.mov");
+/// The tour written to a file of its own for each test (they run at once).
+fn write_tour(name: &str) -> PathBuf {
+    let p = out_dir().join(format!("{name}.mov"));
     std::fs::write(&p, sounds::sound_tour()).unwrap();
     p
 }
@@ -72,7 +73,7 @@ fn each_sound_track_is_placed_by_its_time() {
 
 #[test]
 fn info_lists_the_sound_tracks() {
-    let path = write_tour();
+    let path = write_tour("info");
     let out = qtvr().arg("info").arg(&path).output().unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{text}");
@@ -118,7 +119,7 @@ fn a_nodes_sound_exports_as_ffmpeg_decodes_its_track() {
     if !require_tool("ffmpeg", "ffmpeg") {
         return;
     }
-    let path = write_tour();
+    let path = write_tour("node-export");
     let wav = export_sound(&path, &["--node", "1"], "cylinder.wav");
     // The cylinder's sound is the movie's first sound stream, from time 0.
     let theirs = ffmpeg_f64(&path, "0:a:0");
@@ -144,7 +145,7 @@ fn the_movies_sound_mixes_every_track_on_its_timeline() {
     if !require_tool("ffmpeg", "ffmpeg") {
         return;
     }
-    let path = write_tour();
+    let path = write_tour("movie-export");
     let wav = export_sound(&path, &[], "movie.wav");
     let mix = ffmpeg_f64(&wav, "0:a:0");
     // Stereo (the cube's), 22050 Hz (the first track's), until the object's sound ends at 4.9 s.

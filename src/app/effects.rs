@@ -50,7 +50,7 @@ impl App {
                 load::decode_views(generation, movie, node, views, cancel, self.sender())
             }
             Effect::Report(r) => println!("{}", r.to_json()),
-            Effect::Sound(s) => self.sound.apply(s, &self.proxy),
+            Effect::Sound(s) => self.sound.apply(s, &self.mailbox),
             Effect::WakeAt(t) => self.wake = Some(t),
             Effect::Quit => {
                 self.load_cancel.cancel();
@@ -121,14 +121,14 @@ impl App {
     }
 
     fn open_dialog(&self) {
-        let proxy = self.proxy.clone();
+        let mailbox = self.mailbox.clone();
         std::thread::spawn(move || {
             let file = rfd::FileDialog::new()
                 .set_title("Open a QuickTime VR movie")
                 .add_filter("QuickTime VR movies", &["mov", "qt", "qtvr", "MOV", "QT"])
                 .add_filter("All files", &["*"])
                 .pick_file();
-            let _ = proxy.send_event(UserEvent::Dialog(file));
+            mailbox.send(UserEvent::Dialog(file));
         });
     }
 

@@ -28,7 +28,9 @@ use winit::keyboard::{Key as WKey, KeyCode, NamedKey as WNamed, PhysicalKey};
 use winit::window::{Fullscreen, Window, WindowId};
 
 use crate::render::overlay::Overlay;
-use crate::render::{Acquired, Gpu, Renderer, WindowSurface};
+use crate::render::{
+    Acquired, EarlyDevice, FirstDraw, Gpu, LIKELY_FORMAT, Renderer, WindowSurface,
+};
 use crate::view::Shot;
 use crate::view::nav::DragMode;
 use crate::viewer::{self, Host, Input, KeyName, KeyPress, NamedKey, Report, Viewer};
@@ -78,14 +80,25 @@ pub fn run(opts: Options) -> Result<(), String> {
                 .into(),
         );
     }
+    // What takes longest before a first frame starts at once, beside the
+    // connection to the display: the graphics device (with its first
+    // pipeline) on a thread, and the movie's decoding, whose results wait in
+    // the mailbox until the event loop exists.
+    let first = FirstHint::default();
+    let early = EarlyGfx::start(first.clone());
+    let mailbox = Mailbox::default();
+    let (origin, node) = (opts.origin.clone(), opts.node);
+    let mut app = App::new(opts, mailbox.clone(), early, first);
+    app.send(Input::Open { origin, node });
     let event_loop = EventLoop::<UserEvent>::with_user_event()
         .build()
         .map_err(|e| format!("cannot open a window: {e}"))?;
     let proxy = event_loop.create_proxy();
-    if opts.report_state {
+    mailbox.connect(proxy.clone());
+    if app.opts.report_state {
         // Test drivers may open movies as a drop or the Open dialog would
         // (a line `open PATH` on stdin), and ask for the state (`state`).
-        let p = proxy.clone();
+        let p = proxy;
         std::thread::spawn(move || {
             for line in std::io::stdin().lines().map_while(Result::ok) {
                 if let Some(path) = line.strip_prefix("open ") {
@@ -96,9 +109,6 @@ pub fn run(opts: Options) -> Result<(), String> {
             }
         });
     }
-    let (origin, node) = (opts.origin.clone(), opts.node);
-    let mut app = App::new(opts, proxy);
-    app.send(Input::Open { origin, node });
     let ran = event_loop
         .run_app(&mut app)
         .map_err(|e| format!("the window failed: {e}"));
@@ -113,6 +123,83 @@ pub fn run(opts: Options) -> Result<(), String> {
         // A window destroyed from outside also fails to draw: not an error.
         Some(e) if !app.destroyed => Err(e),
         _ => Ok(()),
+    }
+}
+
+/// Events for the event loop from other threads (loaders, dialogs, sound),
+/// held until the loop exists: a movie starts decoding before the
+/// connection to the display is made.
+#[derive(Clone, Default)]
+struct Mailbox(Arc<std::sync::Mutex<Postbox>>);
+
+enum Postbox {
+    /// No event loop yet: events wait, in order.
+    Held(Vec<UserEvent>),
+    Open(EventLoopProxy<UserEvent>),
+}
+
+impl Default for Postbox {
+    fn default() -> Postbox {
+        Postbox::Held(Vec::new())
+    }
+}
+
+impl Mailbox {
+    /// Sends `e` to the event loop (dropped if it has ended), or holds it.
+    fn send(&self, e: UserEvent) {
+        let mut b = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        match &mut *b {
+            Postbox::Open(p) => {
+                let _ = p.send_event(e);
+            }
+            Postbox::Held(v) => v.push(e),
+        }
+    }
+
+    /// The event loop exists: what waited goes to it, in order, then the rest.
+    fn connect(&self, proxy: EventLoopProxy<UserEvent>) {
+        let mut b = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if let Postbox::Held(v) = std::mem::take(&mut *b) {
+            for e in v {
+                let _ = proxy.send_event(e);
+            }
+        }
+        *b = Postbox::Open(proxy);
+    }
+}
+
+/// What the movie's first node shows, once it is opened: its pipeline is
+/// prepared first.
+type FirstHint = Arc<std::sync::Mutex<Option<FirstDraw>>>;
+
+fn hinted(h: &FirstHint) -> Option<FirstDraw> {
+    *h.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// The graphics device, renderer and overlay made on a thread while the
+/// window opens ([`EarlyDevice`]); `None` where that cannot be (the window
+/// then makes its own).
+struct EarlyGfx(Option<std::thread::JoinHandle<Option<(EarlyDevice, Renderer, Overlay)>>>);
+
+impl EarlyGfx {
+    fn start(first: FirstHint) -> EarlyGfx {
+        if !EarlyDevice::possible() {
+            return EarlyGfx(None);
+        }
+        EarlyGfx(Some(std::thread::spawn(move || {
+            let early = EarlyDevice::new().ok()?;
+            let mut renderer = Renderer::new(early.gpu());
+            // The first node's pipeline (the movie is usually open by now),
+            // in the format most windows take (another format's are prepared
+            // once the window is known).
+            renderer.warm_up_next(early.gpu(), LIKELY_FORMAT, hinted(&first));
+            let overlay = Overlay::new(early.gpu(), viewer::SLOTS);
+            Some((early, renderer, overlay))
+        })))
+    }
+
+    fn take(&mut self) -> Option<(EarlyDevice, Renderer, Overlay)> {
+        self.0.take()?.join().ok()?
     }
 }
 
@@ -139,7 +226,9 @@ impl Host for WindowHost<'_> {
 
 struct App {
     opts: Options,
-    proxy: EventLoopProxy<UserEvent>,
+    mailbox: Mailbox,
+    /// The device being made while the window opens.
+    early: EarlyGfx,
     viewer: Viewer,
     gfx: Option<Gfx>,
     /// Fullscreen asked at, the size before, and whether we resized.
@@ -154,6 +243,8 @@ struct App {
     load_cancel: qtvr_format::tiles::Cancel,
     /// Shader pipelines remain to be prepared ([`Renderer::warm_up_next`]).
     warming: bool,
+    /// The first node's kind, when known.
+    first: FirstHint,
     /// Sound: decoding and the player (dropped, and silent, on quitting).
     sound: sound::Sound,
     /// The window is minimised (the sound paused).
@@ -163,7 +254,7 @@ struct App {
 }
 
 impl App {
-    fn new(opts: Options, proxy: EventLoopProxy<UserEvent>) -> App {
+    fn new(opts: Options, mailbox: Mailbox, early: EarlyGfx, first: FirstHint) -> App {
         let viewer = Viewer::new(
             viewer::Options {
                 view: opts.view,
@@ -175,7 +266,8 @@ impl App {
         );
         App {
             opts,
-            proxy,
+            mailbox,
+            early,
             viewer,
             gfx: None,
             fullscreen_check: None,
@@ -185,6 +277,7 @@ impl App {
             destroyed: false,
             load_cancel: qtvr_format::tiles::Cancel::new(),
             warming: false,
+            first,
             sound: sound::Sound::new(),
             minimized: false,
             unfocused: false,
@@ -210,9 +303,15 @@ impl App {
     }
 
     fn sender(&self) -> impl Fn(LoadEvent) + Send + 'static + use<> {
-        let proxy = self.proxy.clone();
+        let (mailbox, first) = (self.mailbox.clone(), self.first.clone());
         move |e| {
-            let _ = proxy.send_event(UserEvent::Load(e));
+            if let LoadEvent::Opened(_, m) = &e
+                && let Some(s) = m.scene()
+                && let Some(n) = s.node(s.default_node)
+            {
+                *first.lock().unwrap_or_else(|p| p.into_inner()) = Some(FirstDraw::of(n));
+            }
+            mailbox.send(UserEvent::Load(e))
         }
     }
 
@@ -230,13 +329,23 @@ impl App {
                 .map_err(|e| format!("cannot open a window: {e}"))?,
         );
         let size = window.inner_size();
-        let (surface, gpu) = WindowSurface::new(
-            el.owned_display_handle(),
-            window.clone(),
-            [size.width, size.height],
-        )?;
-        let renderer = Renderer::new(&gpu);
-        let overlay = Overlay::new(&gpu, viewer::SLOTS);
+        let size = [size.width, size.height];
+        // The device made meanwhile, if it can draw in this window; else one
+        // made for it (GL needs the display's connection to start).
+        let made = self.early.take().and_then(|(early, renderer, overlay)| {
+            let (surface, gpu) = early.into_window(window.clone(), size).ok()?;
+            Some((surface, gpu, renderer, overlay))
+        });
+        let (surface, gpu, renderer, overlay) = match made {
+            Some(m) => m,
+            None => {
+                let (surface, gpu) =
+                    WindowSurface::new(el.owned_display_handle(), window.clone(), size)?;
+                let renderer = Renderer::new(&gpu);
+                let overlay = Overlay::new(&gpu, viewer::SLOTS);
+                (surface, gpu, renderer, overlay)
+            }
+        };
         self.gfx = Some(Gfx {
             window,
             surface,
@@ -321,12 +430,16 @@ impl ApplicationHandler<UserEvent> for App {
         }
         let (size, scale) = (g.surface.size(), g.window.scale_factor());
         self.send(Input::Resized { size, scale });
-        self.redraw();
         // Compile the first shader while the movie decodes (software
-        // renderers compile at the first draw); the others follow, one per
-        // turn of the event loop, until a picture is shown.
+        // renderers compile at the first draw), unless the device made
+        // beside the window has; the others follow, one per turn of the
+        // event loop, until a picture is shown. The first frame is drawn
+        // after the events already waiting: a movie decoded while the window
+        // opened shows in it, with no empty frame before.
         if let Some(g) = &mut self.gfx {
-            self.warming = g.renderer.warm_up_next(&g.gpu, g.surface.format());
+            self.warming = g
+                .renderer
+                .warm_up_next(&g.gpu, g.surface.format(), hinted(&self.first));
             g.window.request_redraw();
         }
     }
@@ -419,7 +532,9 @@ impl ApplicationHandler<UserEvent> for App {
         if self.warming
             && let Some(g) = &mut self.gfx
         {
-            self.warming = g.renderer.warm_up_next(&g.gpu, g.surface.format());
+            self.warming = g
+                .renderer
+                .warm_up_next(&g.gpu, g.surface.format(), hinted(&self.first));
         }
         self.wake = None;
         self.send(Input::Wait);

@@ -11,9 +11,7 @@
 
 use std::sync::Arc;
 
-use winit::event_loop::EventLoopProxy;
-
-use super::UserEvent;
+use super::{Mailbox, UserEvent};
 use crate::audio::library::ViewKey;
 use crate::audio::output::{self, Output};
 use crate::audio::{Library, Mixer, Player};
@@ -90,8 +88,8 @@ impl Sound {
     }
 
     /// Carries out `e`; a movie's sound is decoded on a thread that answers
-    /// through `proxy`.
-    pub(super) fn apply(&mut self, e: SoundEffect, proxy: &EventLoopProxy<UserEvent>) {
+    /// through `mailbox`.
+    pub(super) fn apply(&mut self, e: SoundEffect, mailbox: &Mailbox) {
         match e {
             SoundEffect::Load { id, movie } => {
                 self.id = id;
@@ -100,7 +98,7 @@ impl Sound {
                 if let Some(mut m) = self.player.as_ref().and_then(|p| p.mixer()) {
                     *m = Mixer::new(Library::default(), m.rate());
                 }
-                let proxy = proxy.clone();
+                let mailbox = mailbox.clone();
                 let open = self.player.is_none() && self.no_output.is_none();
                 let _ = std::thread::Builder::new()
                     .name("qtvr-sound-decode".into())
@@ -109,7 +107,7 @@ impl Sound {
                         if open && !decoded.library.is_empty() {
                             decoded.output = Some(open_output());
                         }
-                        let _ = proxy.send_event(UserEvent::Sound(decoded));
+                        mailbox.send(UserEvent::Sound(decoded));
                     });
             }
             SoundEffect::Node { node, fade } => {

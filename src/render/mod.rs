@@ -21,7 +21,7 @@ mod surface;
 mod upload;
 
 pub use motion::reduced_size;
-pub use surface::{Acquired, Frame, WindowSurface, clear};
+pub use surface::{Acquired, EarlyDevice, Frame, LIKELY_FORMAT, WindowSurface, clear};
 
 use std::sync::mpsc;
 
@@ -63,6 +63,29 @@ pub enum RenderError {
     Readback(String),
     #[error("nothing to draw: no node picture was set")]
     NoPicture,
+}
+
+/// What the first node of a movie shows, so that its pipeline is prepared
+/// first ([`Renderer::warm_up_next`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FirstDraw {
+    Cylinder = 0,
+    Cube = 1,
+    Object = 2,
+}
+
+impl FirstDraw {
+    /// What `node` of a movie shows.
+    pub fn of(node: &qtvr_format::qtvr::Node) -> FirstDraw {
+        use qtvr_format::qtvr::{NodeContent, Projection};
+        match &node.content {
+            NodeContent::Object(_) => FirstDraw::Object,
+            NodeContent::Panorama(p) => match p.projection {
+                Projection::Cube { .. } => FirstDraw::Cube,
+                _ => FirstDraw::Cylinder,
+            },
+        }
+    }
 }
 
 /// An adapter, device and queue.
@@ -408,7 +431,7 @@ impl Renderer {
     /// (lavapipe) compile a shader at its first draw, which takes longer than
     /// decoding most movies, so the viewer does this while it decodes.
     pub fn warm_up(&mut self, gpu: &Gpu, format: wgpu::TextureFormat) {
-        while self.warm_up_next(gpu, format) {}
+        while self.warm_up_next(gpu, format, None) {}
     }
 
     /// Prepares the next of the pipelines the window draws first (a
@@ -416,7 +439,14 @@ impl Renderer {
     /// ready or a node is shown (its pipeline is made at its first draw).
     /// The viewer calls it once per turn of its event loop while nothing is
     /// shown, so that a picture decoded meanwhile waits for one at most.
-    pub fn warm_up_next(&mut self, gpu: &Gpu, format: wgpu::TextureFormat) -> bool {
+    /// `first`, when the movie's first node is known, is the only one
+    /// prepared: a picture waiting for it would wait for the others too.
+    pub fn warm_up_next(
+        &mut self,
+        gpu: &Gpu,
+        format: wgpu::TextureFormat,
+        first: Option<FirstDraw>,
+    ) -> bool {
         const FIRST: [Variant; 3] = [
             Variant {
                 projection: 0,
@@ -440,10 +470,12 @@ impl Renderer {
         if self.scene.is_some() {
             return false;
         }
-        let Some(variant) = FIRST
-            .into_iter()
-            .find(|v| !self.pipelines.iter().any(|(k, _)| *k == (format, *v)))
-        else {
+        let ready = |v: &Variant| self.pipelines.iter().any(|(k, _)| *k == (format, *v));
+        let order = match first {
+            Some(f) => &FIRST[f as usize..=f as usize],
+            None => &FIRST[..],
+        };
+        let Some(variant) = order.iter().copied().find(|v| !ready(v)) else {
             return false;
         };
         let grey = qtvr_format::assemble::RgbaImage {

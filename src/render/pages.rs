@@ -123,16 +123,40 @@ impl Ring {
         // The last page may reach past the picture (pages are equal).
         let right = (i64::from(sp.pages[0]) * i64::from(sp.page_size[0])).max(width) + g;
         let bottom = (i64::from(sp.pages[1]) * i64::from(sp.page_size[1])).max(height) + g;
-        let fetch = |xs: std::ops::Range<i64>, ys: std::ops::Range<i64>| -> Vec<[u8; 4]> {
-            ys.flat_map(|y| xs.clone().map(move |x| (x, y)))
-                .map(|(x, y)| fetch_rgba(pic, index, s, x, y))
-                .collect()
+        let facing = facings(pic);
+        // Row by row; the strips above and below column by column, so that
+        // the g texels across the gutter, which lie side by side in the
+        // neighbour (within a cache line or two), are fetched together:
+        // row by row, each would start a new row of the neighbour.
+        let fetch = |xs: std::ops::Range<i64>, ys: std::ops::Range<i64>, across: bool| {
+            let (w, h) = (xs.end - xs.start, ys.end - ys.start);
+            let mut v = vec![[0u8; 4]; usize::try_from(w * h).unwrap_or(0)];
+            let mut put = |x: i64, y: i64| {
+                let i = (y - ys.start) * w + (x - xs.start);
+                if let Some(t) = usize::try_from(i).ok().and_then(|i| v.get_mut(i)) {
+                    *t = fetch_rgba(pic, &facing, index, s, x, y);
+                }
+            };
+            if across {
+                for x in xs.clone() {
+                    for y in ys.clone() {
+                        put(x, y);
+                    }
+                }
+            } else {
+                for y in ys.clone() {
+                    for x in xs.clone() {
+                        put(x, y);
+                    }
+                }
+            }
+            v
         };
         Ring {
-            top: fetch(-g..right, -g..0),
-            below: fetch(-g..right, height..bottom),
-            left: fetch(-g..0, 0..height),
-            beyond: fetch(width..right, 0..height),
+            top: fetch(-g..right, -g..0, true),
+            below: fetch(-g..right, height..bottom, true),
+            left: fetch(-g..0, 0..height, false),
+            beyond: fetch(width..right, 0..height, false),
             g,
             width,
             height,
@@ -304,9 +328,34 @@ fn build_layer<'a>(
     out
 }
 
+/// Where each plane of a picture faces (the world direction of its local
+/// +z), for [`fetch_rgba`] to pass over the planes a ray meets from behind
+/// without projecting it onto them.
+fn facings(pic: &NodePicture) -> Vec<Option<[f64; 3]>> {
+    pic.surfaces
+        .iter()
+        .map(|s| match s.geometry {
+            Geometry::Plane(p) => Some(qtvr_format::assemble::rotate(
+                p.rotation.map(f64::from),
+                [0.0, 0.0, 1.0],
+            )),
+            _ => None,
+        })
+        .collect()
+}
+
 /// One RGBA texel at picture coordinates that may lie outside the picture:
-/// beyond a cube face's edge, from the face its ray meets.
-fn fetch_rgba(pic: &NodePicture, index: usize, s: &Surface, x: i64, y: i64) -> [u8; 4] {
+/// beyond a cube face's edge, from the first face (in order) its ray meets.
+/// `facing` ([`facings`]) only saves work: a plane the ray clearly meets
+/// from behind (which `texel_of_ray` refuses anyway) is not tried.
+fn fetch_rgba(
+    pic: &NodePicture,
+    facing: &[Option<[f64; 3]>],
+    index: usize,
+    s: &Surface,
+    x: i64,
+    y: i64,
+) -> [u8; 4] {
     let img = &s.image;
     let (w, h) = (i64::from(img.width), i64::from(img.height));
     let inside = (0..w).contains(&x) && (0..h).contains(&y);
@@ -316,6 +365,11 @@ fn fetch_rgba(pic: &NodePicture, index: usize, s: &Surface, x: i64, y: i64) -> [
         let ray = p.ray_of_texel([x as f64 + 0.5, y as f64 + 0.5], img.width, img.height);
         for (j, other) in pic.surfaces.iter().enumerate() {
             if j == index {
+                continue;
+            }
+            if let Some(Some(f)) = facing.get(j)
+                && f[0] * ray[0] + f[1] * ray[1] + f[2] * ray[2] < -1e-6
+            {
                 continue;
             }
             if let Some(t) = other.texel_of_ray(ray).filter(|t| other.contains(*t)) {
@@ -462,7 +516,7 @@ mod tests {
                     if (0..37).contains(&x) && (0..37).contains(&y) {
                         continue;
                     }
-                    let want = fetch_rgba(&pic, s, &pic.surfaces[s], x, y);
+                    let want = fetch_rgba(&pic, &[], s, &pic.surfaces[s], x, y);
                     assert_eq!(ring.get(x, y), Some(want), "face {s} at ({x}, {y})");
                 }
             }
@@ -484,7 +538,7 @@ mod tests {
                     px,
                     py,
                     4,
-                    |x, y, out| out.copy_from_slice(&fetch_rgba(&pic, s, surface, x, y)),
+                    |x, y, out| out.copy_from_slice(&fetch_rgba(&pic, &[], s, surface, x, y)),
                     |row_y| {
                         (0..37).contains(&row_y).then(|| {
                             &surface.image.data[row_y as usize * 148..(row_y as usize + 1) * 148]

@@ -8,6 +8,66 @@ use std::time::{Duration, Instant};
 
 use super::{Gpu, NEUTRAL};
 
+/// The surface format most windows take ([`WindowSurface::new`]'s first
+/// choice): what an [`EarlyDevice`]'s first pipeline is prepared for.
+pub const LIKELY_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Bgra8Unorm;
+
+/// A device made before its window exists, so that the two start side by
+/// side: the Vulkan instance and device take longer than the connection to
+/// the display and the window together. Its instance has no display
+/// handle, which Vulkan (Metal, DX12) surfaces do not need; GL's do, so
+/// where only GL is asked for ([`EarlyDevice::possible`]) or the adapter
+/// cannot draw in the window ([`EarlyDevice::into_window`]), the window
+/// makes its device the usual way ([`WindowSurface::new`]).
+pub struct EarlyDevice {
+    instance: wgpu::Instance,
+    gpu: Gpu,
+}
+
+impl EarlyDevice {
+    /// Whether the backends asked for (`WGPU_BACKEND`, default all) include
+    /// one whose surfaces need no display handle at instance creation.
+    pub fn possible() -> bool {
+        wgpu::Backends::from_env().is_none_or(|b| {
+            b.intersects(wgpu::Backends::VULKAN | wgpu::Backends::METAL | wgpu::Backends::DX12)
+        })
+    }
+
+    /// The instance (without a display handle) and a device on the adapter
+    /// a window would be given.
+    pub fn new() -> Result<EarlyDevice, String> {
+        let instance =
+            wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env());
+        let gpu = Gpu::from_instance(&instance, None).map_err(|e| e.to_string())?;
+        Ok(EarlyDevice { instance, gpu })
+    }
+
+    pub fn gpu(&self) -> &Gpu {
+        &self.gpu
+    }
+
+    /// The window's surface on this device, configured at `size`; an error
+    /// when the surface cannot be made or the adapter cannot present to it.
+    pub fn into_window(
+        self,
+        window: impl Into<wgpu::SurfaceTarget<'static>>,
+        size: [u32; 2],
+    ) -> Result<(WindowSurface, Gpu), String> {
+        let surface = self
+            .instance
+            .create_surface(window)
+            .map_err(|e| format!("cannot draw in the window: {e}"))?;
+        if surface
+            .get_capabilities(&self.gpu.adapter)
+            .formats
+            .is_empty()
+        {
+            return Err("the adapter cannot draw in this window".into());
+        }
+        WindowSurface::configured(surface, self.gpu, size)
+    }
+}
+
 /// The swap chain of one window, with the device that draws into it.
 pub struct WindowSurface {
     surface: wgpu::Surface<'static>,
@@ -70,6 +130,15 @@ impl WindowSurface {
             .create_surface(window)
             .map_err(|e| format!("cannot draw in the window: {e}"))?;
         let gpu = Gpu::from_instance(&instance, Some(&surface)).map_err(|e| e.to_string())?;
+        Self::configured(surface, gpu, size)
+    }
+
+    /// `surface` configured at `size` for `gpu`.
+    fn configured(
+        surface: wgpu::Surface<'static>,
+        gpu: Gpu,
+        size: [u32; 2],
+    ) -> Result<(WindowSurface, Gpu), String> {
         let caps = surface.get_capabilities(&gpu.adapter);
         // Non-sRGB formats, like the offscreen renders: the shader writes
         // the movie's own (gamma-encoded) values.

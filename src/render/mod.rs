@@ -1008,28 +1008,52 @@ fn upload_image_pages(
     });
     // Through one reused staging buffer (`upload`), a band of rows at a time.
     let mut stager = upload::Stager::new(gpu);
-    let mut write = |z: usize, level: u32, w: u32, data: &[u8]| {
-        stager.write(&img, z as u32, level, w, data);
+    // Each layer's level 0 is made a band of rows at a time (rows in
+    // parallel) into one reused buffer, written, and halved into level 1,
+    // from which the smaller levels are made: a layer is never held whole,
+    // and no fresh memory is touched for it. Each surface's picture is freed
+    // once its last layer is made (cube faces' gutters come from rings taken
+    // from their neighbours first).
+    let (w, h) = (lw as usize, lh as usize);
+    // Even, so that each band holds both source rows of its level-1 rows.
+    let band_rows = ((upload::STAGING_BYTES as usize / (w * 4)).max(2) & !1).min(h.max(2));
+    let mut band = vec![0u8; band_rows * w * 4];
+    let (w1, h1) = pages::halved(w, h);
+    let mut level1 = if levels > 1 {
+        vec![0u8; w1 * h1 * 4]
+    } else {
+        Vec::new()
     };
-    // Each layer is made (rows in parallel), written and dropped in turn, and
-    // each surface's picture is freed once its last layer is made (cube
-    // faces' gutters come from rings taken from their neighbours first).
     let rings = pages::gutter_rings(picture, layout);
     let jobs = pages::layer_jobs(layout);
     for (z, &(s, px, py)) in jobs.iter().enumerate() {
         let (Some(surface), Some(sp)) = (picture.surfaces.get(s), layout.surfaces.get(s)) else {
             continue;
         };
-        let l0 = pages::image_layer(surface, rings[s].as_ref(), layout, sp, px, py);
+        let mut first = 0;
+        while first < h {
+            let n = band_rows.min(h - first);
+            let rows = &mut band[..n * w * 4];
+            pages::image_rows(surface, rings[s].as_ref(), layout, sp, px, py, first, rows);
+            stager.write(&img, z as u32, 0, lw, first as u32, rows);
+            if levels > 1 {
+                let out = pages::halved_rows(first, n, h);
+                if let Some(dst) = level1.get_mut(out.start * w1 * 4..out.end * w1 * 4) {
+                    pages::halve_rows(rows, first, w, h, out.start, dst);
+                }
+            }
+            first += n;
+        }
         let last_of_surface = jobs.get(z + 1).is_none_or(|&(next, _, _)| next != s);
         if last_of_surface && let Some(surface) = picture.surfaces.get_mut(s) {
             surface.image.data = Vec::new();
         }
-        let chain = pages::mip_chain(&l0, lw, lh);
-        write(z, 0, lw, &l0);
-        drop(l0);
-        for (level, (w, _, d)) in chain.into_iter().enumerate() {
-            write(z, level as u32 + 1, w, &d);
+        if levels > 1 {
+            stager.write(&img, z as u32, 1, w1 as u32, 0, &level1);
+            let chain = pages::mip_chain(&level1, w1 as u32, h1 as u32);
+            for (level, (cw, _, d)) in chain.into_iter().enumerate() {
+                stager.write(&img, z as u32, level as u32 + 2, cw, 0, &d);
+            }
         }
     }
     stager.finish();

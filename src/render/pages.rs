@@ -210,12 +210,33 @@ pub fn image_layer(
     px: u32,
     py: u32,
 ) -> Vec<u8> {
-    build_layer(
+    let [lw, lh] = layout.layer.map(|v| v as usize);
+    let mut out = vec![0u8; lw * lh * 4];
+    image_rows(surface, ring, layout, sp, px, py, 0, &mut out);
+    out
+}
+
+/// Rows of [`image_layer`] from row `first` on, as many as `out` holds:
+/// a layer made a band of rows at a time, without holding all of it.
+#[allow(clippy::too_many_arguments)]
+pub fn image_rows(
+    surface: &Surface,
+    ring: Option<&Ring>,
+    layout: &PageLayout,
+    sp: &SurfacePages,
+    px: u32,
+    py: u32,
+    first: usize,
+    out: &mut [u8],
+) {
+    build_rows(
         layout,
         sp,
         px,
         py,
         4,
+        first,
+        out,
         |x, y, out| out.copy_from_slice(&fetch_own(surface, ring, x, y)),
         |row_y| {
             let img = &surface.image;
@@ -224,7 +245,7 @@ pub fn image_layer(
                 img.data.get(row_y as usize * w..(row_y as usize + 1) * w)
             })?
         },
-    )
+    );
 }
 
 /// A texel of a surface at coordinates that may lie outside its picture,
@@ -292,8 +313,26 @@ fn build_layer<'a>(
     row: impl Fn(i64) -> Option<&'a [u8]> + Sync,
 ) -> Vec<u8> {
     let [lw, lh] = layout.layer.map(|v| v as usize);
-    let g = i64::from(layout.gutter);
     let mut out = vec![0u8; lw * lh * bpp];
+    build_rows(layout, sp, px, py, bpp, 0, &mut out, texel, row);
+    out
+}
+
+/// [`build_layer`]'s rows from row `first` on, as many as `out` holds.
+#[allow(clippy::too_many_arguments)]
+fn build_rows<'a>(
+    layout: &PageLayout,
+    sp: &SurfacePages,
+    px: u32,
+    py: u32,
+    bpp: usize,
+    first: usize,
+    out: &mut [u8],
+    texel: impl Fn(i64, i64, &mut [u8]) + Sync,
+    row: impl Fn(i64) -> Option<&'a [u8]> + Sync,
+) {
+    let lw = layout.layer[0] as usize;
+    let g = i64::from(layout.gutter);
     let x0 = i64::from(px) * i64::from(sp.page_size[0]);
     let y0 = i64::from(py) * i64::from(sp.page_size[1]);
     // The page's extent with gutters; texels past it repeat its last column/row.
@@ -304,8 +343,9 @@ fn build_layer<'a>(
     out.par_chunks_mut(lw * bpp)
         .with_min_len(band)
         .enumerate()
-        .for_each(|(ly, dst)| {
-            let sy = y0 + (ly as i64).min(ext_h - 1) - g;
+        .for_each(|(i, dst)| {
+            let ly = (first + i) as i64;
+            let sy = y0 + ly.min(ext_h - 1) - g;
             // The run of layer texels that come straight from this picture row
             // (lx < ext_w, so sx = x0 + lx − g there): one copy.
             let (lo, hi) = match row(sy) {
@@ -325,7 +365,6 @@ fn build_layer<'a>(
                 texel(sx, sy, &mut dst[lx * bpp..(lx + 1) * bpp]);
             }
         });
-    out
 }
 
 /// Where each plane of a picture faces (the world direction of its local
@@ -420,40 +459,73 @@ pub fn mip_chain(level0: &[u8], width: u32, height: u32) -> Vec<(u32, u32, Vec<u
         let (nw, nh) = ((w / 2).max(1), (h / 2).max(1));
         let src: &[u8] = out.last().map_or(level0, |l| &l.2);
         let mut dst = vec![0u8; nw * nh * 4];
-        // Rows in parallel, in bands of at least 64 KiB.
-        let band = (65536 / (nw * 4)).max(1);
-        dst.par_chunks_exact_mut(nw * 4)
-            .with_min_len(band)
-            .enumerate()
-            .for_each(|(y, d)| {
-                let (y0, y1) = ((2 * y).min(h - 1), (2 * y + 1).min(h - 1));
-                let r0 = &src[y0 * w * 4..(y0 + 1) * w * 4];
-                let r1 = &src[y1 * w * 4..(y1 + 1) * w * 4];
-                let avg = |a: u8, b: u8, c: u8, d: u8| {
-                    ((u32::from(a) + u32::from(b) + u32::from(c) + u32::from(d) + 2) / 4) as u8
-                };
-                if w >= 2 {
-                    // Pairs of texels side by side (what the compiler vectorises).
-                    for ((d, a), b) in d
-                        .chunks_exact_mut(4)
-                        .zip(r0.chunks_exact(8))
-                        .zip(r1.chunks_exact(8))
-                    {
-                        for c in 0..4 {
-                            d[c] = avg(a[c], a[c + 4], b[c], b[c + 4]);
-                        }
-                    }
-                } else {
-                    // One texel wide: it stands for both columns.
-                    for c in 0..4 {
-                        d[c] = avg(r0[c], r0[c], r1[c], r1[c]);
-                    }
-                }
-            });
+        halve_rows(src, 0, w, h, 0, &mut dst);
         out.push((nw as u32, nh as u32, dst));
         (w, h) = (nw, nh);
     }
     out
+}
+
+/// The next level's size below a `w`×`h` level ([`mip_chain`]'s).
+pub fn halved(w: usize, h: usize) -> (usize, usize) {
+    ((w / 2).max(1), (h / 2).max(1))
+}
+
+/// The level-1 rows made from one band of level-0 rows (`n` rows from row
+/// `first` of a layer `height` rows high): those whose source rows all lie
+/// in the band, as long as every band but the last starts on an even row.
+pub fn halved_rows(first: usize, n: usize, height: usize) -> std::ops::Range<usize> {
+    let (_, nh) = halved(1, height);
+    let end = if first + n >= height {
+        nh
+    } else {
+        ((first + n) / 2).min(nh)
+    };
+    (first / 2).min(end)..end
+}
+
+/// Rows of the level below a `w`×`h` image (2×2 box filter; odd edges repeat
+/// the last texel), from row `first` on, as many as `dst` holds; `src` holds
+/// the image's rows from row `src_first` on, at least those the rows need.
+/// Rows in parallel.
+pub fn halve_rows(src: &[u8], src_first: usize, w: usize, h: usize, first: usize, dst: &mut [u8]) {
+    let (nw, _) = halved(w, h);
+    // Rows in parallel, in bands of at least 64 KiB.
+    let band = (65536 / (nw * 4)).max(1);
+    dst.par_chunks_exact_mut(nw * 4)
+        .with_min_len(band)
+        .enumerate()
+        .for_each(|(i, d)| {
+            let y = first + i;
+            let (y0, y1) = ((2 * y).min(h - 1), (2 * y + 1).min(h - 1));
+            let row = |y: usize| {
+                let at = y.saturating_sub(src_first) * w * 4;
+                src.get(at..at + w * 4)
+            };
+            let (Some(r0), Some(r1)) = (row(y0), row(y1)) else {
+                return;
+            };
+            let avg = |a: u8, b: u8, c: u8, d: u8| {
+                ((u32::from(a) + u32::from(b) + u32::from(c) + u32::from(d) + 2) / 4) as u8
+            };
+            if w >= 2 {
+                // Pairs of texels side by side (what the compiler vectorises).
+                for ((d, a), b) in d
+                    .chunks_exact_mut(4)
+                    .zip(r0.chunks_exact(8))
+                    .zip(r1.chunks_exact(8))
+                {
+                    for c in 0..4 {
+                        d[c] = avg(a[c], a[c + 4], b[c], b[c + 4]);
+                    }
+                }
+            } else {
+                // One texel wide: it stands for both columns.
+                for c in 0..4 {
+                    d[c] = avg(r0[c], r0[c], r1[c], r1[c]);
+                }
+            }
+        });
 }
 
 #[cfg(test)]
@@ -546,6 +618,40 @@ mod tests {
                     },
                 );
                 assert_eq!(from_ring, direct, "face {s}, page ({px}, {py})");
+            }
+        }
+    }
+
+    #[test]
+    fn level_one_made_band_by_band_is_the_mip_chains() {
+        for (w, h) in [(1, 1), (1, 5), (5, 1), (7, 9), (8, 8), (13, 6), (3, 2)] {
+            let level0: Vec<u8> = (0..w * h * 4).map(|i| (i * 37 % 251) as u8).collect();
+            let want = mip_chain(&level0, w as u32, h as u32);
+            let (w1, h1) = halved(w, h);
+            for band in [2, 4, 6] {
+                let mut level1 = vec![0u8; w1 * h1 * 4];
+                let mut first = 0;
+                while first < h {
+                    let n = band.min(h - first);
+                    let rows = &level0[first * w * 4..(first + n) * w * 4];
+                    let out = halved_rows(first, n, h);
+                    halve_rows(
+                        rows,
+                        first,
+                        w,
+                        h,
+                        out.start,
+                        &mut level1[out.start * w1 * 4..out.end * w1 * 4],
+                    );
+                    first += n;
+                }
+                match want.first() {
+                    Some((ww, hh, l1)) => {
+                        assert_eq!((*ww as usize, *hh as usize), (w1, h1));
+                        assert_eq!(&level1, l1, "{w}x{h}, bands of {band}");
+                    }
+                    None => assert_eq!((w, h), (1, 1)),
+                }
             }
         }
     }

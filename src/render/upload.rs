@@ -46,8 +46,16 @@ impl<'a> Stager<'a> {
     }
 
     /// Copies `data` (rows of `4 × width` bytes, RGBA) into mip level `level`
-    /// of layer `z` of `texture`, from its top row.
-    pub fn write(&mut self, texture: &wgpu::Texture, z: u32, level: u32, width: u32, data: &[u8]) {
+    /// of layer `z` of `texture`, from its row `top` on.
+    pub fn write(
+        &mut self,
+        texture: &wgpu::Texture,
+        z: u32,
+        level: u32,
+        width: u32,
+        top: u32,
+        data: &[u8],
+    ) {
         let row = 4 * width as usize;
         if row == 0 {
             return;
@@ -93,7 +101,7 @@ impl<'a> Stager<'a> {
                     mip_level: level,
                     origin: wgpu::Origin3d {
                         x: 0,
-                        y: (i * band) as u32,
+                        y: top + (i * band) as u32,
                         z,
                     },
                     aspect: wgpu::TextureAspect::All,

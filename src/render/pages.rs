@@ -11,7 +11,7 @@
 
 use rayon::prelude::*;
 
-use qtvr_format::assemble::{Geometry, IdImage, NodePicture, RgbaImage, Surface};
+use qtvr_format::assemble::{Geometry, IdImage, NodePicture, Projector, RgbaImage, Surface};
 
 /// Gutter width in texels: seamless for mip levels up to log2(GUTTER).
 pub const GUTTER: u32 = 8;
@@ -123,7 +123,7 @@ impl Ring {
         // The last page may reach past the picture (pages are equal).
         let right = (i64::from(sp.pages[0]) * i64::from(sp.page_size[0])).max(width) + g;
         let bottom = (i64::from(sp.pages[1]) * i64::from(sp.page_size[1])).max(height) + g;
-        let facing = facings(pic);
+        let projectors = projectors(pic);
         // Row by row; the strips above and below column by column, so that
         // the g texels across the gutter, which lie side by side in the
         // neighbour (within a cache line or two), are fetched together:
@@ -134,7 +134,7 @@ impl Ring {
             let mut put = |x: i64, y: i64| {
                 let i = (y - ys.start) * w + (x - xs.start);
                 if let Some(t) = usize::try_from(i).ok().and_then(|i| v.get_mut(i)) {
-                    *t = fetch_rgba(pic, &facing, index, s, x, y);
+                    *t = fetch_rgba(pic, &projectors, index, s, x, y);
                 }
             };
             if across {
@@ -367,17 +367,13 @@ fn build_rows<'a>(
         });
 }
 
-/// Where each plane of a picture faces (the world direction of its local
-/// +z), for [`fetch_rgba`] to pass over the planes a ray meets from behind
-/// without projecting it onto them.
-fn facings(pic: &NodePicture) -> Vec<Option<[f64; 3]>> {
+/// Each plane's projection with its constants worked out once (None for
+/// other surfaces), for [`fetch_rgba`].
+fn projectors(pic: &NodePicture) -> Vec<Option<Projector>> {
     pic.surfaces
         .iter()
         .map(|s| match s.geometry {
-            Geometry::Plane(p) => Some(qtvr_format::assemble::rotate(
-                p.rotation.map(f64::from),
-                [0.0, 0.0, 1.0],
-            )),
+            Geometry::Plane(p) => Some(p.projector(s.image.width, s.image.height)),
             _ => None,
         })
         .collect()
@@ -385,11 +381,13 @@ fn facings(pic: &NodePicture) -> Vec<Option<[f64; 3]>> {
 
 /// One RGBA texel at picture coordinates that may lie outside the picture:
 /// beyond a cube face's edge, from the first face (in order) its ray meets.
-/// `facing` ([`facings`]) only saves work: a plane the ray clearly meets
-/// from behind (which `texel_of_ray` refuses anyway) is not tried.
+/// `projectors` ([`projectors`], or empty) only save work, with the same
+/// results: the planes' constants worked out once, and a plane the ray
+/// clearly meets from behind (which `texel_of_ray` refuses anyway) not
+/// tried.
 fn fetch_rgba(
     pic: &NodePicture,
-    facing: &[Option<[f64; 3]>],
+    projectors: &[Option<Projector>],
     index: usize,
     s: &Surface,
     x: i64,
@@ -401,17 +399,26 @@ fn fetch_rgba(
     if let Geometry::Plane(p) = s.geometry
         && !inside
     {
-        let ray = p.ray_of_texel([x as f64 + 0.5, y as f64 + 0.5], img.width, img.height);
+        let texel = [x as f64 + 0.5, y as f64 + 0.5];
+        let ray = match projectors.get(index) {
+            Some(Some(own)) => own.ray_of_texel(texel),
+            _ => p.ray_of_texel(texel, img.width, img.height),
+        };
         for (j, other) in pic.surfaces.iter().enumerate() {
             if j == index {
                 continue;
             }
-            if let Some(Some(f)) = facing.get(j)
-                && f[0] * ray[0] + f[1] * ray[1] + f[2] * ray[2] < -1e-6
-            {
-                continue;
-            }
-            if let Some(t) = other.texel_of_ray(ray).filter(|t| other.contains(*t)) {
+            let t = match projectors.get(j) {
+                Some(Some(pr)) => {
+                    let f = pr.facing();
+                    if f[0] * ray[0] + f[1] * ray[1] + f[2] * ray[2] < -1e-6 {
+                        continue;
+                    }
+                    pr.texel_of_ray(ray)
+                }
+                _ => other.texel_of_ray(ray),
+            };
+            if let Some(t) = t.filter(|t| other.contains(*t)) {
                 return bilinear(&other.image, t);
             }
         }

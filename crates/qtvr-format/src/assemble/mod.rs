@@ -136,30 +136,95 @@ impl Plane {
     /// meets this plane's w×h picture, or `None` when the ray points away from it.
     /// The position may lie outside 0..w × 0..h.
     pub fn texel_of_ray(&self, world: [f64; 3], width: u32, height: u32) -> Option<[f64; 2]> {
-        let l = rotate(conj(self.rotation.map(f64::from)), world);
-        if l[2] <= 1e-12 {
-            return None;
-        }
-        let (sx, sy) = (l[0] / l[2], l[1] / l[2]);
-        let f = f64::from(self.focal);
-        let a = f64::from(self.aspect);
-        let k = f64::from(self.skew);
-        let x = -(f / a) * sx - (k * f / a) * sy + (f64::from(width) - 1.0) / 2.0
-            - f64::from(self.centre[0]);
-        let y = f * sy + (f64::from(height) - 1.0) / 2.0 + f64::from(self.centre[1]);
-        Some([x + 0.5, y + 0.5])
+        self.projector(width, height).texel_of_ray(world)
     }
 
     /// The world ray through a continuous texel position of the w×h picture.
     pub fn ray_of_texel(&self, texel: [f64; 2], width: u32, height: u32) -> [f64; 3] {
-        let (x, y) = (texel[0] - 0.5, texel[1] - 0.5);
+        self.projector(width, height).ray_of_texel(texel)
+    }
+
+    /// The plane's projection for a w×h picture, its constants worked out
+    /// once: for many texels (a cube face's gutters).
+    pub fn projector(&self, width: u32, height: u32) -> Projector {
         let f = f64::from(self.focal);
         let a = f64::from(self.aspect);
         let k = f64::from(self.skew);
-        let cy = ((f64::from(height) - 1.0) / 2.0 + f64::from(self.centre[1])) / f;
-        let c1 = ((f64::from(width) - 1.0) / 2.0 - f64::from(self.centre[0])) * a / f + k * cy;
-        let local = [-a / f * x - k / f * y + c1, y / f - cy, 1.0];
-        rotate(self.rotation.map(f64::from), local)
+        let rotation = self.rotation.map(f64::from);
+        let (half_w, half_h) = (
+            (f64::from(width) - 1.0) / 2.0,
+            (f64::from(height) - 1.0) / 2.0,
+        );
+        let (cx, cy_px) = (f64::from(self.centre[0]), f64::from(self.centre[1]));
+        let cy = (half_h + cy_px) / f;
+        Projector {
+            rotation,
+            inverse: conj(rotation),
+            forward: rotate(rotation, [0.0, 0.0, 1.0]),
+            f,
+            neg_f_over_a: -(f / a),
+            kf_over_a: k * f / a,
+            half_w,
+            half_h,
+            cx,
+            cy_px,
+            neg_a_over_f: -a / f,
+            k_over_f: k / f,
+            cy,
+            c1: (half_w - cx) * a / f + k * cy,
+        }
+    }
+}
+
+/// A [`Plane`]'s projection for one picture size, with the constants that
+/// do not depend on the texel or ray worked out once. The only
+/// implementation of the plane's mapping (the plane's own methods make one),
+/// so it gives the same results to the bit.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Projector {
+    rotation: [f64; 4],
+    inverse: [f64; 4],
+    forward: [f64; 3],
+    f: f64,
+    neg_f_over_a: f64,
+    kf_over_a: f64,
+    half_w: f64,
+    half_h: f64,
+    cx: f64,
+    cy_px: f64,
+    neg_a_over_f: f64,
+    k_over_f: f64,
+    cy: f64,
+    c1: f64,
+}
+
+impl Projector {
+    /// [`Plane::texel_of_ray`].
+    pub fn texel_of_ray(&self, world: [f64; 3]) -> Option<[f64; 2]> {
+        let l = rotate(self.inverse, world);
+        if l[2] <= 1e-12 {
+            return None;
+        }
+        let (sx, sy) = (l[0] / l[2], l[1] / l[2]);
+        let x = self.neg_f_over_a * sx - self.kf_over_a * sy + self.half_w - self.cx;
+        let y = self.f * sy + self.half_h + self.cy_px;
+        Some([x + 0.5, y + 0.5])
+    }
+
+    /// [`Plane::ray_of_texel`].
+    pub fn ray_of_texel(&self, texel: [f64; 2]) -> [f64; 3] {
+        let (x, y) = (texel[0] - 0.5, texel[1] - 0.5);
+        let local = [
+            self.neg_a_over_f * x - self.k_over_f * y + self.c1,
+            y / self.f - self.cy,
+            1.0,
+        ];
+        rotate(self.rotation, local)
+    }
+
+    /// Where the plane faces: the world direction of its local +z.
+    pub fn facing(&self) -> [f64; 3] {
+        self.forward
     }
 }
 

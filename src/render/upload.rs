@@ -15,7 +15,7 @@ use super::Gpu;
 
 /// The staging buffer's size: large enough for a row of the widest texture
 /// (16384 texels), small beside a node's textures.
-pub const STAGING_BYTES: u64 = 4 << 20;
+pub const STAGING_BYTES: u64 = 2 << 20;
 
 /// Uploads bands of rows through one reused staging buffer.
 pub struct Stager<'a> {
@@ -62,7 +62,7 @@ impl<'a> Stager<'a> {
         }
         let padded = row.next_multiple_of(wgpu::COPY_BYTES_PER_ROW_ALIGNMENT as usize);
         // Rows per band: what fits the buffer (at least one; a row is at
-        // most 64 KiB, the buffer 4 MiB).
+        // most 64 KiB, the buffer 2 MiB).
         let band = ((STAGING_BYTES as usize) / padded).max(1);
         for (i, rows) in data.chunks(band * row).enumerate() {
             let n = rows.len() / row;

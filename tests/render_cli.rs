@@ -880,3 +880,59 @@ fn object_with_a_degenerate_field_of_view_range_renders() {
         );
     }
 }
+
+/// Through GL (wgpu's GLES backend, what a machine without Vulkan gets) the
+/// pictures are the ones drawn through Vulkan: a cylinder (one texture
+/// layer, which GL would take for a plain 2D texture), a cube of six square
+/// faces (which it would take for a cube map) with its hot spots shown, and
+/// an object. GL drew all of them black before its texture arrays got a
+/// layer more.
+#[test]
+fn gl_draws_the_pictures_vulkan_draws() {
+    let Some(dir) = common::samples_dir() else {
+        return;
+    };
+    let d = out_dir("gl");
+    for (name, extra) in [
+        ("gen/cyl_vcyl_jpeg.mov", &["--pan", "30"][..]),
+        (
+            "real/panini_OutsideSionHillCampus.mov",
+            &["--tilt", "40", "--fov", "100"][..],
+        ),
+        (
+            "gen/cube_rle8_hotspots_small.mov",
+            &["--hotspots", "--tilt", "20"][..],
+        ),
+        ("gen/object_3x12_rle16.mov", &[][..]),
+    ] {
+        let movie = sample(&dir, name);
+        let mut shots = Vec::new();
+        for backend in ["vulkan", "gl"] {
+            let out = d.join(format!("{}-{backend}.png", name.replace('/', "_")));
+            let mut args = vec!["render", &movie, "--size", "240x180"];
+            args.extend(extra);
+            args.extend(["-o", out.to_str().unwrap()]);
+            let r = Command::new(env!("CARGO_BIN_EXE_qtvr"))
+                .args(&args)
+                .env("WGPU_BACKEND", backend)
+                .output()
+                .expect("run the qtvr binary");
+            assert!(
+                r.status.success(),
+                "{name} through {backend}: {}",
+                String::from_utf8_lossy(&r.stderr)
+            );
+            shots.push(rgba(&out));
+        }
+        let diff = mean_diff(&shots[0], &shots[1]);
+        assert!(
+            diff < 0.5,
+            "{name}: GL differs from Vulkan by {diff:.2} on average (PNGs in {})",
+            d.display()
+        );
+        // Not black: the movie's pictures.
+        let mean = shots[1].as_raw().iter().map(|&v| u64::from(v)).sum::<u64>() as f64
+            / shots[1].as_raw().len() as f64;
+        assert!(mean > 40.0, "{name}: GL drew a dark picture ({mean:.1})");
+    }
+}

@@ -703,6 +703,24 @@ fn demo_opens_without_arguments_and_its_links_walk_the_tour() {
     assert_eq!(s6["node"], 1, "{s6}");
 }
 
+/// The device is normally made beside the window, on an instance without
+/// the display's handle; GL needs that handle, so with only GL asked for the
+/// window makes its own device, as before: the same view either way.
+#[test]
+fn with_only_gl_the_window_makes_its_own_device_and_shows_the_same_view() {
+    let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(root) = samples() else { return };
+    let Some(d) = display() else { return };
+    let file = root.join("gen/cube_std_jpeg.mov").display().to_string();
+    let mut v = Viewer::start_with(
+        &d,
+        &[&file, "--size", "400x300", "--pan", "40", "--tilt", "10"],
+        &[("WGPU_BACKEND", "gl")],
+    );
+    let s0 = v.idle();
+    assert_matches(&v.screenshot(), &render(&file, &s0, "gl-0"), &s0, "gl-0");
+}
+
 #[test]
 fn hidpi_windows_draw_every_physical_pixel() {
     let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());

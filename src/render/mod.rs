@@ -956,8 +956,10 @@ fn plan_pages(
         .iter()
         .map(|s| [s.image.width, s.image.height])
         .collect();
+    // GL may need a layer more than the pages ([`array_layers`]).
     let max_layers = limits
         .max_texture_array_layers
+        .saturating_sub(u32::from(is_gl(gpu)))
         .min(budget.upload_max_layers);
     let layout =
         pages::plan(&sizes, max_side, max_layers, pages::GUTTER).map_err(RenderError::TooLarge)?;
@@ -997,7 +999,7 @@ fn upload_image_pages(
         size: wgpu::Extent3d {
             width: lw,
             height: lh,
-            depth_or_array_layers: layout.layers,
+            depth_or_array_layers: array_layers(gpu, layout.layers, layout.layer),
         },
         mip_level_count: levels,
         sample_count: 1,
@@ -1060,6 +1062,27 @@ fn upload_image_pages(
     img
 }
 
+/// Whether `gpu` draws through GL (wgpu's GLES backend).
+fn is_gl(gpu: &Gpu) -> bool {
+    gpu.adapter.get_info().backend == wgpu::Backend::Gl
+}
+
+/// The layers to make a texture array of `layers` pages of `size` with.
+/// GL textures have no separate array kind: wgpu's GL backend guesses it
+/// from the shape (one layer: a plain 2D texture; 6·n square layers: a cube
+/// map), and a 2D-array view of a texture guessed otherwise samples as
+/// black. So on GL such arrays get one layer more, never written or read
+/// (on a software adapter never touched either); elsewhere, as many as the
+/// pages.
+fn array_layers(gpu: &Gpu, layers: u32, [w, h]: [u32; 2]) -> u32 {
+    let guessed_otherwise = layers == 1 || (layers.is_multiple_of(6) && w == h);
+    if is_gl(gpu) && guessed_otherwise {
+        layers + 1
+    } else {
+        layers
+    }
+}
+
 /// Bytes of a texture array of `layout`'s layers, `bpp` bytes a texel, with
 /// or without mip levels down to 1×1.
 fn texture_bytes(layout: &pages::PageLayout, bpp: u64, mips: bool) -> u64 {
@@ -1084,7 +1107,7 @@ fn upload_hotspot_pages(
         size: wgpu::Extent3d {
             width: hs_layout.layer[0],
             height: hs_layout.layer[1],
-            depth_or_array_layers: hs_layout.layers,
+            depth_or_array_layers: array_layers(gpu, hs_layout.layers, hs_layout.layer),
         },
         mip_level_count: 1,
         sample_count: 1,

@@ -80,7 +80,7 @@ pub fn plan(
     })
 }
 
-/// The layers [`image_layer`] makes, in layer order: (surface, page across,
+/// The layers [`image_rows`] makes, in layer order: (surface, page across,
 /// page down).
 pub fn layer_jobs(layout: &PageLayout) -> Vec<(usize, u32, u32)> {
     let mut jobs = Vec::new();
@@ -199,25 +199,10 @@ pub fn gutter_rings(pic: &NodePicture, layout: &PageLayout) -> Vec<Option<Ring>>
         .collect()
 }
 
-/// Level-0 RGBA texels of one layer of `surface` (page `px`, `py`), gutters
-/// filled from its own picture, or for a cube face from its `ring`; rows
-/// made in parallel.
-pub fn image_layer(
-    surface: &Surface,
-    ring: Option<&Ring>,
-    layout: &PageLayout,
-    sp: &SurfacePages,
-    px: u32,
-    py: u32,
-) -> Vec<u8> {
-    let [lw, lh] = layout.layer.map(|v| v as usize);
-    let mut out = vec![0u8; lw * lh * 4];
-    image_rows(surface, ring, layout, sp, px, py, 0, &mut out);
-    out
-}
-
-/// Rows of [`image_layer`] from row `first` on, as many as `out` holds:
-/// a layer made a band of rows at a time, without holding all of it.
+/// Level-0 RGBA texels of one layer of `surface` (page `px`, `py`), rows
+/// from `first` on, as many as `out` holds (a layer is made a band of rows
+/// at a time, never held whole): gutters filled from its own picture, or
+/// for a cube face from its `ring`; rows made in parallel.
 #[allow(clippy::too_many_arguments)]
 pub fn image_rows(
     surface: &Surface,
@@ -367,13 +352,19 @@ fn build_rows<'a>(
         });
 }
 
-/// Each plane's projection with its constants worked out once (None for
-/// other surfaces), for [`fetch_rgba`].
-fn projectors(pic: &NodePicture) -> Vec<Option<Projector>> {
+/// A plane's projection with its constants worked out once, and where it
+/// faces, for [`fetch_rgba`].
+type Facing = (Projector, [f64; 3]);
+
+/// Each plane's [`Facing`] (None for other surfaces).
+fn projectors(pic: &NodePicture) -> Vec<Option<Facing>> {
     pic.surfaces
         .iter()
         .map(|s| match s.geometry {
-            Geometry::Plane(p) => Some(p.projector(s.image.width, s.image.height)),
+            Geometry::Plane(p) => {
+                let pr = p.projector(s.image.width, s.image.height);
+                Some((pr, pr.facing()))
+            }
             _ => None,
         })
         .collect()
@@ -387,7 +378,7 @@ fn projectors(pic: &NodePicture) -> Vec<Option<Projector>> {
 /// tried.
 fn fetch_rgba(
     pic: &NodePicture,
-    projectors: &[Option<Projector>],
+    projectors: &[Option<Facing>],
     index: usize,
     s: &Surface,
     x: i64,
@@ -401,7 +392,7 @@ fn fetch_rgba(
     {
         let texel = [x as f64 + 0.5, y as f64 + 0.5];
         let ray = match projectors.get(index) {
-            Some(Some(own)) => own.ray_of_texel(texel),
+            Some(Some((own, _))) => own.ray_of_texel(texel),
             _ => p.ray_of_texel(texel, img.width, img.height),
         };
         for (j, other) in pic.surfaces.iter().enumerate() {
@@ -409,8 +400,7 @@ fn fetch_rgba(
                 continue;
             }
             let t = match projectors.get(j) {
-                Some(Some(pr)) => {
-                    let f = pr.facing();
+                Some(Some((pr, f))) => {
                     if f[0] * ray[0] + f[1] * ray[1] + f[2] * ray[2] < -1e-6 {
                         continue;
                     }
@@ -463,7 +453,7 @@ pub fn mip_chain(level0: &[u8], width: u32, height: u32) -> Vec<(u32, u32, Vec<u
     let mut out: Vec<(u32, u32, Vec<u8>)> = Vec::new();
     let (mut w, mut h) = (width as usize, height as usize);
     while w > 1 || h > 1 {
-        let (nw, nh) = ((w / 2).max(1), (h / 2).max(1));
+        let (nw, nh) = halved(w, h);
         let src: &[u8] = out.last().map_or(level0, |l| &l.2);
         let mut dst = vec![0u8; nw * nh * 4];
         halve_rows(src, 0, w, h, 0, &mut dst);
@@ -482,7 +472,7 @@ pub fn halved(w: usize, h: usize) -> (usize, usize) {
 /// `first` of a layer `height` rows high): those whose source rows all lie
 /// in the band, as long as every band but the last starts on an even row.
 pub fn halved_rows(first: usize, n: usize, height: usize) -> std::ops::Range<usize> {
-    let (_, nh) = halved(1, height);
+    let nh = (height / 2).max(1);
     let end = if first + n >= height {
         nh
     } else {
@@ -609,7 +599,18 @@ mod tests {
                 }
             }
             for (_, px, py) in layer_jobs(&layout).into_iter().filter(|j| j.0 == s) {
-                let from_ring = image_layer(&alone.surfaces[s], Some(ring), &layout, sp, px, py);
+                let [lw, lh] = layout.layer.map(|v| v as usize);
+                let mut from_ring = vec![0u8; lw * lh * 4];
+                image_rows(
+                    &alone.surfaces[s],
+                    Some(ring),
+                    &layout,
+                    sp,
+                    px,
+                    py,
+                    0,
+                    &mut from_ring,
+                );
                 let surface = &pic.surfaces[s];
                 let direct = build_layer(
                     &layout,

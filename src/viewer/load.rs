@@ -399,14 +399,13 @@ mod tests {
     use super::*;
     use std::sync::mpsc;
 
+    /// A generated sample, or None after a skip (a failure under `CI=true`).
     fn sample(name: &str) -> Option<PathBuf> {
-        let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("../shared/samples/gen")
-            .join(name);
+        let p = qtvr_testkit::samples_dir()?.join("gen").join(name);
         if p.is_file() {
             Some(p)
         } else {
-            eprintln!("skipped: {} is missing", p.display());
+            qtvr_testkit::skip(&format!("{} is missing", p.display()));
             None
         }
     }

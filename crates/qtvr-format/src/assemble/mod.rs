@@ -160,7 +160,6 @@ impl Plane {
         Projector {
             rotation,
             inverse: conj(rotation),
-            forward: rotate(rotation, [0.0, 0.0, 1.0]),
             f,
             neg_f_over_a: -(f / a),
             kf_over_a: k * f / a,
@@ -184,7 +183,6 @@ impl Plane {
 pub struct Projector {
     rotation: [f64; 4],
     inverse: [f64; 4],
-    forward: [f64; 3],
     f: f64,
     neg_f_over_a: f64,
     kf_over_a: f64,
@@ -224,7 +222,7 @@ impl Projector {
 
     /// Where the plane faces: the world direction of its local +z.
     pub fn facing(&self) -> [f64; 3] {
-        self.forward
+        rotate(self.rotation, [0.0, 0.0, 1.0])
     }
 }
 

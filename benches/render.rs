@@ -172,11 +172,7 @@ fn made_up(cube: bool, w: u32, h: u32) -> NodePicture {
                 ]);
             }
         }
-        RgbaImage {
-            width: w,
-            height: h,
-            data,
-        }
+        RgbaImage::new(w, h, data)
     };
     let h2 = std::f32::consts::FRAC_1_SQRT_2;
     // Yaw 0, 90, 180, 270 about Y, then pitch ±90 about X: the six faces.

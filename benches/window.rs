@@ -15,7 +15,8 @@
 //!
 //! Sizes 1024×768 and 1920×1080; window and offscreen alternate, best of
 //! `--runs` (default 2) for each, since other programs may share the machine.
-//! Options (after `--`): `--seconds S` (default 5), `--runs N`, and a movie
+//! Options (after `--`): `--seconds S` (default 5), `--runs N`, `--filter
+//! TEXT` (only the sample movies whose path contains TEXT), and a movie
 //! (default: the bundled demo, `assets/demo.mov`; a panorama). `QTVR_BIN`
 //! names another viewer binary to time (e.g. an older build).
 //!
@@ -298,12 +299,14 @@ fn main() {
     let (mut seconds, mut runs) = if smoke { (1.0, 1) } else { (5.0, 2) };
     let mut file: Option<PathBuf> = None;
     let mut samples = !smoke;
+    let mut filter: Option<String> = None;
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
             "--seconds" => seconds = it.next().and_then(|s| s.parse().ok()).expect("--seconds S"),
             "--runs" => runs = it.next().and_then(|s| s.parse().ok()).expect("--runs N"),
             "--no-samples" => samples = false,
+            "--filter" => filter = it.next().cloned(),
             s if s.starts_with("--") => {} // `--bench` from cargo
             s => file = Some(PathBuf::from(s)),
         }
@@ -391,8 +394,8 @@ fn main() {
         md.push_str(&every_sample(
             &display.name,
             root,
-            seconds,
-            runs,
+            (seconds, runs),
+            filter.as_deref(),
             &mut failed,
         ));
     }
@@ -410,8 +413,8 @@ fn main() {
 fn every_sample(
     display: &str,
     root: &Path,
-    seconds: f64,
-    runs: usize,
+    (seconds, runs): (f64, usize),
+    filter: Option<&str>,
     failed: &mut bool,
 ) -> String {
     let size = [1920, 1080];
@@ -422,6 +425,7 @@ fn every_sample(
             let mut files: Vec<PathBuf> = rd
                 .filter_map(|e| e.ok().map(|e| e.path()))
                 .filter(|p| p.extension().is_some_and(|e| e == "mov"))
+                .filter(|p| filter.is_none_or(|f| p.to_string_lossy().contains(f)))
                 .collect();
             files.sort();
             movies.extend(files);

@@ -175,8 +175,8 @@ fn every_tile_decodes_and_hot_spots_lie_on_the_signs() {
     }
     let img = &meadow.surfaces[0].image;
     let px = |x: u32, y: u32| {
-        let i = ((y * img.width + x) * 4) as usize;
-        [img.data[i], img.data[i + 1], img.data[i + 2]]
+        let [r, g, b, _] = img.texel(x, y);
+        [r, g, b]
     };
     let sky = px(1000, 10);
     assert!(sky[2] > sky[0] + 60, "sky {sky:?}");

@@ -749,7 +749,7 @@ fn the_viewer_decodes_ffmpeg_object_views_in_the_background() {
                     load::decode_views(generation, movie, node, views, Default::default(), send)
                 }
                 Effect::Upload { picture, .. } => {
-                    uploads.push(picture.surfaces[0].image.data.clone())
+                    uploads.push(picture.surfaces[0].image.rgba().into_owned())
                 }
                 _ => {}
             }

@@ -58,7 +58,7 @@ impl Movie {
         )
         .expect("the frame decodes");
         let img = &pic.surfaces[0].image;
-        (img.data.clone(), img.width)
+        (img.rgba().into_owned(), img.width)
     }
 
     /// Decodes the frame the navigator shows and checks its label colour.

@@ -448,13 +448,13 @@ fn render_picks_the_node_asked_for() {
     let differing = b
         .as_raw()
         .iter()
-        .zip(&lib.data)
+        .zip(lib.rgba().iter())
         .filter(|(x, y)| x.abs_diff(**y) > 1)
         .count();
     if differing > 0 {
         let _ = image::save_buffer(
             d.join("lib.png"),
-            &lib.data,
+            &lib.rgba(),
             96,
             64,
             image::ExtendedColorType::Rgba8,

@@ -295,7 +295,7 @@ fn render(
             let img = r
                 .render_image(&gpu, &Shot::Perspective(*v), w, h, false)
                 .expect("render");
-            (name.clone(), *v, img.data)
+            (name.clone(), *v, img.into_rgba())
         })
         .collect()
 }
@@ -543,7 +543,8 @@ fn made_here_vertical_cylinder_split_and_whole() {
         (w, h)
     );
     assert_eq!(
-        pic.surfaces[0].image.data, upright,
+        pic.surfaces[0].image.rgba().into_owned(),
+        upright,
         "assembled upright image"
     );
     let reference = Reference::Cylinder {
@@ -574,6 +575,7 @@ fn made_here_vertical_cylinder_split_and_whole() {
     // Forced into 3 pages of 512 texels: the split must not show.
     let split = UploadOptions {
         max_texture_side: Some(512 + 16),
+        ..UploadOptions::default()
     };
     failures.extend(check(
         "made-vcyl-split",
@@ -719,6 +721,81 @@ fn made_here_nonstandard_tiled_cube() {
         240,
     );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// A first view's layers first, the rest later: every view drawn after a
+/// picture uploaded with a `first_view` (one face, then views showing the
+/// others before and after `finish_upload`) is the view drawn after a whole
+/// upload, to the byte; the layers left for later are made before the first
+/// draw that shows one of them.
+#[test]
+fn layers_left_for_later_come_before_any_view_that_shows_them() {
+    // Faces large enough for layers to be left for later (32 MiB of textures).
+    let f = 1100u32;
+    let frames: Vec<Frame> = (0..6)
+        .map(|i| rgba_frame(f, f, pattern(f, f, 30 + i)))
+        .collect();
+    let p = panorama_model(
+        Projection::Cube {
+            faces: CubeFace::standard().to_vec(),
+            standard: true,
+        },
+        [6, 1],
+        [0.0, 360.0],
+    );
+    let pic =
+        assemble::panorama(NodeId(1), &p, decoded(frames), None, &Default::default()).unwrap();
+    let (w, h) = (160u32, 120u32);
+    let front = Shot::Perspective(View {
+        pan: 0.0,
+        tilt: 0.0,
+        fov: 40.0,
+    });
+    let others = [
+        (25.0, 0.0, 40.0),
+        (180.0, 10.0, 60.0),
+        (30.0, 70.0, 90.0),
+        (0.0, 0.0, 40.0),
+    ]
+    .map(|(pan, tilt, fov)| Shot::Perspective(View { pan, tilt, fov }));
+    let gpu = gpu().lock().unwrap_or_else(|e| e.into_inner());
+    let mut whole = Renderer::new(&gpu);
+    whole
+        .set_picture(&gpu, pic.clone(), &[], UploadOptions::default())
+        .unwrap();
+    assert!(!whole.upload_pending());
+    let want = |shot: &Shot, r: &mut Renderer| {
+        r.render_image(&gpu, shot, w, h, false).unwrap().into_rgba()
+    };
+    let first = UploadOptions {
+        first_view: Some((front, [w, h])),
+        ..UploadOptions::default()
+    };
+    // Drawn as they come: the front first, then the others.
+    let mut later = Renderer::new(&gpu);
+    later.set_picture(&gpu, pic.clone(), &[], first).unwrap();
+    assert!(later.upload_pending(), "a narrow front view shows one face");
+    assert!(
+        want(&front, &mut later) == want(&front, &mut whole),
+        "front"
+    );
+    assert!(later.upload_pending(), "the front view needs nothing more");
+    // A view turned to the left shows the left face too: made first.
+    for (i, shot) in others.iter().enumerate() {
+        assert!(want(shot, &mut later) == want(shot, &mut whole), "view {i}");
+    }
+    assert!(!later.upload_pending());
+    // Finished before any other draw.
+    let mut finished = Renderer::new(&gpu);
+    finished.set_picture(&gpu, pic, &[], first).unwrap();
+    finished.finish_upload(&gpu);
+    assert!(!finished.upload_pending());
+    for (i, shot) in others.iter().enumerate() {
+        assert!(
+            want(shot, &mut finished) == want(shot, &mut whole),
+            "finished, view {i}"
+        );
+    }
 }
 
 // ---------------------------------------------------------------- sample movies
@@ -953,11 +1030,7 @@ fn pictures_the_device_cannot_hold_are_errors_not_panics() {
         node: NodeId(7),
         surfaces: vec![assemble::Surface {
             geometry: assemble::Geometry::Flat,
-            image: assemble::RgbaImage {
-                width: w,
-                height: h,
-                data: vec![128; (w * h * 4) as usize],
-            },
+            image: assemble::RgbaImage::new(w, h, vec![128; (w * h * 4) as usize]),
             hotspots: None,
         }],
         warnings: Vec::new(),
@@ -971,6 +1044,7 @@ fn pictures_the_device_cannot_hold_are_errors_not_panics() {
         &[],
         UploadOptions {
             max_texture_side: Some(20),
+            ..UploadOptions::default()
         },
     );
     assert!(
@@ -1004,7 +1078,7 @@ fn pictures_the_device_cannot_hold_are_errors_not_panics() {
             false,
         )
         .unwrap();
-    assert_eq!(&img.data[..4], &[128, 128, 128, 255]);
+    assert_eq!(&img.rgba()[..4], &[128, 128, 128, 255]);
 }
 
 /// A moving window frame (motion quality) is the view drawn at the reduced
@@ -1038,12 +1112,15 @@ fn moving_frames_are_the_reduced_view_scaled_up() {
     let same = r
         .render_image_scaled(&gpu, &shot, fw, fh, false, 1.0)
         .unwrap();
-    assert!(full.data == same.data, "a scale of 1 is the full picture");
+    assert!(
+        full.rgba() == same.rgba(),
+        "a scale of 1 is the full picture"
+    );
     let mut failures = Vec::new();
     for scale in [0.5f32, 0.25] {
         let [sw, sh] = qtvr::render::reduced_size([fw, fh], scale);
         let small = r.render_image(&gpu, &shot, sw, sh, false).unwrap();
-        let small = image::RgbaImage::from_raw(sw, sh, small.data).unwrap();
+        let small = image::RgbaImage::from_raw(sw, sh, small.into_rgba()).unwrap();
         let expected =
             image::imageops::resize(&small, fw, fh, image::imageops::FilterType::Triangle);
         let moving = r
@@ -1052,19 +1129,19 @@ fn moving_frames_are_the_reduced_view_scaled_up() {
         let name = format!("motion-{scale}");
         failures.extend(compare(
             &name,
-            &moving.data,
+            &moving.rgba(),
             expected.as_raw(),
             fw as usize,
             fh as usize,
         ));
         // Blurrier, but the same view as the full picture.
         let mae = moving
-            .data
+            .rgba()
             .iter()
-            .zip(&full.data)
+            .zip(full.rgba().iter())
             .map(|(a, b)| f64::from(a.abs_diff(*b)))
             .sum::<f64>()
-            / moving.data.len() as f64;
+            / moving.rgba().len() as f64;
         assert!(mae < 40.0, "{name}: {mae:.1}/255 from the full picture");
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));

@@ -181,7 +181,7 @@ fn a_broken_sound_track_is_named_and_the_pictures_are_unaffected() {
                 qtvr_format::assemble::panorama_picture(&intact, &good.movie, n, &opts).unwrap();
             assert_eq!(a.surfaces.len(), b.surfaces.len());
             for (x, y) in a.surfaces.iter().zip(&b.surfaces) {
-                assert!(x.image.data == y.image.data, "node {}", n.id);
+                assert!(x.image.rgba() == y.image.rgba(), "node {}", n.id);
             }
         }
     }

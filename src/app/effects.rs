@@ -89,9 +89,17 @@ impl App {
                 picture,
                 hotspot_ids,
             } => {
+                let shot = self.viewer.shot();
                 let Some(g) = &mut self.gfx else { return };
-                let opts = UploadOptions::default();
-                if let Err(e) = g.renderer.set_picture(&g.gpu, *picture, &hotspot_ids, opts) {
+                // The layers the next frame shows first; the rest once it
+                // is on screen (`about_to_wait`).
+                let opts = UploadOptions {
+                    first_view: shot.map(|s| (s, g.surface.size())),
+                    ..UploadOptions::default()
+                };
+                self.shown_since_upload = false;
+                let r = g.renderer.set_picture(&g.gpu, *picture, &hotspot_ids, opts);
+                if let Err(e) = r {
                     self.send(Input::UploadFailed(e.to_string()));
                 }
             }

@@ -233,6 +233,9 @@ struct App {
     gfx: Option<Gfx>,
     /// Fullscreen asked at, the size before, and whether we resized.
     fullscreen_check: Option<(Instant, PhysicalSize<u32>, bool)>,
+    /// Whether a frame was presented since the last picture was uploaded
+    /// (the layers it left for later are made after that frame).
+    shown_since_upload: bool,
     /// When the viewer asked to be woken.
     wake: Option<Instant>,
     quit: bool,
@@ -271,6 +274,7 @@ impl App {
             viewer,
             gfx: None,
             fullscreen_check: None,
+            shown_since_upload: false,
             wake: None,
             quit: false,
             fatal: None,
@@ -403,6 +407,7 @@ impl App {
         );
         g.window.pre_present_notify();
         g.surface.present(&g.gpu, frame);
+        self.shown_since_upload = true;
         // The slower of the shell's part and the device's (a frame or two
         // behind: software rasterisers draw after the frame is presented).
         let mut work = started.elapsed();
@@ -535,6 +540,12 @@ impl ApplicationHandler<UserEvent> for App {
             self.warming = g
                 .renderer
                 .warm_up_next(&g.gpu, g.surface.format(), hinted(&self.first));
+        }
+        if self.shown_since_upload
+            && let Some(g) = &mut self.gfx
+            && g.renderer.upload_pending()
+        {
+            g.renderer.finish_upload(&g.gpu);
         }
         self.wake = None;
         self.send(Input::Wait);

@@ -33,7 +33,7 @@ impl ImageKind {
 /// Writes an RGBA picture as PNG (RGB) or JPEG (quality 92).
 pub fn save(img: &RgbaImage, path: &Path, kind: ImageKind) -> Result<(), String> {
     let rgb: Vec<u8> = img
-        .data
+        .rgba()
         .chunks_exact(4)
         .flat_map(|p| [p[0], p[1], p[2]])
         .collect();

@@ -220,6 +220,12 @@ pub struct UploadOptions {
     /// Split pictures into pages no larger than this (default: the adapter's
     /// texture limit). Tests use it to check that split panoramas are seamless.
     pub max_texture_side: Option<u32>,
+    /// The view drawn first and its target's size: when given (and the
+    /// node's textures are 32 MiB or more), only the layers it shows are
+    /// made before [`Renderer::set_picture`] returns (for a cube seen face
+    /// on, one to three of six); the others are made by
+    /// [`Renderer::finish_upload`], or by the first draw that shows them.
+    pub first_view: Option<(Shot, [u32; 2])>,
 }
 
 /// Where [`Renderer::draw_into`] draws: a view of a texture of `format`
@@ -259,6 +265,8 @@ pub struct Renderer {
     /// The surfaces' data, one row of [`SURFACE_TEXELS`] each.
     surface_tex: wgpu::Texture,
     scene: Option<Uploaded>,
+    /// The scene's image layers not made yet ([`UploadOptions::first_view`]).
+    pending: Option<Pending>,
     /// Scales frames drawn at a fraction of the resolution up (motion quality).
     upscaler: motion::Upscaler,
     /// The upload limits ([`Limits::upload_max_bytes`], [`Limits::upload_max_layers`])
@@ -378,6 +386,7 @@ impl Renderer {
             globals,
             surface_tex,
             scene: None,
+            pending: None,
             upscaler: motion::Upscaler::new(gpu),
             limits: crate::budget::limits(),
         }
@@ -478,11 +487,7 @@ impl Renderer {
         let Some(variant) = order.iter().copied().find(|v| !ready(v)) else {
             return false;
         };
-        let grey = qtvr_format::assemble::RgbaImage {
-            width: 1,
-            height: 1,
-            data: NEUTRAL.to_vec(),
-        };
+        let grey = qtvr_format::assemble::RgbaImage::new(1, 1, NEUTRAL.to_vec());
         let stand_in = NodePicture {
             node: NodeId(0),
             surfaces: vec![qtvr_format::assemble::Surface {
@@ -522,6 +527,7 @@ impl Renderer {
         hotspot_ids: &[HotspotId],
         opts: UploadOptions,
     ) -> Result<(), RenderError> {
+        self.pending = None;
         let (layout, hs_layout) = plan_pages(gpu, &picture, opts, &self.limits)?;
         let maps: Vec<Option<&IdImage>> = picture
             .surfaces
@@ -534,7 +540,20 @@ impl Renderer {
         // that is an error for this picture, not a crash.
         let oom = gpu.device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
         let invalid = gpu.device.push_error_scope(wgpu::ErrorFilter::Validation);
-        let img = upload_image_pages(gpu, &mut picture, &layout);
+        let img = pages_texture(gpu, &layout);
+        // The layers the first view shows, or all. Small nodes are made
+        // whole: leaving layers for later saves them little time, and their
+        // pictures, kept until then, would weigh more beside their textures.
+        let large = texture_bytes(&layout, 4, true) >= DEFER_MIN_BYTES;
+        let first: Vec<bool> = match opts.first_view {
+            Some((Shot::Perspective(v), [w, h])) if large => {
+                let basis = Rays::new(Shot::Perspective(v), w, h).perspective_basis();
+                pages::shown_layers(&picture, &layout, basis)
+            }
+            _ => vec![true; layout.layers as usize],
+        };
+        let rest = first.iter().any(|shown| !shown);
+        write_layers(gpu, &img, &mut picture, &layout, &first, !rest);
         let hs = upload_hotspot_pages(gpu, &hs_layout, &id_layers);
         let data = surface_data(&picture, &layout, &hs_layout);
         let row_bytes = std::mem::size_of::<SurfaceRow>() as u32;
@@ -573,10 +592,35 @@ impl Renderer {
             )));
         }
         let hs_mask = hotspot_mask(hotspot_ids);
+        // The pictures the layers still to make need, moved out.
+        if rest {
+            let surfaces = picture
+                .surfaces
+                .iter_mut()
+                .map(|s| {
+                    let empty = RgbaImage::new(s.image.width, s.image.height, Vec::new());
+                    qtvr_format::assemble::Surface {
+                        geometry: s.geometry,
+                        image: std::mem::replace(&mut s.image, empty),
+                        hotspots: None,
+                    }
+                })
+                .collect();
+            self.pending = Some(Pending {
+                texture: img.clone(),
+                layout: layout.clone(),
+                picture: NodePicture {
+                    node: picture.node,
+                    surfaces,
+                    warnings: Vec::new(),
+                },
+                made: first,
+            });
+        }
         // Keep only what picking needs.
         let mut pick = picture;
         for s in &mut pick.surfaces {
-            s.image.data = Vec::new();
+            s.image.release();
         }
         let texture_bytes = texture_bytes(&layout, 4, true) + texture_bytes(&hs_layout, 1, false);
         self.scene = Some(Uploaded {
@@ -589,6 +633,41 @@ impl Renderer {
             pick,
         });
         Ok(())
+    }
+
+    /// Whether some of the node's layers are still to be made
+    /// ([`UploadOptions::first_view`]).
+    pub fn upload_pending(&self) -> bool {
+        self.pending.is_some()
+    }
+
+    /// Makes the layers [`Self::set_picture`] left for later (after the
+    /// device has finished drawing what it was given: the first frame is
+    /// not slowed by them), and frees the pictures.
+    pub fn finish_upload(&mut self, gpu: &Gpu) {
+        let Some(mut p) = self.pending.take() else {
+            return;
+        };
+        let _ = gpu.device.poll(wgpu::PollType::wait_indefinitely());
+        let rest: Vec<bool> = p.made.iter().map(|made| !made).collect();
+        write_layers(gpu, &p.texture, &mut p.picture, &p.layout, &rest, true);
+    }
+
+    /// Makes the layers left for later first if `shot` on a target of
+    /// `size` shows any of them.
+    fn upload_for(&mut self, gpu: &Gpu, shot: &Shot, size: [u32; 2]) {
+        let Some(p) = &self.pending else { return };
+        let covered = match shot {
+            Shot::Perspective(_) => {
+                let basis = Rays::new(*shot, size[0], size[1]).perspective_basis();
+                let shown = pages::shown_layers(&p.picture, &p.layout, basis);
+                shown.iter().zip(&p.made).all(|(s, m)| *m || !s)
+            }
+            _ => false,
+        };
+        if !covered {
+            self.finish_upload(gpu);
+        }
     }
 
     /// Bytes of the node's textures on the device (image pages with their
@@ -665,6 +744,7 @@ impl Renderer {
         hotspots: bool,
         variant: Variant,
     ) -> Result<(), RenderError> {
+        self.upload_for(gpu, shot, target.full);
         let globals = self.globals_for(shot, target, hotspots)?;
         gpu.queue
             .write_buffer(&self.globals, 0, bytemuck::bytes_of(&globals));
@@ -822,11 +902,7 @@ impl Renderer {
             }
             y0 += th;
         }
-        Ok(RgbaImage {
-            width,
-            height,
-            data: out,
-        })
+        Ok(RgbaImage::new(width, height, out))
     }
 
     #[allow(clippy::too_many_arguments)] // the tile's place and the drawing's options
@@ -986,28 +1062,20 @@ fn plan_pages(
 /// ([`upload::Stager`]). Each surface's picture is freed once its last page
 /// is made, so the pictures shrink as the textures grow: the pictures, the
 /// pages and their staging copies never exist all at once.
-fn upload_image_pages(
+///
+/// Only the layers `which` says are made (in [`pages::layer_jobs`]' order);
+/// with `free`, every surface's picture is freed once its last layer is
+/// made (without, the pictures are kept for the layers still to make).
+fn write_layers(
     gpu: &Gpu,
+    img: &wgpu::Texture,
     picture: &mut NodePicture,
     layout: &pages::PageLayout,
-) -> wgpu::Texture {
+    which: &[bool],
+    free: bool,
+) {
     let [lw, lh] = layout.layer;
-    // Down to 1×1, as `pages::mip_chain` makes them.
-    let levels = 32 - lw.max(lh).max(1).leading_zeros();
-    let img = gpu.device.create_texture(&wgpu::TextureDescriptor {
-        label: Some("panorama pages"),
-        size: wgpu::Extent3d {
-            width: lw,
-            height: lh,
-            depth_or_array_layers: array_layers(gpu, layout.layers, layout.layer),
-        },
-        mip_level_count: levels,
-        sample_count: 1,
-        dimension: wgpu::TextureDimension::D2,
-        format: wgpu::TextureFormat::Rgba8Unorm,
-        usage: wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::COPY_DST,
-        view_formats: &[],
-    });
+    let levels = img.mip_level_count();
     // Through one reused staging buffer (`upload`), a band of rows at a time.
     let mut stager = upload::Stager::new(gpu);
     // Each layer's level 0 is made a band of rows at a time (rows in
@@ -1026,9 +1094,28 @@ fn upload_image_pages(
     } else {
         Vec::new()
     };
-    let rings = pages::gutter_rings(picture, layout);
     let jobs = pages::layer_jobs(layout);
+    // Rings of the faces with layers to make.
+    let mut wanted = vec![false; picture.surfaces.len()];
+    for (&(s, _, _), _) in jobs.iter().zip(which).filter(|(_, w)| **w) {
+        if let Some(w) = wanted.get_mut(s) {
+            *w = true;
+        }
+    }
+    let rings = pages::gutter_rings_of(picture, layout, &wanted);
+    let last_job = |s: usize| jobs.iter().zip(which).rposition(|(j, w)| *w && j.0 == s);
+    if free {
+        // Pictures with nothing left to make (their rings are taken).
+        for (s, surface) in picture.surfaces.iter_mut().enumerate() {
+            if last_job(s).is_none() {
+                surface.image.release();
+            }
+        }
+    }
     for (z, &(s, px, py)) in jobs.iter().enumerate() {
+        if which.get(z) != Some(&true) {
+            continue;
+        }
         let (Some(surface), Some(sp)) = (picture.surfaces.get(s), layout.surfaces.get(s)) else {
             continue;
         };
@@ -1037,7 +1124,7 @@ fn upload_image_pages(
             let n = band_rows.min(h - first);
             let rows = &mut band[..n * w * 4];
             pages::image_rows(surface, rings[s].as_ref(), layout, sp, px, py, first, rows);
-            stager.write(&img, z as u32, 0, lw, first as u32, rows);
+            stager.write(img, z as u32, 0, lw, first as u32, rows);
             if levels > 1 {
                 let out = pages::halved_rows(first, n, h);
                 if let Some(dst) = level1.get_mut(out.start * w1 * 4..out.end * w1 * 4) {
@@ -1046,20 +1133,57 @@ fn upload_image_pages(
             }
             first += n;
         }
-        let last_of_surface = jobs.get(z + 1).is_none_or(|&(next, _, _)| next != s);
-        if last_of_surface && let Some(surface) = picture.surfaces.get_mut(s) {
-            surface.image.data = Vec::new();
+        if free
+            && last_job(s) == Some(z)
+            && let Some(surface) = picture.surfaces.get_mut(s)
+        {
+            surface.image.release();
         }
         if levels > 1 {
-            stager.write(&img, z as u32, 1, w1 as u32, 0, &level1);
+            stager.write(img, z as u32, 1, w1 as u32, 0, &level1);
             let chain = pages::mip_chain(&level1, w1 as u32, h1 as u32);
             for (level, (cw, _, d)) in chain.into_iter().enumerate() {
-                stager.write(&img, z as u32, level as u32 + 2, cw, 0, &d);
+                stager.write(img, z as u32, level as u32 + 2, cw, 0, &d);
             }
         }
     }
     stager.finish();
-    img
+}
+
+/// The texture array of a node's image pages: `layout`'s layers (with
+/// [`array_layers`]' extra one on GL), mip levels down to 1×1 as
+/// `pages::mip_chain` makes them.
+fn pages_texture(gpu: &Gpu, layout: &pages::PageLayout) -> wgpu::Texture {
+    let [lw, lh] = layout.layer;
+    let levels = 32 - lw.max(lh).max(1).leading_zeros();
+    gpu.device.create_texture(&wgpu::TextureDescriptor {
+        label: Some("panorama pages"),
+        size: wgpu::Extent3d {
+            width: lw,
+            height: lh,
+            depth_or_array_layers: array_layers(gpu, layout.layers, layout.layer),
+        },
+        mip_level_count: levels,
+        sample_count: 1,
+        dimension: wgpu::TextureDimension::D2,
+        format: wgpu::TextureFormat::Rgba8Unorm,
+        usage: wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::COPY_DST,
+        view_formats: &[],
+    })
+}
+
+/// The texture bytes from which a node's layers that its first view does
+/// not show are left for later ([`UploadOptions::first_view`]).
+const DEFER_MIN_BYTES: u64 = 32 << 20;
+
+/// A node's image layers left for later ([`UploadOptions::first_view`]).
+struct Pending {
+    texture: wgpu::Texture,
+    layout: pages::PageLayout,
+    /// The surfaces' geometry and pictures (no hot spots).
+    picture: NodePicture,
+    /// Which layers are made.
+    made: Vec<bool>,
 }
 
 /// Whether `gpu` draws through GL (wgpu's GLES backend).

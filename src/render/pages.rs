@@ -189,14 +189,96 @@ impl Ring {
 /// The gutter rings of every cube face (None for other surfaces, whose
 /// gutters come from their own picture), made in parallel.
 pub fn gutter_rings(pic: &NodePicture, layout: &PageLayout) -> Vec<Option<Ring>> {
+    gutter_rings_of(pic, layout, &vec![true; pic.surfaces.len()])
+}
+
+/// [`gutter_rings`] of the surfaces `wanted` says (None for the others).
+pub fn gutter_rings_of(
+    pic: &NodePicture,
+    layout: &PageLayout,
+    wanted: &[bool],
+) -> Vec<Option<Ring>> {
     (0..pic.surfaces.len())
         .into_par_iter()
         .map(|i| {
             let s = &pic.surfaces[i];
             let sp = layout.surfaces.get(i)?;
-            matches!(s.geometry, Geometry::Plane(_)).then(|| Ring::new(pic, i, sp, layout.gutter))
+            let plane = matches!(s.geometry, Geometry::Plane(_));
+            (plane && wanted.get(i) == Some(&true)).then(|| Ring::new(pic, i, sp, layout.gutter))
         })
         .collect()
+}
+
+/// Which layers ([`layer_jobs`]' order) a perspective view shows, for a view
+/// given by its forward, right and up vectors (right and up scaled to the
+/// view's half extents: [`crate::view::Rays::perspective_basis`]). A cube
+/// face's page is shown when its quad, gutters included, meets the view's
+/// pyramid (clipped exactly, with a small margin); every page of other
+/// surfaces counts as shown.
+pub fn shown_layers(pic: &NodePicture, layout: &PageLayout, basis: [[f64; 3]; 3]) -> Vec<bool> {
+    let [f, r, u] = basis.map(glam::DVec3::from_array);
+    let (rr, uu) = (r.length_squared(), u.length_squared());
+    let g = f64::from(layout.gutter);
+    layer_jobs(layout)
+        .into_iter()
+        .map(|(s, px, py)| {
+            let (Some(surface), Some(sp)) = (pic.surfaces.get(s), layout.surfaces.get(s)) else {
+                return true;
+            };
+            let Geometry::Plane(plane) = surface.geometry else {
+                return true;
+            };
+            if rr == 0.0 || uu == 0.0 {
+                return true;
+            }
+            let pr = plane.projector(surface.image.width, surface.image.height);
+            let [pw, ph] = sp.page_size.map(f64::from);
+            let (x0, y0) = (f64::from(px) * pw - g, f64::from(py) * ph - g);
+            let (x1, y1) = (x0 + pw + 2.0 * g, y0 + ph + 2.0 * g);
+            // The quad's corners as (a, b, c): a along the view, b and c in
+            // half extents across and up; inside the pyramid, |b| ≤ a and |c| ≤ a.
+            let quad: Vec<[f64; 3]> = [[x0, y0], [x1, y0], [x1, y1], [x0, y1]]
+                .into_iter()
+                .map(|t| {
+                    let p = glam::DVec3::from_array(pr.ray_of_texel(t));
+                    [p.dot(f), p.dot(r) / rr, p.dot(u) / uu]
+                })
+                .collect();
+            meets_pyramid(quad)
+        })
+        .collect()
+}
+
+/// Whether a convex polygon of (a, b, c) points meets the pyramid |b| ≤ a,
+/// |c| ≤ a (Sutherland–Hodgman against its four sides, with a margin of
+/// 1/1000 of the view's extent).
+fn meets_pyramid(mut poly: Vec<[f64; 3]>) -> bool {
+    const MARGIN: f64 = 1.001;
+    let sides: [fn(&[f64; 3]) -> f64; 4] = [
+        |p| MARGIN * p[0] - p[1],
+        |p| MARGIN * p[0] + p[1],
+        |p| MARGIN * p[0] - p[2],
+        |p| MARGIN * p[0] + p[2],
+    ];
+    for side in sides {
+        let mut out = Vec::with_capacity(poly.len() + 1);
+        for (i, p) in poly.iter().enumerate() {
+            let q = poly[(i + 1) % poly.len()];
+            let (dp, dq) = (side(p), side(&q));
+            if dp >= 0.0 {
+                out.push(*p);
+            }
+            if (dp >= 0.0) != (dq >= 0.0) {
+                let t = dp / (dp - dq);
+                out.push(std::array::from_fn(|k| p[k] + t * (q[k] - p[k])));
+            }
+        }
+        poly = out;
+        if poly.is_empty() {
+            return false;
+        }
+    }
+    true
 }
 
 /// Level-0 RGBA texels of one layer of `surface` (page `px`, `py`), rows
@@ -223,14 +305,46 @@ pub fn image_rows(
         first,
         out,
         |x, y, out| out.copy_from_slice(&fetch_own(surface, ring, x, y)),
-        |row_y| {
-            let img = &surface.image;
-            (row_y >= 0 && row_y < i64::from(img.height)).then(|| {
-                let w = img.width as usize * 4;
-                img.data.get(row_y as usize * w..(row_y as usize + 1) * w)
-            })?
-        },
+        &surface.image,
     );
+}
+
+/// Where a layer's interior texels come from: the rows of a picture.
+trait Rows: Sync {
+    /// Texels in picture row `y` (None: no such row, or its pixels freed).
+    fn width(&self, y: i64) -> Option<usize>;
+    /// Texels `x..` of row `y` into `out`, as many as it holds (`x` plus
+    /// their number within [`Rows::width`]).
+    fn copy(&self, y: i64, x: usize, out: &mut [u8]);
+}
+
+/// An RGBA picture's rows, converted from its planes where it is kept so.
+impl Rows for RgbaImage {
+    fn width(&self, y: i64) -> Option<usize> {
+        (self.stored_bytes() > 0 && (0..i64::from(self.height)).contains(&y))
+            .then_some(self.width as usize)
+    }
+
+    fn copy(&self, y: i64, x: usize, out: &mut [u8]) {
+        self.row_into(y as u32, x as u32, out);
+    }
+}
+
+/// A hot spot map's rows (a byte a texel).
+impl Rows for IdImage {
+    fn width(&self, y: i64) -> Option<usize> {
+        (0..i64::from(self.height))
+            .contains(&y)
+            .then_some(self.width as usize)
+    }
+
+    fn copy(&self, y: i64, x: usize, out: &mut [u8]) {
+        let w = self.width as usize;
+        let start = y as usize * w + x;
+        if let Some(src) = self.data.get(start..start + out.len()) {
+            out.copy_from_slice(src);
+        }
+    }
 }
 
 /// A texel of a surface at coordinates that may lie outside its picture,
@@ -272,14 +386,9 @@ pub fn id_layers(maps: &[Option<&IdImage>], layout: &PageLayout) -> Vec<Vec<u8>>
                 |x, y, out| {
                     let cx = x.clamp(0, i64::from(m.width) - 1) as usize;
                     let cy = y.clamp(0, i64::from(m.height) - 1) as usize;
-                    out[0] = m.data[cy * m.width as usize + cx];
+                    out[0] = m.data.get(cy * m.width as usize + cx).copied().unwrap_or(0);
                 },
-                |row_y| {
-                    (row_y >= 0 && row_y < m.height as i64).then(|| {
-                        let w = m.width as usize;
-                        &m.data[row_y as usize * w..(row_y as usize + 1) * w]
-                    })
-                },
+                m,
             )
         })
         .collect()
@@ -288,24 +397,24 @@ pub fn id_layers(maps: &[Option<&IdImage>], layout: &PageLayout) -> Vec<Vec<u8>>
 /// Fills one layer: interior runs are copied from the picture's rows, the rest
 /// (gutters, and the unused part of a layer larger than the page) comes from
 /// `texel(x, y)` with picture coordinates that may lie outside it.
-fn build_layer<'a>(
+fn build_layer(
     layout: &PageLayout,
     sp: &SurfacePages,
     px: u32,
     py: u32,
     bpp: usize,
     texel: impl Fn(i64, i64, &mut [u8]) + Sync,
-    row: impl Fn(i64) -> Option<&'a [u8]> + Sync,
+    rows: &dyn Rows,
 ) -> Vec<u8> {
     let [lw, lh] = layout.layer.map(|v| v as usize);
     let mut out = vec![0u8; lw * lh * bpp];
-    build_rows(layout, sp, px, py, bpp, 0, &mut out, texel, row);
+    build_rows(layout, sp, px, py, bpp, 0, &mut out, texel, rows);
     out
 }
 
 /// [`build_layer`]'s rows from row `first` on, as many as `out` holds.
 #[allow(clippy::too_many_arguments)]
-fn build_rows<'a>(
+fn build_rows(
     layout: &PageLayout,
     sp: &SurfacePages,
     px: u32,
@@ -314,7 +423,7 @@ fn build_rows<'a>(
     first: usize,
     out: &mut [u8],
     texel: impl Fn(i64, i64, &mut [u8]) + Sync,
-    row: impl Fn(i64) -> Option<&'a [u8]> + Sync,
+    rows: &dyn Rows,
 ) {
     let lw = layout.layer[0] as usize;
     let g = i64::from(layout.gutter);
@@ -333,14 +442,12 @@ fn build_rows<'a>(
             let sy = y0 + ly.min(ext_h - 1) - g;
             // The run of layer texels that come straight from this picture row
             // (lx < ext_w, so sx = x0 + lx − g there): one copy.
-            let (lo, hi) = match row(sy) {
-                Some(r) => {
-                    let row_px = (r.len() / bpp) as i64;
+            let (lo, hi) = match rows.width(sy) {
+                Some(row_px) => {
                     let lo = (g - x0).clamp(0, ext_w.min(lw as i64));
-                    let hi = (row_px - x0 + g).clamp(lo, ext_w.min(lw as i64));
-                    let (s0, s1) = ((x0 + lo - g) as usize, (x0 + hi - g) as usize);
-                    dst[lo as usize * bpp..hi as usize * bpp]
-                        .copy_from_slice(&r[s0 * bpp..s1 * bpp]);
+                    let hi = (row_px as i64 - x0 + g).clamp(lo, ext_w.min(lw as i64));
+                    let s0 = (x0 + lo - g) as usize;
+                    rows.copy(sy, s0, &mut dst[lo as usize * bpp..hi as usize * bpp]);
                     (lo as usize, hi as usize)
                 }
                 None => (0, 0),
@@ -419,9 +526,8 @@ fn fetch_rgba(
 /// A texel inside the picture (opaque black where there is none: a picture
 /// already freed, which the callers never ask for).
 fn texel(img: &RgbaImage, x: i64, y: i64) -> [u8; 4] {
-    let i = (y as usize * img.width as usize + x as usize) * 4;
-    match img.data.get(i..i + 4) {
-        Some(&[r, g, b, a]) => [r, g, b, a],
+    match (u32::try_from(x), u32::try_from(y)) {
+        (Ok(x), Ok(y)) => img.texel(x, y),
         _ => [0, 0, 0, 255],
     }
 }
@@ -552,13 +658,13 @@ mod tests {
             .enumerate()
             .map(|(f, face)| Surface {
                 geometry: Geometry::Plane(Plane::from_cufa(face, side).unwrap()),
-                image: RgbaImage {
-                    width: side,
-                    height: side,
-                    data: (0..side * side)
+                image: RgbaImage::new(
+                    side,
+                    side,
+                    (0..side * side)
                         .flat_map(|i| [(i % 251) as u8, (i / 7) as u8, 40 * f as u8, 255])
                         .collect(),
-                },
+                ),
                 hotspots: None,
             })
             .collect();
@@ -567,6 +673,78 @@ mod tests {
             surfaces,
             warnings: Vec::new(),
         }
+    }
+
+    /// Every face a view's pixels show is among the layers `shown_layers`
+    /// names (checked against rays through a fine grid of the view, the
+    /// corners included), and a narrow view of one face names that face
+    /// alone.
+    #[test]
+    fn shown_layers_hold_every_face_a_view_shows() {
+        use crate::view::{Rays, Shot};
+        use qtvr_format::qtvr::scene::View;
+        let pic = cube(37);
+        // Faces split into 2×2 pages: the pages count separately.
+        let layout = plan(&[[37, 37]; 6], 24, 256, 2).unwrap();
+        let jobs = layer_jobs(&layout);
+        let mut narrow = 0;
+        for pan in (0..360).step_by(15) {
+            for tilt in [-90, -60, -30, -10, 0, 20, 45, 89] {
+                for (fov, w, h) in [
+                    (20.0, 64, 48),
+                    (60.0, 80, 40),
+                    (100.0, 48, 64),
+                    (150.0, 64, 64),
+                ] {
+                    let view = View {
+                        pan: pan as f32,
+                        tilt: tilt as f32,
+                        fov,
+                    };
+                    let rays = Rays::new(Shot::Perspective(view), w, h);
+                    let shown = shown_layers(&pic, &layout, rays.perspective_basis());
+                    let n = 64;
+                    for i in 0..=n {
+                        for j in 0..=n {
+                            let (x, y) = (
+                                f64::from(w) * i as f64 / n as f64,
+                                f64::from(h) * j as f64 / n as f64,
+                            );
+                            let ray = rays.ray(x, y).unwrap();
+                            for (s, surface) in pic.surfaces.iter().enumerate() {
+                                let Some(t) =
+                                    surface.texel_of_ray(ray).filter(|t| surface.contains(*t))
+                                else {
+                                    continue;
+                                };
+                                let sp = &layout.surfaces[s];
+                                let page = [0, 1].map(|k| {
+                                    ((t[k] / f64::from(sp.page_size[k])) as u32)
+                                        .min(sp.pages[k] - 1)
+                                });
+                                let z = jobs
+                                    .iter()
+                                    .position(|&j| j == (s, page[0], page[1]))
+                                    .unwrap();
+                                assert!(
+                                    shown[z],
+                                    "pan {pan} tilt {tilt} fov {fov}: face {s} page {page:?} shown at ({x}, {y})"
+                                );
+                            }
+                        }
+                    }
+                    if fov == 20.0 && tilt == 0 && pan % 90 == 0 {
+                        // The middle of a face: its four pages (the view
+                        // meets their corner), nothing else.
+                        let face = [0, 3, 2, 1][(pan / 90) as usize];
+                        let want: Vec<bool> = jobs.iter().map(|j| j.0 == face).collect();
+                        assert_eq!(shown, want, "pan {pan}");
+                        narrow += 1;
+                    }
+                }
+            }
+        }
+        assert_eq!(narrow, 4);
     }
 
     #[test]
@@ -595,7 +773,7 @@ mod tests {
             let mut alone = pic.clone();
             for (j, other) in alone.surfaces.iter_mut().enumerate() {
                 if j != s {
-                    other.image.data = Vec::new();
+                    other.image.release();
                 }
             }
             for (_, px, py) in layer_jobs(&layout).into_iter().filter(|j| j.0 == s) {
@@ -619,11 +797,7 @@ mod tests {
                     py,
                     4,
                     |x, y, out| out.copy_from_slice(&fetch_rgba(&pic, &[], s, surface, x, y)),
-                    |row_y| {
-                        (0..37).contains(&row_y).then(|| {
-                            &surface.image.data[row_y as usize * 148..(row_y as usize + 1) * 148]
-                        })
-                    },
+                    &surface.image,
                 );
                 assert_eq!(from_ring, direct, "face {s}, page ({px}, {py})");
             }

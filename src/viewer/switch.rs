@@ -212,7 +212,11 @@ impl FrameCache {
         key: (u32, u32, u32, u32),
         p: &NodePicture,
     ) -> Result<(), qtvr_format::limits::OverBudget> {
-        let size: u64 = p.surfaces.iter().map(|s| s.image.data.len() as u64).sum();
+        let size: u64 = p
+            .surfaces
+            .iter()
+            .map(|s| s.image.stored_bytes() as u64)
+            .sum();
         if size > self.max_bytes {
             return Err(qtvr_format::limits::OverBudget {
                 what: qtvr_format::limits::Resource::FrameCache,
@@ -221,7 +225,11 @@ impl FrameCache {
             });
         }
         if let Some(old) = self.pictures.remove(&key) {
-            let old: u64 = old.surfaces.iter().map(|s| s.image.data.len() as u64).sum();
+            let old: u64 = old
+                .surfaces
+                .iter()
+                .map(|s| s.image.stored_bytes() as u64)
+                .sum();
             self.bytes -= old;
         }
         if self.bytes + size > self.max_bytes {
@@ -482,7 +490,7 @@ impl Viewer {
                 .picture
                 .surfaces
                 .iter()
-                .map(|x| x.image.data.len() as u64)
+                .map(|x| x.image.stored_bytes() as u64)
                 .sum::<u64>()
                 .saturating_mul(views.len() as u64);
             if bytes <= s.frames.max_bytes() {
@@ -845,11 +853,7 @@ mod tests {
             node: Default::default(),
             surfaces: vec![Surface {
                 geometry: Geometry::Flat,
-                image: RgbaImage {
-                    width: (bytes / 4) as u32,
-                    height: 1,
-                    data: vec![0; bytes],
-                },
+                image: RgbaImage::new((bytes / 4) as u32, 1, vec![0; bytes]),
                 hotspots: None,
             }],
             warnings: Vec::new(),

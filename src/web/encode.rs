@@ -48,10 +48,10 @@ impl Encoded {
 /// A w×h part of an RGBA picture as packed RGB.
 pub fn crop_rgb(img: &RgbaImage, x: u32, y: u32, w: u32, h: u32) -> Vec<u8> {
     let mut out = Vec::with_capacity(w as usize * h as usize * 3);
-    let stride = img.width as usize * 4;
+    let mut line = vec![0u8; w as usize * 4];
     for row in y..y + h {
-        let start = row as usize * stride + x as usize * 4;
-        for px in img.data[start..start + w as usize * 4].chunks_exact(4) {
+        img.row_into(row, x, &mut line);
+        for px in line.chunks_exact(4) {
             out.extend_from_slice(&px[..3]);
         }
     }
@@ -156,6 +156,7 @@ pub fn shrink(img: &RgbaImage, max: u32) -> (Vec<u8>, u32, u32) {
     let f = img.width.max(img.height).div_ceil(max.max(1)).max(1);
     let (w, h) = (img.width.div_ceil(f).max(1), img.height.div_ceil(f).max(1));
     let mut out = Vec::with_capacity(w as usize * h as usize * 3);
+    let rgba = img.rgba();
     for y in 0..h {
         let (y0, y1) = (y * f, ((y + 1) * f).min(img.height));
         for x in 0..w {
@@ -164,7 +165,7 @@ pub fn shrink(img: &RgbaImage, max: u32) -> (Vec<u8>, u32, u32) {
             for yy in y0..y1 {
                 let row = yy as usize * img.width as usize * 4;
                 for xx in x0..x1 {
-                    let p = &img.data[row + xx as usize * 4..][..3];
+                    let p = &rgba[row + xx as usize * 4..][..3];
                     for c in 0..3 {
                         sum[c] += u32::from(p[c]);
                     }
@@ -230,11 +231,7 @@ mod tests {
                 data.extend_from_slice(&[c[0], c[1], c[2], 255]);
             }
         }
-        RgbaImage {
-            width: w,
-            height: h,
-            data,
-        }
+        RgbaImage::new(w, h, data)
     }
 
     #[test]

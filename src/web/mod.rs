@@ -356,9 +356,9 @@ fn page_rgb(img: &RgbaImage, p: &PageCut) -> (Vec<u8>, u32, u32) {
     let (pw, ph) = (p.w + gl + gr, p.h + gt + gb);
     let width = i64::from(img.width);
     let mut out = Vec::with_capacity(pw as usize * ph as usize * 3);
+    let mut line = vec![0u8; img.width as usize * 4];
     for row in 0..ph {
-        let y = (p.y + row - gt) as usize;
-        let line = &img.data[y * img.width as usize * 4..][..img.width as usize * 4];
+        img.row_into(p.y + row - gt, 0, &mut line);
         for col in 0..pw {
             let x = (i64::from(p.x) + i64::from(col) - i64::from(gl)).rem_euclid(width) as usize;
             out.extend_from_slice(&line[x * 4..x * 4 + 3]);
@@ -683,13 +683,13 @@ mod tests {
 
     #[test]
     fn pages_cover_the_picture_with_gutters() {
-        let img = RgbaImage {
-            width: 5000,
-            height: 3,
-            data: (0..5000 * 3)
+        let img = RgbaImage::new(
+            5000,
+            3,
+            (0..5000 * 3)
                 .flat_map(|i: u32| [(i % 5000 % 251) as u8, 0, 0, 255])
                 .collect(),
-        };
+        );
         let pages = cut_pages(&img, true);
         assert_eq!(pages.len(), 3);
         assert_eq!(pages.iter().map(|p| p.w).sum::<u32>(), 5000);

@@ -460,8 +460,9 @@ fn crop(img: &RgbaImage, cov: &Coverage) -> Vec<u8> {
     let [r0, m] = cov.rows;
     let w = img.width as usize;
     let mut out = Vec::with_capacity(n as usize * m as usize * 3);
+    let mut row = vec![0u8; w * 4];
     for y in r0..r0 + m {
-        let row = &img.data[y as usize * w * 4..][..w * 4];
+        img.row_into(y, 0, &mut row);
         for k in 0..n {
             let x = (c0 + k) as usize % w;
             out.extend_from_slice(&row[x * 4..x * 4 + 3]);
@@ -943,11 +944,7 @@ mod tests {
 
     #[test]
     fn crops_wrap_round_the_seam() {
-        let img = RgbaImage {
-            width: 4,
-            height: 2,
-            data: (0..8u8).flat_map(|i| [i, 0, 0, 255]).collect(),
-        };
+        let img = RgbaImage::new(4, 2, (0..8u8).flat_map(|i| [i, 0, 0, 255]).collect());
         let cov = Coverage {
             full: [4, 2],
             columns: [3, 2],
@@ -1036,11 +1033,7 @@ mod tests {
                 pan: [10.0, 170.0],
                 wraps: false,
             },
-            image: RgbaImage {
-                width: 640,
-                height: 200,
-                data: vec![0; 640 * 200 * 4],
-            },
+            image: RgbaImage::new(640, 200, vec![0; 640 * 200 * 4]),
             hotspots: None,
         };
         for t in [[0.5, 0.5], [320.0, 100.0], [639.5, 12.25], [100.0, 199.0]] {
@@ -1083,11 +1076,7 @@ mod tests {
                     pan: [0.0, 360.0],
                     wraps: true,
                 },
-                image: RgbaImage {
-                    width: w,
-                    height: h,
-                    data: vec![0; (w * h * 4) as usize],
-                },
+                image: RgbaImage::new(w, h, vec![0; (w * h * 4) as usize]),
                 hotspots: Some(map),
             }],
             warnings: Vec::new(),

@@ -36,19 +36,125 @@ pub use load::{
 
 use glam::DVec3;
 
-use crate::codec::{Frame, FrameKind};
+use crate::codec::{Frame, FrameKind, ycbcr};
 use crate::error::Warning;
 use crate::limits::Limits;
 use crate::qtvr::scene::{CubeFace, CylinderOrientation, NodeId, Panorama, Projection};
 use crate::tiles::{DecodedTrack, TileStatus};
 
-/// An RGBA picture, 4 bytes per pixel, rows top to bottom. Alpha is always 255:
-/// panoramas and object views are opaque (32-bit tracks' alpha bytes are ignored).
+/// A picture read as RGBA, rows top to bottom. Alpha is always 255:
+/// panoramas and object views are opaque (32-bit tracks' alpha bytes are
+/// ignored). Stored as RGBA (4 bytes a pixel), or as the Y′CbCr planes a JPEG
+/// tile was decoded to ([`ycbcr`]: about 1.5 bytes a pixel), which are
+/// converted where they are read, the same to the bit.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RgbaImage {
     pub width: u32,
     pub height: u32,
-    pub data: Vec<u8>,
+    data: Vec<u8>,
+    /// Some: `data` is these planes; None: RGBA.
+    planes: Option<ycbcr::Layout>,
+}
+
+impl RgbaImage {
+    /// A picture of `width × height` RGBA pixels (`rgba` holds 4 bytes each).
+    pub fn new(width: u32, height: u32, rgba: Vec<u8>) -> RgbaImage {
+        RgbaImage {
+            width,
+            height,
+            data: rgba,
+            planes: None,
+        }
+    }
+
+    /// A frame as a picture: Y′CbCr planes kept as they are (moved, not
+    /// copied), any other layout turned into opaque RGBA.
+    pub fn from_frame(frame: Frame) -> RgbaImage {
+        let (width, height) = (frame.width, frame.height);
+        match frame.kind {
+            FrameKind::YCbCr(layout) => RgbaImage {
+                width,
+                height,
+                data: frame.data,
+                planes: Some(layout),
+            },
+            _ => RgbaImage::new(width, height, frame_pixels(frame, 4)),
+        }
+    }
+
+    /// The bytes the picture holds (less than 4 a pixel when kept as planes).
+    pub fn stored_bytes(&self) -> usize {
+        self.data.len()
+    }
+
+    /// Frees the pixels (once they are on the GPU); the size stays.
+    pub fn release(&mut self) {
+        self.data = Vec::new();
+        self.planes = None;
+    }
+
+    /// The pixels when they are stored as RGBA (None: kept as planes).
+    pub fn as_rgba(&self) -> Option<&[u8]> {
+        self.planes.is_none().then_some(&self.data[..])
+    }
+
+    /// The picture as RGBA bytes (moved out when stored so).
+    pub fn into_rgba(self) -> Vec<u8> {
+        match self.planes {
+            None => self.data,
+            Some(_) => self.rgba().into_owned(),
+        }
+    }
+
+    /// Every pixel as RGBA, `width × height × 4` bytes (converted only when
+    /// kept as planes).
+    pub fn rgba(&self) -> std::borrow::Cow<'_, [u8]> {
+        match self.planes {
+            None => std::borrow::Cow::Borrowed(&self.data),
+            Some(l) => std::borrow::Cow::Owned(l.to_rgba(
+                &self.data,
+                self.width as usize,
+                self.height as usize,
+            )),
+        }
+    }
+
+    /// Pixel (x, y) as RGBA (opaque black outside the picture or once released).
+    pub fn texel(&self, x: u32, y: u32) -> [u8; 4] {
+        let (w, h) = (self.width as usize, self.height as usize);
+        let (x, y) = (x as usize, y as usize);
+        match self.planes {
+            Some(l) => l.texel(&self.data, w, h, x, y),
+            None if x < w && y < h => {
+                let i = (y * w + x) * 4;
+                match self.data.get(i..i + 4) {
+                    Some(&[r, g, b, a]) => [r, g, b, a],
+                    _ => [0, 0, 0, 255],
+                }
+            }
+            None => [0, 0, 0, 255],
+        }
+    }
+
+    /// Pixels `x..` of row `y` as RGBA into `out`, as many as it holds up to
+    /// the row's end (nothing is written for pixels outside the picture).
+    pub fn row_into(&self, y: u32, x: u32, out: &mut [u8]) {
+        let (w, h) = (self.width as usize, self.height as usize);
+        let (x, y) = (x as usize, y as usize);
+        if x >= w || y >= h {
+            return;
+        }
+        match self.planes {
+            Some(l) => l.row_rgba(&self.data, w, h, x, y, out),
+            None => {
+                let n = (out.len() / 4).min(w - x);
+                let start = (y * w + x) * 4;
+                if let Some(src) = self.data.get(start..start + n * 4) {
+                    out[..n * 4].copy_from_slice(src);
+                }
+            }
+        }
+    }
 }
 
 /// An 8-bit hot spot map: each value is a hot spot ID, 0 = none.
@@ -414,16 +520,8 @@ pub fn panorama(
                     pan,
                     wraps: pan[1] - pan[0] >= 359.99,
                 },
-                image: RgbaImage {
-                    width: image.0,
-                    height: image.1,
-                    data: image.2,
-                },
-                hotspots: hotspots.map(|(width, height, data)| IdImage {
-                    width,
-                    height,
-                    data,
-                }),
+                image: image.into_image(),
+                hotspots: hotspots.map(Placed::into_ids),
             }]
         }
         Projection::Cube { faces, .. } => {
@@ -443,10 +541,9 @@ pub fn flat(node: NodeId, frame: &Frame, hotspots: Option<&Frame>) -> NodePictur
         node,
         surfaces: vec![Surface {
             geometry: Geometry::Flat,
-            image: RgbaImage {
-                width: frame.width,
-                height: frame.height,
-                data: opaque_rgba(frame),
+            image: match frame.kind {
+                FrameKind::YCbCr(_) => RgbaImage::from_frame(frame.clone()),
+                _ => RgbaImage::new(frame.width, frame.height, opaque_rgba(frame)),
             },
             hotspots: hotspots.map(|h| IdImage {
                 width: h.width,
@@ -525,7 +622,7 @@ fn check_size(
 
 /// Places a grid of equally sized tiles (row-major) into the stored image and,
 /// for vertical cylinders, turns it upright (90° clockwise) in the same pass.
-/// Returns (width, height, pixels) of the upright image.
+/// Returns the upright image.
 fn place_tiles(
     node: NodeId,
     tiles: Vec<Frame>,
@@ -533,7 +630,7 @@ fn place_tiles(
     vertical: bool,
     bpp: usize,
     limits: &Limits,
-) -> Result<(u32, u32, Vec<u8>), AssembleError> {
+) -> Result<Placed, AssembleError> {
     let (tw, th) = (tiles[0].width, tiles[0].height);
     for (i, t) in tiles.iter().enumerate() {
         if (t.width, t.height) != (tw, th) {
@@ -554,16 +651,28 @@ fn place_tiles(
     if tiles.len() == 1 && !vertical {
         // One tile is the picture: its bytes are moved, not copied.
         check_cancelled(node)?;
-        let px = tiles.into_iter().next().map(|t| frame_pixels(t, bpp));
-        return Ok((tw, th, px.unwrap_or_default()));
+        if let Some(t) = tiles.into_iter().next() {
+            return Ok(Placed::One(Box::new(t)));
+        }
+        return Err(AssembleError::NoTiles { node });
     }
     let (tw, th, uw) = (tw as usize, th as usize, uw as usize);
     let mut out = vec![0u8; uw * uh as usize * bpp];
     for (i, t) in tiles.into_iter().enumerate() {
         check_cancelled(node)?;
+        let (ox, oy) = ((i % grid[0]) * tw, (i / grid[0]) * th);
+        if bpp == 4 && !vertical {
+            // Rows converted straight into place (tiles kept as planes are
+            // never held as RGBA on their own).
+            let img = RgbaImage::from_frame(t);
+            for ty in 0..th {
+                let d = ((oy + ty) * uw + ox) * 4;
+                img.row_into(ty as u32, 0, &mut out[d..d + tw * 4]);
+            }
+            continue;
+        }
         // Each tile is dropped once placed.
         let px = frame_pixels(t, bpp);
-        let (ox, oy) = ((i % grid[0]) * tw, (i / grid[0]) * th);
         if vertical {
             // stored (sx, sy) → upright (W − 1 − sy, sx), W = stored height.
             for ty in 0..th {
@@ -582,7 +691,41 @@ fn place_tiles(
             }
         }
     }
-    Ok((uw as u32, uh as u32, out))
+    Ok(Placed::Grid(uw as u32, uh as u32, out))
+}
+
+/// What [`place_tiles`] made: the one tile that is the whole picture, or the
+/// tiles joined (width, height, pixels of the `bpp` asked for).
+#[derive(Debug)]
+enum Placed {
+    One(Box<Frame>),
+    Grid(u32, u32, Vec<u8>),
+}
+
+impl Placed {
+    /// As a picture (a tile kept as planes stays so).
+    fn into_image(self) -> RgbaImage {
+        match self {
+            Placed::One(f) => RgbaImage::from_frame(*f),
+            Placed::Grid(w, h, data) => RgbaImage::new(w, h, data),
+        }
+    }
+
+    /// As a hot spot map.
+    fn into_ids(self) -> IdImage {
+        match self {
+            Placed::One(f) => IdImage {
+                width: f.width,
+                height: f.height,
+                data: frame_pixels(*f, 1),
+            },
+            Placed::Grid(width, height, data) => IdImage {
+                width,
+                height,
+                data,
+            },
+        }
+    }
 }
 
 /// Groups cube tiles into faces and builds one planar surface per face.
@@ -647,12 +790,7 @@ fn cube_surfaces(
             (Some(h), Some(hs)) => {
                 let sizes_match = group.tiles.iter().all(|&i| hs[i] == hs[first]);
                 if sizes_match {
-                    let (w, hh, data) = join_grid(node, h, &group, 1, limits)?;
-                    Some(IdImage {
-                        width: w,
-                        height: hh,
-                        data,
-                    })
+                    Some(join_grid(node, h, &group, 1, limits)?.into_ids())
                 } else {
                     None
                 }
@@ -661,11 +799,7 @@ fn cube_surfaces(
         };
         out.push(Surface {
             geometry: Geometry::Plane(plane),
-            image: RgbaImage {
-                width: image.0,
-                height: image.1,
-                data: image.2,
-            },
+            image: image.into_image(),
             hotspots: hs,
         });
     }
@@ -784,7 +918,7 @@ fn join_grid(
     group: &TileGroup,
     bpp: usize,
     limits: &Limits,
-) -> Result<(u32, u32, Vec<u8>), AssembleError> {
+) -> Result<Placed, AssembleError> {
     // Groups partition the tiles, so each is still there.
     let grid: Vec<Frame> = group
         .tiles

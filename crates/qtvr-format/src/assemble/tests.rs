@@ -22,13 +22,62 @@ fn vertical_tiles_turn_upright_right_to_left() {
     // Two stored tiles 3 wide, 2 tall (rotated strips): upright 4×3, tile 0 = right half.
     let t0 = frame(3, 2, |x, y| (10 + y * 3 + x) as u8);
     let t1 = frame(3, 2, |x, y| (20 + y * 3 + x) as u8);
-    let (w, h, px) =
-        place_tiles(NodeId(1), vec![t0, t1], [1, 2], true, 4, &Limits::DEFAULT).unwrap();
-    assert_eq!((w, h), (4, 3));
+    let img = place_tiles(NodeId(1), vec![t0, t1], [1, 2], true, 4, &Limits::DEFAULT)
+        .unwrap()
+        .into_image();
+    let px = img.rgba().into_owned();
+    assert_eq!((img.width, img.height), (4, 3));
     let red: Vec<u8> = px.chunks(4).map(|p| p[0]).collect();
     // upright(x, y) = stored(y, W − 1 − x); stored rows 0..1 = tile 0, 2..3 = tile 1
     assert_eq!(red, vec![23, 20, 13, 10, 24, 21, 14, 11, 25, 22, 15, 12]);
     assert!(px.chunks(4).all(|p| p[3] == 255), "alpha forced opaque");
+}
+
+/// Tiles kept as Y′CbCr planes (JPEG's) make the picture their RGBA would:
+/// one tile moved as it is, several converted into place, either way.
+#[test]
+fn tiles_kept_as_planes_make_the_picture_their_rgba_makes() {
+    use crate::codec::{FrameKind, ycbcr::Layout};
+    let planes = |seed: usize| {
+        let l = Layout::FIRST_GUESS;
+        let data: Vec<u8> = (0..l.bytes(5, 4).unwrap())
+            .map(|i| ((i + seed) * 37 % 251) as u8)
+            .collect();
+        Frame {
+            width: 5,
+            height: 4,
+            kind: FrameKind::YCbCr(l),
+            data,
+            palette: None,
+        }
+    };
+    let rgba = |f: &Frame| Frame {
+        data: f.to_rgba(),
+        kind: FrameKind::Rgba,
+        ..f.clone()
+    };
+    let tiles = [planes(0), planes(9), planes(20)];
+    for (grid, vertical, n) in [([1, 1], false, 1), ([3, 1], false, 3), ([1, 3], true, 3)] {
+        let kept: Vec<Frame> = tiles[..n].to_vec();
+        let converted: Vec<Frame> = tiles[..n].iter().map(rgba).collect();
+        let a = place_tiles(NodeId(1), kept, grid, vertical, 4, &Limits::DEFAULT)
+            .unwrap()
+            .into_image();
+        let b = place_tiles(NodeId(1), converted, grid, vertical, 4, &Limits::DEFAULT)
+            .unwrap()
+            .into_image();
+        assert_eq!((a.width, a.height), (b.width, b.height));
+        assert_eq!(a.rgba(), b.rgba(), "{grid:?} vertical {vertical}");
+        assert_eq!(a.as_rgba().is_none(), n == 1, "one tile stays planes");
+        for (x, y) in [(0, 0), (4, 3), (2, 1)] {
+            assert_eq!(a.texel(x, y), b.texel(x, y));
+        }
+        let mut row = vec![0u8; (a.width as usize - 1) * 4];
+        let mut want = row.clone();
+        a.row_into(2, 1, &mut row);
+        b.row_into(2, 1, &mut want);
+        assert_eq!(row, want);
+    }
 }
 
 #[test]

@@ -23,8 +23,15 @@
 //! 41–45 dB.) Progressive and four-component (CMYK/YCCK) images go to
 //! `zune-jpeg`, whose RGBA output is copied into the frame as it is.
 //!
-//! Rows are converted as soon as a row of MCUs is decoded, while the planes are
-//! still in cache.
+//! The frame keeps the planes ([`FrameKind::YCbCr`], [`super::ycbcr`]) for
+//! pictures of the frame's size whose luma is at full resolution and whose
+//! chroma planes are sampled alike at full or half resolution each way
+//! (4:4:4, 4:2:2, 4:4:0, 4:2:0: nearly every QuickTime JPEG), as ffmpeg's
+//! decoder hands on its planes; they are converted to RGBA (by `color.rs`,
+//! the same to the bit) where they are read. Other pictures — grey, RGB,
+//! mixed sampling, cropped, interlaced, damaged, or decoded by zune-jpeg —
+//! are converted into an RGBA frame, rows as soon as a row of MCUs is
+//! decoded, while the planes are still in cache.
 //!
 //! ffmpeg behaviours mirrored:
 //! * an image less than ¾ of the frame's height is a field: two fields (found
@@ -46,12 +53,12 @@
 //! in planes, so a hostile frame header cannot make the decoder allocate more
 //! than about the frame's size.
 
-mod color;
+pub(super) mod color;
 mod huffman;
 mod idct;
 mod image;
 
-use super::{DecodeError, Decoder, Frame, FrameKind, StreamInfo, Unsupported};
+use super::{DecodeError, Decoder, Frame, FrameKind, StreamInfo, Unsupported, ycbcr};
 use color::Formula;
 use image::{ColorKind, Failure, Image, Sink};
 use zune_jpeg::zune_core::bytestream::ZCursor;
@@ -313,16 +320,79 @@ fn sof_height(data: &[u8]) -> Option<usize> {
     }
 }
 
+/// The planes layout a decoded image is kept in ([`FrameKind::YCbCr`]), or
+/// None when it must be converted to RGBA: only Y′CbCr images of the frame's
+/// own size, luma at full resolution and both chroma planes sampled alike at
+/// full or half resolution each way (every layout where the conversion takes
+/// chroma sample (x / across, y / down), as [`ycbcr::Layout`] does).
+fn planar_layout(im: &Image, fw: usize, fh: usize) -> Option<ycbcr::Layout> {
+    let [y, cb, cr] = im.comps.as_slice() else {
+        return None;
+    };
+    let same = cb.h == cr.h && cb.v == cr.v && cb.h > 0 && cb.v > 0;
+    if im.kind != ColorKind::YCbCr
+        || (im.width, im.height) != (fw, fh)
+        || (y.h, y.v) != (im.hmax, im.vmax)
+        || !same
+        || !im.hmax.is_multiple_of(cb.h)
+        || !im.vmax.is_multiple_of(cb.v)
+    {
+        return None;
+    }
+    ycbcr::Layout::new(im.hmax / cb.h, im.vmax / cb.v, formula(im, im.height))
+}
+
+/// Copies a fully decoded image's planes into `frame` as `layout`
+/// (reusing its allocation); false when a plane is shorter than the picture.
+fn copy_planes(im: &Image, layout: ycbcr::Layout, frame: &mut Frame) -> bool {
+    let (w, h) = (frame.width as usize, frame.height as usize);
+    let (cw, ch) = layout.chroma_size(w, h);
+    let rows = |c: usize, n: usize, len: usize| (0..n).map(move |r| plane_row(im, c, r).get(..len));
+    let all = rows(0, h, w).chain(rows(1, ch, cw)).chain(rows(2, ch, cw));
+    if all.clone().any(|r| r.is_none()) {
+        return false;
+    }
+    let data = &mut frame.data;
+    data.clear();
+    for row in all.flatten() {
+        data.extend_from_slice(row);
+    }
+    // A frame that held RGBA keeps no more than it needs.
+    if data.capacity() > 2 * data.len() {
+        data.shrink_to_fit();
+    }
+    frame.kind = FrameKind::YCbCr(layout);
+    true
+}
+
+/// Turns a frame kept as planes into RGBA (before RGBA rows are written
+/// into it; the rows not written keep what the frame showed).
+fn make_rgba(frame: &mut Frame) {
+    if frame.kind != FrameKind::Rgba {
+        frame.data = frame.to_rgba();
+        frame.kind = FrameKind::Rgba;
+    }
+}
+
 impl Decoder for JpegDecoder {
+    /// Planes ([`FrameKind::YCbCr`]), as 4:2:0 until a picture says otherwise;
+    /// a frame becomes RGBA for pictures that cannot be kept as planes (see
+    /// the module's documentation), or that are damaged.
     fn kind(&self) -> FrameKind {
-        FrameKind::Rgba
+        FrameKind::YCbCr(ycbcr::Layout::FIRST_GUESS)
     }
 
     fn decode(&mut self, sample: &[u8], _sync: bool, frame: &mut Frame) -> Result<(), DecodeError> {
         let (fw, fh) = (frame.width as usize, frame.height as usize);
-        if frame.kind != FrameKind::Rgba || fw == 0 || fh == 0 || frame.data.len() != fw * fh * 4 {
+        let shape_ok = match frame.kind {
+            FrameKind::Rgba | FrameKind::YCbCr(_) => {
+                frame.kind.bytes(fw, fh) == Some(frame.data.len())
+            }
+            _ => false,
+        };
+        if fw == 0 || fh == 0 || !shape_ok {
             return Err(DecodeError::header(format!(
-                "the frame passed in is not a {fw}×{fh} RGBA frame"
+                "the frame passed in is not a {fw}×{fh} RGBA or Y′CbCr frame"
             )));
         }
         let start = find_soi(sample)
@@ -331,20 +401,38 @@ impl Decoder for JpegDecoder {
         // ffmpeg's test: an image under ¾ of the frame's height is one field of two.
         let interlaced = sof_height(first).is_some_and(|h| h < fh * 3 / 4);
         if !interlaced {
-            // Rows are converted as they are decoded, while the planes are in cache.
-            let data = &mut frame.data;
+            // Pictures kept as planes are copied at the end; others are
+            // converted as rows are decoded, while the planes are in cache.
             let mut sink = |im: &Image, y0: usize, y1: usize| {
+                if planar_layout(im, fw, fh).is_some() {
+                    return;
+                }
+                make_rgba(frame);
                 let formula = formula(im, im.height);
-                for (y, row) in data.chunks_exact_mut(fw * 4).enumerate().take(y1).skip(y0) {
+                let rows = frame.data.chunks_exact_mut(fw * 4);
+                for (y, row) in rows.enumerate().take(y1).skip(y0) {
                     convert_row(im, formula, y, row, |c, cy| plane_row(im, c, cy));
                 }
             };
             let (how, err) = self.decode_field(0, first, start, (fw, fh), &mut sink);
-            if let Field::Rgba(..) = how {
+            let im = &self.fields[0];
+            let kept = match (&how, planar_layout(im, fw, fh)) {
+                (Field::Planes, Some(layout)) if err.is_none() && im.rows_done() >= fh => {
+                    copy_planes(im, layout, frame)
+                }
+                // Converted row by row already.
+                (Field::Planes, None) => true,
+                _ => false,
+            };
+            if !kept {
+                // A damaged picture (its decoded rows over what the frame
+                // showed), or zune-jpeg's.
+                make_rgba(frame);
                 self.put(0, &how, frame, 0, 1);
             }
             return err.map_or(Ok(()), Err);
         }
+        make_rgba(frame);
         let keep = (fw, fh.div_ceil(2));
         let (how0, err0) = self.decode_field(0, first, start, keep, &mut |_, _, _| {});
         // The second field: where the APP1 'mjpg' segment says, else the next SOI.
@@ -618,7 +706,16 @@ mod tests {
         let mut d = JpegDecoder::new(&info(codec, w, h)).unwrap();
         let mut f = frame(w, h);
         let r = d.decode(data, true, &mut f);
-        (f, r)
+        (as_rgba(f), r)
+    }
+
+    /// The frame as RGBA (a picture kept as planes converted).
+    fn as_rgba(f: Frame) -> Frame {
+        Frame {
+            data: f.to_rgba(),
+            kind: FrameKind::Rgba,
+            ..f
+        }
     }
 
     fn sha(f: &Frame) -> String {
@@ -644,6 +741,47 @@ mod tests {
             let (f, r) = decode(b"mjpa", w, h, data);
             r.unwrap();
             assert_eq!(sha(&f), expect, "mjpa {w}×{h}");
+        }
+    }
+
+    /// Pictures are kept as planes in whatever frame they are decoded into
+    /// (RGBA or planes) and read the same; grey, damaged and field pictures
+    /// become RGBA.
+    #[test]
+    fn planes_read_as_the_rgba_written() {
+        let cut = &J420[..J420.len() - 40];
+        for (data, w, h, planar) in [
+            (J420, 16, 16, Some((2, 2))),
+            (J422, 16, 8, Some((2, 1))),
+            (J444, 8, 8, Some((1, 1))),
+            (JRST, 16, 48, Some((2, 2))),
+            (JGREY, 16, 16, None),
+            (cut, 16, 16, None),
+            // Two fields of 16×8 woven into 16×16 (mjpa).
+            (&[J422, J422].concat(), 16, 16, None),
+        ] {
+            let mut d = JpegDecoder::new(&info(b"mjpa", w, h)).unwrap();
+            let mut rgba = frame(w, h);
+            let r1 = d.decode(data, true, &mut rgba);
+            let mut kept = Frame::new(w, h, d.kind(), None, &Limits::default()).unwrap();
+            let r2 = d.decode(data, true, &mut kept);
+            assert_eq!(r1.is_ok(), r2.is_ok());
+            // (Exact against ffmpeg for each layout: `bit_exact_with_ffmpeg`.)
+            assert_eq!(kept.to_rgba(), rgba.to_rgba(), "{w}×{h} {planar:?}");
+            match planar {
+                Some((a, v)) => {
+                    let l = ycbcr::Layout::new(a, v, formula(&d.fields[0], h as usize)).unwrap();
+                    assert_eq!(kept.kind, FrameKind::YCbCr(l));
+                    assert_eq!(Some(kept.data.len()), l.bytes(w as usize, h as usize));
+                }
+                None => assert_eq!(kept.kind, FrameKind::Rgba, "{w}×{h}"),
+            }
+            // A picture of another layout after it: the frame follows.
+            let r3 = d.decode(J444, true, &mut kept);
+            if (w, h) == (8, 8) {
+                r3.unwrap();
+                assert!(matches!(kept.kind, FrameKind::YCbCr(_)));
+            }
         }
     }
 

@@ -347,13 +347,16 @@ impl MjpbDecoder {
 }
 
 impl Decoder for MjpbDecoder {
+    /// The JPEG decoder's frames (planes where the picture allows).
     fn kind(&self) -> FrameKind {
-        FrameKind::Rgba
+        self.jpeg.kind()
     }
 
     fn decode(&mut self, sample: &[u8], sync: bool, frame: &mut Frame) -> Result<(), DecodeError> {
         let (fw, fh) = (frame.width as usize, frame.height as usize);
-        frame.check_shape(fw, fh, FrameKind::Rgba)?;
+        if !matches!(frame.kind, FrameKind::YCbCr(_)) {
+            frame.check_shape(fw, fh, FrameKind::Rgba)?;
+        }
         let first = Field::parse(sample, 0, 1, sample.len())?;
         // The JPEG decoder's (and ffmpeg's) test for a field of an interlaced frame.
         let interlaced = first.height(sample) < fh * 3 / 4;
@@ -578,6 +581,11 @@ mod tests {
         let mut d = MjpbDecoder::new(&info(w, h)).unwrap();
         let mut f = Frame::new(w, h, FrameKind::Rgba, None, &Limits::default()).unwrap();
         let r = d.decode(sample, true, &mut f);
+        let f = Frame {
+            data: f.to_rgba(),
+            kind: FrameKind::Rgba,
+            ..f
+        };
         (f, r)
     }
 
@@ -607,7 +615,11 @@ mod tests {
         let mut d = JpegDecoder::new(&inner).unwrap();
         let mut f = Frame::new(w, h, FrameKind::Rgba, None, &Limits::default()).unwrap();
         d.decode(data, true, &mut f).unwrap();
-        f
+        Frame {
+            data: f.to_rgba(),
+            kind: FrameKind::Rgba,
+            ..f
+        }
     }
 
     #[test]

@@ -19,7 +19,10 @@
 //!
 //! The old Apple codecs (Cinepak, Apple Video, Graphics, Animation, raw, Planar
 //! RGB, 4:2:2 Y′CbCr, Motion-JPEG B) have no maintained Rust decoder, so they
-//! are written here by hand, each in its own file. JPEG uses `zune-jpeg`; PNG, GIF and TIFF use `image`.
+//! are written here by hand, each in its own file. JPEG is decoded here too
+//! (bit-exact with ffmpeg, which `zune-jpeg` is not; `zune-jpeg` takes the
+//! progressive and CMYK pictures), and kept as Y′CbCr planes where it can be
+//! ([`ycbcr`]); PNG, GIF and TIFF use `image`.
 
 pub mod cinepak;
 pub mod jpeg;
@@ -32,6 +35,7 @@ pub mod rpza;
 pub mod smc;
 pub mod still;
 pub mod svq1;
+pub mod ycbcr;
 pub mod yuv;
 
 use std::fmt;
@@ -103,16 +107,31 @@ pub enum FrameKind {
     /// 4:2:2 Y′CbCr, 2 bytes per pixel in pairs of pixels (`2vuy`, `yuvs`,
     /// `yuv2` of even widths), converted as [`yuv`] describes.
     Yuv422(yuv::Layout),
+    /// Y′CbCr planes as a JPEG decoder makes them ([`ycbcr`]): Y, then Cb,
+    /// then Cr; about 1.5 bytes a pixel for 4:2:0.
+    YCbCr(ycbcr::Layout),
 }
 
 impl FrameKind {
-    /// Bytes per pixel.
+    /// Bytes per pixel; for [`FrameKind::YCbCr`] the most a frame of it may
+    /// come to hold (its decoder turns it into RGBA for a picture it cannot
+    /// keep as planes), which is what its size is checked against.
     pub fn bytes_per_pixel(self) -> usize {
         match self {
-            FrameKind::Rgba | FrameKind::Argb => 4,
+            FrameKind::Rgba | FrameKind::Argb | FrameKind::YCbCr(_) => 4,
             FrameKind::Rgb => 3,
             FrameKind::Yuv422(_) => 2,
             FrameKind::Indexed => 1,
+        }
+    }
+
+    /// The bytes of a `width × height` frame of this kind (None on overflow).
+    pub fn bytes(self, width: usize, height: usize) -> Option<usize> {
+        match self {
+            FrameKind::YCbCr(layout) => layout.bytes(width, height),
+            _ => width
+                .checked_mul(height)?
+                .checked_mul(self.bytes_per_pixel()),
         }
     }
 }
@@ -123,7 +142,7 @@ pub struct Frame {
     pub width: u32,
     pub height: u32,
     pub kind: FrameKind,
-    /// `width × height × kind.bytes_per_pixel()` bytes.
+    /// `kind.bytes(width, height)` bytes.
     pub data: Vec<u8>,
     /// For indexed frames: the palette the indices refer to.
     pub palette: Option<Palette>,
@@ -155,8 +174,14 @@ impl Frame {
         palette: Option<Palette>,
         limits: &Limits,
     ) -> Result<Frame, DecodeError> {
-        let bytes = Frame::check_size(width, height, kind, limits)?;
-        let mut data = vec![0u8; bytes as usize];
+        Frame::check_size(width, height, kind, limits)?;
+        let bytes = kind
+            .bytes(width as usize, height as usize)
+            .ok_or_else(|| DecodeError::header(format!("the frame is {width}×{height} pixels")))?;
+        let mut data = vec![0u8; bytes];
+        if let FrameKind::YCbCr(layout) = kind {
+            layout.fill_black(&mut data, width as usize, height as usize);
+        }
         // Opaque black in every layout.
         let black: &[u8] = match kind {
             FrameKind::Rgba => &[0, 0, 0, 255],
@@ -164,7 +189,7 @@ impl Frame {
             FrameKind::Yuv422(yuv::Layout::Uyvy) => &[128, 16, 128, 16],
             FrameKind::Yuv422(yuv::Layout::Yuyv) => &[16, 128, 16, 128],
             FrameKind::Yuv422(yuv::Layout::YuyvSigned) => &[16, 0, 16, 0],
-            FrameKind::Rgb | FrameKind::Indexed => &[],
+            FrameKind::Rgb | FrameKind::Indexed | FrameKind::YCbCr(_) => &[],
         };
         if !black.is_empty() {
             for px in data.chunks_exact_mut(black.len()) {
@@ -188,9 +213,7 @@ impl Frame {
         height: usize,
         kind: FrameKind,
     ) -> Result<(), DecodeError> {
-        let want = width
-            .checked_mul(height)
-            .and_then(|n| n.checked_mul(kind.bytes_per_pixel()));
+        let want = kind.bytes(width, height);
         if width == 0
             || height == 0
             || self.width as usize != width
@@ -211,8 +234,11 @@ impl Frame {
 
     /// The frame as RGBA (indexed frames through their palette).
     pub fn to_rgba(&self) -> Vec<u8> {
-        let pixels = self.data.len() / self.kind.bytes_per_pixel();
         let width = (self.width as usize).max(1);
+        let pixels = match self.kind {
+            FrameKind::YCbCr(_) => width * self.height as usize,
+            _ => self.data.len() / self.kind.bytes_per_pixel(),
+        };
         // Row by row from the stored layout (whole rows: the frame's data is
         // width × height × bytes per pixel, as the decoders keep it).
         let convert = |bpp: usize, row: &dyn Fn(&[u8], &mut [u8])| {
@@ -239,6 +265,7 @@ impl Frame {
             FrameKind::Rgb => convert(3, &raw::rgb24_row),
             FrameKind::Argb => convert(4, &raw::argb_row),
             FrameKind::Yuv422(layout) => convert(2, &|src, dst| yuv::convert_row(layout, src, dst)),
+            FrameKind::YCbCr(layout) => layout.to_rgba(&self.data, width, self.height as usize),
         }
     }
 

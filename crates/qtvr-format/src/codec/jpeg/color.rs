@@ -19,7 +19,7 @@
 
 /// Which fixed-point form of the colour equations to use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Formula {
+pub(crate) enum Formula {
     Floor,
     Round,
 }
@@ -43,6 +43,14 @@ fn offsets(formula: Formula, cb: u8, cr: u8) -> (i32, i32, i32) {
     }
 }
 
+/// One pixel as RGBA.
+#[inline]
+pub(crate) fn ycbcr_pixel(formula: Formula, y: u8, cb: u8, cr: u8) -> [u8; 4] {
+    let mut px = [0u8; 4];
+    put(&mut px, y, offsets(formula, cb, cr));
+    px
+}
+
 /// The (R, G, B) offsets for one chroma sample (for tests of the callers).
 #[cfg(test)]
 pub(super) fn ycbcr_offsets(formula: Formula, cb: u8, cr: u8) -> (i32, i32, i32) {
@@ -61,7 +69,7 @@ fn put(out: &mut [u8], y: u8, (r, g, b): (i32, i32, i32)) {
 /// Converts one row of `width` pixels. `cb`/`cr` hold the row's chroma samples;
 /// pixel x takes chroma sample `x * h / hmax`. `out` is `4 * width` bytes; the
 /// input rows must be long enough (checked, no panic: short rows convert less).
-pub(super) fn ycbcr_row(
+pub(crate) fn ycbcr_row(
     formula: Formula,
     y: &[u8],
     cb: &[u8],

@@ -152,11 +152,27 @@ impl Ring {
             }
             v
         };
+        // The four strips side by side (a cube's faces are few: three
+        // or six to share two or more cores).
+        let ((top, below), (left, beyond)) = rayon::join(
+            || {
+                rayon::join(
+                    || fetch(-g..right, -g..0, true),
+                    || fetch(-g..right, height..bottom, true),
+                )
+            },
+            || {
+                rayon::join(
+                    || fetch(-g..0, 0..height, false),
+                    || fetch(width..right, 0..height, false),
+                )
+            },
+        );
         Ring {
-            top: fetch(-g..right, -g..0, true),
-            below: fetch(-g..right, height..bottom, true),
-            left: fetch(-g..0, 0..height, false),
-            beyond: fetch(width..right, 0..height, false),
+            top,
+            below,
+            left,
+            beyond,
             g,
             width,
             height,

@@ -51,15 +51,13 @@ fn tiles_kept_as_planes_make_the_picture_their_rgba_makes() {
             palette: None,
         }
     };
-    let rgba = |f: &Frame| Frame {
-        data: f.to_rgba(),
-        kind: FrameKind::Rgba,
-        ..f.clone()
-    };
     let tiles = [planes(0), planes(9), planes(20)];
     for (grid, vertical, n) in [([1, 1], false, 1), ([3, 1], false, 3), ([1, 3], true, 3)] {
         let kept: Vec<Frame> = tiles[..n].to_vec();
-        let converted: Vec<Frame> = tiles[..n].iter().map(rgba).collect();
+        let converted: Vec<Frame> = tiles[..n]
+            .iter()
+            .map(|f| f.clone().into_rgba_frame())
+            .collect();
         let a = place_tiles(NodeId(1), kept, grid, vertical, 4, &Limits::DEFAULT)
             .unwrap()
             .into_image();

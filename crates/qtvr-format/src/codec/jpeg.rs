@@ -706,16 +706,8 @@ mod tests {
         let mut d = JpegDecoder::new(&info(codec, w, h)).unwrap();
         let mut f = frame(w, h);
         let r = d.decode(data, true, &mut f);
-        (as_rgba(f), r)
-    }
-
-    /// The frame as RGBA (a picture kept as planes converted).
-    fn as_rgba(f: Frame) -> Frame {
-        Frame {
-            data: f.to_rgba(),
-            kind: FrameKind::Rgba,
-            ..f
-        }
+        // As RGBA (a picture kept as planes converted).
+        (f.into_rgba_frame(), r)
     }
 
     fn sha(f: &Frame) -> String {

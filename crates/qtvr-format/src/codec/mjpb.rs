@@ -581,12 +581,7 @@ mod tests {
         let mut d = MjpbDecoder::new(&info(w, h)).unwrap();
         let mut f = Frame::new(w, h, FrameKind::Rgba, None, &Limits::default()).unwrap();
         let r = d.decode(sample, true, &mut f);
-        let f = Frame {
-            data: f.to_rgba(),
-            kind: FrameKind::Rgba,
-            ..f
-        };
-        (f, r)
+        (f.into_rgba_frame(), r)
     }
 
     /// A baseline JPEG of a smooth gradient, by the `image` crate (4:4:4,
@@ -615,11 +610,7 @@ mod tests {
         let mut d = JpegDecoder::new(&inner).unwrap();
         let mut f = Frame::new(w, h, FrameKind::Rgba, None, &Limits::default()).unwrap();
         d.decode(data, true, &mut f).unwrap();
-        Frame {
-            data: f.to_rgba(),
-            kind: FrameKind::Rgba,
-            ..f
-        }
+        f.into_rgba_frame()
     }
 
     #[test]

@@ -269,6 +269,18 @@ impl Frame {
         }
     }
 
+    /// The frame turned into an RGBA frame (as it is when it already is one).
+    pub fn into_rgba_frame(self) -> Frame {
+        match self.kind {
+            FrameKind::Rgba => self,
+            _ => Frame {
+                data: self.to_rgba(),
+                kind: FrameKind::Rgba,
+                ..self
+            },
+        }
+    }
+
     /// The frame as RGB24, the layout ffmpeg's references use.
     pub fn to_rgb24(&self) -> Vec<u8> {
         let rgba = self.to_rgba();

@@ -888,14 +888,7 @@ pub fn to_index_frame(frame: Frame) -> Frame {
     if frame.kind == FrameKind::Indexed {
         return frame;
     }
-    let frame = match frame.kind {
-        FrameKind::Rgba => frame,
-        _ => Frame {
-            data: frame.to_rgba(),
-            kind: FrameKind::Rgba,
-            ..frame
-        },
-    };
+    let frame = frame.into_rgba_frame();
     let pal = Palette::mac_256();
     let mut lookup = std::collections::HashMap::with_capacity(256);
     for (i, c) in pal.colors.iter().enumerate().rev() {

@@ -8,7 +8,9 @@
 //! (`ffmpeg -v error -i FILE -map 0:v:0 -f null -`) as a reference. Best of 3.
 //!
 //! Writes a Markdown table to stdout and `target/bench-launch.md`.
-//! `QTVR_BIN` times another viewer binary (e.g. an older build).
+//! `QTVR_BIN` times another viewer binary (e.g. an older build);
+//! `--filter TEXT` only movies whose name contains TEXT; `--runs N` launches
+//! each movie N times (default 3) and keeps the best.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -74,6 +76,17 @@ fn main() {
     if std::env::args().any(|a| a == "--list") {
         return;
     }
+    let args: Vec<String> = std::env::args().collect();
+    let value = |flag: &str| {
+        args.iter()
+            .position(|a| a == flag)
+            .and_then(|i| args.get(i + 1).cloned())
+    };
+    let filter = value("--filter");
+    let runs = value("--runs")
+        .and_then(|n| n.parse::<usize>().ok())
+        .unwrap_or(3)
+        .max(1);
     let Some(d) = xvfb::display() else { return };
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut movies: Vec<(String, Option<PathBuf>)> = vec![("(bundled demo)".into(), None)];
@@ -101,9 +114,12 @@ fn main() {
         "| movie | launch → first frame (ms) | viewer's own (ms) | ffmpeg decode (ms) | ratio |\n|---|---:|---:|---:|---:|\n",
     );
     for (name, file) in &movies {
+        if filter.as_ref().is_some_and(|f| !name.contains(f.as_str())) {
+            continue;
+        }
         let mut err = None;
         let r = best(
-            3,
+            runs,
             || match launch(&d.name, file.as_deref()) {
                 Ok(x) => Some(x),
                 Err(e) => {

@@ -30,6 +30,8 @@
 //! 9. [`app`] — the window shell (the only module that knows winit): winit
 //!    events into the viewer, its effects carried out with the renderer.
 //!
+//! [`timeline`] marks the stages of a launch for performance work.
+//!
 //! The bundled demo movie (`assets/demo.mov`, embedded in the program) is made
 //! by the `qtvr-demo` tools crate (`crates/qtvr-demo`) with the QTVR writer.
 //! `tests/architecture.rs` keeps these boundaries.
@@ -48,6 +50,7 @@ pub mod budget;
 pub mod cli;
 pub mod convert;
 pub mod render;
+pub mod timeline;
 pub mod ui;
 pub mod view;
 pub mod viewer;

@@ -280,6 +280,7 @@ fn main() -> ExitCode {
     if cli.command.as_ref().is_none_or(Command::draws) {
         quiet_device_select();
     }
+    qtvr::timeline::mark("started");
     match cli.command {
         Some(Command::Info { file, json }) => info(&file, json),
         Some(Command::Export {

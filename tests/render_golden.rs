@@ -151,6 +151,28 @@ impl RefTile {
         }
     }
 
+    /// How squarely a world ray meets this tile's plane: the cosine between
+    /// the ray and the plane's normal (its picture's centre line, +1 face on).
+    fn facing(&self, d: [f64; 3]) -> f64 {
+        // The plane's normal in world space: the row of M whose [x, y, 1]
+        // weight is the constant term, minus the in-plane parts: its
+        // direction is that of x-axis × y-axis.
+        let m = inverse(&self.inv);
+        let n = [
+            m[0][1] * m[1][2] - m[0][2] * m[1][1],
+            m[0][2] * m[1][0] - m[0][0] * m[1][2],
+            m[0][0] * m[1][1] - m[0][1] * m[1][0],
+        ];
+        let sign = if (0..3).map(|i| n[i] * m[2][i]).sum::<f64>() < 0.0 {
+            -1.0
+        } else {
+            1.0
+        };
+        let dot: f64 = (0..3).map(|i| n[i] * d[i]).sum::<f64>() * sign;
+        let len = |v: [f64; 3]| v.iter().map(|c| c * c).sum::<f64>().sqrt();
+        dot / (len(n) * len(d))
+    }
+
     /// The pixel-centre position of a world ray on this tile, if it is on it.
     fn locate(&self, d: [f64; 3]) -> Option<[f64; 2]> {
         // [x, y, 1]·M = λ·d  ⇒  [x, y, 1] = λ·d·M⁻¹
@@ -227,12 +249,20 @@ impl Reference {
                 pic.bilinear(u - 0.5, v - 0.5, wraps)
             }
             Reference::Cube(tiles) => {
+                // A ray crosses a cube through one face: where the tiles
+                // of two faces overlap (a standard face reaches half a
+                // texel past its edge), the one facing the ray most, then
+                // the first in order.
+                let mut best: Option<(f64, usize, [f64; 2])> = None;
                 for (i, t) in tiles.iter().enumerate() {
-                    if let Some([x, y]) = t.locate(d) {
-                        return cube_bilinear(tiles, i, x, y);
+                    if let Some(at) = t.locate(d) {
+                        let facing = t.facing(d);
+                        if best.is_none_or(|(f, _, _)| facing > f + 1e-9) {
+                            best = Some((facing, i, at));
+                        }
                     }
                 }
-                neutral
+                best.map_or(neutral, |(_, i, [x, y])| cube_bilinear(tiles, i, x, y))
             }
         }
     }

@@ -98,7 +98,9 @@ impl App {
                     ..UploadOptions::default()
                 };
                 self.shown_since_upload = false;
+                crate::timeline::mark("upload started");
                 let r = g.renderer.set_picture(&g.gpu, *picture, &hotspot_ids, opts);
+                crate::timeline::mark("uploaded");
                 if let Err(e) = r {
                     self.send(Input::UploadFailed(e.to_string()));
                 }

@@ -94,6 +94,7 @@ pub fn run(opts: Options) -> Result<(), String> {
         .build()
         .map_err(|e| format!("cannot open a window: {e}"))?;
     let proxy = event_loop.create_proxy();
+    crate::timeline::mark("event loop made");
     mailbox.connect(proxy.clone());
     if app.opts.report_state {
         // Test drivers may open movies as a drop or the Open dialog would
@@ -188,13 +189,25 @@ impl EarlyGfx {
         }
         EarlyGfx(Some(std::thread::spawn(move || {
             let early = EarlyDevice::new().ok()?;
-            let mut renderer = Renderer::new(early.gpu());
+            crate::timeline::mark("device made (beside the window)");
+            let gpu = early.gpu();
             // The first node's pipeline (the movie is usually open by now),
-            // in the format most windows take (another format's are prepared
-            // once the window is known).
-            renderer.warm_up_next(early.gpu(), LIKELY_FORMAT, hinted(&first));
-            let overlay = Overlay::new(early.gpu(), viewer::SLOTS);
-            Some((early, renderer, overlay))
+            // and beside it the overlay's (the first frame shows the
+            // controller), in the format most windows take (another format's
+            // are prepared once the window is known).
+            let (renderer, overlay) = std::thread::scope(|s| {
+                let overlay = s.spawn(|| {
+                    let mut o = Overlay::new(gpu, viewer::SLOTS);
+                    o.warm_up(gpu, LIKELY_FORMAT);
+                    crate::timeline::mark("overlay pipeline ready");
+                    o
+                });
+                let mut renderer = Renderer::new(gpu);
+                renderer.warm_up_next(gpu, LIKELY_FORMAT, hinted(&first));
+                crate::timeline::mark("first node's pipeline ready");
+                (renderer, overlay.join())
+            });
+            Some((early, renderer, overlay.ok()?))
         })))
     }
 
@@ -333,6 +346,7 @@ impl App {
                 .map_err(|e| format!("cannot open a window: {e}"))?,
         );
         let size = window.inner_size();
+        crate::timeline::mark("window opened");
         let size = [size.width, size.height];
         // The device made meanwhile, if it can draw in this window; else one
         // made for it (GL needs the display's connection to start).
@@ -350,6 +364,7 @@ impl App {
                 (surface, gpu, renderer, overlay)
             }
         };
+        crate::timeline::mark("window surface configured");
         self.gfx = Some(Gfx {
             window,
             surface,
@@ -407,6 +422,7 @@ impl App {
         );
         g.window.pre_present_notify();
         g.surface.present(&g.gpu, frame);
+        crate::timeline::mark_first("first frame presented");
         self.shown_since_upload = true;
         // The slower of the shell's part and the device's (a frame or two
         // behind: software rasterisers draw after the frame is presented).

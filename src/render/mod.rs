@@ -202,7 +202,7 @@ type SurfaceRow = [[f32; 4]; SURFACE_TEXELS as usize];
 struct Uploaded {
     bind_group: wgpu::BindGroup,
     /// The face table ([`face_table`]), if the node's planes face the axes.
-    faces: Option<[u32; 2]>,
+    faces: Option<FaceTable>,
     /// Bits: 1 the node has cylinders, 2 planes (the shader's `KINDS`).
     kinds: u32,
     layer: [u32; 3],
@@ -431,6 +431,8 @@ impl Renderer {
             },
             kinds: scene.kinds,
             faces: scene.faces.is_some(),
+            cube: scene.faces.is_some_and(|f| f.cube),
+            one: scene.pick.surfaces.len() == 1,
             hotspots,
         })
     }
@@ -461,18 +463,24 @@ impl Renderer {
                 projection: 0,
                 kinds: 1,
                 faces: false,
+                cube: false,
+                one: true,
                 hotspots: false,
             },
             Variant {
                 projection: 0,
                 kinds: 2,
                 faces: true,
+                cube: true,
+                one: false,
                 hotspots: false,
             },
             Variant {
                 projection: 2,
                 kinds: 0,
                 faces: false,
+                cube: false,
+                one: true,
                 hotspots: false,
             },
         ];
@@ -833,7 +841,7 @@ impl Renderer {
                 0.0,
             ],
             faces: {
-                let [a, b] = scene.faces.unwrap_or([0, 0]);
+                let [a, b] = scene.faces.map_or([0, 0], |f| f.words);
                 [a, b, 0, 0]
             },
             hs_mask: scene.hs_mask,
@@ -1354,9 +1362,11 @@ fn axis_of(rotation: [f32; 4]) -> Option<usize> {
 /// tests the surfaces in turn. A ray can only meet the faces its components'
 /// signs point to, so the shader tests those three and keeps the first in
 /// the node's order that it meets: the surface testing them all in turn
-/// would find.
-fn face_table(picture: &NodePicture) -> Option<[u32; 2]> {
+/// would find; for a [`FaceTable::cube`], only the one its largest
+/// component points to.
+fn face_table(picture: &NodePicture) -> Option<FaceTable> {
     let mut first = [0u32; 6];
+    let mut cube = true;
     for (i, s) in picture.surfaces.iter().enumerate() {
         let Geometry::Plane(pl) = s.geometry else {
             return None;
@@ -1366,6 +1376,7 @@ fn face_table(picture: &NodePicture) -> Option<[u32; 2]> {
             return None;
         }
         first[d] = u32::try_from(i + 1).ok()?;
+        cube &= covers_its_quarter(&pl, d, s.image.width, s.image.height);
     }
     if first.iter().all(|&k| k == 0) {
         return None;
@@ -1375,7 +1386,55 @@ fn face_table(picture: &NodePicture) -> Option<[u32; 2]> {
             .enumerate()
             .fold(0u32, |w, (b, &k)| w | k << (8 * b))
     };
-    Some([word(&first[..4]), word(&first[4..])])
+    Some(FaceTable {
+        words: [word(&first[..4]), word(&first[4..])],
+        cube: cube && first.iter().all(|&k| k != 0),
+    })
+}
+
+/// [`face_table`]'s answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct FaceTable {
+    /// The shader's `faces`: byte d is 1 + the surface facing direction d.
+    words: [u32; 2],
+    /// Every direction has a face and each [`covers_its_quarter`]: a ray
+    /// meets the face its largest component points to (the shader's `CUBE`).
+    cube: bool,
+}
+
+/// Whether a plane facing direction `d` (+X, −X, +Y, −Y, +Z, −Z), showing a
+/// `w`×`h` picture, covers the whole quarter of the sphere whose rays have
+/// their largest component along `d`, and at most 1.5 texels more on each
+/// side: a standard cube's face (whose edge texels' centres lie on the
+/// quarter's edges, so that its picture reaches half a texel beyond). The
+/// shader then takes the face a ray's largest component points to; where
+/// two faces' extra texels overlap (a texel wide at most) it shows that
+/// face rather than the first in the node's order.
+fn covers_its_quarter(plane: &qtvr_format::assemble::Plane, d: usize, w: u32, h: u32) -> bool {
+    if w < 2 || h < 2 {
+        return false;
+    }
+    let p = plane.projector(w, h);
+    let (axis, sign) = (d / 2, if d.is_multiple_of(2) { 1.0 } else { -1.0 });
+    let (a, b) = ((axis + 1) % 3, (axis + 2) % 3);
+    let (fw, fh) = (f64::from(w), f64::from(h));
+    let corners = [[-1.0, -1.0], [1.0, -1.0], [-1.0, 1.0], [1.0, 1.0]];
+    // The quarter's corners land on the picture.
+    let covered = corners.iter().all(|&[s, t]| {
+        let mut ray = [0.0; 3];
+        ray[axis] = sign;
+        ray[a] = s;
+        ray[b] = t;
+        p.texel_of_ray(ray)
+            .is_some_and(|[u, v]| (0.0..=fw).contains(&u) && (0.0..=fh).contains(&v))
+    });
+    // The picture's corners lie within 1.5 texels of the quarter.
+    let slack = 1.0 + 3.0 / fw.min(fh);
+    let tight = corners.iter().all(|&[s, t]| {
+        let r = p.ray_of_texel([(s + 1.0) / 2.0 * fw, (t + 1.0) / 2.0 * fh]);
+        r[axis] * sign > 0.0 && r[a].abs().max(r[b].abs()) <= slack * r[axis].abs()
+    });
+    covered && tight
 }
 
 /// What a panorama pipeline's shader is specialised to (its override
@@ -1389,16 +1448,23 @@ struct Variant {
     kinds: u32,
     /// The face table is used.
     faces: bool,
+    /// Only the face a ray's largest component points to is tested
+    /// ([`FaceTable::cube`]).
+    cube: bool,
+    /// The node has one surface: no loop over surfaces.
+    one: bool,
     /// The hot spot overlay is drawn.
     hotspots: bool,
 }
 
 impl Variant {
-    fn constants(&self) -> [(&'static str, f64); 4] {
+    fn constants(&self) -> [(&'static str, f64); 6] {
         [
             ("PROJECTION", f64::from(self.projection)),
             ("KINDS", f64::from(self.kinds)),
             ("FACES", f64::from(u8::from(self.faces))),
+            ("CUBE", f64::from(u8::from(self.cube))),
+            ("ONE", f64::from(u8::from(self.one))),
             ("HOTSPOTS", f64::from(u8::from(self.hotspots))),
         ]
     }
@@ -1558,4 +1624,122 @@ fn hotspot_mask(ids: &[HotspotId]) -> [u32; 8] {
         }
     }
     m
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use qtvr_format::assemble::{Plane, Surface};
+    use qtvr_format::qtvr::scene::CubeFace;
+
+    fn cube(faces: &[CubeFace], size: u32) -> NodePicture {
+        NodePicture {
+            node: NodeId(1),
+            surfaces: faces
+                .iter()
+                .map(|f| Surface {
+                    geometry: Geometry::Plane(Plane::from_cufa(f, size).expect("a plane")),
+                    image: RgbaImage::new(size, size, Vec::new()),
+                    hotspots: None,
+                })
+                .collect(),
+            warnings: Vec::new(),
+        }
+    }
+
+    /// The face the shader's `CUBE` path tests for a ray: the table's entry
+    /// for the direction of its largest component (ties: x, then y).
+    fn dominant_face(table: &FaceTable, r: [f64; 3]) -> Option<usize> {
+        let m = r.map(f64::abs);
+        let axis = if m[0] >= m[1] {
+            if m[0] >= m[2] { 0 } else { 2 }
+        } else if m[1] >= m[2] {
+            1
+        } else {
+            2
+        };
+        let d = 2 * axis + usize::from(r[axis] <= 0.0);
+        let word = table.words[d / 4];
+        let k = (word >> (8 * (d % 4))) & 255;
+        (k != 0).then(|| k as usize - 1)
+    }
+
+    #[test]
+    fn standard_cubes_show_each_ray_on_the_face_its_largest_component_points_to() {
+        for size in [2, 3, 64, 513, 1800] {
+            let pic = cube(&CubeFace::standard(), size);
+            let table = face_table(&pic).expect("a face table");
+            assert!(table.cube, "{size}");
+            // Every ray meets the one face the shader tests: rays spread
+            // over the sphere, and rays along the faces' edges and corners.
+            let mut rays: Vec<[f64; 3]> = Vec::new();
+            for i in 0..4000 {
+                let z = 1.0 - 2.0 * (i as f64 + 0.5) / 4000.0;
+                let (rho, phi) = ((1.0 - z * z).sqrt(), i as f64 * 2.399_963);
+                rays.push([rho * phi.cos(), z, rho * phi.sin()]);
+            }
+            for a in [-1.0, 1.0] {
+                for b in [-1.0, 1.0] {
+                    for t in [-1.0, -0.3, 0.0, 0.7, 1.0] {
+                        rays.push([a, b, t]);
+                        rays.push([a, t, b]);
+                        rays.push([t, a, b]);
+                    }
+                }
+            }
+            for r in rays {
+                let i = dominant_face(&table, r).expect("a face");
+                let (s, [w, h]) = (&pic.surfaces[i], [size, size].map(f64::from));
+                let Geometry::Plane(p) = s.geometry else {
+                    unreachable!()
+                };
+                let [u, v] = p.texel_of_ray(r, size, size).expect("facing the ray");
+                assert!(
+                    (0.0..=w).contains(&u) && (0.0..=h).contains(&v),
+                    "{size}: {r:?} on face {i} at {u}, {v}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn cubes_whose_faces_do_not_fit_their_quarter_test_three_faces() {
+        let standard = CubeFace::standard();
+        let with = |i: usize, f: &dyn Fn(&mut CubeFace)| {
+            let mut faces = standard;
+            f(&mut faces[i]);
+            face_table(&cube(&faces, 256))
+        };
+        // Wider than a quarter (focal 0.9 of a standard face's): overlaps.
+        let wide = with(2, &|f| {
+            f.orientation = f.orientation.map(|c| c * 0.9f32.sqrt())
+        });
+        // Narrower (focal 1.1×): gaps, which another face may fill.
+        let narrow = with(2, &|f| {
+            f.orientation = f.orientation.map(|c| c * 1.1f32.sqrt())
+        });
+        // Off centre by a tenth of a face.
+        let shifted = with(4, &|f| f.center = [0.1, 0.0]);
+        let skewed = with(0, &|f| f.skew = 0.05);
+        let stretched = with(1, &|f| f.aspect = 1.1);
+        for (name, t) in [
+            ("wide", wide),
+            ("narrow", narrow),
+            ("shifted", shifted),
+            ("skewed", skewed),
+            ("stretched", stretched),
+        ] {
+            let t = t.expect("the faces still face the axes");
+            assert!(!t.cube, "{name}");
+        }
+        // Five faces: a direction without one.
+        let five = face_table(&cube(&standard[..5], 256)).expect("a table");
+        assert!(!five.cube);
+        // Within the slack (half a texel more on each side) still counts.
+        let near = with(3, &|f| {
+            let k = 127.0f32 / 127.5;
+            f.orientation = f.orientation.map(|c| c * k.sqrt());
+        });
+        assert!(near.expect("a table").cube);
+    }
 }

@@ -26,6 +26,55 @@ struct Slot {
     opacity: f32,
 }
 
+/// A slot of `size` pixels (its texture, place buffer and bind group), hidden.
+fn new_slot(gpu: &Gpu, layout: &wgpu::BindGroupLayout, size: [u32; 2]) -> Slot {
+    let texture = gpu.device.create_texture(&wgpu::TextureDescriptor {
+        label: Some("overlay"),
+        size: wgpu::Extent3d {
+            width: size[0].max(1),
+            height: size[1].max(1),
+            depth_or_array_layers: 1,
+        },
+        mip_level_count: 1,
+        sample_count: 1,
+        dimension: wgpu::TextureDimension::D2,
+        format: TARGET_FORMAT,
+        usage: wgpu::TextureUsages::TEXTURE_BINDING
+            | wgpu::TextureUsages::COPY_DST
+            | wgpu::TextureUsages::RENDER_ATTACHMENT,
+        view_formats: &[],
+    });
+    let rect = gpu.device.create_buffer(&wgpu::BufferDescriptor {
+        label: Some("overlay rect"),
+        size: 32,
+        usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+        mapped_at_creation: false,
+    });
+    let view = texture.create_view(&Default::default());
+    let bind_group = gpu.device.create_bind_group(&wgpu::BindGroupDescriptor {
+        label: Some("overlay"),
+        layout,
+        entries: &[
+            wgpu::BindGroupEntry {
+                binding: 0,
+                resource: rect.as_entire_binding(),
+            },
+            wgpu::BindGroupEntry {
+                binding: 1,
+                resource: wgpu::BindingResource::TextureView(&view),
+            },
+        ],
+    });
+    Slot {
+        size,
+        texture,
+        rect,
+        bind_group,
+        at: None,
+        opacity: 1.0,
+    }
+}
+
 /// Pictures drawn over the view.
 pub struct Overlay {
     layout: wgpu::BindGroupLayout,
@@ -99,56 +148,28 @@ impl Overlay {
 
     /// Slot `i` with a texture of `size` (made anew when the size changes).
     fn slot(&mut self, gpu: &Gpu, i: usize, size: [u32; 2]) -> Option<&mut Slot> {
-        let layout = &self.layout;
         let entry = self.slots.get_mut(i)?;
         if entry.as_ref().is_none_or(|s| s.size != size) {
-            let texture = gpu.device.create_texture(&wgpu::TextureDescriptor {
-                label: Some("overlay"),
-                size: wgpu::Extent3d {
-                    width: size[0].max(1),
-                    height: size[1].max(1),
-                    depth_or_array_layers: 1,
-                },
-                mip_level_count: 1,
-                sample_count: 1,
-                dimension: wgpu::TextureDimension::D2,
-                format: TARGET_FORMAT,
-                usage: wgpu::TextureUsages::TEXTURE_BINDING
-                    | wgpu::TextureUsages::COPY_DST
-                    | wgpu::TextureUsages::RENDER_ATTACHMENT,
-                view_formats: &[],
-            });
-            let rect = gpu.device.create_buffer(&wgpu::BufferDescriptor {
-                label: Some("overlay rect"),
-                size: 32,
-                usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
-                mapped_at_creation: false,
-            });
-            let view = texture.create_view(&Default::default());
-            let bind_group = gpu.device.create_bind_group(&wgpu::BindGroupDescriptor {
-                label: Some("overlay"),
-                layout,
-                entries: &[
-                    wgpu::BindGroupEntry {
-                        binding: 0,
-                        resource: rect.as_entire_binding(),
-                    },
-                    wgpu::BindGroupEntry {
-                        binding: 1,
-                        resource: wgpu::BindingResource::TextureView(&view),
-                    },
-                ],
-            });
-            *entry = Some(Slot {
-                size,
-                texture,
-                rect,
-                bind_group,
-                at: None,
-                opacity: 1.0,
-            });
+            *entry = Some(new_slot(gpu, &self.layout, size));
         }
         entry.as_mut()
+    }
+
+    /// Prepares the pass for `format` ahead of the first frame that shows a
+    /// slot, by drawing a 1×1 transparent picture into a 1×1 target:
+    /// software rasterisers (lavapipe) compile a pipeline's shader at its
+    /// first draw, some 4 ms that the first frame would wait for.
+    pub fn warm_up(&mut self, gpu: &Gpu, format: wgpu::TextureFormat) {
+        let mut slot = new_slot(gpu, &self.layout, [1, 1]);
+        slot.at = Some([0, 0]);
+        let saved = std::mem::replace(&mut self.slots, vec![Some(slot)]);
+        let target = super::target_texture(gpu, [1, 1], format, wgpu::TextureUsages::empty());
+        let view = target.create_view(&Default::default());
+        let mut enc = gpu.device.create_command_encoder(&Default::default());
+        self.draw(gpu, &mut enc, &view, format, [1, 1]);
+        gpu.queue.submit([enc.finish()]);
+        let _ = gpu.device.poll(wgpu::PollType::wait_indefinitely());
+        self.slots = saved;
     }
 
     /// Shows `canvas` in slot `i` with its top-left at `at` (target pixels).

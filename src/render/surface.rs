@@ -28,16 +28,18 @@ impl EarlyDevice {
     /// Whether the backends asked for (`WGPU_BACKEND`, default all) include
     /// one whose surfaces need no display handle at instance creation.
     pub fn possible() -> bool {
-        wgpu::Backends::from_env().is_none_or(|b| {
-            b.intersects(wgpu::Backends::VULKAN | wgpu::Backends::METAL | wgpu::Backends::DX12)
-        })
+        wgpu::Backends::from_env().is_none_or(|b| b.intersects(EARLY_BACKENDS))
     }
 
     /// The instance (without a display handle) and a device on the adapter
     /// a window would be given.
     pub fn new() -> Result<EarlyDevice, String> {
-        let instance =
-            wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env());
+        let mut desc = wgpu::InstanceDescriptor::new_without_display_handle_from_env();
+        // Only the backends whose surfaces this device can draw in: GL's
+        // start (EGL and its driver: about 7 ms of a 2-core machine's launch)
+        // would be wasted, since a GL window makes its own instance.
+        desc.backends &= EARLY_BACKENDS;
+        let instance = wgpu::Instance::new(desc);
         let gpu = Gpu::from_instance(&instance, None).map_err(|e| e.to_string())?;
         Ok(EarlyDevice { instance, gpu })
     }
@@ -67,6 +69,12 @@ impl EarlyDevice {
         WindowSurface::configured(surface, self.gpu, size)
     }
 }
+
+/// The backends whose window surfaces need no display handle when the
+/// instance is made ([`EarlyDevice`]).
+const EARLY_BACKENDS: wgpu::Backends = wgpu::Backends::VULKAN
+    .union(wgpu::Backends::METAL)
+    .union(wgpu::Backends::DX12);
 
 /// The swap chain of one window, with the device that draws into it.
 pub struct WindowSurface {

@@ -162,6 +162,7 @@ pub(crate) fn open_and_load(
 ) {
     match open_or_list(origin) {
         Ok(Opened::Movie(m)) => {
+            crate::timeline::mark("movie opened");
             let id = node.unwrap_or_else(|| m.scene().map_or(NodeId(0), |s| s.default_node));
             send(LoadEvent::Opened(generation, m.clone()));
             decode_node(generation, &m, id, None, cancel, send);
@@ -333,6 +334,7 @@ pub(crate) fn decode_node(
         }
         NodeContent::Panorama(_) => panorama(generation, m, node, &opts, send),
     };
+    crate::timeline::mark("picture decoded");
     match picture {
         Ok(p) => send(LoadEvent::Picture {
             generation,

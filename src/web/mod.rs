@@ -20,7 +20,10 @@
 //! most [`PAGE`] texels with a gutter of neighbouring texels so that filtering
 //! is seamless across pages and a wrapping cylinder's seam. The player casts
 //! a ray per pixel exactly as `shaders/panorama.wgsl` does, so the page and
-//! `qtvr render` agree (tests/web_export.rs holds them to it).
+//! `qtvr render` agree (tests/web_export.rs holds them to it). One
+//! difference, a texel wide: where two faces of a standard cube overlap at
+//! an edge (each reaches half a texel past it), the page shows the first in
+//! the node's order and the desktop the face the ray points to.
 //!
 //! Object nodes write one picture per distinct frame sample, and one hot spot
 //! map per distinct hot spot sample.

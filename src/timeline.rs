@@ -2,7 +2,9 @@
 //! environment, [`mark`] prints to stderr the milliseconds since the first
 //! mark (the start of `main`) and the stage reached — the device made beside
 //! the window, the window, the movie opened, its picture decoded and
-//! uploaded, the first frame presented. docs/benchmarks.md ("Launch") reads
+//! uploaded, the first frame presented (perhaps still without a picture)
+//! and the first full-resolution one (what `--report-state`'s `first-frame`
+//! reports and `cargo bench --bench launch` times). docs/benchmarks.md ("Launch") reads
 //! a launch's time with them. Without the variable a mark costs a load and a
 //! compare.
 

@@ -1148,8 +1148,14 @@ fn every_arrival_at_an_object_shows_the_view_it_reports() {
 /// Starts the viewer on the demo with stderr captured; returns it and its
 /// X11 window.
 fn start_captured(display: &Display) -> (Child, u64) {
+    start_captured_with(display, &[])
+}
+
+/// [`start_captured`] with more environment variables.
+fn start_captured_with(display: &Display, env: &[(&str, &str)]) -> (Child, u64) {
     let mut child = Command::new(BIN)
         .args(["--size", "480x360", "--report-state"])
+        .envs(env.iter().copied())
         .env("QTVR_SOUND_OUTPUT", "null")
         .env("DISPLAY", &display.name)
         .env_remove("WAYLAND_DISPLAY")
@@ -1233,6 +1239,75 @@ fn a_destroyed_window_or_a_lost_display_ends_the_viewer() {
     let lines: Vec<&str> = err.lines().collect();
     assert_eq!(lines.len(), 1, "one line on stderr: {err}");
     assert!(!err.contains("panicked"), "{err}");
+}
+
+/// `QTVR_TIMELINE=1` prints the launch's stages on stderr, in the order they
+/// are reached, each with its time since the start: from the start to the
+/// first frame presented (once, not per frame; the demo's first frame comes
+/// before its picture) and the first full-resolution one, after the upload;
+/// and nothing without it (the test above).
+#[test]
+fn the_launch_timeline_names_each_stage_once_in_order() {
+    let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(d) = display() else { return };
+    let (child, window) = start_captured_with(&d, &[("QTVR_TIMELINE", "1")]);
+    let s = Command::new("xdotool")
+        .args(["windowclose", &window.to_string()])
+        .env("DISPLAY", &d.name)
+        .status()
+        .expect("xdotool runs");
+    assert!(s.success());
+    let (code, err) = wait_end(child, Duration::from_secs(10));
+    assert_eq!(code, Some(0), "stderr: {err}");
+    let marks: Vec<(f64, &str)> = err
+        .lines()
+        .map(|l| {
+            let rest = l
+                .strip_prefix("qtvr timeline:")
+                .unwrap_or_else(|| panic!("{l:?}"));
+            let (ms, stage) = rest
+                .trim()
+                .split_once(" ms ")
+                .unwrap_or_else(|| panic!("{l:?}"));
+            (
+                ms.trim().parse::<f64>().unwrap_or_else(|_| panic!("{l:?}")),
+                stage,
+            )
+        })
+        .collect();
+    let at = |stage: &str| {
+        let found: Vec<f64> = marks.iter().filter(|m| m.1 == stage).map(|m| m.0).collect();
+        assert_eq!(found.len(), 1, "{stage:?} once in {err}");
+        found[0]
+    };
+    assert_eq!(at("started"), 0.0, "{err}");
+    // The movie's chain and the window's meet at the upload.
+    let increasing = |stages: &[&str]| {
+        let t: Vec<f64> = stages.iter().map(|s| at(s)).collect();
+        assert!(t.windows(2).all(|w| w[0] <= w[1]), "{stages:?}: {err}");
+    };
+    let upload = [
+        "upload started",
+        "uploaded",
+        "first full-resolution frame presented",
+    ];
+    increasing(&[&["started", "movie opened", "picture decoded"][..], &upload].concat());
+    increasing(
+        &[
+            &["started", "window opened", "window surface configured"][..],
+            &upload,
+        ]
+        .concat(),
+    );
+    increasing(&[
+        "window surface configured",
+        "first frame presented",
+        "first full-resolution frame presented",
+    ]);
+    assert!(
+        marks.windows(2).all(|w| w[0].0 <= w[1].0),
+        "printed as reached: {err}"
+    );
 }
 
 /// A fake ffmpeg that sleeps (as a hung decoder would) under a name of its

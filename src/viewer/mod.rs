@@ -693,6 +693,7 @@ impl Viewer {
         if full && !self.first_frame_reported {
             self.first_frame_reported = true;
             let ms = (self.now - self.started).as_secs_f64() * 1000.0;
+            crate::timeline::mark("first full-resolution frame presented");
             self.report(Report::FirstFrame { ms });
         }
         let dragging = self.shown.as_ref().is_some_and(|s| s.nav.dragging());

@@ -19,7 +19,9 @@
 //!    -f null -`, best of 3, its process start-up included) as a reference.
 //!
 //! Writes a Markdown report to stdout and `target/bench-render.md`.
-//! `--quick`: fewer frames; `--frames-only`: parts 1 and 2.
+//! `--quick`: fewer frames; `--frames-only`: parts 1 and 2; `--motion-scale F`:
+//! part 1's frames drawn at F of the resolution and scaled up, as the window
+//! draws a moving view (motion quality).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -73,12 +75,13 @@ fn frame_times(
                 fov: 40.0,
             });
             let mut enc = gpu.device.create_command_encoder(&Default::default());
-            r.draw_into(
+            r.draw_scaled_into(
                 gpu,
                 &mut enc,
                 &DrawTarget::whole(&view, format, [w, h]),
                 &shot,
                 false,
+                motion_scale(),
             )
             .expect("draw");
             gpu.queue.submit([enc.finish()]);
@@ -98,6 +101,17 @@ fn frame_times(
         out.push((format!("{w}×{h}"), ms));
     }
     out
+}
+
+/// `--motion-scale F`: frames drawn at F of the resolution and scaled up, as
+/// the window draws a moving view (1: full resolution, the default).
+fn motion_scale() -> f32 {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter()
+        .position(|a| a == "--motion-scale")
+        .and_then(|i| args.get(i + 1))
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1.0)
 }
 
 fn ffmpeg_decode(path: &Path, track_index: usize) -> Option<Duration> {

@@ -66,6 +66,7 @@ fn tiles_kept_as_planes_make_the_picture_their_rgba_makes() {
             .into_image();
         assert_eq!((a.width, a.height), (b.width, b.height));
         assert_eq!(a.rgba(), b.rgba(), "{grid:?} vertical {vertical}");
+        // 5×4 tiles of 4:2:0 split chroma samples: several are converted.
         assert_eq!(a.as_rgba().is_none(), n == 1, "one tile stays planes");
         for (x, y) in [(0, 0), (4, 3), (2, 1)] {
             assert_eq!(a.texel(x, y), b.texel(x, y));
@@ -75,6 +76,87 @@ fn tiles_kept_as_planes_make_the_picture_their_rgba_makes() {
         a.row_into(2, 1, &mut row);
         b.row_into(2, 1, &mut want);
         assert_eq!(row, want);
+    }
+}
+
+/// Tiles of whole chroma samples are joined as planes, turned upright for
+/// vertical cylinders, in every layout: the picture stays planes and reads
+/// as the RGBA the tiles' own RGBA makes, pixel for pixel; a tile of another
+/// layout, or a short one, makes the grid RGBA.
+#[test]
+fn tiles_of_whole_chroma_samples_are_joined_as_planes() {
+    use crate::codec::jpeg::color::Formula;
+    use crate::codec::ycbcr::Layout;
+    let planes = |l: Layout, w: u32, h: u32, seed: usize| {
+        let data: Vec<u8> = (0..l.bytes(w as usize, h as usize).unwrap())
+            .map(|i| ((i * 7 + seed * 13) * 37 % 251) as u8)
+            .collect();
+        Frame {
+            width: w,
+            height: h,
+            kind: FrameKind::YCbCr(l),
+            data,
+            palette: None,
+        }
+    };
+    for (across, down) in [(1, 1), (2, 1), (1, 2), (2, 2)] {
+        for formula in [Formula::Floor, Formula::Round] {
+            let l = Layout::new(across, down, formula).unwrap();
+            for (grid, vertical) in [
+                ([3, 1], false),
+                ([2, 2], false),
+                ([1, 3], true),
+                ([2, 2], true),
+            ] {
+                let n = grid[0] * grid[1];
+                let tiles: Vec<Frame> = (0..n).map(|i| planes(l, 6, 4, i)).collect();
+                let converted: Vec<Frame> =
+                    tiles.iter().map(|f| f.clone().into_rgba_frame()).collect();
+                let what = format!("{across}×{down} {formula:?} {grid:?} vertical {vertical}");
+                let a = place_tiles(
+                    NodeId(1),
+                    tiles.clone(),
+                    grid,
+                    vertical,
+                    4,
+                    &Limits::DEFAULT,
+                )
+                .unwrap()
+                .into_image();
+                let b = place_tiles(NodeId(1), converted, grid, vertical, 4, &Limits::DEFAULT)
+                    .unwrap()
+                    .into_image();
+                assert!(a.as_rgba().is_none(), "{what}: kept as planes");
+                assert!(a.stored_bytes() < b.stored_bytes(), "{what}");
+                assert_eq!((a.width, a.height), (b.width, b.height), "{what}");
+                assert_eq!(a.rgba(), b.rgba(), "{what}");
+                let (w, h) = (a.width, a.height);
+                for (x, y) in [(0, 0), (w - 1, h - 1), (w / 2, 1), (1, h / 2)] {
+                    assert_eq!(a.texel(x, y), b.texel(x, y), "{what} ({x}, {y})");
+                }
+                // One tile of another layout: RGBA, the same pixels.
+                let other = Layout::new(across % 2 + 1, down, formula).unwrap();
+                let mut mixed = tiles.clone();
+                mixed[n - 1] = planes(other, 6, 4, n - 1);
+                let want: Vec<Frame> = mixed.iter().map(|f| f.clone().into_rgba_frame()).collect();
+                let a = place_tiles(NodeId(1), mixed, grid, vertical, 4, &Limits::DEFAULT)
+                    .unwrap()
+                    .into_image();
+                let b = place_tiles(NodeId(1), want, grid, vertical, 4, &Limits::DEFAULT)
+                    .unwrap()
+                    .into_image();
+                assert!(a.as_rgba().is_some(), "{what}");
+                assert_eq!(a.rgba(), b.rgba(), "{what}");
+                // A short tile: RGBA too (what is missing is black).
+                let mut short = tiles.clone();
+                short[0].data.pop();
+                let a = place_tiles(NodeId(1), short, grid, vertical, 4, &Limits::DEFAULT)
+                    .unwrap()
+                    .into_image();
+                assert!(a.as_rgba().is_some(), "{what}");
+                assert_eq!((a.width, a.height), (b.width, b.height), "{what}");
+            }
+        }
     }
 }
 

@@ -53,7 +53,7 @@
 //! in planes, so a hostile frame header cannot make the decoder allocate more
 //! than about the frame's size.
 
-pub(super) mod color;
+pub(crate) mod color;
 mod huffman;
 mod idct;
 mod image;

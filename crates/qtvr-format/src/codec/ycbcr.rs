@@ -57,6 +57,21 @@ impl Layout {
         }
     }
 
+    /// Pixels per chroma sample (across, down).
+    pub(crate) fn sampling(self) -> (usize, usize) {
+        (usize::from(self.across), usize::from(self.down))
+    }
+
+    /// The layout of the same planes turned a quarter turn (across and down
+    /// swapped; the conversion is the same).
+    pub(crate) fn turned(self) -> Layout {
+        Layout {
+            across: self.down,
+            down: self.across,
+            floor: self.floor,
+        }
+    }
+
     /// The chroma planes' width and height for a `width × height` picture.
     pub fn chroma_size(self, width: usize, height: usize) -> (usize, usize) {
         (

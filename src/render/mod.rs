@@ -536,7 +536,7 @@ impl Renderer {
         opts: UploadOptions,
     ) -> Result<(), RenderError> {
         self.pending = None;
-        let (layout, hs_layout) = plan_pages(gpu, &picture, opts, &self.limits)?;
+        let (mut layout, hs_layout) = plan_pages(gpu, &picture, opts, &self.limits)?;
         let maps: Vec<Option<&IdImage>> = picture
             .surfaces
             .iter()
@@ -553,13 +553,39 @@ impl Renderer {
         // whole: leaving layers for later saves them little time, and their
         // pictures, kept until then, would weigh more beside their textures.
         let large = texture_bytes(&layout, 4, true) >= DEFER_MIN_BYTES;
-        let first: Vec<bool> = match opts.first_view {
+        let mut first: Vec<bool> = match opts.first_view {
             Some((Shot::Perspective(v), [w, h])) if large => {
                 let basis = Rays::new(Shot::Perspective(v), w, h).perspective_basis();
                 pages::shown_layers(&picture, &layout, basis)
             }
             _ => vec![true; layout.layers as usize],
         };
+        // The shown surfaces' layers numbered first, and the first frames
+        // bound to a view of those alone: a texture view that reaches layers
+        // not yet written would have wgpu clear them before the first draw
+        // (its lazy zeroing; 25–30 ms for the 1800² cube's three on
+        // lavapipe), only for them to be written right after. Not on GL,
+        // whose texture views cannot start or end inside an array.
+        let mut made_layers = None;
+        if first.iter().any(|shown| !shown) && !is_gl(gpu) {
+            let mut shown = vec![false; picture.surfaces.len()];
+            for ((s, _, _), _) in pages::layer_jobs(&layout)
+                .into_iter()
+                .zip(&first)
+                .filter(|(_, f)| **f)
+            {
+                if let Some(v) = shown.get_mut(s) {
+                    *v = true;
+                }
+            }
+            let front = pages::put_first(&mut layout, &shown);
+            first = (0..layout.layers).map(|z| z < front).collect();
+            // (None shown, which no view gives: all made now.)
+            made_layers = (front > 0).then_some(front);
+            if front == 0 {
+                first = vec![true; first.len()];
+            }
+        }
         let rest = first.iter().any(|shown| !shown);
         write_layers(gpu, &img, &mut picture, &layout, &first, !rest);
         let hs = upload_hotspot_pages(gpu, &hs_layout, &id_layers);
@@ -587,7 +613,7 @@ impl Renderer {
                 Geometry::Flat => 0,
             }
         });
-        let bind_group = self.bind_group(gpu, &img, &hs);
+        let bind_group = self.bind_group(gpu, &img, &hs, made_layers.filter(|_| rest));
 
         let failed = [
             pollster::block_on(invalid.pop()),
@@ -616,6 +642,7 @@ impl Renderer {
                 .collect();
             self.pending = Some(Pending {
                 texture: img.clone(),
+                hotspots: made_layers.map(|_| hs.clone()),
                 layout: layout.clone(),
                 picture: NodePicture {
                     node: picture.node,
@@ -659,6 +686,13 @@ impl Renderer {
         let _ = gpu.device.poll(wgpu::PollType::wait_indefinitely());
         let rest: Vec<bool> = p.made.iter().map(|made| !made).collect();
         write_layers(gpu, &p.texture, &mut p.picture, &p.layout, &rest, true);
+        // Every layer is written: bound whole from now on.
+        if let Some(hs) = &p.hotspots {
+            let whole = self.bind_group(gpu, &p.texture, hs, None);
+            if let Some(scene) = &mut self.scene {
+                scene.bind_group = whole;
+            }
+        }
     }
 
     /// Makes the layers left for later first if `shot` on a target of
@@ -685,15 +719,23 @@ impl Renderer {
     }
 
     /// The bind group of a node's image and hot spot pages (with the
-    /// renderer's buffers and sampler).
-    fn bind_group(&self, gpu: &Gpu, img: &wgpu::Texture, hs: &wgpu::Texture) -> wgpu::BindGroup {
-        let view = |t: &wgpu::Texture| {
+    /// renderer's buffers and sampler): the image pages' first `img_layers`
+    /// layers, or all.
+    fn bind_group(
+        &self,
+        gpu: &Gpu,
+        img: &wgpu::Texture,
+        hs: &wgpu::Texture,
+        img_layers: Option<u32>,
+    ) -> wgpu::BindGroup {
+        let view = |t: &wgpu::Texture, layers: Option<u32>| {
             t.create_view(&wgpu::TextureViewDescriptor {
                 dimension: Some(wgpu::TextureViewDimension::D2Array),
+                array_layer_count: layers,
                 ..Default::default()
             })
         };
-        let (img_view, hs_view) = (view(img), view(hs));
+        let (img_view, hs_view) = (view(img, img_layers), view(hs, None));
         let surfaces = self.surface_tex.create_view(&Default::default());
         gpu.device.create_bind_group(&wgpu::BindGroupDescriptor {
             label: Some("panorama"),
@@ -1187,6 +1229,9 @@ const DEFER_MIN_BYTES: u64 = 32 << 20;
 /// A node's image layers left for later ([`UploadOptions::first_view`]).
 struct Pending {
     texture: wgpu::Texture,
+    /// The hot spot pages, where the node is bound to its made layers alone
+    /// until the rest are made (then bound whole).
+    hotspots: Option<wgpu::Texture>,
     layout: pages::PageLayout,
     /// The surfaces' geometry and pictures (no hot spots).
     picture: NodePicture,

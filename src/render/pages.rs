@@ -81,17 +81,45 @@ pub fn plan(
 }
 
 /// The layers [`image_rows`] makes, in layer order: (surface, page across,
-/// page down).
+/// page down). A surface's pages are layers `first_layer..`, row by row
+/// (what the shader reads); surfaces need not be in order ([`put_first`]).
 pub fn layer_jobs(layout: &PageLayout) -> Vec<(usize, u32, u32)> {
-    let mut jobs = Vec::new();
+    let mut jobs = vec![(usize::MAX, 0, 0); layout.layers as usize];
     for (s, sp) in layout.surfaces.iter().enumerate() {
         for py in 0..sp.pages[1] {
             for px in 0..sp.pages[0] {
-                jobs.push((s, px, py));
+                let z = u64::from(sp.first_layer)
+                    + u64::from(py) * u64::from(sp.pages[0])
+                    + u64::from(px);
+                if let Some(job) = usize::try_from(z).ok().and_then(|z| jobs.get_mut(z)) {
+                    *job = (s, px, py);
+                }
             }
         }
     }
     jobs
+}
+
+/// Numbers the layers again so that the pages of the surfaces marked in
+/// `first` come before all others (each surface's pages stay together, in
+/// the order [`plan`] gives them); returns how many layers they take. A
+/// texture view of those first layers alone then holds everything a view
+/// that shows only them reads.
+pub fn put_first(layout: &mut PageLayout, first: &[bool]) -> u32 {
+    let mut next = 0u32;
+    let mut front = 0;
+    for pass in [true, false] {
+        for (s, sp) in layout.surfaces.iter_mut().enumerate() {
+            if first.get(s).copied().unwrap_or(false) == pass {
+                sp.first_layer = next;
+                next = next.saturating_add(sp.pages[0].saturating_mul(sp.pages[1]));
+            }
+        }
+        if pass {
+            front = next;
+        }
+    }
+    front
 }
 
 /// What lies just outside a cube face's picture, out to the gutter: taken
@@ -650,6 +678,33 @@ pub fn halve_rows(src: &[u8], src_first: usize, w: usize, h: usize, first: usize
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Surfaces put first take the lowest layers, each surface's pages stay
+    /// together and in order, and every layer is made by exactly one job.
+    #[test]
+    fn surfaces_put_first_take_the_lowest_layers() {
+        // Three surfaces: 2 pages, 1 page, 3×2 pages.
+        let mut l = plan(&[[3000, 100], [100, 100], [5000, 3000]], 2048, 256, 8).unwrap();
+        assert_eq!(l.layers, 2 + 1 + 6);
+        let before = layer_jobs(&l);
+        assert_eq!(before[0], (0, 0, 0));
+        assert_eq!(before[3], (2, 0, 0));
+        let front = put_first(&mut l, &[false, true, true]);
+        assert_eq!(front, 7);
+        let jobs = layer_jobs(&l);
+        assert_eq!(jobs[0], (1, 0, 0));
+        assert_eq!(&jobs[1..7], &before[3..9], "surface 2's pages, in order");
+        assert_eq!(&jobs[7..], &before[..2]);
+        let mut seen = jobs.clone();
+        seen.sort();
+        let mut all = before.clone();
+        all.sort();
+        assert_eq!(seen, all, "each page made once");
+        // None first: the order plan gives.
+        let front = put_first(&mut l, &[]);
+        assert_eq!(front, 0);
+        assert_eq!(layer_jobs(&l), before);
+    }
 
     #[test]
     fn plan_splits_only_what_exceeds_the_limit() {

@@ -1,13 +1,15 @@
-//! Texels to a texture through one staging buffer, reused.
+//! Texels to a texture through two staging buffers, reused.
 //!
 //! `Queue::write_texture` makes a new staging buffer for every call and frees
 //! it once the copy is done, so uploading a large node touched fresh memory
 //! (page faults, on a software adapter the kernel zeroing it) for every band
-//! of rows. A [`Stager`] keeps one mapped buffer of [`STAGING_BYTES`]: rows
-//! are copied into it (each padded to the 256 bytes a buffer-to-texture copy
-//! needs), the copies recorded, and when it is full it is submitted, waited
-//! for and mapped again. At most one buffer's worth of staging memory exists
-//! at a time.
+//! of rows. A [`Stager`] keeps two mapped buffers of [`STAGING_BYTES`]: rows
+//! are copied into one (each padded to the 256 bytes a buffer-to-texture copy
+//! needs), the copies recorded, and when it is full it is submitted and the
+//! other one filled while the device copies the first (on a software adapter
+//! its queue thread does, beside the rows being made here); a buffer is
+//! waited for only when it comes round again. At most two buffers' worth of
+//! staging memory exists at a time.
 
 use std::sync::mpsc;
 
@@ -17,30 +19,43 @@ use super::Gpu;
 /// (16384 texels), small beside a node's textures.
 pub const STAGING_BYTES: u64 = 2 << 20;
 
-/// Uploads bands of rows through one reused staging buffer.
+/// One staging buffer and the submission that last read it.
+struct Slot {
+    buffer: wgpu::Buffer,
+    /// Whether it is mapped (false from its submission until mapped again).
+    mapped: bool,
+    /// The submission whose copies read it last.
+    read_by: Option<wgpu::SubmissionIndex>,
+}
+
+/// Uploads bands of rows through two reused staging buffers.
 pub struct Stager<'a> {
     gpu: &'a Gpu,
-    buffer: wgpu::Buffer,
-    /// Bytes of the buffer holding rows not yet submitted.
+    slots: [Slot; 2],
+    /// The slot being filled.
+    cur: usize,
+    /// Bytes of the current buffer holding rows not yet submitted.
     used: u64,
-    /// Whether the buffer is mapped (false between a submit and the next map).
-    mapped: bool,
     encoder: wgpu::CommandEncoder,
 }
 
 impl<'a> Stager<'a> {
     pub fn new(gpu: &'a Gpu) -> Stager<'a> {
-        let buffer = gpu.device.create_buffer(&wgpu::BufferDescriptor {
-            label: Some("upload staging"),
-            size: STAGING_BYTES,
-            usage: wgpu::BufferUsages::MAP_WRITE | wgpu::BufferUsages::COPY_SRC,
-            mapped_at_creation: true,
-        });
+        let slot = || Slot {
+            buffer: gpu.device.create_buffer(&wgpu::BufferDescriptor {
+                label: Some("upload staging"),
+                size: STAGING_BYTES,
+                usage: wgpu::BufferUsages::MAP_WRITE | wgpu::BufferUsages::COPY_SRC,
+                mapped_at_creation: true,
+            }),
+            mapped: true,
+            read_by: None,
+        };
         Stager {
             gpu,
-            buffer,
+            slots: [slot(), slot()],
+            cur: 0,
             used: 0,
-            mapped: true,
             encoder: gpu.device.create_command_encoder(&Default::default()),
         }
     }
@@ -74,7 +89,8 @@ impl<'a> Stager<'a> {
                 return;
             }
             let range = self.used..self.used + bytes;
-            match self.buffer.slice(range).get_mapped_range_mut() {
+            let buffer = &self.slots[self.cur].buffer;
+            match buffer.slice(range).get_mapped_range_mut() {
                 // Write-only memory: whole rows copied in, never read.
                 Ok(mut view) if padded == row => view.copy_from_slice(rows),
                 Ok(mut view) => {
@@ -89,7 +105,7 @@ impl<'a> Stager<'a> {
             }
             self.encoder.copy_buffer_to_texture(
                 wgpu::TexelCopyBufferInfo {
-                    buffer: &self.buffer,
+                    buffer,
                     layout: wgpu::TexelCopyBufferLayout {
                         offset: self.used,
                         bytes_per_row: Some(padded as u32),
@@ -116,34 +132,42 @@ impl<'a> Stager<'a> {
         }
     }
 
-    /// Maps the buffer again once its copies are done; false if it cannot be.
+    /// Maps the current buffer again once the copies that read it are done
+    /// (only those: the other buffer's may still be running); false if it
+    /// cannot be.
     fn map(&mut self) -> bool {
-        if self.mapped {
+        let slot = &mut self.slots[self.cur];
+        if slot.mapped {
             return true;
         }
         let (tx, rx) = mpsc::channel();
-        self.buffer
+        slot.buffer
             .slice(..)
             .map_async(wgpu::MapMode::Write, move |r| {
                 let _ = tx.send(r);
             });
-        let _ = self.gpu.device.poll(wgpu::PollType::wait_indefinitely());
-        self.mapped = matches!(rx.recv(), Ok(Ok(())));
-        self.mapped
+        let _ = self.gpu.device.poll(wgpu::PollType::Wait {
+            submission_index: slot.read_by.take(),
+            timeout: None,
+        });
+        slot.mapped = matches!(rx.recv(), Ok(Ok(())));
+        slot.mapped
     }
 
-    /// Submits the copies recorded so far.
+    /// Submits the copies recorded so far and turns to the other buffer.
     fn submit(&mut self) {
-        if self.mapped {
-            self.buffer.unmap();
-            self.mapped = false;
+        let slot = &mut self.slots[self.cur];
+        if slot.mapped {
+            slot.buffer.unmap();
+            slot.mapped = false;
         }
         let encoder = std::mem::replace(
             &mut self.encoder,
             self.gpu.device.create_command_encoder(&Default::default()),
         );
-        self.gpu.queue.submit([encoder.finish()]);
+        slot.read_by = Some(self.gpu.queue.submit([encoder.finish()]));
         self.used = 0;
+        self.cur = 1 - self.cur;
     }
 
     /// Submits what is left and waits until every copy is done.

@@ -593,8 +593,21 @@ fn bilinear(img: &RgbaImage, t: [f64; 2]) -> [u8; 4] {
     std::array::from_fn(|i| {
         let top = f64::from(a[i]) * (1.0 - ax) + f64::from(b[i]) * ax;
         let bot = f64::from(c[i]) * (1.0 - ax) + f64::from(d[i]) * ax;
-        (top * (1.0 - ay) + bot * ay).round() as u8
+        round_byte(top * (1.0 - ay) + bot * ay)
     })
+}
+
+/// `v.round() as u8` for v in 0..=255 (a blend of bytes), without the
+/// library call `round` is on x86-64's baseline: the whole part is the
+/// truncation, and `v − whole` is exact, so comparing it with one half
+/// rounds halves up exactly as `round` does for positive values.
+fn round_byte(v: f64) -> u8 {
+    let whole = v as u8;
+    if v - f64::from(whole) >= 0.5 {
+        whole.saturating_add(1)
+    } else {
+        whole
+    }
 }
 
 /// The mip chain below a level-0 RGBA image (2×2 box filter; odd edges repeat
@@ -704,6 +717,25 @@ mod tests {
         let front = put_first(&mut l, &[]);
         assert_eq!(front, 0);
         assert_eq!(layer_jobs(&l), before);
+    }
+
+    #[test]
+    fn bytes_round_as_round_does() {
+        let mut v = 0.0f64;
+        while v <= 255.0 {
+            for x in [
+                v,
+                v + 0.5,
+                v + 0.5 - 1e-12,
+                v + f64::EPSILON * v,
+                0.49999999999999994 + v,
+            ] {
+                if x <= 255.0 {
+                    assert_eq!(round_byte(x), x.round() as u8, "{x}");
+                }
+            }
+            v += 0.125;
+        }
     }
 
     #[test]

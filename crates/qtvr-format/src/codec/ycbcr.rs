@@ -162,9 +162,14 @@ impl Layout {
         if x >= width || y >= height {
             return [0, 0, 0, 255];
         }
-        // Straight to the three samples (no slicing: this is per texel).
-        let (cw, ch) = self.chroma_size(width, height);
-        let c = width * height + y / usize::from(self.down) * cw + x / usize::from(self.across);
+        // Straight to the three samples (no slicing, no division: this is
+        // per texel; across and down are 1 or 2, so halving is a shift).
+        let (sx, sy) = (u32::from(self.across >> 1), u32::from(self.down >> 1));
+        let (cw, ch) = (
+            (width + (1 << sx) - 1) >> sx,
+            (height + (1 << sy) - 1) >> sy,
+        );
+        let c = width * height + (y >> sy) * cw + (x >> sx);
         match (data.get(y * width + x), data.get(c), data.get(c + cw * ch)) {
             (Some(&l), Some(&u), Some(&v)) => color::ycbcr_pixel(self.formula(), l, u, v),
             _ => [0, 0, 0, 255],

@@ -1126,8 +1126,11 @@ fn write_layers(
 ) {
     let [lw, lh] = layout.layer;
     let levels = img.mip_level_count();
-    // Through one reused staging buffer (`upload`), a band of rows at a time.
-    let mut stager = upload::Stager::new(gpu);
+    // Through reused staging buffers sized to the upload (`upload`), a band
+    // of rows at a time.
+    let count = which.iter().filter(|w| **w).count() as u64;
+    let need = upload::layer_bytes(lw, lh, levels).saturating_mul(count);
+    let mut stager = upload::Stager::new(gpu, need);
     // Each layer's level 0 is made a band of rows at a time (rows in
     // parallel) into one reused buffer, written, and halved into level 1,
     // from which the smaller levels are made: a layer is never held whole,

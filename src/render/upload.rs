@@ -3,7 +3,8 @@
 //! `Queue::write_texture` makes a new staging buffer for every call and frees
 //! it once the copy is done, so uploading a large node touched fresh memory
 //! (page faults, on a software adapter the kernel zeroing it) for every band
-//! of rows. A [`Stager`] keeps two mapped buffers of [`STAGING_BYTES`]: rows
+//! of rows. A [`Stager`] keeps two mapped buffers of at most [`STAGING_BYTES`]
+//! (no larger than the upload, the second made only when the first is full): rows
 //! are copied into one (each padded to the 256 bytes a buffer-to-texture copy
 //! needs), the copies recorded, and when it is full it is submitted and the
 //! other one filled while the device copies the first (on a software adapter
@@ -15,9 +16,12 @@ use std::sync::mpsc;
 
 use super::Gpu;
 
-/// The staging buffer's size: large enough for a row of the widest texture
-/// (16384 texels), small beside a node's textures.
+/// A staging buffer's size at most: large enough for a row of the widest
+/// texture (16384 texels), small beside a node's textures.
 pub const STAGING_BYTES: u64 = 2 << 20;
+
+/// A staging buffer's size at least: one row of the widest texture.
+const MIN_STAGING_BYTES: u64 = 64 << 10;
 
 /// One staging buffer and the submission that last read it.
 struct Slot {
@@ -28,10 +32,14 @@ struct Slot {
     read_by: Option<wgpu::SubmissionIndex>,
 }
 
-/// Uploads bands of rows through two reused staging buffers.
+/// Uploads bands of rows through (at most) two reused staging buffers.
 pub struct Stager<'a> {
     gpu: &'a Gpu,
-    slots: [Slot; 2],
+    /// Each buffer's size: what the upload needs, within
+    /// [`MIN_STAGING_BYTES`]..=[`STAGING_BYTES`].
+    size: u64,
+    /// The second is made only when the first is full.
+    slots: Vec<Slot>,
     /// The slot being filled.
     cur: usize,
     /// Bytes of the current buffer holding rows not yet submitted.
@@ -39,25 +47,50 @@ pub struct Stager<'a> {
     encoder: wgpu::CommandEncoder,
 }
 
+/// The staging bytes of one layer of `width × height` texels with `levels`
+/// mip levels (rows padded as buffer-to-texture copies need): what a
+/// [`Stager`] for such layers is sized by.
+pub fn layer_bytes(width: u32, height: u32, levels: u32) -> u64 {
+    (0..levels)
+        .map(|l| {
+            let (w, h) = ((width >> l).max(1), (height >> l).max(1));
+            let row =
+                (u64::from(w) * 4).next_multiple_of(u64::from(wgpu::COPY_BYTES_PER_ROW_ALIGNMENT));
+            row * u64::from(h)
+        })
+        .sum()
+}
+
 impl<'a> Stager<'a> {
-    pub fn new(gpu: &'a Gpu) -> Stager<'a> {
-        let slot = || Slot {
-            buffer: gpu.device.create_buffer(&wgpu::BufferDescriptor {
+    /// A stager for an upload of `need` bytes ([`layer_bytes`] per layer):
+    /// small uploads (an object's view) map no more memory than they need.
+    pub fn new(gpu: &'a Gpu, need: u64) -> Stager<'a> {
+        let size = need
+            .clamp(MIN_STAGING_BYTES, STAGING_BYTES)
+            .next_multiple_of(u64::from(wgpu::COPY_BYTES_PER_ROW_ALIGNMENT));
+        let mut stager = Stager {
+            gpu,
+            size,
+            slots: Vec::with_capacity(2),
+            cur: 0,
+            used: 0,
+            encoder: gpu.device.create_command_encoder(&Default::default()),
+        };
+        stager.add_slot();
+        stager
+    }
+
+    fn add_slot(&mut self) {
+        self.slots.push(Slot {
+            buffer: self.gpu.device.create_buffer(&wgpu::BufferDescriptor {
                 label: Some("upload staging"),
-                size: STAGING_BYTES,
+                size: self.size,
                 usage: wgpu::BufferUsages::MAP_WRITE | wgpu::BufferUsages::COPY_SRC,
                 mapped_at_creation: true,
             }),
             mapped: true,
             read_by: None,
-        };
-        Stager {
-            gpu,
-            slots: [slot(), slot()],
-            cur: 0,
-            used: 0,
-            encoder: gpu.device.create_command_encoder(&Default::default()),
-        }
+        });
     }
 
     /// Copies `data` (rows of `4 × width` bytes, RGBA) into mip level `level`
@@ -77,19 +110,21 @@ impl<'a> Stager<'a> {
         }
         let padded = row.next_multiple_of(wgpu::COPY_BYTES_PER_ROW_ALIGNMENT as usize);
         // Rows per band: what fits the buffer (at least one; a row is at
-        // most 64 KiB, the buffer 2 MiB).
-        let band = ((STAGING_BYTES as usize) / padded).max(1);
+        // most 64 KiB, the buffer at least that).
+        let band = ((self.size as usize) / padded).max(1);
         for (i, rows) in data.chunks(band * row).enumerate() {
             let n = rows.len() / row;
             let bytes = (n * padded) as u64;
-            if self.used + bytes > STAGING_BYTES {
+            if self.used + bytes > self.size {
                 self.submit();
             }
             if !self.map() {
                 return;
             }
             let range = self.used..self.used + bytes;
-            let buffer = &self.slots[self.cur].buffer;
+            let Some(buffer) = self.slots.get(self.cur).map(|s| &s.buffer) else {
+                return;
+            };
             match buffer.slice(range).get_mapped_range_mut() {
                 // Write-only memory: whole rows copied in, never read.
                 Ok(mut view) if padded == row => view.copy_from_slice(rows),
@@ -136,7 +171,12 @@ impl<'a> Stager<'a> {
     /// (only those: the other buffer's may still be running); false if it
     /// cannot be.
     fn map(&mut self) -> bool {
-        let slot = &mut self.slots[self.cur];
+        if self.cur >= self.slots.len() {
+            self.add_slot();
+        }
+        let Some(slot) = self.slots.get_mut(self.cur) else {
+            return false;
+        };
         if slot.mapped {
             return true;
         }
@@ -156,16 +196,17 @@ impl<'a> Stager<'a> {
 
     /// Submits the copies recorded so far and turns to the other buffer.
     fn submit(&mut self) {
-        let slot = &mut self.slots[self.cur];
-        if slot.mapped {
-            slot.buffer.unmap();
-            slot.mapped = false;
-        }
         let encoder = std::mem::replace(
             &mut self.encoder,
             self.gpu.device.create_command_encoder(&Default::default()),
         );
-        slot.read_by = Some(self.gpu.queue.submit([encoder.finish()]));
+        if let Some(slot) = self.slots.get_mut(self.cur) {
+            if slot.mapped {
+                slot.buffer.unmap();
+                slot.mapped = false;
+            }
+            slot.read_by = Some(self.gpu.queue.submit([encoder.finish()]));
+        }
         self.used = 0;
         self.cur = 1 - self.cur;
     }

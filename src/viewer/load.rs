@@ -1,8 +1,9 @@
 //! Background loading for the window: open a movie, then decode a node's
 //! tiles on worker threads while the window stays responsive. A panorama's
-//! preview or low-resolution track (when the movie has one) is shown first;
-//! the full-resolution tiles follow in batches, each batch reported as
-//! progress. Results go to the shell through a callback, tagged with the
+//! preview or low-resolution track (when the movie has one) is decoded and
+//! sent first (the viewer shows it unless the full picture follows within
+//! [`super::PREVIEW_WAIT`]); the full-resolution tiles follow in batches,
+//! each batch reported as progress. Results go to the shell through a callback, tagged with the
 //! request's generation so that stale results of a replaced movie are dropped.
 //! Each load takes a [`Cancel`] flag: the shell sets it when it starts the
 //! next load (or quits), so an abandoned load stops early — its chains stop,

@@ -54,6 +54,15 @@ pub const SLOTS: usize = 4;
 /// A message stays this long.
 const MESSAGE_TIME: Duration = Duration::from_secs(10);
 
+/// How long a panorama's preview (or low-resolution picture) waits for the
+/// full picture before it is shown. Decoded a few tens of milliseconds
+/// before the full picture, as it mostly is from a disk, the preview is
+/// never shown: drawing it would only hold up the full picture (its upload
+/// and frame share the cores with the full decode) and flash a blurred
+/// view just before the sharp one. From slow media, or for a node that
+/// takes long to decode, it still shows after this wait.
+pub const PREVIEW_WAIT: Duration = Duration::from_millis(100);
+
 /// The chooser of a disc image's movies: the list panel, one line selected.
 #[derive(Debug, Clone)]
 struct Chooser {
@@ -389,6 +398,9 @@ pub struct Viewer {
     frame: Option<(Instant, bool, bool)>,
     /// When object animation next changes the view.
     wake_at: Option<Instant>,
+    /// A preview waiting for the full picture (its loader generation, and
+    /// when it is shown if the full picture has not come: [`PREVIEW_WAIT`]).
+    held_preview: Option<(u64, switch::Arrival, Instant)>,
     first_frame_reported: bool,
     reported: Option<String>,
     /// Sound: mute, volume, the speaker button.
@@ -442,6 +454,7 @@ impl Viewer {
             last_shot: None,
             frame: None,
             wake_at: None,
+            held_preview: None,
             first_frame_reported: false,
             reported: None,
             sound: sound::SoundControls::default(),
@@ -714,6 +727,18 @@ impl Viewer {
                 self.redraw();
             } else {
                 wake(at);
+            }
+        }
+        // A preview whose full picture has not come in time.
+        if let Some((_, _, at)) = &self.held_preview {
+            if now >= *at {
+                if let Some((g, a, _)) = self.held_preview.take()
+                    && g == self.switch.generation()
+                {
+                    self.show_picture(a);
+                }
+            } else {
+                wake(*at);
             }
         }
         // Shift/Ctrl held alone start zooming after a moment.

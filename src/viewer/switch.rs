@@ -374,12 +374,23 @@ impl Viewer {
                 stage,
                 picture,
                 object_view,
-            } if generation == self.switch.generation() => self.show_picture(Arrival {
-                node,
-                stage,
-                picture: *picture,
-                object_view,
-            }),
+            } if generation == self.switch.generation() => {
+                let a = Arrival {
+                    node,
+                    stage,
+                    picture: *picture,
+                    object_view,
+                };
+                // A preview waits a moment for the full picture
+                // (`PREVIEW_WAIT`); the full picture replaces it unseen.
+                if stage == Stage::Preview {
+                    let at = self.now + super::PREVIEW_WAIT;
+                    self.held_preview = Some((generation, a, at));
+                } else {
+                    self.held_preview = None;
+                    self.show_picture(a);
+                }
+            }
             LoadEvent::Views {
                 generation,
                 node,

@@ -1282,3 +1282,78 @@ fn opening_an_object_node_asks_for_the_node_then_its_view() {
         )]
     );
 }
+
+/// The movie's load as the loader sends it, with a preview of the first
+/// node (the full picture again, as a stand-in) just before its full one.
+fn load_with_preview(h: &mut Harness) -> (Vec<LoadEvent>, LoadEvent) {
+    let fx = h.send(Input::Open {
+        origin: Origin::Bundled("demo.mov", DEMO),
+        node: None,
+    });
+    let mut events = run_loads(&fx);
+    let full = events
+        .iter()
+        .position(|e| {
+            matches!(
+                e,
+                LoadEvent::Picture {
+                    stage: load::Stage::Full,
+                    ..
+                }
+            )
+        })
+        .expect("a full picture");
+    let full = events.remove(full);
+    let LoadEvent::Picture {
+        generation,
+        node,
+        picture,
+        ..
+    } = &full
+    else {
+        unreachable!()
+    };
+    events.push(LoadEvent::Picture {
+        generation: *generation,
+        node: *node,
+        stage: load::Stage::Preview,
+        picture: picture.clone(),
+        object_view: None,
+    });
+    (events, full)
+}
+
+#[test]
+fn a_preview_followed_soon_by_the_full_picture_is_never_shown() {
+    let mut h = Harness::new(options());
+    let (before, full) = load_with_preview(&mut h);
+    let fx = h.deliver(before);
+    assert_eq!(uploads(&fx), 0, "the preview waits: {fx:?}");
+    h.advance(PREVIEW_WAIT.as_secs_f64() / 2.0);
+    let fx = h.send(Input::Wait);
+    assert_eq!(uploads(&fx), 0, "{fx:?}");
+    assert!(
+        fx.iter().any(|e| matches!(e, Effect::WakeAt(_))),
+        "woken for the preview's turn: {fx:?}"
+    );
+    let fx = h.deliver(vec![full]);
+    assert_eq!(uploads(&fx), 1, "the full picture at once");
+    h.advance(PREVIEW_WAIT.as_secs_f64() * 2.0);
+    let mut fx = h.send(Input::Wait);
+    fx.extend(h.run(0.1));
+    assert_eq!(uploads(&fx), 0, "the preview is dropped: {fx:?}");
+}
+
+#[test]
+fn a_preview_shows_when_the_full_picture_is_late() {
+    let mut h = Harness::new(options());
+    let (before, full) = load_with_preview(&mut h);
+    let fx = h.deliver(before);
+    assert_eq!(uploads(&fx), 0);
+    h.advance(PREVIEW_WAIT.as_secs_f64() + 0.01);
+    let fx = h.send(Input::Wait);
+    assert_eq!(uploads(&fx), 1, "the preview, after its wait: {fx:?}");
+    assert_eq!(h.state().node, MEADOW);
+    let fx = h.deliver(vec![full]);
+    assert_eq!(uploads(&fx), 1, "then the full picture");
+}

@@ -1,16 +1,16 @@
-//! Texels to a texture through two staging buffers, reused.
+//! Texels to a texture through reused staging buffers.
 //!
 //! `Queue::write_texture` makes a new staging buffer for every call and frees
 //! it once the copy is done, so uploading a large node touched fresh memory
 //! (page faults, on a software adapter the kernel zeroing it) for every band
-//! of rows. A [`Stager`] keeps two mapped buffers of at most [`STAGING_BYTES`]
-//! (no larger than the upload, the second made only when the first is full): rows
-//! are copied into one (each padded to the 256 bytes a buffer-to-texture copy
-//! needs), the copies recorded, and when it is full it is submitted and the
-//! other one filled while the device copies the first (on a software adapter
-//! its queue thread does, beside the rows being made here); a buffer is
-//! waited for only when it comes round again. At most two buffers' worth of
-//! staging memory exists at a time.
+//! of rows. A [`Stager`] keeps mapped buffers of at most [`STAGING_BYTES`]
+//! (a quarter of the upload at most): rows are copied into one (each padded
+//! to the 256 bytes a buffer-to-texture copy needs), the copies recorded,
+//! and when it is full it is submitted. A large upload then fills a second
+//! buffer while the device copies the first (on a software adapter its
+//! queue thread does, beside the rows being made here), and waits for a
+//! buffer only when its turn comes again; a small one waits for its one
+//! buffer. At most two buffers' worth of staging memory exists at a time.
 
 use std::sync::mpsc;
 
@@ -22,6 +22,11 @@ pub const STAGING_BYTES: u64 = 2 << 20;
 
 /// A staging buffer's size at least: one row of the widest texture.
 const MIN_STAGING_BYTES: u64 = 64 << 10;
+
+/// Uploads from this size on fill one buffer while the device copies the
+/// other; smaller ones (whose copies are short) keep to one buffer, since
+/// a second would weigh more beside their textures than it saves time.
+const DOUBLE_MIN_BYTES: u64 = 16 << 20;
 
 /// One staging buffer and the submission that last read it.
 struct Slot {
@@ -35,11 +40,13 @@ struct Slot {
 /// Uploads bands of rows through (at most) two reused staging buffers.
 pub struct Stager<'a> {
     gpu: &'a Gpu,
-    /// Each buffer's size: what the upload needs, within
+    /// Each buffer's size: a quarter of what the upload needs, within
     /// [`MIN_STAGING_BYTES`]..=[`STAGING_BYTES`].
     size: u64,
-    /// The second is made only when the first is full.
+    /// One buffer, or two for uploads of [`DOUBLE_MIN_BYTES`] or more (the
+    /// second made only when the first is full).
     slots: Vec<Slot>,
+    double: bool,
     /// The slot being filled.
     cur: usize,
     /// Bytes of the current buffer holding rows not yet submitted.
@@ -63,15 +70,17 @@ pub fn layer_bytes(width: u32, height: u32, levels: u32) -> u64 {
 
 impl<'a> Stager<'a> {
     /// A stager for an upload of `need` bytes ([`layer_bytes`] per layer):
-    /// small uploads (an object's view) map no more memory than they need.
+    /// small uploads (an object's view, a small node) map a quarter of what
+    /// they need at most, a few round trips of little copies.
     pub fn new(gpu: &'a Gpu, need: u64) -> Stager<'a> {
-        let size = need
+        let size = (need / 4)
             .clamp(MIN_STAGING_BYTES, STAGING_BYTES)
             .next_multiple_of(u64::from(wgpu::COPY_BYTES_PER_ROW_ALIGNMENT));
         let mut stager = Stager {
             gpu,
             size,
             slots: Vec::with_capacity(2),
+            double: need >= DOUBLE_MIN_BYTES,
             cur: 0,
             used: 0,
             encoder: gpu.device.create_command_encoder(&Default::default()),
@@ -208,7 +217,9 @@ impl<'a> Stager<'a> {
             slot.read_by = Some(self.gpu.queue.submit([encoder.finish()]));
         }
         self.used = 0;
-        self.cur = 1 - self.cur;
+        if self.double {
+            self.cur = 1 - self.cur;
+        }
     }
 
     /// Submits what is left and waits until every copy is done.

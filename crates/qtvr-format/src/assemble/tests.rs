@@ -110,22 +110,18 @@ fn tiles_of_whole_chroma_samples_are_joined_as_planes() {
             ] {
                 let n = grid[0] * grid[1];
                 let tiles: Vec<Frame> = (0..n).map(|i| planes(l, 6, 4, i)).collect();
-                let converted: Vec<Frame> =
-                    tiles.iter().map(|f| f.clone().into_rgba_frame()).collect();
                 let what = format!("{across}×{down} {formula:?} {grid:?} vertical {vertical}");
-                let a = place_tiles(
-                    NodeId(1),
-                    tiles.clone(),
-                    grid,
-                    vertical,
-                    4,
-                    &Limits::DEFAULT,
-                )
-                .unwrap()
-                .into_image();
-                let b = place_tiles(NodeId(1), converted, grid, vertical, 4, &Limits::DEFAULT)
-                    .unwrap()
-                    .into_image();
+                // The picture the tiles make, and the one their RGBA makes.
+                let join = |tiles: Vec<Frame>| {
+                    let rgba: Vec<Frame> =
+                        tiles.iter().map(|f| f.clone().into_rgba_frame()).collect();
+                    [tiles, rgba].map(|t| {
+                        place_tiles(NodeId(1), t, grid, vertical, 4, &Limits::DEFAULT)
+                            .unwrap()
+                            .into_image()
+                    })
+                };
+                let [a, b] = join(tiles.clone());
                 assert!(a.as_rgba().is_none(), "{what}: kept as planes");
                 assert!(a.stored_bytes() < b.stored_bytes(), "{what}");
                 assert_eq!((a.width, a.height), (b.width, b.height), "{what}");
@@ -138,21 +134,13 @@ fn tiles_of_whole_chroma_samples_are_joined_as_planes() {
                 let other = Layout::new(across % 2 + 1, down, formula).unwrap();
                 let mut mixed = tiles.clone();
                 mixed[n - 1] = planes(other, 6, 4, n - 1);
-                let want: Vec<Frame> = mixed.iter().map(|f| f.clone().into_rgba_frame()).collect();
-                let a = place_tiles(NodeId(1), mixed, grid, vertical, 4, &Limits::DEFAULT)
-                    .unwrap()
-                    .into_image();
-                let b = place_tiles(NodeId(1), want, grid, vertical, 4, &Limits::DEFAULT)
-                    .unwrap()
-                    .into_image();
+                let [a, b] = join(mixed);
                 assert!(a.as_rgba().is_some(), "{what}");
                 assert_eq!(a.rgba(), b.rgba(), "{what}");
                 // A short tile: RGBA too (what is missing is black).
                 let mut short = tiles.clone();
                 short[0].data.pop();
-                let a = place_tiles(NodeId(1), short, grid, vertical, 4, &Limits::DEFAULT)
-                    .unwrap()
-                    .into_image();
+                let [a, _] = join(short);
                 assert!(a.as_rgba().is_some(), "{what}");
                 assert_eq!((a.width, a.height), (b.width, b.height), "{what}");
             }

@@ -1201,6 +1201,19 @@ fn wait_end(mut child: Child, timeout: Duration) -> (Option<i32>, String) {
     );
 }
 
+/// Destroys the viewer's window without a close request (`xdotool
+/// windowclose`, as `xkill` does) and waits for the viewer to end: its exit
+/// code and stderr.
+fn destroy_window(d: &Display, child: Child, window: u64) -> (Option<i32>, String) {
+    let s = Command::new("xdotool")
+        .args(["windowclose", &window.to_string()])
+        .env("DISPLAY", &d.name)
+        .status()
+        .expect("xdotool runs");
+    assert!(s.success());
+    wait_end(child, Duration::from_secs(10))
+}
+
 /// A window destroyed without a close request (as `xkill` or a crashed
 /// window manager does) ends the viewer with code 0 and nothing on stderr;
 /// a display that goes away ends it with one line and code 1, no panic.
@@ -1209,13 +1222,7 @@ fn a_destroyed_window_or_a_lost_display_ends_the_viewer() {
     let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let Some(d) = display() else { return };
     let (child, window) = start_captured(&d);
-    let s = Command::new("xdotool")
-        .args(["windowclose", &window.to_string()])
-        .env("DISPLAY", &d.name)
-        .status()
-        .expect("xdotool runs");
-    assert!(s.success());
-    let (code, err) = wait_end(child, Duration::from_secs(10));
+    let (code, err) = destroy_window(&d, child, window);
     assert_eq!(code, Some(0), "stderr: {err}");
     assert_eq!(err, "", "a destroyed window is no error");
 
@@ -1251,13 +1258,7 @@ fn the_launch_timeline_names_each_stage_once_in_order() {
     let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let Some(d) = display() else { return };
     let (child, window) = start_captured_with(&d, &[("QTVR_TIMELINE", "1")]);
-    let s = Command::new("xdotool")
-        .args(["windowclose", &window.to_string()])
-        .env("DISPLAY", &d.name)
-        .status()
-        .expect("xdotool runs");
-    assert!(s.success());
-    let (code, err) = wait_end(child, Duration::from_secs(10));
+    let (code, err) = destroy_window(&d, child, window);
     assert_eq!(code, Some(0), "stderr: {err}");
     let marks: Vec<(f64, &str)> = err
         .lines()

@@ -1129,7 +1129,7 @@ fn write_layers(
     // Through reused staging buffers sized to the upload (`upload`), a band
     // of rows at a time.
     let count = which.iter().filter(|w| **w).count() as u64;
-    let need = upload::layer_bytes(lw, lh, levels).saturating_mul(count);
+    let need = texture_bytes(layout, 4, true) / u64::from(layout.layers.max(1)) * count;
     let mut stager = upload::Stager::new(gpu, need);
     // Each layer's level 0 is made a band of rows at a time (rows in
     // parallel) into one reused buffer, written, and halved into level 1,

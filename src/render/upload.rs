@@ -54,22 +54,8 @@ pub struct Stager<'a> {
     encoder: wgpu::CommandEncoder,
 }
 
-/// The staging bytes of one layer of `width × height` texels with `levels`
-/// mip levels (rows padded as buffer-to-texture copies need): what a
-/// [`Stager`] for such layers is sized by.
-pub fn layer_bytes(width: u32, height: u32, levels: u32) -> u64 {
-    (0..levels)
-        .map(|l| {
-            let (w, h) = ((width >> l).max(1), (height >> l).max(1));
-            let row =
-                (u64::from(w) * 4).next_multiple_of(u64::from(wgpu::COPY_BYTES_PER_ROW_ALIGNMENT));
-            row * u64::from(h)
-        })
-        .sum()
-}
-
 impl<'a> Stager<'a> {
-    /// A stager for an upload of `need` bytes ([`layer_bytes`] per layer):
+    /// A stager for an upload of about `need` bytes:
     /// small uploads (an object's view, a small node) map a quarter of what
     /// they need at most, a few round trips of little copies.
     pub fn new(gpu: &'a Gpu, need: u64) -> Stager<'a> {

@@ -57,6 +57,7 @@ fn load(path: &Path) -> (NodeId, NodePicture, Vec<HotspotId>, Shot) {
 fn frame_times(
     gpu: &Gpu,
     pic: NodePicture,
+    flat: Option<Shot>,
     sizes: &[[u32; 2]],
     frames: usize,
 ) -> Vec<(String, f64)> {
@@ -69,11 +70,12 @@ fn frame_times(
         let tex = qtvr::render::target_texture(gpu, [w, h], format, wgpu::TextureUsages::empty());
         let view = tex.create_view(&Default::default());
         let mut run = |i: usize| {
-            let shot = Shot::Perspective(View {
+            // Objects: their frame as the viewer shows it; panoramas: a pan sweep.
+            let shot = flat.unwrap_or(Shot::Perspective(View {
                 pan: (i * 7 % 360) as f32,
                 tilt: 5.0,
                 fov: 40.0,
-            });
+            }));
             let mut enc = gpu.device.create_command_encoder(&Default::default());
             r.draw_scaled_into(
                 gpu,
@@ -250,7 +252,7 @@ fn main() {
     );
     md += "| picture | target | ms/frame | frames/s |\n|---|---|---:|---:|\n";
     let frames = if quick { 10 } else { 60 };
-    let pictures: Vec<(&str, NodePicture)> = match &dir {
+    let pictures: Vec<(&str, NodePicture, Option<Shot>)> = match &dir {
         Some(dir) => [
             (
                 "cylinder 5280×640 (archon-lg)",
@@ -261,18 +263,26 @@ fn main() {
                 "cube 1800² faces (Panini)",
                 "real/panini_OutsideSionHillCampus.mov",
             ),
+            (
+                "object, 320×240 frames (libquicktime)",
+                "tools-made/libquicktime_object_12x3_jpeg.mov",
+            ),
         ]
         .into_iter()
-        .map(|(name, rel)| (name, load(&dir.join(rel)).1))
+        .map(|(name, rel)| {
+            let (_, pic, _, shot) = load(&dir.join(rel));
+            let flat = matches!(shot, Shot::Flat { .. }).then_some(shot);
+            (name, pic, flat)
+        })
         .collect(),
         None => vec![
-            ("made-up cylinder 5280×640", made_up(false, 5280, 640)),
-            ("made-up cube 1800² faces", made_up(true, 1800, 1800)),
+            ("made-up cylinder 5280×640", made_up(false, 5280, 640), None),
+            ("made-up cube 1800² faces", made_up(true, 1800, 1800), None),
         ],
     };
-    for (name, pic) in pictures {
+    for (name, pic, flat) in pictures {
         let sizes = [[1280, 720], [1920, 1080], [3840, 2160]];
-        for (size, ms) in frame_times(&gpu, pic, &sizes, frames) {
+        for (size, ms) in frame_times(&gpu, pic, flat, &sizes, frames) {
             md += &format!("| {name} | {size} | {ms:.2} | {:.0} |\n", 1000.0 / ms);
         }
     }

@@ -1176,3 +1176,70 @@ fn moving_frames_are_the_reduced_view_scaled_up() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// An object's moving frame (motion quality: any scale under 1) is its
+/// picture drawn straight onto the target as one bilinear rectangle: the
+/// same placement and filtering as the object shader at rest, pixel for
+/// pixel within rounding, for a frame fitted, zoomed in off-centre (partly
+/// outside the target) and fitted into a wide target (neutral beside it).
+/// Zoomed out (minified: mip levels needed) or with hot spots shown, it is
+/// drawn as panoramas are, reduced and scaled up.
+#[test]
+fn moving_object_frames_are_the_frame_drawn_straight_onto_the_target() {
+    let (fw, fh) = (64u32, 48u32);
+    let pic = NodePicture {
+        node: NodeId(3),
+        surfaces: vec![assemble::Surface {
+            geometry: assemble::Geometry::Flat,
+            image: assemble::RgbaImage::new(fw, fh, pattern(fw, fh, 3)),
+            hotspots: None,
+        }],
+        warnings: Vec::new(),
+    };
+    let gpu = gpu().lock().unwrap_or_else(|e| e.into_inner());
+    let mut r = Renderer::new(&gpu);
+    r.set_picture(&gpu, pic, &[], UploadOptions::default())
+        .expect("upload");
+    let cases = [
+        ("fitted", 1.0f32, [0.0f32, 0.0f32], [400u32, 300u32]),
+        ("zoomed", 2.5, [7.3, -4.1], [400, 300]),
+        ("wide", 1.0, [0.0, 0.0], [480, 120]),
+    ];
+    let mut failures = Vec::new();
+    for (name, zoom, centre, [w, h]) in cases {
+        let shot = Shot::Flat { zoom, centre };
+        let rest = r.render_image(&gpu, &shot, w, h, false).unwrap();
+        let moving = r
+            .render_image_scaled(&gpu, &shot, w, h, false, 0.5)
+            .unwrap();
+        let (a, b) = (moving.rgba(), rest.rgba());
+        let worst = a.iter().zip(b.iter()).map(|(x, y)| x.abs_diff(*y)).max();
+        // Bilinear weights in 8 bits on software rasterisers' fast path.
+        if worst > Some(2) {
+            let name = format!("object-moving-{name}");
+            failures.extend(compare(&name, &a, &b, w as usize, h as usize));
+            failures.push(format!("{name}: off by up to {worst:?}/255"));
+        }
+    }
+    // Zoomed out, the frame drawn at half the size and scaled up, as the
+    // renderer's own half-size picture scaled up on the CPU.
+    let shot = Shot::Flat {
+        zoom: 0.25,
+        centre: [0.0, 0.0],
+    };
+    let (w, h) = (160u32, 120u32);
+    let small = r.render_image(&gpu, &shot, w / 2, h / 2, false).unwrap();
+    let small = image::RgbaImage::from_raw(w / 2, h / 2, small.into_rgba()).unwrap();
+    let expected = image::imageops::resize(&small, w, h, image::imageops::FilterType::Triangle);
+    let moving = r
+        .render_image_scaled(&gpu, &shot, w, h, false, 0.5)
+        .unwrap();
+    failures.extend(compare(
+        "object-moving-zoomed-out",
+        &moving.rgba(),
+        expected.as_raw(),
+        w as usize,
+        h as usize,
+    ));
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

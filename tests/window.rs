@@ -839,7 +839,11 @@ fn object_window_turns_with_a_drag_and_shows_the_mouse_down_state() {
         "object-0",
     );
     // Press in the middle and drag 150 px left, 134 px up: the object turns
-    // with the hand, one column (33.75°) and one row (30.15°).
+    // with the hand, one column (33.75°) and one row (30.15°). The frames
+    // drawn while the pointer moves are moving frames (motion quality: the
+    // frame drawn straight onto the window); held still, the view is drawn
+    // in full again (what the screenshot shows).
+    let before = v.state();
     v.focus();
     let id = v.window.to_string();
     v.xdo(&["mousemove", "--window", &id, "400", "300"]);
@@ -855,6 +859,9 @@ fn object_window_turns_with_a_drag_and_shows_the_mouse_down_state() {
         [2, 7, 1, 0],
         "while held: the mouse-down state {held}"
     );
+    let moving = f(&held, "reduced_frames") - f(&before, "reduced_frames");
+    assert!(moving >= 1.0, "{moving} moving frames: {before} → {held}");
+    assert_eq!(f(&held, "scale"), 1.0, "held still: in full ({held})");
     let shot = v.screenshot();
     assert_matches(
         &shot,

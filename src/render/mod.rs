@@ -212,6 +212,9 @@ struct Uploaded {
     /// What stays on the CPU for hot spot picking: the node's geometry and
     /// hot spot maps (picture data dropped).
     pick: NodePicture,
+    /// An object's frame on one page: its layer, drawn by [`motion::Blit`]
+    /// while the view moves.
+    flat: Option<motion::FlatFrame>,
 }
 
 /// Options for uploading a node's pictures.
@@ -269,6 +272,8 @@ pub struct Renderer {
     pending: Option<Pending>,
     /// Scales frames drawn at a fraction of the resolution up (motion quality).
     upscaler: motion::Upscaler,
+    /// Draws object frames while their view moves.
+    blit: motion::Blit,
     /// The upload limits ([`Limits::upload_max_bytes`], [`Limits::upload_max_layers`])
     /// and the largest picture [`Renderer::render_image`] makes
     /// ([`Limits::picture_max_bytes`]).
@@ -388,6 +393,7 @@ impl Renderer {
             scene: None,
             pending: None,
             upscaler: motion::Upscaler::new(gpu),
+            blit: motion::Blit::new(gpu),
             limits: crate::budget::limits(),
         }
     }
@@ -658,6 +664,14 @@ impl Renderer {
             s.image.release();
         }
         let texture_bytes = texture_bytes(&layout, 4, true) + texture_bytes(&hs_layout, 1, false);
+        // An object's frame on one page (not on GL, whose views cannot
+        // pick one layer of an array).
+        let flat = match (&pick.surfaces[..], &layout.surfaces[..]) {
+            ([s], [p]) if s.geometry == Geometry::Flat && p.pages == [1, 1] && !is_gl(gpu) => {
+                Some(self.blit.frame(gpu, &img, p.first_layer))
+            }
+            _ => None,
+        };
         self.scene = Some(Uploaded {
             bind_group,
             faces,
@@ -666,6 +680,7 @@ impl Renderer {
             hs_mask,
             texture_bytes,
             pick,
+            flat,
         });
         Ok(())
     }
@@ -826,11 +841,60 @@ impl Renderer {
         if small == target.full || target.offset != [0, 0] {
             return self.draw_into(gpu, encoder, target, shot, hotspots);
         }
+        if !hotspots && let Some(quad) = self.flat_quad(shot, target.full) {
+            let scene = self.scene.as_ref().ok_or(RenderError::NoPicture)?;
+            if let Some(frame) = &scene.flat {
+                let n = |c: u8| f64::from(c) / 255.0;
+                let clear = wgpu::Color {
+                    r: n(NEUTRAL[0]),
+                    g: n(NEUTRAL[1]),
+                    b: n(NEUTRAL[2]),
+                    a: 1.0,
+                };
+                self.blit.draw(gpu, encoder, target, frame, &quad, clear);
+                return Ok(());
+            }
+        }
         let scratch = self.upscaler.scratch(gpu, small, target.format).clone();
         let reduced = DrawTarget::whole(&scratch, target.format, small);
         self.draw_into(gpu, encoder, &reduced, shot, hotspots)?;
         self.upscaler.upscale(gpu, encoder, target.view);
         Ok(())
+    }
+
+    /// Where an object's frame lies on a target of size `full` for `shot`,
+    /// when it is drawn at least 1:1 (magnified: no mip level needed) and on
+    /// one page: the rectangle whose pixels the object shader maps inside
+    /// the frame, with the same texture coordinates at each pixel centre.
+    fn flat_quad(&self, shot: &Shot, full: [u32; 2]) -> Option<motion::Quad> {
+        let Shot::Flat { zoom, centre } = *shot else {
+            return None;
+        };
+        let scene = self.scene.as_ref()?;
+        scene.flat.as_ref()?;
+        let image = &scene.pick.surfaces.first()?.image;
+        let (fw, fh) = (f64::from(image.width), f64::from(image.height));
+        let (tw, th) = (f64::from(full[0]), f64::from(full[1]));
+        let scale = flat_scale(zoom, tw, th, image.width, image.height);
+        if !(scale >= 1.0 && scale.is_finite()) {
+            return None;
+        }
+        // Target pixel x of frame texel coordinate u (the shader's inverse).
+        let x = |u: f64| tw / 2.0 + (u - fw / 2.0 - f64::from(centre[0])) * scale;
+        let y = |v: f64| th / 2.0 + (v - fh / 2.0 - f64::from(centre[1])) * scale;
+        let [lw, lh] = scene.layer[..2].try_into().ok()?;
+        let [lw, lh, g] = [f64::from(lw), f64::from(lh), f64::from(scene.layer[2])];
+        let quad = motion::Quad {
+            pos: [
+                2.0 * x(0.0) / tw - 1.0,
+                1.0 - 2.0 * y(0.0) / th,
+                2.0 * x(fw) / tw - 1.0,
+                1.0 - 2.0 * y(fh) / th,
+            ]
+            .map(|c| c as f32),
+            uv: [g / lw, g / lh, (g + fw) / lw, (g + fh) / lh].map(|c| c as f32),
+        };
+        quad.pos.iter().all(|c| c.is_finite()).then_some(quad)
     }
 
     fn globals_for(

@@ -16,6 +16,12 @@ use qtvr_format::assemble::{Geometry, IdImage, NodePicture, Projector, RgbaImage
 /// Gutter width in texels: seamless for mip levels up to log2(GUTTER).
 pub const GUTTER: u32 = 8;
 
+/// Work on fewer bytes than this is done on the calling thread: handing it
+/// to the thread pool costs more than it saves, and wakes its threads, which
+/// spin a while after (on two cores, beside the rasteriser's own threads,
+/// while an object's frames change under the pointer).
+const PARALLEL_MIN_BYTES: usize = 512 << 10;
+
 /// Where one surface's pages are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SurfacePages {
@@ -242,15 +248,23 @@ pub fn gutter_rings_of(
     layout: &PageLayout,
     wanted: &[bool],
 ) -> Vec<Option<Ring>> {
-    (0..pic.surfaces.len())
-        .into_par_iter()
-        .map(|i| {
-            let s = &pic.surfaces[i];
-            let sp = layout.surfaces.get(i)?;
-            let plane = matches!(s.geometry, Geometry::Plane(_));
-            (plane && wanted.get(i) == Some(&true)).then(|| Ring::new(pic, i, sp, layout.gutter))
-        })
-        .collect()
+    let ring = |i: usize| {
+        let s = &pic.surfaces[i];
+        let sp = layout.surfaces.get(i)?;
+        let plane = matches!(s.geometry, Geometry::Plane(_));
+        (plane && wanted.get(i) == Some(&true)).then(|| Ring::new(pic, i, sp, layout.gutter))
+    };
+    let planes = pic
+        .surfaces
+        .iter()
+        .zip(wanted)
+        .filter(|(s, w)| **w && matches!(s.geometry, Geometry::Plane(_)))
+        .count();
+    if planes > 1 {
+        (0..pic.surfaces.len()).into_par_iter().map(ring).collect()
+    } else {
+        (0..pic.surfaces.len()).map(ring).collect()
+    }
 }
 
 /// Which layers ([`layer_jobs`]' order) a perspective view shows, for a view
@@ -416,26 +430,29 @@ fn fetch_own(s: &Surface, ring: Option<&Ring>, x: i64, y: i64) -> [u8; 4] {
 /// Hot spot IDs of every layer (no gutter: hot spots are sampled nearest).
 pub fn id_layers(maps: &[Option<&IdImage>], layout: &PageLayout) -> Vec<Vec<u8>> {
     let jobs = layer_jobs(layout);
-    jobs.par_iter()
-        .map(|&(s, px, py)| {
-            let Some(m) = maps[s] else {
-                return vec![0; layout.layer[0] as usize * layout.layer[1] as usize];
-            };
-            build_layer(
-                layout,
-                &layout.surfaces[s],
-                px,
-                py,
-                1,
-                |x, y, out| {
-                    let cx = x.clamp(0, i64::from(m.width) - 1) as usize;
-                    let cy = y.clamp(0, i64::from(m.height) - 1) as usize;
-                    out[0] = m.data.get(cy * m.width as usize + cx).copied().unwrap_or(0);
-                },
-                m,
-            )
-        })
-        .collect()
+    let layer = |&(s, px, py): &(usize, u32, u32)| {
+        let Some(m) = maps[s] else {
+            return vec![0; layout.layer[0] as usize * layout.layer[1] as usize];
+        };
+        build_layer(
+            layout,
+            &layout.surfaces[s],
+            px,
+            py,
+            1,
+            |x, y, out| {
+                let cx = x.clamp(0, i64::from(m.width) - 1) as usize;
+                let cy = y.clamp(0, i64::from(m.height) - 1) as usize;
+                out[0] = m.data.get(cy * m.width as usize + cx).copied().unwrap_or(0);
+            },
+            m,
+        )
+    };
+    if jobs.len() > 1 {
+        jobs.par_iter().map(layer).collect()
+    } else {
+        jobs.iter().map(layer).collect()
+    }
 }
 
 /// Fills one layer: interior runs are copied from the picture's rows, the rest
@@ -476,31 +493,36 @@ fn build_rows(
     // The page's extent with gutters; texels past it repeat its last column/row.
     let ext_w = i64::from(sp.page_size[0]) + 2 * g;
     let ext_h = i64::from(sp.page_size[1]) + 2 * g;
-    // Rows in parallel, in bands of at least 64 KiB.
-    let band = (65536 / (lw * bpp).max(1)).max(1);
-    out.par_chunks_mut(lw * bpp)
-        .with_min_len(band)
-        .enumerate()
-        .for_each(|(i, dst)| {
-            let ly = (first + i) as i64;
-            let sy = y0 + ly.min(ext_h - 1) - g;
-            // The run of layer texels that come straight from this picture row
-            // (lx < ext_w, so sx = x0 + lx − g there): one copy.
-            let (lo, hi) = match rows.width(sy) {
-                Some(row_px) => {
-                    let lo = (g - x0).clamp(0, ext_w.min(lw as i64));
-                    let hi = (row_px as i64 - x0 + g).clamp(lo, ext_w.min(lw as i64));
-                    let s0 = (x0 + lo - g) as usize;
-                    rows.copy(sy, s0, &mut dst[lo as usize * bpp..hi as usize * bpp]);
-                    (lo as usize, hi as usize)
-                }
-                None => (0, 0),
-            };
-            for lx in (0..lo).chain(hi..lw) {
-                let sx = x0 + (lx as i64).min(ext_w - 1) - g;
-                texel(sx, sy, &mut dst[lx * bpp..(lx + 1) * bpp]);
+    let row = |(i, dst): (usize, &mut [u8])| {
+        let ly = (first + i) as i64;
+        let sy = y0 + ly.min(ext_h - 1) - g;
+        // The run of layer texels that come straight from this picture row
+        // (lx < ext_w, so sx = x0 + lx − g there): one copy.
+        let (lo, hi) = match rows.width(sy) {
+            Some(row_px) => {
+                let lo = (g - x0).clamp(0, ext_w.min(lw as i64));
+                let hi = (row_px as i64 - x0 + g).clamp(lo, ext_w.min(lw as i64));
+                let s0 = (x0 + lo - g) as usize;
+                rows.copy(sy, s0, &mut dst[lo as usize * bpp..hi as usize * bpp]);
+                (lo as usize, hi as usize)
             }
-        });
+            None => (0, 0),
+        };
+        for lx in (0..lo).chain(hi..lw) {
+            let sx = x0 + (lx as i64).min(ext_w - 1) - g;
+            texel(sx, sy, &mut dst[lx * bpp..(lx + 1) * bpp]);
+        }
+    };
+    // Rows in parallel, in bands of at least 64 KiB (small layers here).
+    if out.len() >= PARALLEL_MIN_BYTES {
+        let band = (65536 / (lw * bpp).max(1)).max(1);
+        out.par_chunks_mut(lw * bpp)
+            .with_min_len(band)
+            .enumerate()
+            .for_each(row);
+    } else {
+        out.chunks_mut(lw * bpp).enumerate().for_each(row);
+    }
 }
 
 /// A plane's projection with its constants worked out once, and where it
@@ -650,42 +672,47 @@ pub fn halved_rows(first: usize, n: usize, height: usize) -> std::ops::Range<usi
 /// Rows in parallel.
 pub fn halve_rows(src: &[u8], src_first: usize, w: usize, h: usize, first: usize, dst: &mut [u8]) {
     let (nw, _) = halved(w, h);
-    // Rows in parallel, in bands of at least 64 KiB.
-    let band = (65536 / (nw * 4)).max(1);
-    dst.par_chunks_exact_mut(nw * 4)
-        .with_min_len(band)
-        .enumerate()
-        .for_each(|(i, d)| {
-            let y = first + i;
-            let (y0, y1) = ((2 * y).min(h - 1), (2 * y + 1).min(h - 1));
-            let row = |y: usize| {
-                let at = y.saturating_sub(src_first) * w * 4;
-                src.get(at..at + w * 4)
-            };
-            let (Some(r0), Some(r1)) = (row(y0), row(y1)) else {
-                return;
-            };
-            let avg = |a: u8, b: u8, c: u8, d: u8| {
-                ((u32::from(a) + u32::from(b) + u32::from(c) + u32::from(d) + 2) / 4) as u8
-            };
-            if w >= 2 {
-                // Pairs of texels side by side (what the compiler vectorises).
-                for ((d, a), b) in d
-                    .chunks_exact_mut(4)
-                    .zip(r0.chunks_exact(8))
-                    .zip(r1.chunks_exact(8))
-                {
-                    for c in 0..4 {
-                        d[c] = avg(a[c], a[c + 4], b[c], b[c + 4]);
-                    }
-                }
-            } else {
-                // One texel wide: it stands for both columns.
+    let row = |(i, d): (usize, &mut [u8])| {
+        let y = first + i;
+        let (y0, y1) = ((2 * y).min(h - 1), (2 * y + 1).min(h - 1));
+        let row = |y: usize| {
+            let at = y.saturating_sub(src_first) * w * 4;
+            src.get(at..at + w * 4)
+        };
+        let (Some(r0), Some(r1)) = (row(y0), row(y1)) else {
+            return;
+        };
+        let avg = |a: u8, b: u8, c: u8, d: u8| {
+            ((u32::from(a) + u32::from(b) + u32::from(c) + u32::from(d) + 2) / 4) as u8
+        };
+        if w >= 2 {
+            // Pairs of texels side by side (what the compiler vectorises).
+            for ((d, a), b) in d
+                .chunks_exact_mut(4)
+                .zip(r0.chunks_exact(8))
+                .zip(r1.chunks_exact(8))
+            {
                 for c in 0..4 {
-                    d[c] = avg(r0[c], r0[c], r1[c], r1[c]);
+                    d[c] = avg(a[c], a[c + 4], b[c], b[c + 4]);
                 }
             }
-        });
+        } else {
+            // One texel wide: it stands for both columns.
+            for c in 0..4 {
+                d[c] = avg(r0[c], r0[c], r1[c], r1[c]);
+            }
+        }
+    };
+    // Rows in parallel, in bands of at least 64 KiB (small levels here).
+    if dst.len() >= PARALLEL_MIN_BYTES {
+        let band = (65536 / (nw * 4)).max(1);
+        dst.par_chunks_exact_mut(nw * 4)
+            .with_min_len(band)
+            .enumerate()
+            .for_each(row);
+    } else {
+        dst.chunks_exact_mut(nw * 4).enumerate().for_each(row);
+    }
 }
 
 #[cfg(test)]

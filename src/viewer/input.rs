@@ -345,6 +345,7 @@ impl Viewer {
             }
         }
         if redraw {
+            self.drag_moved = true;
             self.redraw();
         }
         if changed {

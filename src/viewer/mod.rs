@@ -63,6 +63,12 @@ const MESSAGE_TIME: Duration = Duration::from_secs(10);
 /// takes long to decode, it still shows after this wait.
 pub const PREVIEW_WAIT: Duration = Duration::from_millis(100);
 
+/// While the button is held on an object, how long after its last moving
+/// frame the view is drawn at full quality: the next move of the pointer
+/// usually comes sooner and is drawn moving again (at once when the button
+/// is let go).
+pub const OBJECT_SETTLE: Duration = Duration::from_millis(100);
+
 /// The chooser of a disc image's movies: the list panel, one line selected.
 #[derive(Debug, Clone)]
 struct Chooser {
@@ -394,10 +400,16 @@ pub struct Viewer {
     frame_scale: f32,
     /// The view the last frame showed.
     last_shot: Option<Shot>,
+    /// Object nodes: the view whose frame the last frame showed.
+    last_object_view: Option<ObjectView>,
+    /// The pointer moved with the button held since the last frame.
+    drag_moved: bool,
     /// The last frame: its time, whether a transition moved, whether anything animated.
     frame: Option<(Instant, bool, bool)>,
     /// When object animation next changes the view.
     wake_at: Option<Instant>,
+    /// When a dragged object, held still, is drawn in full ([`OBJECT_SETTLE`]).
+    settle_at: Option<Instant>,
     /// A preview waiting for the full picture (its loader generation, and
     /// when it is shown if the full picture has not come: [`PREVIEW_WAIT`]).
     held_preview: Option<(u64, switch::Arrival, Instant)>,
@@ -452,8 +464,11 @@ impl Viewer {
             quality,
             frame_scale: 1.0,
             last_shot: None,
+            last_object_view: None,
+            drag_moved: false,
             frame: None,
             wake_at: None,
+            settle_at: None,
             held_preview: None,
             first_frame_reported: false,
             reported: None,
@@ -666,14 +681,27 @@ impl Viewer {
         self.frame = Some((now, transition, animating));
         // Moving views (not an object's own animation, whose frames come
         // at their pace, nor a view held still under the button) may be
-        // drawn at a reduced resolution.
+        // drawn at a reduced resolution; an object's while the drag moves
+        // (its frame changes every few pointer moves).
         let shot = self.shot();
+        let flat = matches!(shot, Some(Shot::Flat { .. }));
+        let object_view = self.shown.as_ref().and_then(|s| s.object_view);
         let moving = transition
             || self.shown.as_ref().is_some_and(|s| {
-                s.nav.wake_in() == Some(0.0) || (s.nav.dragging() && shot != self.last_shot)
+                s.nav.wake_in() == Some(0.0)
+                    || (s.nav.dragging()
+                        && (shot != self.last_shot
+                            || object_view != self.last_object_view
+                            || (flat && self.drag_moved)))
             });
         self.last_shot = shot;
-        self.frame_scale = self.quality.scale(moving);
+        self.last_object_view = object_view;
+        self.drag_moved = false;
+        self.frame_scale = if flat {
+            self.quality.object_scale(moving)
+        } else {
+            self.quality.scale(moving)
+        };
     }
 
     /// After a frame: wake for the next, report the first frame and rest.
@@ -698,9 +726,16 @@ impl Viewer {
             None => {}
         }
         // A reduced frame is never the last: the view at rest is drawn at
-        // full resolution.
+        // full resolution (an object's, while the button is still held,
+        // after a moment without another frame).
+        let dragging = self.shown.as_ref().is_some_and(|s| s.nav.dragging());
+        self.settle_at = None;
         if reduced {
-            self.redraw();
+            if dragging && matches!(self.last_shot, Some(Shot::Flat { .. })) {
+                self.settle_at = Some(now + OBJECT_SETTLE);
+            } else {
+                self.redraw();
+            }
         }
         let full = self.shown.as_ref().is_some_and(|s| s.stage == Stage::Full);
         if full && !self.first_frame_reported {
@@ -709,7 +744,6 @@ impl Viewer {
             crate::timeline::mark("first full-resolution frame presented");
             self.report(Report::FirstFrame { ms });
         }
-        let dragging = self.shown.as_ref().is_some_and(|s| s.nav.dragging());
         let settled = matches!(self.switch, Switch::Idle { .. } | Switch::Opening { .. });
         if !animating && !dragging && settled && full && !reduced {
             self.report_state("idle", host);
@@ -724,6 +758,14 @@ impl Viewer {
         if let Some(at) = self.wake_at {
             if now >= at {
                 self.wake_at = None;
+                self.redraw();
+            } else {
+                wake(at);
+            }
+        }
+        if let Some(at) = self.settle_at {
+            if now >= at {
+                self.settle_at = None;
                 self.redraw();
             } else {
                 wake(at);

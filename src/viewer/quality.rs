@@ -86,6 +86,20 @@ impl MotionQuality {
         }
     }
 
+    /// [`Self::scale`] for an object's frame. Any fraction under 1 has the
+    /// renderer draw a moving frame magnified at least 1:1 straight onto
+    /// the window with a plain bilinear rectangle, whose cost does not
+    /// depend on the fraction ([`crate::render::Renderer::draw_scaled_into`]);
+    /// so automatic quality marks every moving object frame reduced, at
+    /// most one step under 1 (the fraction a frame that cannot be drawn so,
+    /// zoomed out or split across pages, is drawn at).
+    pub fn object_scale(&self, moving: bool) -> f32 {
+        match self.setting {
+            MotionSetting::Auto if moving => self.auto.min(1.0 - STEP),
+            _ => self.scale(moving),
+        }
+    }
+
     /// A frame drawn at `scale` took `work`. The time of drawing grows with
     /// the pixels drawn (the square of the fraction), so the fraction that
     /// would have met the target is `scale · √(target / work)`; a little
@@ -120,6 +134,27 @@ mod tests {
     /// fraction of the pixels drawn.
     fn frame_time(scale: f32, fixed: f32, per_full: f32) -> Duration {
         Duration::from_secs_f32(fixed + per_full * scale * scale)
+    }
+
+    #[test]
+    fn moving_object_frames_are_always_marked_reduced_unless_full_is_asked() {
+        let mut q = MotionQuality::new(MotionSetting::Auto);
+        for _ in 0..50 {
+            q.observe(q.object_scale(true), Duration::from_millis(2));
+        }
+        assert_eq!(q.scale(true), 1.0, "fast frames: panoramas in full");
+        assert_eq!(q.object_scale(true), 1.0 - STEP);
+        assert_eq!(q.object_scale(false), 1.0);
+        q.observe(1.0, Duration::from_millis(80));
+        assert!(
+            q.object_scale(true) < 0.5,
+            "slow frames lower it as for panoramas"
+        );
+        let full = MotionQuality::new(MotionSetting::Full);
+        assert_eq!(full.object_scale(true), 1.0);
+        let fixed = MotionQuality::new(MotionSetting::Fixed(0.5));
+        assert_eq!(fixed.object_scale(true), 0.5);
+        assert_eq!(fixed.object_scale(false), 1.0);
     }
 
     #[test]

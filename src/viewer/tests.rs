@@ -1047,6 +1047,67 @@ fn slow_moving_frames_are_drawn_smaller_and_the_view_at_rest_in_full() {
     assert!(!redraws(&fx), "nothing more is drawn at rest");
 }
 
+/// An object dragged across the window: its frames are drawn moving
+/// (marked reduced, so the renderer draws the frame straight onto the
+/// window) while the pointer moves, and in full once it rests — after
+/// [`super::OBJECT_SETTLE`] with the button still held, at once when it is
+/// let go.
+#[test]
+fn a_dragged_object_is_drawn_moving_and_in_full_at_rest() {
+    let mut h = Harness::opened(options(), Some(DICE), DEMO);
+    let (scale, _) = frame_taking(&mut h, Duration::from_millis(5));
+    assert_eq!(scale, 1.0, "at rest");
+    let column = h.state().column;
+    h.send(Input::PointerMoved([320.0, 240.0]));
+    h.send(Input::Button(true));
+    for i in 1..=12 {
+        h.send(Input::PointerMoved([320.0 + 15.0 * f64::from(i), 240.0]));
+        let (scale, fx) = frame_taking(&mut h, Duration::from_millis(4));
+        assert!(scale < 1.0, "moving frame {i}: {scale}");
+        assert!(idles(fx).is_empty(), "no idle report while dragging");
+    }
+    assert_ne!(h.state().column, column, "the drag turned the object");
+    // Held still: the last moving frame asks for no redraw at once…
+    let (scale, fx) = frame_taking(&mut h, Duration::from_millis(4));
+    assert_eq!(scale, 1.0, "the pointer did not move: {scale}");
+    assert!(!redraws(&fx), "{fx:?}");
+    h.send(Input::PointerMoved([520.0, 240.0]));
+    let (scale, fx) = frame_taking(&mut h, Duration::from_millis(4));
+    assert!(scale < 1.0);
+    assert!(!redraws(&fx), "{fx:?}");
+    // …but wakes after the settling time for a full frame.
+    let fx = h.send(Input::Wait);
+    let at = fx.iter().find_map(|e| match e {
+        Effect::WakeAt(t) => Some(*t),
+        _ => None,
+    });
+    assert_eq!(at, Some(h.now + super::OBJECT_SETTLE));
+    h.now = at.unwrap();
+    assert!(redraws(&h.send(Input::Wait)));
+    let (scale, fx) = frame_taking(&mut h, Duration::from_millis(4));
+    assert_eq!(scale, 1.0, "in full while held still");
+    assert!(idles(fx).is_empty(), "still dragging");
+    // Moving again, then let go: the next frame is in full, and at rest.
+    h.send(Input::PointerMoved([540.0, 240.0]));
+    let (scale, _) = frame_taking(&mut h, Duration::from_millis(4));
+    assert!(scale < 1.0);
+    assert!(redraws(&h.send(Input::Button(false))));
+    let (scale, fx) = frame_taking(&mut h, Duration::from_millis(4));
+    assert_eq!(scale, 1.0);
+    assert_eq!(idles(fx).len(), 1, "at rest");
+    // With full motion quality asked for, never reduced.
+    let mut opts = options();
+    opts.motion = crate::viewer::quality::MotionSetting::Full;
+    let mut h = Harness::opened(opts, Some(DICE), DEMO);
+    h.send(Input::PointerMoved([320.0, 240.0]));
+    h.send(Input::Button(true));
+    for i in 1..=5 {
+        h.send(Input::PointerMoved([320.0 + 15.0 * f64::from(i), 240.0]));
+        let (scale, _) = frame_taking(&mut h, Duration::from_millis(40));
+        assert_eq!(scale, 1.0);
+    }
+}
+
 #[test]
 fn full_motion_quality_never_draws_smaller() {
     let mut opts = options();

@@ -207,14 +207,17 @@ fn run_requests(
         };
         (plan.index, result)
     };
-    let chain_results: Vec<(usize, Result<Vec<Warning>, TrackError>)> = if opts.parallel {
-        work.par_iter()
-            .map_init(DecoderCache::default, run)
-            .collect()
-    } else {
-        let mut cache = DecoderCache::default();
-        work.iter().map(|w| run(&mut cache, w)).collect()
-    };
+    // One chain (an object's frame) is decoded here: handing it to the pool
+    // would only wake its threads (which spin a while after) for nothing.
+    let chain_results: Vec<(usize, Result<Vec<Warning>, TrackError>)> =
+        if opts.parallel && work.len() > 1 {
+            work.par_iter()
+                .map_init(DecoderCache::default, run)
+                .collect()
+        } else {
+            let mut cache = DecoderCache::default();
+            work.iter().map(|w| run(&mut cache, w)).collect()
+        };
     plans
         .into_iter()
         .map(|p| {

@@ -1195,6 +1195,7 @@ fn write_layers(
     let count = which.iter().filter(|w| **w).count() as u64;
     let need = texture_bytes(layout, 4, true) / u64::from(layout.layers.max(1)) * count;
     let mut stager = upload::Stager::new(gpu, need);
+    let parallel = need >= pages::PARALLEL_MIN_BYTES;
     // Each layer's level 0 is made a band of rows at a time (rows in
     // parallel) into one reused buffer, written, and halved into level 1,
     // from which the smaller levels are made: a layer is never held whole,
@@ -1240,12 +1241,13 @@ fn write_layers(
         while first < h {
             let n = band_rows.min(h - first);
             let rows = &mut band[..n * w * 4];
-            pages::image_rows(surface, rings[s].as_ref(), layout, sp, px, py, first, rows);
+            let ring = rings[s].as_ref();
+            pages::image_rows(surface, ring, layout, sp, (px, py), first, rows, parallel);
             stager.write(img, z as u32, 0, lw, first as u32, rows);
             if levels > 1 {
                 let out = pages::halved_rows(first, n, h);
                 if let Some(dst) = level1.get_mut(out.start * w1 * 4..out.end * w1 * 4) {
-                    pages::halve_rows(rows, first, w, h, out.start, dst);
+                    pages::halve_rows(rows, first, w, h, out.start, dst, parallel);
                 }
             }
             first += n;

@@ -16,11 +16,13 @@ use qtvr_format::assemble::{Geometry, IdImage, NodePicture, Projector, RgbaImage
 /// Gutter width in texels: seamless for mip levels up to log2(GUTTER).
 pub const GUTTER: u32 = 8;
 
-/// Work on fewer bytes than this is done on the calling thread: handing it
-/// to the thread pool costs more than it saves, and wakes its threads, which
-/// spin a while after (on two cores, beside the rasteriser's own threads,
-/// while an object's frames change under the pointer).
-const PARALLEL_MIN_BYTES: usize = 512 << 10;
+/// Uploads of fewer texture bytes than this (an object's frame of up to
+/// about 640×480, mip levels included) are made on the calling thread
+/// ([`image_rows`], [`halve_rows`] with `parallel` false): handing them to
+/// the thread pool costs more than it saves, and wakes its threads, which
+/// spin a while after — on two cores, beside the rasteriser's own threads,
+/// while an object's frames change under the pointer.
+pub const PARALLEL_MIN_BYTES: u64 = 2 << 20;
 
 /// Where one surface's pages are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -342,26 +344,25 @@ fn meets_pyramid(mut poly: Vec<[f64; 3]>) -> bool {
 /// Level-0 RGBA texels of one layer of `surface` (page `px`, `py`), rows
 /// from `first` on, as many as `out` holds (a layer is made a band of rows
 /// at a time, never held whole): gutters filled from its own picture, or
-/// for a cube face from its `ring`; rows made in parallel.
+/// for a cube face from its `ring`; rows made in parallel if `parallel`.
 #[allow(clippy::too_many_arguments)]
 pub fn image_rows(
     surface: &Surface,
     ring: Option<&Ring>,
     layout: &PageLayout,
     sp: &SurfacePages,
-    px: u32,
-    py: u32,
+    (px, py): (u32, u32),
     first: usize,
     out: &mut [u8],
+    parallel: bool,
 ) {
     build_rows(
         layout,
         sp,
-        px,
-        py,
-        4,
+        (px, py, 4),
         first,
         out,
+        parallel,
         |x, y, out| out.copy_from_slice(&fetch_own(surface, ring, x, y)),
         &surface.image,
     );
@@ -469,7 +470,17 @@ fn build_layer(
 ) -> Vec<u8> {
     let [lw, lh] = layout.layer.map(|v| v as usize);
     let mut out = vec![0u8; lw * lh * bpp];
-    build_rows(layout, sp, px, py, bpp, 0, &mut out, texel, rows);
+    let parallel = out.len() as u64 >= PARALLEL_MIN_BYTES;
+    build_rows(
+        layout,
+        sp,
+        (px, py, bpp),
+        0,
+        &mut out,
+        parallel,
+        texel,
+        rows,
+    );
     out
 }
 
@@ -478,11 +489,10 @@ fn build_layer(
 fn build_rows(
     layout: &PageLayout,
     sp: &SurfacePages,
-    px: u32,
-    py: u32,
-    bpp: usize,
+    (px, py, bpp): (u32, u32, usize),
     first: usize,
     out: &mut [u8],
+    parallel: bool,
     texel: impl Fn(i64, i64, &mut [u8]) + Sync,
     rows: &dyn Rows,
 ) {
@@ -513,8 +523,8 @@ fn build_rows(
             texel(sx, sy, &mut dst[lx * bpp..(lx + 1) * bpp]);
         }
     };
-    // Rows in parallel, in bands of at least 64 KiB (small layers here).
-    if out.len() >= PARALLEL_MIN_BYTES {
+    // Rows in parallel, in bands of at least 64 KiB.
+    if parallel {
         let band = (65536 / (lw * bpp).max(1)).max(1);
         out.par_chunks_mut(lw * bpp)
             .with_min_len(band)
@@ -641,7 +651,8 @@ pub fn mip_chain(level0: &[u8], width: u32, height: u32) -> Vec<(u32, u32, Vec<u
         let (nw, nh) = halved(w, h);
         let src: &[u8] = out.last().map_or(level0, |l| &l.2);
         let mut dst = vec![0u8; nw * nh * 4];
-        halve_rows(src, 0, w, h, 0, &mut dst);
+        let parallel = dst.len() as u64 >= PARALLEL_MIN_BYTES;
+        halve_rows(src, 0, w, h, 0, &mut dst, parallel);
         out.push((nw as u32, nh as u32, dst));
         (w, h) = (nw, nh);
     }
@@ -669,8 +680,16 @@ pub fn halved_rows(first: usize, n: usize, height: usize) -> std::ops::Range<usi
 /// Rows of the level below a `w`×`h` image (2×2 box filter; odd edges repeat
 /// the last texel), from row `first` on, as many as `dst` holds; `src` holds
 /// the image's rows from row `src_first` on, at least those the rows need.
-/// Rows in parallel.
-pub fn halve_rows(src: &[u8], src_first: usize, w: usize, h: usize, first: usize, dst: &mut [u8]) {
+/// Rows in parallel if `parallel`.
+pub fn halve_rows(
+    src: &[u8],
+    src_first: usize,
+    w: usize,
+    h: usize,
+    first: usize,
+    dst: &mut [u8],
+    parallel: bool,
+) {
     let (nw, _) = halved(w, h);
     let row = |(i, d): (usize, &mut [u8])| {
         let y = first + i;
@@ -703,8 +722,8 @@ pub fn halve_rows(src: &[u8], src_first: usize, w: usize, h: usize, first: usize
             }
         }
     };
-    // Rows in parallel, in bands of at least 64 KiB (small levels here).
-    if dst.len() >= PARALLEL_MIN_BYTES {
+    // Rows in parallel, in bands of at least 64 KiB.
+    if parallel {
         let band = (65536 / (nw * 4)).max(1);
         dst.par_chunks_exact_mut(nw * 4)
             .with_min_len(band)
@@ -914,10 +933,10 @@ mod tests {
                     Some(ring),
                     &layout,
                     sp,
-                    px,
-                    py,
+                    (px, py),
                     0,
                     &mut from_ring,
+                    px % 2 == 0,
                 );
                 let surface = &pic.surfaces[s];
                 let direct = build_layer(
@@ -954,6 +973,7 @@ mod tests {
                         h,
                         out.start,
                         &mut level1[out.start * w1 * 4..out.end * w1 * 4],
+                        band == 4,
                     );
                     first += n;
                 }

@@ -159,18 +159,7 @@ fn first_frame(path: &Path) -> (Duration, Duration) {
 /// The index among the movie's video tracks of the default node's image track.
 fn video_index(path: &Path) -> Option<usize> {
     let (_, loaded) = qtvr_format::qtvr::open(path).ok()?;
-    let scene = loaded.scene.as_ref()?;
-    let node = pick_node(scene, None).ok()?;
-    let id = match &node.content {
-        NodeContent::Panorama(p) => p.image_track.track_id,
-        NodeContent::Object(o) => o.image_track.track_id,
-    };
-    loaded
-        .movie
-        .tracks
-        .iter()
-        .filter(|t| &t.handler.0 == b"vide")
-        .position(|t| t.id == id)
+    qtvr::cli::render::default_image_track_index(&loaded.movie, loaded.scene.as_ref()?)
 }
 
 /// A made-up picture: a cylinder `w`×`h` or a cube of six `w`² faces.

@@ -41,6 +41,23 @@ pub struct Report {
     pub written: Vec<PathBuf>,
 }
 
+/// The index among `movie`'s video tracks (as ffmpeg's `-map 0:v:N` counts
+/// them) of the image track of `scene`'s default node: the track its first
+/// full-resolution picture is decoded from (a preview track may come
+/// first). The benchmarks time ffmpeg decoding it.
+pub fn default_image_track_index(movie: &Movie, scene: &Scene) -> Option<usize> {
+    let node = pick_node(scene, None).ok()?;
+    let id = match &node.content {
+        NodeContent::Panorama(p) => p.image_track.track_id,
+        NodeContent::Object(o) => o.image_track.track_id,
+    };
+    movie
+        .tracks
+        .iter()
+        .filter(|t| &t.handler.0 == b"vide")
+        .position(|t| t.id == id)
+}
+
 /// The node asked for, or the scene's default node.
 pub fn pick_node(scene: &Scene, id: Option<NodeId>) -> Result<&Node, String> {
     let id = id.unwrap_or(scene.default_node);

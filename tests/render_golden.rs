@@ -1183,7 +1183,8 @@ fn moving_frames_are_the_reduced_view_scaled_up() {
 /// pixel within rounding, for a frame fitted, zoomed in off-centre (partly
 /// outside the target) and fitted into a wide target (neutral beside it).
 /// Zoomed out (minified: mip levels needed) or with hot spots shown, it is
-/// drawn as panoramas are, reduced and scaled up.
+/// drawn as panoramas are, reduced and scaled up — or in full at the
+/// fraction that only marks it moving (`MOVING_FULL_SIZE`).
 #[test]
 fn moving_object_frames_are_the_frame_drawn_straight_onto_the_target() {
     let (fw, fh) = (64u32, 48u32);
@@ -1241,5 +1242,11 @@ fn moving_object_frames_are_the_frame_drawn_straight_onto_the_target() {
         w as usize,
         h as usize,
     ));
+    // At the fraction that only marks it moving, in full, to the byte.
+    let marked = r
+        .render_image_scaled(&gpu, &shot, w, h, false, qtvr::view::MOVING_FULL_SIZE)
+        .unwrap();
+    let full = r.render_image(&gpu, &shot, w, h, false).unwrap();
+    assert!(marked.rgba() == full.rgba(), "marked moving: in full");
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

@@ -827,7 +827,11 @@ impl Renderer {
     /// (motion quality, [`crate::viewer::quality`]): drawn at
     /// [`reduced_size`] into an intermediate texture, then scaled up to the
     /// whole target. At a scale of 1 (or for a part of a larger picture) this
-    /// is [`Self::draw_into`].
+    /// is [`Self::draw_into`]. An object's frame, magnified at least 1:1 on
+    /// one page with hot spots not shown, is drawn straight onto the target
+    /// at any scale under 1 ([`motion::Blit`]: the frame is already the
+    /// small picture); otherwise at [`crate::view::MOVING_FULL_SIZE`] or
+    /// above, in full.
     pub fn draw_scaled_into(
         &mut self,
         gpu: &Gpu,
@@ -841,7 +845,11 @@ impl Renderer {
         if small == target.full || target.offset != [0, 0] {
             return self.draw_into(gpu, encoder, target, shot, hotspots);
         }
-        if !hotspots && let Some(quad) = self.flat_quad(shot, target.full) {
+        let flat = matches!(shot, Shot::Flat { .. });
+        if flat
+            && !hotspots
+            && let Some(quad) = self.flat_quad(shot, target.full)
+        {
             let scene = self.scene.as_ref().ok_or(RenderError::NoPicture)?;
             if let Some(frame) = &scene.flat {
                 let n = |c: u8| f64::from(c) / 255.0;
@@ -854,6 +862,11 @@ impl Renderer {
                 self.blit.draw(gpu, encoder, target, frame, &quad, clear);
                 return Ok(());
             }
+        }
+        // An object's frame marked moving that cannot be drawn straight:
+        // in full, unless the frames are slow enough to draw it smaller.
+        if flat && scale >= crate::view::MOVING_FULL_SIZE {
+            return self.draw_into(gpu, encoder, target, shot, hotspots);
         }
         let scratch = self.upscaler.scratch(gpu, small, target.format).clone();
         let reduced = DrawTarget::whole(&scratch, target.format, small);

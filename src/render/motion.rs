@@ -18,6 +18,146 @@ const SHADER: &str = include_str!("../../shaders/upscale.wgsl");
 /// The WGSL source of [`Blit`].
 const BLIT_SHADER: &str = include_str!("../../shaders/blit.wgsl");
 
+/// A shader that draws one textured rectangle (`vs_main` making a
+/// triangle strip of four vertices, `fs_main` sampling binding 0 with the
+/// bilinear sampler at binding 1; with a [`Quad`], binding 2 places it),
+/// its layouts, and its pipelines by target format.
+struct Textured {
+    label: &'static str,
+    layout: wgpu::BindGroupLayout,
+    pipeline_layout: wgpu::PipelineLayout,
+    shader: wgpu::ShaderModule,
+    pipelines: Vec<(wgpu::TextureFormat, wgpu::RenderPipeline)>,
+    sampler: wgpu::Sampler,
+}
+
+impl Textured {
+    fn new(gpu: &Gpu, label: &'static str, source: &'static str, quad: bool) -> Textured {
+        let device = &gpu.device;
+        let shader = device.create_shader_module(wgpu::ShaderModuleDescriptor {
+            label: Some(label),
+            source: wgpu::ShaderSource::Wgsl(source.into()),
+        });
+        let entry = |binding, visibility, ty| wgpu::BindGroupLayoutEntry {
+            binding,
+            visibility,
+            ty,
+            count: None,
+        };
+        let mut entries = vec![
+            entry(
+                0,
+                wgpu::ShaderStages::FRAGMENT,
+                wgpu::BindingType::Texture {
+                    sample_type: wgpu::TextureSampleType::Float { filterable: true },
+                    view_dimension: wgpu::TextureViewDimension::D2,
+                    multisampled: false,
+                },
+            ),
+            entry(
+                1,
+                wgpu::ShaderStages::FRAGMENT,
+                wgpu::BindingType::Sampler(wgpu::SamplerBindingType::Filtering),
+            ),
+        ];
+        if quad {
+            // A storage buffer, as the panorama shader's view: lavapipe
+            // specialises shaders to uniform values.
+            entries.push(entry(
+                2,
+                wgpu::ShaderStages::VERTEX,
+                wgpu::BindingType::Buffer {
+                    ty: wgpu::BufferBindingType::Storage { read_only: true },
+                    has_dynamic_offset: false,
+                    min_binding_size: None,
+                },
+            ));
+        }
+        let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+            label: Some(label),
+            entries: &entries,
+        });
+        let pipeline_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+            label: Some(label),
+            bind_group_layouts: &[Some(&layout)],
+            immediate_size: 0,
+        });
+        let sampler = device.create_sampler(&wgpu::SamplerDescriptor {
+            label: Some("bilinear"),
+            mag_filter: wgpu::FilterMode::Linear,
+            min_filter: wgpu::FilterMode::Linear,
+            ..Default::default()
+        });
+        Textured {
+            label,
+            layout,
+            pipeline_layout,
+            shader,
+            pipelines: Vec::new(),
+            sampler,
+        }
+    }
+
+    /// The bind group of `view` (and the quad's buffer, for a shader that
+    /// places its rectangle).
+    fn bind_group(
+        &self,
+        gpu: &Gpu,
+        view: &wgpu::TextureView,
+        quad: Option<&wgpu::Buffer>,
+    ) -> wgpu::BindGroup {
+        let mut entries = vec![
+            wgpu::BindGroupEntry {
+                binding: 0,
+                resource: wgpu::BindingResource::TextureView(view),
+            },
+            wgpu::BindGroupEntry {
+                binding: 1,
+                resource: wgpu::BindingResource::Sampler(&self.sampler),
+            },
+        ];
+        if let Some(q) = quad {
+            entries.push(wgpu::BindGroupEntry {
+                binding: 2,
+                resource: q.as_entire_binding(),
+            });
+        }
+        gpu.device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some(self.label),
+            layout: &self.layout,
+            entries: &entries,
+        })
+    }
+
+    /// Records clearing `target` (a texture of `format`) to `clear`, then
+    /// drawing the rectangle with `bind_group`.
+    fn draw(
+        &mut self,
+        gpu: &Gpu,
+        encoder: &mut wgpu::CommandEncoder,
+        (target, format): (&wgpu::TextureView, wgpu::TextureFormat),
+        bind_group: &wgpu::BindGroup,
+        clear: wgpu::Color,
+    ) {
+        let i = cached_pipeline(&mut self.pipelines, format, || {
+            full_screen_pipeline(
+                gpu,
+                self.label,
+                &self.pipeline_layout,
+                &self.shader,
+                wgpu::PrimitiveTopology::TriangleStrip,
+                format,
+                None,
+                &[],
+            )
+        });
+        let mut pass = super::colour_pass(encoder, self.label, target, clear);
+        pass.set_pipeline(&self.pipelines[i].1);
+        pass.set_bind_group(0, bind_group, &[]);
+        pass.draw(0..4, 0..1);
+    }
+}
+
 /// The intermediate texture and its bind group, for one size and format.
 struct Scratch {
     size: [u32; 2],
@@ -28,11 +168,7 @@ struct Scratch {
 
 /// Scales a part of an intermediate texture up to a target.
 pub struct Upscaler {
-    layout: wgpu::BindGroupLayout,
-    pipeline_layout: wgpu::PipelineLayout,
-    shader: wgpu::ShaderModule,
-    pipelines: Vec<(wgpu::TextureFormat, wgpu::RenderPipeline)>,
-    sampler: wgpu::Sampler,
+    textured: Textured,
     scratch: Option<Scratch>,
 }
 
@@ -49,51 +185,8 @@ pub fn reduced_size(full: [u32; 2], scale: f32) -> [u32; 2] {
 
 impl Upscaler {
     pub fn new(gpu: &Gpu) -> Upscaler {
-        let device = &gpu.device;
-        let shader = device.create_shader_module(wgpu::ShaderModuleDescriptor {
-            label: Some("upscale.wgsl"),
-            source: wgpu::ShaderSource::Wgsl(SHADER.into()),
-        });
-        let entry = |binding, ty| wgpu::BindGroupLayoutEntry {
-            binding,
-            visibility: wgpu::ShaderStages::FRAGMENT,
-            ty,
-            count: None,
-        };
-        let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
-            label: Some("upscale"),
-            entries: &[
-                entry(
-                    0,
-                    wgpu::BindingType::Texture {
-                        sample_type: wgpu::TextureSampleType::Float { filterable: true },
-                        view_dimension: wgpu::TextureViewDimension::D2,
-                        multisampled: false,
-                    },
-                ),
-                entry(
-                    1,
-                    wgpu::BindingType::Sampler(wgpu::SamplerBindingType::Filtering),
-                ),
-            ],
-        });
-        let pipeline_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
-            label: Some("upscale"),
-            bind_group_layouts: &[Some(&layout)],
-            immediate_size: 0,
-        });
-        let sampler = device.create_sampler(&wgpu::SamplerDescriptor {
-            label: Some("bilinear"),
-            mag_filter: wgpu::FilterMode::Linear,
-            min_filter: wgpu::FilterMode::Linear,
-            ..Default::default()
-        });
         Upscaler {
-            layout,
-            pipeline_layout,
-            shader,
-            pipelines: Vec::new(),
-            sampler,
+            textured: Textured::new(gpu, "upscale", SHADER, false),
             scratch: None,
         }
     }
@@ -106,34 +199,20 @@ impl Upscaler {
         size: [u32; 2],
         format: wgpu::TextureFormat,
     ) -> &wgpu::TextureView {
-        let full = size;
         let fits = self
             .scratch
             .as_ref()
-            .is_some_and(|s| s.size == full && s.format == format);
+            .is_some_and(|s| s.size == size && s.format == format);
         if !fits {
             self.scratch = None;
         }
-        let (layout, sampler) = (&self.layout, &self.sampler);
+        let textured = &self.textured;
         let scratch = self.scratch.get_or_insert_with(|| {
-            let texture = target_texture(gpu, full, format, wgpu::TextureUsages::TEXTURE_BINDING);
+            let texture = target_texture(gpu, size, format, wgpu::TextureUsages::TEXTURE_BINDING);
             let view = texture.create_view(&Default::default());
-            let bind_group = gpu.device.create_bind_group(&wgpu::BindGroupDescriptor {
-                label: Some("upscale"),
-                layout,
-                entries: &[
-                    wgpu::BindGroupEntry {
-                        binding: 0,
-                        resource: wgpu::BindingResource::TextureView(&view),
-                    },
-                    wgpu::BindGroupEntry {
-                        binding: 1,
-                        resource: wgpu::BindingResource::Sampler(sampler),
-                    },
-                ],
-            });
+            let bind_group = textured.bind_group(gpu, &view, None);
             Scratch {
-                size: full,
+                size,
                 format,
                 view,
                 bind_group,
@@ -150,39 +229,19 @@ impl Upscaler {
         encoder: &mut wgpu::CommandEncoder,
         target: &wgpu::TextureView,
     ) {
-        let Some(format) = self.scratch.as_ref().map(|s| s.format) else {
-            return;
-        };
-        let i = cached_pipeline(&mut self.pipelines, format, || {
-            full_screen_pipeline(
-                gpu,
-                "upscale",
-                &self.pipeline_layout,
-                &self.shader,
-                wgpu::PrimitiveTopology::TriangleStrip,
-                format,
-                None,
-                &[],
-            )
-        });
         let Some(scratch) = &self.scratch else {
             return;
         };
-        let mut pass = super::colour_pass(encoder, "upscale", target, wgpu::Color::BLACK);
-        pass.set_pipeline(&self.pipelines[i].1);
-        pass.set_bind_group(0, &scratch.bind_group, &[]);
-        pass.draw(0..4, 0..1);
+        let to = (target, scratch.format);
+        self.textured
+            .draw(gpu, encoder, to, &scratch.bind_group, wgpu::Color::BLACK);
     }
 }
 
 /// Draws one layer of a texture as a rectangle onto a target cleared to a
 /// colour ([`FlatFrame`]s: object frames while their view moves).
 pub struct Blit {
-    layout: wgpu::BindGroupLayout,
-    pipeline_layout: wgpu::PipelineLayout,
-    shader: wgpu::ShaderModule,
-    pipelines: Vec<(wgpu::TextureFormat, wgpu::RenderPipeline)>,
-    sampler: wgpu::Sampler,
+    textured: Textured,
 }
 
 /// One layer of a node's pages, ready for [`Blit::draw`].
@@ -203,64 +262,8 @@ pub struct Quad {
 
 impl Blit {
     pub fn new(gpu: &Gpu) -> Blit {
-        let device = &gpu.device;
-        let shader = device.create_shader_module(wgpu::ShaderModuleDescriptor {
-            label: Some("blit.wgsl"),
-            source: wgpu::ShaderSource::Wgsl(BLIT_SHADER.into()),
-        });
-        let entry = |binding, visibility, ty| wgpu::BindGroupLayoutEntry {
-            binding,
-            visibility,
-            ty,
-            count: None,
-        };
-        let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
-            label: Some("blit"),
-            entries: &[
-                entry(
-                    0,
-                    wgpu::ShaderStages::FRAGMENT,
-                    wgpu::BindingType::Texture {
-                        sample_type: wgpu::TextureSampleType::Float { filterable: true },
-                        view_dimension: wgpu::TextureViewDimension::D2,
-                        multisampled: false,
-                    },
-                ),
-                entry(
-                    1,
-                    wgpu::ShaderStages::FRAGMENT,
-                    wgpu::BindingType::Sampler(wgpu::SamplerBindingType::Filtering),
-                ),
-                // A storage buffer, as the panorama shader's view: lavapipe
-                // specialises shaders to uniform values.
-                entry(
-                    2,
-                    wgpu::ShaderStages::VERTEX,
-                    wgpu::BindingType::Buffer {
-                        ty: wgpu::BufferBindingType::Storage { read_only: true },
-                        has_dynamic_offset: false,
-                        min_binding_size: None,
-                    },
-                ),
-            ],
-        });
-        let pipeline_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
-            label: Some("blit"),
-            bind_group_layouts: &[Some(&layout)],
-            immediate_size: 0,
-        });
-        let sampler = device.create_sampler(&wgpu::SamplerDescriptor {
-            label: Some("bilinear"),
-            mag_filter: wgpu::FilterMode::Linear,
-            min_filter: wgpu::FilterMode::Linear,
-            ..Default::default()
-        });
         Blit {
-            layout,
-            pipeline_layout,
-            shader,
-            pipelines: Vec::new(),
-            sampler,
+            textured: Textured::new(gpu, "blit", BLIT_SHADER, true),
         }
     }
 
@@ -281,24 +284,7 @@ impl Blit {
             usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST,
             mapped_at_creation: false,
         });
-        let bind_group = gpu.device.create_bind_group(&wgpu::BindGroupDescriptor {
-            label: Some("blit"),
-            layout: &self.layout,
-            entries: &[
-                wgpu::BindGroupEntry {
-                    binding: 0,
-                    resource: wgpu::BindingResource::TextureView(&view),
-                },
-                wgpu::BindGroupEntry {
-                    binding: 1,
-                    resource: wgpu::BindingResource::Sampler(&self.sampler),
-                },
-                wgpu::BindGroupEntry {
-                    binding: 2,
-                    resource: quad.as_entire_binding(),
-                },
-            ],
-        });
+        let bind_group = self.textured.bind_group(gpu, &view, Some(&quad));
         FlatFrame { bind_group, quad }
     }
 
@@ -316,23 +302,9 @@ impl Blit {
     ) {
         gpu.queue
             .write_buffer(&frame.quad, 0, bytemuck::bytes_of(quad));
-        let format = target.format;
-        let i = cached_pipeline(&mut self.pipelines, format, || {
-            full_screen_pipeline(
-                gpu,
-                "blit",
-                &self.pipeline_layout,
-                &self.shader,
-                wgpu::PrimitiveTopology::TriangleStrip,
-                format,
-                None,
-                &[],
-            )
-        });
-        let mut pass = super::colour_pass(encoder, "blit", target.view, clear);
-        pass.set_pipeline(&self.pipelines[i].1);
-        pass.set_bind_group(0, &frame.bind_group, &[]);
-        pass.draw(0..4, 0..1);
+        let to = (target.view, target.format);
+        self.textured
+            .draw(gpu, encoder, to, &frame.bind_group, clear);
     }
 }
 

@@ -160,6 +160,14 @@ impl Rays {
     }
 }
 
+/// The fraction of the resolution that marks an object's frame as moving
+/// without making it smaller: the renderer draws a moving object frame
+/// straight onto the target whatever the fraction, and one that cannot be
+/// drawn so (zoomed out, on several pages, hot spots shown, GL) in full at
+/// this fraction or above, where drawing smaller would save less than
+/// scaling up costs (`Renderer::draw_scaled_into`).
+pub const MOVING_FULL_SIZE: f32 = 31.0 / 32.0;
+
 /// Target pixels per frame pixel for an object view: the frame fits the
 /// target at zoom 1.
 pub fn flat_scale(zoom: f32, tw: f64, th: f64, fw: u32, fh: u32) -> f64 {

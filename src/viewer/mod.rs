@@ -755,21 +755,20 @@ impl Viewer {
         let now = self.now;
         let mut due: Option<Instant> = None;
         let mut wake = |t: Instant| due = Some(due.map_or(t, |d| d.min(t)));
-        if let Some(at) = self.wake_at {
-            if now >= at {
-                self.wake_at = None;
-                self.redraw();
-            } else {
-                wake(at);
+        // Object animation's next frame; a dragged object held still.
+        let mut due_now = false;
+        for at in [&mut self.wake_at, &mut self.settle_at] {
+            match *at {
+                Some(t) if now >= t => {
+                    *at = None;
+                    due_now = true;
+                }
+                Some(t) => wake(t),
+                None => {}
             }
         }
-        if let Some(at) = self.settle_at {
-            if now >= at {
-                self.settle_at = None;
-                self.redraw();
-            } else {
-                wake(at);
-            }
+        if due_now {
+            self.redraw();
         }
         // A preview whose full picture has not come in time.
         if let Some((_, _, at)) = &self.held_preview {

@@ -9,6 +9,8 @@
 
 use std::time::Duration;
 
+use crate::view::MOVING_FULL_SIZE;
+
 /// The smallest fraction of the window's width and height a moving frame is
 /// drawn at (a 1920×1080 window: 384×216).
 pub const MIN_SCALE: f32 = 0.2;
@@ -91,11 +93,12 @@ impl MotionQuality {
     /// the window with a plain bilinear rectangle, whose cost does not
     /// depend on the fraction ([`crate::render::Renderer::draw_scaled_into`]);
     /// so automatic quality marks every moving object frame reduced, at
-    /// most one step under 1 (the fraction a frame that cannot be drawn so,
-    /// zoomed out or split across pages, is drawn at).
+    /// most [`MOVING_FULL_SIZE`] (a frame that cannot be drawn so, zoomed
+    /// out or split across pages, is drawn in full at that fraction, and
+    /// smaller when frames are slow).
     pub fn object_scale(&self, moving: bool) -> f32 {
         match self.setting {
-            MotionSetting::Auto if moving => self.auto.min(1.0 - STEP),
+            MotionSetting::Auto if moving => self.auto.min(MOVING_FULL_SIZE),
             _ => self.scale(moving),
         }
     }
@@ -143,7 +146,8 @@ mod tests {
             q.observe(q.object_scale(true), Duration::from_millis(2));
         }
         assert_eq!(q.scale(true), 1.0, "fast frames: panoramas in full");
-        assert_eq!(q.object_scale(true), 1.0 - STEP);
+        assert_eq!(q.object_scale(true), MOVING_FULL_SIZE);
+        const { assert!(MOVING_FULL_SIZE < 1.0) };
         assert_eq!(q.object_scale(false), 1.0);
         q.observe(1.0, Duration::from_millis(80));
         assert!(

@@ -723,6 +723,79 @@ fn with_only_gl_the_window_makes_its_own_device_and_shows_the_same_view() {
     open_matching(&d, &file, &args, &[("WGPU_BACKEND", "gl")], "gl-0");
 }
 
+/// Whether the adapter wgpu picks here is a software one (lavapipe).
+fn software_adapter() -> bool {
+    qtvr::render::Gpu::headless()
+        .is_ok_and(|g| g.adapter.get_info().device_type == wgpu::DeviceType::Cpu)
+}
+
+/// Frames presented by wgpu's swap chain (`QTVR_PRESENT=surface`, the path
+/// a GPU takes; a software adapter's go through shared memory unless told
+/// so), with Vulkan and with GL, show what `qtvr render` draws, at rest and
+/// after a drag.
+#[test]
+fn swap_chain_frames_show_the_same_view() {
+    let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(root) = samples() else { return };
+    let Some(d) = display() else { return };
+    let file = root.join("gen/cube_std_jpeg.mov").display().to_string();
+    let args = ["--size", "400x300", "--pan", "40", "--tilt", "10"];
+    for (backend, name) in [("vulkan", "swap-chain-vulkan"), ("gl", "swap-chain-gl")] {
+        let env = [("QTVR_PRESENT", "surface"), ("WGPU_BACKEND", backend)];
+        let (mut v, s0) = open_matching(&d, &file, &args, &env, name);
+        v.focus();
+        v.drag([200, 150], [60, 20], Duration::from_millis(300));
+        let s1 = v.idle();
+        assert!(pan_delta(&s0, &s1).abs() > 1.0, "{s0} → {s1}");
+        let after = format!("{name}-dragged");
+        assert_matches(&v.screenshot(), &render(&file, &s1, &after), &s1, &after);
+        assert!(
+            !v.log.iter().any(|e| e["event"] == "presenting"),
+            "{name}: stays on the swap chain"
+        );
+    }
+}
+
+/// A software adapter's frames go through shared memory once the first is
+/// shown (the viewer says so): the first view, a drag's moving frames and
+/// the view at rest after it are what `qtvr render` draws, and so is the
+/// window resized.
+#[test]
+fn software_frames_through_shared_memory_show_the_same_view() {
+    let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(root) = samples() else { return };
+    let Some(d) = display() else { return };
+    if !software_adapter() {
+        eprintln!("a GPU adapter: its frames stay on the swap chain");
+        return;
+    }
+    let file = root.join("real/cuty_CuTy.mov").display().to_string();
+    let args = ["--size", "480x360", "--pan", "120"];
+    let (mut v, s0) = open_matching(&d, &file, &args, &[], "shared-0");
+    let p = v.wait_for("presenting", Duration::from_secs(10));
+    assert_eq!(p["via"], "shared-memory");
+    v.focus();
+    v.drag([240, 180], [-80, 30], Duration::from_millis(300));
+    let s1 = v.idle();
+    assert!(pan_delta(&s0, &s1).abs() > 1.0, "{s0} → {s1}");
+    assert_matches(
+        &v.screenshot(),
+        &render(&file, &s1, "shared-1"),
+        &s1,
+        "shared-1",
+    );
+    let id = v.window.to_string();
+    v.xdo(&["windowsize", "--sync", &id, "360", "300"]);
+    let s2 = v.idle_until("width", 360);
+    assert_eq!((f(&s2, "width"), f(&s2, "height")), (360.0, 300.0), "{s2}");
+    assert_matches(
+        &v.screenshot(),
+        &render(&file, &s2, "shared-2"),
+        &s2,
+        "shared-2",
+    );
+}
+
 /// A large cube (the 1800² Panini: 100 MB of textures) makes the faces its
 /// first view shows before that frame and the others after it: the first
 /// view, and then views turned down onto the bottom face and round to the

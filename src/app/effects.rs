@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use winit::window::{CursorIcon, Fullscreen};
 
-use super::{App, UserEvent, load};
+use super::{App, UserEvent, load, print_report};
 use crate::render::UploadOptions;
 use crate::render::image_file::ImageKind;
 use crate::viewer::{CursorShape, Effect, FADE, Input};
@@ -49,7 +49,7 @@ impl App {
                 let cancel = self.next_load();
                 load::decode_views(generation, movie, node, views, cancel, self.sender())
             }
-            Effect::Report(r) => println!("{}", r.to_json()),
+            Effect::Report(r) => print_report(&r),
             Effect::Sound(s) => self.sound.apply(s, &self.mailbox),
             Effect::WakeAt(t) => self.wake = Some(t),
             Effect::Quit => {

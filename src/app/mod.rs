@@ -348,17 +348,24 @@ impl App {
         let size = window.inner_size();
         crate::timeline::mark("window opened");
         let size = [size.width, size.height];
+        let handles: Arc<dyn crate::render::shared::Handles> = window.clone();
         // The device made meanwhile, if it can draw in this window; else one
         // made for it (GL needs the display's connection to start).
         let made = self.early.take().and_then(|(early, renderer, overlay)| {
-            let (surface, gpu) = early.into_window(window.clone(), size).ok()?;
+            let (surface, gpu) = early
+                .into_window(window.clone(), size, Some(handles.clone()))
+                .ok()?;
             Some((surface, gpu, renderer, overlay))
         });
         let (surface, gpu, renderer, overlay) = match made {
             Some(m) => m,
             None => {
-                let (surface, gpu) =
-                    WindowSurface::new(el.owned_display_handle(), window.clone(), size)?;
+                let (surface, gpu) = WindowSurface::new(
+                    el.owned_display_handle(),
+                    window.clone(),
+                    size,
+                    Some(handles),
+                )?;
                 let renderer = Renderer::new(&gpu);
                 let overlay = Overlay::new(&gpu, viewer::SLOTS);
                 (surface, gpu, renderer, overlay)
@@ -421,7 +428,10 @@ impl App {
             scale,
         );
         g.window.pre_present_notify();
-        g.surface.present(&g.gpu, frame);
+        if let Err(e) = g.surface.present(&g.gpu, frame, scale >= 1.0) {
+            self.fatal = Some(e);
+            return;
+        }
         crate::timeline::mark_first("first frame presented");
         self.shown_since_upload = true;
         // The slower of the shell's part and the device's (a frame or two
@@ -447,7 +457,7 @@ impl ApplicationHandler<UserEvent> for App {
         let Some(g) = &self.gfx else { return };
         if self.opts.report_state {
             let x11_id = x11_window_id(&g.window);
-            println!("{}", Report::Window { x11_id }.to_json());
+            print_report(&Report::Window { x11_id });
         }
         let (size, scale) = (g.surface.size(), g.window.scale_factor());
         self.send(Input::Resized { size, scale });
@@ -563,6 +573,16 @@ impl ApplicationHandler<UserEvent> for App {
         {
             g.renderer.finish_upload(&g.gpu);
         }
+        // A software adapter's frames through shared memory, once the
+        // first is on screen.
+        if self.shown_since_upload
+            && let Some(g) = &mut self.gfx
+            && g.surface.share(&g.gpu)
+            && self.opts.report_state
+        {
+            let via = "shared-memory".to_string();
+            print_report(&Report::Presenting { via });
+        }
         self.wake = None;
         self.send(Input::Wait);
         let mut due = self.wake.take();
@@ -581,6 +601,13 @@ impl ApplicationHandler<UserEvent> for App {
         }
         el.set_control_flow(due.map_or(ControlFlow::Wait, ControlFlow::WaitUntil));
     }
+}
+
+/// Prints a `--report-state` line; a standard output closed by its reader
+/// (the driving program gone) is not an error.
+fn print_report(r: &Report) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stdout().lock(), "{}", r.to_json());
 }
 
 /// The viewer's key event from winit's.

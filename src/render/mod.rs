@@ -17,6 +17,7 @@ pub mod image_file;
 mod motion;
 pub mod overlay;
 pub mod pages;
+pub mod shared;
 mod surface;
 mod upload;
 
@@ -829,7 +830,7 @@ impl Renderer {
     /// whole target. At a scale of 1 (or for a part of a larger picture) this
     /// is [`Self::draw_into`]. An object's frame, magnified at least 1:1 on
     /// one page with hot spots not shown, is drawn straight onto the target
-    /// at any scale under 1 ([`motion::Blit`]: the frame is already the
+    /// at any scale under 1 (`motion::Blit`: the frame is already the
     /// small picture); otherwise at [`crate::view::MOVING_FULL_SIZE`] or
     /// above, in full.
     pub fn draw_scaled_into(

@@ -6,6 +6,7 @@ use std::fmt::Debug;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use super::shared::{Handles, SharedPresenter};
 use super::{Gpu, NEUTRAL};
 
 /// The surface format most windows take ([`WindowSurface::new`]'s first
@@ -54,6 +55,7 @@ impl EarlyDevice {
         self,
         window: impl Into<wgpu::SurfaceTarget<'static>>,
         size: [u32; 2],
+        shared: Option<Arc<dyn Handles>>,
     ) -> Result<(WindowSurface, Gpu), String> {
         let surface = self
             .instance
@@ -66,7 +68,7 @@ impl EarlyDevice {
         {
             return Err("the adapter cannot draw in this window".into());
         }
-        WindowSurface::configured(surface, self.gpu, size)
+        WindowSurface::configured(surface, self.gpu, size, shared)
     }
 }
 
@@ -76,15 +78,37 @@ const EARLY_BACKENDS: wgpu::Backends = wgpu::Backends::VULKAN
     .union(wgpu::Backends::METAL)
     .union(wgpu::Backends::DX12);
 
-/// The swap chain of one window, with the device that draws into it.
+/// How one window's frames are shown, with the device that draws into it.
 pub struct WindowSurface {
-    surface: wgpu::Surface<'static>,
-    config: wgpu::SurfaceConfiguration,
-    /// The surface was reconfigured after a lost or outdated frame and has
-    /// not given a frame since (a second failure is fatal).
-    reconfigured: bool,
+    presenter: Presenter,
+    /// A software adapter's window: its frames go through shared memory
+    /// once [`Self::share`] is called (after the first frame, whose launch
+    /// the presenter's making would delay).
+    share_later: Option<Arc<dyn Handles>>,
     /// How long the device worked on the frames drawn.
     device_time: Arc<Mutex<DeviceTime>>,
+}
+
+/// Where a window's frames go.
+enum Presenter {
+    /// wgpu's swap chain.
+    Surface {
+        surface: wgpu::Surface<'static>,
+        config: wgpu::SurfaceConfiguration,
+        /// The surface was reconfigured after a lost or outdated frame and
+        /// has not given a frame since (a second failure is fatal).
+        reconfigured: bool,
+    },
+    /// A software adapter's frames, through the window system's shared
+    /// memory ([`super::shared`]).
+    Shared(SharedPresenter),
+}
+
+/// `QTVR_PRESENT=surface` keeps a software adapter's frames on wgpu's swap
+/// chain (tests of that path; a window system where shared memory fails).
+fn shared_wanted(gpu: &Gpu) -> bool {
+    gpu.adapter.get_info().device_type == wgpu::DeviceType::Cpu
+        && std::env::var("QTVR_PRESENT").map_or(true, |v| v != "surface")
 }
 
 /// When the device finished the last frame, and how long it was busy with
@@ -113,7 +137,8 @@ pub enum Acquired {
 
 /// A window frame being drawn.
 pub struct Frame {
-    texture: wgpu::SurfaceTexture,
+    /// The swap chain's texture (none when presenting through shared memory).
+    texture: Option<wgpu::SurfaceTexture>,
     /// The frame's texture view, to draw into.
     pub view: wgpu::TextureView,
 }
@@ -127,6 +152,7 @@ impl WindowSurface {
         display: D,
         window: impl Into<wgpu::SurfaceTarget<'static>>,
         size: [u32; 2],
+        shared: Option<Arc<dyn Handles>>,
     ) -> Result<(WindowSurface, Gpu), String>
     where
         D: wgpu::rwh::HasDisplayHandle + Debug + Send + Sync + 'static,
@@ -138,15 +164,19 @@ impl WindowSurface {
             .create_surface(window)
             .map_err(|e| format!("cannot draw in the window: {e}"))?;
         let gpu = Gpu::from_instance(&instance, Some(&surface)).map_err(|e| e.to_string())?;
-        Self::configured(surface, gpu, size)
+        Self::configured(surface, gpu, size, shared)
     }
 
-    /// `surface` configured at `size` for `gpu`.
+    /// `surface` configured at `size` for `gpu`; for a software adapter
+    /// with the window's handles in `shared`, frames are presented through
+    /// shared memory from [`Self::share`] on.
     fn configured(
         surface: wgpu::Surface<'static>,
         gpu: Gpu,
         size: [u32; 2],
+        shared: Option<Arc<dyn Handles>>,
     ) -> Result<(WindowSurface, Gpu), String> {
+        let share_later = shared.filter(|_| shared_wanted(&gpu));
         let caps = surface.get_capabilities(&gpu.adapter);
         // Non-sRGB formats, like the offscreen renders: the shader writes
         // the movie's own (gamma-encoded) values.
@@ -177,50 +207,102 @@ impl WindowSurface {
             .map_err(|e| format!("cannot draw in the window: {e}"))?;
         Ok((
             WindowSurface {
-                surface,
-                config,
-                reconfigured: false,
+                presenter: Presenter::Surface {
+                    surface,
+                    config,
+                    reconfigured: false,
+                },
+                share_later,
                 device_time: Arc::default(),
             },
             gpu,
         ))
     }
 
+    /// A software adapter's window: from now on its frames go through
+    /// shared memory ([`super::shared`]) instead of wgpu's swap chain, which
+    /// is dropped; true when that is new. Where the window system offers no
+    /// such buffers, the swap chain stays. Called once the first frame is
+    /// shown: making the presenter (a connection of its own to the display)
+    /// takes a few milliseconds of a 2-core machine's launch.
+    pub fn share(&mut self, gpu: &Gpu) -> bool {
+        let Some(window) = self.share_later.take() else {
+            return false;
+        };
+        match SharedPresenter::new(gpu, window, self.size()) {
+            Ok(p) => {
+                self.presenter = Presenter::Shared(p);
+                true
+            }
+            Err(_) => false,
+        }
+    }
+
     /// The surface's size in physical pixels.
     pub fn size(&self) -> [u32; 2] {
-        [self.config.width, self.config.height]
+        match &self.presenter {
+            Presenter::Surface { config, .. } => [config.width, config.height],
+            Presenter::Shared(p) => p.size(),
+        }
     }
 
     /// The surface's texture format (what [`super::Renderer::draw_into`] and
     /// [`super::overlay::Overlay::draw`] are told).
     pub fn format(&self) -> wgpu::TextureFormat {
-        self.config.format
+        match &self.presenter {
+            Presenter::Surface { config, .. } => config.format,
+            Presenter::Shared(_) => super::shared::FORMAT,
+        }
     }
 
     /// Configures the surface for a new size (physical pixels, at least 1).
     pub fn resize(&mut self, gpu: &Gpu, size: [u32; 2]) -> Result<(), String> {
-        self.config.width = size[0].max(1);
-        self.config.height = size[1].max(1);
-        gpu.configure_surface(&self.surface, &self.config)
-            .map_err(|e| format!("the window can no longer be drawn to: {e}"))
+        let failed = |e: String| format!("the window can no longer be drawn to: {e}");
+        match &mut self.presenter {
+            Presenter::Surface {
+                surface, config, ..
+            } => {
+                config.width = size[0].max(1);
+                config.height = size[1].max(1);
+                gpu.configure_surface(surface, config).map_err(failed)
+            }
+            Presenter::Shared(p) => {
+                p.resize(gpu, size);
+                Ok(())
+            }
+        }
     }
 
     /// The next frame. A lost or outdated surface is configured again once;
     /// failing again before it gives a frame is [`Acquired::Lost`].
     pub fn acquire(&mut self, gpu: &Gpu) -> Acquired {
-        let texture = match self.surface.get_current_texture() {
+        let (surface, config, reconfigured) = match &mut self.presenter {
+            Presenter::Surface {
+                surface,
+                config,
+                reconfigured,
+            } => (surface, config, reconfigured),
+            Presenter::Shared(p) => {
+                let view = p.frame_view();
+                return Acquired::Frame(Frame {
+                    texture: None,
+                    view,
+                });
+            }
+        };
+        let texture = match surface.get_current_texture() {
             wgpu::CurrentSurfaceTexture::Success(f)
             | wgpu::CurrentSurfaceTexture::Suboptimal(f) => {
-                self.reconfigured = false;
+                *reconfigured = false;
                 f
             }
             // Reconfigured once; a surface that still gives no frame (or
             // cannot be configured) ends the program rather than looping.
             wgpu::CurrentSurfaceTexture::Outdated | wgpu::CurrentSurfaceTexture::Lost
-                if !self.reconfigured =>
+                if !*reconfigured =>
             {
-                self.reconfigured = true;
-                return match gpu.configure_surface(&self.surface, &self.config) {
+                *reconfigured = true;
+                return match gpu.configure_surface(surface, config) {
                     Ok(()) => Acquired::Reconfigured,
                     Err(e) => Acquired::Lost(format!("the window can no longer be drawn to: {e}")),
                 };
@@ -237,7 +319,10 @@ impl WindowSurface {
             }
         };
         let view = texture.texture.create_view(&Default::default());
-        Acquired::Frame(Frame { texture, view })
+        Acquired::Frame(Frame {
+            texture: Some(texture),
+            view,
+        })
     }
 
     /// Draws a window frame: `shot` with `renderer` at `scale` of the
@@ -293,11 +378,24 @@ impl WindowSurface {
         self.device_time.lock().ok().and_then(|t| t.busy)
     }
 
-    /// Shows a drawn frame (after the commands drawing it were submitted).
-    pub fn present(&self, gpu: &Gpu, frame: Frame) {
+    /// Shows a drawn frame (after the commands drawing it were submitted);
+    /// an error when the window can no longer be drawn to. `at_rest`: the
+    /// view will stay (presenting through shared memory then returns once
+    /// it is on screen; moving frames go on their way while the next is
+    /// drawn).
+    pub fn present(&mut self, gpu: &Gpu, frame: Frame, at_rest: bool) -> Result<(), String> {
         let Frame { texture, view } = frame;
-        gpu.queue.present(texture);
         drop(view);
+        match (texture, &mut self.presenter) {
+            (Some(t), _) => {
+                gpu.queue.present(t);
+                Ok(())
+            }
+            (None, Presenter::Shared(p)) => p
+                .present(gpu, at_rest)
+                .map_err(|e| format!("the window can no longer be drawn to: {e}")),
+            (None, Presenter::Surface { .. }) => Ok(()),
+        }
     }
 }
 

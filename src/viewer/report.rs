@@ -12,6 +12,10 @@ pub enum Report {
     /// The window is open (its X11 ID for xdotool, when on X11).
     #[serde(rename = "window")]
     Window { x11_id: Option<u64> },
+    /// From now on the window's frames go `via` `shared-memory` (a software
+    /// adapter's, after the first frame) instead of the swap chain.
+    #[serde(rename = "presenting")]
+    Presenting { via: String },
     /// The first full-resolution frame was drawn, `ms` after start.
     #[serde(rename = "first-frame")]
     FirstFrame { ms: f64 },

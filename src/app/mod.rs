@@ -578,10 +578,15 @@ impl ApplicationHandler<UserEvent> for App {
         if self.shown_since_upload
             && let Some(g) = &mut self.gfx
             && g.surface.share(&g.gpu)
-            && self.opts.report_state
         {
-            let via = "shared-memory".to_string();
-            print_report(&Report::Presenting { via });
+            // The frame shown again the new way: a presenter that fails
+            // says so now, and what it holds is made at once, whatever
+            // the movie (not only once something moves).
+            g.window.request_redraw();
+            if self.opts.report_state {
+                let via = "shared-memory".to_string();
+                print_report(&Report::Presenting { via });
+            }
         }
         self.wake = None;
         self.send(Input::Wait);

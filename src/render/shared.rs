@@ -52,7 +52,8 @@ pub struct SharedPresenter {
     thread: Option<JoinHandle<()>>,
 }
 
-/// Readback buffers in turn: one being shown while the next frame is copied.
+/// Readback buffers in turn while the view moves: one being shown while the
+/// next frame is copied.
 const BUFFERS: usize = 2;
 
 /// A frame read back into `buffer`, `size` pixels, for the thread to show.
@@ -128,7 +129,10 @@ impl SharedPresenter {
             if let Some(b) = self.free.pop() {
                 break b;
             }
-            if self.made < BUFFERS {
+            // The second buffer only for frames not waited for (a moving
+            // view): a view at rest, or an object's animation, needs one.
+            let allowed = if wait { 1 } else { BUFFERS };
+            if self.made < allowed {
                 self.made += 1;
                 break readback_buffer(gpu, bytes);
             }
